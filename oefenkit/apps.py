@@ -1,0 +1,71 @@
+"""The catalogue of Voilà apps and which area each belongs to.
+
+Every app notebook lives below ``notebooks/`` and is listed here. The server
+refuses to render a notebook that is not in the catalogue, and refuses an app
+whose area the person's role may not open (see ``oefenkit.permissions``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from .errors import NotFound
+
+__all__ = ["App", "AREAS", "LANDING", "APPS", "app_for_path", "render_url"]
+
+#: Areas of the kit, in the order the landing page shows them.
+AREAS = ("training", "supervision")
+
+
+@dataclass(frozen=True)
+class App:
+    id: str
+    title: str
+    description: str
+    path: str  # relative to the notebooks directory, POSIX style
+    area: str  # "landing" or one of AREAS
+
+    @property
+    def url(self) -> str:
+        return render_url(self.path)
+
+
+LANDING = App(
+    id="start",
+    title="Startpagina",
+    description="Overzicht van de apps die bij jouw rol horen.",
+    path="start.ipynb",
+    area="landing",
+)
+
+APPS: tuple[App, ...] = (
+    LANDING,
+    App(
+        id="mijn-gegevens",
+        title="Mijn gegevens",
+        description="Je naam, rol, groepen en je eigen beoordelingen tot nu toe.",
+        path="training/mijn_gegevens.ipynb",
+        area="training",
+    ),
+    App(
+        id="deelnemers",
+        title="Deelnemers en groepen",
+        description="Wie er in welke groep zit, met rol en status.",
+        path="supervision/deelnemers.ipynb",
+        area="supervision",
+    ),
+)
+
+
+def render_url(path: str) -> str:
+    return f"/voila/render/{path}"
+
+
+def app_for_path(path: str) -> App:
+    """The catalogued app for a notebook path (as Voilà passes it), or :class:`NotFound`."""
+    norm = str(PurePosixPath(path.replace("\\", "/").lstrip("/")))
+    for app in APPS:
+        if app.path == norm:
+            return app
+    raise NotFound("Deze app bestaat niet.")

@@ -1,0 +1,78 @@
+"""Domain exceptions of Oefenkit.
+
+Every error the core raises on purpose derives from :class:`OefenkitError` and
+carries a short Dutch message for the person in front of the screen
+(``str(exc)``). The UI layers (widgets, notebooks, CLI, HTTP handlers) show
+that message; they never show a traceback.
+
+Exception tree::
+
+    OefenkitError
+    ├── ConfigurationError        settings or data directory unusable
+    ├── DatabaseUnavailable       the database URL cannot be reached
+    ├── ContentError              a content file (YAML/Markdown) is invalid
+    ├── ValidationError           bad input from a person (name, score, role, ...)
+    ├── NotFound                  the thing asked for does not exist
+    ├── AlreadyExists             a unique thing is added twice
+    ├── AuthenticationError       wrong user name or password, not logged in
+    └── PermissionDenied          the person may not do this
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "OefenkitError",
+    "ConfigurationError",
+    "DatabaseUnavailable",
+    "ContentError",
+    "ValidationError",
+    "NotFound",
+    "AlreadyExists",
+    "AuthenticationError",
+    "PermissionDenied",
+]
+
+
+class OefenkitError(Exception):
+    """Base class; ``str(exc)`` is a short Dutch message for the user."""
+
+    #: Exit status the CLI uses for this kind of error.
+    exit_code = 1
+
+
+class ConfigurationError(OefenkitError):
+    """Settings or the data directory cannot be used."""
+
+    exit_code = 2
+
+
+class DatabaseUnavailable(OefenkitError):
+    """The configured database cannot be reached or opened."""
+
+    exit_code = 3
+
+
+class ContentError(OefenkitError):
+    """A content file a trainer edits is missing or does not validate."""
+
+    exit_code = 4
+
+
+class ValidationError(OefenkitError):
+    """Input from a person does not meet the rules (score range, role, name...)."""
+
+
+class NotFound(OefenkitError):
+    """The requested person, group, case, ... does not exist."""
+
+
+class AlreadyExists(OefenkitError):
+    """Something that must be unique already exists."""
+
+
+class AuthenticationError(OefenkitError):
+    """Login failed or nobody is logged in."""
+
+
+class PermissionDenied(OefenkitError):
+    """The person is not allowed to perform the action."""

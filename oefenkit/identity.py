@@ -1,0 +1,136 @@
+"""Who is using the kit: people as plain values, roles, and password hashing.
+
+Two ways to know the person:
+
+* **Standalone** (the default ``oefenkit serve``): a real login form; the
+  server's identity provider (``oefenkit.server.auth``) checks the password
+  here and the Voilà ``prelaunch_hook`` hands the person to the app kernel
+  (``oefenkit.kernel``).
+* **JupyterHub**: the hub authenticates; the kernel inherits
+  ``JUPYTERHUB_USER`` and roles come from hub groups (:data:`HUB_GROUP_ROLES`).
+
+The person is never taken from a URL parameter or a widget value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from .errors import ValidationError
+from .storage.models import ROLES
+
+__all__ = [
+    "ROLES",
+    "ROLE_LABELS",
+    "HUB_GROUP_ROLES",
+    "Actor",
+    "SYSTEM",
+    "normalise_role",
+    "validate_username",
+    "validate_password",
+    "hash_password",
+    "verify_password",
+    "role_from_hub_groups",
+]
+
+#: Dutch labels of the stored role names.
+ROLE_LABELS = {"cursist": "cursist", "trainer": "trainer", "coordinator": "coördinator"}
+
+#: JupyterHub group → role. Anyone in neither group is a cursist.
+HUB_GROUP_ROLES = {"oefenkit-coordinator": "coordinator", "oefenkit-trainer": "trainer"}
+
+_ROLE_ALIASES = {
+    "cursist": "cursist",
+    "deelnemer": "cursist",
+    "trainee": "cursist",
+    "trainer": "trainer",
+    "supervisor": "trainer",
+    "coordinator": "coordinator",
+    "coördinator": "coordinator",
+    "admin": "coordinator",
+}
+
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+MIN_PASSWORD_LENGTH = 8
+
+# Argon2id with argon2-cffi's RFC 9106 "low memory" defaults.
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person as the apps see them: a plain, immutable value (no ORM object)."""
+
+    id: int | None
+    username: str
+    display_name: str
+    role: str
+    group_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]
+
+    @property
+    def is_system(self) -> bool:
+        return self.id is None
+
+
+#: The actor for administrative CLI commands run on the server itself.
+SYSTEM = Actor(id=None, username="systeem", display_name="Systeembeheer", role="coordinator")
+
+
+def normalise_role(role: str) -> str:
+    """Map a Dutch or English role name to the stored role, or raise."""
+    key = (role or "").strip().lower()
+    if key not in _ROLE_ALIASES:
+        raise ValidationError(
+            f"Onbekende rol {role!r}. Kies uit: cursist, trainer, coordinator."
+        )
+    return _ROLE_ALIASES[key]
+
+
+def validate_username(username: str) -> str:
+    name = (username or "").strip().lower()
+    if not _USERNAME.match(name):
+        raise ValidationError(
+            "Een gebruikersnaam heeft 2 tot 64 tekens: kleine letters, cijfers, punt, "
+            "streepje of liggend streepje, en begint met een letter of cijfer."
+        )
+    return name
+
+
+def validate_password(password: str) -> str:
+    if password is None or len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"Een wachtwoord heeft minstens {MIN_PASSWORD_LENGTH} tekens.")
+    if password != password.strip("\r\n"):
+        raise ValidationError("Een wachtwoord mag niet beginnen of eindigen met een regeleinde.")
+    return password
+
+
+def hash_password(password: str) -> str:
+    """Hash with Argon2id (salted, memory-hard)."""
+    return _hasher.hash(validate_password(password))
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when ``password`` matches; never raises for a wrong or malformed hash."""
+    if not password_hash or not password:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def role_from_hub_groups(groups: list[str] | tuple[str, ...] | set[str]) -> str:
+    """The role for a JupyterHub user with these group names (highest wins)."""
+    names = set(groups or ())
+    for group, role in HUB_GROUP_ROLES.items():  # ordered: coördinator first
+        if group in names:
+            return role
+    return "cursist"

@@ -1,0 +1,97 @@
+"""One kit instance: settings → engine → façade, and ``init``.
+
+``init`` is what ``oefenkit init`` and the start command run. It is
+idempotent: a second run migrates nothing, loads nothing new and creates no
+account, so the database stays exactly as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .content import load_content, load_into
+from .errors import AlreadyExists
+from .identity import SYSTEM
+from .settings import Settings, load_settings
+from .storage import database
+from .storage.kit import Kit
+
+__all__ = ["InitReport", "FIRST_ADMIN_USERNAME", "FIRST_ADMIN_FILE", "open_kit", "current_kit", "init"]
+
+log = logging.getLogger(__name__)
+
+FIRST_ADMIN_USERNAME = "beheerder"
+#: Where ``init`` writes the first coördinator's password (in the data directory, mode 0600).
+FIRST_ADMIN_FILE = "eerste-beheerder.txt"
+
+
+@dataclass(frozen=True)
+class InitReport:
+    migrated_from: str | None
+    migrated_to: str
+    content_changes: int
+    first_admin_password_file: Path | None
+
+    @property
+    def changed(self) -> bool:
+        return (
+            self.migrated_from != self.migrated_to
+            or self.content_changes > 0
+            or self.first_admin_password_file is not None
+        )
+
+
+def open_kit(settings: Settings, *, check: bool = True) -> Kit:
+    """A façade on the settings' database; raises ``DatabaseUnavailable`` if unreachable."""
+    if settings.is_sqlite:
+        settings.ensure_data_dir()
+    engine = database.make_engine(settings.effective_database_url)
+    if check:
+        database.check_connection(engine)
+    return Kit(engine)
+
+
+@lru_cache(maxsize=1)
+def current_kit() -> Kit:
+    """The process-wide façade for the environment's settings (used by app kernels)."""
+    return open_kit(load_settings())
+
+
+def _write_secret_file(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def init(settings: Settings) -> InitReport:
+    """Create or migrate the database, load the content, and make a first coördinator."""
+    settings.ensure_data_dir()
+    content = load_content(settings.content_dir)  # validate before touching the database
+    kit = open_kit(settings)
+    before = database.current_revision(kit.engine)
+    database.upgrade(kit.engine)
+    after = database.current_revision(kit.engine)
+    changes = load_into(kit, content)
+    password_file = None
+    if kit.count_people("coordinator") == 0:
+        password = secrets.token_urlsafe(12)
+        try:
+            kit.add_person(SYSTEM, FIRST_ADMIN_USERNAME, role="coordinator",
+                           display_name="Beheerder", password=password)
+        except AlreadyExists:
+            # The first account exists but lost its role or was deactivated: do not
+            # reset anybody's password behind their back.
+            log.warning("No active coördinator, and %r already exists; use `oefenkit users`.",
+                        FIRST_ADMIN_USERNAME)
+            return InitReport(before, after, changes, None)
+        password_file = settings.data_dir / FIRST_ADMIN_FILE
+        _write_secret_file(
+            password_file,
+            f"gebruikersnaam: {FIRST_ADMIN_USERNAME}\nwachtwoord: {password}\n",
+        )
+    return InitReport(before, after, changes, password_file)

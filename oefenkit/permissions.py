@@ -1,0 +1,84 @@
+"""The permission layer: ``can(actor, action, thing)`` and ``require(...)``.
+
+Every query the apps make goes through the storage façade, and the façade
+asks this module before it reads or writes. Hiding a button is never the only
+protection.
+
+Actions
+-------
+``open_app``            thing: :class:`oefenkit.apps.App`
+``read_ratings_of``     thing: person id whose ratings are read
+``write_rating_for``    thing: person id the rating is written for
+``read_expert_scores``  thing: ignored (expert/master scores)
+``write_expert_scores`` thing: ignored
+``manage_cases``        thing: ignored
+``view_people``         thing: ignored (list people and groups)
+``manage_people``       thing: ignored (add people, set roles, deactivate)
+``manage_groups``       thing: ignored
+``view_audit_log``      thing: ignored
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import PermissionDenied
+from .identity import Actor
+
+__all__ = ["ACTIONS", "AREA_ROLES", "can", "require"]
+
+#: Which roles may open the apps of an area.
+AREA_ROLES = {
+    "landing": {"cursist", "trainer", "coordinator"},
+    "training": {"cursist", "trainer", "coordinator"},
+    "supervision": {"trainer", "coordinator"},
+}
+
+_STAFF = {"trainer", "coordinator"}
+
+#: Actions that depend only on the role.
+_ROLE_ACTIONS: dict[str, set[str]] = {
+    "read_expert_scores": _STAFF,
+    "write_expert_scores": _STAFF,
+    "manage_cases": _STAFF,
+    "view_people": _STAFF,
+    "manage_people": {"coordinator"},
+    "manage_groups": {"coordinator"},
+    "view_audit_log": {"coordinator"},
+}
+
+ACTIONS = frozenset({"open_app", "read_ratings_of", "write_rating_for", *_ROLE_ACTIONS})
+
+_MESSAGES = {
+    "open_app": "Deze app is niet beschikbaar voor jouw rol.",
+    "read_ratings_of": "Je mag alleen je eigen beoordelingen bekijken.",
+    "write_rating_for": "Je kunt alleen voor jezelf een beoordeling invullen.",
+    "read_expert_scores": "Expertscores zijn alleen zichtbaar voor trainers.",
+    "write_expert_scores": "Alleen trainers kunnen expertscores vastleggen.",
+    "manage_cases": "Alleen trainers kunnen de casusbibliotheek beheren.",
+    "view_people": "Alleen trainers en coördinatoren zien de deelnemerslijst.",
+    "manage_people": "Alleen een coördinator kan accounts beheren.",
+    "manage_groups": "Alleen een coördinator kan groepen beheren.",
+    "view_audit_log": "Alleen een coördinator kan het logboek inzien.",
+}
+
+
+def can(actor: Actor | None, action: str, thing: Any = None) -> bool:
+    """May ``actor`` perform ``action`` on ``thing``?"""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    if actor is None:
+        return False
+    if action == "open_app":
+        return actor.role in AREA_ROLES.get(thing.area, set())
+    if action == "read_ratings_of":
+        return actor.role in _STAFF or (actor.id is not None and actor.id == thing)
+    if action == "write_rating_for":
+        return actor.id is not None and actor.id == thing
+    return actor.role in _ROLE_ACTIONS[action]
+
+
+def require(actor: Actor | None, action: str, thing: Any = None) -> None:
+    """Raise :class:`PermissionDenied` (Dutch message) unless :func:`can` allows it."""
+    if not can(actor, action, thing):
+        raise PermissionDenied(_MESSAGES[action])

@@ -1,0 +1,144 @@
+"""One settings object for the apps, the server and the CLI.
+
+Every option is declared once in :data:`OPTIONS`, with its default and help
+text. Environment variables are read here and nowhere else; the CLI passes its
+flags in as overrides.
+
+Defaults
+--------
+data_dir
+    ``$OEFENKIT_DATA_DIR``, else ``$XDG_DATA_HOME/oefenkit``, else
+    ``~/.local/share/oefenkit``. Everything the kit writes lives below it: the
+    SQLite database, the cookie secret, the first coördinator's password, and
+    (later) media.
+database_url
+    ``$OEFENKIT_DATABASE_URL``, else ``sqlite:///<data_dir>/oefenkit.sqlite3``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Mapping
+
+from .errors import ConfigurationError
+
+__all__ = ["Settings", "load_settings", "PACKAGE_ROOT", "PROJECT_ROOT", "DEFAULT_PORT"]
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+#: The checkout the package was installed from (editable install), which holds
+#: ``notebooks/``, ``content/`` and ``sample_cases/``.
+PROJECT_ROOT = PACKAGE_ROOT.parent
+
+DEFAULT_PORT = 8866
+DEFAULT_HOST = "127.0.0.1"
+
+
+def _default_data_dir(env: Mapping[str, str]) -> Path:
+    xdg = env.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return base / "oefenkit"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved configuration of one kit instance."""
+
+    data_dir: Path = field(
+        metadata={"env": "OEFENKIT_DATA_DIR", "help": "Map voor database, geheimen en media."}
+    )
+    database_url: str = field(
+        default="",
+        metadata={
+            "env": "OEFENKIT_DATABASE_URL",
+            "help": "SQLAlchemy-URL van de database; standaard SQLite in de datamap.",
+        },
+    )
+    host: str = field(
+        default=DEFAULT_HOST,
+        metadata={"env": "OEFENKIT_HOST", "help": "Adres waarop de server luistert."},
+    )
+    port: int = field(
+        default=DEFAULT_PORT,
+        metadata={"env": "OEFENKIT_PORT", "help": "Poort van de server."},
+    )
+    notebooks_dir: Path = field(
+        default=PROJECT_ROOT / "notebooks",
+        metadata={"env": "OEFENKIT_NOTEBOOKS_DIR", "help": "Map met de Voilà-apps."},
+    )
+    content_dir: Path = field(
+        default=PROJECT_ROOT / "content",
+        metadata={"env": "OEFENKIT_CONTENT_DIR", "help": "Map met lesstof, schalen en regels."},
+    )
+    kernel_cull_idle_seconds: int = field(
+        default=1800,
+        metadata={
+            "env": "OEFENKIT_KERNEL_CULL_IDLE",
+            "help": "Na zoveel seconden zonder activiteit wordt een app-kernel gestopt.",
+        },
+    )
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL, with the SQLite default filled in."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'oefenkit.sqlite3'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    def ensure_data_dir(self) -> Path:
+        """Create the data directory (private to the owner) and return it."""
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"De datamap {self.data_dir} kan niet worden aangemaakt: {exc.strerror}."
+            ) from exc
+        return self.data_dir
+
+    def as_env(self) -> dict[str, str]:
+        """Environment variables that make a child process (kernel, CLI) use this instance."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "database_url" and not value:
+                continue
+            out[f.metadata["env"]] = str(value)
+        return out
+
+
+def _convert(name: str, raw: str):
+    if name in {"port", "kernel_cull_idle_seconds"}:
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise ConfigurationError(f"Instelling {name} moet een geheel getal zijn, niet {raw!r}.") from exc
+    if name.endswith("_dir"):
+        return Path(raw).expanduser().resolve()
+    return raw
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings:
+    """Build :class:`Settings` from the environment plus explicit overrides.
+
+    ``overrides`` whose value is ``None`` are ignored, so CLI flags that were
+    not given fall back to the environment and then to the defaults.
+    """
+    env = os.environ if env is None else env
+    values: dict = {}
+    for f in fields(Settings):
+        raw = env.get(f.metadata["env"])
+        if raw not in (None, ""):
+            values[f.name] = _convert(f.name, raw)
+    if "data_dir" not in values:
+        values["data_dir"] = _default_data_dir(env)
+    settings = Settings(**values)
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if given:
+        converted = {k: (_convert(k, str(v)) if isinstance(v, (str, Path)) else v) for k, v in given.items()}
+        settings = replace(settings, **converted)
+    return settings

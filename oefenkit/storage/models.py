@@ -1,0 +1,322 @@
+"""The data model of the whole kit (SQLAlchemy 2 declarative mapping).
+
+Tables are created only by Alembic migrations (``oefenkit/storage/migrations``);
+``tests/test_migrations.py`` checks that the migrations and this module agree.
+
+Overview::
+
+    Person ──< GroupMembership >── Group ── Programme
+      │                                        │
+      ├──< Rating >── Case ──< CaseSetItem >── CaseSet
+      ├──< ExpertScore >──┘        │
+      ├──< ExamAttempt             └── Programme
+      ├──< Certificate ── Programme
+      ├──< LiveSession ──< LiveSessionParticipant
+      └──< AuditEntry
+    Scale (code, version) is referenced by Rating and ExpertScore.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = [
+    "Base",
+    "ROLES",
+    "RATING_MODES",
+    "SET_KINDS",
+    "utcnow",
+    "Person",
+    "Programme",
+    "Group",
+    "GroupMembership",
+    "Scale",
+    "Case",
+    "CaseSet",
+    "CaseSetItem",
+    "ExpertScore",
+    "Rating",
+    "ExamAttempt",
+    "Certificate",
+    "LiveSession",
+    "LiveSessionParticipant",
+    "AuditEntry",
+]
+
+#: Roles, as stored. The Dutch display names live in ``oefenkit.identity``.
+ROLES = ("cursist", "trainer", "coordinator")
+#: Why a rating was given.
+RATING_MODES = ("practice", "exam", "session")
+#: What a case set is for.
+SET_KINDS = ("practice", "exam", "session", "intervision")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, dt.datetime: DateTime(timezone=True)}
+
+
+class Person(Base):
+    """A trainee, trainer or coördinator."""
+
+    __tablename__ = "person"
+    __table_args__ = (CheckConstraint(f"role IN ({_in(ROLES)})", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), default="cursist")
+    password_hash: Mapped[Optional[str]] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    memberships: Mapped[list["GroupMembership"]] = relationship(
+        back_populates="person", cascade="all, delete-orphan"
+    )
+
+
+class Programme(Base):
+    """Babytijd or the Ouder-baby interventie."""
+
+    __tablename__ = "programme"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class Group(Base):
+    """A cohort of trainees, usually following one programme's training."""
+
+    __tablename__ = "cohort"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    programme_id: Mapped[Optional[int]] = mapped_column(ForeignKey("programme.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    programme: Mapped[Optional[Programme]] = relationship()
+    memberships: Mapped[list["GroupMembership"]] = relationship(
+        back_populates="group", cascade="all, delete-orphan"
+    )
+
+
+class GroupMembership(Base):
+    __tablename__ = "cohort_membership"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+
+    group: Mapped[Group] = relationship(back_populates="memberships")
+    person: Mapped[Person] = relationship(back_populates="memberships")
+
+
+class Scale(Base):
+    """A versioned scale definition; ``definition`` holds anchors and guidance."""
+
+    __tablename__ = "scale"
+    __table_args__ = (
+        UniqueConstraint("code", "version", name="uq_scale_code_version"),
+        CheckConstraint("min_score < max_score", name="range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    min_score: Mapped[int] = mapped_column(Integer, default=1)
+    max_score: Mapped[int] = mapped_column(Integer, default=9)
+    definition: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Case(Base):
+    """A clip with its vignette and metadata (a 'casus')."""
+
+    __tablename__ = "case_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    programme_id: Mapped[Optional[int]] = mapped_column(ForeignKey("programme.id"))
+    clip_path: Mapped[Optional[str]] = mapped_column(String(500))
+    vignette: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    programme: Mapped[Optional[Programme]] = relationship()
+
+
+class CaseSet(Base):
+    """An ordered set of cases: practice, exam, session or intervision."""
+
+    __tablename__ = "case_set"
+    __table_args__ = (CheckConstraint(f"kind IN ({_in(SET_KINDS)})", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    programme_id: Mapped[Optional[int]] = mapped_column(ForeignKey("programme.id"))
+
+    items: Mapped[list["CaseSetItem"]] = relationship(
+        order_by="CaseSetItem.position", cascade="all, delete-orphan"
+    )
+
+
+class CaseSetItem(Base):
+    __tablename__ = "case_set_item"
+
+    set_id: Mapped[int] = mapped_column(ForeignKey("case_set.id", ondelete="CASCADE"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_item.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    case: Mapped[Case] = relationship()
+
+
+class ExpertScore(Base):
+    """A master score: one expert's score of one case on one scale."""
+
+    __tablename__ = "expert_score"
+    __table_args__ = (
+        UniqueConstraint("expert_id", "case_id", "scale_id", name="uq_expert_score_once"),
+        CheckConstraint("score BETWEEN 1 AND 9", name="score"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_item.id"))
+    scale_id: Mapped[int] = mapped_column(ForeignKey("scale.id"))
+    score: Mapped[int] = mapped_column(Integer)
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ExamAttempt(Base):
+    """One run through a certification (exam) set."""
+
+    __tablename__ = "exam_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    case_set_id: Mapped[int] = mapped_column(ForeignKey("case_set.id"))
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[Optional[dt.datetime]] = mapped_column()
+
+
+class LiveSession(Base):
+    """A terugkomdag or intervision session with a join code."""
+
+    __tablename__ = "live_session"
+    __table_args__ = (
+        CheckConstraint("state IN ('open', 'closed')", name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    join_code: Mapped[str] = mapped_column(String(16), unique=True)
+    trainer_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    case_set_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case_set.id"))
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    current_round: Mapped[int] = mapped_column(Integer, default=0)
+    round_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    change_token: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[Optional[dt.datetime]] = mapped_column()
+
+
+class LiveSessionParticipant(Base):
+    __tablename__ = "live_session_participant"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("live_session.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    joined_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Rating(Base):
+    """A score a person gave to a case on one scale."""
+
+    __tablename__ = "rating"
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 1 AND 9", name="score"),
+        CheckConstraint(f"mode IN ({_in(RATING_MODES)})", name="mode"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rater_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_item.id"), index=True)
+    scale_id: Mapped[int] = mapped_column(ForeignKey("scale.id"))
+    score: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    mode: Mapped[str] = mapped_column(String(16))
+    exam_attempt_id: Mapped[Optional[int]] = mapped_column(ForeignKey("exam_attempt.id"))
+    live_session_id: Mapped[Optional[int]] = mapped_column(ForeignKey("live_session.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Certificate(Base):
+    """A certification decision that led to a certificate."""
+
+    __tablename__ = "certificate"
+    __table_args__ = (
+        CheckConstraint("decision IN ('accepted', 'override')", name="decision"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"))
+    verification_code: Mapped[str] = mapped_column(String(32), unique=True)
+    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    valid_until: Mapped[dt.datetime] = mapped_column()
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    decision: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    statistics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class AuditEntry(Base):
+    """A sensitive action: who did what to which thing, and when."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
