@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from .errors import NotFound
+from .identity import Actor
+from .permissions import can
 
-__all__ = ["App", "AREAS", "LANDING", "APPS", "app_for_path", "render_url"]
+__all__ = ["App", "AREAS", "LANDING", "APPS", "app_for_path", "apps_for", "render_url"]
 
 #: Areas of the kit, in the order the landing page shows them.
 AREAS = ("training", "supervision")
@@ -69,3 +71,8 @@ def app_for_path(path: str) -> App:
         if app.path == norm:
             return app
     raise NotFound("Deze app bestaat niet.")
+
+
+def apps_for(actor: Actor) -> list[App]:
+    """The apps (landing excluded) that ``actor`` may open, in catalogue order."""
+    return [app for app in APPS if app.area != "landing" and can(actor, "open_app", app)]

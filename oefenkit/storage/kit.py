@@ -28,8 +28,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import AlreadyExists, AuthenticationError, DatabaseUnavailable, NotFound, ValidationError
 from ..identity import (
+    SYSTEM,
     Actor,
     hash_password,
+    role_from_hub_groups,
     normalise_role,
     validate_username,
     verify_password,
@@ -227,6 +229,25 @@ class Kit:
             person = s.scalar(select(m.Person).where(m.Person.username == username))
             if person is None or not person.active or not verify_password(person.password_hash, password):
                 raise failure
+            return _actor(person)
+
+    def update_or_create_hub_person(self, username: str, hub_groups: list[str]) -> Actor:
+        """The person for a JupyterHub user; the role follows the hub groups at every start."""
+        username = validate_username(username)
+        role = role_from_hub_groups(hub_groups)
+        with self.transaction() as s:
+            person = s.scalar(select(m.Person).where(m.Person.username == username))
+            if person is None:
+                person = m.Person(username=username, display_name=username, role=role)
+                s.add(person)
+                s.flush()
+                self.audit(s, SYSTEM, "person.add", username, role=role, source="jupyterhub")
+            elif not person.active:
+                raise NotFound(f"Gebruiker {username!r} is gedeactiveerd.")
+            elif person.role != role:
+                self.audit(s, SYSTEM, "person.set_role", username, old=person.role, new=role,
+                           source="jupyterhub")
+                person.role = role
             return _actor(person)
 
     def count_people(self, role: str | None = None) -> int:

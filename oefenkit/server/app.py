@@ -1,0 +1,107 @@
+"""The Voilà application with the kit's login, routes and hook, and :func:`serve`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+import jinja2
+from traitlets import Instance, default
+from traitlets.config import Config
+from voila.app import Voila
+
+from ..errors import ConfigurationError
+from ..instance import open_kit
+from ..settings import Settings
+from ..storage.kit import Kit
+from .auth import OefenkitIdentityProvider
+from .handlers import routes
+from .hooks import make_prelaunch_hook
+
+__all__ = ["OefenkitVoila", "TEMPLATES_DIR", "voila_config", "cookie_secret", "serve"]
+
+log = logging.getLogger(__name__)
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+COOKIE_SECRET_FILE = "cookie-secret"
+
+
+class OefenkitVoila(Voila):
+    """Voilà serving ``notebooks/`` behind the kit's login."""
+
+    name = "oefenkit"
+    kit = Instance(Kit, allow_none=True)
+
+    @default("identity_provider_class")
+    def _identity_provider_class_default(self):
+        return OefenkitIdentityProvider
+
+    def init_settings(self):
+        settings = super().init_settings()
+        # Our Dutch login, logout and error pages come first for every handler.
+        ours = jinja2.FileSystemLoader(str(TEMPLATES_DIR))
+        for key in ("voila_jinja2_env", "jinja2_env"):
+            env = settings[key]
+            env.loader = jinja2.ChoiceLoader([ours, env.loader])
+        settings["oefenkit_pages"] = jinja2.Environment(loader=ours, autoescape=True)
+        return settings
+
+    def init_handlers(self):
+        # Tornado takes the first matching rule: the kit's routes shadow Voilà's.
+        return routes() + super().init_handlers()
+
+
+def cookie_secret(data_dir: Path) -> bytes:
+    """The persistent cookie secret in the data directory (created once, mode 0600)."""
+    path = data_dir / COOKIE_SECRET_FILE
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secrets.token_bytes(32))
+    secret = path.read_bytes()
+    if len(secret) < 32:
+        raise ConfigurationError(f"{path} is beschadigd; verwijder het bestand en start opnieuw.")
+    return secret
+
+
+def voila_config(settings: Settings, kit: Kit) -> Config:
+    """The traitlets configuration of the app server for ``settings``."""
+    cfg = Config()
+    cfg.Voila.ip = settings.host
+    cfg.Voila.port = settings.port
+    cfg.Voila.port_retries = 0  # the README promises this port; never drift to another
+    cfg.Voila.open_browser = False
+    cfg.Voila.root_dir = str(settings.notebooks_dir)
+    cfg.Voila.cookie_secret = cookie_secret(settings.data_dir)
+    cfg.Voila.tornado_settings = {
+        "headers": {
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+            "X-Frame-Options": "SAMEORIGIN",
+        },
+    }
+    cfg.VoilaConfiguration.prelaunch_hook = make_prelaunch_hook(kit)
+    cfg.VoilaConfiguration.file_allowlist = []  # /voila/files serves without authentication
+    cfg.VoilaConfiguration.show_tracebacks = False
+    cfg.VoilaConfiguration.strip_sources = True
+    cfg.VoilaConfiguration.preheat_kernel = False  # incompatible with prelaunch_hook
+    cfg.MappingKernelManager.cull_idle_timeout = settings.kernel_cull_idle_seconds
+    cfg.MappingKernelManager.cull_interval = 60
+    cfg.MappingKernelManager.cull_connected = False
+    return cfg
+
+
+def serve(settings: Settings) -> None:
+    """Run the app server in the foreground until interrupted."""
+    settings.ensure_data_dir()
+    if not (settings.notebooks_dir / "start.ipynb").is_file():
+        raise ConfigurationError(f"Geen apps gevonden in {settings.notebooks_dir}.")
+    # App kernels inherit the environment: make them use this instance.
+    os.environ.update(settings.as_env())
+    kit = open_kit(settings)
+    app = OefenkitVoila(config=voila_config(settings, kit), kit=kit)
+    app.initialize(argv=[])
+    print(f"Oefenkit draait op http://{settings.host}:{settings.port}/ (stoppen: Ctrl+C)", flush=True)
+    app.start()

@@ -1,0 +1,45 @@
+"""The kit's own routes, placed before Voilà's so they take precedence."""
+
+from __future__ import annotations
+
+from jupyter_server.base.handlers import JupyterHandler
+from tornado import web
+
+from ..apps import LANDING
+
+__all__ = ["StartHandler", "BlockedHandler", "HealthHandler", "routes"]
+
+
+class StartHandler(JupyterHandler):
+    """``/`` and Voilà's file tree: go to the landing app (login first)."""
+
+    @web.authenticated
+    def get(self, *args):
+        self.redirect(LANDING.url)
+
+
+class BlockedHandler(JupyterHandler):
+    """Voilà routes the kit does not offer (directory listings, raw contents, files)."""
+
+    def get(self, *args):
+        raise web.HTTPError(404, "Deze pagina bestaat niet.")
+
+
+class HealthHandler(web.RequestHandler):
+    """Unauthenticated liveness probe: says nothing about people or data."""
+
+    def get(self):
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+        self.write({"status": "ok"})
+
+
+def routes() -> list[tuple]:
+    return [
+        (r"/", StartHandler),
+        (r"/voila/?", StartHandler),
+        (r"/voila/tree(/.*)?", StartHandler),
+        (r"/voila/api/contents(/.*)?", BlockedHandler),
+        (r"/voila/files/(.*)", BlockedHandler),
+        (r"/oefenkit/health", HealthHandler),
+    ]

@@ -1,0 +1,54 @@
+"""Voilà's prelaunch hook: authorise the app and hand the person to its kernel.
+
+Runs for every page request before a kernel starts (``req.current_user`` is
+the logged-in user). It refuses apps that are not catalogued or not open to
+the person's role, then prepends one code cell to the notebook that binds the
+person in the kernel (``oefenkit.kernel.bind_person``). The browser cannot
+send code to a standalone Voilà kernel, so that binding cannot be forged from
+the page; the person is never read from a URL parameter or a widget.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+import nbformat
+from tornado import web
+
+from ..apps import app_for_path
+from ..errors import NotFound
+from ..permissions import can
+
+__all__ = ["RENDER_PREFIX", "make_prelaunch_hook", "binding_cell"]
+
+RENDER_PREFIX = "/voila/render/"
+
+
+def binding_cell(username: str, app_id: str) -> nbformat.NotebookNode:
+    # Both values are validated identifiers ([a-z0-9._-]); repr() keeps them literal.
+    return nbformat.v4.new_code_cell(
+        f"import oefenkit.kernel\noefenkit.kernel.bind_person({username!r}, {app_id!r})",
+        metadata={"tags": ["oefenkit-binding"]},
+    )
+
+
+def make_prelaunch_hook(kit):
+    def prelaunch_hook(handler, notebook, cwd):
+        user = handler.current_user
+        if not user:
+            raise web.HTTPError(403, "Log eerst in.")
+        path = unquote(handler.request.path)
+        if not path.startswith(RENDER_PREFIX):
+            raise web.HTTPError(404, "Deze app bestaat niet.")
+        try:
+            app = app_for_path(path[len(RENDER_PREFIX):])
+            actor = kit.find_person(user.username)
+        except NotFound as exc:
+            raise web.HTTPError(404, str(exc)) from None
+        if not can(actor, "open_app", app):
+            handler.log.warning("Refused %s to %s (%s)", app.id, actor.username, actor.role)
+            raise web.HTTPError(403, "Deze app is niet beschikbaar voor jouw rol.")
+        notebook.cells.insert(0, binding_cell(actor.username, app.id))
+        return notebook
+
+    return prelaunch_hook

@@ -1,0 +1,28 @@
+"""A read-only table of plain rows (every cell escaped)."""
+
+from __future__ import annotations
+
+import html
+from typing import Any, Sequence
+
+import ipywidgets as w
+
+__all__ = ["DataTable"]
+
+
+class DataTable(w.HTML):
+    def __init__(self, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, empty: str = "Geen gegevens.",
+                 css_class: str | None = None):
+        if rows:
+            head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
+            body = "".join(
+                "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in rows
+            )
+            value = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        else:
+            value = f"<p>{html.escape(empty)}</p>"
+        super().__init__(value)
+        self.add_class("ok-table")
+        if css_class:
+            self.add_class(css_class)
+        self.rows = [list(r) for r in rows]
