@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
+import signal
 from pathlib import Path
 
 import jinja2
+import tornado.ioloop
+from jupyter_core.utils import ensure_async
 from traitlets import Instance, default
 from traitlets.config import Config
 from voila.app import Voila
@@ -51,6 +55,25 @@ class OefenkitVoila(Voila):
     def init_handlers(self):
         # Tornado takes the first matching rule: the kit's routes shadow Voilà's.
         return routes() + super().init_handlers()
+
+    def initialize(self, argv=None):
+        super().initialize(argv)
+        # Voilà only stops its loop on SIGTERM and leaves the app kernels running
+        # (they live in their own sessions). Stop them too, on SIGTERM and Ctrl+C.
+        signal.signal(signal.SIGTERM, self._handle_signal_stop)
+        signal.signal(signal.SIGINT, self._handle_signal_stop)
+
+    def _handle_signal_stop(self, sig, frame):
+        self.log.info("Signal %s: stopping kernels and server.", sig)
+        loop = tornado.ioloop.IOLoop.current().asyncio_loop
+        loop.call_soon_threadsafe(lambda: asyncio.ensure_future(self._stop_kernels_and_loop()))
+
+    async def _stop_kernels_and_loop(self):
+        try:
+            await asyncio.wait_for(ensure_async(self.kernel_manager.shutdown_all(now=True)), 15)
+        except Exception:  # noqa: BLE001 - shutting down anyway; log and go on
+            self.log.exception("Could not stop all kernels")
+        tornado.ioloop.IOLoop.current().stop()
 
 
 def cookie_secret(data_dir: Path) -> bytes:

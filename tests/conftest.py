@@ -1,0 +1,130 @@
+"""Shared fixtures.
+
+``database_url`` is parametrised over SQLite and a real PostgreSQL server that
+the suite starts itself (``tests/pg_server.py``), so every test that uses it
+(directly or through ``kit``) runs on both. Each test gets its own freshly
+migrated database.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from oefenkit.identity import SYSTEM
+from oefenkit.settings import PROJECT_ROOT
+from oefenkit.storage import database
+from oefenkit.storage.kit import Kit
+
+from .pg_server import PostgresNotInstalled, PostgresServer
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The suite's PostgreSQL server (``OEFENKIT_TEST_POSTGRES_URL`` to use another one)."""
+    external = os.environ.get("OEFENKIT_TEST_POSTGRES_URL")
+    if external:
+        yield external
+        return
+    try:
+        server = PostgresServer().start()
+    except PostgresNotInstalled as exc:
+        pytest.fail(str(exc))
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server):
+    """A migrated template database; tests clone it (CREATE DATABASE ... TEMPLATE)."""
+    admin = database.make_engine(pg_server, isolation_level="AUTOCOMMIT")
+    name = f"oefenkit_tpl_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    tpl_url = admin.url.set(database=name)
+    tpl = database.make_engine(tpl_url.render_as_string(hide_password=False))
+    database.upgrade(tpl)
+    tpl.dispose()
+    yield admin, name
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
+    engine = database.make_engine(f"sqlite:///{path}")
+    database.upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """URL of a fresh, migrated database, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        target = tmp_path / "oefenkit.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        yield f"sqlite:///{target}"
+        return
+    admin, template = request.getfixturevalue("pg_template")
+    name = f"oefenkit_t_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield admin.url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def kit(database_url):
+    """The storage façade on a fresh database, with the repository's content loaded."""
+    from oefenkit.content import load_content, load_into
+
+    engine = database.make_engine(database_url)
+    k = Kit(engine)
+    load_into(k, load_content(PROJECT_ROOT / "content"))
+    yield k
+    engine.dispose()
+
+
+@pytest.fixture
+def people(kit):
+    """One person of each role (password ``geheim-wachtwoord``), plus a second cursist."""
+    pw = "geheim-wachtwoord"
+    return {
+        "cursist": kit.add_person(SYSTEM, "cursist1", role="cursist", display_name="Cursist Een", password=pw),
+        "cursist2": kit.add_person(SYSTEM, "cursist2", role="cursist", display_name="Cursist Twee", password=pw),
+        "trainer": kit.add_person(SYSTEM, "trainer1", role="trainer", display_name="Trainer Een", password=pw),
+        "coordinator": kit.add_person(SYSTEM, "coord1", role="coordinator", display_name="Coördinator Een",
+                                      password=pw),
+    }
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """A running kit on SQLite with one cursist, trainer and coördinator (password ``PASSWORD``).
+
+    The users are created with ``oefenkit users add --password-stdin``, so every
+    browser login also tests that command.
+    """
+    from .live_server import LiveServer, oefenkit_cmd
+
+    data_dir = tmp_path_factory.mktemp("kit") / "data"
+    oefenkit_cmd(data_dir, "init")
+    server = LiveServer(data_dir)
+    server.add_user("cursist1", "cursist", "Cursist Een")
+    server.add_user("trainer1", "trainer", "Trainer Een")
+    server.add_user("coord1", "coordinator", "Coördinator Een")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
