@@ -71,6 +71,13 @@ class Settings:
         default=PROJECT_ROOT / "content",
         metadata={"env": "OEFENKIT_CONTENT_DIR", "help": "Map met lesstof, schalen en regels."},
     )
+    secure_cookie: bool = field(
+        default=False,
+        metadata={
+            "env": "OEFENKIT_SECURE_COOKIE",
+            "help": "Zet de sessiecookie op Secure (aan zetten achter een HTTPS-proxy).",
+        },
+    )
     kernel_cull_idle_seconds: int = field(
         default=1800,
         metadata={
@@ -107,7 +114,7 @@ class Settings:
             value = getattr(self, f.name)
             if f.name == "database_url" and not value:
                 continue
-            out[f.metadata["env"]] = str(value)
+            out[f.metadata["env"]] = str(int(value)) if isinstance(value, bool) else str(value)
         return out
 
 
@@ -117,6 +124,11 @@ def _convert(name: str, raw: str):
             return int(raw)
         except ValueError as exc:
             raise ConfigurationError(f"Instelling {name} moet een geheel getal zijn, niet {raw!r}.") from exc
+    if name == "secure_cookie":
+        value = raw.strip().lower()
+        if value not in {"0", "1", "true", "false", "ja", "nee", "yes", "no"}:
+            raise ConfigurationError(f"Instelling {name} moet 0 of 1 zijn, niet {raw!r}.")
+        return value in {"1", "true", "ja", "yes"}
     if name.endswith("_dir"):
         return Path(raw).expanduser().resolve()
     return raw

@@ -105,6 +105,8 @@ def voila_config(settings: Settings, kit: Kit) -> Config:
             "X-Frame-Options": "SAMEORIGIN",
         },
     }
+    if settings.secure_cookie:
+        cfg.OefenkitIdentityProvider.secure_cookie = True
     cfg.VoilaConfiguration.prelaunch_hook = make_prelaunch_hook(kit)
     cfg.VoilaConfiguration.file_allowlist = []  # /voila/files serves without authentication
     cfg.VoilaConfiguration.show_tracebacks = False
