@@ -21,6 +21,9 @@ def test_cursist_sees_training_links_only(page, live_server):
     assert "cursist" in page.locator(".ok-role").inner_text()
     assert page.locator(".ok-link-training").count() >= 1
     assert page.locator(".ok-link-supervision").count() == 0
+    # the cell that binds the person in the kernel leaves no trace on the page
+    assert "bind_person" not in page.content()
+    assert "Actor(" not in page.inner_text("body")
 
 
 def test_trainer_sees_training_and_supervision_links(page, live_server):
@@ -57,3 +60,12 @@ def test_user_added_with_cli_can_log_in(page, live_server):
     login(page, live_server.base_url, "nieuw.persoon")
     page.locator(".ok-landing").wait_for()
     assert "Nieuw Persoon" in page.locator(".ok-landing").inner_text()
+
+
+def test_coordinator_sees_both_areas(page, live_server):
+    """Does a coördinator's landing page list training and supervision apps, with the Dutch role label?"""
+    login(page, live_server.base_url, "coord1")
+    page.locator(".ok-landing").wait_for()
+    assert page.locator(".ok-role").inner_text() == "coördinator"
+    assert page.locator(".ok-link-training").count() >= 1
+    assert page.locator(".ok-link-supervision").count() >= 1

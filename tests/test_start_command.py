@@ -1,0 +1,80 @@
+"""The README's start command and `oefenkit serve` at start-up."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from oefenkit.settings import DEFAULT_PORT, PROJECT_ROOT
+
+from .live_server import OEFENKIT
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_kit_start_serves_the_dutch_login_page_on_8866(tmp_path):
+    """Does `./kit start` set up the database and serve the Dutch login page on :8866?"""
+    if _port_in_use(DEFAULT_PORT):
+        pytest.fail(f"port {DEFAULT_PORT} is taken by another process; stop it to run this test")
+    env = {**os.environ, "OEFENKIT_VENV": sys.prefix, "OEFENKIT_DATA_DIR": str(tmp_path / "data")}
+    log = open(tmp_path / "start.log", "wb")
+    proc = subprocess.Popen([str(PROJECT_ROOT / "kit"), "start"], cwd=tmp_path, env=env,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        page = None
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{DEFAULT_PORT}/login", timeout=2) as r:
+                    page = r.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.3)
+        output = (tmp_path / "start.log").read_text(errors="replace")
+        assert page is not None, f"no login page on :{DEFAULT_PORT}\n{output}"
+        assert '<html lang="nl">' in page and 'name="username"' in page and 'name="password"' in page
+        # the database was created and migrated, the sample content loaded, the first account made
+        assert (tmp_path / "data" / "oefenkit.sqlite3").is_file()
+        assert re.search(r"wachtwoord: \S{12,}", (tmp_path / "data" / "eerste-beheerder.txt").read_text())
+        assert "Eerste coördinator aangemaakt" in output
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def test_serve_with_unreachable_database_says_so_and_stops(tmp_path):
+    """Does `oefenkit serve` on an unreachable database stop at once with a clear Dutch message?"""
+    result = subprocess.run(
+        [str(OEFENKIT), "--data-dir", str(tmp_path), "--database-url", "postgresql://nobody@127.0.0.1:1/oefenkit",
+         "serve", "--port", "1"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 3
+    assert "De database is niet bereikbaar" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_on_an_unmigrated_database_asks_for_init(tmp_path):
+    """Does `oefenkit serve` refuse an empty database and point to `oefenkit init`?"""
+    result = subprocess.run([str(OEFENKIT), "--data-dir", str(tmp_path), "serve", "--port", "1"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 3
+    assert "oefenkit init" in result.stderr
+    assert not Path(tmp_path, "eerste-beheerder.txt").exists()
