@@ -78,3 +78,17 @@ def test_serve_on_an_unmigrated_database_asks_for_init(tmp_path):
     assert result.returncode == 3
     assert "oefenkit init" in result.stderr
     assert not Path(tmp_path, "eerste-beheerder.txt").exists()
+
+
+def test_serve_on_a_taken_port_says_so(tmp_path):
+    """Does `oefenkit serve` on a port that is already taken stop with a Dutch message?"""
+    from .live_server import oefenkit_cmd
+
+    oefenkit_cmd(tmp_path, "init")
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        result = oefenkit_cmd(tmp_path, "serve", "--port", str(port), check=False)
+    assert result.returncode == 2
+    assert f"Poort {port}" in result.stderr and "al in gebruik" in result.stderr

@@ -7,6 +7,7 @@ import logging
 import os
 import secrets
 import signal
+import socket
 from pathlib import Path
 
 import jinja2
@@ -98,6 +99,10 @@ def voila_config(settings: Settings, kit: Kit) -> Config:
     cfg.Voila.open_browser = False
     cfg.Voila.root_dir = str(settings.notebooks_dir)
     cfg.Voila.cookie_secret = cookie_secret(settings.data_dir)
+    # Kernel connection files (they hold the kernels' keys) stay in the private data directory.
+    runtime = settings.data_dir / "runtime"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    cfg.Voila.connection_dir_root = str(runtime)
     cfg.Voila.tornado_settings = {
         "headers": {
             "X-Content-Type-Options": "nosniff",
@@ -118,11 +123,23 @@ def voila_config(settings: Settings, kit: Kit) -> Config:
     return cfg
 
 
+def _check_port_free(host: str, port: int) -> None:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise ConfigurationError(
+                f"Poort {port} op {host} is al in gebruik (draait de kit al?). Kies een andere met --port."
+            ) from exc
+
+
 def serve(settings: Settings) -> None:
     """Run the app server in the foreground until interrupted."""
     settings.ensure_data_dir()
     if not (settings.notebooks_dir / "start.ipynb").is_file():
         raise ConfigurationError(f"Geen apps gevonden in {settings.notebooks_dir}.")
+    _check_port_free(settings.host, settings.port)
     # App kernels inherit the environment: make them use this instance.
     os.environ.update(settings.as_env())
     kit = open_kit(settings)
