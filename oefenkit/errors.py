@@ -12,6 +12,8 @@ Exception tree::
     ├── DatabaseUnavailable       the database URL cannot be reached
     ├── ContentError              a content file (YAML/Markdown) is invalid
     ├── ValidationError           bad input from a person (name, score, role, ...)
+    │   └── RatingsInputError     ratings data a statistic cannot take (duplicates, text, ...)
+    ├── StatisticUndefined        a statistic has no value for this data (one rater, no variance)
     ├── NotFound                  the thing asked for does not exist
     ├── AlreadyExists             a unique thing is added twice
     ├── AuthenticationError       wrong user name or password, not logged in
@@ -26,6 +28,8 @@ __all__ = [
     "DatabaseUnavailable",
     "ContentError",
     "ValidationError",
+    "RatingsInputError",
+    "StatisticUndefined",
     "NotFound",
     "AlreadyExists",
     "AuthenticationError",
@@ -60,6 +64,17 @@ class ContentError(OefenkitError):
 
 class ValidationError(OefenkitError):
     """Input from a person does not meet the rules (score range, role, name...)."""
+
+
+class RatingsInputError(ValidationError):
+    """Ratings data is malformed: non-numeric scores, a duplicate (rater, item) pair, ..."""
+
+
+class StatisticUndefined(OefenkitError):
+    """A statistic cannot be computed for this data; ``str(exc)`` says why (Dutch).
+
+    Summaries turn this into ``null`` plus a warning; it is never a silent NaN.
+    """
 
 
 class NotFound(OefenkitError):
