@@ -109,9 +109,7 @@ def cmd_users_add(args) -> int:
     password = _read_password_stdin() if args.password_stdin else None
     kit = open_kit(settings)
     actor = kit.add_person(SYSTEM, args.name, role=args.role, display_name=args.display_name,
-                           password=password)
-    for group in args.group or []:
-        kit.add_group_member(SYSTEM, group, actor.username)
+                           password=password, groups=args.group or ())
     note = "" if password else " (zonder wachtwoord: kan nog niet inloggen)"
     print(f"Gebruiker {actor.username} toegevoegd als {actor.role_label}{note}.")
     return 0

@@ -137,9 +137,14 @@ def load_content(content_dir: Path) -> Content:
     if not scale_files:
         raise ContentError(f"Geen schaaldefinities gevonden in {content_dir / 'scales'}.")
     scales = tuple(_load_scale(p) for p in scale_files)
-    keys = [(s.code, s.version) for s in scales]
-    if len(set(keys)) != len(keys):
-        raise ContentError("scales: elke combinatie van code en versie mag maar één keer voorkomen.")
+    seen: dict[tuple[str, int], str] = {}
+    for path, sc in zip(scale_files, scales):
+        first = seen.setdefault((sc.code, sc.version), path.name)
+        if first != path.name:
+            raise ContentError(
+                f"{first} en {path.name}: schaal {sc.code!r} versie {sc.version} staat er twee keer in; "
+                "elke combinatie van code en versie mag maar één keer voorkomen."
+            )
     return Content(tuple(programmes), tuple(groups), scales)
 
 

@@ -15,6 +15,7 @@ The person is never taken from a URL parameter or a widget value.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
@@ -86,7 +87,8 @@ SYSTEM = Actor(id=None, username="systeem", display_name="Systeembeheer", role="
 
 def normalise_role(role: str) -> str:
     """Map a Dutch or English role name to the stored role, or raise."""
-    key = (role or "").strip().lower()
+    # NFC: "coördinator" may arrive with a combining diaeresis (o + U+0308).
+    key = unicodedata.normalize("NFC", role or "").strip().lower()
     if key not in _ROLE_ALIASES:
         raise ValidationError(
             f"Onbekende rol {role!r}. Kies uit: cursist, trainer, coordinator."

@@ -48,13 +48,14 @@ def hub_identity(env=None, opener=urllib.request.urlopen) -> tuple[str, list[str
     if not username:
         return None
     url = env.get("JUPYTERHUB_API_URL", "").rstrip("/") + "/user"
-    request = urllib.request.Request(url, headers={"Authorization": f"token {env.get('JUPYTERHUB_API_TOKEN', '')}"})
     try:
+        request = urllib.request.Request(
+            url, headers={"Authorization": f"token {env.get('JUPYTERHUB_API_TOKEN', '')}"})
         with opener(request, timeout=10) as response:
             model = json.load(response)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # no/bad API URL, unreachable, refused, or not JSON
         raise AuthenticationError("JupyterHub kon niet bevestigen wie je bent.") from exc
-    if model.get("name") != username:
+    if not isinstance(model, dict) or model.get("name") != username:
         raise AuthenticationError("JupyterHub gaf een andere gebruiker terug dan verwacht.")
     return username, list(model.get("groups") or [])
 

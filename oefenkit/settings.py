@@ -37,7 +37,9 @@ DEFAULT_HOST = "127.0.0.1"
 
 def _default_data_dir(env: Mapping[str, str]) -> Path:
     xdg = env.get("XDG_DATA_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    # The XDG spec says to ignore a relative path; it would also point elsewhere in a
+    # kernel that runs in another working directory.
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
     return base / "oefenkit"
 
 

@@ -66,7 +66,14 @@ def make_engine(url: str, **kwargs) -> Engine:
         if parsed.get_backend_name() == "sqlite":
             database = parsed.database
             if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+                folder = Path(database).parent
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise DatabaseUnavailable(
+                        f"De database is niet bereikbaar: de map {folder} kan niet worden "
+                        f"aangemaakt ({exc.strerror})."
+                    ) from exc
             engine = create_engine(
                 parsed,
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
@@ -76,7 +83,7 @@ def make_engine(url: str, **kwargs) -> Engine:
         else:
             kwargs.setdefault("pool_pre_ping", True)
             engine = create_engine(parsed, connect_args={"connect_timeout": 5}, **kwargs)
-    except NoSuchModuleError as exc:
+    except (NoSuchModuleError, ImportError) as exc:  # unknown dialect, or its driver is not installed
         raise ConfigurationError(
             f"Databasetype {parsed.drivername!r} wordt niet ondersteund; gebruik sqlite of postgresql."
         ) from exc

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
@@ -37,6 +37,7 @@ from ..identity import (
     verify_password,
 )
 from ..permissions import require
+from . import database
 from . import models as m
 
 __all__ = ["Kit", "GroupInfo", "RatingInfo", "ScaleInfo"]
@@ -119,6 +120,8 @@ class Kit:
             session.rollback()
             if exc.connection_invalidated or isinstance(exc.orig, OSError):
                 raise DatabaseUnavailable("De verbinding met de database is verbroken.") from exc
+            # A refused (re)connect is not flagged as a disconnect: ask the database itself.
+            database.check_connection(self.engine)  # raises DatabaseUnavailable if it is gone
             raise
         except BaseException:
             session.rollback()
@@ -147,9 +150,15 @@ class Kit:
         role: str = "cursist",
         display_name: str | None = None,
         password: str | None = None,
+        groups: Sequence[str] = (),
     ) -> Actor:
-        """Create an account. Only a coördinator (or the CLI) may."""
+        """Create an account, optionally in ``groups``. Only a coördinator (or the CLI) may.
+
+        Account and memberships are one transaction: an unknown group leaves no account behind.
+        """
         require(actor, "manage_people")
+        if groups:
+            require(actor, "manage_groups")
         username = validate_username(username)
         role = normalise_role(role)
         display_name = (display_name or username).strip()
@@ -165,6 +174,13 @@ class Kit:
             s.add(person)
             s.flush()
             self.audit(s, actor, "person.add", username, role=role)
+            for group_name in dict.fromkeys(groups):
+                group = s.scalar(select(m.Group).where(m.Group.name == group_name))
+                if group is None:
+                    raise NotFound(f"Groep {group_name!r} bestaat niet.")
+                person.memberships.append(m.GroupMembership(group=group))
+                self.audit(s, actor, "group.add_member", group_name, username=username)
+            s.flush()
             return _actor(person)
 
     def find_person(self, username: str) -> Actor:
@@ -380,6 +396,8 @@ class Kit:
             programme_id = None
             if programme_code:
                 programme_id = s.scalar(select(m.Programme.id).where(m.Programme.code == programme_code))
+                if programme_id is None:
+                    raise NotFound(f"Programma {programme_code!r} bestaat niet.")
             case = m.Case(code=code, title=title, programme_id=programme_id, vignette=vignette,
                           details=details or {}, synthetic=synthetic, clip_path=clip_path)
             s.add(case)
@@ -479,9 +497,12 @@ class Kit:
                 .order_by(m.Rating.created_at, m.Rating.id)
             )
             if rater_username is not None:
-                rater = self._person(s, rater_username)
-                require(actor, "read_ratings_of", rater.id)
-                query = query.where(m.Rating.rater_id == rater.id)
+                rater_id = s.scalar(select(m.Person.id).where(m.Person.username == rater_username))
+                # Check before NotFound, so a cursist cannot probe which user names exist.
+                require(actor, "read_ratings_of", rater_id)
+                if rater_id is None:
+                    raise NotFound(f"Gebruiker {rater_username!r} bestaat niet.")
+                query = query.where(m.Rating.rater_id == rater_id)
             else:
                 require(actor, "read_ratings_of", None)  # all raters: staff only
             if case_code is not None:
