@@ -8,6 +8,7 @@ Every file is validated on load; a problem raises
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,25 @@ def _text(data: dict, key: str, where: str, *, required: bool = True) -> str:
     return value.strip()
 
 
+_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+
+
+def _code(data: dict, key: str, where: str) -> str:
+    """A code used as a key elsewhere: lowercase letters, digits and hyphens, at most 32."""
+    value = _text(data, key, where)
+    if not _CODE.match(value):
+        raise ContentError(f"{where}: '{key}' {value!r} mag alleen kleine letters, cijfers en streepjes "
+                           "bevatten (hoogstens 32 tekens).")
+    return value
+
+
+def _name(data: dict, key: str, where: str) -> str:
+    value = _text(data, key, where)
+    if len(value) > 200:
+        raise ContentError(f"{where}: '{key}' is langer dan 200 tekens.")
+    return value
+
+
 def _int(data: dict, key: str, where: str) -> int:
     value = data.get(key)
     if isinstance(value, bool) or not isinstance(value, int):
@@ -82,7 +102,7 @@ def _int(data: dict, key: str, where: str) -> int:
 def _load_scale(path: Path) -> ScaleDefinition:
     data = _read_yaml(path)
     where = path.name
-    code = _text(data, "code", where)
+    code = _code(data, "code", where)
     version = _int(data, "version", where)
     if version < 1:
         raise ContentError(f"{where}: 'version' begint bij 1.")
@@ -104,7 +124,7 @@ def _load_scale(path: Path) -> ScaleDefinition:
             raise ContentError(f"{where}: het uiterste {point} heeft geen ankerbeschrijving.")
     definition = {k: v for k, v in data.items() if k not in {"code", "version", "name", "min_score", "max_score"}}
     definition["anchors"] = clean_anchors
-    return ScaleDefinition(code, version, _text(data, "name", where), lo, hi, definition)
+    return ScaleDefinition(code, version, _name(data, "name", where), lo, hi, definition)
 
 
 def load_content(content_dir: Path) -> Content:
@@ -119,7 +139,7 @@ def load_content(content_dir: Path) -> Content:
         where = f"programmes.yaml, programma {i}"
         if not isinstance(p, dict):
             raise ContentError(f"{where}: verwacht velden code, name en description.")
-        programmes.append(Programme(_text(p, "code", where), _text(p, "name", where),
+        programmes.append(Programme(_code(p, "code", where), _name(p, "name", where),
                                     _text(p, "description", where, required=False)))
     codes = [p.code for p in programmes]
     if len(set(codes)) != len(codes):
@@ -132,7 +152,7 @@ def load_content(content_dir: Path) -> Content:
         prog = g.get("programme")
         if prog is not None and prog not in codes:
             raise ContentError(f"{where}: onbekend programma {prog!r}.")
-        groups.append(SampleGroup(_text(g, "name", where), prog))
+        groups.append(SampleGroup(_name(g, "name", where), prog))
     scale_files = sorted((content_dir / "scales").glob("*.yaml"))
     if not scale_files:
         raise ContentError(f"Geen schaaldefinities gevonden in {content_dir / 'scales'}.")

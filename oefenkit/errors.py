@@ -15,7 +15,8 @@ Exception tree::
     │   └── RatingsInputError     ratings data a statistic cannot take (duplicates, text, ...)
     ├── StatisticUndefined        a statistic has no value for this data (one rater, no variance)
     ├── NotFound                  the thing asked for does not exist
-    ├── AlreadyExists             a unique thing is added twice
+    ├── Conflict                  the change clashes with stored data; nothing was stored
+    │   └── AlreadyExists         a unique thing is added twice
     ├── AuthenticationError       wrong user name or password, not logged in
     └── PermissionDenied          the person may not do this
 """
@@ -31,6 +32,7 @@ __all__ = [
     "RatingsInputError",
     "StatisticUndefined",
     "NotFound",
+    "Conflict",
     "AlreadyExists",
     "AuthenticationError",
     "PermissionDenied",
@@ -81,7 +83,11 @@ class NotFound(OefenkitError):
     """The requested person, group, case, ... does not exist."""
 
 
-class AlreadyExists(OefenkitError):
+class Conflict(OefenkitError):
+    """A write clashes with stored data (a uniqueness or reference rule); it was rolled back."""
+
+
+class AlreadyExists(Conflict):
     """Something that must be unique already exists."""
 
 

@@ -15,6 +15,7 @@ The person is never taken from a URL parameter or a widget value.
 from __future__ import annotations
 
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -119,10 +120,32 @@ def hash_password(password: str) -> str:
     return _hasher.hash(validate_password(password))
 
 
+_dummy_hash: str | None = None
+
+
+def _equal_cost_dummy() -> str:
+    """A hash of a random secret, so checks without a real hash take as long as real ones."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
+    return _dummy_hash
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
-    """True when ``password`` matches; never raises for a wrong or malformed hash."""
-    if not password_hash or not password:
+    """True when ``password`` matches; never raises for a wrong or malformed hash.
+
+    Without a hash (unknown user, account without password) a dummy hash is
+    checked anyway, so the answer takes the same time.
+    """
+    if not password_hash:
+        _safe_verify(_equal_cost_dummy(), password or "-")
         return False
+    if not password:
+        return False
+    return _safe_verify(password_hash, password)
+
+
+def _safe_verify(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):

@@ -84,7 +84,21 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
-def kit(database_url):
+def fast_password_hashing(monkeypatch):
+    """Argon2id at minimal cost while a test creates many accounts.
+
+    ``tests/test_identity.py`` checks the real cost settings; everything else
+    only needs hashes that verify.
+    """
+    from argon2 import PasswordHasher
+
+    from oefenkit import identity
+
+    monkeypatch.setattr(identity, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+@pytest.fixture
+def kit(database_url, fast_password_hashing):
     """The storage façade on a fresh database, with the repository's content loaded."""
     from oefenkit.content import load_content, load_into
 

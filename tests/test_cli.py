@@ -15,10 +15,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import MetaData, select, text
 
-from oefenkit import identity
 from oefenkit.cli import main
 from oefenkit.errors import AuthenticationError, NotFound
 from oefenkit.identity import SYSTEM
@@ -32,12 +30,11 @@ PW = "geheim-wachtwoord"
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch):
+def clean_environment(monkeypatch, fast_password_hashing):
     """No OEFENKIT_* variables from the outside, and cheap Argon2id for in-process commands."""
     for key in list(os.environ):
         if key.startswith("OEFENKIT_"):
             monkeypatch.delenv(key)
-    monkeypatch.setattr(identity, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture

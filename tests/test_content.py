@@ -259,3 +259,13 @@ def test_new_scale_version_is_added_next_to_old(kit, content_dir):
     assert load_into(kit, load_content(content_dir)) == 1
     assert kit.find_scale("sensitiviteit").name == "Sensitiviteit (herzien)"
     assert kit.find_scale("sensitiviteit", 1).version == 1
+
+
+def test_overlong_or_odd_scale_code_is_refused_on_load(tmp_path):
+    """Is a scale code that the database could not store refused with a Dutch ContentError naming the file?"""
+    shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content")
+    path = tmp_path / "content" / "scales" / "sensitiviteit.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("code: sensitiviteit", "code: " + "x" * 40),
+                    encoding="utf-8")
+    with pytest.raises(ContentError, match="sensitiviteit.yaml.*hoogstens 32"):
+        load_content(tmp_path / "content")

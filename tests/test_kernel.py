@@ -12,9 +12,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from argon2 import PasswordHasher
 
-from oefenkit import identity, kernel
+from oefenkit import kernel
 from oefenkit.errors import AuthenticationError, NotFound, PermissionDenied
 from oefenkit.identity import SYSTEM
 from oefenkit.instance import current_kit
@@ -23,9 +22,8 @@ HUB_VARS = ("JUPYTERHUB_USER", "JUPYTERHUB_API_URL", "JUPYTERHUB_API_TOKEN")
 
 
 @pytest.fixture(autouse=True)
-def fresh_kernel(monkeypatch):
+def fresh_kernel(monkeypatch, fast_password_hashing):
     """Each test starts as a new kernel: nobody bound, no hub variables, no cached façade."""
-    monkeypatch.setattr(identity, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     monkeypatch.setattr(kernel, "_person", None)
     monkeypatch.setattr(kernel, "_app", None)
     for var in HUB_VARS:

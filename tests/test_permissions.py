@@ -4,9 +4,7 @@ enforced through the storage façade on both databases."""
 from __future__ import annotations
 
 import pytest
-from argon2 import PasswordHasher
 
-from oefenkit import identity
 from oefenkit.apps import APPS, LANDING, App, app_for_path, apps_for
 from oefenkit.errors import NotFound, PermissionDenied
 from oefenkit.identity import ROLES, SYSTEM, Actor
@@ -29,12 +27,6 @@ ROLE_RULES = {
 }
 #: Which roles may open an app of each area.
 AREA_RULES = {"landing": EVERYONE, "training": EVERYONE, "supervision": STAFF}
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """Argon2id at minimal cost: the ``people`` fixture makes four accounts per test."""
-    monkeypatch.setattr(identity, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 def actor(role: str, id: int = 10) -> Actor:

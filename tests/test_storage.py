@@ -10,11 +10,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select, text
 
-from oefenkit import identity
 from oefenkit.errors import (
+    Conflict,
     AlreadyExists,
     AuthenticationError,
     DatabaseUnavailable,
@@ -29,12 +28,6 @@ from oefenkit.storage.kit import Kit
 
 PW = "geheim-wachtwoord"  # the ``people`` fixture's password
 LOGIN_FAILED = "Onbekende gebruikersnaam of onjuist wachtwoord."
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """Argon2id at minimal cost: these tests create many accounts (test_identity checks the real cost)."""
-    monkeypatch.setattr(identity, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 def count(kit: Kit, model) -> int:
@@ -708,3 +701,26 @@ def test_database_gone_midway_is_database_unavailable(pg_server):
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_unique_clash_inside_the_database_becomes_a_dutch_conflict(kit):
+    """When the database itself refuses a duplicate, is that a Dutch Conflict with nothing stored?"""
+    kit.add_person(SYSTEM, "anna", role="cursist")
+    before = count(kit, m.Person)
+    with pytest.raises(Conflict, match="niets gewijzigd"):
+        with kit.transaction() as s:
+            s.add(m.Person(username="bert", display_name="Bert", role="cursist"))
+            s.add(m.Person(username="anna", display_name="Anna 2", role="cursist"))
+    assert count(kit, m.Person) == before
+
+
+def test_unknown_user_costs_a_password_check(kit, monkeypatch):
+    """Does logging in with an unknown user name still run one password verification (no timing leak)?"""
+    from oefenkit import identity
+
+    calls = []
+    real = identity._safe_verify
+    monkeypatch.setattr(identity, "_safe_verify", lambda h, p: calls.append(h) or real(h, p))
+    with pytest.raises(AuthenticationError):
+        kit.authenticate("bestaat-niet", "wat-dan-ook-123")
+    assert len(calls) == 1

@@ -5,10 +5,9 @@ from __future__ import annotations
 import html
 
 import pytest
-from argon2 import PasswordHasher
 
 import widgets
-from oefenkit import identity, kernel
+from oefenkit import kernel
 from oefenkit.apps import APPS, App, apps_for
 from oefenkit.errors import PermissionDenied, ValidationError
 from oefenkit.identity import SYSTEM, Actor
@@ -23,9 +22,8 @@ ESCAPED = html.escape(XSS)
 
 
 @pytest.fixture(autouse=True)
-def fresh_kernel(monkeypatch):
+def fresh_kernel(monkeypatch, fast_password_hashing):
     """Nobody bound in the kernel, no hub, and cheap Argon2id for the ``people`` fixture."""
-    monkeypatch.setattr(identity, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     monkeypatch.setattr(kernel, "_person", None)
     monkeypatch.setattr(kernel, "_app", None)
     monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
@@ -300,3 +298,14 @@ def test_every_app_area_has_a_landing_title():
     from widgets.landing import AREA_TITLES
 
     assert {a.area for a in APPS if a.area != "landing"} <= set(AREA_TITLES)
+
+
+def test_rating_times_are_shown_in_dutch_local_time():
+    """Is a UTC timestamp shown in Amsterdam time, in winter (+1) and in summer (+2)?"""
+    import datetime as dt
+
+    from widgets.pages import local_time
+
+    assert local_time(dt.datetime(2026, 1, 15, 9, 30, tzinfo=dt.timezone.utc)) == "15-01-2026 10:30"
+    assert local_time(dt.datetime(2026, 7, 15, 9, 30, tzinfo=dt.timezone.utc)) == "15-07-2026 11:30"
+    assert local_time(dt.datetime(2026, 7, 15, 23, 30)) == "16-07-2026 01:30"  # naive = UTC (SQLite)

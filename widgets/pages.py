@@ -6,6 +6,9 @@ permission checks.
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import ipywidgets as w
 
 from oefenkit.apps import apps_for
@@ -15,9 +18,18 @@ from oefenkit.storage.kit import Kit
 from .landing import LandingPage
 from .tables import DataTable
 
-__all__ = ["landing_page", "profile_page", "people_page"]
+__all__ = ["landing_page", "profile_page", "people_page", "local_time"]
 
 _MODE_LABELS = {"practice": "oefenen", "exam": "toets", "session": "terugkomdag"}
+#: Times are stored in UTC and shown in Dutch local time.
+LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
+
+
+def local_time(moment: dt.datetime) -> str:
+    """``dd-mm-jjjj uu:mm`` in Dutch local time (naive values are taken as UTC, as SQLite returns them)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(LOCAL_TZ).strftime("%d-%m-%Y %H:%M")
 
 
 def landing_page(person: Actor) -> LandingPage:
@@ -38,7 +50,7 @@ def profile_page(kit: Kit, person: Actor) -> w.VBox:
         css_class="ok-profile",
     )
     rating_rows = [
-        [r.created_at.strftime("%d-%m-%Y %H:%M"), r.case_code, r.scale_code, r.score, _MODE_LABELS[r.mode]]
+        [local_time(r.created_at), r.case_code, r.scale_code, r.score, _MODE_LABELS[r.mode]]
         for r in ratings
     ]
     history = DataTable(["Datum", "Casus", "Schaal", "Score", "Soort"], rating_rows,

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import AlreadyExists, AuthenticationError, DatabaseUnavailable, NotFound, ValidationError
+from ..errors import AlreadyExists, AuthenticationError, Conflict, DatabaseUnavailable, NotFound, ValidationError
 from ..identity import (
     SYSTEM,
     Actor,
@@ -113,9 +113,12 @@ class Kit:
         try:
             yield session
             session.commit()
-        except IntegrityError:
+        except IntegrityError as exc:
+            # Usually two people doing the same thing at the same moment (the
+            # verbs check uniqueness first); the database's rule wins.
             session.rollback()
-            raise
+            raise Conflict("Dit botst met gegevens die net zijn opgeslagen; er is niets gewijzigd. "
+                           "Probeer het opnieuw.") from exc
         except DBAPIError as exc:
             session.rollback()
             if exc.connection_invalidated or isinstance(exc.orig, OSError):
@@ -243,7 +246,9 @@ class Kit:
             raise failure from None
         with self.transaction() as s:
             person = s.scalar(select(m.Person).where(m.Person.username == username))
-            if person is None or not person.active or not verify_password(person.password_hash, password):
+            # Always run the password check, so an unknown name costs as much time as a wrong password.
+            matches = verify_password(person.password_hash if person else None, password)
+            if person is None or not person.active or not matches:
                 raise failure
             return _actor(person)
 
