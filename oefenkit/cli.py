@@ -171,6 +171,21 @@ def cmd_groups_list(args) -> int:
     return 0
 
 
+def cmd_agreement(args) -> int:
+    import json
+
+    from .agreement.summary import format_summary, summarise_csv
+
+    if (args.scale_min is None) != (args.scale_max is None):
+        raise ValidationError("Geef --scale-min en --scale-max samen op.")
+    summary = summarise_csv(args.ratings, scale_min=args.scale_min, scale_max=args.scale_max)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        print(format_summary(summary))
+    return 0
+
+
 def cmd_db_upgrade(args) -> int:
     kit = open_kit(_settings(args))
     before = database.current_revision(kit.engine)
@@ -258,6 +273,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_groups_add_member)
     p = gsub.add_parser("list", help="toon alle groepen")
     p.set_defaults(func=cmd_groups_list)
+
+    p = sub.add_parser(
+        "agreement", help="bereken beoordelaarsovereenstemming uit een CSV-bestand",
+        description="Leest een CSV met de kolommen rater,item,score[,scale] (lege score = ontbrekend) en "
+                    "berekent ICC, kappa's, Krippendorffs alfa, Gwets AC1/AC2, percentage overeenstemming "
+                    "en (bij twee beoordelaars) Bland-Altman.")
+    p.add_argument("ratings", metavar="RATINGS.csv", help="CSV-bestand met beoordelingen")
+    p.add_argument("--json", action="store_true", help="geef één JSON-object in plaats van een tabel")
+    p.add_argument("--scale-min", type=int, help="laagste punt van de schaal (bijvoorbeeld 1)")
+    p.add_argument("--scale-max", type=int, help="hoogste punt van de schaal (bijvoorbeeld 9)")
+    p.set_defaults(func=cmd_agreement)
 
     db = sub.add_parser("db", help="database-onderhoud")
     dsub = db.add_subparsers(dest="db_command", title="opdrachten", metavar="OPDRACHT",

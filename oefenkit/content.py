@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import yaml
 
@@ -50,6 +50,7 @@ class Content:
     programmes: tuple[Programme, ...]
     sample_groups: tuple[SampleGroup, ...]
     scales: tuple[ScaleDefinition, ...] = field(default_factory=tuple)
+    certification: Mapping[str, Any] = field(default_factory=dict)  # programme → CertificationRule
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -165,7 +166,17 @@ def load_content(content_dir: Path) -> Content:
                 f"{first} en {path.name}: schaal {sc.code!r} versie {sc.version} staat er twee keer in; "
                 "elke combinatie van code en versie mag maar één keer voorkomen."
             )
-    return Content(tuple(programmes), tuple(groups), scales)
+    from .certification import load_rules  # numpy/scipy: only when content is loaded
+
+    rules = load_rules(content_dir)
+    scale_codes = {sc.code for sc in scales}
+    for programme, rule in rules.items():
+        if programme not in codes:
+            raise ContentError(f"certification: regels voor onbekend programma {programme!r}.")
+        for scale_code in rule.scales:
+            if scale_code not in scale_codes:
+                raise ContentError(f"certification ({programme}): onbekende schaal {scale_code!r}.")
+    return Content(tuple(programmes), tuple(groups), scales, rules)
 
 
 def load_into(kit: Kit, content: Content) -> int:

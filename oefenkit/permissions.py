@@ -16,6 +16,8 @@ Actions
 ``manage_people``       thing: ignored (add people, set roles, deactivate)
 ``manage_groups``       thing: ignored
 ``view_audit_log``      thing: ignored
+``decide_certification`` thing: ignored (store a certification proposal or decision)
+``read_certification_of`` thing: person id whose certification decisions are read
 """
 
 from __future__ import annotations
@@ -45,9 +47,13 @@ _ROLE_ACTIONS: dict[str, set[str]] = {
     "manage_people": {"coordinator"},
     "manage_groups": {"coordinator"},
     "view_audit_log": {"coordinator"},
+    "decide_certification": _STAFF,
 }
 
-ACTIONS = frozenset({"open_app", "read_ratings_of", "write_rating_for", *_ROLE_ACTIONS})
+#: Actions on one person's own data: allowed for that person and for staff.
+_OWN_OR_STAFF = {"read_ratings_of", "read_certification_of"}
+
+ACTIONS = frozenset({"open_app", "write_rating_for", *_OWN_OR_STAFF, *_ROLE_ACTIONS})
 
 _MESSAGES = {
     "open_app": "Deze app is niet beschikbaar voor jouw rol.",
@@ -60,6 +66,8 @@ _MESSAGES = {
     "manage_people": "Alleen een coördinator kan accounts beheren.",
     "manage_groups": "Alleen een coördinator kan groepen beheren.",
     "view_audit_log": "Alleen een coördinator kan het logboek inzien.",
+    "decide_certification": "Alleen trainers kunnen over certificering beslissen.",
+    "read_certification_of": "Je mag alleen je eigen certificering bekijken.",
 }
 
 
@@ -71,7 +79,7 @@ def can(actor: Actor | None, action: str, thing: Any = None) -> bool:
         return False
     if action == "open_app":
         return actor.role in AREA_ROLES.get(thing.area, set())
-    if action == "read_ratings_of":
+    if action in _OWN_OR_STAFF:
         return actor.role in _STAFF or (actor.id is not None and actor.id == thing)
     if action == "write_rating_for":
         return actor.id is not None and actor.id == thing

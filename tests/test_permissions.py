@@ -24,7 +24,10 @@ ROLE_RULES = {
     "manage_people": {"coordinator"},
     "manage_groups": {"coordinator"},
     "view_audit_log": {"coordinator"},
+    "decide_certification": STAFF,
 }
+#: Actions on one person's own data: that person and staff.
+OWN_OR_STAFF = ("read_ratings_of", "read_certification_of")
 #: Which roles may open an app of each area.
 AREA_RULES = {"landing": EVERYONE, "training": EVERYONE, "supervision": STAFF}
 
@@ -42,7 +45,7 @@ def app(area: str) -> App:
 
 def test_matrix_covers_every_action():
     """Does this test's rule table name every action the permission layer knows?"""
-    assert set(ROLE_RULES) | {"open_app", "read_ratings_of", "write_rating_for"} == set(ACTIONS)
+    assert set(ROLE_RULES) | {"open_app", "write_rating_for", *OWN_OR_STAFF} == set(ACTIONS)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -71,13 +74,14 @@ def test_unknown_area_is_closed(role):
     assert can(actor(role), "open_app", app("geheim")) is False
 
 
+@pytest.mark.parametrize("action", OWN_OR_STAFF)
 @pytest.mark.parametrize("role", ROLES)
-def test_read_ratings(role):
-    """May everybody read their own ratings, but only staff someone else's or everyone's?"""
+def test_read_own_data(role, action):
+    """May everybody read their own ratings and certification, but only staff someone else's or everyone's?"""
     me = actor(role, id=5)
-    assert can(me, "read_ratings_of", 5) is True
-    assert can(me, "read_ratings_of", 6) is (role in STAFF)
-    assert can(me, "read_ratings_of", None) is (role in STAFF)
+    assert can(me, action, 5) is True
+    assert can(me, action, 6) is (role in STAFF)
+    assert can(me, action, None) is (role in STAFF)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -50,9 +50,12 @@ class Ratings:
     """Scores of ``raters`` (columns) on ``items`` (rows); ``NaN`` = missing.
 
     ``scale_min``/``scale_max`` declare the scale's range (1–9 in the apps). When
-    declared, category-based statistics (weighted kappa, AC2, Fleiss) use every
-    category of the range; otherwise only the values actually observed, as R
-    ``irr`` and scikit-learn do.
+    declared, category-based statistics use every category of the range;
+    otherwise only the values actually observed, as R ``irr`` and scikit-learn
+    do. Of the statistics here this changes weighted Cohen's kappa (when a
+    category inside the used range is skipped) and Gwet's AC1/AC2 (chance
+    agreement spreads over all categories); Fleiss' kappa and Krippendorff's
+    alpha do not depend on unused categories.
     """
 
     items: tuple[str, ...]
@@ -131,7 +134,12 @@ class Ratings:
         scale_max: float | None = None,
     ) -> "Ratings":
         """Build from an items × raters array (``NaN``/``None`` = missing)."""
-        m = np.array([[parse_score(v) for v in row] for row in np.asarray(matrix, dtype=object)], dtype=float)
+        try:
+            m = np.array(matrix, dtype=float)  # fast path: numbers and NaN/None
+        except (TypeError, ValueError):
+            m = np.array([[parse_score(v) for v in row] for row in np.asarray(matrix, dtype=object)], dtype=float)
+        if np.isinf(m).any():
+            raise RatingsInputError("Er staan oneindige waarden tussen de scores.")
         if m.ndim != 2:
             raise RatingsInputError("Verwacht een tabel met items als rijen en beoordelaars als kolommen.")
         items = tuple(str(i) for i in (items if items is not None else range(1, m.shape[0] + 1)))

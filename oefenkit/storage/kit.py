@@ -517,6 +517,126 @@ class Kit:
                 for r, u, c, sc in s.execute(query)
             ]
 
+    def exam_scores(self, actor: Actor, username: str, case_set_code: str) -> dict[str, dict[str, int]]:
+        """A person's exam scores on the cases of a set: scale code → {case code → score}.
+
+        When a case was scored more than once, the latest rating counts.
+        """
+        with self.transaction() as s:
+            rater_id = s.scalar(select(m.Person.id).where(m.Person.username == username))
+            require(actor, "read_ratings_of", rater_id)
+            if rater_id is None:
+                raise NotFound(f"Gebruiker {username!r} bestaat niet.")
+            case_ids = self._set_case_ids(s, case_set_code)
+            rows = s.execute(
+                select(m.Scale.code, m.Case.code, m.Rating.score)
+                .join(m.Case, m.Case.id == m.Rating.case_id)
+                .join(m.Scale, m.Scale.id == m.Rating.scale_id)
+                .where(m.Rating.rater_id == rater_id, m.Rating.mode == "exam", m.Rating.case_id.in_(case_ids))
+                .order_by(m.Rating.updated_at, m.Rating.id)
+            )
+            out: dict[str, dict[str, int]] = {}
+            for scale_code, case_code, score in rows:
+                out.setdefault(scale_code, {})[case_code] = score
+            return out
+
+    def expert_scores_of_set(self, actor: Actor, case_set_code: str) -> dict[str, list[tuple[str, str, int]]]:
+        """Expert scores of every case in a set: scale code → [(expert, case code, score)]."""
+        require(actor, "read_expert_scores")
+        with self.transaction() as s:
+            case_ids = self._set_case_ids(s, case_set_code)
+            rows = s.execute(
+                select(m.Scale.code, m.Person.username, m.Case.code, m.ExpertScore.score)
+                .join(m.Person, m.Person.id == m.ExpertScore.expert_id)
+                .join(m.Case, m.Case.id == m.ExpertScore.case_id)
+                .join(m.Scale, m.Scale.id == m.ExpertScore.scale_id)
+                .where(m.ExpertScore.case_id.in_(case_ids))
+                .order_by(m.Scale.code, m.Case.code, m.Person.username)
+            )
+            out: dict[str, list[tuple[str, str, int]]] = {}
+            for scale_code, expert, case_code, score in rows:
+                out.setdefault(scale_code, []).append((expert, case_code, score))
+            return out
+
+    @staticmethod
+    def _set_case_ids(s: Session, case_set_code: str) -> list[int]:
+        case_set = s.scalar(select(m.CaseSet).where(m.CaseSet.code == case_set_code))
+        if case_set is None:
+            raise NotFound(f"Set {case_set_code!r} bestaat niet.")
+        return [item.case_id for item in case_set.items]
+
+    def add_case_set(self, actor: Actor, code: str, name: str, kind: str, case_codes: Sequence[str],
+                     programme_code: str | None = None) -> int:
+        """Create an ordered set of existing cases (practice, exam, session or intervision)."""
+        require(actor, "manage_cases")
+        if kind not in m.SET_KINDS:
+            raise ValidationError(f"Onbekend soort set {kind!r}.")
+        with self.transaction() as s:
+            if s.scalar(select(m.CaseSet.id).where(m.CaseSet.code == code)) is not None:
+                raise AlreadyExists(f"Set {code!r} bestaat al.")
+            programme_id = None
+            if programme_code:
+                programme_id = s.scalar(select(m.Programme.id).where(m.Programme.code == programme_code))
+                if programme_id is None:
+                    raise NotFound(f"Programma {programme_code!r} bestaat niet.")
+            case_set = m.CaseSet(code=code, name=name, kind=kind, programme_id=programme_id)
+            for position, case_code in enumerate(dict.fromkeys(case_codes)):
+                case_id = s.scalar(select(m.Case.id).where(m.Case.code == case_code))
+                if case_id is None:
+                    raise NotFound(f"Casus {case_code!r} bestaat niet.")
+                case_set.items.append(m.CaseSetItem(case_id=case_id, position=position))
+            s.add(case_set)
+            s.flush()
+            self.audit(s, actor, "case_set.add", code, kind=kind, cases=len(case_set.items))
+            return case_set.id
+
+    # -- certification -----------------------------------------------------------------
+
+    def add_certification_decision(
+        self, actor: Actor, username: str, programme_code: str, *, passed: bool, reasons: Sequence[str],
+        statistics: dict[str, Any], rule: dict[str, Any], kind: str = "proposal", reason: str = "",
+        exam_attempt_id: int | None = None,
+    ) -> int:
+        """Store a certification proposal or decision with the statistics it rests on."""
+        require(actor, "decide_certification")
+        if kind not in {"proposal", "accepted", "override"}:
+            raise ValidationError(f"Onbekend soort besluit {kind!r}.")
+        if kind == "override" and not reason.strip():
+            raise ValidationError("Geef een reden als je afwijkt van het voorstel.")
+        with self.transaction() as s:
+            person = self._person(s, username)
+            programme_id = s.scalar(select(m.Programme.id).where(m.Programme.code == programme_code))
+            if programme_id is None:
+                raise NotFound(f"Programma {programme_code!r} bestaat niet.")
+            row = m.CertificationDecision(
+                person_id=person.id, programme_id=programme_id, exam_attempt_id=exam_attempt_id, kind=kind,
+                passed=passed, reasons=list(reasons), statistics=statistics, rule=rule,
+                decided_by_id=actor.id, reason=reason,
+            )
+            s.add(row)
+            s.flush()
+            self.audit(s, actor, f"certification.{kind}", username, programme=programme_code, passed=passed)
+            return row.id
+
+    def list_certification_decisions(self, actor: Actor, username: str) -> list[dict[str, Any]]:
+        """A person's certification decisions, newest first."""
+        with self.transaction() as s:
+            person_id = s.scalar(select(m.Person.id).where(m.Person.username == username))
+            require(actor, "read_certification_of", person_id)
+            if person_id is None:
+                raise NotFound(f"Gebruiker {username!r} bestaat niet.")
+            rows = s.execute(
+                select(m.CertificationDecision, m.Programme.code)
+                .join(m.Programme, m.Programme.id == m.CertificationDecision.programme_id)
+                .where(m.CertificationDecision.person_id == person_id)
+                .order_by(m.CertificationDecision.id.desc())
+            )
+            return [
+                {"id": d.id, "programme": code, "kind": d.kind, "passed": d.passed, "reasons": list(d.reasons),
+                 "statistics": d.statistics, "rule": d.rule, "reason": d.reason, "decided_at": d.decided_at}
+                for d, code in rows
+            ]
+
     # -- audit ----------------------------------------------------------------------------
 
     def list_audit_entries(self, actor: Actor, limit: int = 200) -> list[dict[str, Any]]:

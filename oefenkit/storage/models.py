@@ -53,6 +53,7 @@ __all__ = [
     "Rating",
     "ExamAttempt",
     "Certificate",
+    "CertificationDecision",
     "LiveSession",
     "LiveSessionParticipant",
     "AuditEntry",
@@ -307,6 +308,32 @@ class Certificate(Base):
     decision: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text, default="")
     statistics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class CertificationDecision(Base):
+    """What the certification rules concluded for one trainee, with everything it rested on.
+
+    ``kind`` is ``proposal`` for the rules engine's outcome; a trainer's
+    acceptance or override is stored as ``accepted`` / ``override`` with a reason.
+    """
+
+    __tablename__ = "certification_decision"
+    __table_args__ = (
+        CheckConstraint("kind IN ('proposal', 'accepted', 'override')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"))
+    exam_attempt_id: Mapped[Optional[int]] = mapped_column(ForeignKey("exam_attempt.id"))
+    kind: Mapped[str] = mapped_column(String(16), default="proposal")
+    passed: Mapped[bool] = mapped_column(Boolean)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    statistics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    rule: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class AuditEntry(Base):

@@ -1,0 +1,330 @@
+"""Certification rules (data) and the decision that applies them.
+
+One YAML file per programme in ``content/certification/`` holds the rule: the
+minimum number of test clips, per-scale thresholds and the validity period.
+:func:`decide` compares a trainee's exam scores with the expert consensus and
+returns pass or fail, the Dutch reasons, and every statistic it used, so the
+decision can be stored and explained later. The defaults are justified in
+``docs/certificering.md``.
+
+Thresholds per scale
+--------------------
+``icc_a1_min``
+    ICC(A,1) (absolute agreement, single rater) of trainee vs. consensus.
+``within_one_min``
+    Share of clips scored at most one point from the consensus.
+``abs_bias_max``
+    Largest allowed absolute mean difference (trainee − consensus).
+``extremes_min_share``
+    Of the clips whose consensus lies in an extreme band (the two lowest or
+    the two highest scale points), the share the trainee also placed in that
+    band. A trainee who never uses the extremes fails here even with a high
+    within-one share.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from .agreement.data import Ratings
+from .agreement.trainee import expert_consensus, trainee_vs_experts
+from .errors import ContentError, NotFound, ValidationError
+from .identity import Actor
+
+__all__ = [
+    "ScaleThresholds",
+    "CertificationRule",
+    "Decision",
+    "load_rule",
+    "load_rules",
+    "decide",
+    "propose",
+    "valid_until",
+    "renewed_until",
+]
+
+
+@dataclass(frozen=True)
+class ScaleThresholds:
+    icc_a1_min: float
+    within_one_min: float
+    abs_bias_max: float
+    extremes_min_share: float
+
+
+@dataclass(frozen=True)
+class CertificationRule:
+    programme: str
+    name: str
+    min_clips: int
+    scales: Mapping[str, ScaleThresholds]
+    validity_years: int
+    renewal: str
+    required_supervised_cases: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "programme": self.programme,
+            "name": self.name,
+            "min_clips": self.min_clips,
+            "scales": {k: vars(v).copy() for k, v in self.scales.items()},
+            "validity_years": self.validity_years,
+            "renewal": self.renewal,
+            "required_supervised_cases": self.required_supervised_cases,
+        }
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of applying a rule: ``passed``, Dutch ``reasons`` and the statistics used."""
+
+    programme: str
+    passed: bool
+    reasons: tuple[str, ...]
+    statistics: dict[str, Any] = field(default_factory=dict)
+    rule: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"programme": self.programme, "passed": self.passed, "reasons": list(self.reasons),
+                "statistics": self.statistics, "rule": self.rule}
+
+
+# -- loading --------------------------------------------------------------------------
+
+
+def _number(data: Mapping, key: str, where: str, lo: float, hi: float) -> float:
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+        raise ContentError(f"{where}: '{key}' moet een getal van {lo:g} tot en met {hi:g} zijn.")
+    return float(value)
+
+
+def _integer(data: Mapping, key: str, where: str, lo: int, default: int | None = None) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+        raise ContentError(f"{where}: '{key}' moet een geheel getal van minstens {lo} zijn.")
+    return value
+
+
+def load_rule(path: Path) -> CertificationRule:
+    """Read and validate one programme's rule file."""
+    path = Path(path)
+    where = path.name
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ContentError(f"Certificeringsregels ontbreken: {path}.") from None
+    except yaml.YAMLError as exc:
+        raise ContentError(f"{where}: geen geldige YAML ({exc}).") from None
+    if not isinstance(data, dict):
+        raise ContentError(f"{where}: verwacht velden als programme, min_clips en scales.")
+    programme = data.get("programme")
+    if not isinstance(programme, str) or not programme.strip():
+        raise ContentError(f"{where}: 'programme' ontbreekt.")
+    name = data.get("name") or programme
+    scales_data = data.get("scales")
+    if not isinstance(scales_data, dict) or not scales_data:
+        raise ContentError(f"{where}: 'scales' moet per schaal de drempels geven.")
+    scales = {}
+    for code, th in scales_data.items():
+        w = f"{where}, schaal {code}"
+        if not isinstance(th, dict):
+            raise ContentError(f"{w}: verwacht icc_a1_min, within_one_min, abs_bias_max en extremes_min_share.")
+        unknown = set(th) - {"icc_a1_min", "within_one_min", "abs_bias_max", "extremes_min_share"}
+        if unknown:
+            raise ContentError(f"{w}: onbekend veld {sorted(unknown)[0]!r}.")
+        scales[str(code)] = ScaleThresholds(
+            icc_a1_min=_number(th, "icc_a1_min", w, -1, 1),
+            within_one_min=_number(th, "within_one_min", w, 0, 1),
+            abs_bias_max=_number(th, "abs_bias_max", w, 0, 8),
+            extremes_min_share=_number(th, "extremes_min_share", w, 0, 1),
+        )
+    validity = data.get("validity")
+    if not isinstance(validity, dict):
+        raise ContentError(f"{where}: 'validity' moet 'years' en 'renewal' geven.")
+    renewal = validity.get("renewal")
+    if renewal not in {"terugkomdag", "none"}:
+        raise ContentError(f"{where}: 'validity.renewal' is 'terugkomdag' of 'none'.")
+    return CertificationRule(
+        programme=programme.strip(),
+        name=str(name),
+        min_clips=_integer(data, "min_clips", where, 1),
+        scales=scales,
+        validity_years=_integer(validity, "years", f"{where}, validity", 1),
+        renewal=renewal,
+        required_supervised_cases=_integer(data, "required_supervised_cases", where, 0, default=0),
+    )
+
+
+def load_rules(content_dir: Path) -> dict[str, CertificationRule]:
+    """All rule files in ``<content_dir>/certification``, keyed by programme."""
+    rules: dict[str, CertificationRule] = {}
+    for path in sorted((Path(content_dir) / "certification").glob("*.yaml")):
+        rule = load_rule(path)
+        if rule.programme in rules:
+            raise ContentError(f"{path.name}: programma {rule.programme!r} heeft al certificeringsregels.")
+        rules[rule.programme] = rule
+    return rules
+
+
+# -- deciding -------------------------------------------------------------------------
+
+
+def _nl(x: float, digits: int = 2) -> str:
+    """A number the Dutch way (decimal comma)."""
+    return f"{x:.{digits}f}".replace(".", ",")
+
+
+def _pct(x: float) -> str:
+    return f"{round(100 * x)} %"
+
+
+def decide(
+    rule: CertificationRule,
+    trainee: Mapping[str, Mapping[str, float]],
+    consensus: Mapping[str, Mapping[str, float]],
+    *,
+    scale_min: int = 1,
+    scale_max: int = 9,
+    supervised_cases: int = 0,
+) -> Decision:
+    """Apply ``rule`` to one trainee's exam.
+
+    ``trainee`` and ``consensus`` map scale code → {clip code → score}. Only
+    clips with both a trainee score and a consensus count. Every threshold is
+    checked and reported, so a failed decision lists all its reasons.
+    """
+    reasons: list[str] = []
+    passed = True
+    stats: dict[str, Any] = {"scales": {}}
+    for scale, th in rule.scales.items():
+        t_scores = dict(trainee.get(scale) or {})
+        c_scores = dict(consensus.get(scale) or {})
+        common = sorted(set(t_scores) & set(c_scores))
+        t = {k: float(t_scores[k]) for k in common}
+        c = {k: float(c_scores[k]) for k in common}
+        for k, v in t.items():
+            if not scale_min <= v <= scale_max:
+                raise ValidationError(f"Score {v:g} voor {k} ligt buiten de schaal {scale_min}–{scale_max}.")
+        s: dict[str, Any] = {"n_clips": len(common)}
+        stats["scales"][scale] = s
+        if len(common) < rule.min_clips:
+            passed = False
+            reasons.append(f"{scale}: {len(common)} toetsfragmenten gescoord, minimaal {rule.min_clips} nodig.")
+            continue
+        agreement = trainee_vs_experts(t, c, scale_min=scale_min, scale_max=scale_max)
+        s.update(agreement.as_dict())
+        icc = agreement.icc_a1
+        if icc is None:
+            passed = False
+            reasons.append(f"{scale}: ICC(A,1) is niet te berekenen (geen spreiding in de scores).")
+        elif icc < th.icc_a1_min:
+            passed = False
+            reasons.append(f"{scale}: ICC(A,1) is {_nl(icc)}, lager dan de drempel {_nl(th.icc_a1_min)}.")
+        else:
+            reasons.append(f"{scale}: ICC(A,1) is {_nl(icc)} (drempel {_nl(th.icc_a1_min)}).")
+        if agreement.within_one < th.within_one_min:
+            passed = False
+            reasons.append(f"{scale}: {_pct(agreement.within_one)} binnen één punt van de consensus, "
+                           f"minder dan {_pct(th.within_one_min)}.")
+        else:
+            reasons.append(f"{scale}: {_pct(agreement.within_one)} binnen één punt van de consensus.")
+        if abs(agreement.bias) > th.abs_bias_max:
+            direction = "te hoog" if agreement.bias > 0 else "te laag"
+            passed = False
+            reasons.append(f"{scale}: scores liggen gemiddeld {_nl(abs(agreement.bias))} punt {direction} "
+                           f"(toegestaan: {_nl(th.abs_bias_max)}).")
+        share = agreement.extremes_recognised
+        n_extreme = agreement.low_extremes.consensus_items + agreement.high_extremes.consensus_items
+        n_recognised = agreement.low_extremes.recognised + agreement.high_extremes.recognised
+        if share is None:
+            passed = False
+            reasons.append(f"{scale}: de toets bevat geen fragment met een extreme consensusscore, dus het "
+                           "herkennen van de uitersten is niet te beoordelen. Voeg zulke fragmenten toe aan de toets.")
+        elif share < th.extremes_min_share:
+            passed = False
+            never = "" if agreement.used_scale_min or agreement.used_scale_max else \
+                f" De uiterste scores {scale_min} en {scale_max} zijn nergens gebruikt."
+            reasons.append(f"{scale}: van de {n_extreme} fragmenten met een extreme consensusscore "
+                           f"zijn er {n_recognised} als extreem gescoord; minimaal "
+                           f"{_pct(th.extremes_min_share)} nodig.{never}")
+    if rule.required_supervised_cases:
+        stats["supervised_cases"] = supervised_cases
+        if supervised_cases < rule.required_supervised_cases:
+            passed = False
+            reasons.append(f"{supervised_cases} van de {rule.required_supervised_cases} casussen zijn uitgevoerd "
+                           "en besproken in supervisie.")
+    reasons.insert(0, "Geslaagd voor de scoringstoets." if passed else "Nog niet geslaagd voor de scoringstoets.")
+    return Decision(rule.programme, passed, tuple(reasons), stats, rule.as_dict())
+
+
+def propose(
+    kit, actor: Actor, username: str, programme_code: str, case_set_code: str, *,
+    rules: Mapping[str, CertificationRule], supervised_cases: int = 0,
+) -> tuple[int, Decision]:
+    """Apply the programme's rule to a trainee's stored exam and store the proposal.
+
+    The consensus of each clip comes from the stored expert scores
+    (:func:`~oefenkit.agreement.trainee.expert_consensus`); the experts' own
+    agreement is kept with the statistics. Returns the stored decision's id
+    and the decision.
+    """
+    rule = rules.get(programme_code)
+    if rule is None:
+        raise NotFound(f"Er zijn geen certificeringsregels voor programma {programme_code!r}.")
+    trainee = kit.exam_scores(actor, username, case_set_code)
+    experts = kit.expert_scores_of_set(actor, case_set_code)
+    consensus: dict[str, dict[str, float]] = {}
+    expert_agreement: dict[str, Any] = {}
+    ranges: set[tuple[int, int]] = set()
+    for scale_code in rule.scales:
+        scale = kit.find_scale(scale_code)
+        ranges.add((scale.min_score, scale.max_score))
+        records = experts.get(scale_code, [])
+        if not records:
+            continue
+        c = expert_consensus(Ratings.from_records(records, scale_min=scale.min_score, scale_max=scale.max_score))
+        consensus[scale_code] = c.scores
+        expert_agreement[scale_code] = c.as_dict()
+    if len(ranges) != 1:
+        raise ValidationError("De schalen van deze regel hebben verschillende bereiken.")
+    (lo, hi), = ranges
+    decision = decide(rule, trainee, consensus, scale_min=lo, scale_max=hi, supervised_cases=supervised_cases)
+    decision.statistics["expert_consensus"] = expert_agreement
+    decision.statistics["case_set"] = case_set_code
+    decision_id = kit.add_certification_decision(
+        actor, username, programme_code, passed=decision.passed, reasons=decision.reasons,
+        statistics=decision.statistics, rule=decision.rule, kind="proposal",
+    )
+    return decision_id, decision
+
+
+# -- validity -------------------------------------------------------------------------
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def valid_until(issued_on: dt.date, rule: CertificationRule) -> dt.date:
+    """Last day a certificate issued on ``issued_on`` is valid."""
+    return _add_years(issued_on, rule.validity_years)
+
+
+def renewed_until(current_until: dt.date, attended_on: dt.date, rule: CertificationRule) -> dt.date:
+    """Validity after attending a terugkomdag on ``attended_on``.
+
+    Attendance while the certificate is still valid extends it to the same
+    period counted from the attendance date; after expiry it renews nothing.
+    """
+    if rule.renewal != "terugkomdag" or attended_on > current_until:
+        return current_until
+    return max(current_until, _add_years(attended_on, rule.validity_years))
