@@ -38,7 +38,9 @@ from oefenkit.agreement.krippendorff import krippendorff_alpha
 from oefenkit.agreement.summary import summarise
 
 N_RATERS, N_CLIPS, MISSING, SEED = 1000, 50, 0.10, 2026
-FORMS = {"ICC1": "ICC1", "ICC2": "ICC2", "ICC3": "ICC3", "ICC1k": "ICC1k", "ICC2k": "ICC2k", "ICC3k": "ICC3k"}
+#: Our Shrout–Fleiss keys → pingouin 0.7's McGraw–Wong row names.
+FORMS = {"ICC1": "ICC(1,1)", "ICC2": "ICC(A,1)", "ICC3": "ICC(C,1)",
+         "ICC1k": "ICC(1,k)", "ICC2k": "ICC(A,k)", "ICC3k": "ICC(C,k)"}
 
 
 def make_scale(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -110,7 +112,7 @@ def main() -> int:
                 "score": np.concatenate([trainees[i][keep], consensus[keep]]),
             })
             res = pingouin.intraclass_corr(df, targets="item", raters="rater", ratings="score")
-            out[i] = res.set_index("Type").loc["ICC2", "ICC"]
+            out[i] = res.set_index("Type").loc[FORMS["ICC2"], "ICC"]
         return out
 
     t_ping, theirs = best_of(pingouin_loop, 1)
@@ -136,9 +138,9 @@ def main() -> int:
         lambda: pingouin.intraclass_corr(long, targets="item", raters="rater", ratings="score"), args.repeat)
     ping6 = ping6.set_index("Type")
     diff6 = max(
-        max(abs(ours6[f].value - ping6.loc[f, "ICC"]), abs(ours6[f].F - ping6.loc[f, "F"]),
-            abs(ours6[f].p - ping6.loc[f, "pval"]))
-        for f in FORMS
+        max(abs(ours6[f].value - ping6.loc[name, "ICC"]), abs(ours6[f].F - ping6.loc[name, "F"]),
+            abs(ours6[f].p - ping6.loc[name, "pval"]))
+        for f, name in FORMS.items()
     )
     ratio6 = t_ping6 / t_ours6
     target6 = ratio6 >= 10 and diff6 <= 1e-9
