@@ -16,10 +16,10 @@ Thresholds per scale
 ``abs_bias_max``
     Largest allowed absolute mean difference (trainee − consensus).
 ``extremes_min_share``
-    Of the clips whose consensus lies in an extreme band (the two lowest or
-    the two highest scale points), the share the trainee also placed in that
-    band. A trainee who never uses the extremes fails here even with a high
-    within-one share.
+    For each extreme band (the two lowest and the two highest scale points)
+    that holds clips with that consensus, the share of those clips the trainee
+    also placed in that band. Each band is checked on its own. A trainee who
+    never uses the extremes fails here even with a high within-one share.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from .agreement.data import Ratings
 from .agreement.trainee import expert_consensus, trainee_vs_experts
 from .errors import ContentError, NotFound, ValidationError
 from .identity import Actor
+from .permissions import require
 
 __all__ = [
     "ScaleThresholds",
@@ -66,6 +67,8 @@ class CertificationRule:
     validity_years: int
     renewal: str
     required_supervised_cases: int = 0
+    #: File the rule was read from (for error messages).
+    source: str = field(default="", compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -123,6 +126,10 @@ def load_rule(path: Path) -> CertificationRule:
         raise ContentError(f"{where}: geen geldige YAML ({exc}).") from None
     if not isinstance(data, dict):
         raise ContentError(f"{where}: verwacht velden als programme, min_clips en scales.")
+    # A misspelt optional field (e.g. required_supervised_cases) must not silently fall back to its default.
+    unknown = set(data) - {"programme", "name", "min_clips", "scales", "validity", "required_supervised_cases"}
+    if unknown:
+        raise ContentError(f"{where}: onbekend veld {min(map(str, unknown))!r}.")
     programme = data.get("programme")
     if not isinstance(programme, str) or not programme.strip():
         raise ContentError(f"{where}: 'programme' ontbreekt.")
@@ -139,7 +146,7 @@ def load_rule(path: Path) -> CertificationRule:
         if unknown:
             raise ContentError(f"{w}: onbekend veld {sorted(unknown)[0]!r}.")
         scales[str(code)] = ScaleThresholds(
-            icc_a1_min=_number(th, "icc_a1_min", w, -1, 1),
+            icc_a1_min=_number(th, "icc_a1_min", w, 0, 1),
             within_one_min=_number(th, "within_one_min", w, 0, 1),
             abs_bias_max=_number(th, "abs_bias_max", w, 0, 8),
             extremes_min_share=_number(th, "extremes_min_share", w, 0, 1),
@@ -147,6 +154,9 @@ def load_rule(path: Path) -> CertificationRule:
     validity = data.get("validity")
     if not isinstance(validity, dict):
         raise ContentError(f"{where}: 'validity' moet 'years' en 'renewal' geven.")
+    unknown = set(validity) - {"years", "renewal"}
+    if unknown:
+        raise ContentError(f"{where}, validity: onbekend veld {min(map(str, unknown))!r}.")
     renewal = validity.get("renewal")
     if renewal not in {"terugkomdag", "none"}:
         raise ContentError(f"{where}: 'validity.renewal' is 'terugkomdag' of 'none'.")
@@ -158,6 +168,7 @@ def load_rule(path: Path) -> CertificationRule:
         validity_years=_integer(validity, "years", f"{where}, validity", 1),
         renewal=renewal,
         required_supervised_cases=_integer(data, "required_supervised_cases", where, 0, default=0),
+        source=path.name,
     )
 
 
@@ -237,22 +248,24 @@ def decide(
         if abs(agreement.bias) > th.abs_bias_max:
             direction = "te hoog" if agreement.bias > 0 else "te laag"
             passed = False
-            reasons.append(f"{scale}: scores liggen gemiddeld {_nl(abs(agreement.bias))} punt {direction} "
+            unit = "punt" if abs(agreement.bias) == 1 else "punten"
+            reasons.append(f"{scale}: scores liggen gemiddeld {_nl(abs(agreement.bias))} {unit} {direction} "
                            f"(toegestaan: {_nl(th.abs_bias_max)}).")
-        share = agreement.extremes_recognised
-        n_extreme = agreement.low_extremes.consensus_items + agreement.high_extremes.consensus_items
-        n_recognised = agreement.low_extremes.recognised + agreement.high_extremes.recognised
-        if share is None:
+        bands = [(name, band) for name, band in (("lage", agreement.low_extremes),
+                                                 ("hoge", agreement.high_extremes)) if band.consensus_items]
+        if not bands:
             passed = False
             reasons.append(f"{scale}: de toets bevat geen fragment met een extreme consensusscore, dus het "
                            "herkennen van de uitersten is niet te beoordelen. Voeg zulke fragmenten toe aan de toets.")
-        elif share < th.extremes_min_share:
-            passed = False
-            never = "" if agreement.used_scale_min or agreement.used_scale_max else \
-                f" De uiterste scores {scale_min} en {scale_max} zijn nergens gebruikt."
-            reasons.append(f"{scale}: van de {n_extreme} fragmenten met een extreme consensusscore "
-                           f"zijn er {n_recognised} als extreem gescoord; minimaal "
-                           f"{_pct(th.extremes_min_share)} nodig.{never}")
+        # Each end of the scale on its own: recognising only low extremes must not hide never scoring high.
+        for name, band in bands:
+            if band.recognised / band.consensus_items < th.extremes_min_share:
+                passed = False
+                never = "" if agreement.used_scale_min or agreement.used_scale_max else \
+                    f" De uiterste scores {scale_min} en {scale_max} zijn nergens gebruikt."
+                reasons.append(f"{scale}: van de {band.consensus_items} fragmenten met een {name} extreme "
+                               f"consensusscore ({_nl(band.low, 0)}–{_nl(band.high, 0)}) zijn er {band.recognised} "
+                               f"ook zo gescoord; minimaal {_pct(th.extremes_min_share)} nodig.{never}")
     if rule.required_supervised_cases:
         stats["supervised_cases"] = supervised_cases
         if supervised_cases < rule.required_supervised_cases:
@@ -274,6 +287,7 @@ def propose(
     agreement is kept with the statistics. Returns the stored decision's id
     and the decision.
     """
+    require(actor, "decide_certification")
     rule = rules.get(programme_code)
     if rule is None:
         raise NotFound(f"Er zijn geen certificeringsregels voor programma {programme_code!r}.")

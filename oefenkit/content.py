@@ -172,10 +172,10 @@ def load_content(content_dir: Path) -> Content:
     scale_codes = {sc.code for sc in scales}
     for programme, rule in rules.items():
         if programme not in codes:
-            raise ContentError(f"certification: regels voor onbekend programma {programme!r}.")
+            raise ContentError(f"{rule.source}: regels voor onbekend programma {programme!r}.")
         for scale_code in rule.scales:
             if scale_code not in scale_codes:
-                raise ContentError(f"certification ({programme}): onbekende schaal {scale_code!r}.")
+                raise ContentError(f"{rule.source}: onbekende schaal {scale_code!r}.")
     return Content(tuple(programmes), tuple(groups), scales, rules)
 
 

@@ -1,0 +1,774 @@
+"""Certification: the rule files, the decision they lead to, validity, and the
+stored proposal.
+
+The hand-made exams below are small on purpose: every expected number can be
+checked by hand, and the agreement statistics are also recomputed
+independently (pingouin for ICC(A,1), plain arithmetic for the rest) rather
+than copied from the code under test. Tests that use ``kit`` or ``people`` run
+on SQLite and on PostgreSQL (see ``conftest.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pingouin
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from oefenkit.certification import (
+    CertificationRule,
+    Decision,
+    decide,
+    load_rule,
+    load_rules,
+    propose,
+    renewed_until,
+    valid_until,
+)
+from oefenkit.content import load_content
+from oefenkit.errors import ContentError, PermissionDenied, ValidationError
+from oefenkit.identity import SYSTEM
+from oefenkit.settings import PROJECT_ROOT
+from oefenkit.storage import models as m
+
+CONTENT = PROJECT_ROOT / "content"
+RULES_DIR = CONTENT / "certification"
+SCALES = ("sensitiviteit", "cooperatie")
+PASSED = "Geslaagd voor de scoringstoets."
+NOT_PASSED = "Nog niet geslaagd voor de scoringstoets."
+
+
+@pytest.fixture(scope="module")
+def babytijd() -> CertificationRule:
+    return load_rule(RULES_DIR / "babytijd.yaml")
+
+
+@pytest.fixture(scope="module")
+def ouder_baby() -> CertificationRule:
+    return load_rule(RULES_DIR / "ouder-baby.yaml")
+
+
+def clips(values) -> dict[str, float]:
+    """Scores as {clip code → score}, clips numbered c01, c02, ... in order."""
+    return {f"c{i:02d}": v for i, v in enumerate(values, 1)}
+
+
+def both_scales(values) -> dict[str, dict[str, float]]:
+    """The same scores on both scales."""
+    return {scale: clips(values) for scale in SCALES}
+
+
+def about(decision: Decision, scale: str) -> list[str]:
+    """The reasons about ``scale``."""
+    return [r for r in decision.reasons if r.startswith(f"{scale}:")]
+
+
+def pingouin_icc_a1(data: pd.DataFrame, **columns: str) -> float:
+    """ICC(A,1) (two-way random, absolute agreement, single rater) from pingouin."""
+    with warnings.catch_warnings():
+        # pingouin's own pandas deprecations, and its F-test dividing by zero on a perfect
+        # offset (the ICC itself is still defined there).
+        warnings.simplefilter("ignore")
+        table = pingouin.intraclass_corr(data, **columns).set_index("Type")
+    return float(table.loc["ICC(A,1)", "ICC"])
+
+
+def independent_stats(trainee: dict[str, float], consensus: dict[str, float]) -> dict[str, float]:
+    """ICC(A,1) via pingouin plus within-one, bias and MAD by hand, over the common clips."""
+    common = sorted(set(trainee) & set(consensus))
+    t = np.array([trainee[k] for k in common], dtype=float)
+    c = np.array([consensus[k] for k in common], dtype=float)
+    long = pd.DataFrame({
+        "clip": common * 2,
+        "rater": ["cursist"] * len(common) + ["consensus"] * len(common),
+        "score": np.concatenate([t, c]),
+    })
+    icc_a1 = pingouin_icc_a1(long, targets="clip", raters="rater", ratings="score")
+    within = sum(abs(a - b) <= 1 for a, b in zip(t, c)) / len(common)
+    return {"icc_a1": icc_a1, "within_one": within, "bias": float(np.mean(t - c)),
+            "mad": float(np.mean(np.abs(t - c))), "n": len(common)}
+
+
+# A trainee close to the consensus over the whole range: 1 and 9 used, one
+# point off on two clips (c02 and c06), everything else exact.
+PASS_CONSENSUS = [1, 2, 3, 4, 5, 5, 6, 7, 8, 9]
+PASS_TRAINEE = [1, 3, 3, 4, 5, 6, 6, 7, 8, 9]
+
+# Consensus over 1-9; the trainee squeezes it into 3-7 (clip to [3, 7]).
+COMPRESSED_CONSENSUS = [1, 2, 2, 3, 4, 5, 5, 6, 7, 8, 8, 9]
+COMPRESSED_TRAINEE = [min(max(v, 3), 7) for v in COMPRESSED_CONSENSUS]
+
+
+# -- decide(): Babytijd rule on hand-made exams ---------------------------------------------------
+
+
+def test_close_trainee_passes_with_the_numbers_behind_it(babytijd):
+    """Does a trainee close to the consensus across the range, extremes included, pass — and are
+    the stored statistics the ones an independent computation gives?"""
+    trainee, consensus = both_scales(PASS_TRAINEE), both_scales(PASS_CONSENSUS)
+    decision = decide(babytijd, trainee, consensus)
+    assert decision.passed is True
+    assert decision.reasons[0] == PASSED
+    assert not any("lager dan" in r or "minder dan" in r or "te hoog" in r or "te laag" in r
+                   for r in decision.reasons), decision.reasons
+    assert decision.programme == "babytijd"
+    assert decision.rule == babytijd.as_dict()
+    expected = independent_stats(clips(PASS_TRAINEE), clips(PASS_CONSENSUS))
+    assert expected["within_one"] == 1.0 and expected["bias"] == pytest.approx(0.2)
+    for scale in SCALES:
+        s = decision.statistics["scales"][scale]
+        assert s["n_clips"] == expected["n"] == 10
+        assert s["icc_a1"] == pytest.approx(expected["icc_a1"], abs=1e-9)
+        assert s["within_one"] == pytest.approx(expected["within_one"])
+        assert s["bias"] == pytest.approx(expected["bias"])
+        assert s["mad"] == pytest.approx(expected["mad"])
+        # Low band 1-2: consensus c01 (1) and c02 (2); the trainee gave 1 and 3 → 1 of 2.
+        assert s["low_extremes"] == {"band": [1.0, 2.0], "consensus_items": 2, "recognised": 1}
+        # High band 8-9: c09 (8) and c10 (9), both matched → 2 of 2.
+        assert s["high_extremes"] == {"band": [8.0, 9.0], "consensus_items": 2, "recognised": 2}
+        assert s["extremes_recognised"] == pytest.approx(3 / 4)
+        assert s["used_scale_min"] is True and s["used_scale_max"] is True
+    # The statistics are plain JSON, as they are stored with the decision.
+    assert json.loads(json.dumps(decision.statistics)) == decision.statistics
+
+
+def test_systematic_offset_fails_and_every_failed_threshold_is_listed(babytijd):
+    """Does a trainee two points too high (sensitiviteit) and two too low (coöperatie) fail with a
+    reason for EVERY threshold missed — ICC, within one, bias with its direction, extremes —
+    on both scales, not only the first?"""
+    sens_c = [1, 2, 2, 3, 3, 4, 4, 5, 5, 6]
+    coop_c = [4, 5, 5, 6, 6, 7, 7, 8, 8, 9]
+    trainee = {"sensitiviteit": clips([v + 2 for v in sens_c]), "cooperatie": clips([v - 2 for v in coop_c])}
+    consensus = {"sensitiviteit": clips(sens_c), "cooperatie": clips(coop_c)}
+    decision = decide(babytijd, trainee, consensus)
+    assert decision.passed is False
+    assert decision.reasons[0] == NOT_PASSED
+    for scale, direction in (("sensitiviteit", "te hoog"), ("cooperatie", "te laag")):
+        expected = independent_stats(trainee[scale], consensus[scale])
+        assert expected["icc_a1"] < babytijd.scales[scale].icc_a1_min  # the data really misses every threshold
+        assert expected["within_one"] == 0 and abs(expected["bias"]) == 2
+        reasons = about(decision, scale)
+        assert len(reasons) == 4, reasons
+        assert f"ICC(A,1) is {expected['icc_a1']:.2f}".replace(".", ",") in reasons[0]
+        assert "lager dan de drempel 0,70" in reasons[0]
+        assert "0 % binnen één punt" in reasons[1] and "minder dan 80 %" in reasons[1]
+        assert f"gemiddeld 2,00 punten {direction}" in reasons[2]
+        assert "extreme consensusscore" in reasons[3] and "er 0 ook zo gescoord" in reasons[3]
+    assert "te laag" not in " ".join(about(decision, "sensitiviteit"))
+    assert "te hoog" not in " ".join(about(decision, "cooperatie"))
+
+
+def test_bias_of_exactly_one_point_is_allowed(babytijd):
+    """Is a mean difference of exactly 1 point (the maximum) accepted as not biased?"""
+    consensus = [1, 2, 3, 4, 5, 5, 6, 7, 8, 8]
+    trainee = [v + 1 for v in consensus]
+    decision = decide(babytijd, both_scales(trainee), both_scales(consensus))
+    assert decision.statistics["scales"]["sensitiviteit"]["bias"] == pytest.approx(1.0)
+    assert not any("te hoog" in r for r in decision.reasons), decision.reasons
+
+
+def test_seven_clips_are_too_few(babytijd):
+    """Does a scale with only seven clips scored by both trainee and consensus fail with
+    "minimaal 8" — even when the trainee scored an eighth clip the experts did not — while the
+    other scale is still judged on its own?"""
+    consensus = both_scales(PASS_CONSENSUS)
+    consensus["sensitiviteit"] = clips(PASS_CONSENSUS[:7])
+    trainee = both_scales(PASS_TRAINEE)
+    trainee["sensitiviteit"] = clips(PASS_TRAINEE[:8])  # c08 has no consensus: does not count
+    decision = decide(babytijd, trainee, consensus)
+    assert decision.passed is False
+    assert about(decision, "sensitiviteit") == [
+        "sensitiviteit: 7 toetsfragmenten gescoord, minimaal 8 nodig."]
+    assert decision.statistics["scales"]["sensitiviteit"] == {"n_clips": 7}
+    # Coöperatie had ten good clips: judged, and nothing failed there.
+    coop = about(decision, "cooperatie")
+    assert coop and not any("lager dan" in r or "minder dan" in r or "extreme" in r for r in coop), coop
+    assert decision.statistics["scales"]["cooperatie"]["n_clips"] == 10
+
+
+def test_exactly_eight_clips_are_enough(babytijd):
+    """Is the minimum inclusive: do eight good clips pass?"""
+    consensus = [1, 2, 3, 5, 5, 7, 8, 9]
+    trainee = [1, 2, 4, 5, 6, 7, 8, 9]
+    decision = decide(babytijd, both_scales(trainee), both_scales(consensus))
+    assert decision.passed is True, decision.reasons
+
+
+def test_trainee_who_never_uses_the_extremes_fails(babytijd):
+    """Does a trainee who squeezes every clip into 3–7 fail on the extremes, although within-one
+    (the CLASS pitfall) and ICC would let them through?"""
+    expected = independent_stats(clips(COMPRESSED_TRAINEE), clips(COMPRESSED_CONSENSUS))
+    # The trap is real: within one and ICC are above their thresholds, bias is nil.
+    assert expected["within_one"] >= 0.8
+    assert expected["icc_a1"] >= 0.70
+    assert expected["bias"] == 0
+    assert min(COMPRESSED_TRAINEE) == 3 and max(COMPRESSED_TRAINEE) == 7
+    decision = decide(babytijd, both_scales(COMPRESSED_TRAINEE), both_scales(COMPRESSED_CONSENSUS))
+    assert decision.passed is False
+    assert decision.reasons[0] == NOT_PASSED
+    for scale in SCALES:
+        s = decision.statistics["scales"][scale]
+        assert s["within_one"] == pytest.approx(expected["within_one"])
+        assert s["extremes_recognised"] == 0
+        failed = [r for r in about(decision, scale) if "minder dan" in r or "lager dan" in r
+                  or "te hoog" in r or "te laag" in r or "minimaal" in r]
+        assert len(failed) == 2, failed  # only the extremes, one reason per end of the scale
+        low, high = failed
+        assert "van de 3 fragmenten met een lage extreme consensusscore (1–2)" in low
+        assert "van de 3 fragmenten met een hoge extreme consensusscore (8–9)" in high
+        for reason in failed:
+            assert "er 0 ook zo gescoord" in reason
+            assert "De uiterste scores 1 en 9 zijn nergens gebruikt." in reason
+
+
+def test_extremes_missed_on_one_side_only_do_not_mention_unused_extremes(babytijd):
+    """When the trainee does use 1 somewhere but misses most extreme clips, does the reason leave
+    out the claim that the extremes were never used?"""
+    consensus = [1, 2, 2, 2, 5, 5, 5, 6, 6, 8]
+    trainee = [1, 3, 3, 3, 5, 5, 5, 6, 6, 7]  # low: 1 of 4 recognised; high: 0 of 1
+    decision = decide(babytijd, both_scales(trainee), both_scales(consensus))
+    assert decision.passed is False
+    extremes = [r for r in about(decision, "sensitiviteit") if "extreme" in r]
+    assert len(extremes) == 2
+    assert "van de 4 fragmenten met een lage" in extremes[0] and "er 1 ook zo gescoord" in extremes[0]
+    assert "van de 1 fragmenten met een hoge" in extremes[1] and "er 0 ook zo gescoord" in extremes[1]
+    assert not any("nergens gebruikt" in r for r in extremes)
+
+
+def test_recognising_only_the_low_extremes_is_not_enough(babytijd):
+    """Does a trainee who gets every low extreme right but never scores high fail, even when the low
+    extremes outnumber the high ones (each end of the scale is checked on its own)?"""
+    consensus = [1, 1, 2, 2, 2, 4, 5, 6, 6, 8]
+    trainee = [1, 1, 2, 2, 2, 4, 5, 6, 6, 7]  # 5 of 6 extremes overall, but 0 of 1 high
+    decision = decide(babytijd, both_scales(trainee), both_scales(consensus))
+    s = decision.statistics["scales"]["sensitiviteit"]
+    assert s["extremes_recognised"] == pytest.approx(5 / 6)  # the pooled share would have passed
+    assert s["within_one"] == 1.0 and s["icc_a1"] >= 0.7
+    assert decision.passed is False
+    extremes = [r for r in about(decision, "sensitiviteit") if "extreme" in r]
+    assert len(extremes) == 1 and "hoge extreme consensusscore (8–9)" in extremes[0]
+
+
+def test_exam_without_extreme_clips_cannot_certify(babytijd):
+    """Does an exam whose consensus never reaches 1–2 or 8–9 fail, because recognising the
+    extremes cannot be judged — even for a trainee who matches every clip?"""
+    consensus = [3, 4, 5, 6, 7, 3, 4, 5, 6, 7]
+    decision = decide(babytijd, both_scales(consensus), both_scales(consensus))
+    assert decision.passed is False
+    for scale in SCALES:
+        s = decision.statistics["scales"][scale]
+        assert s["within_one"] == 1.0 and s["icc_a1"] == pytest.approx(1.0)
+        assert s["extremes_recognised"] is None
+        reasons = [r for r in about(decision, scale) if "extreme" in r]
+        assert len(reasons) == 1
+        assert "geen fragment met een extreme consensusscore" in reasons[0]
+        assert "niet te beoordelen" in reasons[0]
+
+
+def test_no_spread_at_all_fails_on_icc(babytijd):
+    """When trainee and consensus both give every clip a 5, is the undefined ICC a failed
+    threshold with a reason (not a crash, not a pass)?"""
+    decision = decide(babytijd, both_scales([5] * 10), both_scales([5] * 10))
+    assert decision.passed is False
+    assert decision.statistics["scales"]["sensitiviteit"]["icc_a1"] is None
+    assert any("ICC(A,1) is niet te berekenen" in r for r in about(decision, "sensitiviteit"))
+
+
+def test_score_outside_the_scale_is_refused(babytijd):
+    """Is a trainee score of 10 on a 1–9 scale refused with a Dutch ValidationError?"""
+    trainee = both_scales(PASS_TRAINEE)
+    trainee["cooperatie"]["c10"] = 10
+    with pytest.raises(ValidationError, match="buiten de schaal 1–9"):
+        decide(babytijd, trainee, both_scales(PASS_CONSENSUS))
+
+
+ENGLISH = {"the", "failed", "passed", "pass", "fail", "threshold", "clips", "clip", "scale",
+           "below", "above", "too", "high", "low", "not", "and", "minimum", "required", "none"}
+# ("scores" is Dutch as well as English, so it is in neither list.)
+DUTCH = {"de", "het", "een", "van", "is", "zijn", "niet", "geslaagd", "binnen", "punt", "nodig",
+         "minimaal", "drempel", "fragmenten", "casussen", "lager", "minder", "te"}
+
+
+def all_decisions(babytijd, ouder_baby) -> list[Decision]:
+    sens_c = [1, 2, 2, 3, 3, 4, 4, 5, 5, 6]
+    return [
+        decide(babytijd, both_scales(PASS_TRAINEE), both_scales(PASS_CONSENSUS)),
+        decide(babytijd, both_scales([v + 2 for v in sens_c]), both_scales(sens_c)),
+        decide(babytijd, both_scales(PASS_TRAINEE[:7]), both_scales(PASS_CONSENSUS[:7])),
+        decide(babytijd, both_scales(COMPRESSED_TRAINEE), both_scales(COMPRESSED_CONSENSUS)),
+        decide(babytijd, both_scales([3, 4, 5, 6, 7] * 2), both_scales([3, 4, 5, 6, 7] * 2)),
+        decide(babytijd, both_scales([5] * 10), both_scales([5] * 10)),
+        decide(ouder_baby, both_scales(PASS_TRAINEE), both_scales(PASS_CONSENSUS), supervised_cases=0),
+    ]
+
+
+def test_every_reason_is_dutch_text(babytijd, ouder_baby):
+    """Is every reason of every kind of decision a Dutch sentence: Dutch words, no English ones,
+    a decimal comma, and a full stop at the end?"""
+    reasons = [r for d in all_decisions(babytijd, ouder_baby) for r in d.reasons]
+    assert len(reasons) > 20
+    for reason in reasons:
+        assert isinstance(reason, str) and reason.endswith("."), reason
+        words = set(re.findall(r"[a-zà-ÿ]+", reason.lower()))
+        assert words & DUTCH, reason
+        assert not words & ENGLISH, reason
+        assert not re.search(r"\d\.\d", reason), f"decimal point instead of comma: {reason}"
+
+
+def test_first_reason_always_gives_the_outcome(babytijd, ouder_baby):
+    """Does every decision start with the outcome sentence that matches ``passed``?"""
+    for d in all_decisions(babytijd, ouder_baby):
+        assert d.reasons[0] == (PASSED if d.passed else NOT_PASSED)
+        assert PASSED not in d.reasons[1:] and NOT_PASSED not in d.reasons[1:]
+
+
+# -- decide(): Ouder-baby needs two supervised cases ----------------------------------------------
+
+
+def test_ouder_baby_needs_two_supervised_cases(ouder_baby):
+    """With the same passing exam, does one supervised case fail and two pass?"""
+    assert ouder_baby.required_supervised_cases == 2
+    trainee, consensus = both_scales(PASS_TRAINEE), both_scales(PASS_CONSENSUS)
+    one = decide(ouder_baby, trainee, consensus, supervised_cases=1)
+    assert one.passed is False
+    assert one.reasons[0] == NOT_PASSED
+    assert one.reasons[-1] == "1 van de 2 casussen zijn uitgevoerd en besproken in supervisie."
+    assert one.statistics["supervised_cases"] == 1
+    two = decide(ouder_baby, trainee, consensus, supervised_cases=2)
+    assert two.passed is True, two.reasons
+    assert two.reasons[0] == PASSED
+    assert not any("casussen" in r for r in two.reasons)
+    assert two.statistics["supervised_cases"] == 2
+    assert two.statistics["scales"] == one.statistics["scales"]
+
+
+def test_babytijd_does_not_ask_for_supervised_cases(babytijd):
+    """Does the Babytijd rule ignore supervised cases, so none are needed to pass?"""
+    decision = decide(babytijd, both_scales(PASS_TRAINEE), both_scales(PASS_CONSENSUS), supervised_cases=0)
+    assert decision.passed is True
+    assert "supervised_cases" not in decision.statistics
+
+
+# -- rule files -----------------------------------------------------------------------------------
+
+
+def test_repository_rules_match_the_documented_defaults():
+    """Do the repository's rule files load and give the defaults docs/certificering.md documents?"""
+    rules = load_rules(CONTENT)
+    assert set(rules) == {"babytijd", "ouder-baby"}
+    for code, rule in rules.items():
+        assert rule.programme == code
+        assert rule.min_clips == 8
+        assert set(rule.scales) == set(SCALES)
+        for th in rule.scales.values():
+            assert (th.icc_a1_min, th.within_one_min, th.abs_bias_max, th.extremes_min_share) == (
+                0.70, 0.80, 1.0, 0.5)
+        assert (rule.validity_years, rule.renewal) == (2, "terugkomdag")
+    assert rules["babytijd"].required_supervised_cases == 0
+    assert rules["ouder-baby"].required_supervised_cases == 2
+    assert load_content(CONTENT).certification == rules
+
+
+def base_rule() -> dict:
+    return yaml.safe_load((RULES_DIR / "babytijd.yaml").read_text(encoding="utf-8"))
+
+
+def write_rule(directory: Path, name: str, data) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    text = data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def refused(path: Path, *fragments: str) -> str:
+    with pytest.raises(ContentError) as info:
+        load_rule(path)
+    message = str(info.value)
+    assert path.name in message, message
+    for fragment in fragments:
+        assert fragment in message, message
+    return message
+
+
+def test_written_copy_of_the_rule_loads(tmp_path):
+    """Does an unchanged copy of the Babytijd rule load (so the refusals below are about the edit)?"""
+    rule = load_rule(write_rule(tmp_path, "kopie.yaml", base_rule()))
+    assert rule == load_rule(RULES_DIR / "babytijd.yaml")
+
+
+def test_icc_threshold_above_one_is_refused(tmp_path):
+    """Is icc_a1_min: 1.5 refused, naming the file, the scale and the field?"""
+    data = base_rule()
+    data["scales"]["sensitiviteit"]["icc_a1_min"] = 1.5
+    refused(write_rule(tmp_path, "te-streng.yaml", data), "sensitiviteit", "icc_a1_min")
+
+
+def test_missing_within_one_threshold_is_refused(tmp_path):
+    """Is a scale without within_one_min refused rather than given some default?"""
+    data = base_rule()
+    del data["scales"]["cooperatie"]["within_one_min"]
+    refused(write_rule(tmp_path, "zonder.yaml", data), "cooperatie", "within_one_min")
+
+
+@pytest.mark.parametrize("value", ["0.8", True, None])
+def test_threshold_of_wrong_type_is_refused(tmp_path, value):
+    """Is a threshold given as text, a boolean or empty refused?"""
+    data = base_rule()
+    data["scales"]["sensitiviteit"]["within_one_min"] = value
+    refused(write_rule(tmp_path, "type.yaml", data), "within_one_min")
+
+
+@pytest.mark.parametrize("where", ["scale", "top", "validity"])
+def test_unknown_field_is_refused(tmp_path, where):
+    """Is a misspelt field refused wherever it is — in a scale, at the top (where a typo in
+    required_supervised_cases would silently drop the supervision requirement), in validity?"""
+    data = base_rule()
+    if where == "scale":
+        data["scales"]["sensitiviteit"]["icc_min"] = 0.7
+        field = "icc_min"
+    elif where == "top":
+        data["required_supervised_case"] = 2
+        field = "required_supervised_case"
+    else:
+        data["validity"]["renewel"] = "terugkomdag"
+        field = "renewel"
+    refused(write_rule(tmp_path, "typo.yaml", data), field)
+
+
+def test_unknown_renewal_is_refused(tmp_path):
+    """Is renewal "nooit" refused (only "terugkomdag" or "none")?"""
+    data = base_rule()
+    data["validity"]["renewal"] = "nooit"
+    refused(write_rule(tmp_path, "nooit.yaml", data), "renewal")
+
+
+def test_renewal_none_is_accepted(tmp_path):
+    """Is renewal "none" (no terugkomdag renewal) a valid choice?"""
+    data = base_rule()
+    data["validity"]["renewal"] = "none"
+    assert load_rule(write_rule(tmp_path, "geen.yaml", data)).renewal == "none"
+
+
+@pytest.mark.parametrize("value", [0, -3, 8.5])
+def test_min_clips_must_be_a_positive_integer(tmp_path, value):
+    """Is min_clips 0, negative or fractional refused?"""
+    data = base_rule()
+    data["min_clips"] = value
+    refused(write_rule(tmp_path, "min.yaml", data), "min_clips")
+
+
+def test_validity_years_zero_is_refused(tmp_path):
+    """Is a certificate valid for 0 years refused?"""
+    data = base_rule()
+    data["validity"]["years"] = 0
+    refused(write_rule(tmp_path, "jaren.yaml", data), "years")
+
+
+@pytest.mark.parametrize("body", ["programme: babytijd\nscales: [", "scales:\n  sensitiviteit: {icc_a1_min: 0.7\n"])
+def test_broken_yaml_is_refused(tmp_path, body):
+    """Is a file that is not valid YAML refused with a ContentError naming it, not a YAML traceback?"""
+    refused(write_rule(tmp_path, "kapot.yaml", body), "geen geldige YAML")
+
+
+@pytest.mark.parametrize("body", ["", "- een lijst\n", "alleen tekst\n"])
+def test_file_that_is_not_a_mapping_is_refused(tmp_path, body):
+    """Is an empty file, a list or plain text refused?"""
+    refused(write_rule(tmp_path, "leeg.yaml", body))
+
+
+def test_two_files_for_one_programme_are_refused(tmp_path):
+    """Do two rule files for the same programme raise a ContentError naming the second file?"""
+    write_rule(tmp_path / "certification", "a-babytijd.yaml", base_rule())
+    write_rule(tmp_path / "certification", "b-babytijd.yaml", base_rule())
+    with pytest.raises(ContentError) as info:
+        load_rules(tmp_path)
+    assert "b-babytijd.yaml" in str(info.value) and "babytijd" in str(info.value)
+
+
+@pytest.fixture
+def content_dir(tmp_path) -> Path:
+    """A writable copy of the repository's content."""
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target)
+    return target
+
+
+def test_load_content_refuses_rule_for_unknown_programme(content_dir):
+    """Does load_content refuse a rule for a programme programmes.yaml does not list?"""
+    path = content_dir / "certification" / "babytijd.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["programme"] = "peuterpraat"
+    write_rule(path.parent, path.name, data)
+    with pytest.raises(ContentError, match="onbekend programma 'peuterpraat'"):
+        load_content(content_dir)
+
+
+def test_load_content_refuses_rule_for_unknown_scale(content_dir):
+    """Does load_content refuse thresholds for a scale that has no definition?"""
+    path = content_dir / "certification" / "ouder-baby.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["scales"]["betrokkenheid"] = dict(data["scales"]["sensitiviteit"])
+    write_rule(path.parent, path.name, data)
+    with pytest.raises(ContentError, match="ouder-baby.*onbekende schaal 'betrokkenheid'"):
+        load_content(content_dir)
+
+
+def test_load_content_refuses_a_bad_rule_file(content_dir):
+    """Does load_content itself validate the rule files (not only load_rules)?"""
+    path = content_dir / "certification" / "babytijd.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["scales"]["cooperatie"]["extremes_min_share"] = 2
+    write_rule(path.parent, path.name, data)
+    with pytest.raises(ContentError, match="babytijd.yaml.*extremes_min_share"):
+        load_content(content_dir)
+
+
+# -- validity ---------------------------------------------------------------------------------------
+
+
+def test_certificate_is_valid_for_two_years(babytijd):
+    """Does a certificate issued on 10 March 2025 run until 10 March 2027?"""
+    assert valid_until(dt.date(2025, 3, 10), babytijd) == dt.date(2027, 3, 10)
+
+
+def test_leap_day_certificate_ends_on_28_february(babytijd):
+    """Does a certificate issued on 29 February 2024 end on 28 February 2026 (no 29th then)?"""
+    assert valid_until(dt.date(2024, 2, 29), babytijd) == dt.date(2026, 2, 28)
+
+
+def test_terugkomdag_while_valid_counts_from_the_attendance(babytijd):
+    """Does a terugkomdag attended while valid give two years from the attendance date?"""
+    until = dt.date(2026, 3, 10)
+    assert renewed_until(until, dt.date(2025, 11, 4), babytijd) == dt.date(2027, 11, 4)
+
+
+def test_terugkomdag_on_the_last_valid_day_still_renews(babytijd):
+    """Is the last day of validity still "while valid"?"""
+    until = dt.date(2026, 3, 10)
+    assert renewed_until(until, until, babytijd) == dt.date(2028, 3, 10)
+
+
+def test_terugkomdag_after_expiry_renews_nothing(babytijd):
+    """Does a terugkomdag one day after expiry leave the expired date as it is?"""
+    until = dt.date(2026, 3, 10)
+    assert renewed_until(until, dt.date(2026, 3, 11), babytijd) == until
+
+
+def test_terugkomdag_on_leap_day(babytijd):
+    """Does a terugkomdag on 29 February 2028 renew until 28 February 2030?"""
+    assert renewed_until(dt.date(2028, 6, 1), dt.date(2028, 2, 29), babytijd) == dt.date(2030, 2, 28)
+
+
+def test_backdated_terugkomdag_never_shortens(babytijd):
+    """When a terugkomdag is recorded that lies before the latest renewal, does validity stay
+    at the later date instead of shrinking?"""
+    until = renewed_until(dt.date(2026, 3, 10), dt.date(2025, 11, 4), babytijd)
+    assert renewed_until(until, dt.date(2025, 6, 1), babytijd) == until == dt.date(2027, 11, 4)
+
+
+def test_no_renewal_rule_renews_nothing(tmp_path):
+    """With renewal "none", does a terugkomdag while valid leave the date unchanged?"""
+    data = base_rule()
+    data["validity"] = {"years": 3, "renewal": "none"}
+    rule = load_rule(write_rule(tmp_path, "geen.yaml", data))
+    issued = dt.date(2025, 1, 15)
+    until = valid_until(issued, rule)
+    assert until == dt.date(2028, 1, 15)
+    assert renewed_until(until, dt.date(2027, 6, 1), rule) == until
+
+
+# -- propose(): end to end on both databases ---------------------------------------------------------
+
+EXAM_SET = "toets-babytijd-1"
+EXPERTS = ("expert1", "expert2", "expert3")
+
+# Consensus per case; each expert's deviation from it (the median stays the consensus).
+CONSENSUS = {
+    "sensitiviteit": [1, 2, 3, 4, 5, 5, 6, 7, 8, 9],
+    "cooperatie": [2, 1, 4, 3, 5, 6, 5, 8, 9, 8],
+}
+DEVIATIONS = {  # per case: (expert1, expert2, expert3)
+    "sensitiviteit": [(0, 0, 1), (0, -1, 0), (1, 0, 0), (0, 0, 0), (0, 1, -1),
+                      (-1, 0, 0), (0, 0, 1), (0, -1, 0), (1, 0, 0), (0, 0, -1)],
+    "cooperatie": [(0, 1, 0), (0, 0, 1), (-1, 0, 0), (0, 0, 0), (0, 0, 1),
+                   (0, -1, 0), (1, 0, 0), (0, 0, -1), (0, -1, 0), (1, 0, 0)],
+}
+TRAINEE = {
+    "sensitiviteit": [1, 3, 3, 4, 5, 6, 6, 7, 8, 9],
+    "cooperatie": [2, 2, 4, 3, 5, 6, 4, 8, 8, 8],
+}
+CASES = [f"bt-{i:02d}" for i in range(1, 11)]
+
+
+def expert_score(scale: str, case_index: int, expert_index: int) -> int:
+    return CONSENSUS[scale][case_index] + DEVIATIONS[scale][case_index][expert_index]
+
+
+@pytest.fixture
+def exam(kit, people):
+    """Ten Babytijd cases in an exam set, scored by three experts."""
+    trainer = people["trainer"]
+    for i, code in enumerate(CASES, 1):
+        kit.add_case(trainer, code, f"Toetsfragment {i}", programme_code="babytijd", synthetic=True)
+    kit.add_case_set(trainer, EXAM_SET, "Toets Babytijd", "exam", CASES, programme_code="babytijd")
+    experts = [kit.add_person(SYSTEM, name, role="trainer", display_name=name.title(), password="geheim-wachtwoord")
+               for name in EXPERTS]
+    for e, expert in enumerate(experts):
+        for scale in SCALES:
+            for i, code in enumerate(CASES):
+                kit.add_expert_score(expert, code, scale, expert_score(scale, i, e))
+    return EXAM_SET
+
+
+def rate_exam(kit, actor, scores=TRAINEE) -> None:
+    for i, code in enumerate(CASES):
+        kit.add_ratings(actor, code, {scale: scores[scale][i] for scale in SCALES}, mode="exam")
+
+
+def decisions_in_table(kit) -> int:
+    with kit.transaction() as s:
+        return s.scalar(select(func.count()).select_from(m.CertificationDecision))
+
+
+def test_exam_data_is_what_the_test_thinks(exam):
+    """Are the hand-made expert scores on the scale, and is every case's median the intended
+    consensus (so the expectations below rest on the right data)?"""
+    for scale in SCALES:
+        for i in range(len(CASES)):
+            scores = [expert_score(scale, i, e) for e in range(3)]
+            assert all(1 <= s <= 9 for s in scores)
+            assert np.median(scores) == CONSENSUS[scale][i]
+
+
+def test_proposal_is_computed_stored_and_audited(kit, people, exam):
+    """Does propose() turn the stored exam and expert scores into a passing proposal, store it
+    with the same reasons and statistics (expert agreement included), and audit it?"""
+    rate_exam(kit, people["cursist"])
+    rules = load_rules(CONTENT)
+    decision_id, decision = propose(kit, people["trainer"], "cursist1", "babytijd", exam, rules=rules)
+
+    # The outcome rests on the consensus the test intended and an independent recomputation.
+    assert decision.passed is True, decision.reasons
+    assert decision.reasons[0] == PASSED
+    for scale in SCALES:
+        expected = independent_stats(dict(zip(CASES, TRAINEE[scale])), dict(zip(CASES, CONSENSUS[scale])))
+        s = decision.statistics["scales"][scale]
+        assert s["n_clips"] == 10
+        assert s["icc_a1"] == pytest.approx(expected["icc_a1"], abs=1e-9)
+        assert s["within_one"] == pytest.approx(expected["within_one"])
+        assert s["bias"] == pytest.approx(expected["bias"])
+        experts = decision.statistics["expert_consensus"][scale]
+        assert experts["scores"] == {c: float(v) for c, v in zip(CASES, CONSENSUS[scale])}
+        long = pd.DataFrame([(c, e, expert_score(scale, i, k)) for i, c in enumerate(CASES)
+                             for k, e in enumerate(EXPERTS)], columns=["case", "expert", "score"])
+        assert experts["icc_a1"] == pytest.approx(
+            pingouin_icc_a1(long, targets="case", raters="expert", ratings="score"), abs=1e-9)
+        spreads = [max(d) - min(d) for d in DEVIATIONS[scale]]
+        assert experts["spread"] == {c: float(v) for c, v in zip(CASES, spreads)}
+        assert experts["within_one"] == pytest.approx(sum(v <= 1 for v in spreads) / len(CASES))
+        assert experts["n_experts"] == {c: 3 for c in CASES}
+    assert decision.statistics["case_set"] == exam
+
+    stored = kit.list_certification_decisions(people["trainer"], "cursist1")
+    assert len(stored) == 1
+    row = stored[0]
+    assert row["id"] == decision_id
+    assert (row["programme"], row["kind"], row["passed"]) == ("babytijd", "proposal", True)
+    assert row["reasons"] == list(decision.reasons)
+    assert row["statistics"] == json.loads(json.dumps(decision.statistics))
+    assert row["rule"] == json.loads(json.dumps(rules["babytijd"].as_dict()))
+    assert row["reason"] == ""
+
+    audit = [e for e in kit.list_audit_entries(people["coordinator"]) if e["action"] == "certification.proposal"]
+    assert len(audit) == 1
+    assert (audit[0]["actor"], audit[0]["target"]) == ("trainer1", "cursist1")
+    assert audit[0]["details"] == {"programme": "babytijd", "passed": True}
+
+
+def test_failing_exam_is_stored_as_failed(kit, people, exam):
+    """Is a compressed, never-extreme exam proposed and stored as not passed, reasons included?"""
+    squeezed = {scale: [min(max(v, 3), 7) for v in CONSENSUS[scale]] for scale in SCALES}
+    rate_exam(kit, people["cursist"], squeezed)
+    _, decision = propose(kit, people["trainer"], "cursist1", "babytijd", exam, rules=load_rules(CONTENT))
+    assert decision.passed is False
+    assert any("extreme consensusscore" in r for r in decision.reasons)
+    row, = kit.list_certification_decisions(people["trainer"], "cursist1")
+    assert row["passed"] is False and row["reasons"] == list(decision.reasons)
+
+
+def test_rerated_case_counts_only_the_latest_exam_score(kit, people, exam):
+    """When the cursist scores an exam case twice, does only the latest count — and do practice
+    ratings and ratings of cases outside the set not count at all?"""
+    cursist = people["cursist"]
+    # First attempt at bt-05 far off on both scales, then the whole exam (bt-05 again, correctly).
+    kit.add_ratings(cursist, "bt-05", {"sensitiviteit": 9, "cooperatie": 1}, mode="exam")
+    rate_exam(kit, cursist)
+    # Noise that must not count: a practice rating of an exam case and an exam rating outside the set.
+    kit.add_ratings(cursist, "bt-03", {"sensitiviteit": 9, "cooperatie": 9}, mode="practice")
+    kit.add_case(people["trainer"], "los-fragment", "Niet in de toets", programme_code="babytijd")
+    kit.add_ratings(cursist, "los-fragment", {"sensitiviteit": 1, "cooperatie": 1}, mode="exam")
+
+    scores = kit.exam_scores(people["trainer"], "cursist1", exam)
+    assert scores == {scale: dict(zip(CASES, TRAINEE[scale])) for scale in SCALES}
+
+    # And the other way round: a wrong re-rating after a good one is what counts.
+    kit.add_ratings(cursist, "bt-05", {"sensitiviteit": 9}, mode="exam")
+    assert kit.exam_scores(cursist, "cursist1", exam)["sensitiviteit"]["bt-05"] == 9
+    assert kit.exam_scores(cursist, "cursist1", exam)["cooperatie"]["bt-05"] == TRAINEE["cooperatie"][4]
+
+    _, decision = propose(kit, people["trainer"], "cursist1", "babytijd", exam, rules=load_rules(CONTENT))
+    expected = independent_stats({**dict(zip(CASES, TRAINEE["sensitiviteit"])), "bt-05": 9},
+                                 dict(zip(CASES, CONSENSUS["sensitiviteit"])))
+    s = decision.statistics["scales"]["sensitiviteit"]
+    assert s["n_clips"] == 10
+    assert s["within_one"] == pytest.approx(expected["within_one"]) == 0.9
+    assert s["bias"] == pytest.approx(expected["bias"])
+
+
+def test_cursist_cannot_propose(kit, people, exam):
+    """Is a cursist who calls propose() for themselves refused, with nothing stored?"""
+    rate_exam(kit, people["cursist"])
+    with pytest.raises(PermissionDenied):
+        propose(kit, people["cursist"], "cursist1", "babytijd", exam, rules=load_rules(CONTENT))
+    assert decisions_in_table(kit) == 0
+    assert kit.list_certification_decisions(people["trainer"], "cursist1") == []
+    assert not any(e["action"].startswith("certification.") for e in kit.list_audit_entries(people["coordinator"]))
+
+
+def test_cursist_reads_only_their_own_decisions(kit, people, exam):
+    """Can a cursist list their own decisions but not another cursist's?"""
+    rules = load_rules(CONTENT)
+    rate_exam(kit, people["cursist"])
+    rate_exam(kit, people["cursist2"])
+    own_id, _ = propose(kit, people["trainer"], "cursist1", "babytijd", exam, rules=rules)
+    propose(kit, people["trainer"], "cursist2", "babytijd", exam, rules=rules)
+    own = kit.list_certification_decisions(people["cursist"], "cursist1")
+    assert [d["id"] for d in own] == [own_id]
+    with pytest.raises(PermissionDenied):
+        kit.list_certification_decisions(people["cursist"], "cursist2")
+
+
+def test_override_needs_a_reason(kit, people):
+    """Is an override without a (non-blank) reason refused with nothing stored, and is one with a
+    reason stored as kind "override"?"""
+    trainer = people["trainer"]
+    common = {"passed": True, "reasons": ["Geslaagd na gesprek."], "statistics": {}, "rule": {}, "kind": "override"}
+    for reason in ("", "   "):
+        with pytest.raises(ValidationError, match="reden"):
+            kit.add_certification_decision(trainer, "cursist1", "babytijd", reason=reason, **common)
+    assert decisions_in_table(kit) == 0
+    kit.add_certification_decision(trainer, "cursist1", "babytijd",
+                                   reason="Toets opnieuw besproken; scores op twee fragmenten herzien.", **common)
+    row, = kit.list_certification_decisions(trainer, "cursist1")
+    assert row["kind"] == "override"
+    assert row["reason"].startswith("Toets opnieuw besproken")
