@@ -13,6 +13,7 @@ import shutil
 import uuid
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 
 from oefenkit.identity import SYSTEM
@@ -21,6 +22,11 @@ from oefenkit.storage import database
 from oefenkit.storage.kit import Kit
 
 from .pg_server import PostgresNotInstalled, PostgresServer
+
+# Property tests explore the same examples on every run: a green suite stays green
+# (no new random edge case in CI), and no example database is written to the tree.
+hypothesis_settings.register_profile("oefenkit", derandomize=True, database=None, deadline=None)
+hypothesis_settings.load_profile("oefenkit")
 
 
 @pytest.fixture(scope="session")

@@ -143,7 +143,11 @@ def cohen_kappa(ratings: Ratings, weights: str = "unweighted") -> Estimate:
     w_row = w @ col  # \bar w_{k.}
     w_col = row @ w  # \bar w_{.l}
     core = w * (1.0 - pe) - (w_row[:, None] + w_col[None, :]) * (1.0 - po)
-    var = (np.sum(p * core**2) - (po * pe - 2.0 * pe + po) ** 2) / (n * (1.0 - pe) ** 4)
+    first, second = float(np.sum(p * core**2)), (po * pe - 2.0 * pe + po) ** 2
+    # The two terms cancel exactly when the variance is zero; rounding leaves ~1e-16,
+    # which the square root would blow up to ~1e-8. Treat that as the zero it is.
+    numerator = first - second if abs(first - second) > 1e-12 * max(first, second) else 0.0
+    var = numerator / (n * (1.0 - pe) ** 4)
     se = float(np.sqrt(max(var, 0.0)))
     return Estimate(kappa, se, (kappa - _Z975 * se, kappa + _Z975 * se))
 

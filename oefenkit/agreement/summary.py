@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from ..errors import RatingsInputError, StatisticUndefined
 from .blandaltman import bland_altman
-from .data import Ratings
+from .data import Ratings, parse_score
 from .gwet import gwet_ac1, gwet_ac2
 from .icc import ICC_FORMS, icc
 from .kappa import cohen_kappa, fleiss_kappa
@@ -41,9 +41,15 @@ def _clean(value: Any) -> Any:
 
 
 def _try(label: str, warnings: list[str], fn: Callable[[], Any]) -> Any:
+    """``fn()``, or ``None`` plus a warning when this one statistic cannot take the data.
+
+    The data as a whole was validated when ``Ratings`` was built; what is left
+    is statistic-specific (no variance, half-point scores on a category
+    statistic, too many distinct values), which must not stop the others.
+    """
     try:
         return fn()
-    except StatisticUndefined as exc:
+    except (StatisticUndefined, RatingsInputError) as exc:
         warnings.append(f"{label}: {exc}")
         return None
 
@@ -63,6 +69,9 @@ def summarise(ratings: Ratings) -> dict[str, Any]:
                 _try(f"ICC ({f})", warnings, lambda f=f: icc(ratings, forms=(f,))))
             for f in ICC_FORMS
         }
+
+    if any(r is not None and r["F"] is None for r in out["icc"].values()):
+        warnings.append("ICC: F is oneindig (perfecte overeenstemming) en staat daarom als null vermeld.")
 
     if ratings.n_raters == 2:
         out["cohen_kappa"] = {
@@ -100,6 +109,10 @@ def read_ratings_csv(source: str | Path | io.TextIOBase) -> dict[str | None, lis
             text = Path(source).read_text(encoding="utf-8-sig")
         except FileNotFoundError:
             raise RatingsInputError(f"Bestand {source} bestaat niet.") from None
+        except IsADirectoryError:
+            raise RatingsInputError(f"{source} is een map, geen bestand.") from None
+        except OSError:
+            raise RatingsInputError(f"Bestand {source} kan niet worden gelezen.") from None
         except UnicodeDecodeError:
             raise RatingsInputError(f"Bestand {source} is geen UTF-8-tekst.") from None
         handle: io.TextIOBase = io.StringIO(text)
@@ -118,13 +131,26 @@ def read_ratings_csv(source: str | Path | io.TextIOBase) -> dict[str | None, lis
     reader.fieldnames = fields
     has_scale = "scale" in fields
     out: dict[str | None, list[tuple[str, str, str]]] = {}
-    for n, row in enumerate(reader, 2):
+    first_seen: dict[tuple[str | None, str, str], int] = {}
+    for row in reader:
+        n = reader.line_num  # the file's line number (header = 1), as an editor or Excel shows it
         if row.get("rater") is None or row.get("item") is None:
             raise RatingsInputError(f"Regel {n}: te weinig kolommen.")
         scale = (row.get("scale") or "").strip() if has_scale else None
         if has_scale and not scale:
             raise RatingsInputError(f"Regel {n}: de schaal ontbreekt.")
-        out.setdefault(scale, []).append((row["rater"], row["item"], row.get("score") or ""))
+        rater, item, score = row["rater"], row["item"], row.get("score") or ""
+        # Checked here, not only in Ratings.from_records, which counts records per scale
+        # instead of file lines and would point the user at the wrong line.
+        key = (scale, rater.strip(), item.strip())
+        if not key[1] or not key[2]:
+            raise RatingsInputError(f"Regel {n}: beoordelaar en item mogen niet leeg zijn.")
+        if key in first_seen:
+            raise RatingsInputError(f"Regel {n}: beoordelaar {key[1]!r} heeft item {key[2]!r} "
+                                    f"al gescoord op regel {first_seen[key]}.")
+        first_seen[key] = n
+        parse_score(score, where=f"Regel {n}: ")
+        out.setdefault(scale, []).append((rater, item, score))
     if not out:
         raise RatingsInputError("Het bestand bevat geen beoordelingen.")
     return out
