@@ -171,6 +171,40 @@ def cmd_groups_list(args) -> int:
     return 0
 
 
+def cmd_cases_list(args) -> int:
+    import json
+
+    from .cases import SETTING_LABELS, case_overview
+
+    kit = open_kit(_settings(args))
+    if database.current_revision(kit.engine) != database.head_revision(kit.engine):
+        print("De database is niet actueel. Voer eerst 'oefenkit init' uit.", file=sys.stderr)
+        return 3
+    cases = case_overview(kit, SYSTEM)
+    missing = [c for c in cases if not c["clip_available"]]
+    if args.json:
+        print(json.dumps(cases, ensure_ascii=False, indent=2))
+    elif not cases:
+        print("Er zijn nog geen casussen. Voer eerst 'oefenkit init' uit.")
+    else:
+        print(f"{'casus':<22} {'set':<12} {'situatie':<11} {'duur':>5} {'sens':>5} {'coöp':>5} "
+              f"{'experts':>8}  titel")
+        for c in cases:
+            scales = c["scales"]
+            sens = scales.get("sensitiviteit", {}).get("consensus")
+            coop = scales.get("cooperatie", {}).get("consensus")
+            experts = min((len(v["experts"]) for v in scales.values()), default=0)
+            duration = f"{c['duration']:g}s" if c["duration"] is not None else "-"
+            print(f"{c['id']:<22} {c['set'] or '-':<12} {SETTING_LABELS.get(c['setting'], c['setting'] or '-'):<11} "
+                  f"{duration:>5} {sens if sens is not None else '-':>5} {coop if coop is not None else '-':>5} "
+                  f"{experts:>8}  {c['title']}")
+    if missing:
+        print(f"Let op: van {len(missing)} van de {len(cases)} casussen is het fragment nog niet gemaakt "
+              f"(bijvoorbeeld {missing[0]['clip']}). Maak de fragmenten met 'oefenkit samples render'.",
+              file=sys.stderr)
+    return 0
+
+
 def cmd_agreement(args) -> int:
     import json
 
@@ -183,6 +217,96 @@ def cmd_agreement(args) -> int:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
         print(format_summary(summary))
+    return 0
+
+
+def cmd_anonymise(args) -> int:
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from .errors import VideoError
+    from .video.anonymiser import MaskingOptions
+    from .video.encode import EncoderSettings, check_output_path
+    from .video.mask import load_manual_masks
+    from .video.pipeline import AnonymiseOptions, anonymise
+    from .video.review import write_contact_sheet
+
+    out = check_output_path(args.input, args.output)
+    if out.exists() and not args.overwrite:
+        raise VideoError(f"{args.output} bestaat al; gebruik --overwrite om het te vervangen.")
+    masks = load_manual_masks(args.masks) if args.masks else ()
+    options = AnonymiseOptions(
+        masking=MaskingOptions(style=args.style, manual_masks=masks, detect_every=args.detect_every,
+                               max_gap=max(12, 4 * args.detect_every)),
+        keep_audio=args.keep_audio,
+        encoder=EncoderSettings(preset=args.preset, crf=args.crf),
+    )
+    bar_format = "{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}"
+    with tqdm(total=1.0, bar_format=bar_format, file=sys.stderr, disable=args.quiet, leave=False) as bar:
+        def progress(fraction: float, label: str) -> None:
+            bar.set_description_str(label, refresh=False)
+            bar.update(fraction - bar.n)
+
+        result = anonymise(args.input, args.output, options, progress=progress)
+    info = result.output
+    sound = "behouden" if info.has_audio else "verwijderd"
+    print(f"Opgeslagen: {args.output} ({result.frames} beelden, {info.width}×{info.height}, "
+          f"{info.duration:.1f} s, geluid {sound}, {result.fps:.1f} beelden/s).")
+    flagged = result.review.flagged
+    if flagged:
+        print(f"Kijk deze {len(flagged)} momenten na voordat de clip wordt gebruikt:")
+        for item in flagged[:20]:
+            print(f"  beeld {item.index}: {item.text}")
+        if len(flagged) > 20:
+            print(f"  ... en nog {len(flagged) - 20}.")
+    else:
+        print("Geen twijfelachtige momenten gevonden; kijk de clip toch na voordat hij wordt gebruikt.")
+    if args.contact_sheet:
+        if result.contact_sheet is None:
+            raise VideoError("Er zijn geen beelden voor het contactvel.")
+        write_contact_sheet(args.contact_sheet, result.contact_sheet)
+        print(f"Contactvel opgeslagen: {Path(args.contact_sheet)}.")
+    return 0
+
+
+def cmd_samples_render(args) -> int:
+    from pathlib import Path
+
+    from .samples.render import CLIPS_DIR, SCRIPTS_DIR, SIZE_BUDGET, RenderOptions, check_clips, render_all
+    from .samples.script import load_script, load_scripts
+
+    complete = not args.scripts  # all scripts: the manifest must list exactly these
+    scripts = [load_script(p) for p in args.scripts] if args.scripts else load_scripts(SCRIPTS_DIR)
+    if not scripts:
+        print(f"Geen scenario's gevonden in {SCRIPTS_DIR}.", file=sys.stderr)
+        return 1
+    out = Path(args.out) if args.out else CLIPS_DIR
+    options = RenderOptions(voice=args.voice)
+    if args.check:
+        problems = check_clips(scripts, out, options, complete=complete)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            print(f"De fragmenten in {out} zijn niet actueel; maak ze opnieuw met 'oefenkit samples render'.",
+                  file=sys.stderr)
+            return 1
+        print(f"Alle {len(scripts)} fragmenten in {out} zijn actueel en gelijk aan een nieuwe weergave.")
+        return 0
+
+    def report(r) -> None:
+        sound = ", met stem" if r.voice else ""
+        print(f"{r.code}: {r.duration:g} s, {r.frames} beelden, {r.bytes / 1024:.0f} kB{sound} "
+              f"({r.seconds:.1f} s)")
+        for message in r.messages:
+            print(f"  {message}", file=sys.stderr)
+
+    results = render_all(scripts, out, options, complete=complete, progress=report)
+    total = sum(r.bytes for r in results)
+    print(f"{len(results)} fragment(en) in {out}: samen {total / 2**20:.1f} MB, "
+          f"{sum(r.seconds for r in results):.1f} s rekentijd.")
+    if total > SIZE_BUDGET:
+        print(f"Let op: samen groter dan {SIZE_BUDGET // 2**20} MB.", file=sys.stderr)
     return 0
 
 
@@ -274,6 +398,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = gsub.add_parser("list", help="toon alle groepen")
     p.set_defaults(func=cmd_groups_list)
 
+    cases = sub.add_parser("cases", help="casussen (oefenfragmenten) bekijken")
+    csub = cases.add_subparsers(dest="cases_command", title="opdrachten", metavar="OPDRACHT",
+                                parser_class=DutchParser)
+    csub.required = True
+    p = csub.add_parser(
+        "list", help="toon alle casussen met set, duur en expertconsensus",
+        description="Toont elke casus met zijn set, situatie, duur, de expertconsensus per schaal en het aantal "
+                    "experts. Het pad naar het fragment staat in de JSON-uitvoer; ontbreekt een fragment nog, "
+                    "dan volgt een waarschuwing (maak de fragmenten met 'oefenkit samples render').")
+    p.add_argument("--json", action="store_true",
+                   help="geef een JSON-lijst met per casus id, title, set, clip, duration en scales")
+    p.set_defaults(func=cmd_cases_list)
+
     p = sub.add_parser(
         "agreement", help="bereken beoordelaarsovereenstemming uit een CSV-bestand",
         description="Leest een CSV met de kolommen rater,item,score[,scale] (lege score = ontbrekend) en "
@@ -284,6 +421,48 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale-min", type=int, help="laagste punt van de schaal (bijvoorbeeld 1)")
     p.add_argument("--scale-max", type=int, help="hoogste punt van de schaal (bijvoorbeeld 9)")
     p.set_defaults(func=cmd_agreement)
+
+    p = sub.add_parser(
+        "anonymise", help="maak gezichten in een video onherkenbaar en sla een veilige MP4 op",
+        description="Zoekt gezichten in IN, maakt ze onherkenbaar (ook handmatige maskers uit een JSON-bestand) "
+                    "en schrijft UIT als H.264-MP4 die in elke browser speelt: rechtop gedraaid, zonder "
+                    "metadata (geen locatie, datum of toestel) en zonder geluid, tenzij --keep-audio. "
+                    "Bij een fout of afbreken blijft er geen half bestand achter.")
+    p.add_argument("input", metavar="IN", help="de originele video (wordt alleen gelezen)")
+    p.add_argument("output", metavar="UIT", help="het nieuwe MP4-bestand")
+    p.add_argument("--keep-audio", action="store_true",
+                   help="behoud het geluid (stemmen zijn herkenbaar: alleen als de trainer dat wil)")
+    p.add_argument("--masks", metavar="MASKERS.json", help="handmatige maskers (rechthoeken met begin- en eindtijd)")
+    p.add_argument("--style", choices=("solid", "mosaic"), default="solid",
+                   help="zwarte vlakken (solid, standaard) of grove blokken (mosaic)")
+    p.add_argument("--detect-every", type=int, default=1, metavar="N",
+                   help="zoek gezichten op elk N-de beeld (standaard 1: elk beeld; hoger is sneller)")
+    p.add_argument("--crf", type=int, default=23, metavar="KWALITEIT",
+                   help="beeldkwaliteit 0-51, lager is beter en groter (standaard 23)")
+    p.add_argument("--preset", default="veryfast", metavar="SNELHEID",
+                   help="x264-snelheid, bijvoorbeeld veryfast (standaard), medium of slow")
+    p.add_argument("--contact-sheet", metavar="VEL.png", help="sla een contactvel met de na te kijken beelden op")
+    p.add_argument("--overwrite", action="store_true", help="vervang UIT als het al bestaat")
+    p.add_argument("--quiet", action="store_true", help="geen voortgangsbalk")
+    p.set_defaults(func=cmd_anonymise)
+
+    samples = sub.add_parser("samples", help="synthetische oefenfragmenten maken uit scenario's")
+    ssub = samples.add_subparsers(dest="samples_command", title="opdrachten", metavar="OPDRACHT",
+                                  parser_class=DutchParser)
+    ssub.required = True
+    p = ssub.add_parser(
+        "render", help="maak de fragmenten (MP4 met ondertitels) uit de scenario's",
+        description="Tekent elk scenario uit sample_cases/scripts als eenvoudig, duidelijk synthetisch "
+                    "fragment en slaat het op als H.264-MP4 met Nederlandse ondertitels (WebVTT), plus "
+                    "manifest.json. Hetzelfde scenario geeft altijd precies hetzelfde bestand.")
+    p.add_argument("scripts", nargs="*", metavar="SCENARIO",
+                   help="scenariobestanden (standaard: alle in sample_cases/scripts)")
+    p.add_argument("--out", metavar="MAP", help="uitvoermap (standaard sample_cases/clips)")
+    p.add_argument("--voice", action="store_true",
+                   help="voeg een Nederlandse stem toe met espeak-ng (overgeslagen als het ontbreekt)")
+    p.add_argument("--check", action="store_true",
+                   help="maak niets, maar controleer of de fragmenten in de map actueel en identiek zijn")
+    p.set_defaults(func=cmd_samples_render)
 
     db = sub.add_parser("db", help="database-onderhoud")
     dsub = db.add_subparsers(dest="db_command", title="opdrachten", metavar="OPDRACHT",

@@ -1,7 +1,13 @@
 """Loading and validating the content files a trainer can edit.
 
 ``content/programmes.yaml`` lists the programmes and sample groups;
-``content/scales/*.yaml`` holds one versioned scale definition per file.
+``content/scales/*.yaml`` holds one versioned scale definition per file
+(anchors on the odd points, guidance for the even points, the components a
+rater looks at, example behaviour); ``content/babytijd/voorbeeldsituaties.yaml``
+the example situation of each Babytijd theme (:mod:`oefenkit.example_situations`).
+When a samples directory is given, the sample case scripts in
+``<samples>/scripts/`` (:mod:`oefenkit.cases`) and the sets of
+``content/case_sets.yaml`` are read too.
 Every file is validated on load; a problem raises
 :class:`oefenkit.errors.ContentError` naming the file and the field.
 """
@@ -15,11 +21,18 @@ from typing import Any, Mapping
 
 import yaml
 
+from .cases import CaseScript, CaseSetSpec, expert_display_name, load_case_scripts, load_case_sets
 from .errors import ContentError
+from .example_situations import ExampleSituation, Skill, load_example_situations
 from .identity import SYSTEM
+from .settings import PROJECT_ROOT
 from .storage.kit import Kit
 
-__all__ = ["ScaleDefinition", "Programme", "SampleGroup", "Content", "load_content", "load_into"]
+__all__ = ["ScaleDefinition", "Programme", "SampleGroup", "Content", "SAMPLES_DIR", "load_content", "load_into"]
+
+#: The shipped synthetic sample cases: ``scripts/`` (YAML) and ``clips/`` (rendered by
+#: ``oefenkit samples render``).
+SAMPLES_DIR = PROJECT_ROOT / "sample_cases"
 
 
 @dataclass(frozen=True)
@@ -51,6 +64,10 @@ class Content:
     sample_groups: tuple[SampleGroup, ...]
     scales: tuple[ScaleDefinition, ...] = field(default_factory=tuple)
     certification: Mapping[str, Any] = field(default_factory=dict)  # programme → CertificationRule
+    voorbeeldsituaties: tuple[ExampleSituation, ...] = field(default_factory=tuple)  # Babytijd, by theme
+    parenting_skills: tuple[Skill, ...] = field(default_factory=tuple)
+    cases: tuple[CaseScript, ...] = field(default_factory=tuple)  # only with a samples directory
+    case_sets: Mapping[str, CaseSetSpec] = field(default_factory=dict)  # set kind → code and name
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -123,13 +140,112 @@ def _load_scale(path: Path) -> ScaleDefinition:
     for point in (lo, hi):
         if str(point) not in clean_anchors:
             raise ContentError(f"{where}: het uiterste {point} heeft geen ankerbeschrijving.")
+    anchor_points, between_points = _anchor_points(lo, hi, where)
+    for point in anchor_points:
+        if str(point) not in clean_anchors:
+            raise ContentError(f"{where}: 'anchors' mist een beschrijving van ankerpunt {point}.")
+    for point in between_points:
+        if str(point) in clean_anchors:
+            raise ContentError(f"{where}: {point} is een tussenpunt; beschrijf het onder 'between_anchors', "
+                               "niet onder 'anchors'.")
     definition = {k: v for k, v in data.items() if k not in {"code", "version", "name", "min_score", "max_score"}}
     definition["anchors"] = clean_anchors
+    definition["between_anchors"] = _point_texts(data, "between_anchors", between_points, where)
+    definition["components"] = _components(data, where)
+    definition["examples"] = _point_examples(data, "examples", anchor_points, where)
     return ScaleDefinition(code, version, _name(data, "name", where), lo, hi, definition)
 
 
-def load_content(content_dir: Path) -> Content:
-    """Read and validate all content below ``content_dir``."""
+# -- scale details: even-point guidance, components, example behaviour -------------------
+
+
+def _anchor_points(lo: int, hi: int, where: str) -> tuple[list[int], list[int]]:
+    """Anchor points (every second point from ``lo``) and the points between them."""
+    if (hi - lo) % 2:
+        raise ContentError(f"{where}: ankers staan op elk tweede punt, dus van 'min_score' tot 'max_score' "
+                           f"moet een even afstand zijn ({lo} tot {hi} is dat niet).")
+    return list(range(lo, hi + 1, 2)), list(range(lo + 1, hi, 2))
+
+
+def _point_key(point: Any, allowed: list[int], field_name: str, where: str) -> str:
+    if isinstance(point, bool) or not isinstance(point, int) or point not in allowed:
+        raise ContentError(f"{where}: '{field_name}' noemt punt {point!r}; toegestaan zijn alleen "
+                           f"{', '.join(map(str, allowed))}.")
+    return str(point)
+
+
+def _point_texts(data: dict, key: str, points: list[int], where: str) -> dict[str, str]:
+    """A text for every point in ``points`` (e.g. the guidance for the even points)."""
+    raw = data.get(key)
+    if not isinstance(raw, dict):
+        raise ContentError(f"{where}: veld '{key}' ontbreekt; geef per punt "
+                           f"({', '.join(map(str, points))}) een toelichting.")
+    out = {}
+    for point, text in raw.items():
+        k = _point_key(point, points, key, where)
+        if not isinstance(text, str) or not text.strip():
+            raise ContentError(f"{where}: '{key}' heeft bij punt {point} geen tekst.")
+        out[k] = " ".join(text.split())
+    for point in points:
+        if str(point) not in out:
+            raise ContentError(f"{where}: '{key}' mist een toelichting bij punt {point}.")
+    return out
+
+
+def _point_examples(data: dict, key: str, points: list[int], where: str) -> dict[str, list[str]]:
+    """At least one example text for every point in ``points``."""
+    raw = data.get(key)
+    if not isinstance(raw, dict):
+        raise ContentError(f"{where}: veld '{key}' ontbreekt; geef per ankerpunt "
+                           f"({', '.join(map(str, points))}) minstens één voorbeeld van gedrag.")
+    out = {}
+    for point, items in raw.items():
+        k = _point_key(point, points, key, where)
+        if isinstance(items, str):
+            items = [items]
+        if not isinstance(items, list) or not items or not all(isinstance(i, str) and i.strip() for i in items):
+            raise ContentError(f"{where}: '{key}' bij punt {point} moet een lijst met niet-lege voorbeelden zijn.")
+        out[k] = [" ".join(i.split()) for i in items]
+    for point in points:
+        if str(point) not in out:
+            raise ContentError(f"{where}: '{key}' mist voorbeelden bij ankerpunt {point}.")
+    return out
+
+
+_COMPONENT_FIELDS = ("code", "name", "question", "high", "low")
+
+
+def _components(data: dict, where: str) -> list[dict[str, str]]:
+    """The parts of a scale a rater looks at (for sensitivity: noticing, interpreting, ...)."""
+    raw = data.get("components")
+    if not isinstance(raw, list) or not raw:
+        raise ContentError(f"{where}: veld 'components' ontbreekt; geef de onderdelen van de schaal als lijst "
+                           f"met de velden {', '.join(_COMPONENT_FIELDS)}.")
+    out, seen = [], set()
+    for i, comp in enumerate(raw, 1):
+        here = f"{where}, onderdeel {i} van 'components'"
+        if not isinstance(comp, dict):
+            raise ContentError(f"{here}: verwacht de velden {', '.join(_COMPONENT_FIELDS)}.")
+        unknown = set(comp) - set(_COMPONENT_FIELDS)
+        if unknown:
+            raise ContentError(f"{here}: onbekend veld {sorted(unknown)[0]!r}.")
+        clean = {"code": _code(comp, "code", here)}
+        for f in _COMPONENT_FIELDS[1:]:
+            clean[f] = " ".join(_text(comp, f, here).split())
+        if clean["code"] in seen:
+            raise ContentError(f"{here}: code {clean['code']!r} komt twee keer voor.")
+        seen.add(clean["code"])
+        out.append(clean)
+    return out
+
+
+def load_content(content_dir: Path, *, samples_dir: Path | None = None) -> Content:
+    """Read and validate all content below ``content_dir``.
+
+    With ``samples_dir`` (e.g. :data:`SAMPLES_DIR`) the sample case scripts and
+    case sets are read as well; each case's clip path is
+    ``<samples_dir>/clips/<code>.mp4``, absolute, whether or not it is rendered yet.
+    """
     content_dir = Path(content_dir)
     data = _read_yaml(content_dir / "programmes.yaml")
     progs = data.get("programmes")
@@ -176,7 +292,21 @@ def load_content(content_dir: Path) -> Content:
         for scale_code in rule.scales:
             if scale_code not in scale_codes:
                 raise ContentError(f"{rule.source}: onbekende schaal {scale_code!r}.")
-    return Content(tuple(programmes), tuple(groups), scales, rules)
+    skills, situations = load_example_situations(content_dir / "babytijd" / "voorbeeldsituaties.yaml")
+    cases: tuple[CaseScript, ...] = ()
+    case_sets: dict[str, CaseSetSpec] = {}
+    if samples_dir is not None:
+        samples_dir = Path(samples_dir).resolve()
+        newest: dict[str, ScaleDefinition] = {}
+        for sc in scales:
+            if sc.code not in newest or sc.version > newest[sc.code].version:
+                newest[sc.code] = sc
+        cases = load_case_scripts(
+            samples_dir / "scripts", scales={c: (sc.min_score, sc.max_score) for c, sc in newest.items()},
+            programmes=set(codes), clips_dir=samples_dir / "clips")
+        if cases:
+            case_sets = load_case_sets(content_dir / "case_sets.yaml")
+    return Content(tuple(programmes), tuple(groups), scales, rules, situations, skills, cases, case_sets)
 
 
 def load_into(kit: Kit, content: Content) -> int:
@@ -189,4 +319,26 @@ def load_into(kit: Kit, content: Content) -> int:
                                               sc.min_score, sc.max_score)
     for g in content.sample_groups:
         changes += kit.update_or_create_group(SYSTEM, g.name, g.programme)
+    changes += _load_cases(kit, content)
+    return changes
+
+
+def _load_cases(kit: Kit, content: Content) -> int:
+    """The sample cases, their expert accounts and scores, and the case sets."""
+    changes = 0
+    raters = sorted({j.rater for case in content.cases for js in case.experts.values() for j in js})
+    for rater in raters:
+        changes += kit.update_or_create_expert(SYSTEM, rater, expert_display_name(rater))
+    for case in content.cases:
+        changes += kit.update_or_create_case(
+            SYSTEM, case.code, case.title, programme_code=case.programme, vignette=case.vignette_text(),
+            details=case.details(), synthetic=True, clip_path=str(case.clip_path))
+        for scale_code, judgements in case.experts.items():
+            for j in judgements:
+                changes += kit.update_or_create_expert_score(SYSTEM, case.code, scale_code, j.score, j.rationale,
+                                                             expert_username=j.rater)
+    if content.cases:
+        for kind, spec in content.case_sets.items():
+            codes = [case.code for case in content.cases if case.set == kind]
+            changes += kit.update_or_create_case_set(SYSTEM, spec.code, spec.name, kind, codes)
     return changes

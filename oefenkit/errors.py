@@ -18,7 +18,9 @@ Exception tree::
     ├── Conflict                  the change clashes with stored data; nothing was stored
     │   └── AlreadyExists         a unique thing is added twice
     ├── AuthenticationError       wrong user name or password, not logged in
-    └── PermissionDenied          the person may not do this
+    ├── PermissionDenied          the person may not do this
+    ├── VideoError                a clip, mask file or video option cannot be used
+    └── Cancelled                 the person stopped a long run; nothing was written
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ __all__ = [
     "AlreadyExists",
     "AuthenticationError",
     "PermissionDenied",
+    "VideoError",
+    "Cancelled",
 ]
 
 
@@ -97,3 +101,13 @@ class AuthenticationError(OefenkitError):
 
 class PermissionDenied(OefenkitError):
     """The person is not allowed to perform the action."""
+
+
+class VideoError(OefenkitError):
+    """A clip cannot be read or anonymised, or a mask file or video option is invalid."""
+
+
+class Cancelled(OefenkitError):
+    """A long run (such as anonymising a clip) was stopped on request; nothing was written."""
+
+    exit_code = 130

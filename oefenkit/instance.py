@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .content import load_content, load_into
+from .content import SAMPLES_DIR, load_content, load_into
 from .errors import AlreadyExists
 from .identity import SYSTEM
 from .settings import Settings, load_settings
@@ -71,7 +71,8 @@ def _write_secret_file(path: Path, text: str) -> None:
 def init(settings: Settings) -> InitReport:
     """Create or migrate the database, load the content, and make a first coördinator."""
     settings.ensure_data_dir()
-    content = load_content(settings.content_dir)  # validate before touching the database
+    # Validate everything (content, sample case scripts) before touching the database.
+    content = load_content(settings.content_dir, samples_dir=SAMPLES_DIR)
     kit = open_kit(settings)
     before = database.current_revision(kit.engine)
     database.upgrade(kit.engine)

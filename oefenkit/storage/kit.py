@@ -36,11 +36,11 @@ from ..identity import (
     validate_username,
     verify_password,
 )
-from ..permissions import require
+from ..permissions import can, require
 from . import database
 from . import models as m
 
-__all__ = ["Kit", "GroupInfo", "RatingInfo", "ScaleInfo"]
+__all__ = ["Kit", "GroupInfo", "RatingInfo", "ScaleInfo", "CaseInfo"]
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,27 @@ class ExpertScoreInfo:
     scale_code: str
     score: int
     rationale: str
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    """A case as listed: its sets (codes, in set order) and, for staff, its expert scores."""
+
+    id: int
+    code: str
+    title: str
+    programme_code: str | None
+    clip_path: str | None
+    synthetic: bool
+    vignette: str
+    details: dict[str, Any]
+    set_codes: tuple[str, ...]
+    expert_scores: tuple[ExpertScoreInfo, ...] = ()
+
+
+#: Keys of ``Case.details`` that explain the expert consensus: shown only to
+#: people who may read expert scores (master scores are never revealed early).
+EXPERT_ONLY_DETAILS = ("rationale", "consensus")
 
 
 def _actor(person: m.Person) -> Actor:
@@ -589,6 +610,187 @@ class Kit:
             s.flush()
             self.audit(s, actor, "case_set.add", code, kind=kind, cases=len(case_set.items))
             return case_set.id
+
+    # == sample cases: idempotent loading and listing ==================================
+    # Used by ``oefenkit init`` (``oefenkit.content.load_into``) and ``oefenkit cases list``.
+    # Each verb is one transaction and returns True only when it changed something (with
+    # an audit entry), so loading the same content twice changes no row at all.
+
+    def update_or_create_expert(self, actor: Actor, username: str, display_name: str) -> bool:
+        """Make sure an expert (master rater) account exists; True when it was created.
+
+        A new expert is a trainer *without a password*, so the account cannot log
+        in. An existing account is left exactly as it is: a coördinator may have
+        renamed it, given it a password or deactivated it.
+        """
+        require(actor, "manage_people")
+        username = validate_username(username)
+        display_name = (display_name or "").strip()
+        if not display_name or len(display_name) > 200:
+            raise ValidationError("Een naam heeft 1 tot 200 tekens.")
+        with self.transaction() as s:
+            if s.scalar(select(m.Person.id).where(m.Person.username == username)) is not None:
+                return False
+            s.add(m.Person(username=username, display_name=display_name, role="trainer", password_hash=None))
+            s.flush()
+            self.audit(s, actor, "person.add", username, role="trainer", source="expert")
+            return True
+
+    def update_or_create_case(
+        self, actor: Actor, code: str, title: str, *, programme_code: str | None = None,
+        vignette: str = "", details: dict[str, Any] | None = None, synthetic: bool = False,
+        clip_path: str | None = None,
+    ) -> bool:
+        """Load a case from content; True when it was created or one of its fields changed."""
+        require(actor, "manage_cases")
+        if not code or len(code) > 64:
+            raise ValidationError("Een casuscode heeft 1 tot 64 tekens.")
+        if not title.strip() or len(title) > 200:
+            raise ValidationError("Een casustitel heeft 1 tot 200 tekens.")
+        if clip_path is not None and len(clip_path) > 500:
+            raise ValidationError("Het pad naar het fragment is langer dan 500 tekens.")
+        with self.transaction() as s:
+            programme_id = None
+            if programme_code:
+                programme_id = s.scalar(select(m.Programme.id).where(m.Programme.code == programme_code))
+                if programme_id is None:
+                    raise NotFound(f"Programma {programme_code!r} bestaat niet.")
+            values = {"title": title, "programme_id": programme_id, "vignette": vignette,
+                      "details": details or {}, "synthetic": synthetic, "clip_path": clip_path}
+            case = s.scalar(select(m.Case).where(m.Case.code == code))
+            if case is None:
+                s.add(m.Case(code=code, **values))
+                self.audit(s, actor, "case.add", code)
+                return True
+            changed = sorted(k for k, v in values.items() if getattr(case, k) != v)
+            if not changed:
+                return False
+            for k in changed:
+                setattr(case, k, values[k])
+            self.audit(s, actor, "case.update", code, fields=changed)
+            return True
+
+    def update_or_create_expert_score(
+        self, actor: Actor, case_code: str, scale_code: str, score: int, rationale: str = "",
+        *, expert_username: str | None = None,
+    ) -> bool:
+        """Load a master score (newest scale version); True when it was created or changed."""
+        require(actor, "write_expert_scores")
+        with self.transaction() as s:
+            case, scale = self._case_and_scale(s, case_code, scale_code)
+            score = self._check_score(scale, score)
+            expert = self._person(s, expert_username or actor.username)
+            row = s.scalar(select(m.ExpertScore).where(
+                m.ExpertScore.expert_id == expert.id, m.ExpertScore.case_id == case.id,
+                m.ExpertScore.scale_id == scale.id))
+            if row is None:
+                s.add(m.ExpertScore(expert_id=expert.id, case_id=case.id, scale_id=scale.id,
+                                    score=score, rationale=rationale))
+                self.audit(s, actor, "expert_score.add", case_code, scale=scale_code, expert=expert.username)
+                return True
+            if (row.score, row.rationale) == (score, rationale):
+                return False
+            old = row.score
+            row.score, row.rationale = score, rationale
+            self.audit(s, actor, "expert_score.update", case_code, scale=scale_code, expert=expert.username,
+                       old=old, new=score)
+            return True
+
+    def update_or_create_case_set(
+        self, actor: Actor, code: str, name: str, kind: str, case_codes: Sequence[str],
+        programme_code: str | None = None,
+    ) -> bool:
+        """Load a case set with exactly these cases in this order; True when anything changed."""
+        require(actor, "manage_cases")
+        if kind not in m.SET_KINDS:
+            raise ValidationError(f"Onbekend soort set {kind!r}.")
+        if not name.strip() or len(name) > 200:
+            raise ValidationError("Een setnaam heeft 1 tot 200 tekens.")
+        with self.transaction() as s:
+            programme_id = None
+            if programme_code:
+                programme_id = s.scalar(select(m.Programme.id).where(m.Programme.code == programme_code))
+                if programme_id is None:
+                    raise NotFound(f"Programma {programme_code!r} bestaat niet.")
+            wanted = []
+            for case_code in dict.fromkeys(case_codes):
+                case_id = s.scalar(select(m.Case.id).where(m.Case.code == case_code))
+                if case_id is None:
+                    raise NotFound(f"Casus {case_code!r} bestaat niet.")
+                wanted.append(case_id)
+            case_set = s.scalar(select(m.CaseSet).where(m.CaseSet.code == code))
+            if case_set is None:
+                case_set = m.CaseSet(code=code, name=name, kind=kind, programme_id=programme_id)
+                case_set.items = [m.CaseSetItem(case_id=c, position=i) for i, c in enumerate(wanted)]
+                s.add(case_set)
+                self.audit(s, actor, "case_set.add", code, kind=kind, cases=len(wanted))
+                return True
+            same_items = [(it.case_id, it.position) for it in case_set.items] == [(c, i) for i, c in enumerate(wanted)]
+            if same_items and (case_set.name, case_set.kind, case_set.programme_id) == (name, kind, programme_id):
+                return False
+            case_set.name, case_set.kind, case_set.programme_id = name, kind, programme_id
+            existing = {it.case_id: it for it in case_set.items}
+            for case_id, item in existing.items():
+                if case_id not in wanted:
+                    case_set.items.remove(item)
+            s.flush()  # delete dropped items before positions move
+            for position, case_id in enumerate(wanted):
+                if case_id in existing:
+                    existing[case_id].position = position
+                else:
+                    case_set.items.append(m.CaseSetItem(case_id=case_id, position=position))
+            self.audit(s, actor, "case_set.update", code, kind=kind, cases=len(wanted))
+            return True
+
+    def list_cases(self, actor: Actor, *, with_expert_scores: bool = False) -> list[CaseInfo]:
+        """Every case, ordered by code, with the codes of the sets it is in.
+
+        Anyone may list cases, but the consensus explanation in ``details`` is
+        left out for people who may not read expert scores. ``with_expert_scores``
+        adds the master scores and requires that permission.
+        """
+        if with_expert_scores:
+            require(actor, "read_expert_scores")
+        staff = can(actor, "read_expert_scores")
+        with self.transaction() as s:
+            sets: dict[int, list[str]] = {}
+            for case_id, set_code in s.execute(
+                select(m.CaseSetItem.case_id, m.CaseSet.code)
+                .join(m.CaseSet, m.CaseSet.id == m.CaseSetItem.set_id)
+                .order_by(m.CaseSet.id)
+            ):
+                sets.setdefault(case_id, []).append(set_code)
+            scores: dict[int, dict[tuple[str, str], ExpertScoreInfo]] = {}
+            if with_expert_scores:
+                rows = s.execute(
+                    select(m.ExpertScore, m.Person.username, m.Scale.code, m.Case.code)
+                    .join(m.Person, m.Person.id == m.ExpertScore.expert_id)
+                    .join(m.Scale, m.Scale.id == m.ExpertScore.scale_id)
+                    .join(m.Case, m.Case.id == m.ExpertScore.case_id)
+                    .order_by(m.Scale.code, m.Person.username, m.Scale.version)
+                )
+                for es, username, scale_code, case_code in rows:
+                    # One score per expert and scale: the newest scale version wins.
+                    scores.setdefault(es.case_id, {})[(scale_code, username)] = ExpertScoreInfo(
+                        username, case_code, scale_code, es.score, es.rationale)
+            out = []
+            for case, programme_code in s.execute(
+                select(m.Case, m.Programme.code)
+                .outerjoin(m.Programme, m.Programme.id == m.Case.programme_id)
+                .order_by(m.Case.code)
+            ):
+                details = dict(case.details or {})
+                if not staff:
+                    for key in EXPERT_ONLY_DETAILS:
+                        details.pop(key, None)
+                out.append(CaseInfo(
+                    case.id, case.code, case.title, programme_code, case.clip_path, case.synthetic,
+                    case.vignette, details, tuple(sets.get(case.id, ())),
+                    tuple(scores.get(case.id, {}).values()),
+                ))
+            return out
+
+    # == end of sample cases ===========================================================
 
     # -- certification -----------------------------------------------------------------
 

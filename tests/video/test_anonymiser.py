@@ -1,0 +1,183 @@
+"""The anonymiser: detection schedule, mask plan and masking, with a fake and the real detector."""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+import pytest
+
+from oefenkit.errors import VideoError
+from oefenkit.video.anonymiser import Anonymiser, MaskingOptions
+from oefenkit.video.detect import FixedBoxDetector
+from oefenkit.video.mask import ManualMask
+from oefenkit.video.synthetic import DESTROYED_DETAIL, make_clip, residual_detail
+
+W, H = 160, 120
+
+
+def frames(n, value=200):
+    return [np.full((H, W, 3), value, np.uint8) for _ in range(n)]
+
+
+def run(anon, clip_frames, fps=25.0):
+    for i, f in enumerate(clip_frames):
+        anon.observe(f, i, i / fps)
+    anon.finish()
+    return [anon.mask(f, i, i / fps) for i, f in enumerate(clip_frames)]
+
+
+def masked(img, box):
+    x1, y1, x2, y2 = box
+    return bool((img[y1:y2, x1:x2] == 0).all())
+
+
+def test_fake_box_is_masked_in_every_frame():
+    """Is a face the fake reports in every frame masked in every frame, and nothing else?"""
+    anon = Anonymiser(MaskingOptions(rotations=(0,), max_gap=1), FixedBoxDetector([[40, 30, 80, 70]]))
+    src = frames(5)
+    out = run(anon, src)
+    for img in out:
+        assert masked(img, (40, 30, 80, 70))
+        assert (img[:, :20] == 200).all() and (img[:, 110:] == 200).all()
+    assert all((f == 200).all() for f in src)  # inputs untouched
+
+
+def test_masks_reach_back_and_forward_by_the_window():
+    """Is a face found only in frame 10 masked in frames 10 ± window, not beyond?"""
+    fake = FixedBoxDetector(lambda n: [[40, 30, 80, 70]] if n == 10 else [])
+    opts = MaskingOptions(rotations=(0,), window=3, max_gap=3, enlarge=1.0)
+    out = run(Anonymiser(opts, fake), frames(20))
+    assert [masked(img, (40, 30, 80, 70)) for img in out] == [7 <= i <= 13 for i in range(20)]
+
+
+def test_masks_reach_a_full_cycle_beyond_the_first_and_last_look():
+    """With four orientations in turn, is a face seen at frame 10 masked from frame 7 to 13?
+
+    The 180° pass runs on frames 2, 6, 10 and 14: a face it sees at 10 and
+    not at 6 may have been there since frame 7, and stay until 13 (window 0).
+    """
+    fake = FixedBoxDetector(lambda n: [[40, 30, 80, 70]] if n == 10 else [], rotation=180)
+    out = run(Anonymiser(MaskingOptions(window=0, enlarge=1.0), fake), frames(20))
+    assert [masked(img, (40, 30, 80, 70)) for img in out] == [7 <= i <= 13 for i in range(20)]
+
+
+def test_rotated_passes_run_round_robin():
+    """Does each frame run the next orientation in turn (0, 90, 180, 270, 0, ...)?"""
+    fake = FixedBoxDetector([])
+    run(Anonymiser(MaskingOptions(), fake), frames(6))
+    assert fake.calls == [(0,), (90,), (180,), (270,), (0,), (90,)]
+    fake2 = FixedBoxDetector([])
+    run(Anonymiser(MaskingOptions(passes_per_frame=2), fake2), frames(3))
+    assert fake2.calls == [(0, 90), (180, 270), (0, 90)]
+
+
+def test_face_seen_by_one_pass_only_stays_masked_between_looks():
+    """Is a face that only the 180° pass finds (every 4th frame) masked in all frames?"""
+    fake = FixedBoxDetector([[40, 30, 80, 70]], rotation=180)
+    out = run(Anonymiser(MaskingOptions(window=0, enlarge=1.0), fake), frames(16))
+    assert all(masked(img, (40, 30, 80, 70)) for img in out)
+
+
+def test_moving_face_is_interpolated_across_gaps():
+    """Is a face moving between sparse detections covered where it really is in between?"""
+    def box(i):
+        return [10 + 5 * i, 30, 50 + 5 * i, 70]
+
+    fake = FixedBoxDetector(lambda n: [box(n)] if n % 4 == 0 else [])
+    out = run(Anonymiser(MaskingOptions(rotations=(0,), window=0, enlarge=1.0, max_gap=4), fake), frames(13))
+    assert all(masked(img, box(i)) for i, img in enumerate(out))
+
+
+def test_detect_every_skips_frames():
+    """With detect_every=3, is the detector run on frames 0, 3, 6 only, and all frames masked?"""
+    fake = FixedBoxDetector([[40, 30, 80, 70]])
+    anon = Anonymiser(MaskingOptions(rotations=(0,), detect_every=3, max_gap=3, window=0), fake)
+    out = run(anon, frames(8))
+    assert len(fake.calls) == 3
+    assert all(masked(img, (40, 30, 80, 70)) for img in out)
+
+
+def test_manual_masks_follow_their_time_range():
+    """Is a manual mask applied only in the frames whose time lies in its range?"""
+    mask = ManualMask(0.5, 0.5, 0.25, 0.25, start=0.2, end=0.4, label="huisnummer")
+    anon = Anonymiser(MaskingOptions(manual_masks=(mask,)), FixedBoxDetector([]), fps=10)
+    out = run(anon, frames(8), fps=10)
+    assert [masked(img, (80, 60, 120, 90)) for img in out] == [2 <= i <= 4 for i in range(8)]
+    manual = [i for i in anon.review().items if i.reason == "manual"]
+    assert [(i.index, i.box) for i in manual] == [(2, (80, 60, 120, 90))]
+
+
+def test_mosaic_style_leaves_no_detail():
+    """Does the mosaic style flatten a detailed face box into coarse blocks?"""
+    rng = np.random.default_rng(0)
+    src = [rng.integers(0, 256, (H, W, 3), dtype=np.uint8) for _ in range(3)]
+    opts = MaskingOptions(style="mosaic", mosaic_cells=4, rotations=(0,), max_gap=1, enlarge=1.0)
+    out = run(Anonymiser(opts, FixedBoxDetector([[40, 40, 80, 80]])), src)
+    roi = out[1][40:80, 40:80]
+    assert len(np.unique(roi.reshape(-1, 3), axis=0)) <= 16
+    assert not (roi == 0).all()
+
+
+def test_regions_scale_to_another_frame_size():
+    """Are planned boxes scaled when pass 2 frames have another size?"""
+    anon = Anonymiser(MaskingOptions(rotations=(0,), max_gap=1, window=0, enlarge=1.0),
+                      FixedBoxDetector([[40, 30, 80, 70]]))
+    run(anon, frames(2))
+    assert anon.regions(0, 0.0, (2 * W, 2 * H)).tolist() == [[80, 60, 160, 140]]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"style": "blur"}, "maskerstijl"),
+        ({"rotations": (0, 45)}, "Draaiingen"),
+        ({"rotations": ()}, "Draaiingen"),
+        ({"passes_per_frame": 5}, "detectierondes"),
+        ({"max_gap": 2}, "maximale gat"),
+        ({"enlarge": 0.5}, "vergroting"),
+        ({"threshold": 0}, "drempel"),
+        ({"detect_width": 10}, "detectiebreedte"),
+        ({"detect_every": 0}, "zoveelste"),
+        ({"window": -1}, "negatief"),
+        ({"mosaic_cells": 0}, "mozaïek"),
+        ({"manual_masks": ({"x": 0},)}, "Handmatige maskers"),
+    ],
+)
+def test_invalid_options_are_refused_in_dutch(changes, message):
+    """Is every invalid option refused with a Dutch VideoError?"""
+    with pytest.raises(VideoError, match=message):
+        MaskingOptions(**changes)
+
+
+def test_frames_out_of_order_or_resized_are_refused():
+    """Are frames out of order, or of another size mid-clip, refused in Dutch?"""
+    anon = Anonymiser(MaskingOptions(), FixedBoxDetector([]))
+    anon.observe(frames(1)[0], 0, 0.0)
+    with pytest.raises(VideoError, match="volgorde"):
+        anon.observe(frames(1)[0], 0, 0.0)
+    with pytest.raises(VideoError, match="beeldgrootte"):
+        anon.observe(np.zeros((10, 10, 3), np.uint8), 1, 0.04)
+
+
+def test_real_detector_covers_the_generated_clip():
+    """On a generated 720p clip with rotated and small faces, is every face ≥ 36 px destroyed?
+
+    Coverage is measured on the output pixels (residual feature detail ≤ 10 %),
+    per orientation; faces below 36 px are counted but not held to the target.
+    """
+    clip = make_clip(5, n_frames=20)
+    originals = list(clip.frames())
+    anon = Anonymiser(MaskingOptions(), fps=clip.fps)
+    for i, original in enumerate(originals):
+        anon.observe(original, i, i / clip.fps)
+    anon.finish()
+    per_angle = collections.defaultdict(list)
+    for i, original in enumerate(originals):
+        out = anon.mask(original, i, i / clip.fps)
+        for truth in clip.truth(i):
+            if truth.size >= 36:
+                per_angle[truth.orientation].append(residual_detail(original, out, truth) <= DESTROYED_DETAIL)
+    assert len(per_angle) >= 5  # upright, lying both ways, upside down, tilted
+    coverage = {angle: float(np.mean(v)) for angle, v in per_angle.items()}
+    assert min(coverage.values()) >= 0.995, coverage
