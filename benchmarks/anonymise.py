@@ -41,12 +41,14 @@ Targets (issue 4): coverage ≥ 99.5 % of faces of 36 px or more, in every
 orientation; ours ≥ 2× deface's frames per second. The script exits 1 when a
 target is missed.
 
-Run: ``.venv/bin/python benchmarks/anonymise.py [--frames 250] [--seed 2026]``.
+Run: ``.venv/bin/python benchmarks/anonymise.py [--frames 250] [--seed 2026]
+[--option NAME=VALUE ...]`` (``--option`` overrides a ``MaskingOptions`` field).
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import collections
 import json
 import os
@@ -167,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--keep", type=Path, help="keep the clips in this folder")
     ap.add_argument("--json", type=Path, help="write the figures as JSON here")
+    ap.add_argument(
+        "--option", action="append", default=[], metavar="NAME=VALUE",
+        help="override a MaskingOptions field, e.g. --option detect_every=2 (Python literal)",
+    )
     args = ap.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="anonymise-bench-")) if args.keep is None else args.keep
@@ -175,7 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     src, ours_out, floor_out, deface_out = (work / n for n in ("input.mp4", "ours.mp4", "floor.mp4", "deface.mp4"))
     write_clip(clip, src)
     n_in = sum(1 for _ in _decode(src))
-    options = MaskingOptions()
+    overrides = {}
+    for item in args.option:
+        name, _, value = item.partition("=")
+        overrides[name] = ast.literal_eval(value)
+    options = MaskingOptions(**overrides)
 
     results: dict[str, dict] = {}
     pipeline = _pipeline()
