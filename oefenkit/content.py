@@ -6,8 +6,9 @@
 rater looks at, example behaviour); ``content/babytijd/voorbeeldsituaties.yaml``
 the example situation of each Babytijd theme (:mod:`oefenkit.example_situations`).
 When a samples directory is given, the sample case scripts in
-``<samples>/scripts/`` (:mod:`oefenkit.cases`) and the sets of
-``content/case_sets.yaml`` are read too.
+``<samples>/scripts/`` (read by :mod:`oefenkit.samples.script`, checked against
+this content by :mod:`oefenkit.cases`) and the sets of ``content/case_sets.yaml``
+are read too.
 Every file is validated on load; a problem raises
 :class:`oefenkit.errors.ContentError` naming the file and the field.
 """
@@ -21,7 +22,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from .cases import CaseScript, CaseSetSpec, expert_display_name, load_case_scripts, load_case_sets
+from .cases import CaseSetSpec, SampleCase, expert_display_name, load_case_sets, load_sample_cases
 from .errors import ContentError
 from .example_situations import ExampleSituation, Skill, load_example_situations
 from .identity import SYSTEM
@@ -66,7 +67,7 @@ class Content:
     certification: Mapping[str, Any] = field(default_factory=dict)  # programme → CertificationRule
     voorbeeldsituaties: tuple[ExampleSituation, ...] = field(default_factory=tuple)  # Babytijd, by theme
     parenting_skills: tuple[Skill, ...] = field(default_factory=tuple)
-    cases: tuple[CaseScript, ...] = field(default_factory=tuple)  # only with a samples directory
+    cases: tuple[SampleCase, ...] = field(default_factory=tuple)  # only with a samples directory
     case_sets: Mapping[str, CaseSetSpec] = field(default_factory=dict)  # set kind → code and name
 
 
@@ -293,7 +294,7 @@ def load_content(content_dir: Path, *, samples_dir: Path | None = None) -> Conte
             if scale_code not in scale_codes:
                 raise ContentError(f"{rule.source}: onbekende schaal {scale_code!r}.")
     skills, situations = load_example_situations(content_dir / "babytijd" / "voorbeeldsituaties.yaml")
-    cases: tuple[CaseScript, ...] = ()
+    cases: tuple[SampleCase, ...] = ()
     case_sets: dict[str, CaseSetSpec] = {}
     if samples_dir is not None:
         samples_dir = Path(samples_dir).resolve()
@@ -301,7 +302,7 @@ def load_content(content_dir: Path, *, samples_dir: Path | None = None) -> Conte
         for sc in scales:
             if sc.code not in newest or sc.version > newest[sc.code].version:
                 newest[sc.code] = sc
-        cases = load_case_scripts(
+        cases = load_sample_cases(
             samples_dir / "scripts", scales={c: (sc.min_score, sc.max_score) for c, sc in newest.items()},
             programmes=set(codes), clips_dir=samples_dir / "clips")
         if cases:

@@ -22,17 +22,12 @@ from sqlalchemy import select
 from oefenkit import instance
 from oefenkit.agreement import Ratings
 from oefenkit.agreement.trainee import expert_consensus
-from oefenkit.cases import (
-    MAX_DURATION,
-    MIN_DURATION,
-    MIN_EXPERTS,
-    SETTINGS,
-    case_overview,
-)
+from oefenkit.cases import case_overview
 from oefenkit.certification import load_rules, propose
 from oefenkit.content import SAMPLES_DIR, load_content, load_into
 from oefenkit.errors import AuthenticationError, ContentError, PermissionDenied
 from oefenkit.identity import SYSTEM
+from oefenkit.samples.script import MAX_DURATION, MIN_DURATION, MIN_EXPERTS, SETTINGS
 from oefenkit.settings import PROJECT_ROOT
 from oefenkit.storage import models as m
 
@@ -452,6 +447,18 @@ def test_broken_script_is_refused(samples_copy, change, fragments):
     """Is a script with a wrong or missing field refused with a Dutch message naming the file and the field?"""
     edit(samples_copy, "obi-bad-01", change)
     refused(samples_copy, "obi-bad-01.yaml", *fragments)
+
+
+def test_what_the_renderer_allows_loads(samples_copy):
+    """Does init accept what the renderer draws: a baby that says something, and overlapping events of one figure?"""
+    def change(d):
+        d["events"].insert(1, {"t": 1.5, "actor": "parent", "kind": "prompt", "action": "soothe", "duration": 2.0})
+        d["events"].append({"t": 46.0, "actor": "baby", "kind": "babbling", "duration": 2.0, "say": "Ba-ba"})
+
+    edit(samples_copy, "obi-bad-01", change)
+    case = {c.code: c for c in load_content(CONTENT, samples_dir=samples_copy).cases}["obi-bad-01"]
+    assert case.events[1] == {"t": 1.5, "actor": "parent", "kind": "prompt", "action": "soothe", "duration": 2.0}
+    assert case.events[-1]["say"] == "Ba-ba"
 
 
 def test_broken_case_sets_file_is_refused(samples_copy, tmp_path):

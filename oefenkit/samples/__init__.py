@@ -7,7 +7,9 @@ changing table, doing exactly what a scenario script says and when
 
 Modules (one idea each):
 
-``script``     load and validate a script (:func:`load_script`, :func:`load_scripts`)
+``script``     load and validate a script (:func:`load_script`, :func:`load_scripts`);
+               the one parser of the format, also used by ``oefenkit init``
+               (:mod:`oefenkit.cases`)
 ``motion``     the script turned into poses over time (baby signals, parent actions)
 ``backdrop``   colours, layout per setting, the still room
 ``pen``        drawing primitives on OpenCV in a movable coordinate frame
@@ -16,21 +18,21 @@ Modules (one idea each):
 ``voice``      optional Dutch voice track from espeak-ng
 ``encode``     reproducible H.264 MP4 (PyAV, libx264)
 ``render``     script → clip files, manifest, and the up-to-date check
+
+Only the script API is exported here, so importing the package (or
+``oefenkit.samples.script``) never loads OpenCV or PyAV. Import the drawing
+and encoding modules directly: ``from oefenkit.samples.render import
+render_case``, ``from oefenkit.samples.scene import Scene``.
 """
 
-from .render import RenderOptions, RenderResult, check_clips, render_all, render_case
-from .scene import Scene
-from .script import CaseScript, Event, load_script, load_scripts
+from .script import CaseScript, Event, ExpertScore, SceneSpec, VignetteLine, load_script, load_scripts
 
 __all__ = [
     "CaseScript",
     "Event",
+    "SceneSpec",
+    "VignetteLine",
+    "ExpertScore",
     "load_script",
     "load_scripts",
-    "Scene",
-    "RenderOptions",
-    "RenderResult",
-    "render_case",
-    "render_all",
-    "check_clips",
 ]

@@ -12,17 +12,26 @@ Rules the format leaves open, and how they are settled here:
 * Unknown fields are refused (a typo such as ``duraton`` would otherwise be
   ignored silently).
 * The file name must be ``<code>.yaml``: the code is also the clip's name.
+* Texts are stripped; prose (title, vignette, rationales) also has its runs of
+  white space and line breaks folded to single spaces. ``say`` keeps its inner
+  spacing (it is the subtitle as written).
 * Every event needs ``duration`` (> 0) and must end within the clip. Parent
-  events need ``action``; baby events take no ``action``.
+  events need ``action``; baby events take no ``action``. Events are listed in
+  order of ``t`` (equal times are allowed).
 * ``say`` may appear on any event. Its subtitle runs from ``t`` for
   ``max(duration, 2 s)``, cut off at the end of the clip (the format's own
   example has a 1.5 s ``reach`` with a ``say``, so a short event does not make
   the script invalid).
 * Events may overlap; the scene decides how overlapping events are drawn
   (see :mod:`oefenkit.samples.scene`).
-* Vignette lines lie within the clip, in time order.
+* The vignette has at least two lines, within the clip, in time order.
 * ``consensus`` must equal :func:`oefenkit.agreement.expert_consensus` of the
   experts' scores, and every rater appears once per scale.
+
+Only the file format is checked here. What needs the kit's content (programme
+and scale codes known, scores within each scale's declared range, rater names
+that become accounts) is checked by :mod:`oefenkit.cases` when ``oefenkit init``
+loads the scripts.
 """
 
 from __future__ import annotations
@@ -59,9 +68,14 @@ __all__ = [
     "MIN_DURATION",
     "MAX_DURATION",
     "MIN_SUBTITLE_SECONDS",
+    "MIN_EXPERTS",
 ]
 
 log = logging.getLogger(__name__)
+
+#: libyaml's safe loader when installed (much faster: ``oefenkit init`` reads every script), else the
+#: pure-Python one. Both give the same values for a valid script.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 SETTINGS = ("bathing", "feeding", "play_mat", "changing")
 PROGRAMMES = ("babytijd", "ouder-baby")
@@ -212,13 +226,15 @@ def _unknown(data: dict, allowed: set[str], where: str) -> None:
                            f"toegestaan zijn {', '.join(sorted(allowed))}.")
 
 
-def _text(data: dict, key: str, where: str, *, max_len: int | None = None) -> str:
+def _text(data: dict, key: str, where: str, *, max_len: int | None = None, fold: bool = True) -> str:
+    """A non-empty text, stripped; with ``fold`` also inner white space folded to single spaces."""
     value = data.get(key)
     if not isinstance(value, str) or not value.strip():
         raise _fail(where, f"veld '{key}' moet een niet-lege tekst zijn.")
-    if max_len is not None and len(value.strip()) > max_len:
+    value = " ".join(value.split()) if fold else value.strip()
+    if max_len is not None and len(value) > max_len:
         raise _fail(where, f"veld '{key}' is langer dan {max_len} tekens.")
-    return value.strip()
+    return value
 
 
 def _number(data: dict, key: str, where: str) -> float:
@@ -250,7 +266,7 @@ def _scene(data: dict, where: str) -> SceneSpec:
 
 
 def _event(raw: Any, i: int, clip: float, where: str) -> Event:
-    w = f"{where}, events[{i}]"
+    w = f"{where}, events[{i}] (event {i})"
     ev = _mapping(raw, w, "een gebeurtenis")
     _unknown(ev, _EVENT_FIELDS, w)
     t = _number(ev, "t", w)
@@ -263,8 +279,9 @@ def _event(raw: Any, i: int, clip: float, where: str) -> Event:
     if t < 0 or t >= clip:
         raise _fail(w, f"veld 't' ({t:g}) moet tussen 0 en de duur van het fragment ({clip:g} s) liggen.")
     if t + duration > clip + _EPS:
-        raise _fail(w, f"de gebeurtenis loopt tot {t + duration:g} s, na het einde van het fragment "
-                       f"({clip:g} s).")
+        raise _fail(w, f"met 't' {t:g} en 'duration' {duration:g} loopt de gebeurtenis tot {t + duration:g} s, "
+                       f"na het einde van het fragment ({clip:g} s); een gebeurtenis moet binnen het "
+                       "fragment vallen.")
     if actor == "baby":
         kind = _choice(ev, "kind", w, BABY_KINDS)
         if "action" in ev:
@@ -277,19 +294,33 @@ def _event(raw: Any, i: int, clip: float, where: str) -> Event:
         action = _choice(ev, "action", w, PARENT_ACTIONS)
     say = None
     if "say" in ev:
-        say = _text(ev, "say", w, max_len=200)
+        say = _text(ev, "say", w, max_len=200, fold=False)
         if "-->" in say:
             raise _fail(w, "veld 'say' mag de tekens '-->' niet bevatten (WebVTT).")
     return Event(i, t, actor, kind, duration, action, say)
 
 
+def _events(data: dict, clip: float, where: str) -> tuple[Event, ...]:
+    raw = data.get("events")
+    if not isinstance(raw, list) or not raw:
+        raise _fail(where, "veld 'events' moet een niet-lege lijst zijn.")
+    events: list[Event] = []
+    for i, item in enumerate(raw, 1):
+        ev = _event(item, i, clip, where)
+        if events and ev.t < events[-1].t:
+            raise _fail(f"{where}, events[{i}] (event {i})",
+                        f"de events staan op volgorde van 't'; {ev.t:g} komt na {events[-1].t:g}.")
+        events.append(ev)
+    return tuple(events)
+
+
 def _vignette(data: dict, clip: float, where: str) -> tuple[VignetteLine, ...]:
     raw = data.get("vignette")
-    if not isinstance(raw, list) or not raw:
-        raise _fail(where, "veld 'vignette' moet een niet-lege lijst zijn.")
+    if not isinstance(raw, list) or len(raw) < 2:
+        raise _fail(where, "veld 'vignette' moet een lijst van minstens twee regels met tijd en tekst zijn.")
     lines = []
     for i, item in enumerate(raw, 1):
-        w = f"{where}, vignette[{i}]"
+        w = f"{where}, vignette[{i}] (vignetteregel {i})"
         item = _mapping(item, w, "een regel van de vignet")
         _unknown(item, {"t", "text"}, w)
         t = _number(item, "t", w)
@@ -319,7 +350,8 @@ def _experts(data: dict, where: str) -> dict[str, tuple[ExpertScore, ...]]:
             rater = _text(item, "rater", wi, max_len=64)
             score = item.get("score")
             if isinstance(score, bool) or not isinstance(score, int) or not lo <= score <= hi:
-                raise _fail(wi, f"veld 'score' moet een geheel getal van {lo} tot en met {hi} zijn.")
+                raise _fail(wi, f"veld 'score' is {score!r}, maar de schaal loopt van {lo} tot {hi}: "
+                                f"geef een geheel getal van {lo} tot en met {hi}.")
             scores.append(ExpertScore(rater, score, _text(item, "rationale", wi)))
         raters = [s.rater for s in scores]
         if len(set(raters)) != len(raters):
@@ -347,8 +379,9 @@ def _consensus(data: dict, experts: dict[str, tuple[ExpertScore, ...]], code: st
                                       scale_min=SCORE_RANGE[0], scale_max=SCORE_RANGE[1])
         expected = int(expert_consensus(ratings).scores[code])
         if value != expected:
-            raise _fail(w, f"is {value}, maar volgens de consensusregel (mediaan van de experts) "
-                           f"hoort het {expected} te zijn.")
+            raise _fail(w, f"'consensus' is {value}, maar volgens de consensusregel hoort het {expected} te "
+                           f"zijn: de mediaan van de experts, met een halve mediaan naar het midden van de "
+                           f"schaal, geeft {expected} bij de scores {', '.join(str(s.score) for s in scores)}.")
         out[scale] = value
     return out
 
@@ -356,6 +389,9 @@ def _consensus(data: dict, experts: dict[str, tuple[ExpertScore, ...]], code: st
 def _rationale(data: dict, where: str) -> dict[str, str]:
     raw = _mapping(data.get("rationale"), where, "veld 'rationale'")
     _unknown(raw, set(SCALES), f"{where}, rationale")
+    missing = [scale for scale in SCALES if scale not in raw]
+    if missing:
+        raise _fail(f"{where}, rationale", f"veld 'rationale' mist de schaal '{missing[0]}'.")
     return {scale: _text(raw, scale, f"{where}, rationale") for scale in SCALES}
 
 
@@ -389,7 +425,7 @@ def load_script(path: str | Path) -> CaseScript:
     except OSError as exc:
         raise ContentError(f"{where}: kan het bestand niet lezen ({exc.strerror}).") from exc
     try:
-        data = yaml.safe_load(raw_bytes.decode("utf-8"))
+        data = yaml.load(raw_bytes.decode("utf-8"), Loader=_SAFE_LOADER)
     except UnicodeDecodeError as exc:
         raise ContentError(f"{where}: het bestand is geen UTF-8-tekst.") from exc
     except yaml.YAMLError as exc:
@@ -413,10 +449,7 @@ def load_script(path: str | Path) -> CaseScript:
         raise _fail(where, f"veld 'duration' ({duration:g} s) moet tussen {MIN_DURATION} en "
                            f"{MAX_DURATION} seconden liggen.")
     scene = _scene(data, where)
-    raw_events = data.get("events")
-    if not isinstance(raw_events, list) or not raw_events:
-        raise _fail(where, "veld 'events' moet een niet-lege lijst zijn.")
-    events = tuple(_event(ev, i, duration, where) for i, ev in enumerate(raw_events, 1))
+    events = _events(data, duration, where)
     vignette = _vignette(data, duration, where)
     experts = _experts(data, where)
     consensus = _consensus(data, experts, code, where)

@@ -3,7 +3,10 @@ refused with a Dutch ContentError that names the file and the field."""
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -46,6 +49,27 @@ def refused(path: Path, *fragments: str) -> str:
 
 
 # -- what loads --------------------------------------------------------------------------------
+
+
+def test_reading_scripts_does_not_load_opencv_or_pyav():
+    """Does a fresh interpreter import oefenkit.samples.script, and load a script, without PyAV or OpenCV?
+
+    ``oefenkit init`` reads the scripts through this module; the drawing and
+    encoding libraries are only for ``oefenkit samples render``.
+    """
+    code = (
+        "import json, sys\n"
+        "import oefenkit.samples.script as script\n"
+        "after_import = sorted(m for m in ('av', 'cv2') if m in sys.modules)\n"
+        f"script.load_script({str(DATA / 'test-reach.yaml')!r})\n"
+        "after_load = sorted(m for m in ('av', 'cv2') if m in sys.modules)\n"
+        "print(json.dumps([after_import, after_load]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False,
+                          cwd=PROJECT_ROOT)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == [[], []]
+
 
 
 def test_format_example_loads(tmp_path):
@@ -120,8 +144,10 @@ BAD_FIELDS = [
     (lambda d: d["events"][2].update(say=""), ["events[3]", "'say'"]),
     (lambda d: d["events"][2].update(say="a --> b"), ["events[3]", "-->"]),
     (lambda d: d["events"][2].update(tone="kalm"), ["events[3]", "onbekend veld 'tone'"]),
+    (lambda d: d["events"][1].update(t=0.5), ["events[2]", "volgorde"]),
     (lambda d: d["vignette"][2].update(t=1), ["vignette[3]", "volgorde"]),
     (lambda d: d["vignette"][0].update(t=31), ["vignette[1]", "buiten het fragment"]),
+    (lambda d: d.update(vignette=d["vignette"][:1]), ["'vignette'", "twee regels"]),
     (lambda d: d["experts"]["cooperatie"].pop(), ["experts.cooperatie", "minstens 3"]),
     (lambda d: d["experts"]["cooperatie"][1].update(rater="expert-a"), ["experts.cooperatie", "één score"]),
     (lambda d: d["experts"]["sensitiviteit"][0].update(score=10), ["experts.sensitiviteit[1]", "1 tot en met 9"]),
