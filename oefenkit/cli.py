@@ -13,7 +13,7 @@ import sys
 from typing import Sequence
 
 from . import __version__
-from .errors import OefenkitError, ValidationError
+from .errors import DatabaseNotReady, OefenkitError, ValidationError
 from .identity import ROLE_LABELS, SYSTEM
 from .instance import FIRST_ADMIN_FILE, init, open_kit
 from .settings import DEFAULT_PORT, Settings, load_settings
@@ -73,6 +73,14 @@ def _settings(args) -> Settings:
                          port=getattr(args, "port", None), host=getattr(args, "host", None))
 
 
+def _ready_kit(settings: Settings):
+    """The façade on a reachable, fully migrated database, or a Dutch error pointing to init."""
+    kit = open_kit(settings)  # DatabaseUnavailable when unreachable
+    if database.current_revision(kit.engine) != database.head_revision(kit.engine):
+        raise DatabaseNotReady("De database is niet actueel. Voer eerst 'oefenkit init' uit.")
+    return kit
+
+
 # -- commands --------------------------------------------------------------------------
 
 
@@ -96,10 +104,7 @@ def cmd_serve(args) -> int:
     from .server.app import serve  # heavy imports only when serving
 
     settings = _settings(args)
-    kit = open_kit(settings)  # clear message if the database is unreachable
-    if database.current_revision(kit.engine) != database.head_revision(kit.engine):
-        print("De database is niet actueel. Voer eerst 'oefenkit init' uit.", file=sys.stderr)
-        return 3
+    _ready_kit(settings)  # clear message if the database is unreachable or not migrated
     serve(settings)
     return 0
 
@@ -107,7 +112,7 @@ def cmd_serve(args) -> int:
 def cmd_users_add(args) -> int:
     settings = _settings(args)
     password = _read_password_stdin() if args.password_stdin else None
-    kit = open_kit(settings)
+    kit = _ready_kit(settings)
     actor = kit.add_person(SYSTEM, args.name, role=args.role, display_name=args.display_name,
                            password=password, groups=args.group or ())
     note = "" if password else " (zonder wachtwoord: kan nog niet inloggen)"
@@ -116,7 +121,7 @@ def cmd_users_add(args) -> int:
 
 
 def cmd_users_list(args) -> int:
-    kit = open_kit(_settings(args))
+    kit = _ready_kit(_settings(args))
     people = kit.list_people(SYSTEM, include_inactive=args.all)
     if not people:
         print("Er zijn nog geen gebruikers.")
@@ -130,42 +135,42 @@ def cmd_users_list(args) -> int:
 
 
 def cmd_users_set_role(args) -> int:
-    kit = open_kit(_settings(args))
+    kit = _ready_kit(_settings(args))
     actor = kit.update_person_role(SYSTEM, args.name, args.role)
     print(f"Rol van {actor.username} is nu {actor.role_label}.")
     return 0
 
 
 def cmd_users_set_password(args) -> int:
-    kit = open_kit(_settings(args))
+    kit = _ready_kit(_settings(args))
     kit.update_person_password(SYSTEM, args.name, _read_password_stdin())
     print(f"Wachtwoord van {args.name} is gewijzigd.")
     return 0
 
 
 def cmd_users_deactivate(args) -> int:
-    kit = open_kit(_settings(args))
+    kit = _ready_kit(_settings(args))
     kit.remove_person(SYSTEM, args.name)
     print(f"Account {args.name} is gedeactiveerd.")
     return 0
 
 
 def cmd_groups_add(args) -> int:
-    kit = open_kit(_settings(args))
+    kit = _ready_kit(_settings(args))
     group = kit.add_group(SYSTEM, args.name, args.programme)
     print(f"Groep {group.name} aangemaakt.")
     return 0
 
 
 def cmd_groups_add_member(args) -> int:
-    kit = open_kit(_settings(args))
+    kit = _ready_kit(_settings(args))
     kit.add_group_member(SYSTEM, args.group, args.name)
     print(f"{args.name} zit nu in groep {args.group}.")
     return 0
 
 
 def cmd_groups_list(args) -> int:
-    kit = open_kit(_settings(args))
+    kit = _ready_kit(_settings(args))
     for g in kit.list_groups(SYSTEM):
         print(f"{g.name} ({g.programme_code or 'geen programma'}): {', '.join(g.member_usernames) or '-'}")
     return 0
@@ -176,10 +181,7 @@ def cmd_cases_list(args) -> int:
 
     from .cases import SETTING_LABELS, case_overview
 
-    kit = open_kit(_settings(args))
-    if database.current_revision(kit.engine) != database.head_revision(kit.engine):
-        print("De database is niet actueel. Voer eerst 'oefenkit init' uit.", file=sys.stderr)
-        return 3
+    kit = _ready_kit(_settings(args))
     cases = case_overview(kit, SYSTEM)
     missing = [c for c in cases if not c["clip_available"]]
     if args.json:

@@ -10,6 +10,7 @@ Exception tree::
     OefenkitError
     ├── ConfigurationError        settings or data directory unusable
     ├── DatabaseUnavailable       the database URL cannot be reached
+    │   └── DatabaseNotReady      reachable, but not created/migrated yet (run init)
     ├── ContentError              a content file (YAML/Markdown) is invalid
     ├── ValidationError           bad input from a person (name, score, role, ...)
     │   └── RatingsInputError     ratings data a statistic cannot take (duplicates, text, ...)
@@ -29,6 +30,7 @@ __all__ = [
     "OefenkitError",
     "ConfigurationError",
     "DatabaseUnavailable",
+    "DatabaseNotReady",
     "ContentError",
     "ValidationError",
     "RatingsInputError",
@@ -60,6 +62,10 @@ class DatabaseUnavailable(OefenkitError):
     """The configured database cannot be reached or opened."""
 
     exit_code = 3
+
+
+class DatabaseNotReady(DatabaseUnavailable):
+    """The database is reachable but its schema is missing or older than this kit."""
 
 
 class ContentError(OefenkitError):

@@ -416,3 +416,15 @@ def test_console_script_users_add_with_password_stdin(initialised, data_dir):
         stored = s.scalar(select(m.Person.password_hash).where(m.Person.username == "script-user"))
     assert stored.startswith("$argon2id$")
     kit.engine.dispose()
+
+
+@pytest.mark.parametrize("command", [["users", "list"], ["groups", "list"], ["cases", "list"],
+                                     ["users", "set-role", "anna", "trainer"]])
+def test_commands_on_a_database_that_was_never_initialised_point_to_init(tmp_path, capsys, command):
+    """Does a command on an empty database stop with exit 3 and a Dutch hint to run init, not a traceback?"""
+    from oefenkit.cli import main
+
+    code = main(["--data-dir", str(tmp_path / "leeg"), *command])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "oefenkit init" in err and "Traceback" not in err
