@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 
+from .contentfile import read_yaml_mapping
 from .errors import ContentError
 from .samples.script import SETS, CaseScript, ExpertScore, load_scripts
 
@@ -179,15 +179,7 @@ def load_sample_cases(scripts_dir: Path, *, scales: Mapping[str, tuple[int, int]
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ContentError(f"Inhoudsbestand ontbreekt: {path}.") from exc
-    except yaml.YAMLError as exc:
-        raise ContentError(f"{path.name}: geen geldige YAML ({exc}).") from exc
-    if not isinstance(data, dict):
-        raise ContentError(f"{path.name}: verwacht velden bovenaan het bestand.")
-    return data
+    return read_yaml_mapping(path)
 
 
 def _text(data: Mapping, key: str, where: str, *, max_len: int | None = None) -> str:

@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
 
 from .agreement.data import Ratings
 from .agreement.trainee import expert_consensus, trainee_vs_experts
+from .contentfile import read_yaml_mapping
 from .errors import ContentError, NotFound, ValidationError
 from .identity import Actor
 from .permissions import require
@@ -118,14 +118,8 @@ def load_rule(path: Path) -> CertificationRule:
     """Read and validate one programme's rule file."""
     path = Path(path)
     where = path.name
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ContentError(f"Certificeringsregels ontbreken: {path}.") from None
-    except yaml.YAMLError as exc:
-        raise ContentError(f"{where}: geen geldige YAML ({exc}).") from None
-    if not isinstance(data, dict):
-        raise ContentError(f"{where}: verwacht velden als programme, min_clips en scales.")
+    data = read_yaml_mapping(path, missing="Certificeringsregels ontbreken",
+                             expect="velden als programme, min_clips en scales")
     # A misspelt optional field (e.g. required_supervised_cases) must not silently fall back to its default.
     unknown = set(data) - {"programme", "name", "min_clips", "scales", "validity", "required_supervised_cases"}
     if unknown:

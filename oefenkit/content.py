@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
 
 from .cases import CaseSetSpec, SampleCase, expert_display_name, load_case_sets, load_sample_cases
+from .contentfile import read_yaml_mapping
 from .errors import ContentError
 from .example_situations import ExampleSituation, Skill, load_example_situations
 from .identity import SYSTEM
@@ -72,15 +72,7 @@ class Content:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ContentError(f"Inhoudsbestand ontbreekt: {path}.") from exc
-    except yaml.YAMLError as exc:
-        raise ContentError(f"{path.name}: geen geldige YAML ({exc}).") from exc
-    if not isinstance(data, dict):
-        raise ContentError(f"{path.name}: verwacht een lijst met velden bovenaan het bestand.")
-    return data
+    return read_yaml_mapping(path, expect="een lijst met velden bovenaan het bestand")
 
 
 def _text(data: dict, key: str, where: str, *, required: bool = True) -> str:

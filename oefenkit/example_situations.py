@@ -33,12 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 
+from .contentfile import read_yaml_mapping
 from .errors import ContentError
-
-#: libyaml's safe loader when installed (much faster), else the pure-Python one.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 __all__ = ["THEME_COUNT", "SKILL_CODES", "Skill", "ExampleSituation", "load_example_situations"]
 
@@ -157,14 +154,7 @@ def load_example_situations(path: Path) -> tuple[tuple[Skill, ...], tuple[Exampl
     """Read and validate the example situations; returns the skills and the situations by theme."""
     path = Path(path)
     name = f"{path.parent.name}/{path.name}"
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
-    except FileNotFoundError as exc:
-        raise ContentError(f"Inhoudsbestand ontbreekt: {path}.") from exc
-    except yaml.YAMLError as exc:
-        raise ContentError(f"{name}: geen geldige YAML ({exc}).") from exc
-    if not isinstance(data, dict):
-        raise ContentError(f"{name}: verwacht de velden 'skills' en 'situations' bovenaan het bestand.")
+    data = read_yaml_mapping(path, name=name, expect="de velden 'skills' en 'situations' bovenaan het bestand")
     skills = _skills(data, name)
     raw = data.get("situations")
     if not isinstance(raw, list) or not raw:

@@ -45,8 +45,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 
+from ..contentfile import read_yaml_mapping
 from ..errors import ContentError
 
 __all__ = [
@@ -72,10 +72,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: libyaml's safe loader when installed (much faster: ``oefenkit init`` reads every script), else the
-#: pure-Python one. Both give the same values for a valid script.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 SETTINGS = ("bathing", "feeding", "play_mat", "changing")
 PROGRAMMES = ("babytijd", "ouder-baby")
@@ -424,13 +420,7 @@ def load_script(path: str | Path) -> CaseScript:
         raise ContentError(f"Scenario ontbreekt: {path}.") from exc
     except OSError as exc:
         raise ContentError(f"{where}: kan het bestand niet lezen ({exc.strerror}).") from exc
-    try:
-        data = yaml.load(raw_bytes.decode("utf-8"), Loader=_SAFE_LOADER)
-    except UnicodeDecodeError as exc:
-        raise ContentError(f"{where}: het bestand is geen UTF-8-tekst.") from exc
-    except yaml.YAMLError as exc:
-        raise ContentError(f"{where}: geen geldige YAML ({exc}).") from exc
-    data = _mapping(data, where, "het bestand")
+    data = read_yaml_mapping(path, raw=raw_bytes, expect="een lijst met velden (sleutel: waarde)")
     _unknown(data, _TOP_FIELDS, where)
 
     code = _text(data, "code", where)

@@ -460,17 +460,24 @@ class Kit:
         """Record a master score (by the actor, or by a named expert when the actor is staff)."""
         require(actor, "write_expert_scores")
         with self.transaction() as s:
-            case, scale = self._case_and_scale(s, case_code, scale_code)
-            score = self._check_score(scale, score)
-            expert = self._person(s, expert_username or actor.username)
-            existing = s.scalar(select(m.ExpertScore).where(
-                m.ExpertScore.expert_id == expert.id, m.ExpertScore.case_id == case.id,
-                m.ExpertScore.scale_id == scale.id))
-            if existing is not None:
+            case, scale, score, expert, row = self._expert_score_slot(
+                s, actor, case_code, scale_code, score, expert_username)
+            if row is not None:
                 raise AlreadyExists("Deze expert heeft deze casus op deze schaal al gescoord.")
             s.add(m.ExpertScore(expert_id=expert.id, case_id=case.id, scale_id=scale.id,
                                 score=score, rationale=rationale))
             self.audit(s, actor, "expert_score.add", case_code, scale=scale_code, expert=expert.username)
+
+    def _expert_score_slot(self, s: Session, actor: Actor, case_code: str, scale_code: str, score: Any,
+                           expert_username: str | None):
+        """Case, newest scale version, checked score, expert, and that expert's existing row (or None)."""
+        case, scale = self._case_and_scale(s, case_code, scale_code)
+        score = self._check_score(scale, score)
+        expert = self._person(s, expert_username or actor.username)
+        row = s.scalar(select(m.ExpertScore).where(
+            m.ExpertScore.expert_id == expert.id, m.ExpertScore.case_id == case.id,
+            m.ExpertScore.scale_id == scale.id))
+        return case, scale, score, expert, row
 
     def list_expert_scores(self, actor: Actor, case_code: str) -> list[ExpertScoreInfo]:
         require(actor, "read_expert_scores")
@@ -677,12 +684,8 @@ class Kit:
         """Load a master score (newest scale version); True when it was created or changed."""
         require(actor, "write_expert_scores")
         with self.transaction() as s:
-            case, scale = self._case_and_scale(s, case_code, scale_code)
-            score = self._check_score(scale, score)
-            expert = self._person(s, expert_username or actor.username)
-            row = s.scalar(select(m.ExpertScore).where(
-                m.ExpertScore.expert_id == expert.id, m.ExpertScore.case_id == case.id,
-                m.ExpertScore.scale_id == scale.id))
+            case, scale, score, expert, row = self._expert_score_slot(
+                s, actor, case_code, scale_code, score, expert_username)
             if row is None:
                 s.add(m.ExpertScore(expert_id=expert.id, case_id=case.id, scale_id=scale.id,
                                     score=score, rationale=rationale))
