@@ -54,6 +54,7 @@ __all__ = [
     "ExamAttempt",
     "Certificate",
     "CertificationDecision",
+    "ModuleProgress",
     "LiveSession",
     "LiveSessionParticipant",
     "AuditEntry",
@@ -227,15 +228,39 @@ class ExpertScore(Base):
 
 
 class ExamAttempt(Base):
-    """One run through a certification (exam) set."""
+    """One run through a certification (exam) set.
+
+    ``case_order`` is the random order of the set's cases, fixed when the attempt
+    starts, so a resumed attempt shows the same order. Expert scores and feedback
+    stay closed until ``submitted_at`` is set.
+    """
 
     __tablename__ = "exam_attempt"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     case_set_id: Mapped[int] = mapped_column(ForeignKey("case_set.id"))
+    programme_id: Mapped[Optional[int]] = mapped_column(ForeignKey("programme.id"))
+    case_order: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[Optional[dt.datetime]] = mapped_column()
+    decision_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("certification_decision.id", use_alter=True, name="fk_exam_attempt_decision_id"))
+
+
+class ModuleProgress(Base):
+    """Where a person is in one course module, and their answers to its checks."""
+
+    __tablename__ = "module_progress"
+    __table_args__ = (UniqueConstraint("person_id", "module_code", name="uq_module_progress_person_module"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    module_code: Mapped[str] = mapped_column(String(64))
+    page: Mapped[int] = mapped_column(Integer, default=0)
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    completed_at: Mapped[Optional[dt.datetime]] = mapped_column()
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class LiveSession(Base):
