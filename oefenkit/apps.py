@@ -51,6 +51,29 @@ APPS: tuple[App, ...] = (
         area="training",
     ),
     App(
+        id="modules",
+        title="Lesmodules",
+        description="De stof van de train-de-trainer: Babytijd, de Ouder-baby interventie en de context, "
+                    "met een korte check per module.",
+        path="training/modules.ipynb",
+        area="training",
+    ),
+    App(
+        id="practice",
+        title="Oefenen met scoren",
+        description="Scoor oefenfragmenten op sensitiviteit en coöperatie en vergelijk je score met die "
+                    "van de experts.",
+        path="training/oefenen.ipynb",
+        area="training",
+    ),
+    App(
+        id="exam",
+        title="Certificeringstoets",
+        description="Scoor de toetsfragmenten zonder feedback; na het inleveren zie je de uitslag.",
+        path="training/toets.ipynb",
+        area="training",
+    ),
+    App(
         id="deelnemers",
         title="Deelnemers en groepen",
         description="Wie er in welke groep zit, met rol en status.",

@@ -329,7 +329,7 @@ class Certificate(Base):
     verification_code: Mapped[str] = mapped_column(String(32), unique=True)
     issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     valid_until: Mapped[dt.datetime] = mapped_column()
-    decided_by_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id"))  # None: by the rules
     decision: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text, default="")
     statistics: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -31,6 +31,9 @@ def upgrade() -> None:
     with op.batch_alter_table('module_progress', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_module_progress_person_id'), ['person_id'], unique=False)
 
+    with op.batch_alter_table('certificate', schema=None) as batch_op:
+        batch_op.alter_column('decided_by_id', existing_type=sa.Integer(), nullable=True)
+
     with op.batch_alter_table('exam_attempt', schema=None) as batch_op:
         batch_op.add_column(sa.Column('programme_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('case_order', sa.JSON(), nullable=False, server_default='[]'))
@@ -53,3 +56,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_module_progress_person_id'))
 
     op.drop_table('module_progress')
+
+    with op.batch_alter_table('certificate', schema=None) as batch_op:
+        batch_op.alter_column('decided_by_id', existing_type=sa.Integer(), nullable=False)
