@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 
 from .agreement.data import Ratings
@@ -44,6 +44,7 @@ __all__ = [
     "load_rule",
     "load_rules",
     "decide",
+    "decide_against_experts",
     "propose",
     "valid_until",
     "renewed_until",
@@ -270,33 +271,36 @@ def decide(
     return Decision(rule.programme, passed, tuple(reasons), stats, rule.as_dict())
 
 
-def propose(
-    kit, actor: Actor, username: str, programme_code: str, case_set_code: str, *,
-    rules: Mapping[str, CertificationRule], supervised_cases: int = 0,
-) -> tuple[int, Decision]:
-    """Apply the programme's rule to a trainee's stored exam and store the proposal.
+def decide_against_experts(
+    rule: CertificationRule,
+    trainee: Mapping[str, Mapping[str, float]],
+    expert_scores: Mapping[str, Sequence[tuple[str, str, float]]],
+    scale_ranges: Mapping[str, tuple[int, int]],
+    *,
+    case_set_code: str,
+    supervised_cases: int = 0,
+) -> Decision:
+    """Apply ``rule`` with the consensus built from the experts' stored scores.
 
-    The consensus of each clip comes from the stored expert scores
-    (:func:`~oefenkit.agreement.trainee.expert_consensus`); the experts' own
-    agreement is kept with the statistics. Returns the stored decision's id
-    and the decision.
+    ``expert_scores`` maps scale code → ``[(expert, clip code, score)]`` and
+    ``scale_ranges`` scale code → ``(min, max)``. The consensus of each clip is
+    :func:`~oefenkit.agreement.trainee.expert_consensus`; the experts' own
+    agreement and ``case_set_code`` are kept with the statistics. Shared by
+    :func:`propose` (a trainer's proposal) and ``Kit.submit_exam`` (a submitted
+    exam attempt), so both decide the same way.
     """
-    require(actor, "decide_certification")
-    rule = rules.get(programme_code)
-    if rule is None:
-        raise NotFound(f"Er zijn geen certificeringsregels voor programma {programme_code!r}.")
-    trainee = kit.exam_scores(actor, username, case_set_code)
-    experts = kit.expert_scores_of_set(actor, case_set_code)
     consensus: dict[str, dict[str, float]] = {}
     expert_agreement: dict[str, Any] = {}
     ranges: set[tuple[int, int]] = set()
     for scale_code in rule.scales:
-        scale = kit.find_scale(scale_code)
-        ranges.add((scale.min_score, scale.max_score))
-        records = experts.get(scale_code, [])
+        if scale_code not in scale_ranges:
+            raise NotFound(f"Schaal {scale_code!r} bestaat niet.")
+        lo, hi = scale_ranges[scale_code]
+        ranges.add((lo, hi))
+        records = expert_scores.get(scale_code) or []
         if not records:
             continue
-        c = expert_consensus(Ratings.from_records(records, scale_min=scale.min_score, scale_max=scale.max_score))
+        c = expert_consensus(Ratings.from_records(records, scale_min=lo, scale_max=hi))
         consensus[scale_code] = c.scores
         expert_agreement[scale_code] = c.as_dict()
     if len(ranges) != 1:
@@ -305,6 +309,31 @@ def propose(
     decision = decide(rule, trainee, consensus, scale_min=lo, scale_max=hi, supervised_cases=supervised_cases)
     decision.statistics["expert_consensus"] = expert_agreement
     decision.statistics["case_set"] = case_set_code
+    return decision
+
+
+def propose(
+    kit, actor: Actor, username: str, programme_code: str, case_set_code: str, *,
+    rules: Mapping[str, CertificationRule], supervised_cases: int = 0,
+) -> tuple[int, Decision]:
+    """Apply the programme's rule to a trainee's stored exam and store the proposal.
+
+    The consensus of each clip comes from the stored expert scores
+    (:func:`decide_against_experts`). Returns the stored decision's id and the
+    decision.
+    """
+    require(actor, "decide_certification")
+    rule = rules.get(programme_code)
+    if rule is None:
+        raise NotFound(f"Er zijn geen certificeringsregels voor programma {programme_code!r}.")
+    trainee = kit.exam_scores(actor, username, case_set_code)
+    experts = kit.expert_scores_of_set(actor, case_set_code)
+    ranges = {}
+    for scale_code in rule.scales:
+        scale = kit.find_scale(scale_code)
+        ranges[scale_code] = (scale.min_score, scale.max_score)
+    decision = decide_against_experts(rule, trainee, experts, ranges, case_set_code=case_set_code,
+                                      supervised_cases=supervised_cases)
     decision_id = kit.add_certification_decision(
         actor, username, programme_code, passed=decision.passed, reasons=decision.reasons,
         statistics=decision.statistics, rule=decision.rule, kind="proposal",

@@ -25,15 +25,15 @@ from .cases import CaseSetSpec, SampleCase, expert_display_name, load_case_sets,
 from .contentfile import read_yaml_mapping
 from .errors import ContentError
 from .example_situations import ExampleSituation, Skill, load_example_situations
+from .modules import Module, load_modules
 from .identity import SYSTEM
-from .settings import PROJECT_ROOT
+from .settings import SAMPLES_DIR
 from .storage.kit import Kit
 
 __all__ = ["ScaleDefinition", "Programme", "SampleGroup", "Content", "SAMPLES_DIR", "load_content", "load_into"]
 
 #: The shipped synthetic sample cases: ``scripts/`` (YAML) and ``clips/`` (rendered by
 #: ``oefenkit samples render``).
-SAMPLES_DIR = PROJECT_ROOT / "sample_cases"
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,7 @@ class Content:
     parenting_skills: tuple[Skill, ...] = field(default_factory=tuple)
     cases: tuple[SampleCase, ...] = field(default_factory=tuple)  # only with a samples directory
     case_sets: Mapping[str, CaseSetSpec] = field(default_factory=dict)  # set kind → code and name
+    modules: tuple[Module, ...] = field(default_factory=tuple)  # course modules (content/modules/*.yaml)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -299,7 +300,10 @@ def load_content(content_dir: Path, *, samples_dir: Path | None = None) -> Conte
             programmes=set(codes), clips_dir=samples_dir / "clips")
         if cases:
             case_sets = load_case_sets(content_dir / "case_sets.yaml")
-    return Content(tuple(programmes), tuple(groups), scales, rules, situations, skills, cases, case_sets)
+    modules = load_modules(content_dir / "modules", programmes=codes, scale_codes=scale_codes,
+                           scripts_dir=(Path(samples_dir) if samples_dir is not None else SAMPLES_DIR) / "scripts")
+    return Content(tuple(programmes), tuple(groups), scales, rules, situations, skills, cases, case_sets,
+                   modules)
 
 
 def load_into(kit: Kit, content: Content) -> int:

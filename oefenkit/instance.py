@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .content import SAMPLES_DIR, load_content, load_into
 from .errors import AlreadyExists
 from .identity import SYSTEM
-from .settings import Settings, load_settings
+from .settings import SAMPLES_DIR, Settings, load_settings
 from .storage import database
 from .storage.kit import Kit
 
@@ -72,6 +71,9 @@ def init(settings: Settings) -> InitReport:
     """Create or migrate the database, load the content, and make a first coördinator."""
     settings.ensure_data_dir()
     # Validate everything (content, sample case scripts) before touching the database.
+    # Content loading (YAML, scripts, rules with numpy/scipy) only at init, never in app kernels.
+    from .content import load_content, load_into
+
     content = load_content(settings.content_dir, samples_dir=SAMPLES_DIR)
     kit = open_kit(settings)
     before = database.current_revision(kit.engine)

@@ -18,6 +18,11 @@ Actions
 ``view_audit_log``      thing: ignored
 ``decide_certification`` thing: ignored (store a certification proposal or decision)
 ``read_certification_of`` thing: person id whose certification decisions are read
+``read_progress_of``    thing: person id whose course-module progress is read
+``write_progress_for``  thing: person id whose course-module progress is written (own only)
+``view_all_clips``      thing: ignored (play any case's clip; a cursist only gets the clips of
+                        their practice and session sets and of their own exam attempts,
+                        decided by ``Kit.find_clip``)
 """
 
 from __future__ import annotations
@@ -48,12 +53,13 @@ _ROLE_ACTIONS: dict[str, set[str]] = {
     "manage_groups": {"coordinator"},
     "view_audit_log": {"coordinator"},
     "decide_certification": _STAFF,
+    "view_all_clips": _STAFF,
 }
 
 #: Actions on one person's own data: allowed for that person and for staff.
-_OWN_OR_STAFF = {"read_ratings_of", "read_certification_of"}
+_OWN_OR_STAFF = {"read_ratings_of", "read_certification_of", "read_progress_of"}
 
-ACTIONS = frozenset({"open_app", "write_rating_for", *_OWN_OR_STAFF, *_ROLE_ACTIONS})
+ACTIONS = frozenset({"open_app", "write_rating_for", "write_progress_for", *_OWN_OR_STAFF, *_ROLE_ACTIONS})
 
 _MESSAGES = {
     "open_app": "Deze app is niet beschikbaar voor jouw rol.",
@@ -68,6 +74,9 @@ _MESSAGES = {
     "view_audit_log": "Alleen een coördinator kan het logboek inzien.",
     "decide_certification": "Alleen trainers kunnen over certificering beslissen.",
     "read_certification_of": "Je mag alleen je eigen certificering bekijken.",
+    "read_progress_of": "Je mag alleen je eigen voortgang in de lesmodules bekijken.",
+    "write_progress_for": "Je kunt alleen je eigen voortgang in de lesmodules bijwerken.",
+    "view_all_clips": "Dit fragment is niet voor jou beschikbaar.",
 }
 
 
@@ -81,7 +90,7 @@ def can(actor: Actor | None, action: str, thing: Any = None) -> bool:
         return actor.role in AREA_ROLES.get(thing.area, set())
     if action in _OWN_OR_STAFF:
         return actor.role in _STAFF or (actor.id is not None and actor.id == thing)
-    if action == "write_rating_for":
+    if action in {"write_rating_for", "write_progress_for"}:
         return actor.id is not None and actor.id == thing
     return actor.role in _ROLE_ACTIONS[action]
 

@@ -24,12 +24,14 @@ from typing import Mapping
 
 from .errors import ConfigurationError
 
-__all__ = ["Settings", "load_settings", "PACKAGE_ROOT", "PROJECT_ROOT", "DEFAULT_PORT"]
+__all__ = ["Settings", "load_settings", "PACKAGE_ROOT", "PROJECT_ROOT", "SAMPLES_DIR", "DEFAULT_PORT"]
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 #: The checkout the package was installed from (editable install), which holds
 #: ``notebooks/``, ``content/`` and ``sample_cases/``.
 PROJECT_ROOT = PACKAGE_ROOT.parent
+#: The synthetic sample cases (scripts and rendered clips) that ship with the kit.
+SAMPLES_DIR = PROJECT_ROOT / "sample_cases"
 
 DEFAULT_PORT = 8866
 DEFAULT_HOST = "127.0.0.1"
@@ -88,6 +90,14 @@ class Settings:
         },
     )
 
+    exam_max_attempts: int = field(
+        default=3,
+        metadata={
+            "env": "OEFENKIT_EXAM_MAX_ATTEMPTS",
+            "help": "Hoe vaak een cursist de certificeringstoets per toetsset mag maken.",
+        },
+    )
+
     @property
     def effective_database_url(self) -> str:
         """The database URL, with the SQLite default filled in."""
@@ -121,11 +131,14 @@ class Settings:
 
 
 def _convert(name: str, raw: str):
-    if name in {"port", "kernel_cull_idle_seconds"}:
+    if name in {"port", "kernel_cull_idle_seconds", "exam_max_attempts"}:
         try:
-            return int(raw)
+            value = int(raw)
         except ValueError as exc:
             raise ConfigurationError(f"Instelling {name} moet een geheel getal zijn, niet {raw!r}.") from exc
+        if name == "exam_max_attempts" and value < 1:
+            raise ConfigurationError(f"Instelling {name} moet minstens 1 zijn, niet {raw!r}.")
+        return value
     if name == "secure_cookie":
         value = raw.strip().lower()
         if value not in {"0", "1", "true", "false", "ja", "nee", "yes", "no"}:

@@ -25,9 +25,10 @@ ROLE_RULES = {
     "manage_groups": {"coordinator"},
     "view_audit_log": {"coordinator"},
     "decide_certification": STAFF,
+    "view_all_clips": STAFF,
 }
 #: Actions on one person's own data: that person and staff.
-OWN_OR_STAFF = ("read_ratings_of", "read_certification_of")
+OWN_OR_STAFF = ("read_ratings_of", "read_certification_of", "read_progress_of")
 #: Which roles may open an app of each area.
 AREA_RULES = {"landing": EVERYONE, "training": EVERYONE, "supervision": STAFF}
 
@@ -45,7 +46,7 @@ def app(area: str) -> App:
 
 def test_matrix_covers_every_action():
     """Does this test's rule table name every action the permission layer knows?"""
-    assert set(ROLE_RULES) | {"open_app", "write_rating_for", *OWN_OR_STAFF} == set(ACTIONS)
+    assert set(ROLE_RULES) | {"open_app", "write_rating_for", "write_progress_for", *OWN_OR_STAFF} == set(ACTIONS)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -82,6 +83,15 @@ def test_read_own_data(role, action):
     assert can(me, action, 5) is True
     assert can(me, action, 6) is (role in STAFF)
     assert can(me, action, None) is (role in STAFF)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_write_progress_only_for_oneself(role):
+    """May a person update course-module progress only for themselves, whatever their role?"""
+    me = actor(role, id=5)
+    assert can(me, "write_progress_for", 5) is True
+    assert can(me, "write_progress_for", 6) is False
+    assert can(me, "write_progress_for", None) is False
 
 
 @pytest.mark.parametrize("role", ROLES)

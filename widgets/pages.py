@@ -74,3 +74,219 @@ def people_page(kit: Kit, person: Actor) -> w.VBox:
         css_class="ok-groups-table",
     )
     return w.VBox([w.HTML("<h2>Deelnemers</h2>"), table, w.HTML("<h2>Groepen</h2>"), group_table])
+
+
+# -- practice (Oefenen met scoren) ---------------------------------------------------------------
+
+
+def practice_page(kit: Kit, person: Actor) -> w.VBox:
+    """The practice app: the practice clips, one clip with two scorers, feedback, history.
+
+    Every read and write goes through the façade (``practice_overview``,
+    ``submit_practice``, ``practice_history``), which returns expert
+    information only for practice cases the person has just scored. The page
+    builds its widgets once and only changes their values afterwards.
+    """
+    import html
+
+    from oefenkit.errors import OefenkitError
+    from oefenkit.practice import clip_url, subtitles_url
+
+    from .notice import Notice
+    from .practice import (
+        SCORE_CLASSES,
+        CaseList,
+        FeedbackPanel,
+        HistoryView,
+        ScaleScorer,
+        VideoPlayer,
+    )
+
+    newest = {s.code: s for s in kit.list_scales()}  # ordered by version: the newest wins
+    order = [c for c in SCORE_CLASSES if c in newest] + sorted(c for c in newest if c not in SCORE_CLASSES)
+    overview = kit.practice_overview(person)
+    titles = {c.code: c.title for c in overview}
+    current: dict[str, str | None] = {"code": None}
+
+    def update_submit(_value=None):
+        submit.disabled = current["code"] is None or any(s.value is None for s in scorers) or scorers[0].disabled
+
+    scorers = [
+        ScaleScorer(code, newest[code].name, newest[code].definition.get("anchors") or {}, update_submit,
+                    between=newest[code].definition.get("between_anchors"),
+                    question=newest[code].definition.get("question", ""),
+                    min_score=newest[code].min_score, max_score=newest[code].max_score)
+        for code in order
+    ]
+    player = VideoPlayer()
+    case_title = w.HTML()
+    note = w.Textarea(placeholder="Waarom kies je deze scores? Noem wat je in het fragment zag.",
+                      description="Toelichting", layout=w.Layout(width="100%", height="5rem"))
+    note.add_class("ok-note")
+    submit = w.Button(description="Inleveren en feedback bekijken", button_style="primary", disabled=True,
+                      layout=w.Layout(width="auto"))
+    submit.add_class("ok-submit")
+    back = w.Button(description="← Terug naar de lijst", layout=w.Layout(width="auto"))
+    back.add_class("ok-back")
+    message = w.Box()
+    feedback = FeedbackPanel()
+    history = HistoryView(kit.practice_history(person), format_time=local_time, scale_order=order)
+
+    scorer_row = w.HBox(scorers, layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
+    workspace = w.VBox([w.HBox([back]), case_title, player, scorer_row, note, w.HBox([submit]), message, feedback],
+                       layout=w.Layout(display="none"))
+    workspace.add_class("ok-practice-workspace")
+
+    def open_case(code: str) -> None:
+        current["code"] = code
+        case_title.value = f"<h2>{html.escape(titles.get(code, code))}</h2>"
+        player.set_source(clip_url(code), subtitles_url(code))
+        for s in scorers:
+            s.reset()
+        note.value, note.disabled = "", False
+        message.children = ()
+        feedback.clear()
+        update_submit()
+        overview_box.layout.display = "none"
+        workspace.layout.display = None
+
+    def show_list(_button=None) -> None:
+        current["code"] = None
+        player.set_source(None)  # stops the video
+        workspace.layout.display = "none"
+        overview_box.layout.display = None
+
+    def on_submit(_button) -> None:
+        code = current["code"]
+        if code is None:
+            return
+        submit.disabled = True
+        try:
+            result = kit.submit_practice(person, code, {s.scale_code: s.value for s in scorers}, note.value)
+        except OefenkitError as exc:
+            message.children = (Notice(str(exc), kind="error"),)
+            update_submit()
+            return
+        for s in scorers:
+            s.disabled = True
+        note.disabled = True
+        message.children = ()
+        feedback.show(result)
+        try:
+            case_list.update(kit.practice_overview(person))
+            history.update(kit.practice_history(person))
+        except OefenkitError as exc:  # the attempt is stored; only the overview could not be refreshed
+            message.children = (Notice(str(exc), kind="error"),)
+
+    submit.on_click(on_submit)
+    back.on_click(show_list)
+    case_list = CaseList(overview, on_open=open_case)
+    intro = w.HTML(
+        "<p>Kies een fragment, bekijk het (je kunt terugspoelen en pauzeren) en geef op beide schalen een "
+        "score van 1 tot 9. Schrijf kort op waarom. Na het inleveren zie je de consensus van de experts, "
+        "hun spreiding en onderbouwing, en hoeveel jouw score afwijkt.</p>")
+    overview_box = w.VBox([intro, w.HTML("<h2>Oefenfragmenten</h2>"), case_list, history])
+    page = w.VBox([overview_box, workspace])
+    page.add_class("ok-practice")
+    return page
+
+
+__all__ += ["practice_page"]
+
+
+def exam_page(kit: Kit, person: Actor, *, rules=None, max_attempts: int | None = None,
+              case_set_code: str = "toets") -> w.VBox:
+    """The certification test: start panel, then the attempt (resumed if open), then the result.
+
+    ``rules`` (programme → :class:`~oefenkit.certification.CertificationRule`) and
+    ``max_attempts`` default to the content directory's rules and the ``exam_max_attempts``
+    setting. The flow only ever holds what the exam verbs return: no expert data before
+    submission.
+    """
+    from oefenkit.certification import load_rules
+    from oefenkit.practice import clip_url, subtitles_url
+    from oefenkit.certificate_pdf import certificate_url
+    from oefenkit.settings import load_settings
+
+    from .exam import SCALE_TITLES, ExamFlow, ExamStart, rule_lines
+
+    if rules is None or max_attempts is None:
+        settings = load_settings()
+        rules = load_rules(settings.content_dir) if rules is None else rules
+        max_attempts = settings.exam_max_attempts if max_attempts is None else max_attempts
+    names = {p["code"]: p["name"] for p in kit.list_programmes()}
+    programmes = [(names.get(code, code), code) for code in sorted(rules)]
+    own = [g.programme_code for g in kit.list_groups(person) if g.id in person.group_ids and g.programme_code]
+    default = next((c for c in own if c in rules), programmes[0][1] if programmes else None)
+    used = len(kit.list_exam_attempts(person, person.username))
+    scales = []
+    for code in dict.fromkeys(c for rule in rules.values() for c in rule.scales):
+        scale = kit.find_scale(code)
+        anchors = {int(k): str(v) for k, v in (scale.definition.get("anchors") or {}).items()}
+        scales.append((code, SCALE_TITLES.get(code, scale.name), anchors))
+
+    def make_start(on_start):
+        if not programmes:
+            from .notice import Notice
+            return Notice("Er zijn nog geen certificeringsregels; de toets kan nog niet starten.")
+        reason = ""
+        if used >= max_attempts:
+            reason = f"Je hebt alle {max_attempts} pogingen gebruikt. Neem contact op met je trainer."
+        return ExamStart(programmes, default, lambda p: rule_lines(rules[p].as_dict(), max_attempts, used),
+                         on_start, can_start=used < max_attempts, reason=reason)
+
+    flow = ExamFlow(
+        open_attempt=kit.find_open_exam(person),
+        make_start=make_start,
+        start=lambda programme: kit.start_exam(person, programme, case_set_code, max_attempts=max_attempts),
+        progress=lambda attempt_id: kit.exam_progress(person, attempt_id),
+        save=lambda attempt_id, case, scores, note: kit.save_exam_rating(person, attempt_id, case, scores, note),
+        submit=lambda attempt_id: kit.submit_exam(person, attempt_id, rules=rules),
+        scales=scales, clip_url=clip_url, subtitles_url=subtitles_url, certificate_url=certificate_url,
+    )
+    return flow
+
+
+__all__ += ["exam_page"]
+
+
+# -- course modules (Lesmodules) ----------------------------------------------------------------
+
+
+def modules_page(kit: Kit, person: Actor, content_dir) -> w.VBox:
+    """The course-modules app: the modules of ``content_dir/modules`` with the person's own progress.
+
+    The content is read (and validated) when the app starts; progress is read and
+    written only through the façade (``list_module_progress``, ``update_module_progress``).
+    """
+    from pathlib import Path
+
+    from oefenkit.content import load_content
+
+    from .modules import ModulesBrowser
+
+    content = load_content(Path(content_dir))
+    newest: dict[str, dict] = {}
+    for sc in sorted(content.scales, key=lambda s: s.version):
+        newest[sc.code] = {"name": sc.name, "anchors": sc.definition.get("anchors") or {}}
+    try:
+        from oefenkit.practice import clip_url, subtitles_url
+    except ImportError:  # the clip routes are optional for this app
+        clip_url = subtitles_url = None
+    cases = {}
+    for c in kit.list_cases(person):
+        cases[c.code] = {"title": c.title, "vignette": c.vignette,
+                         "clip_url": clip_url(c.code) if clip_url and c.clip_path else None,
+                         "subtitles_url": subtitles_url(c.code) if subtitles_url and c.clip_path else None}
+    labels = {p.code: p.name for p in content.programmes}
+    labels["context"] = "Context: opvoedproblemen en aanbod"
+    progress = {p.module_code: p for p in kit.list_module_progress(person)}
+    return ModulesBrowser(
+        content.modules, progress, group_labels=labels,
+        save=lambda code, **changes: kit.update_module_progress(person, code, **changes),
+        situations={s.theme: s.as_dict() for s in content.voorbeeldsituaties},
+        cases=cases, scales=newest,
+    )
+
+
+__all__ += ["modules_page"]

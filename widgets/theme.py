@@ -44,3 +44,38 @@ _CSS = """
 def stylesheet() -> w.HTML:
     """An (invisible) widget carrying the kit's CSS; include it once per page."""
     return w.HTML(_CSS, layout=w.Layout(display="none"))
+
+
+# -- practice app (widgets/practice.py) ------------------------------------------------------------
+# Appended to the stylesheet: stylesheet() reads _CSS when a page is built.
+_CSS += """
+<style>
+.ok-case {{ border: 1px solid {border}; border-radius: 8px; padding: .3rem .6rem; margin: .25rem 0;
+           background: #fff; gap: .6rem; }}
+.ok-case .ok-case-open {{ text-align: left; font-weight: 600; color: {primary_dark}; background: #fff;
+                          overflow: hidden; text-overflow: ellipsis; }}
+.ok-case-status .ok-new {{ color: {muted}; }}
+.ok-case-status .ok-done {{ color: {primary_dark}; font-weight: 600; }}
+.ok-video video {{ width: 100%; max-height: 42vh; background: #000; border-radius: 6px; }}
+.ok-scorer h3 {{ margin: .6rem 0 .2rem; font-size: 1.05rem; color: {primary_dark}; }}
+.ok-scorer .ok-scale-question {{ margin: 0 0 .3rem; color: {muted}; font-size: .9rem; }}
+.ok-score-button {{ margin: 2px; font-size: 1rem; font-weight: 600; }}
+.ok-score-button.ok-selected {{ background: {primary_dark}; color: #fff; }}
+.jupyter-widgets .ok-score-button:focus-visible, .ok-case-open:focus-visible, .ok-submit:focus-visible,
+.ok-back:focus-visible {{ outline: 3px solid {primary}; outline-offset: 2px; }}
+.ok-chosen p {{ margin: .3rem 0; font-size: .9rem; }}
+.ok-muted {{ color: {muted}; }}
+.ok-anchors dl {{ margin: .2rem 0; font-size: .85rem; display: grid; grid-template-columns: 1.6rem 1fr;
+                  gap: .15rem .4rem; color: {text}; }}
+.ok-anchors dt {{ font-weight: 700; }}
+.ok-anchors dd {{ margin: 0; }}
+.ok-anchors .ok-anchor-selected {{ background: {info_bg}; }}
+.ok-note textarea {{ font-size: 1rem; }}
+.ok-feedback {{ border: 2px solid {primary}; border-radius: 8px; padding: .5rem 1rem; margin-top: .6rem;
+                background: #fff; }}
+.ok-feedback h3 {{ margin: .3rem 0; color: {primary_dark}; }}
+.ok-feedback h4 {{ margin: .6rem 0 .2rem; }}
+.ok-feedback table th {{ text-align: left; padding-right: 1rem; font-weight: 600; }}
+.ok-learning-curve svg {{ background: #fff; }}
+</style>
+""".format(**COLORS)

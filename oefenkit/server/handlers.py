@@ -6,6 +6,8 @@ from jupyter_server.base.handlers import JupyterHandler
 from tornado import web
 
 from ..apps import LANDING
+from .certificates import certificate_routes
+from .media import media_routes
 
 __all__ = ["StartHandler", "BlockedHandler", "HealthHandler", "routes"]
 
@@ -42,4 +44,6 @@ def routes() -> list[tuple]:
         (r"/voila/api/contents(/.*)?", BlockedHandler),
         (r"/voila/files/(.*)", BlockedHandler),
         (r"/oefenkit/health", HealthHandler),
+        *media_routes(),
+        *certificate_routes(),
     ]

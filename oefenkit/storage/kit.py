@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,6 +38,7 @@ from ..identity import (
 )
 from ..permissions import can, require
 from . import database
+from . import exams as ex
 from . import models as m
 
 __all__ = ["Kit", "GroupInfo", "RatingInfo", "ScaleInfo", "CaseInfo"]
@@ -858,3 +859,617 @@ class Kit:
                  "details": e.details}
                 for e, u in rows
             ]
+
+    # -- course modules -------------------------------------------------------------------
+    # A person's place in each course module (page, answers, completed). Everyone reads and
+    # writes only their own progress; staff may read anyone's (``read_progress_of``).
+    # What the progress means (status, check score) is decided in ``oefenkit.modules``.
+
+    _MAX_ANSWERS_CHARS = 100_000
+
+    @staticmethod
+    def _progress_info(row: m.ModuleProgress, username: str):
+        from ..modules import ModuleProgressInfo
+
+        def utc(moment: dt.datetime | None) -> dt.datetime | None:  # SQLite gives naive UTC values back
+            return moment.replace(tzinfo=dt.timezone.utc) if moment is not None and moment.tzinfo is None else moment
+
+        return ModuleProgressInfo(username, row.module_code, row.page, dict(row.answers or {}),
+                                  utc(row.completed_at), utc(row.updated_at))
+
+    def _progress_person(self, s: Session, actor: Actor, username: str | None) -> tuple[int, str]:
+        if username is None or username == actor.username:
+            require(actor, "read_progress_of", actor.id)
+            return actor.id, actor.username
+        person_id = s.scalar(select(m.Person.id).where(m.Person.username == username))
+        require(actor, "read_progress_of", person_id)  # before NotFound: no probing of user names
+        if person_id is None:
+            raise NotFound(f"Gebruiker {username!r} bestaat niet.")
+        return person_id, username
+
+    def find_module_progress(self, actor: Actor, module_code: str, *, username: str | None = None):
+        """The progress of ``username`` (default: the actor) in one module, or :class:`NotFound`."""
+        with self.transaction() as s:
+            person_id, name = self._progress_person(s, actor, username)
+            row = s.scalar(select(m.ModuleProgress).where(m.ModuleProgress.person_id == person_id,
+                                                          m.ModuleProgress.module_code == module_code))
+            if row is None:
+                raise NotFound(f"Module {module_code!r} is nog niet begonnen.")
+            return self._progress_info(row, name)
+
+    def list_module_progress(self, actor: Actor, *, username: str | None = None) -> list:
+        """Every module ``username`` (default: the actor) has started, by module code."""
+        with self.transaction() as s:
+            person_id, name = self._progress_person(s, actor, username)
+            rows = s.scalars(select(m.ModuleProgress).where(m.ModuleProgress.person_id == person_id)
+                             .order_by(m.ModuleProgress.module_code))
+            return [self._progress_info(r, name) for r in rows]
+
+    def update_module_progress(
+        self, actor: Actor, module_code: str, *, page: int | None = None, answers: dict[str, Any] | None = None,
+        completed: bool | None = None,
+    ):
+        """Store the actor's own progress in one module (created on first use), in one transaction.
+
+        ``page`` is the page the person is on; ``answers`` replaces the stored answers
+        document; ``completed=True`` marks the module completed (the first time only;
+        ``False`` marks it open again). Arguments left ``None`` keep their stored value.
+        """
+        import json
+
+        require(actor, "write_progress_for", actor.id)
+        if not isinstance(module_code, str) or not 0 < len(module_code) <= 64:
+            raise ValidationError("Onbekende module.")
+        if page is not None and (isinstance(page, bool) or not isinstance(page, int) or page < 0):
+            raise ValidationError("Het paginanummer moet een geheel getal van 0 of hoger zijn.")
+        if answers is not None:
+            if not isinstance(answers, dict):
+                raise ValidationError("De antwoorden konden niet worden opgeslagen.")
+            try:
+                size = len(json.dumps(answers))
+            except (TypeError, ValueError) as exc:
+                raise ValidationError("De antwoorden konden niet worden opgeslagen.") from exc
+            if size > self._MAX_ANSWERS_CHARS:
+                raise ValidationError("Je antwoorden zijn te lang om op te slaan; maak ze korter.")
+        with self.transaction() as s:
+            row = s.scalar(select(m.ModuleProgress).where(m.ModuleProgress.person_id == actor.id,
+                                                          m.ModuleProgress.module_code == module_code))
+            if row is None:
+                row = m.ModuleProgress(person_id=actor.id, module_code=module_code, page=0, answers={})
+                s.add(row)
+            if page is not None:
+                row.page = page
+            if answers is not None:
+                row.answers = dict(answers)
+            if completed is True and row.completed_at is None:
+                row.completed_at = m.utcnow()
+            elif completed is False:
+                row.completed_at = None
+            s.flush()
+            return self._progress_info(row, actor.username)
+
+    # -- practice and media --------------------------------------------------------------
+    # The practice app (``widgets.pages.practice_page``) and the clip route
+    # (``oefenkit/server/media.py``). Expert scores reach a cursist only through
+    # these verbs, only for cases of a practice set that is not also an exam
+    # set, and only after the cursist stored their own rating of that case.
+
+    #: Directories a clip may be served from (resolved). Empty: the shipped
+    #: ``sample_cases/clips``. A clip path outside every root is never served.
+    clip_roots: tuple = ()
+
+    def _allowed_clip_roots(self) -> tuple:
+        from pathlib import Path
+
+        from ..settings import PROJECT_ROOT
+
+        roots = self.clip_roots or (PROJECT_ROOT / "sample_cases" / "clips",)
+        return tuple(Path(r).resolve() for r in roots)
+
+    @staticmethod
+    def _cases_of_kind(s: Session, *kinds: str) -> dict[int, str]:
+        """case id → code of the first set (by set id) of one of ``kinds`` that holds it."""
+        out: dict[int, str] = {}
+        for case_id, set_code in s.execute(
+            select(m.CaseSetItem.case_id, m.CaseSet.code)
+            .join(m.CaseSet, m.CaseSet.id == m.CaseSetItem.set_id)
+            .where(m.CaseSet.kind.in_(kinds))
+            .order_by(m.CaseSet.id, m.CaseSetItem.position)
+        ):
+            out.setdefault(case_id, set_code)
+        return out
+
+    def _practice_case_ids(self, s: Session) -> dict[int, str]:
+        """Cases that give feedback: in a practice set and in no exam set."""
+        practice = self._cases_of_kind(s, "practice")
+        exam = self._cases_of_kind(s, "exam")
+        return {case_id: code for case_id, code in practice.items() if case_id not in exam}
+
+    def find_clip(self, actor: Actor, case_code: str, *, subtitles: bool = False):
+        """The clip (``.mp4``) or its Dutch subtitles (``.vtt``) of a case, as a path, if ``actor`` may play it.
+
+        Staff may play every clip. A cursist may play the clips of practice and
+        session sets, and an exam clip only when one of their own exam attempts
+        holds that case (``ExamAttempt.case_order``). Otherwise
+        :class:`PermissionDenied`; an unknown case, a case without clip or a
+        missing file is :class:`NotFound`, and so is a path outside the clip
+        directories (:attr:`clip_roots`).
+        """
+        from pathlib import Path
+
+        from ..errors import PermissionDenied
+
+        if actor is None or (actor.id is None and not can(actor, "view_all_clips")):
+            require(None, "view_all_clips")
+        with self.transaction() as s:
+            case = s.scalar(select(m.Case).where(m.Case.code == case_code))
+            if case is None:
+                raise NotFound(f"Casus {case_code!r} bestaat niet.")
+            if not can(actor, "view_all_clips"):
+                open_sets = self._cases_of_kind(s, "practice", "session")
+                allowed = case.id in open_sets
+                if not allowed:
+                    orders = s.scalars(select(m.ExamAttempt.case_order)
+                                       .where(m.ExamAttempt.person_id == actor.id))
+                    allowed = any(case.code in (order or ()) for order in orders)
+                if not allowed:
+                    raise PermissionDenied("Dit fragment is niet voor jou beschikbaar.")
+            clip_path = case.clip_path
+        if not clip_path:
+            raise NotFound("Bij deze casus hoort geen fragment.")
+        path = Path(clip_path)
+        if subtitles:
+            path = path.with_suffix(".vtt")
+        path = path.resolve()
+        if path.suffix != (".vtt" if subtitles else ".mp4") or not any(
+                path.is_relative_to(root) for root in self._allowed_clip_roots()):
+            raise NotFound("Dit fragment is niet gevonden.")
+        if not path.is_file():
+            raise NotFound("Het ondertitelbestand is niet gevonden." if subtitles
+                           else "Het videobestand is niet gevonden.")
+        return path
+
+    @staticmethod
+    def _latest_practice(s: Session, person_id: int, case_ids) -> dict[int, tuple[int, dict[str, int]]]:
+        """case id → (number of attempts, scores of the latest attempt) of one person's practice ratings."""
+        from ..practice import group_attempts
+
+        rows = s.execute(
+            select(m.Rating.id, m.Rating.case_id, m.Scale.code, m.Rating.created_at, m.Rating.score)
+            .join(m.Scale, m.Scale.id == m.Rating.scale_id)
+            .where(m.Rating.rater_id == person_id, m.Rating.mode == "practice",
+                   m.Rating.case_id.in_(list(case_ids) or [-1]))
+            .order_by(m.Rating.created_at, m.Rating.id)
+        ).all()
+        out: dict[int, tuple[int, dict[str, int]]] = {}
+        for group in group_attempts([tuple(r) for r in rows]):
+            case_id = group[0][1]
+            count = out.get(case_id, (0, {}))[0]
+            out[case_id] = (count + 1, {r[2]: r[4] for r in group})
+        return out
+
+    def practice_overview(self, actor: Actor):
+        """The practice set's cases, in set order, with this person's status.
+
+        Returns :class:`oefenkit.practice.PracticeCase` values: ``status`` ``new``
+        or ``done`` and the scores of the person's latest attempt. Only the
+        person's own ratings are read; no expert information is returned.
+        """
+        from ..practice import PracticeCase
+
+        require(actor, "write_rating_for", actor.id if actor else None)
+        with self.transaction() as s:
+            practice = self._practice_case_ids(s)
+            latest = self._latest_practice(s, actor.id, practice)
+            cases = {c.id: c for c in s.scalars(select(m.Case).where(m.Case.id.in_(list(practice) or [-1])))}
+            out = []
+            for case_id, set_code in practice.items():
+                case = cases[case_id]
+                attempts, scores = latest.get(case_id, (0, {}))
+                out.append(PracticeCase(
+                    code=case.code, title=case.title, set_code=set_code,
+                    status="done" if attempts else "new", attempts=attempts, scores=scores,
+                    duration=(case.details or {}).get("duration"),
+                ))
+            return out
+
+    def submit_practice(self, actor: Actor, case_code: str, scores: dict[str, int], note: str = ""):
+        """Store a practice attempt (every scale, one transaction) and return the feedback.
+
+        Only for a case of a practice set (not an exam set): the feedback holds
+        the expert scores, so any other case is :class:`PermissionDenied` and
+        nothing is stored. ``scores`` must give every scale of the kit.
+        Returns :class:`oefenkit.practice.PracticeFeedback`.
+        """
+        from ..errors import PermissionDenied
+        from ..practice import build_feedback
+
+        require(actor, "write_rating_for", actor.id if actor else None)
+        note = (note or "").strip()
+        if len(note) > 5000:
+            raise ValidationError("Een toelichting heeft hoogstens 5000 tekens.")
+        with self.transaction() as s:
+            case = s.scalar(select(m.Case).where(m.Case.code == case_code))
+            if case is None:
+                raise NotFound(f"Casus {case_code!r} bestaat niet.")
+            if case.id not in self._practice_case_ids(s):
+                raise PermissionDenied("Deze casus hoort niet bij de oefenset; je krijgt er geen feedback op.")
+            newest = self._newest_scales(s)
+            missing = sorted(set(newest) - set(scores or {}))
+            if missing:
+                raise ValidationError("Geef een score op beide schalen voordat je inlevert.")
+            unknown = sorted(set(scores) - set(newest))
+            if unknown:
+                raise NotFound(f"Schaal {unknown[0]!r} bestaat niet.")
+            now = m.utcnow()
+            for scale_code, score in scores.items():
+                scale = newest[scale_code]
+                s.add(m.Rating(rater_id=actor.id, case_id=case.id, scale_id=scale.id,
+                               score=self._check_score(scale, score), note=note, mode="practice",
+                               created_at=now, updated_at=now))
+            s.flush()
+            return build_feedback(
+                case.code, case.title, {k: int(v) for k, v in scores.items()},
+                self._expert_judgements(s, case.id),
+                scale_names={c: sc.name for c, sc in newest.items()},
+                scale_ranges={c: (sc.min_score, sc.max_score) for c, sc in newest.items()},
+                rationale=dict((case.details or {}).get("rationale") or {}),
+                note=note, submitted_at=now,
+            )
+
+    @staticmethod
+    def _newest_scales(s: Session) -> dict[str, m.Scale]:
+        newest: dict[str, m.Scale] = {}
+        for scale in s.scalars(select(m.Scale).order_by(m.Scale.code, m.Scale.version)):
+            newest[scale.code] = scale
+        return newest
+
+    @staticmethod
+    def _expert_judgements(s: Session, case_id: int) -> dict[str, list[tuple[str, int, str]]]:
+        """scale code → [(expert display name, score, rationale)] of one case (newest scale version wins)."""
+        per: dict[str, dict[str, tuple[str, int, str]]] = {}
+        for es, username, name, scale_code in s.execute(
+            select(m.ExpertScore, m.Person.username, m.Person.display_name, m.Scale.code)
+            .join(m.Person, m.Person.id == m.ExpertScore.expert_id)
+            .join(m.Scale, m.Scale.id == m.ExpertScore.scale_id)
+            .where(m.ExpertScore.case_id == case_id)
+            .order_by(m.Scale.code, m.Person.username, m.Scale.version)
+        ):
+            per.setdefault(scale_code, {})[username] = (name, es.score, es.rationale)
+        return {code: list(by_expert.values()) for code, by_expert in per.items()}
+
+    def practice_history(self, actor: Actor, username: str | None = None):
+        """A person's practice attempts in time order, with the absolute deviation per scale.
+
+        ``username`` defaults to the actor; reading someone else's history needs
+        staff rights (``read_ratings_of``). Only cases that give practice
+        feedback are included. Returns :class:`oefenkit.practice.PracticeAttempt`
+        values, numbered from 1: the data of the learning curve.
+        """
+        from ..practice import PracticeAttempt, consensus_of, group_attempts
+
+        username = username or (actor.username if actor else "")
+        with self.transaction() as s:
+            person_id = s.scalar(select(m.Person.id).where(m.Person.username == username))
+            require(actor, "read_ratings_of", person_id)
+            if person_id is None:
+                raise NotFound(f"Gebruiker {username!r} bestaat niet.")
+            practice = self._practice_case_ids(s)
+            rows = s.execute(
+                select(m.Rating.id, m.Case.code, m.Scale.code, m.Rating.created_at, m.Rating.score,
+                       m.Case.id, m.Case.title)
+                .join(m.Case, m.Case.id == m.Rating.case_id)
+                .join(m.Scale, m.Scale.id == m.Rating.scale_id)
+                .where(m.Rating.rater_id == person_id, m.Rating.mode == "practice",
+                       m.Rating.case_id.in_(list(practice) or [-1]))
+                .order_by(m.Rating.created_at, m.Rating.id)
+            ).all()
+            newest = self._newest_scales(s)
+            titles = {code: (case_id, title) for _, code, _, _, _, case_id, title in rows}
+            consensus: dict[str, dict[str, int]] = {}
+            for code, (case_id, _) in titles.items():
+                consensus[code] = {
+                    scale_code: consensus_of({n: sc for n, sc, _ in judgements},
+                                             newest[scale_code].min_score, newest[scale_code].max_score)
+                    for scale_code, judgements in self._expert_judgements(s, case_id).items()
+                    if judgements and scale_code in newest
+                }
+            out = []
+            for number, group in enumerate(group_attempts([tuple(r[:5]) for r in rows]), 1):
+                code = group[0][1]
+                own = {r[2]: r[4] for r in group}
+                cons = {k: v for k, v in consensus[code].items() if k in own}
+                out.append(PracticeAttempt(
+                    number=number, case_code=code, case_title=titles[code][1], submitted_at=group[0][3],
+                    scores=own, consensus=cons, abs_deviation={k: abs(own[k] - v) for k, v in cons.items()},
+                ))
+            return out
+
+    # -- certification test --------------------------------------------------------------
+    # The exam app's verbs. A cursist's kernel only ever calls these (and the generic rating
+    # and listing verbs): none returns an expert score, a consensus or its rationale before the
+    # attempt is submitted. ``submit_exam`` decides with the core's own rights (SYSTEM) inside
+    # the same transaction that closes the attempt, so the expert data never leaves the core.
+
+    @staticmethod
+    def _exam_attempt_info(s: Session, attempt: m.ExamAttempt, *, resumed: bool = False) -> ex.ExamAttemptInfo:
+        cases = {c.code: c for c in s.scalars(select(m.Case).where(m.Case.code.in_(attempt.case_order or [])))}
+        username = s.scalar(select(m.Person.username).where(m.Person.id == attempt.person_id))
+        set_code = s.scalar(select(m.CaseSet.code).where(m.CaseSet.id == attempt.case_set_id))
+        programme_code = None
+        if attempt.programme_id is not None:
+            programme_code = s.scalar(select(m.Programme.code).where(m.Programme.id == attempt.programme_id))
+        number = s.scalar(select(func.count()).select_from(m.ExamAttempt).where(
+            m.ExamAttempt.person_id == attempt.person_id, m.ExamAttempt.case_set_id == attempt.case_set_id,
+            m.ExamAttempt.id <= attempt.id))
+        return ex.ExamAttemptInfo(
+            id=attempt.id, username=username, programme_code=programme_code, case_set_code=set_code,
+            cases=tuple(ex.ExamCase(code, cases[code].title, cases[code].vignette)
+                        for code in attempt.case_order if code in cases),
+            started_at=attempt.started_at, submitted_at=attempt.submitted_at, decision_id=attempt.decision_id,
+            number=number or 0, resumed=resumed,
+        )
+
+    @staticmethod
+    def _exam_attempt(s: Session, attempt_id: int, *, lock: bool = False) -> m.ExamAttempt:
+        query = select(m.ExamAttempt).where(m.ExamAttempt.id == attempt_id)
+        attempt = s.scalar(query.with_for_update() if lock else query)
+        if attempt is None:
+            raise NotFound("Deze toetspoging bestaat niet.")
+        return attempt
+
+    def start_exam(
+        self, actor: Actor, programme_code: str, case_set_code: str = "toets", *, max_attempts: int,
+        rng_seed: int | None = None,
+    ) -> ex.ExamAttemptInfo:
+        """Start an attempt on an exam set, its cases in a new random order fixed for the attempt.
+
+        An attempt that is still open (not submitted) is returned instead (``resumed`` is
+        True), whatever programme is asked: an open attempt is always finished first. A new
+        attempt beyond ``max_attempts`` on this set is refused with :class:`Conflict`.
+        """
+        require(actor, "write_rating_for", actor.id)
+        if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
+            raise ValidationError("Het maximale aantal toetspogingen is een geheel getal van minstens 1.")
+        with self.transaction() as s:
+            # Serialise one person's starts (PostgreSQL), so two clicks never open two attempts.
+            s.scalar(select(m.Person.id).where(m.Person.id == actor.id).with_for_update())
+            case_set = s.scalar(select(m.CaseSet).where(m.CaseSet.code == case_set_code))
+            if case_set is None:
+                raise NotFound(f"Set {case_set_code!r} bestaat niet.")
+            if case_set.kind != "exam":
+                raise ValidationError(f"Set {case_set_code!r} is geen toetsset.")
+            open_attempt = s.scalar(
+                select(m.ExamAttempt).where(m.ExamAttempt.person_id == actor.id,
+                                            m.ExamAttempt.submitted_at.is_(None))
+                .order_by(m.ExamAttempt.id).limit(1))
+            if open_attempt is not None:
+                return self._exam_attempt_info(s, open_attempt, resumed=True)
+            programme_id = s.scalar(select(m.Programme.id).where(m.Programme.code == programme_code))
+            if programme_id is None:
+                raise NotFound(f"Programma {programme_code!r} bestaat niet.")
+            used = s.scalar(select(func.count()).select_from(m.ExamAttempt).where(
+                m.ExamAttempt.person_id == actor.id, m.ExamAttempt.case_set_id == case_set.id)) or 0
+            if used >= max_attempts:
+                raise Conflict(f"Je hebt de toets al {used} keer gemaakt; meer dan {max_attempts} "
+                               f"{'poging' if max_attempts == 1 else 'pogingen'} is niet mogelijk. "
+                               "Neem contact op met je trainer.")
+            codes = [item.case.code for item in case_set.items]
+            if not codes:
+                raise ValidationError(f"Set {case_set_code!r} bevat nog geen casussen.")
+            attempt = m.ExamAttempt(person_id=actor.id, case_set_id=case_set.id, programme_id=programme_id,
+                                    case_order=ex.shuffled(codes, rng_seed), started_at=m.utcnow())
+            s.add(attempt)
+            s.flush()
+            self.audit(s, actor, "exam.start", actor.username, attempt=attempt.id, case_set=case_set_code,
+                       programme=programme_code)
+            return self._exam_attempt_info(s, attempt)
+
+    def find_open_exam(self, actor: Actor) -> ex.ExamAttemptInfo | None:
+        """The actor's attempt that is not submitted yet, or None."""
+        with self.transaction() as s:
+            attempt = s.scalar(
+                select(m.ExamAttempt).where(m.ExamAttempt.person_id == actor.id,
+                                            m.ExamAttempt.submitted_at.is_(None))
+                .order_by(m.ExamAttempt.id).limit(1))
+            if attempt is None:
+                return None
+            require(actor, "read_ratings_of", attempt.person_id)
+            return self._exam_attempt_info(s, attempt, resumed=True)
+
+    def list_exam_attempts(self, actor: Actor, username: str) -> list[ex.ExamAttemptInfo]:
+        """A person's attempts, oldest first (own or staff)."""
+        with self.transaction() as s:
+            person_id = s.scalar(select(m.Person.id).where(m.Person.username == username))
+            require(actor, "read_ratings_of", person_id)
+            if person_id is None:
+                raise NotFound(f"Gebruiker {username!r} bestaat niet.")
+            return [self._exam_attempt_info(s, a) for a in s.scalars(
+                select(m.ExamAttempt).where(m.ExamAttempt.person_id == person_id).order_by(m.ExamAttempt.id))]
+
+    def save_exam_rating(
+        self, actor: Actor, attempt_id: int, case_code: str, scores: dict[str, int], note: str | None = None,
+    ) -> ex.ExamProgress:
+        """Store (or change) the actor's scores of one case in an open attempt.
+
+        A second score for the same case and scale within the attempt replaces the first.
+        ``note`` (when given) is kept with every score of that case. Returns the progress.
+        """
+        if len(note or "") > 5000:
+            raise ValidationError("Een toelichting heeft hoogstens 5000 tekens.")
+        with self.transaction() as s:
+            attempt = self._exam_attempt(s, attempt_id, lock=True)
+            require(actor, "write_rating_for", attempt.person_id)
+            if attempt.submitted_at is not None:
+                raise Conflict("Deze toets is al ingeleverd; scores kunnen niet meer veranderen.")
+            if case_code not in (attempt.case_order or []):
+                raise ValidationError(f"Casus {case_code!r} hoort niet bij deze toets.")
+            rows = {r.scale_id: r for r in s.scalars(select(m.Rating).join(m.Case, m.Case.id == m.Rating.case_id)
+                                                     .where(m.Rating.exam_attempt_id == attempt.id,
+                                                            m.Case.code == case_code))}
+            if not scores and not rows:
+                raise ValidationError("Geef eerst een score.")
+            for scale_code, score in scores.items():
+                if scale_code not in ex.EXAM_SCALES:
+                    raise ValidationError(f"Schaal {scale_code!r} hoort niet bij de toets.")
+                case, scale = self._case_and_scale(s, case_code, scale_code)
+                score = self._check_score(scale, score)
+                row = rows.get(scale.id)
+                if row is None:
+                    rows[scale.id] = row = m.Rating(
+                        rater_id=attempt.person_id, case_id=case.id, scale_id=scale.id, score=score,
+                        note=note or "", mode="exam", exam_attempt_id=attempt.id)
+                    s.add(row)
+                else:
+                    row.score, row.updated_at = score, m.utcnow()
+            if note is not None:
+                for row in rows.values():
+                    row.note = note
+            s.flush()
+            return self._exam_progress(s, attempt)
+
+    def _exam_progress(self, s: Session, attempt: m.ExamAttempt) -> ex.ExamProgress:
+        scores: dict[str, dict[str, int]] = {}
+        notes: dict[str, str] = {}
+        for scale_code, case_code, score, note in s.execute(
+            select(m.Scale.code, m.Case.code, m.Rating.score, m.Rating.note)
+            .join(m.Case, m.Case.id == m.Rating.case_id)
+            .join(m.Scale, m.Scale.id == m.Rating.scale_id)
+            .where(m.Rating.exam_attempt_id == attempt.id)
+            .order_by(m.Rating.updated_at, m.Rating.id)
+        ):
+            scores.setdefault(case_code, {})[scale_code] = score
+            if note:
+                notes[case_code] = note
+        return ex.ExamProgress(attempt.id, tuple(attempt.case_order or ()), ex.EXAM_SCALES, scores, notes,
+                               attempt.submitted_at is not None)
+
+    def exam_progress(self, actor: Actor, attempt_id: int) -> ex.ExamProgress:
+        """The actor's own scores and notes in an attempt (own or staff); never expert data."""
+        with self.transaction() as s:
+            attempt = self._exam_attempt(s, attempt_id)
+            require(actor, "read_ratings_of", attempt.person_id)
+            return self._exam_progress(s, attempt)
+
+    def submit_exam(self, actor: Actor, attempt_id: int, *, rules: dict[str, Any]) -> ex.ExamOutcome:
+        """Hand in a complete attempt: decide by the rules, store and link the decision, and on a
+        pass issue a certificate — all in one transaction.
+
+        Refused (:class:`ValidationError`) while a case lacks a score on one of the rule's
+        scales, and (:class:`Conflict`) when the attempt was already submitted. The consensus
+        is computed here, with the core's rights, from the stored expert scores
+        (:func:`oefenkit.certification.decide_against_experts`).
+        """
+        from ..certification import decide_against_experts, valid_until  # imports no storage
+
+        with self.transaction() as s:
+            attempt = self._exam_attempt(s, attempt_id, lock=True)
+            require(actor, "write_rating_for", attempt.person_id)
+            if attempt.submitted_at is not None:
+                raise Conflict("Deze toets is al ingeleverd.")
+            programme = s.get(m.Programme, attempt.programme_id) if attempt.programme_id else None
+            rule = rules.get(programme.code) if programme else None
+            if rule is None:
+                raise NotFound("Er zijn geen certificeringsregels voor het programma van deze toets.")
+            progress = self._exam_progress(s, attempt)
+            missing = [c for c in progress.case_codes
+                       if not all(sc in progress.scores.get(c, {}) for sc in rule.scales)]
+            if missing:
+                raise ValidationError(f"Nog {len(missing)} van de {progress.n_total} fragmenten zijn niet "
+                                      "op beide schalen gescoord. Scoor ze eerst en lever dan in.")
+            # Claim the attempt first: a second submit (double click, second tab) waits here and
+            # then finds it submitted, so there is never a second decision or certificate.
+            now = m.utcnow()
+            claimed = s.execute(update(m.ExamAttempt).where(
+                m.ExamAttempt.id == attempt.id, m.ExamAttempt.submitted_at.is_(None)).values(submitted_at=now))
+            if claimed.rowcount != 1:
+                raise Conflict("Deze toets is al ingeleverd.")
+            trainee = {scale: {c: progress.scores[c][scale] for c in progress.case_codes} for scale in rule.scales}
+            case_ids = [cid for cid, in s.execute(select(m.Case.id).where(m.Case.code.in_(progress.case_codes)))]
+            experts: dict[str, list[tuple[str, str, int]]] = {}
+            ranges: dict[str, tuple[int, int]] = {}
+            for scale_code in rule.scales:
+                scale = s.scalar(select(m.Scale).where(m.Scale.code == scale_code)
+                                 .order_by(m.Scale.version.desc()).limit(1))
+                if scale is None:
+                    raise NotFound(f"Schaal {scale_code!r} bestaat niet.")
+                ranges[scale_code] = (scale.min_score, scale.max_score)
+                experts[scale_code] = [
+                    (u, c, score) for u, c, score in s.execute(
+                        select(m.Person.username, m.Case.code, m.ExpertScore.score)
+                        .join(m.Person, m.Person.id == m.ExpertScore.expert_id)
+                        .join(m.Case, m.Case.id == m.ExpertScore.case_id)
+                        .where(m.ExpertScore.scale_id == scale.id, m.ExpertScore.case_id.in_(case_ids))
+                        .order_by(m.Case.code, m.Person.username))]
+            set_code = s.scalar(select(m.CaseSet.code).where(m.CaseSet.id == attempt.case_set_id))
+            decision = decide_against_experts(rule, trainee, experts, ranges, case_set_code=set_code)
+            decision.statistics["exam_attempt"] = attempt.id
+            person = s.get(m.Person, attempt.person_id)
+            row = m.CertificationDecision(
+                person_id=person.id, programme_id=programme.id, exam_attempt_id=attempt.id, kind="proposal",
+                passed=decision.passed, reasons=list(decision.reasons), statistics=decision.statistics,
+                rule=decision.rule, decided_by_id=None, reason="", decided_at=now)
+            s.add(row)
+            s.flush()
+            attempt.decision_id = row.id
+            self.audit(s, SYSTEM, "certification.proposal", person.username, programme=programme.code,
+                       passed=decision.passed, exam_attempt=attempt.id)
+            self.audit(s, actor, "exam.submit", person.username, attempt=attempt.id, passed=decision.passed)
+            certificate = None
+            if decision.passed:
+                issued_on = now.astimezone(ex.LOCAL_TZ).date()
+                until = valid_until(issued_on, rule)
+                cert = m.Certificate(
+                    person_id=person.id, programme_id=programme.id, verification_code=ex.new_verification_code(),
+                    issued_at=now, valid_until=dt.datetime.combine(until, dt.time(12), tzinfo=dt.timezone.utc),
+                    decided_by_id=None, decision="accepted", reason="",
+                    statistics={"decision_id": row.id, "exam_attempt": attempt.id, "case_set": set_code,
+                                "scales": decision.statistics.get("scales", {}),
+                                "reasons": list(decision.reasons)})
+                s.add(cert)
+                s.flush()
+                self.audit(s, SYSTEM, "certificate.issue", person.username, programme=programme.code,
+                           code=cert.verification_code)
+                certificate = self._certificate_info(cert, person, programme)
+            return ex.ExamOutcome(attempt.id, row.id, decision.passed, tuple(decision.reasons),
+                                  decision.statistics, certificate)
+
+    def find_exam_outcome(self, actor: Actor, attempt_id: int) -> ex.ExamOutcome:
+        """The decision (and certificate) of a submitted attempt (own or staff)."""
+        with self.transaction() as s:
+            attempt = self._exam_attempt(s, attempt_id)
+            require(actor, "read_certification_of", attempt.person_id)
+            if attempt.submitted_at is None or attempt.decision_id is None:
+                raise NotFound("Deze toets is nog niet ingeleverd.")
+            row = s.get(m.CertificationDecision, attempt.decision_id)
+            certificate = None
+            # The certificate names its decision in its statistics (no column for it in the schema).
+            cert = next((c for c in s.scalars(select(m.Certificate).where(
+                m.Certificate.person_id == attempt.person_id)) if (c.statistics or {}).get("decision_id") == row.id),
+                None)
+            if cert is not None:
+                certificate = self._certificate_info(cert, s.get(m.Person, cert.person_id),
+                                                     s.get(m.Programme, cert.programme_id))
+            return ex.ExamOutcome(attempt.id, row.id, row.passed, tuple(row.reasons), row.statistics, certificate)
+
+    @staticmethod
+    def _certificate_info(cert: m.Certificate, person: m.Person, programme: m.Programme) -> ex.CertificateInfo:
+        def utc(moment: dt.datetime) -> dt.datetime:  # SQLite gives naive UTC, PostgreSQL aware values
+            return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
+
+        return ex.CertificateInfo(cert.verification_code, person.username, person.display_name, programme.code,
+                                  programme.name, utc(cert.issued_at), utc(cert.valid_until).date(), cert.decision,
+                                  dict(cert.statistics or {}))
+
+    def find_certificate(self, actor: Actor, code: str) -> ex.CertificateInfo:
+        """A certificate by verification code, for its owner or staff.
+
+        Somebody else gets :class:`NotFound`, exactly as for a code that does not exist, so
+        codes cannot be probed.
+        """
+        with self.transaction() as s:
+            cert = s.scalar(select(m.Certificate).where(m.Certificate.verification_code == (code or "").strip().upper()))
+            if cert is None or not can(actor, "read_certification_of", cert.person_id):
+                raise NotFound("Dit certificaat bestaat niet.")
+            return self._certificate_info(cert, s.get(m.Person, cert.person_id),
+                                          s.get(m.Programme, cert.programme_id))

@@ -1,0 +1,228 @@
+"""Practice scoring: what a trainee sees after scoring a practice clip.
+
+Pure logic, no database: the storage façade (``Kit.submit_practice``,
+``Kit.practice_history``) reads the rows, checks the permissions and hands
+plain values to :func:`build_feedback` and :func:`group_attempts`.
+
+The consensus is formed by the documented rule
+(:func:`oefenkit.agreement.trainee.expert_consensus`: the median of the
+experts, moved to the nearest scale point, ties toward the midpoint), so the
+master score a trainee sees here is the one certification uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "ATTEMPT_WINDOW",
+    "ExpertView",
+    "PracticeAttempt",
+    "PracticeCase",
+    "PracticeFeedback",
+    "ScaleFeedback",
+    "build_feedback",
+    "clip_url",
+    "group_attempts",
+    "subtitles_url",
+]
+
+#: Practice ratings of one case stored this close together form one attempt
+#: (``submit_practice`` gives both rows the same moment; ``add_ratings`` may not).
+ATTEMPT_WINDOW = dt.timedelta(seconds=5)
+
+#: The authenticated clip routes (``oefenkit/server/media.py``); never ``/voila/files/``.
+CLIP_PREFIX = "/oefenkit/media/clip/"
+SUBTITLES_PREFIX = "/oefenkit/media/subtitles/"
+
+
+def clip_url(case_code: str) -> str:
+    """The URL of a case's clip (the server checks the person and serves HTTP Range)."""
+    return f"{CLIP_PREFIX}{case_code}.mp4"
+
+
+def subtitles_url(case_code: str) -> str:
+    """The URL of a case's Dutch subtitles (WebVTT)."""
+    return f"{SUBTITLES_PREFIX}{case_code}.vtt"
+
+
+@dataclass(frozen=True)
+class PracticeCase:
+    """One clip of the practice set as the case list shows it.
+
+    ``status`` is ``"new"`` (never scored by this person) or ``"done"``;
+    ``scores`` are the person's scores of their latest attempt (scale code → score).
+    """
+
+    code: str
+    title: str
+    set_code: str
+    status: str
+    attempts: int
+    scores: dict[str, int]
+    duration: float | None = None
+
+
+@dataclass(frozen=True)
+class ExpertView:
+    name: str
+    score: int
+    rationale: str
+
+
+@dataclass(frozen=True)
+class ScaleFeedback:
+    """The trainee's score on one scale against the experts.
+
+    ``deviation`` is own score − consensus (positive: scored higher than the experts).
+    """
+
+    scale_code: str
+    scale_name: str
+    own: int
+    consensus: int
+    expert_min: int
+    expert_max: int
+    experts: tuple[ExpertView, ...]
+    rationale: str
+
+    @property
+    def deviation(self) -> int:
+        return self.own - self.consensus
+
+    @property
+    def abs_deviation(self) -> int:
+        return abs(self.deviation)
+
+    @property
+    def spread(self) -> int:
+        return self.expert_max - self.expert_min
+
+
+@dataclass(frozen=True)
+class PracticeFeedback:
+    case_code: str
+    case_title: str
+    note: str
+    submitted_at: dt.datetime
+    scales: tuple[ScaleFeedback, ...]
+
+    @property
+    def mean_abs_deviation(self) -> float:
+        return sum(s.abs_deviation for s in self.scales) / len(self.scales)
+
+
+@dataclass(frozen=True)
+class PracticeAttempt:
+    """One submitted practice attempt, for the history and the learning curve."""
+
+    number: int
+    case_code: str
+    case_title: str
+    submitted_at: dt.datetime
+    scores: dict[str, int]
+    consensus: dict[str, int]
+    abs_deviation: dict[str, int]
+
+    @property
+    def mean_abs_deviation(self) -> float | None:
+        values = list(self.abs_deviation.values())
+        return sum(values) / len(values) if values else None
+
+
+def consensus_of(expert_scores: Mapping[str, int], scale_min: int, scale_max: int) -> int:
+    """The consensus of one case on one scale from ``{expert: score}`` (the documented rule)."""
+    from .agreement.data import Ratings
+    from .agreement.trainee import expert_consensus
+
+    records = [(expert, "case", score) for expert, score in expert_scores.items()]
+    ratings = Ratings.from_records(records, scale_min=scale_min, scale_max=scale_max)
+    return int(expert_consensus(ratings).scores["case"])
+
+
+def build_feedback(
+    case_code: str,
+    case_title: str,
+    own: Mapping[str, int],
+    experts: Mapping[str, Sequence[tuple[str, int, str]]],
+    *,
+    scale_names: Mapping[str, str],
+    scale_ranges: Mapping[str, tuple[int, int]],
+    rationale: Mapping[str, str],
+    note: str,
+    submitted_at: dt.datetime,
+) -> PracticeFeedback:
+    """Feedback for one practice attempt.
+
+    Parameters
+    ----------
+    own : scale code → the trainee's score
+    experts : scale code → [(expert name, score, expert's rationale)]
+    rationale : scale code → the written rationale of the consensus
+
+    A scale without expert scores is left out (there is nothing to compare with).
+
+    Examples
+    --------
+    >>> fb = build_feedback("c", "Casus", {"s": 7}, {"s": [("A", 6, ""), ("B", 7, ""), ("C", 6, "")]},
+    ...                     scale_names={"s": "Sens"}, scale_ranges={"s": (1, 9)}, rationale={},
+    ...                     note="", submitted_at=dt.datetime(2026, 1, 1))
+    >>> s = fb.scales[0]
+    >>> s.consensus, s.expert_min, s.expert_max, s.deviation
+    (6, 6, 7, 1)
+    """
+    scales = []
+    for scale_code, score in own.items():
+        judgements = list(experts.get(scale_code, ()))
+        if not judgements:
+            continue
+        lo, hi = scale_ranges[scale_code]
+        consensus = consensus_of({name: s for name, s, _ in judgements}, lo, hi)
+        values = [s for _, s, _ in judgements]
+        scales.append(ScaleFeedback(
+            scale_code=scale_code,
+            scale_name=scale_names.get(scale_code, scale_code),
+            own=int(score),
+            consensus=consensus,
+            expert_min=min(values),
+            expert_max=max(values),
+            experts=tuple(ExpertView(name, s, text) for name, s, text in judgements),
+            rationale=rationale.get(scale_code, ""),
+        ))
+    return PracticeFeedback(case_code, case_title, note, submitted_at, tuple(scales))
+
+
+def group_attempts(rows: Sequence[tuple[int, str, str, dt.datetime, int]]) -> list[list[tuple]]:
+    """Group practice rating rows into attempts.
+
+    ``rows`` are ``(rating id, case code, scale code, created_at, score)`` in time
+    order. Consecutive rows of the same case, each on a scale not yet in the group
+    and within :data:`ATTEMPT_WINDOW` of the group's first row, form one attempt.
+
+    Examples
+    --------
+    >>> t = dt.datetime(2026, 1, 1)
+    >>> rows = [(1, "a", "s", t, 5), (2, "a", "c", t, 4), (3, "a", "s", t, 6), (4, "b", "s", t, 2)]
+    >>> [[r[0] for r in g] for g in group_attempts(rows)]
+    [[1, 2], [3], [4]]
+    """
+    groups: list[list[tuple]] = []
+    for row in rows:
+        _, case_code, scale_code, at, _ = row
+        current = groups[-1] if groups else None
+        if (current is not None and current[0][1] == case_code
+                and scale_code not in {r[2] for r in current}
+                and abs(_naive(at) - _naive(current[0][3])) <= ATTEMPT_WINDOW):
+            current.append(row)
+        else:
+            groups.append([row])
+    return groups
+
+
+def _naive(moment: dt.datetime) -> dt.datetime:
+    """UTC without tzinfo (SQLite returns naive UTC, PostgreSQL aware values)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment

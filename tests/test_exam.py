@@ -1,0 +1,460 @@
+"""The certification test: attempts, fixed random order, resuming, the limit on attempts,
+ratings per attempt, submission with the decision and certificate, the PDF — and that a
+cursist cannot reach the exam's expert scores before submitting.
+
+Tests that use ``kit`` or ``people`` run on SQLite and on PostgreSQL (``conftest.py``); the
+kit holds the shipped content, so the exam set is ``toets`` with its ten sample cases.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from oefenkit.certificate_pdf import certificate_pdf, certificate_url
+from oefenkit.certification import load_rules, valid_until
+from oefenkit.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from oefenkit.settings import PROJECT_ROOT, load_settings
+from oefenkit.storage import models as m
+from oefenkit.storage.exams import LOCAL_TZ, new_verification_code
+
+SCALES = ("sensitiviteit", "cooperatie")
+SCRIPTS = PROJECT_ROOT / "sample_cases" / "scripts"
+
+
+def _scripts() -> list[dict]:
+    return [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(SCRIPTS.glob("*.yaml"))]
+
+
+#: The exam cases' consensus, read from the case scripts on disk (not through the kit).
+CONSENSUS = {d["code"]: d["consensus"] for d in _scripts() if d["set"] == "exam"}
+#: Every rationale and expert name of the exam cases: none may reach a cursist before submission.
+SECRETS = sorted({text.strip()[:60] for d in _scripts() if d["set"] == "exam"
+                  for text in [*d["rationale"].values(),
+                               *(e["rationale"] for es in d["experts"].values() for e in es)]})
+EXPERT_NAMES = sorted({e["rater"] for d in _scripts() for es in d["experts"].values() for e in es})
+
+
+@pytest.fixture(scope="module")
+def sample_content():
+    from oefenkit.content import SAMPLES_DIR, load_content
+
+    return load_content(PROJECT_ROOT / "content", samples_dir=SAMPLES_DIR)
+
+
+@pytest.fixture
+def kit(kit, sample_content):
+    """The shipped content plus the sample cases, their expert scores and the ``toets`` set."""
+    from oefenkit.content import load_into
+
+    load_into(kit, sample_content)
+    return kit
+
+
+@pytest.fixture
+def rules():
+    return load_rules(PROJECT_ROOT / "content")
+
+
+def score_all(kit, actor, attempt, scores_of) -> None:
+    for code in attempt.case_codes:
+        kit.save_exam_rating(actor, attempt.id, code, scores_of(code))
+
+
+def count(kit, model) -> int:
+    with kit.transaction() as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def test_exam_set_is_what_the_tests_think():
+    """Does the shipped exam set hold ten cases with both extremes of both scales?"""
+    assert len(CONSENSUS) == 10
+    for scale in SCALES:
+        values = [c[scale] for c in CONSENSUS.values()]
+        assert min(values) <= 2 and max(values) >= 8
+    assert SECRETS and EXPERT_NAMES
+
+
+# -- starting, order, resuming, limits ----------------------------------------------------------
+
+
+def test_order_is_random_per_attempt_and_fixed_within_it(kit, people, rules):
+    """Does each attempt get its own shuffled order of the whole set, and does resuming give the
+    same order back?"""
+    cursist = people["cursist"]
+    first = kit.start_exam(cursist, "babytijd", max_attempts=3, rng_seed=1)
+    assert sorted(first.case_codes) == sorted(CONSENSUS)
+    assert first.number == 1 and first.resumed is False and first.submitted_at is None
+    again = kit.start_exam(cursist, "babytijd", max_attempts=3, rng_seed=2)
+    assert again.resumed is True and again.id == first.id and again.case_codes == first.case_codes
+    assert kit.find_open_exam(cursist).case_codes == first.case_codes
+    score_all(kit, cursist, first, lambda code: CONSENSUS[code])
+    kit.submit_exam(cursist, first.id, rules=rules)
+    second = kit.start_exam(cursist, "babytijd", max_attempts=3, rng_seed=2)
+    assert second.id != first.id and second.number == 2
+    assert sorted(second.case_codes) == sorted(first.case_codes)
+    assert second.case_codes != first.case_codes
+    # Another seed gives another order; the same seed the same order (so the shuffle is the seed's).
+    other = kit.start_exam(people["cursist2"], "babytijd", max_attempts=3, rng_seed=1)
+    assert other.case_codes == first.case_codes
+
+
+def test_case_info_holds_no_expert_data(kit, people):
+    """Do the attempt's cases carry only code, title and vignette?"""
+    attempt = kit.start_exam(people["cursist"], "babytijd", max_attempts=3)
+    for case in attempt.cases:
+        assert set(dataclasses.asdict(case)) == {"code", "title", "vignette"}
+
+
+def test_max_attempts(kit, people, rules):
+    """Is a new attempt beyond the limit refused in Dutch, while an open attempt can still be resumed?"""
+    cursist = people["cursist"]
+    for _ in range(2):
+        attempt = kit.start_exam(cursist, "babytijd", max_attempts=2)
+        score_all(kit, cursist, attempt, lambda code: {s: 5 for s in SCALES})
+        kit.submit_exam(cursist, attempt.id, rules=rules)
+    with pytest.raises(Conflict, match="al 2 keer gemaakt"):
+        kit.start_exam(cursist, "babytijd", max_attempts=2)
+    assert count(kit, m.ExamAttempt) == 2
+    # The limit is per person: somebody else may still start.
+    kit.start_exam(people["cursist2"], "babytijd", max_attempts=2)
+    with pytest.raises(ValidationError):
+        kit.start_exam(cursist, "babytijd", max_attempts=0)
+
+
+def test_max_attempts_setting_defaults_to_three(tmp_path):
+    """Is the limit a setting (default 3, env OEFENKIT_EXAM_MAX_ATTEMPTS) with a Dutch error for bad values?"""
+    from oefenkit.errors import ConfigurationError
+
+    assert load_settings({"OEFENKIT_DATA_DIR": str(tmp_path)}).exam_max_attempts == 3
+    assert load_settings({"OEFENKIT_DATA_DIR": str(tmp_path), "OEFENKIT_EXAM_MAX_ATTEMPTS": "5"}).exam_max_attempts == 5
+    for bad in ("0", "drie"):
+        with pytest.raises(ConfigurationError):
+            load_settings({"OEFENKIT_DATA_DIR": str(tmp_path), "OEFENKIT_EXAM_MAX_ATTEMPTS": bad})
+
+
+def test_only_exam_sets_and_known_programmes(kit, people):
+    """Is a practice set or an unknown programme refused, with no attempt stored?"""
+    with pytest.raises(ValidationError, match="geen toetsset"):
+        kit.start_exam(people["cursist"], "babytijd", "oefenen", max_attempts=3)
+    with pytest.raises(NotFound):
+        kit.start_exam(people["cursist"], "bestaat-niet", max_attempts=3)
+    assert count(kit, m.ExamAttempt) == 0
+
+
+# -- ratings within an attempt ------------------------------------------------------------------
+
+
+def test_rescore_replaces_and_progress_counts(kit, people):
+    """Does a second score of a case and scale replace the first, does a note stick, and does the
+    progress count only clips scored on both scales?"""
+    cursist = people["cursist"]
+    attempt = kit.start_exam(cursist, "babytijd", max_attempts=3)
+    first, second = attempt.case_codes[:2]
+    p = kit.save_exam_rating(cursist, attempt.id, first, {"sensitiviteit": 3})
+    assert (p.n_scored, p.n_total, p.complete) == (0, 10, False)
+    p = kit.save_exam_rating(cursist, attempt.id, first, {"sensitiviteit": 4, "cooperatie": 6}, "eerste indruk")
+    assert p.scores[first] == {"sensitiviteit": 4, "cooperatie": 6} and p.n_scored == 1
+    p = kit.save_exam_rating(cursist, attempt.id, first, {}, "toch anders")
+    assert p.notes[first] == "toch anders"
+    kit.save_exam_rating(cursist, attempt.id, second, {"cooperatie": 2})
+    with kit.transaction() as s:
+        rows = s.scalars(select(m.Rating).where(m.Rating.exam_attempt_id == attempt.id)).all()
+    assert len(rows) == 3 and all(r.mode == "exam" and r.rater_id == cursist.id for r in rows)
+    progress = kit.exam_progress(cursist, attempt.id)
+    assert progress.scores == {first: {"sensitiviteit": 4, "cooperatie": 6}, second: {"cooperatie": 2}}
+    assert progress.notes == {first: "toch anders"} and progress.n_scored == 1
+
+
+def test_rating_refused_outside_the_attempt(kit, people, rules):
+    """Are a case outside the attempt, an unknown scale, a bad score, another person's attempt and
+    a submitted attempt all refused?"""
+    cursist = people["cursist"]
+    attempt = kit.start_exam(cursist, "babytijd", max_attempts=3)
+    code = attempt.case_codes[0]
+    with pytest.raises(ValidationError, match="hoort niet bij deze toets"):
+        kit.save_exam_rating(cursist, attempt.id, "obi-bad-01", {"sensitiviteit": 5})
+    with pytest.raises(ValidationError):
+        kit.save_exam_rating(cursist, attempt.id, code, {"sensitiviteit": 10})
+    with pytest.raises(ValidationError):
+        kit.save_exam_rating(cursist, attempt.id, code, {"warmte": 5})
+    with pytest.raises(ValidationError):
+        kit.save_exam_rating(cursist, attempt.id, code, {})
+    with pytest.raises(PermissionDenied):
+        kit.save_exam_rating(people["cursist2"], attempt.id, code, {"sensitiviteit": 5})
+    with pytest.raises(PermissionDenied):
+        kit.exam_progress(people["cursist2"], attempt.id)
+    with pytest.raises(NotFound):
+        kit.save_exam_rating(cursist, 999_999, code, {"sensitiviteit": 5})
+    assert count(kit, m.Rating) == 0
+    score_all(kit, cursist, attempt, lambda c: CONSENSUS[c])
+    kit.submit_exam(cursist, attempt.id, rules=rules)
+    with pytest.raises(Conflict, match="al ingeleverd"):
+        kit.save_exam_rating(cursist, attempt.id, code, {"sensitiviteit": 1})
+    with pytest.raises(Conflict, match="al ingeleverd"):
+        kit.submit_exam(cursist, attempt.id, rules=rules)
+
+
+# -- submitting ---------------------------------------------------------------------------------
+
+
+def test_submit_refused_while_incomplete(kit, people, rules):
+    """Is an attempt with one clip scored on one scale only refused, with nothing decided?"""
+    cursist = people["cursist"]
+    attempt = kit.start_exam(cursist, "babytijd", max_attempts=3)
+    score_all(kit, cursist, attempt, lambda code: CONSENSUS[code])
+    attempt2 = kit.start_exam(people["cursist2"], "babytijd", max_attempts=3)
+    for code in attempt2.case_codes[:-1]:
+        kit.save_exam_rating(people["cursist2"], attempt2.id, code, CONSENSUS[code])
+    kit.save_exam_rating(people["cursist2"], attempt2.id, attempt2.case_codes[-1], {"sensitiviteit": 5})
+    with pytest.raises(ValidationError, match="Nog 1 van de 10"):
+        kit.submit_exam(people["cursist2"], attempt2.id, rules=rules)
+    with pytest.raises(PermissionDenied):  # not your attempt
+        kit.submit_exam(people["cursist2"], attempt.id, rules=rules)
+    assert count(kit, m.CertificationDecision) == 0
+    assert kit.find_open_exam(people["cursist2"]).id == attempt2.id
+
+
+def test_pass_is_decided_linked_and_certified(kit, people, rules):
+    """Does scoring the consensus pass, store a proposal linked to the attempt, close the attempt and
+    issue a certificate by the rules, valid for two years, downloadable as a PDF with its code?"""
+    cursist = people["cursist"]
+    attempt = kit.start_exam(cursist, "babytijd", max_attempts=3)
+    score_all(kit, cursist, attempt, lambda code: CONSENSUS[code])
+    outcome = kit.submit_exam(cursist, attempt.id, rules=rules)
+    assert outcome.passed is True, outcome.reasons
+    assert outcome.reasons[0] == "Geslaagd voor de scoringstoets."
+    for scale in SCALES:
+        s = outcome.statistics["scales"][scale]
+        assert s["n_clips"] == 10 and s["icc_a1"] == pytest.approx(1.0) and s["within_one"] == 1.0
+    assert kit.find_open_exam(cursist) is None
+    with kit.transaction() as s:
+        row = s.get(m.ExamAttempt, attempt.id)
+        decision = s.get(m.CertificationDecision, row.decision_id)
+        cert = s.scalar(select(m.Certificate))
+        assert row.submitted_at is not None and row.decision_id == outcome.decision_id
+        assert (decision.kind, decision.passed, decision.exam_attempt_id, decision.decided_by_id) == \
+            ("proposal", True, attempt.id, None)
+        assert (cert.person_id, cert.decision, cert.decided_by_id) == (cursist.id, "accepted", None)
+    stored, = kit.list_certification_decisions(cursist, "cursist1")
+    assert stored["id"] == outcome.decision_id and stored["reasons"] == list(outcome.reasons)
+    info = outcome.certificate
+    issued_on = info.issued_at.astimezone(LOCAL_TZ).date() if info.issued_at.tzinfo else info.issued_at.date()
+    assert info.valid_until == valid_until(issued_on, rules["babytijd"])
+    assert (info.valid_until - issued_on).days in (730, 731)
+    assert kit.find_certificate(cursist, info.code) == info
+    assert kit.find_certificate(people["trainer"], info.code.lower()) == info
+    with pytest.raises(NotFound):  # another cursist: the same answer as for an unknown code
+        kit.find_certificate(people["cursist2"], info.code)
+    with pytest.raises(NotFound):
+        kit.find_certificate(cursist, "OK-0000-0000-0000")
+    assert kit.find_exam_outcome(cursist, attempt.id) == outcome.__class__(
+        **{**dataclasses.asdict(outcome), "certificate": info, "statistics": stored["statistics"]})
+    pdf = certificate_pdf(info)
+    assert pdf.startswith(b"%PDF") and info.code.encode() in pdf and b"Cursist Een" in pdf
+    assert certificate_url(info.code) == f"/oefenkit/certificate/{info.code}.pdf"
+    audit = {e["action"] for e in kit.list_audit_entries(people["coordinator"])}
+    assert {"exam.start", "exam.submit", "certification.proposal", "certificate.issue"} <= audit
+
+
+def test_fail_is_decided_and_linked_without_certificate(kit, people, rules):
+    """Does scoring everything 5 fail with Dutch reasons, stored and linked, and no certificate?"""
+    cursist = people["cursist2"]
+    attempt = kit.start_exam(cursist, "babytijd", max_attempts=3)
+    score_all(kit, cursist, attempt, lambda code: {s: 5 for s in SCALES})
+    outcome = kit.submit_exam(cursist, attempt.id, rules=rules)
+    assert outcome.passed is False and outcome.certificate is None
+    assert outcome.reasons[0] == "Nog niet geslaagd voor de scoringstoets."
+    assert any("extreme consensusscore" in r or "ICC" in r for r in outcome.reasons[1:])
+    assert count(kit, m.Certificate) == 0
+    with kit.transaction() as s:
+        assert s.get(m.ExamAttempt, attempt.id).decision_id == outcome.decision_id
+    assert kit.find_exam_outcome(cursist, attempt.id).certificate is None
+
+
+def test_certificate_codes_are_unique(kit, people, rules):
+    """Do two passes get two different codes (and is the code format the documented one)?"""
+    codes = []
+    for who in ("cursist", "cursist2"):
+        attempt = kit.start_exam(people[who], "babytijd", max_attempts=3)
+        score_all(kit, people[who], attempt, lambda code: CONSENSUS[code])
+        codes.append(kit.submit_exam(people[who], attempt.id, rules=rules).certificate.code)
+    assert len(set(codes)) == 2
+    assert len({new_verification_code() for _ in range(1000)}) == 1000
+    for code in codes:
+        assert len(code) == 17 and code.startswith("OK-") and code.count("-") == 3
+
+
+# -- security: nothing of the experts before submission -----------------------------------------
+
+
+def _contains_secret(value) -> list[str]:
+    text = repr(value)
+    return [s for s in SECRETS + EXPERT_NAMES if s in text] + \
+        [k for k in ("'consensus'", "'rationale'", "expert_consensus", "ExpertScoreInfo") if k in text]
+
+
+def test_no_cursist_verb_reveals_exam_expert_scores_before_submission(kit, people, rules):
+    """Mid-attempt, does every verb a cursist can call either refuse or answer without any expert
+    score, consensus or rationale of the exam cases?"""
+    cursist = people["cursist"]
+    # The detector works: a trainer's view of the same cases is full of expert data.
+    assert _contains_secret(kit.list_cases(people["trainer"], with_expert_scores=True))
+    attempt = kit.start_exam(cursist, "babytijd", max_attempts=3)
+    for code in attempt.case_codes[:4]:
+        kit.save_exam_rating(cursist, attempt.id, code, CONSENSUS[code])
+    exam_codes = set(attempt.case_codes)
+    answers = [
+        attempt,
+        kit.find_open_exam(cursist),
+        kit.exam_progress(cursist, attempt.id),
+        kit.save_exam_rating(cursist, attempt.id, attempt.case_codes[4], {"sensitiviteit": 5}),
+        kit.list_exam_attempts(cursist, "cursist1"),
+        kit.exam_scores(cursist, "cursist1", "toets"),
+        kit.list_ratings(cursist, rater_username="cursist1"),
+        kit.list_certification_decisions(cursist, "cursist1"),
+        [c for c in kit.list_cases(cursist) if c.code in exam_codes],
+        kit.list_scales(),
+    ]
+    for answer in answers:
+        assert _contains_secret(answer) == [], answer
+    for case in kit.list_cases(cursist):
+        if case.code in exam_codes:
+            assert case.expert_scores == () and "rationale" not in case.details
+    refused = [
+        lambda: kit.list_expert_scores(cursist, attempt.case_codes[0]),
+        lambda: kit.expert_scores_of_set(cursist, "toets"),
+        lambda: kit.list_cases(cursist, with_expert_scores=True),
+        lambda: kit.exam_scores(cursist, "cursist2", "toets"),
+        lambda: kit.list_certification_decisions(cursist, "cursist2"),
+        lambda: kit.list_ratings(cursist),
+        lambda: kit.exam_progress(people["cursist2"], attempt.id),
+        lambda: kit.submit_exam(cursist, attempt.id, rules=rules),  # incomplete: no decision yet
+    ]
+    # Practice verbs (practice app) must not give feedback on an exam case either.
+    if hasattr(kit, "submit_practice"):
+        refused.append(lambda: kit.submit_practice(cursist, attempt.case_codes[0], CONSENSUS[attempt.case_codes[0]]))
+    for call in refused:
+        with pytest.raises((PermissionDenied, ValidationError)):
+            call()
+    if hasattr(kit, "practice_overview"):
+        assert not exam_codes & {c.code for c in kit.practice_overview(cursist)}
+    if hasattr(kit, "practice_history"):
+        assert _contains_secret(kit.practice_history(cursist)) == []
+    assert count(kit, m.CertificationDecision) == 0
+
+
+def _widget_states(widget, seen=None) -> list[dict]:
+    """``get_state()`` of a widget and of every widget its synced traits point to."""
+    import ipywidgets as w
+
+    seen = set() if seen is None else seen
+    if id(widget) in seen:
+        return []
+    seen.add(id(widget))
+    states = [widget.get_state()]
+    for key in widget.keys:
+        value = getattr(widget, key)
+        for child in (value if isinstance(value, (list, tuple)) else [value]):
+            if isinstance(child, w.Widget):
+                states += _widget_states(child, seen)
+    return states
+
+
+def _kernel_objects(obj, seen=None, depth=0) -> list:
+    """Every plain value reachable from ``obj``'s attributes (the kernel side of the page)."""
+    import ipywidgets as w
+
+    seen = set() if seen is None else seen
+    if id(obj) in seen or depth > 8:
+        return []
+    seen.add(id(obj))
+    out = [obj] if not isinstance(obj, w.Widget) else []
+    if isinstance(obj, dict):
+        items = list(obj.values())
+    elif isinstance(obj, (list, tuple, set, frozenset)):
+        items = list(obj)
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        items = [getattr(obj, f.name) for f in dataclasses.fields(obj)]
+    elif isinstance(obj, w.Widget):
+        items = [v for k, v in vars(obj).items() if not k.startswith("_trait") and k not in ("comm", "_model_id")]
+        items += list(getattr(obj, "children", ()))
+    else:
+        items = []
+    for item in items:
+        if callable(item) and getattr(item, "__closure__", None):
+            items_c = [c.cell_contents for c in item.__closure__ if _cell_ok(c)]
+            for c in items_c:
+                out += _kernel_objects(c, seen, depth + 1)
+        else:
+            out += _kernel_objects(item, seen, depth + 1)
+    return out
+
+
+def _cell_ok(cell) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:
+        return False
+    return True
+
+
+def test_exam_widget_holds_no_expert_data_mid_attempt(kit, people, rules):
+    """Built for a cursist mid-attempt, does the exam page hold no rationale, expert name or
+    consensus anywhere — neither in any widget's state (what the browser gets) nor in the kernel
+    objects it keeps?"""
+    from oefenkit.storage.kit import Kit
+    from widgets.exam import ExamScreen
+    from widgets.pages import exam_page
+
+    cursist = people["cursist"]
+    attempt = kit.start_exam(cursist, "babytijd", max_attempts=3)
+    for code in attempt.case_codes[:3]:
+        kit.save_exam_rating(cursist, attempt.id, code, CONSENSUS[code], "mijn toelichting")
+    page = exam_page(kit, cursist, rules=rules, max_attempts=3)
+    screen = page.screen
+    assert isinstance(screen, ExamScreen)
+    assert screen.attempt.case_codes == attempt.case_codes
+    assert "3 van 10 gescoord" in screen.counter.value
+    assert screen.submit.disabled
+    # Walk every clip, so each one's widgets have been built once.
+    for i in range(len(attempt.cases)):
+        screen.go(i)
+        states = _widget_states(page)
+        assert _contains_secret(states) == []
+    objects = [o for o in _kernel_objects(page) if not isinstance(o, Kit)]
+    assert _contains_secret(objects) == []
+    # And nothing the kit returned to the page is an expert record.
+    assert not [o for o in objects if type(o).__name__ in {"ExpertScoreInfo", "CertificationRule"} and
+                getattr(o, "score", None) is not None]
+
+
+def test_exam_widget_scores_and_submits(kit, people, rules):
+    """Does the page save a click at once, enable submit only when all clips are scored, and then
+    show the result with the certificate link?"""
+    from widgets.exam import ExamResult, ExamStart
+    from widgets.pages import exam_page
+
+    cursist = people["cursist"]
+    page = exam_page(kit, cursist, rules=rules, max_attempts=3)
+    start = page.screen
+    assert isinstance(start, ExamStart) and "ok-exam-start" in start.button._dom_classes
+    assert "3 keer" in start.rules.value
+    start.button.click()
+    screen = page.screen
+    for i, case in enumerate(screen.attempt.cases):
+        screen.go(i)
+        for scale in SCALES:
+            screen.scorers[scale].buttons[CONSENSUS[case.code][scale]].click()
+    assert kit.exam_progress(cursist, screen.attempt.id).complete
+    assert not screen.submit.disabled
+    screen.submit.click()
+    result = page.screen
+    assert isinstance(result, ExamResult) and result.outcome.passed
+    assert "ok-exam-result" in result._dom_classes
+    html_text = "".join(c.value for c in result.children if hasattr(c, "value"))
+    assert certificate_url(result.outcome.certificate.code) in html_text

@@ -1,0 +1,252 @@
+"""Practice scoring in the core: the practice set per person, atomic attempts, feedback equal to the
+documented consensus, no expert information outside the practice set, and who may play which clip.
+Runs on SQLite and PostgreSQL (``kit`` fixture)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from oefenkit.agreement.data import Ratings
+from oefenkit.agreement.trainee import expert_consensus
+from oefenkit.content import SAMPLES_DIR, load_content, load_into
+from oefenkit.errors import NotFound, PermissionDenied, ValidationError
+from oefenkit.identity import SYSTEM
+from oefenkit.practice import PracticeFeedback, group_attempts
+from oefenkit.settings import PROJECT_ROOT
+from oefenkit.storage import models as m
+
+
+@pytest.fixture(scope="module")
+def content():
+    return load_content(PROJECT_ROOT / "content", samples_dir=SAMPLES_DIR)
+
+
+@pytest.fixture
+def loaded(kit, content, people):
+    load_into(kit, content)
+    return kit
+
+
+def codes_of_set(content, kind: str) -> list[str]:
+    return [c.code for c in content.cases if c.set == kind]
+
+
+def rating_count(kit) -> int:
+    return len(kit.list_ratings(SYSTEM))
+
+
+def both(s: int = 7, c: int = 4) -> dict[str, int]:
+    return {"sensitiviteit": s, "cooperatie": c}
+
+
+# -- overview --------------------------------------------------------------------------------------
+
+
+def test_overview_lists_the_practice_set_as_new(loaded, content, people):
+    """Does a fresh cursist see exactly the practice set, in set order, every clip new and without scores?"""
+    overview = loaded.practice_overview(people["cursist"])
+    assert [c.code for c in overview] == codes_of_set(content, "practice")
+    assert {c.status for c in overview} == {"new"}
+    assert all(c.scores == {} and c.attempts == 0 and c.set_code == "oefenen" for c in overview)
+
+
+def test_overview_marks_only_own_attempts_done(loaded, content, people):
+    """After an attempt, is that clip done with the person's latest scores, and still new for another cursist?"""
+    code = codes_of_set(content, "practice")[0]
+    loaded.submit_practice(people["cursist"], code, both(3, 4))
+    loaded.submit_practice(people["cursist"], code, both(7, 4))
+    mine = {c.code: c for c in loaded.practice_overview(people["cursist"])}
+    assert mine[code].status == "done" and mine[code].attempts == 2
+    assert mine[code].scores == {"sensitiviteit": 7, "cooperatie": 4}
+    assert {c.code for c in mine.values() if c.status == "done"} == {code}
+    theirs = {c.code: c for c in loaded.practice_overview(people["cursist2"])}
+    assert theirs[code].status == "new"
+
+
+# -- submitting --------------------------------------------------------------------------------------
+
+
+def test_submit_stores_both_scales_as_one_practice_attempt(loaded, content, people):
+    """Are both scales stored together, mode practice, with the note and the same moment?"""
+    code = codes_of_set(content, "practice")[1]
+    loaded.submit_practice(people["cursist"], code, both(6, 5), "  Moeder troost snel.  ")
+    rows = loaded.list_ratings(people["cursist"], rater_username="cursist1")
+    assert sorted((r.case_code, r.scale_code, r.score, r.mode, r.note) for r in rows) == [
+        (code, "cooperatie", 5, "practice", "Moeder troost snel."),
+        (code, "sensitiviteit", 6, "practice", "Moeder troost snel."),
+    ]
+    assert rows[0].created_at == rows[1].created_at
+
+
+@pytest.mark.parametrize("scores, error", [
+    ({"sensitiviteit": 7}, ValidationError),                       # one scale missing
+    ({"sensitiviteit": 7, "cooperatie": 10}, ValidationError),     # out of range
+    ({"sensitiviteit": 7, "cooperatie": "4"}, ValidationError),    # not an int
+    ({"sensitiviteit": 7, "cooperatie": 4, "onbekend": 3}, NotFound),
+])
+def test_bad_attempt_stores_nothing(loaded, content, people, scores, error):
+    """Is an incomplete or invalid attempt refused with nothing stored (not even the valid scale)?"""
+    code = codes_of_set(content, "practice")[0]
+    before = rating_count(loaded)
+    with pytest.raises(error):
+        loaded.submit_practice(people["cursist"], code, scores)
+    assert rating_count(loaded) == before
+
+
+def test_feedback_equals_the_documented_consensus(loaded, content, people):
+    """Are consensus, spread, expert scores and rationale in the feedback those of the stored expert scores?"""
+    trainer = people["trainer"]
+    details = {c.code: c.details for c in loaded.list_cases(trainer)}
+    for code in codes_of_set(content, "practice"):
+        feedback = loaded.submit_practice(people["cursist"], code, both(5, 5))
+        assert isinstance(feedback, PracticeFeedback) and feedback.case_code == code
+        stored = loaded.list_expert_scores(trainer, code)
+        assert {s.scale_code for s in feedback.scales} == {"sensitiviteit", "cooperatie"}
+        for s in feedback.scales:
+            scores = [(e.expert_username, code, e.score) for e in stored if e.scale_code == s.scale_code]
+            expected = expert_consensus(Ratings.from_records(scores, scale_min=1, scale_max=9)).scores[code]
+            assert s.consensus == expected
+            assert (s.expert_min, s.expert_max) == (min(x[2] for x in scores), max(x[2] for x in scores))
+            assert sorted(e.score for e in s.experts) == sorted(x[2] for x in scores)
+            assert s.own == 5 and s.deviation == 5 - expected and s.abs_deviation == abs(5 - expected)
+            assert s.rationale == details[code]["rationale"][s.scale_code]
+            assert all(e.name.startswith("Expert ") for e in s.experts)
+        # and the script's own consensus says the same
+        script = next(c for c in content.cases if c.code == code)
+        assert {s.scale_code: s.consensus for s in feedback.scales} == dict(script.consensus)
+
+
+@pytest.mark.parametrize("kind", ["exam", "session"])
+def test_no_feedback_outside_the_practice_set(loaded, content, people, kind):
+    """Is a cursist refused feedback (expert scores) on an exam or session case, with nothing stored?"""
+    code = codes_of_set(content, kind)[0]
+    before = rating_count(loaded)
+    with pytest.raises(PermissionDenied, match="oefenset"):
+        loaded.submit_practice(people["cursist"], code, both())
+    assert rating_count(loaded) == before
+    with pytest.raises(PermissionDenied):
+        loaded.list_expert_scores(people["cursist"], code)
+    with pytest.raises(PermissionDenied):
+        loaded.expert_scores_of_set(people["cursist"], "toets")
+
+
+def test_practice_case_that_is_also_an_exam_case_gives_no_feedback(loaded, content, people):
+    """If a trainer puts a practice case in an exam set too, does it leave the practice app (no early master scores)?"""
+    practice = codes_of_set(content, "practice")
+    exam = codes_of_set(content, "exam")
+    loaded.update_or_create_case_set(SYSTEM, "toets", "Toets", "exam", [*exam, practice[0]])
+    assert practice[0] not in [c.code for c in loaded.practice_overview(people["cursist"])]
+    with pytest.raises(PermissionDenied):
+        loaded.submit_practice(people["cursist"], practice[0], both())
+
+
+def test_rating_stored_elsewhere_gives_no_feedback_for_exam_cases(loaded, content, people):
+    """Does a practice-mode rating on an exam case (stored via add_ratings) stay out of the history?"""
+    exam_code = codes_of_set(content, "exam")[0]
+    loaded.add_ratings(people["cursist"], exam_code, both(), mode="practice")
+    assert loaded.practice_history(people["cursist"]) == []
+
+
+# -- history -------------------------------------------------------------------------------------------
+
+
+def test_history_in_time_order_with_absolute_deviation(loaded, content, people):
+    """Does the history number the attempts in time order with |own − consensus| per scale?"""
+    codes = codes_of_set(content, "practice")[:3]
+    feedbacks = [loaded.submit_practice(people["cursist"], code, both(9, 1)) for code in codes]
+    history = loaded.practice_history(people["cursist"])
+    assert [(a.number, a.case_code) for a in history] == [(1, codes[0]), (2, codes[1]), (3, codes[2])]
+    for attempt, fb in zip(history, feedbacks):
+        assert attempt.scores == {"sensitiviteit": 9, "cooperatie": 1}
+        assert attempt.consensus == {s.scale_code: s.consensus for s in fb.scales}
+        assert attempt.abs_deviation == {s.scale_code: s.abs_deviation for s in fb.scales}
+        assert attempt.mean_abs_deviation == pytest.approx(fb.mean_abs_deviation)
+
+
+def test_cursist_cannot_read_another_persons_history(loaded, content, people):
+    """Is a cursist refused someone else's history (and an unknown name looks the same), while staff may read it?"""
+    code = codes_of_set(content, "practice")[0]
+    loaded.submit_practice(people["cursist2"], code, both())
+    with pytest.raises(PermissionDenied) as other:
+        loaded.practice_history(people["cursist"], "cursist2")
+    with pytest.raises(PermissionDenied) as unknown:
+        loaded.practice_history(people["cursist"], "bestaat-niet")
+    assert str(other.value) == str(unknown.value)
+    assert loaded.practice_history(people["cursist"]) == []
+    assert [a.case_code for a in loaded.practice_history(people["trainer"], "cursist2")] == [code]
+
+
+def test_group_attempts_splits_repeated_and_distant_ratings():
+    """Do two scores of the same scale, or scores far apart in time, form separate attempts?"""
+    t = dt.datetime(2026, 1, 1, 12, 0, 0)
+    later = t + dt.timedelta(minutes=1)
+    rows = [(1, "a", "s", t, 5), (2, "a", "c", t, 4), (3, "a", "c", later, 3), (4, "a", "s", later, 2)]
+    assert [[r[0] for r in g] for g in group_attempts(rows)] == [[1, 2], [3, 4]]
+
+
+# -- clips -----------------------------------------------------------------------------------------------
+
+
+def add_exam_attempt(kit, person, case_codes):
+    with kit.transaction() as s:
+        set_id = s.scalar(select(m.CaseSet.id).where(m.CaseSet.code == "toets"))
+        s.add(m.ExamAttempt(person_id=person.id, case_set_id=set_id, case_order=list(case_codes)))
+
+
+def test_find_clip_for_practice_and_session_cases(loaded, content, people):
+    """May a cursist play practice and session clips, with their subtitles, from the clips directory?"""
+    for kind in ("practice", "session"):
+        code = codes_of_set(content, kind)[0]
+        clip = loaded.find_clip(people["cursist"], code)
+        assert clip == (SAMPLES_DIR / "clips" / f"{code}.mp4").resolve() and clip.is_file()
+        vtt = loaded.find_clip(people["cursist"], code, subtitles=True)
+        assert vtt == clip.with_suffix(".vtt") and vtt.is_file()
+
+
+def test_exam_clip_only_within_own_attempt(loaded, content, people):
+    """Is an exam clip refused to a cursist until one of their own exam attempts holds it?"""
+    first, second = codes_of_set(content, "exam")[:2]
+    with pytest.raises(PermissionDenied):
+        loaded.find_clip(people["cursist"], first)
+    add_exam_attempt(loaded, people["cursist2"], [first])  # somebody else's attempt does not count
+    with pytest.raises(PermissionDenied):
+        loaded.find_clip(people["cursist"], first)
+    add_exam_attempt(loaded, people["cursist"], [first])
+    assert loaded.find_clip(people["cursist"], first).name == f"{first}.mp4"
+    with pytest.raises(PermissionDenied):
+        loaded.find_clip(people["cursist"], second)
+
+
+@pytest.mark.parametrize("role", ["trainer", "coordinator"])
+def test_staff_play_every_clip(loaded, content, people, role):
+    """May staff play every clip, exam clips included?"""
+    for case in content.cases:
+        assert loaded.find_clip(people[role], case.code).name == f"{case.code}.mp4"
+
+
+def test_find_clip_unknown_or_outside_the_clips_directory(loaded, content, people, tmp_path):
+    """Is an unknown case NotFound, and a clip path outside the clips directory never returned?"""
+    with pytest.raises(NotFound):
+        loaded.find_clip(people["cursist"], "bestaat-niet")
+    with pytest.raises(NotFound):
+        loaded.find_clip(people["trainer"], "../../etc/passwd")
+    loaded.add_case(SYSTEM, "buiten", "Buiten", clip_path="/etc/passwd")
+    loaded.add_case(SYSTEM, "omweg", "Omweg", clip_path=str(SAMPLES_DIR / "clips" / ".." / ".." / "README.md"))
+    outside = tmp_path / "geheim.mp4"
+    outside.write_bytes(b"x")
+    loaded.add_case(SYSTEM, "elders", "Elders", clip_path=str(outside))
+    loaded.add_case(SYSTEM, "zonder", "Zonder fragment")
+    for code in ("buiten", "omweg", "elders", "zonder"):
+        with pytest.raises(NotFound):
+            loaded.find_clip(people["trainer"], code)
+    loaded.clip_roots = (tmp_path,)  # an instance may serve from another directory
+    assert loaded.find_clip(people["trainer"], "elders") == outside.resolve()
+
+
+def test_nobody_without_an_account_plays_a_clip(loaded, content, people):
+    """Is a clip refused when nobody is logged in?"""
+    with pytest.raises(PermissionDenied):
+        loaded.find_clip(None, codes_of_set(content, "practice")[0])

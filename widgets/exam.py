@@ -1,0 +1,381 @@
+"""The certification test (toets): start panel, exam screen and result.
+
+Components take plain values (:mod:`oefenkit.storage.exams`) and callbacks;
+they never touch the database. :class:`ExamFlow` switches between the three
+screens; ``widgets.pages.exam_page`` wires its callbacks to the ``Kit`` verbs.
+
+Before the attempt is submitted, nothing here holds an expert score, a
+consensus or a rationale: the values the components get
+(:class:`~oefenkit.storage.exams.ExamAttemptInfo`,
+:class:`~oefenkit.storage.exams.ExamProgress`) carry none, so neither the
+kernel nor the widget state (what the browser receives) can show them.
+
+Clips play in the practice app's :class:`~widgets.practice.VideoPlayer`. The
+1–9 buttons are a small local :class:`ScoreButtons` rather than the practice
+``ScaleScorer``: a resumed attempt must show saved scores without calling back,
+and the exam's tests select each point by its own class (``ok-score-<n>``).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import Any, Callable, Mapping, Sequence
+
+import ipywidgets as w
+
+from oefenkit.errors import OefenkitError
+from oefenkit.storage.exams import ExamAttemptInfo, ExamOutcome, ExamProgress
+
+from .notice import Notice
+from .practice import VideoPlayer
+from .tables import DataTable
+
+__all__ = ["ScoreButtons", "ExamStart", "ExamScreen", "ExamResult", "ExamFlow", "rule_lines",
+           "statistics_rows"]
+
+log = logging.getLogger(__name__)
+
+SCALE_TITLES = {"sensitiviteit": "Sensitiviteit", "cooperatie": "Coöperatie"}
+
+
+def _nl(x: float | None, digits: int = 2) -> str:
+    return "–" if x is None else f"{x:.{digits}f}".replace(".", ",")
+
+
+def _pct(x: float) -> str:
+    return f"{round(100 * x)} %"
+
+
+def _html(text: str, css_class: str, tag: str = "p") -> w.HTML:
+    box = w.HTML(f"<{tag}>{html.escape(text)}</{tag}>")
+    box.add_class(css_class)
+    return box
+
+
+# -- small components -------------------------------------------------------------------
+
+
+class ScoreButtons(w.VBox):
+    """The points of one scale as buttons; ``on_change(score)`` when one is chosen.
+
+    The container has ``ok-exam-scale-<code>``; each button ``ok-score-<n>``, the chosen one
+    also ``ok-score-selected``.
+    """
+
+    def __init__(self, scale_code: str, title: str, anchors: Mapping[int, str], on_change: Callable[[int], Any],
+                 *, low: int = 1, high: int = 9):
+        self.scale_code = scale_code
+        self.value: int | None = None
+        self._on_change = on_change
+        self.buttons: dict[int, w.Button] = {}
+        for n in range(low, high + 1):
+            b = w.Button(description=str(n), tooltip=anchors.get(n, ""), layout=w.Layout(width="42px"))
+            b.add_class(f"ok-score-{n}")
+            b.on_click(lambda _b, n=n: self._choose(n))
+            self.buttons[n] = b
+        label = _html(title, "ok-exam-scale-title", "strong")
+        ends = w.HTML(f"<small>{low} = {html.escape(anchors.get(low, '')[:60])} … "
+                      f"{high} = {html.escape(anchors.get(high, '')[:60])}</small>")
+        super().__init__([label, w.HBox(list(self.buttons.values())), ends])
+        self.add_class("ok-exam-scale")
+        self.add_class(f"ok-exam-scale-{scale_code}")
+
+    def set_value(self, value: int | None) -> None:
+        """Show ``value`` as chosen, without calling back."""
+        self.value = value
+        for n, b in self.buttons.items():
+            b.button_style = "primary" if n == value else ""
+            if n == value:
+                b.add_class("ok-score-selected")
+            else:
+                b.remove_class("ok-score-selected")
+
+    def _choose(self, n: int) -> None:
+        self.set_value(n)
+        self._on_change(n)
+
+
+def rule_lines(rule: Mapping[str, Any], max_attempts: int, attempts_used: int) -> list[str]:
+    """The rules of the test explained in Dutch, from a rule's ``as_dict()``."""
+    lines = [
+        "Je scoort elk toetsfragment op sensitiviteit en op coöperatie (1–9). De fragmenten staan in een "
+        "willekeurige volgorde die voor jouw poging vastligt.",
+        "Je krijgt geen feedback en ziet geen expertscores tot je alle fragmenten hebt gescoord en de toets "
+        "hebt ingeleverd. Tot dat moment kun je scores nog aanpassen.",
+        "Je kunt onderbreken en later verder gaan: je scores worden meteen bewaard.",
+    ]
+    scales = rule.get("scales") or {}
+    if scales:
+        th = next(iter(scales.values()))
+        lines.append(
+            f"Je bent geslaagd als je per schaal minstens {rule.get('min_clips')} fragmenten scoort en je scores "
+            f"goed overeenkomen met de expertconsensus: ICC(A,1) minstens {_nl(th['icc_a1_min'])}, minstens "
+            f"{_pct(th['within_one_min'])} binnen één punt, gemiddeld niet meer dan {_nl(th['abs_bias_max'])} "
+            f"punt te hoog of te laag, en minstens {_pct(th['extremes_min_share'])} van de fragmenten met een "
+            "extreme consensusscore (1–2 of 8–9) ook zo gescoord.")
+    if rule.get("required_supervised_cases"):
+        lines.append(f"Voor dit programma zijn daarnaast {rule['required_supervised_cases']} in supervisie "
+                     "besproken casussen nodig.")
+    years = (rule.get("validity") if isinstance(rule.get("validity"), dict) else {}).get("years") \
+        or rule.get("validity_years")
+    if years:
+        lines.append(f"Wie slaagt, krijgt een certificaat met een verificatiecode, {years} jaar geldig.")
+    lines.append(f"Je mag de toets {max_attempts} keer maken; je hebt {attempts_used} "
+                 f"{'poging' if attempts_used == 1 else 'pogingen'} gebruikt.")
+    return lines
+
+
+def statistics_rows(statistics: Mapping[str, Any]) -> list[list[str]]:
+    """Per scale: clips, ICC(A,1), within one point, mean difference, extremes recognised."""
+    rows = []
+    for scale, s in (statistics.get("scales") or {}).items():
+        title = SCALE_TITLES.get(scale, scale)
+        if "icc_a1" not in s:
+            rows.append([title, str(s.get("n_clips", 0)), "–", "–", "–", "–"])
+            continue
+        bands = [s.get("low_extremes") or {}, s.get("high_extremes") or {}]
+        items = sum(b.get("consensus_items", 0) for b in bands)
+        recognised = sum(b.get("recognised", 0) for b in bands)
+        rows.append([title, str(s.get("n_clips", 0)), _nl(s.get("icc_a1")), _pct(s.get("within_one", 0)),
+                     _nl(s.get("bias")), f"{recognised} van {items}"])
+    return rows
+
+
+# -- the three screens ---------------------------------------------------------------------
+
+
+class ExamStart(w.VBox):
+    """The rules in Dutch, a programme choice and the ``ok-exam-start`` button."""
+
+    def __init__(self, programmes: Sequence[tuple[str, str]], programme: str | None,
+                 lines_for: Callable[[str], list[str]], on_start: Callable[[str], Any], *,
+                 can_start: bool = True, reason: str = ""):
+        self._lines_for = lines_for
+        self.programme = w.Dropdown(options=list(programmes), value=programme, description="Programma")
+        self.programme.add_class("ok-exam-programme")
+        self.rules = w.HTML()
+        self.rules.add_class("ok-exam-rules")
+        self.button = w.Button(description="Toets starten", button_style="primary", disabled=not can_start,
+                               icon="play")
+        self.button.add_class("ok-exam-start")
+        self.button.on_click(lambda _b: on_start(self.programme.value))
+        children: list[w.Widget] = [_html("Zo werkt de toets", "ok-section-title", "h2"), self.programme,
+                                    self.rules]
+        if reason:
+            children.append(Notice(reason))
+        children.append(self.button)
+        super().__init__(children)
+        self.add_class("ok-exam-intro")
+        self.programme.observe(lambda _c: self._show_rules(), names="value")
+        self._show_rules()
+
+    def _show_rules(self) -> None:
+        items = "".join(f"<li>{html.escape(t)}</li>" for t in self._lines_for(self.programme.value))
+        self.rules.value = f"<ul>{items}</ul>"
+
+
+class ExamScreen(w.VBox):
+    """One clip at a time in the attempt's order, with score buttons, a note and navigation.
+
+    ``on_save(case_code, scores, note)`` stores and returns the new
+    :class:`ExamProgress`; ``on_submit()`` hands the attempt in. The
+    ``ok-exam-submit`` button is enabled only when every clip is scored.
+    """
+
+    def __init__(self, attempt: ExamAttemptInfo, progress: ExamProgress, scales: Sequence[tuple[str, str, dict]],
+                 clip_url: Callable[[str], str], subtitles_url: Callable[[str], str | None],
+                 on_save: Callable[[str, dict[str, int], str | None], ExamProgress], on_submit: Callable[[], Any]):
+        self.attempt = attempt
+        self.progress = progress
+        self._clip_url, self._subtitles_url = clip_url, subtitles_url
+        self._on_save = on_save
+        self.index = 0
+        self._pending_notes: dict[str, str] = {}
+        self.title = w.HTML()
+        self.title.add_class("ok-exam-case-title")
+        self.player_box = w.Box()
+        self.vignette = w.HTML()
+        self.vignette.add_class("ok-exam-vignette")
+        self.scorers = {code: ScoreButtons(code, title, anchors, lambda n, code=code: self._scored(code, n))
+                        for code, title, anchors in scales}
+        self.note = w.Textarea(placeholder="Toelichting (optioneel): wat zag je?", continuous_update=False,
+                               layout=w.Layout(width="100%", height="70px"))
+        self.note.add_class("ok-exam-note")
+        self.note.observe(self._note_changed, names="value")
+        self.prev = w.Button(description="Vorige", icon="arrow-left")
+        self.prev.add_class("ok-exam-prev")
+        self.prev.on_click(lambda _b: self.go(self.index - 1))
+        self.next = w.Button(description="Volgende", icon="arrow-right")
+        self.next.add_class("ok-exam-next")
+        self.next.on_click(lambda _b: self.go(self.index + 1))
+        self.position = w.HTML()
+        self.position.add_class("ok-exam-position")
+        self.counter = w.HTML()
+        self.counter.add_class("ok-exam-progress")
+        self.message = w.Box()
+        self.submit = w.Button(description="Toets inleveren", button_style="success", icon="check")
+        self.submit.add_class("ok-exam-submit")
+        self.submit.on_click(lambda _b: on_submit())
+        hint = _html("Na het inleveren kun je je scores niet meer veranderen; daarna zie je de uitslag.",
+                     "ok-exam-submit-hint")
+        super().__init__([
+            w.HBox([self.position, self.counter], layout=w.Layout(justify_content="space-between")),
+            self.title, self.player_box, self.vignette, *self.scorers.values(), self.note,
+            w.HBox([self.prev, self.next]), self.message, hint, self.submit,
+        ])
+        self.add_class("ok-exam")
+        self._loading = False
+        self.go(0)
+
+    @property
+    def case_code(self) -> str:
+        return self.attempt.cases[self.index].code
+
+    def show_error(self, text: str) -> None:
+        self.message.children = (Notice(text, kind="error"),)
+
+    def go(self, index: int) -> None:
+        index = max(0, min(index, len(self.attempt.cases) - 1))
+        self.index = index
+        case = self.attempt.cases[index]
+        self._loading = True
+        try:
+            self.title.value = f"<h2>{html.escape(case.title)}</h2>"
+            self.player_box.children = (VideoPlayer(self._clip_url(case.code), self._subtitles_url(case.code)),)
+            self.vignette.value = (f"<details><summary>Beschrijving van het fragment</summary>"
+                                   f"<p>{html.escape(case.vignette)}</p></details>" if case.vignette else "")
+            own = self.progress.scores.get(case.code, {})
+            for code, scorer in self.scorers.items():
+                scorer.set_value(own.get(code))
+            self.note.value = self._pending_notes.get(case.code, self.progress.notes.get(case.code, ""))
+        finally:
+            self._loading = False
+        self.message.children = ()
+        self._refresh()
+
+    def _refresh(self) -> None:
+        n = len(self.attempt.cases)
+        self.position.value = f"<strong>Fragment {self.index + 1} van {n}</strong>"
+        self.counter.value = f"<span>{self.progress.n_scored} van {self.progress.n_total} gescoord</span>"
+        self.prev.disabled = self.index == 0
+        self.next.disabled = self.index == n - 1
+        self.submit.disabled = not self.progress.complete
+
+    def _save(self, scores: dict[str, int], note: str | None) -> bool:
+        try:
+            self.progress = self._on_save(self.case_code, scores, note)
+        except OefenkitError as exc:
+            self.show_error(str(exc))
+            return False
+        self.message.children = ()
+        self._refresh()
+        return True
+
+    def _scored(self, scale_code: str, score: int) -> None:
+        code = self.case_code
+        note = self._pending_notes.pop(code, None)
+        if not self._save({scale_code: score}, note) and note is not None:
+            self._pending_notes[code] = note
+
+    def _note_changed(self, change) -> None:
+        if self._loading:
+            return
+        code = self.case_code
+        if self.progress.scores.get(code):
+            self._save({}, change["new"])
+        else:  # nothing stored for this clip yet: keep the note until the first score
+            self._pending_notes[code] = change["new"]
+
+
+class ExamResult(w.VBox):
+    """Geslaagd / niet geslaagd, the Dutch reasons, the statistics per scale and the certificate link."""
+
+    def __init__(self, outcome: ExamOutcome, certificate_url: Callable[[str], str]):
+        head = _html("Geslaagd" if outcome.passed else "Niet geslaagd", "ok-exam-outcome", "h2")
+        head.add_class("ok-exam-passed" if outcome.passed else "ok-exam-failed")
+        reasons = w.HTML("<ul>" + "".join(f"<li>{html.escape(r)}</li>" for r in outcome.reasons) + "</ul>")
+        reasons.add_class("ok-exam-reasons")
+        stats = DataTable(["Schaal", "Fragmenten", "ICC(A,1)", "Binnen één punt", "Gemiddeld verschil",
+                           "Extremen herkend"], statistics_rows(outcome.statistics), css_class="ok-exam-stats")
+        children: list[w.Widget] = [head, reasons, stats]
+        if outcome.certificate is not None:
+            cert = outcome.certificate
+            url = certificate_url(cert.code)
+            link = w.HTML(
+                f"<p>Je certificaat is geldig tot en met {cert.valid_until.strftime('%d-%m-%Y')}. "
+                f"Verificatiecode: <code class='ok-exam-code'>{html.escape(cert.code)}</code></p>"
+                f"<p><a class='ok-exam-certificate' href='{html.escape(url, quote=True)}' target='_blank' "
+                f"rel='noopener'>Certificaat downloaden (PDF)</a></p>")
+            link.add_class("ok-exam-certificate-box")
+            children.append(link)
+        super().__init__(children)
+        self.add_class("ok-exam-result")
+        self.outcome = outcome
+
+
+class ExamFlow(w.VBox):
+    """Start → exam → result, over callbacks (``widgets.pages.exam_page`` gives them).
+
+    ``start(programme)`` returns the (new or resumed) attempt; ``progress(attempt_id)``,
+    ``save(attempt_id, case, scores, note)`` and ``submit(attempt_id)`` do what their names say.
+    """
+
+    def __init__(self, *, open_attempt: ExamAttemptInfo | None, make_start: Callable[[Callable[[str], Any]], w.Widget],
+                 start: Callable[[str], ExamAttemptInfo], progress: Callable[[int], ExamProgress],
+                 save: Callable[[int, str, dict[str, int], str | None], ExamProgress],
+                 submit: Callable[[int], ExamOutcome], scales: Sequence[tuple[str, str, dict]],
+                 clip_url: Callable[[str], str], subtitles_url: Callable[[str], str | None],
+                 certificate_url: Callable[[str], str]):
+        super().__init__()
+        self.add_class("ok-exam-app")
+        self._start, self._progress, self._save, self._submit = start, progress, save, submit
+        self._scales, self._clip_url, self._subtitles_url = scales, clip_url, subtitles_url
+        self._certificate_url = certificate_url
+        self.message = w.Box()
+        self.screen: w.Widget | None = None
+        if open_attempt is not None:
+            self._open(open_attempt, resumed=True)
+        else:
+            self._show(make_start(self._on_start))
+
+    def _show(self, screen: w.Widget, notice: str | None = None) -> None:
+        self.screen = screen
+        self.message.children = (Notice(notice),) if notice else ()
+        self.children = (self.message, screen)
+
+    def _error(self, exc: OefenkitError) -> None:
+        self.message.children = (Notice(str(exc), kind="error"),)
+        self.children = (self.message, *(c for c in self.children if c is not self.message))
+
+    def _on_start(self, programme: str) -> None:
+        try:
+            attempt = self._start(programme)
+        except OefenkitError as exc:
+            self._error(exc)
+            return
+        self._open(attempt, resumed=attempt.resumed)
+
+    def _open(self, attempt: ExamAttemptInfo, *, resumed: bool) -> None:
+        try:
+            progress = self._progress(attempt.id)
+        except OefenkitError as exc:
+            self._error(exc)
+            return
+        screen = ExamScreen(attempt, progress, self._scales, self._clip_url, self._subtitles_url,
+                            lambda case, scores, note: self._save(attempt.id, case, scores, note),
+                            lambda: self._on_submit(attempt.id))
+        first_open = next((i for i, c in enumerate(attempt.cases) if not progress.is_scored(c.code)), 0)
+        screen.go(first_open)
+        self._show(screen, "Je gaat verder met je toets; je eerdere scores zijn bewaard." if resumed else None)
+
+    def _on_submit(self, attempt_id: int) -> None:
+        try:
+            outcome = self._submit(attempt_id)
+        except OefenkitError as exc:
+            if isinstance(self.screen, ExamScreen):
+                self.screen.show_error(str(exc))
+            else:
+                self._error(exc)
+            return
+        self._show(ExamResult(outcome, self._certificate_url))
