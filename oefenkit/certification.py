@@ -30,8 +30,6 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 
-from .agreement.data import Ratings
-from .agreement.trainee import expert_consensus, trainee_vs_experts
 from .contentfile import read_yaml_mapping
 from .errors import ContentError, NotFound, ValidationError
 from .identity import Actor
@@ -205,6 +203,8 @@ def decide(
     clips with both a trainee score and a consensus count. Every threshold is
     checked and reported, so a failed decision lists all its reasons.
     """
+    from .agreement.trainee import trainee_vs_experts  # numpy/scipy only when deciding
+
     reasons: list[str] = []
     passed = True
     stats: dict[str, Any] = {"scales": {}}
@@ -289,6 +289,9 @@ def decide_against_experts(
     :func:`propose` (a trainer's proposal) and ``Kit.submit_exam`` (a submitted
     exam attempt), so both decide the same way.
     """
+    from .agreement.data import Ratings  # numpy/scipy only when deciding
+    from .agreement.trainee import expert_consensus
+
     consensus: dict[str, dict[str, float]] = {}
     expert_agreement: dict[str, Any] = {}
     ranges: set[tuple[int, int]] = set()

@@ -10,10 +10,9 @@ consensus or a rationale: the values the components get
 :class:`~oefenkit.storage.exams.ExamProgress`) carry none, so neither the
 kernel nor the widget state (what the browser receives) can show them.
 
-Clips play in the practice app's :class:`~widgets.practice.VideoPlayer`. The
-1–9 buttons are a small local :class:`ScoreButtons` rather than the practice
-``ScaleScorer``: a resumed attempt must show saved scores without calling back,
-and the exam's tests select each point by its own class (``ok-score-<n>``).
+Clips play in the practice app's :class:`~widgets.practice.VideoPlayer` and are
+scored with its :class:`~widgets.practice.ScaleScorer` (``set_value`` shows the
+saved scores of a resumed attempt without calling back).
 """
 
 from __future__ import annotations
@@ -28,11 +27,10 @@ from oefenkit.errors import OefenkitError
 from oefenkit.storage.exams import ExamAttemptInfo, ExamOutcome, ExamProgress
 
 from .notice import Notice
-from .practice import VideoPlayer
+from .practice import ScaleScorer, VideoPlayer
 from .tables import DataTable
 
-__all__ = ["ScoreButtons", "ExamStart", "ExamScreen", "ExamResult", "ExamFlow", "rule_lines",
-           "statistics_rows"]
+__all__ = ["ExamStart", "ExamScreen", "ExamResult", "ExamFlow", "rule_lines", "statistics_rows"]
 
 log = logging.getLogger(__name__)
 
@@ -54,46 +52,6 @@ def _html(text: str, css_class: str, tag: str = "p") -> w.HTML:
 
 
 # -- small components -------------------------------------------------------------------
-
-
-class ScoreButtons(w.VBox):
-    """The points of one scale as buttons; ``on_change(score)`` when one is chosen.
-
-    The container has ``ok-exam-scale-<code>``; each button ``ok-score-<n>``, the chosen one
-    also ``ok-score-selected``.
-    """
-
-    def __init__(self, scale_code: str, title: str, anchors: Mapping[int, str], on_change: Callable[[int], Any],
-                 *, low: int = 1, high: int = 9):
-        self.scale_code = scale_code
-        self.value: int | None = None
-        self._on_change = on_change
-        self.buttons: dict[int, w.Button] = {}
-        for n in range(low, high + 1):
-            b = w.Button(description=str(n), tooltip=anchors.get(n, ""), layout=w.Layout(width="42px"))
-            b.add_class(f"ok-score-{n}")
-            b.on_click(lambda _b, n=n: self._choose(n))
-            self.buttons[n] = b
-        label = _html(title, "ok-exam-scale-title", "strong")
-        ends = w.HTML(f"<small>{low} = {html.escape(anchors.get(low, '')[:60])} … "
-                      f"{high} = {html.escape(anchors.get(high, '')[:60])}</small>")
-        super().__init__([label, w.HBox(list(self.buttons.values())), ends])
-        self.add_class("ok-exam-scale")
-        self.add_class(f"ok-exam-scale-{scale_code}")
-
-    def set_value(self, value: int | None) -> None:
-        """Show ``value`` as chosen, without calling back."""
-        self.value = value
-        for n, b in self.buttons.items():
-            b.button_style = "primary" if n == value else ""
-            if n == value:
-                b.add_class("ok-score-selected")
-            else:
-                b.remove_class("ok-score-selected")
-
-    def _choose(self, n: int) -> None:
-        self.set_value(n)
-        self._on_change(n)
 
 
 def rule_lines(rule: Mapping[str, Any], max_attempts: int, attempts_used: int) -> list[str]:
@@ -197,8 +155,13 @@ class ExamScreen(w.VBox):
         self.player_box = w.Box()
         self.vignette = w.HTML()
         self.vignette.add_class("ok-exam-vignette")
-        self.scorers = {code: ScoreButtons(code, title, anchors, lambda n, code=code: self._scored(code, n))
+        self.scorers = {code: ScaleScorer(code, title, anchors, lambda n, code=code: self._scored(code, n))
                         for code, title, anchors in scales}
+        for code, scorer in self.scorers.items():
+            scorer.add_class("ok-exam-scale")
+            scorer.add_class(f"ok-exam-scale-{code}")
+        scorer_row = w.HBox(list(self.scorers.values()), layout=w.Layout(flex_flow="row wrap",
+                                                                           align_items="flex-start"))
         self.note = w.Textarea(placeholder="Toelichting (optioneel): wat zag je?", continuous_update=False,
                                layout=w.Layout(width="100%", height="70px"))
         self.note.add_class("ok-exam-note")
@@ -221,7 +184,7 @@ class ExamScreen(w.VBox):
                      "ok-exam-submit-hint")
         super().__init__([
             w.HBox([self.position, self.counter], layout=w.Layout(justify_content="space-between")),
-            self.title, self.player_box, self.vignette, *self.scorers.values(), self.note,
+            self.title, self.player_box, self.vignette, scorer_row, self.note,
             w.HBox([self.prev, self.next]), self.message, hint, self.submit,
         ])
         self.add_class("ok-exam")

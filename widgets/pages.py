@@ -269,15 +269,13 @@ def modules_page(kit: Kit, person: Actor, content_dir) -> w.VBox:
     newest: dict[str, dict] = {}
     for sc in sorted(content.scales, key=lambda s: s.version):
         newest[sc.code] = {"name": sc.name, "anchors": sc.definition.get("anchors") or {}}
-    try:
-        from oefenkit.practice import clip_url, subtitles_url
-    except ImportError:  # the clip routes are optional for this app
-        clip_url = subtitles_url = None
+    from oefenkit.practice import clip_url, subtitles_url
+
     cases = {}
     for c in kit.list_cases(person):
         cases[c.code] = {"title": c.title, "vignette": c.vignette,
-                         "clip_url": clip_url(c.code) if clip_url and c.clip_path else None,
-                         "subtitles_url": subtitles_url(c.code) if subtitles_url and c.clip_path else None}
+                         "clip_url": clip_url(c.code) if c.clip_path else None,
+                         "subtitles_url": subtitles_url(c.code) if c.clip_path else None}
     labels = {p.code: p.name for p in content.programmes}
     labels["context"] = "Context: opvoedproblemen en aanbod"
     progress = {p.module_code: p for p in kit.list_module_progress(person)}

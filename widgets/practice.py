@@ -133,7 +133,9 @@ class ScaleScorer(w.VBox):
 
     ``anchors`` maps scale points (1, 3, 5, 7, 9) to their text; ``between``
     (optional) the even points. ``value`` is the chosen point or ``None``;
-    ``on_change(value)`` is called after each choice.
+    ``on_change(value)`` is called after each choice; ``set_value(point)`` shows
+    a saved score without calling it. ``buttons`` maps each point to its button
+    (classes ``ok-score-button`` and ``ok-score-<n>``; the chosen one ``ok-selected``).
     """
 
     def __init__(self, scale_code: str, title: str, anchors: Mapping[int, str],
@@ -145,15 +147,16 @@ class ScaleScorer(w.VBox):
         self.between = _points(between)
         self.value: int | None = None
         self._on_change = on_change
-        self.buttons: list[w.Button] = []
+        self.buttons: dict[int, w.Button] = {}
         for point in range(min_score, max_score + 1):
             text = self.anchors.get(point) or self.between.get(point) or ""
             button = w.Button(description=str(point), tooltip=f"{point}: {text}"[:300],
                               layout=w.Layout(width="42px", height="42px", padding="0"))
             button.add_class("ok-score-button")
+            button.add_class(f"ok-score-{point}")
             button.on_click(lambda _b, p=point: self.choose(p))
-            self.buttons.append(button)
-        row = w.HBox(self.buttons, layout=w.Layout(flex_flow="row wrap"))
+            self.buttons[point] = button
+        row = w.HBox(list(self.buttons.values()), layout=w.Layout(flex_flow="row wrap"))
         row.add_class(SCORE_CLASSES.get(scale_code, f"ok-score-{scale_code}"))
         heading = f"<h3>{_esc(title)}</h3>"
         if question:
@@ -169,27 +172,30 @@ class ScaleScorer(w.VBox):
 
     @property
     def disabled(self) -> bool:
-        return all(b.disabled for b in self.buttons)
+        return all(b.disabled for b in self.buttons.values())
 
     @disabled.setter
     def disabled(self, value: bool) -> None:
-        for b in self.buttons:
+        for b in self.buttons.values():
             b.disabled = value
 
-    def choose(self, point: int | None) -> None:
+    def set_value(self, point: int | None) -> None:
+        """Show ``point`` as chosen (a saved score), without calling ``on_change``."""
         self.value = point
         self._render()
+
+    def choose(self, point: int | None) -> None:
+        self.set_value(point)
         if self._on_change is not None:
             self._on_change(point)
 
     def reset(self) -> None:
         """No choice, buttons enabled (a new attempt)."""
         self.disabled = False
-        self.value = None
-        self._render()
+        self.set_value(None)
 
     def _render(self) -> None:
-        for i, b in enumerate(self.buttons, start=int(self.buttons[0].description)):
+        for i, b in self.buttons.items():
             selected = i == self.value
             b.button_style = "primary" if selected else ""
             if selected:

@@ -39,7 +39,7 @@ def wait_scored(page, n: int) -> None:
 def score_current(page, scores: dict[str, int], done_before: int) -> None:
     for scale in SCALES:
         page.locator(f".ok-exam-scale-{scale} .ok-score-{scores[scale]}").click()
-        page.locator(f".ok-exam-scale-{scale} .ok-score-{scores[scale]}.ok-score-selected").wait_for()
+        page.locator(f".ok-exam-scale-{scale} .ok-score-{scores[scale]}.ok-selected").wait_for()
     wait_scored(page, done_before + 1)  # stored in the database (the count comes back from the core)
 
 
@@ -137,6 +137,6 @@ def test_reload_resumes_the_attempt_in_the_same_order(page, live_server):
         page.locator(".ok-exam-position", has_text=f"Fragment {position} van 10").wait_for()
         assert current_title(page) == titles[position - 1]
         for scale in SCALES:
-            chosen = page.locator(f".ok-exam-scale-{scale} .ok-score-selected")
+            chosen = page.locator(f".ok-exam-scale-{scale} .ok-selected")
             chosen.wait_for()
             assert chosen.inner_text().strip() == str(given[position - 1][scale])
