@@ -1,0 +1,255 @@
+"""People, programmes and groups: the :class:`~oefenkit.storage.kit.Kit` verbs that add,
+find, list, update and authenticate persons (also JupyterHub persons) and manage groups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from sqlalchemy import func, select
+
+from ..errors import AlreadyExists, AuthenticationError, NotFound, ValidationError
+from ..identity import (
+    SYSTEM,
+    Actor,
+    hash_password,
+    role_from_hub_groups,
+    normalise_role,
+    validate_username,
+    verify_password,
+)
+from ..permissions import require
+from . import models as m
+
+__all__ = ["PeopleMixin", "GroupInfo"]
+
+
+@dataclass(frozen=True)
+class GroupInfo:
+    id: int
+    name: str
+    programme_code: str | None
+    member_usernames: tuple[str, ...]
+
+
+def _actor(person: m.Person) -> Actor:
+    return Actor(
+        id=person.id,
+        username=person.username,
+        display_name=person.display_name,
+        role=person.role,
+        group_ids=frozenset(ms.group_id for ms in person.memberships),
+    )
+
+
+class PeopleMixin:
+    """Verbs on people, programmes and groups; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+
+    # -- people -------------------------------------------------------------------------
+
+    def add_person(
+        self,
+        actor: Actor,
+        username: str,
+        *,
+        role: str = "cursist",
+        display_name: str | None = None,
+        password: str | None = None,
+        groups: Sequence[str] = (),
+    ) -> Actor:
+        """Create an account, optionally in ``groups``. Only a coördinator (or the CLI) may.
+
+        Account and memberships are one transaction: an unknown group leaves no account behind.
+        """
+        require(actor, "manage_people")
+        if groups:
+            require(actor, "manage_groups")
+        username = validate_username(username)
+        role = normalise_role(role)
+        display_name = (display_name or username).strip()
+        if not display_name or len(display_name) > 200:
+            raise ValidationError("Een naam heeft 1 tot 200 tekens.")
+        password_hash = hash_password(password) if password is not None else None
+        with self.transaction() as s:
+            if s.scalar(select(m.Person.id).where(m.Person.username == username)) is not None:
+                raise AlreadyExists(f"Gebruiker {username!r} bestaat al.")
+            person = m.Person(
+                username=username, display_name=display_name, role=role, password_hash=password_hash
+            )
+            s.add(person)
+            s.flush()
+            self.audit(s, actor, "person.add", username, role=role)
+            for group_name in dict.fromkeys(groups):
+                group = s.scalar(select(m.Group).where(m.Group.name == group_name))
+                if group is None:
+                    raise NotFound(f"Groep {group_name!r} bestaat niet.")
+                person.memberships.append(m.GroupMembership(group=group))
+                self.audit(s, actor, "group.add_member", group_name, username=username)
+            s.flush()
+            return _actor(person)
+
+    def find_person(self, username: str) -> Actor:
+        """An active person by user name (for identity, not for listing)."""
+        with self.transaction() as s:
+            person = self._person(s, username)
+            if not person.active:
+                raise NotFound(f"Gebruiker {username!r} is gedeactiveerd.")
+            return _actor(person)
+
+    def list_people(self, actor: Actor, *, include_inactive: bool = False) -> list[dict[str, Any]]:
+        require(actor, "view_people")
+        with self.transaction() as s:
+            query = select(m.Person).order_by(m.Person.username)
+            if not include_inactive:
+                query = query.where(m.Person.active.is_(True))
+            return [
+                {
+                    "username": p.username,
+                    "display_name": p.display_name,
+                    "role": p.role,
+                    "active": p.active,
+                    "groups": sorted(ms.group.name for ms in p.memberships),
+                }
+                for p in s.scalars(query)
+            ]
+
+    def update_person_role(self, actor: Actor, username: str, role: str) -> Actor:
+        require(actor, "manage_people")
+        role = normalise_role(role)
+        with self.transaction() as s:
+            person = self._person(s, username)
+            old = person.role
+            person.role = role
+            self.audit(s, actor, "person.set_role", username, old=old, new=role)
+            return _actor(person)
+
+    def update_person_password(self, actor: Actor, username: str, password: str) -> None:
+        """Set a password: a coördinator for anyone, anybody for themselves."""
+        if actor.username != username:
+            require(actor, "manage_people")
+        password_hash = hash_password(password)
+        with self.transaction() as s:
+            self._person(s, username).password_hash = password_hash
+            self.audit(s, actor, "person.set_password", username)
+
+    def remove_person(self, actor: Actor, username: str) -> None:
+        """Deactivate an account; ratings stay (deletion per person is a separate AVG action)."""
+        require(actor, "manage_people")
+        with self.transaction() as s:
+            self._person(s, username).active = False
+            self.audit(s, actor, "person.deactivate", username)
+
+    def authenticate(self, username: str, password: str) -> Actor:
+        """The person for a correct user name and password, else :class:`AuthenticationError`."""
+        failure = AuthenticationError("Onbekende gebruikersnaam of onjuist wachtwoord.")
+        try:
+            username = validate_username(username)
+        except ValidationError:
+            raise failure from None
+        with self.transaction() as s:
+            person = s.scalar(select(m.Person).where(m.Person.username == username))
+            # Always run the password check, so an unknown name costs as much time as a wrong password.
+            matches = verify_password(person.password_hash if person else None, password)
+            if person is None or not person.active or not matches:
+                raise failure
+            return _actor(person)
+
+    def update_or_create_hub_person(self, username: str, hub_groups: list[str]) -> Actor:
+        """The person for a JupyterHub user; the role follows the hub groups at every start."""
+        username = validate_username(username)
+        role = role_from_hub_groups(hub_groups)
+        with self.transaction() as s:
+            person = s.scalar(select(m.Person).where(m.Person.username == username))
+            if person is None:
+                person = m.Person(username=username, display_name=username, role=role)
+                s.add(person)
+                s.flush()
+                self.audit(s, SYSTEM, "person.add", username, role=role, source="jupyterhub")
+            elif not person.active:
+                raise NotFound(f"Gebruiker {username!r} is gedeactiveerd.")
+            elif person.role != role:
+                self.audit(s, SYSTEM, "person.set_role", username, old=person.role, new=role,
+                           source="jupyterhub")
+                person.role = role
+            return _actor(person)
+
+    def count_people(self, role: str | None = None) -> int:
+        with self.transaction() as s:
+            query = select(func.count()).select_from(m.Person).where(m.Person.active.is_(True))
+            if role:
+                query = query.where(m.Person.role == normalise_role(role))
+            return s.scalar(query) or 0
+
+    # -- programmes and groups ----------------------------------------------------------
+
+    def update_or_create_programme(self, code: str, name: str, description: str = "") -> bool:
+        """Load a programme from content; returns True when something changed."""
+        with self.transaction() as s:
+            prog = s.scalar(select(m.Programme).where(m.Programme.code == code))
+            if prog is None:
+                s.add(m.Programme(code=code, name=name, description=description))
+                return True
+            if (prog.name, prog.description) == (name, description):
+                return False
+            prog.name, prog.description = name, description
+            return True
+
+    def list_programmes(self) -> list[dict[str, str]]:
+        with self.transaction() as s:
+            return [
+                {"code": p.code, "name": p.name, "description": p.description}
+                for p in s.scalars(select(m.Programme).order_by(m.Programme.code))
+            ]
+
+    def add_group(self, actor: Actor, name: str, programme_code: str | None = None) -> GroupInfo:
+        require(actor, "manage_groups")
+        name = (name or "").strip()
+        if not name or len(name) > 200:
+            raise ValidationError("Een groepsnaam heeft 1 tot 200 tekens.")
+        with self.transaction() as s:
+            if s.scalar(select(m.Group.id).where(m.Group.name == name)) is not None:
+                raise AlreadyExists(f"Groep {name!r} bestaat al.")
+            programme_id = None
+            if programme_code:
+                programme_id = s.scalar(select(m.Programme.id).where(m.Programme.code == programme_code))
+                if programme_id is None:
+                    raise NotFound(f"Programma {programme_code!r} bestaat niet.")
+            group = m.Group(name=name, programme_id=programme_id)
+            s.add(group)
+            s.flush()
+            self.audit(s, actor, "group.add", name)
+            return GroupInfo(group.id, name, programme_code, ())
+
+    def update_or_create_group(self, actor: Actor, name: str, programme_code: str | None = None) -> bool:
+        """Make sure a group exists (content loading); True when it was created."""
+        try:
+            self.add_group(actor, name, programme_code)
+        except AlreadyExists:
+            return False
+        return True
+
+    def add_group_member(self, actor: Actor, group_name: str, username: str) -> None:
+        require(actor, "manage_groups")
+        with self.transaction() as s:
+            group = s.scalar(select(m.Group).where(m.Group.name == group_name))
+            if group is None:
+                raise NotFound(f"Groep {group_name!r} bestaat niet.")
+            person = self._person(s, username)
+            if s.get(m.GroupMembership, (group.id, person.id)) is None:
+                s.add(m.GroupMembership(group_id=group.id, person_id=person.id))
+                self.audit(s, actor, "group.add_member", group_name, username=username)
+
+    def list_groups(self, actor: Actor) -> list[GroupInfo]:
+        """Staff see every group; a cursist sees only their own groups."""
+        with self.transaction() as s:
+            query = select(m.Group).order_by(m.Group.name)
+            if actor.role == "cursist":
+                query = query.where(m.Group.id.in_(actor.group_ids or {-1}))
+            out = []
+            for g in s.scalars(query):
+                members = tuple(sorted(ms.person.username for ms in g.memberships))
+                if actor.role == "cursist":
+                    members = ()  # a cursist does not get the member list
+                out.append(GroupInfo(g.id, g.name, g.programme.code if g.programme else None, members))
+            return out

@@ -1,0 +1,257 @@
+"""Practice attempts and media: the :class:`~oefenkit.storage.kit.Kit` verbs behind the practice
+app (overview, submit, history) and the clip route (:meth:`find_clip`). The feedback logic
+lives in :mod:`oefenkit.practice`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import NotFound, ValidationError
+from ..identity import Actor
+from ..permissions import can, require
+from . import models as m
+
+__all__ = ["PracticeMixin"]
+
+
+class PracticeMixin:
+    """Verbs on practice attempts and clips; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+
+    # -- practice and media --------------------------------------------------------------
+    # The practice app (``widgets.pages.practice_page``) and the clip route
+    # (``oefenkit/server/media.py``). Expert scores reach a cursist only through
+    # these verbs, only for cases of a practice set that is not also an exam
+    # set, and only after the cursist stored their own rating of that case.
+
+    #: Directories a clip may be served from (resolved). Empty: the shipped
+    #: ``sample_cases/clips``. A clip path outside every root is never served.
+    clip_roots: tuple = ()
+
+    def _allowed_clip_roots(self) -> tuple:
+        from pathlib import Path
+
+        from ..settings import PROJECT_ROOT
+
+        roots = self.clip_roots or (PROJECT_ROOT / "sample_cases" / "clips",)
+        return tuple(Path(r).resolve() for r in roots)
+
+    @staticmethod
+    def _cases_of_kind(s: Session, *kinds: str) -> dict[int, str]:
+        """case id → code of the first set (by set id) of one of ``kinds`` that holds it."""
+        out: dict[int, str] = {}
+        for case_id, set_code in s.execute(
+            select(m.CaseSetItem.case_id, m.CaseSet.code)
+            .join(m.CaseSet, m.CaseSet.id == m.CaseSetItem.set_id)
+            .where(m.CaseSet.kind.in_(kinds))
+            .order_by(m.CaseSet.id, m.CaseSetItem.position)
+        ):
+            out.setdefault(case_id, set_code)
+        return out
+
+    def _practice_case_ids(self, s: Session) -> dict[int, str]:
+        """Cases that give feedback: in a practice set and in no exam set."""
+        practice = self._cases_of_kind(s, "practice")
+        exam = self._cases_of_kind(s, "exam")
+        return {case_id: code for case_id, code in practice.items() if case_id not in exam}
+
+    def find_clip(self, actor: Actor, case_code: str, *, subtitles: bool = False):
+        """The clip (``.mp4``) or its Dutch subtitles (``.vtt``) of a case, as a path, if ``actor`` may play it.
+
+        Staff may play every clip. A cursist may play the clips of practice and
+        session sets, and an exam clip only when one of their own exam attempts
+        holds that case (``ExamAttempt.case_order``). Otherwise
+        :class:`PermissionDenied`; an unknown case, a case without clip or a
+        missing file is :class:`NotFound`, and so is a path outside the clip
+        directories (:attr:`clip_roots`).
+        """
+        from pathlib import Path
+
+        from ..errors import PermissionDenied
+
+        if actor is None or (actor.id is None and not can(actor, "view_all_clips")):
+            require(None, "view_all_clips")
+        with self.transaction() as s:
+            case = s.scalar(select(m.Case).where(m.Case.code == case_code))
+            if case is None:
+                raise NotFound(f"Casus {case_code!r} bestaat niet.")
+            if not can(actor, "view_all_clips"):
+                open_sets = self._cases_of_kind(s, "practice", "session")
+                allowed = case.id in open_sets
+                if not allowed:
+                    orders = s.scalars(select(m.ExamAttempt.case_order)
+                                       .where(m.ExamAttempt.person_id == actor.id))
+                    allowed = any(case.code in (order or ()) for order in orders)
+                if not allowed:
+                    raise PermissionDenied("Dit fragment is niet voor jou beschikbaar.")
+            clip_path = case.clip_path
+        if not clip_path:
+            raise NotFound("Bij deze casus hoort geen fragment.")
+        path = Path(clip_path)
+        if subtitles:
+            path = path.with_suffix(".vtt")
+        path = path.resolve()
+        if path.suffix != (".vtt" if subtitles else ".mp4") or not any(
+                path.is_relative_to(root) for root in self._allowed_clip_roots()):
+            raise NotFound("Dit fragment is niet gevonden.")
+        if not path.is_file():
+            raise NotFound("Het ondertitelbestand is niet gevonden." if subtitles
+                           else "Het videobestand is niet gevonden.")
+        return path
+
+    @staticmethod
+    def _latest_practice(s: Session, person_id: int, case_ids) -> dict[int, tuple[int, dict[str, int]]]:
+        """case id → (number of attempts, scores of the latest attempt) of one person's practice ratings."""
+        from ..practice import group_attempts
+
+        rows = s.execute(
+            select(m.Rating.id, m.Rating.case_id, m.Scale.code, m.Rating.created_at, m.Rating.score)
+            .join(m.Scale, m.Scale.id == m.Rating.scale_id)
+            .where(m.Rating.rater_id == person_id, m.Rating.mode == "practice",
+                   m.Rating.case_id.in_(list(case_ids) or [-1]))
+            .order_by(m.Rating.created_at, m.Rating.id)
+        ).all()
+        out: dict[int, tuple[int, dict[str, int]]] = {}
+        for group in group_attempts([tuple(r) for r in rows]):
+            case_id = group[0][1]
+            count = out.get(case_id, (0, {}))[0]
+            out[case_id] = (count + 1, {r[2]: r[4] for r in group})
+        return out
+
+    def practice_overview(self, actor: Actor):
+        """The practice set's cases, in set order, with this person's status.
+
+        Returns :class:`oefenkit.practice.PracticeCase` values: ``status`` ``new``
+        or ``done`` and the scores of the person's latest attempt. Only the
+        person's own ratings are read; no expert information is returned.
+        """
+        from ..practice import PracticeCase
+
+        require(actor, "write_rating_for", actor.id if actor else None)
+        with self.transaction() as s:
+            practice = self._practice_case_ids(s)
+            latest = self._latest_practice(s, actor.id, practice)
+            cases = {c.id: c for c in s.scalars(select(m.Case).where(m.Case.id.in_(list(practice) or [-1])))}
+            out = []
+            for case_id, set_code in practice.items():
+                case = cases[case_id]
+                attempts, scores = latest.get(case_id, (0, {}))
+                out.append(PracticeCase(
+                    code=case.code, title=case.title, set_code=set_code,
+                    status="done" if attempts else "new", attempts=attempts, scores=scores,
+                    duration=(case.details or {}).get("duration"),
+                ))
+            return out
+
+    def submit_practice(self, actor: Actor, case_code: str, scores: dict[str, int], note: str = ""):
+        """Store a practice attempt (every scale, one transaction) and return the feedback.
+
+        Only for a case of a practice set (not an exam set): the feedback holds
+        the expert scores, so any other case is :class:`PermissionDenied` and
+        nothing is stored. ``scores`` must give every scale of the kit.
+        Returns :class:`oefenkit.practice.PracticeFeedback`.
+        """
+        from ..errors import PermissionDenied
+        from ..practice import build_feedback
+
+        require(actor, "write_rating_for", actor.id if actor else None)
+        note = (note or "").strip()
+        if len(note) > 5000:
+            raise ValidationError("Een toelichting heeft hoogstens 5000 tekens.")
+        with self.transaction() as s:
+            case = s.scalar(select(m.Case).where(m.Case.code == case_code))
+            if case is None:
+                raise NotFound(f"Casus {case_code!r} bestaat niet.")
+            if case.id not in self._practice_case_ids(s):
+                raise PermissionDenied("Deze casus hoort niet bij de oefenset; je krijgt er geen feedback op.")
+            newest = self._newest_scales(s)
+            missing = sorted(set(newest) - set(scores or {}))
+            if missing:
+                raise ValidationError("Geef een score op beide schalen voordat je inlevert.")
+            unknown = sorted(set(scores) - set(newest))
+            if unknown:
+                raise NotFound(f"Schaal {unknown[0]!r} bestaat niet.")
+            now = m.utcnow()
+            for scale_code, score in scores.items():
+                scale = newest[scale_code]
+                s.add(m.Rating(rater_id=actor.id, case_id=case.id, scale_id=scale.id,
+                               score=self._check_score(scale, score), note=note, mode="practice",
+                               created_at=now, updated_at=now))
+            s.flush()
+            return build_feedback(
+                case.code, case.title, {k: int(v) for k, v in scores.items()},
+                self._expert_judgements(s, case.id),
+                scale_names={c: sc.name for c, sc in newest.items()},
+                scale_ranges={c: (sc.min_score, sc.max_score) for c, sc in newest.items()},
+                rationale=dict((case.details or {}).get("rationale") or {}),
+                note=note, submitted_at=now,
+            )
+
+    @staticmethod
+    def _newest_scales(s: Session) -> dict[str, m.Scale]:
+        newest: dict[str, m.Scale] = {}
+        for scale in s.scalars(select(m.Scale).order_by(m.Scale.code, m.Scale.version)):
+            newest[scale.code] = scale
+        return newest
+
+    @staticmethod
+    def _expert_judgements(s: Session, case_id: int) -> dict[str, list[tuple[str, int, str]]]:
+        """scale code → [(expert display name, score, rationale)] of one case (newest scale version wins)."""
+        per: dict[str, dict[str, tuple[str, int, str]]] = {}
+        for es, username, name, scale_code in s.execute(
+            select(m.ExpertScore, m.Person.username, m.Person.display_name, m.Scale.code)
+            .join(m.Person, m.Person.id == m.ExpertScore.expert_id)
+            .join(m.Scale, m.Scale.id == m.ExpertScore.scale_id)
+            .where(m.ExpertScore.case_id == case_id)
+            .order_by(m.Scale.code, m.Person.username, m.Scale.version)
+        ):
+            per.setdefault(scale_code, {})[username] = (name, es.score, es.rationale)
+        return {code: list(by_expert.values()) for code, by_expert in per.items()}
+
+    def practice_history(self, actor: Actor, username: str | None = None):
+        """A person's practice attempts in time order, with the absolute deviation per scale.
+
+        ``username`` defaults to the actor; reading someone else's history needs
+        staff rights (``read_ratings_of``). Only cases that give practice
+        feedback are included. Returns :class:`oefenkit.practice.PracticeAttempt`
+        values, numbered from 1: the data of the learning curve.
+        """
+        from ..practice import PracticeAttempt, consensus_of, group_attempts
+
+        username = username or (actor.username if actor else "")
+        with self.transaction() as s:
+            person_id = s.scalar(select(m.Person.id).where(m.Person.username == username))
+            require(actor, "read_ratings_of", person_id)
+            if person_id is None:
+                raise NotFound(f"Gebruiker {username!r} bestaat niet.")
+            practice = self._practice_case_ids(s)
+            rows = s.execute(
+                select(m.Rating.id, m.Case.code, m.Scale.code, m.Rating.created_at, m.Rating.score,
+                       m.Case.id, m.Case.title)
+                .join(m.Case, m.Case.id == m.Rating.case_id)
+                .join(m.Scale, m.Scale.id == m.Rating.scale_id)
+                .where(m.Rating.rater_id == person_id, m.Rating.mode == "practice",
+                       m.Rating.case_id.in_(list(practice) or [-1]))
+                .order_by(m.Rating.created_at, m.Rating.id)
+            ).all()
+            newest = self._newest_scales(s)
+            titles = {code: (case_id, title) for _, code, _, _, _, case_id, title in rows}
+            consensus: dict[str, dict[str, int]] = {}
+            for code, (case_id, _) in titles.items():
+                consensus[code] = {
+                    scale_code: consensus_of({n: sc for n, sc, _ in judgements},
+                                             newest[scale_code].min_score, newest[scale_code].max_score)
+                    for scale_code, judgements in self._expert_judgements(s, case_id).items()
+                    if judgements and scale_code in newest
+                }
+            out = []
+            for number, group in enumerate(group_attempts([tuple(r[:5]) for r in rows]), 1):
+                code = group[0][1]
+                own = {r[2]: r[4] for r in group}
+                cons = {k: v for k, v in consensus[code].items() if k in own}
+                out.append(PracticeAttempt(
+                    number=number, case_code=code, case_title=titles[code][1], submitted_at=group[0][3],
+                    scores=own, consensus=cons, abs_deviation={k: abs(own[k] - v) for k, v in cons.items()},
+                ))
+            return out

@@ -1,0 +1,136 @@
+"""Ratings: the :class:`~oefenkit.storage.kit.Kit` verbs that store and list a rater's scores,
+and read them back per case set (exam scores, expert scores of a set).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import NotFound, ValidationError
+from ..identity import Actor
+from ..permissions import require
+from . import models as m
+
+__all__ = ["RatingsMixin", "RatingInfo"]
+
+
+@dataclass(frozen=True)
+class RatingInfo:
+    id: int
+    rater_username: str
+    case_code: str
+    scale_code: str
+    score: int
+    note: str
+    mode: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class RatingsMixin:
+    """Verbs on ratings; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+
+    # -- ratings ---------------------------------------------------------------------------
+
+    def add_ratings(
+        self, actor: Actor, case_code: str, scores: dict[str, int], *, note: str = "",
+        mode: str = "practice",
+    ) -> list[int]:
+        """Store one person's scores of one case on one or more scales, all or nothing."""
+        require(actor, "write_rating_for", actor.id)
+        if mode not in m.RATING_MODES:
+            raise ValidationError(f"Onbekende beoordelingsvorm {mode!r}.")
+        if not scores:
+            raise ValidationError("Geef minstens één score.")
+        if len(note) > 5000:
+            raise ValidationError("Een toelichting heeft hoogstens 5000 tekens.")
+        with self.transaction() as s:
+            ids = []
+            for scale_code, score in scores.items():
+                case, scale = self._case_and_scale(s, case_code, scale_code)
+                rating = m.Rating(rater_id=actor.id, case_id=case.id, scale_id=scale.id,
+                                  score=self._check_score(scale, score), note=note, mode=mode)
+                s.add(rating)
+                s.flush()
+                ids.append(rating.id)
+            return ids
+
+    def list_ratings(
+        self, actor: Actor, *, rater_username: str | None = None, case_code: str | None = None,
+    ) -> list[RatingInfo]:
+        """Ratings, filtered. A cursist gets only their own, whatever filter is asked."""
+        with self.transaction() as s:
+            query = (
+                select(m.Rating, m.Person.username, m.Case.code, m.Scale.code)
+                .join(m.Person, m.Person.id == m.Rating.rater_id)
+                .join(m.Case, m.Case.id == m.Rating.case_id)
+                .join(m.Scale, m.Scale.id == m.Rating.scale_id)
+                .order_by(m.Rating.created_at, m.Rating.id)
+            )
+            if rater_username is not None:
+                rater_id = s.scalar(select(m.Person.id).where(m.Person.username == rater_username))
+                # Check before NotFound, so a cursist cannot probe which user names exist.
+                require(actor, "read_ratings_of", rater_id)
+                if rater_id is None:
+                    raise NotFound(f"Gebruiker {rater_username!r} bestaat niet.")
+                query = query.where(m.Rating.rater_id == rater_id)
+            else:
+                require(actor, "read_ratings_of", None)  # all raters: staff only
+            if case_code is not None:
+                query = query.where(m.Case.code == case_code)
+            return [
+                RatingInfo(r.id, u, c, sc, r.score, r.note, r.mode, r.created_at, r.updated_at)
+                for r, u, c, sc in s.execute(query)
+            ]
+
+    def exam_scores(self, actor: Actor, username: str, case_set_code: str) -> dict[str, dict[str, int]]:
+        """A person's exam scores on the cases of a set: scale code → {case code → score}.
+
+        When a case was scored more than once, the latest rating counts.
+        """
+        with self.transaction() as s:
+            rater_id = s.scalar(select(m.Person.id).where(m.Person.username == username))
+            require(actor, "read_ratings_of", rater_id)
+            if rater_id is None:
+                raise NotFound(f"Gebruiker {username!r} bestaat niet.")
+            case_ids = self._set_case_ids(s, case_set_code)
+            rows = s.execute(
+                select(m.Scale.code, m.Case.code, m.Rating.score)
+                .join(m.Case, m.Case.id == m.Rating.case_id)
+                .join(m.Scale, m.Scale.id == m.Rating.scale_id)
+                .where(m.Rating.rater_id == rater_id, m.Rating.mode == "exam", m.Rating.case_id.in_(case_ids))
+                .order_by(m.Rating.updated_at, m.Rating.id)
+            )
+            out: dict[str, dict[str, int]] = {}
+            for scale_code, case_code, score in rows:
+                out.setdefault(scale_code, {})[case_code] = score
+            return out
+
+    def expert_scores_of_set(self, actor: Actor, case_set_code: str) -> dict[str, list[tuple[str, str, int]]]:
+        """Expert scores of every case in a set: scale code → [(expert, case code, score)]."""
+        require(actor, "read_expert_scores")
+        with self.transaction() as s:
+            case_ids = self._set_case_ids(s, case_set_code)
+            rows = s.execute(
+                select(m.Scale.code, m.Person.username, m.Case.code, m.ExpertScore.score)
+                .join(m.Person, m.Person.id == m.ExpertScore.expert_id)
+                .join(m.Case, m.Case.id == m.ExpertScore.case_id)
+                .join(m.Scale, m.Scale.id == m.ExpertScore.scale_id)
+                .where(m.ExpertScore.case_id.in_(case_ids))
+                .order_by(m.Scale.code, m.Case.code, m.Person.username)
+            )
+            out: dict[str, list[tuple[str, str, int]]] = {}
+            for scale_code, expert, case_code, score in rows:
+                out.setdefault(scale_code, []).append((expert, case_code, score))
+            return out
+
+    @staticmethod
+    def _set_case_ids(s: Session, case_set_code: str) -> list[int]:
+        case_set = s.scalar(select(m.CaseSet).where(m.CaseSet.code == case_set_code))
+        if case_set is None:
+            raise NotFound(f"Set {case_set_code!r} bestaat niet.")
+        return [item.case_id for item in case_set.items]
