@@ -155,6 +155,59 @@ def cmd_users_deactivate(args) -> int:
     return 0
 
 
+def cmd_users_export(args) -> int:
+    import json
+    from pathlib import Path
+
+    kit = _ready_kit(_settings(args))
+    data = kit.export_person(SYSTEM, args.name)
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(f"Alle gegevens van {args.name} staan in {args.out}.")
+    else:
+        print(text)
+    return 0
+
+
+def cmd_users_delete(args) -> int:
+    if not args.yes:
+        raise ValidationError(f"Verwijderen van {args.name} kan niet ongedaan worden gemaakt; "
+                              "bevestig met --yes.")
+    kit = _ready_kit(_settings(args))
+    removed = kit.delete_person(SYSTEM, args.name)
+    print(f"{args.name} en alle gegevens zijn verwijderd ({sum(removed.values())} rij(en)); "
+          "het logboek bewaart de acties zonder naam.")
+    return 0
+
+
+def cmd_certificates_verify(args) -> int:
+    from .certificate_pdf import dutch_date
+
+    kit = _ready_kit(_settings(args))
+    c = kit.verify_certificate(args.code)
+    if c["valid"]:
+        print(f"Geldig certificaat: {c['display_name']}, {c['programme_name']}, "
+              f"geldig tot {dutch_date(c['valid_until'])}.")
+    else:
+        print(f"Certificaat verlopen: {c['display_name']}, {c['programme_name']}, "
+              f"was geldig tot {dutch_date(c['valid_until'])}.")
+    return 0
+
+
+def cmd_certificates_list(args) -> int:
+    kit = _ready_kit(_settings(args))
+    register = kit.certificate_register(SYSTEM, expiring_within_days=args.expiring)
+    if not register:
+        print("Er zijn nog geen certificaten.")
+        return 0
+    print(f"{'code':<18} {'gebruikersnaam':<20} {'programma':<12} {'uitgegeven':<11} {'geldig tot':<11} status")
+    for c in register:
+        print(f"{c['code']:<18} {c['username']:<20} {c['programme']:<12} {c['issued'].isoformat():<11} "
+              f"{c['valid_until'].isoformat():<11} {c['status']}")
+    return 0
+
+
 def cmd_groups_add(args) -> int:
     kit = _ready_kit(_settings(args))
     group = kit.add_group(SYSTEM, args.name, args.programme)
@@ -384,6 +437,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = usub.add_parser("deactivate", help="zet een account uit (beoordelingen blijven bewaard)")
     p.add_argument("name", metavar="NAAM")
     p.set_defaults(func=cmd_users_deactivate)
+    p = usub.add_parser("export", help="AVG: geef alle opgeslagen gegevens van een gebruiker (JSON)",
+                        description="Geeft alles wat over de gebruiker is opgeslagen als JSON: account (zonder "
+                                    "wachtwoord), groepen, beoordelingen, toetspogingen, besluiten, certificaten, "
+                                    "voortgang, supervisiecasussen en logboekregels.")
+    p.add_argument("name", metavar="NAAM")
+    p.add_argument("--out", metavar="BESTAND.json", help="schrijf naar dit bestand in plaats van het scherm")
+    p.set_defaults(func=cmd_users_export)
+    p = usub.add_parser("delete", help="AVG: verwijder een gebruiker met al zijn gegevens (onherroepelijk)",
+                        description="Verwijdert de gebruiker en al zijn gegevens in één keer. Het logboek "
+                                    "bewaart de acties, maar zonder naam. Geweigerd voor de laatste coördinator "
+                                    "en voor iemand met expertscores.")
+    p.add_argument("name", metavar="NAAM")
+    p.add_argument("--yes", action="store_true", help="bevestig dat er echt verwijderd wordt")
+    p.set_defaults(func=cmd_users_delete)
 
     groups = sub.add_parser("groups", help="groepen (cohorten) beheren")
     gsub = groups.add_subparsers(dest="groups_command", title="opdrachten", metavar="OPDRACHT",
@@ -399,6 +466,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_groups_add_member)
     p = gsub.add_parser("list", help="toon alle groepen")
     p.set_defaults(func=cmd_groups_list)
+
+    certs = sub.add_parser("certificates", help="certificaten controleren en bekijken")
+    cesub = certs.add_subparsers(dest="certificates_command", title="opdrachten", metavar="OPDRACHT",
+                                 parser_class=DutchParser)
+    cesub.required = True
+    p = cesub.add_parser("verify", help="controleer een verificatiecode",
+                         description="Toont naam, programma en geldigheid van het certificaat met deze code.")
+    p.add_argument("code", metavar="CODE", help="verificatiecode, bijvoorbeeld OK-ABCD-EFGH-JKMN")
+    p.set_defaults(func=cmd_certificates_verify)
+    p = cesub.add_parser("list", help="toon het certificaatregister met status")
+    p.add_argument("--expiring", type=int, default=90, metavar="DAGEN",
+                   help="'verloopt binnenkort' binnen dit aantal dagen (standaard 90)")
+    p.set_defaults(func=cmd_certificates_list)
 
     cases = sub.add_parser("cases", help="casussen (oefenfragmenten) bekijken")
     csub = cases.add_subparsers(dest="cases_command", title="opdrachten", metavar="OPDRACHT",

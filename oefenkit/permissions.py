@@ -20,6 +20,11 @@ Actions
 ``read_certification_of`` thing: person id whose certification decisions are read
 ``read_progress_of``    thing: person id whose course-module progress is read
 ``write_progress_for``  thing: person id whose course-module progress is written (own only)
+``view_certificate_register`` thing: ignored (every certificate with its status)
+``record_supervised_cases`` thing: ignored (record a case carried out and discussed in supervision)
+``delete_person_data``  thing: ignored (AVG: remove a person and everything stored about them)
+``export_person_data``  thing: person id whose stored data is exported (AVG: that person or a
+                        coördinator)
 ``view_all_clips``      thing: ignored (play any case's clip; a cursist only gets the clips of
                         their practice and session sets and of their own exam attempts,
                         decided by ``Kit.find_clip``)
@@ -54,12 +59,19 @@ _ROLE_ACTIONS: dict[str, set[str]] = {
     "view_audit_log": {"coordinator"},
     "decide_certification": _STAFF,
     "view_all_clips": _STAFF,
+    "view_certificate_register": _STAFF,
+    "record_supervised_cases": _STAFF,
+    "delete_person_data": {"coordinator"},
 }
 
 #: Actions on one person's own data: allowed for that person and for staff.
 _OWN_OR_STAFF = {"read_ratings_of", "read_certification_of", "read_progress_of"}
 
-ACTIONS = frozenset({"open_app", "write_rating_for", "write_progress_for", *_OWN_OR_STAFF, *_ROLE_ACTIONS})
+#: Actions on one person's own data: allowed for that person and for a coördinator (not a trainer).
+_OWN_OR_COORDINATOR = {"export_person_data"}
+
+ACTIONS = frozenset({"open_app", "write_rating_for", "write_progress_for", *_OWN_OR_STAFF, *_OWN_OR_COORDINATOR,
+                     *_ROLE_ACTIONS})
 
 _MESSAGES = {
     "open_app": "Deze app is niet beschikbaar voor jouw rol.",
@@ -77,6 +89,10 @@ _MESSAGES = {
     "read_progress_of": "Je mag alleen je eigen voortgang in de lesmodules bekijken.",
     "write_progress_for": "Je kunt alleen je eigen voortgang in de lesmodules bijwerken.",
     "view_all_clips": "Dit fragment is niet voor jou beschikbaar.",
+    "view_certificate_register": "Alleen trainers en coördinatoren zien het certificaatregister.",
+    "record_supervised_cases": "Alleen een trainer (supervisor) kan supervisiecasussen vastleggen.",
+    "delete_person_data": "Alleen een coördinator kan een persoon met al zijn gegevens verwijderen.",
+    "export_person_data": "Je mag alleen je eigen gegevens opvragen; een coördinator kan dat voor iedereen.",
 }
 
 
@@ -90,6 +106,8 @@ def can(actor: Actor | None, action: str, thing: Any = None) -> bool:
         return actor.role in AREA_ROLES.get(thing.area, set())
     if action in _OWN_OR_STAFF:
         return actor.role in _STAFF or (actor.id is not None and actor.id == thing)
+    if action in _OWN_OR_COORDINATOR:
+        return actor.role == "coordinator" or (actor.id is not None and actor.id == thing)
     if action in {"write_rating_for", "write_progress_for"}:
         return actor.id is not None and actor.id == thing
     return actor.role in _ROLE_ACTIONS[action]

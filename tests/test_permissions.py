@@ -26,9 +26,14 @@ ROLE_RULES = {
     "view_audit_log": {"coordinator"},
     "decide_certification": STAFF,
     "view_all_clips": STAFF,
+    "view_certificate_register": STAFF,
+    "record_supervised_cases": STAFF,
+    "delete_person_data": {"coordinator"},
 }
 #: Actions on one person's own data: that person and staff.
 OWN_OR_STAFF = ("read_ratings_of", "read_certification_of", "read_progress_of")
+#: Actions on one person's own data: that person and a coördinator (not a trainer).
+OWN_OR_COORDINATOR = ("export_person_data",)
 #: Which roles may open an app of each area.
 AREA_RULES = {"landing": EVERYONE, "training": EVERYONE, "supervision": STAFF}
 
@@ -46,7 +51,8 @@ def app(area: str) -> App:
 
 def test_matrix_covers_every_action():
     """Does this test's rule table name every action the permission layer knows?"""
-    assert set(ROLE_RULES) | {"open_app", "write_rating_for", "write_progress_for", *OWN_OR_STAFF} == set(ACTIONS)
+    assert set(ROLE_RULES) | {"open_app", "write_rating_for", "write_progress_for", *OWN_OR_STAFF,
+                              *OWN_OR_COORDINATOR} == set(ACTIONS)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -83,6 +89,16 @@ def test_read_own_data(role, action):
     assert can(me, action, 5) is True
     assert can(me, action, 6) is (role in STAFF)
     assert can(me, action, None) is (role in STAFF)
+
+
+@pytest.mark.parametrize("action", OWN_OR_COORDINATOR)
+@pytest.mark.parametrize("role", ROLES)
+def test_own_data_or_coordinator(role, action):
+    """May everybody export their own stored data, but only a coördinator somebody else's?"""
+    me = actor(role, id=5)
+    assert can(me, action, 5) is True
+    assert can(me, action, 6) is (role == "coordinator")
+    assert can(me, action, None) is (role == "coordinator")
 
 
 @pytest.mark.parametrize("role", ROLES)

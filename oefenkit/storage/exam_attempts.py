@@ -240,7 +240,9 @@ class ExamMixin:
                         .where(m.ExpertScore.scale_id == scale.id, m.ExpertScore.case_id.in_(case_ids))
                         .order_by(m.Case.code, m.Person.username))]
             set_code = s.scalar(select(m.CaseSet.code).where(m.CaseSet.id == attempt.case_set_id))
-            decision = decide_against_experts(rule, trainee, experts, ranges, case_set_code=set_code)
+            supervised = self._supervised_case_count(s, attempt.person_id, programme.id)  # Ouder-baby: recorded cases
+            decision = decide_against_experts(rule, trainee, experts, ranges, case_set_code=set_code,
+                                              supervised_cases=supervised)
             decision.statistics["exam_attempt"] = attempt.id
             person = s.get(m.Person, attempt.person_id)
             row = m.CertificationDecision(

@@ -22,6 +22,8 @@ The verbs live in one mixin per noun, composed here:
 * :mod:`.progress`           course-module progress
 * :mod:`.practice_attempts`  practice attempts and clips (``find_clip``)
 * :mod:`.exam_attempts`      the certification test (value types in :mod:`.exams`)
+* :mod:`.certificates`       deciding on proposals, certificates, supervised cases, renewal
+* :mod:`.privacy`            AVG: export and delete everything stored about a person
 
 This module keeps what they share: :meth:`Kit.transaction`, :meth:`Kit.audit`, the audit
 log and the private look-ups (``_person``, ``_case_and_scale``, ``_check_score``).
@@ -46,17 +48,20 @@ from . import models as m
 from .cases import EXPERT_ONLY_DETAILS as EXPERT_ONLY_DETAILS  # re-exported: the value types stay importable here
 from .cases import CaseInfo, CasesMixin, ScaleInfo
 from .cases import ExpertScoreInfo as ExpertScoreInfo
+from .certificates import CertificatesMixin
 from .decisions import DecisionsMixin
 from .exam_attempts import ExamMixin
 from .people import GroupInfo, PeopleMixin
 from .practice_attempts import PracticeMixin
+from .privacy import PrivacyMixin
 from .progress import ProgressMixin
 from .ratings import RatingInfo, RatingsMixin
 
 __all__ = ["Kit", "GroupInfo", "RatingInfo", "ScaleInfo", "CaseInfo"]
 
 
-class Kit(PeopleMixin, CasesMixin, RatingsMixin, DecisionsMixin, ProgressMixin, PracticeMixin, ExamMixin):
+class Kit(PeopleMixin, CasesMixin, RatingsMixin, DecisionsMixin, ProgressMixin, PracticeMixin, ExamMixin,
+          CertificatesMixin, PrivacyMixin):
     """Façade over one database. Cheap to create; share one per process."""
 
     def __init__(self, engine: Engine):

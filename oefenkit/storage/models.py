@@ -11,6 +11,7 @@ Overview::
       ├──< ExpertScore >──┘        │
       ├──< ExamAttempt             └── Programme
       ├──< Certificate ── Programme
+      ├──< SupervisedCase ── Programme
       ├──< LiveSession ──< LiveSessionParticipant
       └──< AuditEntry
     Scale (code, version) is referenced by Rating and ExpertScore.
@@ -55,6 +56,7 @@ __all__ = [
     "Certificate",
     "CertificationDecision",
     "ModuleProgress",
+    "SupervisedCase",
     "LiveSession",
     "LiveSessionParticipant",
     "AuditEntry",
@@ -261,6 +263,22 @@ class ModuleProgress(Base):
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     completed_at: Mapped[Optional[dt.datetime]] = mapped_column()
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SupervisedCase(Base):
+    """A case the person carried out and discussed in supervision, recorded by a trainer.
+
+    The Ouder-baby rule (``required_supervised_cases``) counts these per programme.
+    """
+
+    __tablename__ = "supervised_case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"))
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class LiveSession(Base):

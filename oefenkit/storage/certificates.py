@@ -1,0 +1,262 @@
+"""Certificates and supervision: the :class:`~oefenkit.storage.kit.Kit` verbs a trainer uses after
+the rules have proposed (accept or override, issue), the public verification of a code, the
+certificate register, supervised cases (Ouder-baby) and renewal by attending a terugkomdag.
+
+The rules come from :func:`oefenkit.certification.load_rules`; verbs that need them take
+``rules`` as a parameter, like ``submit_exam``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Mapping
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..errors import Conflict, NotFound, ValidationError
+from ..identity import Actor
+from ..permissions import require
+from . import exams as ex
+from . import models as m
+
+__all__ = ["CertificatesMixin", "CERTIFICATE_STATUSES"]
+
+#: The register's statuses, in Dutch as shown.
+CERTIFICATE_STATUSES = ("geldig", "verloopt binnenkort", "verlopen")
+
+_NOTE_MAX = 5000
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(ex.LOCAL_TZ).date()
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:  # SQLite gives naive UTC, PostgreSQL aware values
+    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
+
+
+def _until_moment(day: dt.date) -> dt.datetime:
+    """How a last valid day is stored (noon UTC, as ``submit_exam`` does)."""
+    return dt.datetime.combine(day, dt.time(12), tzinfo=dt.timezone.utc)
+
+
+def _until_day(cert: m.Certificate) -> dt.date:
+    return _utc(cert.valid_until).date()
+
+
+class CertificatesMixin:
+    """Verbs on certificates and supervised cases; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+
+    # -- shared look-ups ------------------------------------------------------------------
+
+    @staticmethod
+    def _programme(s: Session, programme_code: str) -> m.Programme:
+        programme = s.scalar(select(m.Programme).where(m.Programme.code == programme_code))
+        if programme is None:
+            raise NotFound(f"Programma {programme_code!r} bestaat niet.")
+        return programme
+
+    @staticmethod
+    def _supervised_case_count(s: Session, person_id: int, programme_id: int) -> int:
+        return s.scalar(select(func.count()).select_from(m.SupervisedCase).where(
+            m.SupervisedCase.person_id == person_id, m.SupervisedCase.programme_id == programme_id)) or 0
+
+    # -- deciding on a proposal --------------------------------------------------------------
+
+    def decide_certificate(
+        self, actor: Actor, decision_id: int, *, accept: bool, reason: str = "",
+        rules: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """A trainer accepts the rules' proposal ``decision_id`` or overrides it.
+
+        Both are stored as a new :class:`~oefenkit.storage.models.CertificationDecision`
+        (kind ``accepted`` / ``override``) whose statistics name the proposal, and audited.
+        An override needs a reason and turns the outcome around. When the final outcome is a
+        pass and the person holds no valid certificate for the programme, a certificate is
+        issued, valid for the programme rule's period. Returns ``decision_id``, ``kind``,
+        ``passed`` and ``certificate`` (a :class:`~oefenkit.storage.exams.CertificateInfo` or None).
+        """
+        require(actor, "decide_certification")
+        reason = (reason or "").strip()
+        if not accept and not reason:
+            raise ValidationError("Geef een reden als je afwijkt van het voorstel.")
+        if len(reason) > _NOTE_MAX:
+            raise ValidationError(f"Een reden heeft hoogstens {_NOTE_MAX} tekens.")
+        kind = "accepted" if accept else "override"
+        with self.transaction() as s:
+            proposal = s.scalar(select(m.CertificationDecision).where(m.CertificationDecision.id == decision_id)
+                                .with_for_update())
+            if proposal is None:
+                raise NotFound("Dit certificeringsvoorstel bestaat niet.")
+            if proposal.kind != "proposal":
+                raise ValidationError("Dit is geen voorstel van de regels maar al een besluit.")
+            earlier = [d for d in s.scalars(select(m.CertificationDecision).where(
+                m.CertificationDecision.person_id == proposal.person_id,
+                m.CertificationDecision.kind.in_(("accepted", "override"))))
+                if (d.statistics or {}).get("proposal_id") == proposal.id]
+            if earlier:
+                raise Conflict("Over dit voorstel is al besloten.")
+            person = s.get(m.Person, proposal.person_id)
+            programme = s.get(m.Programme, proposal.programme_id)
+            passed = proposal.passed if accept else not proposal.passed
+            row = m.CertificationDecision(
+                person_id=person.id, programme_id=programme.id, exam_attempt_id=proposal.exam_attempt_id,
+                kind=kind, passed=passed, reasons=list(proposal.reasons or []),
+                statistics={"proposal_id": proposal.id, "proposal_passed": proposal.passed},
+                rule=dict(proposal.rule or {}), decided_by_id=actor.id, reason=reason)
+            s.add(row)
+            s.flush()
+            self.audit(s, actor, f"certification.{kind}", person.username, programme=programme.code,
+                       passed=passed, proposal=proposal.id, decision=row.id)
+            certificate = None
+            if passed and self._valid_certificate(s, person.id, programme.id) is None:
+                rule = rules.get(programme.code)
+                if rule is None:
+                    raise NotFound(f"Er zijn geen certificeringsregels voor programma {programme.code!r}.")
+                from ..certification import valid_until  # imports no storage
+
+                now = m.utcnow()
+                until = valid_until(now.astimezone(ex.LOCAL_TZ).date(), rule)
+                stats = proposal.statistics or {}
+                cert = m.Certificate(
+                    person_id=person.id, programme_id=programme.id, verification_code=ex.new_verification_code(),
+                    issued_at=now, valid_until=_until_moment(until), decided_by_id=actor.id, decision=kind,
+                    reason=reason,
+                    statistics={"decision_id": row.id, "proposal_id": proposal.id,
+                                "exam_attempt": proposal.exam_attempt_id, "case_set": stats.get("case_set"),
+                                "scales": stats.get("scales", {}), "reasons": list(proposal.reasons or [])})
+                s.add(cert)
+                s.flush()
+                self.audit(s, actor, "certificate.issue", person.username, programme=programme.code,
+                           code=cert.verification_code, decision=row.id)
+                certificate = self._certificate_info(cert, person, programme)
+            return {"decision_id": row.id, "kind": kind, "passed": passed, "certificate": certificate}
+
+    @staticmethod
+    def _valid_certificate(s: Session, person_id: int, programme_id: int) -> m.Certificate | None:
+        today = _today()
+        for cert in s.scalars(select(m.Certificate).where(
+                m.Certificate.person_id == person_id, m.Certificate.programme_id == programme_id)
+                .order_by(m.Certificate.id.desc())):
+            if _until_day(cert) >= today:
+                return cert
+        return None
+
+    # -- verification and register ------------------------------------------------------------
+
+    def verify_certificate(self, code: str, *, today: dt.date | None = None) -> dict[str, Any]:
+        """PUBLIC: what a verification code proves — holder, programme, dates, valid today.
+
+        Needs no actor and returns nothing else (no statistics, no user name). An unknown
+        code raises :class:`NotFound`.
+        """
+        today = today or _today()
+        with self.transaction() as s:
+            row = s.execute(
+                select(m.Certificate, m.Person.display_name, m.Programme.name)
+                .join(m.Person, m.Person.id == m.Certificate.person_id)
+                .join(m.Programme, m.Programme.id == m.Certificate.programme_id)
+                .where(m.Certificate.verification_code == (code or "").strip().upper())).first()
+            if row is None:
+                raise NotFound("Er bestaat geen certificaat met deze verificatiecode.")
+            cert, name, programme_name = row
+            until = _until_day(cert)
+            return {"display_name": name, "programme_name": programme_name,
+                    "issued": _utc(cert.issued_at).astimezone(ex.LOCAL_TZ).date(), "valid_until": until,
+                    "valid": until >= today}
+
+    def certificate_register(
+        self, actor: Actor, *, expiring_within_days: int = 90, today: dt.date | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every certificate (staff only), soonest expiry first, with its Dutch status:
+        ``geldig``, ``verloopt binnenkort`` (within ``expiring_within_days``) or ``verlopen``."""
+        require(actor, "view_certificate_register")
+        if isinstance(expiring_within_days, bool) or not isinstance(expiring_within_days, int) \
+                or expiring_within_days < 0:
+            raise ValidationError("Het aantal dagen is een geheel getal van minstens 0.")
+        today = today or _today()
+        with self.transaction() as s:
+            out = []
+            for cert, username, name, p_code, p_name in s.execute(
+                select(m.Certificate, m.Person.username, m.Person.display_name, m.Programme.code, m.Programme.name)
+                .join(m.Person, m.Person.id == m.Certificate.person_id)
+                .join(m.Programme, m.Programme.id == m.Certificate.programme_id)
+                .order_by(m.Certificate.valid_until, m.Certificate.id)
+            ):
+                until = _until_day(cert)
+                if until < today:
+                    status = "verlopen"
+                elif (until - today).days <= expiring_within_days:
+                    status = "verloopt binnenkort"
+                else:
+                    status = "geldig"
+                out.append({"code": cert.verification_code, "username": username, "display_name": name,
+                            "programme": p_code, "programme_name": p_name,
+                            "issued": _utc(cert.issued_at).astimezone(ex.LOCAL_TZ).date(),
+                            "valid_until": until, "status": status})
+            return out
+
+    # -- supervised cases ---------------------------------------------------------------------
+
+    def record_supervised_case(self, actor: Actor, username: str, programme_code: str, note: str) -> int:
+        """A supervisor (trainer) records one case the person carried out and discussed."""
+        require(actor, "record_supervised_cases")
+        note = (note or "").strip()
+        if not note:
+            raise ValidationError("Beschrijf kort welke casus is uitgevoerd en besproken.")
+        if len(note) > _NOTE_MAX:
+            raise ValidationError(f"Een toelichting heeft hoogstens {_NOTE_MAX} tekens.")
+        with self.transaction() as s:
+            person = self._person(s, username)
+            programme = self._programme(s, programme_code)
+            row = m.SupervisedCase(person_id=person.id, programme_id=programme.id, recorded_by_id=actor.id,
+                                   note=note, recorded_at=m.utcnow())
+            s.add(row)
+            s.flush()
+            self.audit(s, actor, "supervised_case.record", username, programme=programme_code, case=row.id)
+            return row.id
+
+    def count_supervised_cases(self, actor: Actor, username: str, programme_code: str) -> int:
+        """How many supervised cases are recorded for the person in the programme (own or staff)."""
+        with self.transaction() as s:
+            person_id = s.scalar(select(m.Person.id).where(m.Person.username == username))
+            require(actor, "read_certification_of", person_id)
+            if person_id is None:
+                raise NotFound(f"Gebruiker {username!r} bestaat niet.")
+            return self._supervised_case_count(s, person_id, self._programme(s, programme_code).id)
+
+    # -- renewal ------------------------------------------------------------------------------
+
+    def renew_certificates_for_attendance(
+        self, actor: Actor, username: str, attended_on: dt.date, *, rules: Mapping[str, Any],
+    ) -> list[dict[str, Any]]:
+        """Attending a terugkomdag on ``attended_on`` renews the person's certificates that are
+        still valid that day (:func:`oefenkit.certification.renewed_until`); expired ones stay
+        expired. Returns per certificate ``code``, ``programme``, ``old`` and ``new`` last day and
+        ``renewed``; every renewal is audited."""
+        from ..certification import renewed_until  # imports no storage
+
+        require(actor, "decide_certification")
+        if not isinstance(attended_on, dt.date) or isinstance(attended_on, dt.datetime):
+            raise ValidationError("Geef de datum van de terugkomdag.")
+        if attended_on > _today():
+            raise ValidationError("Een terugkomdag in de toekomst telt nog niet mee.")
+        with self.transaction() as s:
+            person = self._person(s, username)
+            out = []
+            for cert, p_code in s.execute(
+                select(m.Certificate, m.Programme.code).join(m.Programme, m.Programme.id == m.Certificate.programme_id)
+                .where(m.Certificate.person_id == person.id).order_by(m.Certificate.id).with_for_update()
+            ):
+                rule = rules.get(p_code)
+                old = _until_day(cert)
+                new = renewed_until(old, attended_on, rule) if rule is not None else old
+                if new != old:
+                    cert.valid_until = _until_moment(new)
+                    self.audit(s, actor, "certificate.renew", username, programme=p_code,
+                               code=cert.verification_code, attended_on=attended_on.isoformat(),
+                               old=old.isoformat(), new=new.isoformat())
+                out.append({"code": cert.verification_code, "programme": p_code, "old": old, "new": new,
+                            "renewed": new != old})
+            return out
