@@ -80,6 +80,14 @@ APPS: tuple[App, ...] = (
         path="supervision/deelnemers.ipynb",
         area="supervision",
     ),
+    App(
+        id="compare",
+        title="Beoordelingen vergelijken",
+        description="Vergelijk de scores van een groep op een set fragmenten met de consensus van de "
+                    "experts, per beoordelaar en per fragment, met export naar CSV en Excel.",
+        path="supervision/vergelijken.ipynb",
+        area="supervision",
+    ),
 )
 
 

@@ -288,3 +288,31 @@ def modules_page(kit: Kit, person: Actor, content_dir) -> w.VBox:
 
 
 __all__ += ["modules_page"]
+
+
+# -- supervision: compare ratings (Beoordelingen vergelijken) --------------------------------------
+
+
+def compare_page(kit: Kit, person: Actor) -> w.VBox:
+    """The compare-ratings app: a group's scores on a set and scale against the expert consensus.
+
+    The choices come from the façade (``list_groups``, ``list_cases`` for the set codes,
+    ``list_scales``); "Toon" calls :func:`oefenkit.compare.comparison`, whose verbs check
+    that the person is staff.
+    """
+    from oefenkit.compare import comparison
+
+    from .compare import ComparePanel
+
+    groups = [g.name for g in kit.list_groups(person)]
+    set_codes = list(dict.fromkeys(code for case in kit.list_cases(person) for code in case.set_codes))
+    newest = {s.code: s for s in kit.list_scales()}  # ordered by version: the newest wins
+    scales = [(s.name, s.code) for s in newest.values()]
+    return ComparePanel(
+        groups, [(code, code) for code in set_codes], scales,
+        compute=lambda group, case_set, scale: comparison(kit, person, group_name=group,
+                                                          case_set_code=case_set, scale_code=scale),
+    )
+
+
+__all__ += ["compare_page"]
