@@ -29,7 +29,10 @@ def store_practice_rating(data_dir, username: str, score: int) -> str:
 def test_trainer_compares_a_group(page, live_server):
     """Does a trainer open the app from the landing page, choose group, set and scale, and see the
     matrix with the cursist's score, the per-rater table and the export links?"""
-    case = store_practice_rating(live_server.data_dir, "cursist1", 7)
+    # A cursist of this test's own: the session's server is shared, and cursist1's practice
+    # list must stay untouched for the practice app's tests.
+    live_server.add_user("vergelijk.cursist", "cursist", "Vergelijk Cursist")
+    case = store_practice_rating(live_server.data_dir, "vergelijk.cursist", 7)
     login(page, live_server.base_url, "trainer1")
     link = page.locator(".ok-app-compare a")
     link.wait_for()
@@ -41,12 +44,12 @@ def test_trainer_compares_a_group(page, live_server):
     page.locator(".ok-compare-show").click()
     table = page.locator(".ok-compare-table")
     table.wait_for(state="visible")
-    row = table.locator("tr.ok-compare-row", has_text="Cursist Een")
+    row = table.locator("tr.ok-compare-row", has_text="Vergelijk Cursist")
     row.wait_for()
     assert "7" in row.locator(f"td[data-case='{case}']").inner_text()
     assert "afwijking" in row.locator(f"td[data-case='{case}']").get_attribute("title")
     assert "Consensus" in table.inner_text()
-    assert "Cursist Een" in page.locator(".ok-compare-raters").inner_text()
+    assert "Vergelijk Cursist" in page.locator(".ok-compare-raters").inner_text()
     assert page.locator(".ok-compare-notes").inner_text().count("Moeder <b>volgt</b> de baby.") == 1
     assert page.locator(".ok-compare-bland-altman svg").count() == 1
     csv = page.locator("a.ok-export-csv")
