@@ -109,11 +109,7 @@ class CasesMixin:
         with self.transaction() as s:
             if s.scalar(select(m.Case.id).where(m.Case.code == code)) is not None:
                 raise AlreadyExists(f"Casus {code!r} bestaat al.")
-            programme_id = None
-            if programme_code:
-                programme_id = s.scalar(select(m.Programme.id).where(m.Programme.code == programme_code))
-                if programme_id is None:
-                    raise NotFound(f"Programma {programme_code!r} bestaat niet.")
+            programme_id = self._programme_id(s, programme_code, optional=True)
             case = m.Case(code=code, title=title, programme_id=programme_id, vignette=vignette,
                           details=details or {}, synthetic=synthetic, clip_path=clip_path)
             s.add(case)
@@ -175,11 +171,7 @@ class CasesMixin:
         with self.transaction() as s:
             if s.scalar(select(m.CaseSet.id).where(m.CaseSet.code == code)) is not None:
                 raise AlreadyExists(f"Set {code!r} bestaat al.")
-            programme_id = None
-            if programme_code:
-                programme_id = s.scalar(select(m.Programme.id).where(m.Programme.code == programme_code))
-                if programme_id is None:
-                    raise NotFound(f"Programma {programme_code!r} bestaat niet.")
+            programme_id = self._programme_id(s, programme_code, optional=True)
             case_set = m.CaseSet(code=code, name=name, kind=kind, programme_id=programme_id)
             for position, case_code in enumerate(dict.fromkeys(case_codes)):
                 case_id = s.scalar(select(m.Case.id).where(m.Case.code == case_code))
@@ -230,11 +222,7 @@ class CasesMixin:
         if clip_path is not None and len(clip_path) > 500:
             raise ValidationError("Het pad naar het fragment is langer dan 500 tekens.")
         with self.transaction() as s:
-            programme_id = None
-            if programme_code:
-                programme_id = s.scalar(select(m.Programme.id).where(m.Programme.code == programme_code))
-                if programme_id is None:
-                    raise NotFound(f"Programma {programme_code!r} bestaat niet.")
+            programme_id = self._programme_id(s, programme_code, optional=True)
             values = {"title": title, "programme_id": programme_id, "vignette": vignette,
                       "details": details or {}, "synthetic": synthetic, "clip_path": clip_path}
             case = s.scalar(select(m.Case).where(m.Case.code == code))
@@ -283,11 +271,7 @@ class CasesMixin:
         if not name.strip() or len(name) > 200:
             raise ValidationError("Een setnaam heeft 1 tot 200 tekens.")
         with self.transaction() as s:
-            programme_id = None
-            if programme_code:
-                programme_id = s.scalar(select(m.Programme.id).where(m.Programme.code == programme_code))
-                if programme_id is None:
-                    raise NotFound(f"Programma {programme_code!r} bestaat niet.")
+            programme_id = self._programme_id(s, programme_code, optional=True)
             wanted = []
             for case_code in dict.fromkeys(case_codes):
                 case_id = s.scalar(select(m.Case.id).where(m.Case.code == case_code))

@@ -34,9 +34,7 @@ class DecisionsMixin:
             raise ValidationError("Geef een reden als je afwijkt van het voorstel.")
         with self.transaction() as s:
             person = self._person(s, username)
-            programme_id = s.scalar(select(m.Programme.id).where(m.Programme.code == programme_code))
-            if programme_id is None:
-                raise NotFound(f"Programma {programme_code!r} bestaat niet.")
+            programme_id = self._programme_id(s, programme_code)
             row = m.CertificationDecision(
                 person_id=person.id, programme_id=programme_id, exam_attempt_id=exam_attempt_id, kind=kind,
                 passed=passed, reasons=list(reasons), statistics=statistics, rule=rule,

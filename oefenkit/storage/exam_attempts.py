@@ -83,9 +83,7 @@ class ExamMixin:
                 .order_by(m.ExamAttempt.id).limit(1))
             if open_attempt is not None:
                 return self._exam_attempt_info(s, open_attempt, resumed=True)
-            programme_id = s.scalar(select(m.Programme.id).where(m.Programme.code == programme_code))
-            if programme_id is None:
-                raise NotFound(f"Programma {programme_code!r} bestaat niet.")
+            programme_id = self._programme_id(s, programme_code)
             used = s.scalar(select(func.count()).select_from(m.ExamAttempt).where(
                 m.ExamAttempt.person_id == actor.id, m.ExamAttempt.case_set_id == case_set.id)) or 0
             if used >= max_attempts:

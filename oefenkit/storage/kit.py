@@ -125,6 +125,16 @@ class Kit(PeopleMixin, CasesMixin, RatingsMixin, DecisionsMixin, ProgressMixin, 
         return case, scale
 
     @staticmethod
+    def _programme_id(s: Session, programme_code: str | None, *, optional: bool = False) -> int | None:
+        """The id of a programme by code, or :class:`NotFound`; ``optional``: no code gives ``None``."""
+        if optional and not programme_code:
+            return None
+        programme_id = s.scalar(select(m.Programme.id).where(m.Programme.code == programme_code))
+        if programme_id is None:
+            raise NotFound(f"Programma {programme_code!r} bestaat niet.")
+        return programme_id
+
+    @staticmethod
     def _check_score(scale: m.Scale, score: Any) -> int:
         if isinstance(score, bool) or not isinstance(score, int):
             raise ValidationError(f"Een score is een geheel getal van {scale.min_score} tot {scale.max_score}.")

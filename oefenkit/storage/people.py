@@ -210,11 +210,7 @@ class PeopleMixin:
         with self.transaction() as s:
             if s.scalar(select(m.Group.id).where(m.Group.name == name)) is not None:
                 raise AlreadyExists(f"Groep {name!r} bestaat al.")
-            programme_id = None
-            if programme_code:
-                programme_id = s.scalar(select(m.Programme.id).where(m.Programme.code == programme_code))
-                if programme_id is None:
-                    raise NotFound(f"Programma {programme_code!r} bestaat niet.")
+            programme_id = self._programme_id(s, programme_code, optional=True)
             group = m.Group(name=name, programme_id=programme_id)
             s.add(group)
             s.flush()
