@@ -15,6 +15,7 @@ Overview::
       ├──< LiveSession ──< LiveSessionParticipant
       └──< AuditEntry
     Scale (code, version) is referenced by Rating and ExpertScore.
+    Case ──o CaseMedia (an uploaded clip: original in the protected store, review, masks)
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any, Optional
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -48,6 +50,8 @@ __all__ = [
     "GroupMembership",
     "Scale",
     "Case",
+    "CaseMedia",
+    "LIBRARY_STATUSES",
     "CaseSet",
     "CaseSetItem",
     "ExpertScore",
@@ -68,6 +72,8 @@ ROLES = ("cursist", "trainer", "coordinator")
 RATING_MODES = ("practice", "exam", "session")
 #: What a case set is for.
 SET_KINDS = ("practice", "exam", "session", "intervision")
+#: Where an uploaded clip is in the case library's workflow.
+LIBRARY_STATUSES = ("uploaded", "anonymised", "reviewed", "published")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -182,6 +188,38 @@ class Case(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     programme: Mapped[Optional[Programme]] = relationship()
+
+
+class CaseMedia(Base):
+    """An uploaded clip of a case in the case library (one per case).
+
+    ``original_path`` is relative to the media directory's ``originals/`` store,
+    which no route serves; it is ``None`` once the original has been deleted.
+    ``review`` holds the flagged frames of the last anonymisation
+    (``[{"frame", "time_s", "reason"}]``); ``manual_masks`` the trainer's extra
+    boxes (``[{"start_s", "end_s", "x", "y", "w", "h"}]``, fractions of the frame).
+    """
+
+    __tablename__ = "case_media"
+    __table_args__ = (CheckConstraint(f"status IN ({_in(LIBRARY_STATUSES)})", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_item.id", ondelete="CASCADE"), unique=True)
+    original_path: Mapped[Optional[str]] = mapped_column(String(200))
+    original_name: Mapped[str] = mapped_column(String(255), default="")
+    original_size: Mapped[int] = mapped_column(BigInteger, default=0)
+    original_sha256: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(16), default="uploaded")
+    review: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    manual_masks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    keep_audio: Mapped[bool] = mapped_column(Boolean, default=False)
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    anonymised_at: Mapped[Optional[dt.datetime]] = mapped_column()
+    published_at: Mapped[Optional[dt.datetime]] = mapped_column()
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    case: Mapped[Case] = relationship()
 
 
 class CaseSet(Base):
