@@ -22,6 +22,7 @@ from traitlets import default
 
 from ..errors import AuthenticationError, DatabaseUnavailable, NotFound
 from ..storage.kit import Kit
+from .throttle import LoginThrottle
 
 __all__ = ["OefenkitIdentityProvider", "LoginHandler", "LogoutHandler", "COOKIE_NAME", "safe_next"]
 
@@ -61,6 +62,13 @@ class OefenkitIdentityProvider(IdentityProvider):
     @property
     def kit(self) -> Kit:
         return self.parent.kit
+
+    @property
+    def throttle(self) -> LoginThrottle:
+        """Failed-login throttle of this server process (see :mod:`oefenkit.server.throttle`)."""
+        if getattr(self, "_throttle", None) is None:
+            self._throttle = LoginThrottle()
+        return self._throttle
 
     @property
     def auth_enabled(self) -> bool:
@@ -130,10 +138,21 @@ class LoginHandler(_PageHandler):
         username = self.get_body_argument("username", "").strip()
         password = self.get_body_argument("password", "")
         provider: OefenkitIdentityProvider = self.identity_provider
+        address = self.request.remote_ip or ""
+        wait = provider.throttle.retry_after(username, address)
+        if wait:
+            self.log.warning("Throttled login for %r from %s", username[:64], address)
+            self.set_status(429)
+            self.set_header("Retry-After", str(wait))
+            minutes = max(1, -(-wait // 60))
+            self._form(f"Te veel mislukte pogingen om in te loggen. Probeer het over {minutes} "
+                       f"{'minuut' if minutes == 1 else 'minuten'} opnieuw.", username=username)
+            return
         try:
             actor = await asyncio.to_thread(provider.kit.authenticate, username, password)
         except AuthenticationError as exc:
-            self.log.warning("Failed login for %r from %s", username[:64], self.request.remote_ip)
+            self.log.warning("Failed login for %r from %s", username[:64], address)
+            provider.throttle.failed(username, address)
             self.set_status(401)
             self._form(str(exc), username=username)
             return
@@ -141,6 +160,7 @@ class LoginHandler(_PageHandler):
             self.set_status(503)
             self._form(str(exc), username=username)
             return
+        provider.throttle.succeeded(username, address)
         user = User(username=actor.username, name=actor.display_name, display_name=actor.display_name)
         provider.set_login_cookie(self, user)
         self.redirect(safe_next(self.get_body_argument("next", None)))
