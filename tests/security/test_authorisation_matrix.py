@@ -1,0 +1,110 @@
+"""The authorisation matrix over HTTP: every catalogued app and every media route, for every role and
+for a visitor who is not logged in.
+
+The expectations are written out here per area (not derived from ``oefenkit.permissions``), so a change
+to the permission layer that opens an app to the wrong role fails this test.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from oefenkit.apps import APPS
+from oefenkit.identity import SYSTEM
+from oefenkit.instance import open_kit
+from oefenkit.settings import load_settings
+
+from ..live_server import PASSWORD
+from ..test_server_http import Client
+
+ROLES = {"cursist": "cursist1", "trainer": "trainer1", "coordinator": "coord1"}
+
+#: Who may open the apps of each area. A new area must be added here on purpose.
+EXPECTED_ROLES = {
+    "landing": {"cursist", "trainer", "coordinator"},
+    "training": {"cursist", "trainer", "coordinator"},
+    "supervision": {"trainer", "coordinator"},
+    "beheer": {"coordinator"},
+}
+
+_clients: dict[str, Client] = {}
+
+
+@pytest.fixture
+def as_role(live_server):
+    """A logged-in client per role, kept for the module (logging in costs an Argon2 hash)."""
+
+    def get(role: str) -> Client:
+        if role not in _clients or _clients[role].base_url != live_server.base_url:
+            client = Client(live_server.base_url)
+            status, _, _ = client.login(ROLES[role], PASSWORD)
+            assert status == 302
+            _clients[role] = client
+        return _clients[role]
+
+    return get
+
+
+def test_every_area_has_an_expectation():
+    assert {app.area for app in APPS} <= set(EXPECTED_ROLES)
+    assert len(APPS) >= 7
+
+
+@pytest.mark.parametrize("app", APPS, ids=lambda a: a.id)
+def test_visitor_is_sent_to_the_login_page(live_server, app):
+    """Does every app send a visitor without a session to the login page (and render nothing)?"""
+    status, headers, body = Client(live_server.base_url).request(app.url)
+    assert status == 302 and headers["Location"].startswith("/login")
+    assert "bind_person" not in body
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+@pytest.mark.parametrize("app", APPS, ids=lambda a: a.id)
+def test_role_matrix(as_role, app, role):
+    """Is each app rendered for exactly the roles of its area and refused (403, Dutch page) for the rest?"""
+    status, _, page = as_role(role).request(app.url)
+    if role in EXPECTED_ROLES[app.area]:
+        assert status == 200, page[:500]
+        assert "oefenkit.kernel.bind_person" not in page
+    else:
+        assert status == 403
+        assert "Geen toegang" in page
+
+
+def _case_codes(data_dir):
+    kit = open_kit(load_settings(data_dir=data_dir))
+    try:
+        cases = kit.list_cases(SYSTEM)
+    finally:
+        kit.engine.dispose()
+    practice = next(c.code for c in cases if "oefenen" in c.set_codes and "toets" not in c.set_codes)
+    exam = next(c.code for c in cases if "toets" in c.set_codes)
+    return practice, exam
+
+
+@pytest.mark.parametrize("kind", ["clip", "subtitles"])
+def test_media_matrix(live_server, as_role, kind):
+    """Practice media: every role; exam media: staff only (a cursist has no exam attempt holding it);
+    a visitor: the login page; an unknown case: 404 for everyone."""
+    practice, exam = _case_codes(live_server.data_dir)
+    ext = "mp4" if kind == "clip" else "vtt"
+    url = f"/oefenkit/media/{kind}/{{}}.{ext}"
+    for role in ROLES:
+        client = as_role(role)
+        assert client.request(url.format(practice))[0] == 200, role
+        assert client.request(url.format(exam))[0] == (403 if role == "cursist" else 200), role
+        assert client.request(url.format("bestaat-niet"))[0] == 404, role
+    for code in (practice, exam):
+        status, headers, _ = Client(live_server.base_url).request(url.format(code))
+        assert status == 302 and headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize("path", [
+    "/oefenkit/media/clip/..%2F..%2Fetc%2Fpasswd.mp4",
+    "/oefenkit/media/clip/%2Fetc%2Fpasswd.mp4",
+    "/oefenkit/media/subtitles/..%2Foefenkit.sqlite.vtt",
+    "/oefenkit/media/clip/.hidden.mp4",
+])
+def test_media_routes_take_no_paths(as_role, path):
+    """Does a path instead of a case code get 404, even for a coördinator?"""
+    assert as_role("coordinator").request(path)[0] == 404
