@@ -34,6 +34,7 @@ __all__ = [
     "normalise_role",
     "validate_username",
     "validate_password",
+    "generate_password",
     "hash_password",
     "verify_password",
     "role_from_hub_groups",
@@ -113,6 +114,17 @@ def validate_password(password: str) -> str:
     if password != password.strip("\r\n"):
         raise ValidationError("Een wachtwoord mag niet beginnen of eindigen met een regeleinde.")
     return password
+
+
+#: Characters of generated passwords: no 0/O, 1/l/I, so a password read aloud or copied by hand survives.
+_PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def generate_password(length: int = 14) -> str:
+    """A random password (``secrets``) for a new account or a reset; shown once, never stored in clear."""
+    if length < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"length must be at least {MIN_PASSWORD_LENGTH}")
+    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
 
 
 def hash_password(password: str) -> str:

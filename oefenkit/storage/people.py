@@ -13,6 +13,7 @@ from ..errors import AlreadyExists, AuthenticationError, NotFound, ValidationErr
 from ..identity import (
     SYSTEM,
     Actor,
+    generate_password,
     hash_password,
     role_from_hub_groups,
     normalise_role,
@@ -41,6 +42,12 @@ def _actor(person: m.Person) -> Actor:
         role=person.role,
         group_ids=frozenset(ms.group_id for ms in person.memberships),
     )
+
+
+def _not_oneself(actor: Actor, username: str, message: str) -> None:
+    """Refuse a logged-in person acting on their own account (the CLI's system actor may)."""
+    if actor.id is not None and actor.username == username:
+        raise ValidationError(message)
 
 
 class PeopleMixin:
@@ -117,6 +124,7 @@ class PeopleMixin:
     def update_person_role(self, actor: Actor, username: str, role: str) -> Actor:
         require(actor, "manage_people")
         role = normalise_role(role)
+        _not_oneself(actor, username, "Je kunt je eigen rol niet wijzigen; vraag een andere coördinator.")
         with self.transaction() as s:
             person = self._person(s, username)
             old = person.role
@@ -135,10 +143,31 @@ class PeopleMixin:
 
     def remove_person(self, actor: Actor, username: str) -> None:
         """Deactivate an account; ratings stay (deletion per person is a separate AVG action)."""
+        self.update_person_active(actor, username, False)
+
+    def update_person_active(self, actor: Actor, username: str, active: bool) -> Actor:
+        """Deactivate (``False``) or reactivate (``True``) an account (coördinator only).
+
+        A deactivated person cannot log in and loses an open session at once; their data
+        stays. Nobody deactivates their own account in the apps, so a coördinator always
+        remains. Setting the state the account already has changes nothing.
+        """
         require(actor, "manage_people")
+        if not active:
+            _not_oneself(actor, username, "Je kunt je eigen account niet deactiveren; vraag een andere coördinator.")
         with self.transaction() as s:
-            self._person(s, username).active = False
-            self.audit(s, actor, "person.deactivate", username)
+            person = self._person(s, username)
+            if person.active != bool(active):
+                person.active = bool(active)
+                self.audit(s, actor, "person.reactivate" if active else "person.deactivate", username)
+            return _actor(person)
+
+    def reset_person_password(self, actor: Actor, username: str) -> str:
+        """Give ``username`` a new random password and return it, to be shown once (coördinator only)."""
+        require(actor, "manage_people")
+        password = generate_password()
+        self.update_person_password(actor, username, password)
+        return password
 
     def authenticate(self, username: str, password: str) -> Actor:
         """The person for a correct user name and password, else :class:`AuthenticationError`."""
@@ -235,6 +264,21 @@ class PeopleMixin:
             if s.get(m.GroupMembership, (group.id, person.id)) is None:
                 s.add(m.GroupMembership(group_id=group.id, person_id=person.id))
                 self.audit(s, actor, "group.add_member", group_name, username=username)
+
+    def remove_group_member(self, actor: Actor, group_name: str, username: str) -> bool:
+        """Take ``username`` out of a group; False when they were not in it (nothing changes)."""
+        require(actor, "manage_groups")
+        with self.transaction() as s:
+            group = s.scalar(select(m.Group).where(m.Group.name == group_name))
+            if group is None:
+                raise NotFound(f"Groep {group_name!r} bestaat niet.")
+            person = self._person(s, username)
+            membership = s.get(m.GroupMembership, (group.id, person.id))
+            if membership is None:
+                return False
+            s.delete(membership)
+            self.audit(s, actor, "group.remove_member", group_name, username=username)
+            return True
 
     def list_groups(self, actor: Actor) -> list[GroupInfo]:
         """Staff see every group; a cursist sees only their own groups."""
