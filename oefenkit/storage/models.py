@@ -13,6 +13,7 @@ Overview::
       ├──< Certificate ── Programme
       ├──< SupervisedCase ── Programme
       ├──< LiveSession ──< LiveSessionParticipant
+      │       └──< LiveRound ──< Rating (mode session, one per round × rater × scale)
       └──< AuditEntry
     Scale (code, version) is referenced by Rating and ExpertScore.
     Case ──o CaseMedia (an uploaded clip: original in the protected store, review, masks)
@@ -62,6 +63,7 @@ __all__ = [
     "ModuleProgress",
     "SupervisedCase",
     "LiveSession",
+    "LiveRound",
     "LiveSessionParticipant",
     "AuditEntry",
 ]
@@ -339,6 +341,22 @@ class LiveSession(Base):
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column()
 
 
+class LiveRound(Base):
+    """One clip of a live session: which case, when it was opened and closed, and when the
+    expert score was revealed (``oefenkit.storage.sessions``)."""
+
+    __tablename__ = "live_round"
+    __table_args__ = (UniqueConstraint("session_id", "number", name="uq_live_round_session_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_session.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_item.id"))
+    opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[Optional[dt.datetime]] = mapped_column()
+    revealed_at: Mapped[Optional[dt.datetime]] = mapped_column()
+
+
 class LiveSessionParticipant(Base):
     __tablename__ = "live_session_participant"
 
@@ -356,6 +374,7 @@ class Rating(Base):
     __table_args__ = (
         CheckConstraint("score BETWEEN 1 AND 9", name="score"),
         CheckConstraint(f"mode IN ({_in(RATING_MODES)})", name="mode"),
+        UniqueConstraint("live_round_id", "rater_id", "scale_id", name="uq_rating_live_round_once"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -367,6 +386,10 @@ class Rating(Base):
     mode: Mapped[str] = mapped_column(String(16))
     exam_attempt_id: Mapped[Optional[int]] = mapped_column(ForeignKey("exam_attempt.id"))
     live_session_id: Mapped[Optional[int]] = mapped_column(ForeignKey("live_session.id"))
+    #: A live session's score: one row per (round, rater, scale), changed in place until the round closes.
+    live_round_id: Mapped[Optional[int]] = mapped_column(ForeignKey("live_round.id", ondelete="CASCADE"))
+    #: The client's id of the submission that last wrote this row (a retried submission changes nothing).
+    submission_id: Mapped[Optional[str]] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
