@@ -189,6 +189,9 @@ def cmd_certificates_verify(args) -> int:
     if c["valid"]:
         print(f"Geldig certificaat: {c['display_name']}, {c['programme_name']}, "
               f"geldig tot {dutch_date(c['valid_until'])}.")
+    elif c.get("revoked"):
+        print(f"Certificaat ingetrokken: {c['display_name']}, {c['programme_name']}; "
+              "een trainer heeft het besluit herzien.")
     else:
         print(f"Certificaat verlopen: {c['display_name']}, {c['programme_name']}, "
               f"was geldig tot {dutch_date(c['valid_until'])}.")

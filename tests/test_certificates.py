@@ -150,7 +150,7 @@ def test_verify_valid_expired_and_unknown(kit, people, rules):
     info = kit.verify_certificate(cert.code.lower())
     assert info == {"display_name": "Cursist Een", "programme_name": cert.programme_name,
                     "issued": cert.issued_at.astimezone(LOCAL_TZ).date(), "valid_until": cert.valid_until,
-                    "valid": True}
+                    "valid": True, "revoked": False}
     assert kit.verify_certificate(cert.code, today=cert.valid_until)["valid"] is True
     assert kit.verify_certificate(cert.code, today=cert.valid_until + dt.timedelta(days=1))["valid"] is False
     set_valid_until(kit, cert.code, today() - dt.timedelta(days=3))
@@ -297,3 +297,85 @@ def test_pdf_parses_and_its_code_verifies_on_the_command_line(kit, people, rules
     assert capsys.readouterr().out.startswith("Certificaat verlopen: Cursist Een")
     assert main([*prefix, "certificates", "verify", "OK-AAAA-BBBB-CCCC"]) == 1
     assert capsys.readouterr().err.startswith("Fout: ")
+
+
+# -- overriding an exam's pass, the trainer's work list, own certificates -----------------------------
+
+
+def _perfect_exam(kit, actor, rules, programme="babytijd"):
+    attempt = kit.start_exam(actor, programme, max_attempts=3)
+    score_all(kit, actor, attempt, lambda code: CONSENSUS[code])
+    return kit.submit_exam(actor, attempt.id, rules=rules)
+
+
+def test_overriding_an_exam_pass_revokes_its_certificate(exam_kit, people, rules):
+    """When the trainer turns a passing exam down, is the certificate the exam issued revoked
+    (audited; not valid on verification, 'ingetrokken' in the register, not renewed), while a
+    second person's certificate stays untouched?"""
+    kit, trainer = exam_kit, people["trainer"]
+    outcome = _perfect_exam(kit, people["cursist"], rules)
+    other = _perfect_exam(kit, people["cursist2"], rules)
+    code = outcome.certificate.code
+    assert kit.verify_certificate(code)["valid"] is True
+    result = kit.decide_certificate(trainer, outcome.decision_id, accept=False,
+                                    reason="De toets is niet zelfstandig gemaakt.", rules=rules)
+    assert result["passed"] is False and result["certificate"] is None
+    info = kit.verify_certificate(code)
+    assert info["valid"] is False and info["revoked"] is True
+    assert info["valid_until"] < today()
+    register = {c["code"]: c["status"] for c in kit.certificate_register(trainer)}
+    assert register == {code: "ingetrokken", other.certificate.code: "geldig"}
+    with kit.transaction() as s:
+        cert = s.scalar(select(m.Certificate).where(m.Certificate.verification_code == code))
+        assert cert.statistics["revoked"] is True and cert.reason == "De toets is niet zelfstandig gemaakt."
+        assert cert.statistics["revoked_by_decision"] == result["decision_id"]
+        assert cert.statistics["valid_until_before_revocation"] == outcome.certificate.valid_until.isoformat()
+    audit = [e for e in kit.list_audit_entries(people["coordinator"]) if e["action"] == "certificate.revoke"]
+    assert [(e["target"], e["details"]["code"]) for e in audit] == [("cursist1", code)]
+    [renewal] = kit.renew_certificates_for_attendance(trainer, "cursist1", today() - dt.timedelta(days=3),
+                                                      rules=rules)
+    assert renewal["renewed"] is False
+    mine = kit.list_certificates_of(people["cursist"], "cursist1")
+    assert [(c["code"], c["valid"], c["revoked"]) for c in mine] == [(code, False, True)]
+
+
+def test_open_proposals_list_what_awaits_a_decision(exam_kit, people, rules):
+    """Does the trainer's list hold each undecided proposal once — with person, programme, statistics,
+    the certificate the exam issued and the supervised cases (x of 2 for Ouder-baby) — and drop it once
+    decided, for staff only?"""
+    kit, trainer = exam_kit, people["trainer"]
+    kit.record_supervised_case(trainer, "cursist2", "ouder-baby", "Casus gezin A besproken.")
+    passed = _perfect_exam(kit, people["cursist"], rules)
+    failed = _perfect_exam(kit, people["cursist2"], rules, "ouder-baby")
+    open_ = kit.list_open_proposals(trainer)
+    assert [p["decision_id"] for p in open_] == [passed.decision_id, failed.decision_id]
+    first, second = open_
+    assert (first["username"], first["programme"], first["passed"]) == ("cursist1", "babytijd", True)
+    assert first["certificate"] == passed.certificate.code and first["required_supervised_cases"] == 0
+    assert first["statistics"]["scales"]["sensitiviteit"]["within_one"] == 1.0
+    assert (second["username"], second["programme"], second["passed"]) == ("cursist2", "ouder-baby", False)
+    assert second["certificate"] is None
+    assert (second["supervised_cases"], second["required_supervised_cases"]) == (1, 2)
+    kit.record_supervised_case(trainer, "cursist2", "ouder-baby", "Casus gezin B besproken.")
+    assert kit.list_open_proposals(trainer)[1]["supervised_cases"] == 2  # counted now, not at submission
+    kit.decide_certificate(trainer, passed.decision_id, accept=True, rules=rules)
+    assert [p["decision_id"] for p in kit.list_open_proposals(people["coordinator"])] == [failed.decision_id]
+    with pytest.raises(PermissionDenied):
+        kit.list_open_proposals(people["cursist"])
+
+
+def test_own_certificates_for_owner_and_staff_only(kit, people, rules):
+    """Does a person see their own certificates (valid today), staff anybody's, and another cursist
+    nobody else's?"""
+    cert = kit.decide_certificate(people["trainer"], proposal(kit, passed=True), accept=True,
+                                  rules=rules)["certificate"]
+    mine = kit.list_certificates_of(people["cursist"], "cursist1")
+    assert [(c["code"], c["programme"], c["valid"], c["revoked"]) for c in mine] == [
+        (cert.code, "babytijd", True, False)]
+    assert mine[0]["valid_until"] == cert.valid_until
+    assert kit.list_certificates_of(people["trainer"], "cursist1") == mine
+    assert kit.list_certificates_of(people["cursist2"], "cursist2") == []
+    with pytest.raises(PermissionDenied):
+        kit.list_certificates_of(people["cursist2"], "cursist1")
+    with pytest.raises(NotFound):
+        kit.list_certificates_of(people["trainer"], "niemand")

@@ -20,10 +20,18 @@ from ..permissions import require
 from . import exams as ex
 from . import models as m
 
-__all__ = ["CertificatesMixin", "CERTIFICATE_STATUSES"]
+__all__ = ["CertificatesMixin", "CERTIFICATE_STATUSES", "REVOKED"]
 
 #: The register's statuses, in Dutch as shown.
-CERTIFICATE_STATUSES = ("geldig", "verloopt binnenkort", "verlopen")
+CERTIFICATE_STATUSES = ("geldig", "verloopt binnenkort", "verlopen", "ingetrokken")
+
+#: The key in ``Certificate.statistics`` that marks a certificate a trainer's override took back
+#: (``Certificate.decision`` is constrained to accepted/override; no migration for a new value).
+REVOKED = "revoked"
+
+
+def _revoked(cert: m.Certificate) -> bool:
+    return bool((cert.statistics or {}).get(REVOKED))
 
 _NOTE_MAX = 5000
 
@@ -72,7 +80,9 @@ class CertificatesMixin:
 
         Both are stored as a new :class:`~oefenkit.storage.models.CertificationDecision`
         (kind ``accepted`` / ``override``) whose statistics name the proposal, and audited.
-        An override needs a reason and turns the outcome around. When the final outcome is a
+        An override needs a reason and turns the outcome around; overriding a pass revokes the
+        certificate the submitted exam already issued on that proposal (audited
+        ``certificate.revoke``, status ``ingetrokken``). When the final outcome is a
         pass and the person holds no valid certificate for the programme, a certificate is
         issued, valid for the programme rule's period. Returns ``decision_id``, ``kind``,
         ``passed`` and ``certificate`` (a :class:`~oefenkit.storage.exams.CertificateInfo` or None).
@@ -110,6 +120,10 @@ class CertificatesMixin:
             self.audit(s, actor, f"certification.{kind}", person.username, programme=programme.code,
                        passed=passed, proposal=proposal.id, decision=row.id)
             certificate = None
+            if not passed:
+                # A passing proposal of a submitted exam already issued its certificate
+                # (submit_exam); turning that proposal down revokes it.
+                self._revoke_certificates_of_proposal(s, actor, person, programme, proposal.id, row.id, reason)
             if passed and self._valid_certificate(s, person.id, programme.id) is None:
                 rule = rules.get(programme.code)
                 if rule is None:
@@ -133,15 +147,103 @@ class CertificatesMixin:
                 certificate = self._certificate_info(cert, person, programme)
             return {"decision_id": row.id, "kind": kind, "passed": passed, "certificate": certificate}
 
+    def _revoke_certificates_of_proposal(
+        self, s: Session, actor: Actor, person: m.Person, programme: m.Programme, proposal_id: int,
+        decision_id: int, reason: str,
+    ) -> list[str]:
+        """Revoke the certificates issued on proposal ``proposal_id``: ``statistics["revoked"]``,
+        the last valid day yesterday (so it is not valid today anywhere), and the
+        original last day, the deciding decision and the reason are kept; each one is audited."""
+        revoked = []
+        yesterday = _today() - dt.timedelta(days=1)
+        for cert in s.scalars(select(m.Certificate).where(
+                m.Certificate.person_id == person.id, m.Certificate.programme_id == programme.id)
+                .order_by(m.Certificate.id).with_for_update()):
+            stats = dict(cert.statistics or {})
+            if stats.get("decision_id") != proposal_id or _revoked(cert):
+                continue
+            stats.update({REVOKED: True, "revoked_by_decision": decision_id, "revoked_at": m.utcnow().isoformat(),
+                          "valid_until_before_revocation": _until_day(cert).isoformat()})
+            cert.statistics = stats
+            cert.reason = reason
+            cert.valid_until = _until_moment(min(_until_day(cert), yesterday))
+            self.audit(s, actor, "certificate.revoke", person.username, programme=programme.code,
+                       code=cert.verification_code, decision=decision_id)
+            revoked.append(cert.verification_code)
+        return revoked
+
     @staticmethod
     def _valid_certificate(s: Session, person_id: int, programme_id: int) -> m.Certificate | None:
         today = _today()
         for cert in s.scalars(select(m.Certificate).where(
                 m.Certificate.person_id == person_id, m.Certificate.programme_id == programme_id)
                 .order_by(m.Certificate.id.desc())):
-            if _until_day(cert) >= today:
+            if not _revoked(cert) and _until_day(cert) >= today:
                 return cert
         return None
+
+    # -- the trainer's work list ----------------------------------------------------------------
+
+    def list_open_proposals(self, actor: Actor) -> list[dict[str, Any]]:
+        """The rules' proposals nobody has decided on yet (staff), oldest first.
+
+        Each is a dict with ``decision_id``, ``username``, ``display_name``, ``programme``,
+        ``programme_name``, ``passed``, ``reasons``, ``statistics``, ``proposed_at``,
+        ``exam_attempt_id``, ``required_supervised_cases`` (from the stored rule),
+        ``supervised_cases`` (recorded now, which may be more than when the rules proposed) and
+        ``certificate`` (the code of the certificate the exam already issued, or None).
+        """
+        require(actor, "decide_certification")
+        with self.transaction() as s:
+            decided = {(d.statistics or {}).get("proposal_id") for d in s.scalars(
+                select(m.CertificationDecision).where(m.CertificationDecision.kind.in_(("accepted", "override"))))}
+            issued = {}
+            for cert in s.scalars(select(m.Certificate)):
+                if not _revoked(cert):
+                    issued.setdefault((cert.statistics or {}).get("decision_id"), cert.verification_code)
+            out = []
+            for d, username, name, p_code, p_name in s.execute(
+                select(m.CertificationDecision, m.Person.username, m.Person.display_name, m.Programme.code,
+                       m.Programme.name)
+                .join(m.Person, m.Person.id == m.CertificationDecision.person_id)
+                .join(m.Programme, m.Programme.id == m.CertificationDecision.programme_id)
+                .where(m.CertificationDecision.kind == "proposal")
+                .order_by(m.CertificationDecision.decided_at, m.CertificationDecision.id)
+            ):
+                if d.id in decided:
+                    continue
+                required = (d.rule or {}).get("required_supervised_cases") or 0
+                out.append({
+                    "decision_id": d.id, "username": username, "display_name": name, "programme": p_code,
+                    "programme_name": p_name, "passed": d.passed, "reasons": list(d.reasons or []),
+                    "statistics": dict(d.statistics or {}), "proposed_at": _utc(d.decided_at),
+                    "exam_attempt_id": d.exam_attempt_id, "required_supervised_cases": int(required),
+                    "supervised_cases": self._supervised_case_count(s, d.person_id, d.programme_id),
+                    "certificate": issued.get(d.id)})
+            return out
+
+    def list_certificates_of(self, actor: Actor, username: str) -> list[dict[str, Any]]:
+        """A person's own certificates (own or staff), newest first, each with ``code``,
+        ``programme``, ``programme_name``, ``issued``, ``valid_until``, ``valid`` (today) and
+        ``revoked``."""
+        today = _today()
+        with self.transaction() as s:
+            person_id = s.scalar(select(m.Person.id).where(m.Person.username == username))
+            require(actor, "read_certification_of", person_id)
+            if person_id is None:
+                raise NotFound(f"Gebruiker {username!r} bestaat niet.")
+            out = []
+            for cert, p_code, p_name in s.execute(
+                select(m.Certificate, m.Programme.code, m.Programme.name)
+                .join(m.Programme, m.Programme.id == m.Certificate.programme_id)
+                .where(m.Certificate.person_id == person_id).order_by(m.Certificate.id.desc())
+            ):
+                until = _until_day(cert)
+                revoked = _revoked(cert)
+                out.append({"code": cert.verification_code, "programme": p_code, "programme_name": p_name,
+                            "issued": _utc(cert.issued_at).astimezone(ex.LOCAL_TZ).date(), "valid_until": until,
+                            "valid": not revoked and until >= today, "revoked": revoked})
+            return out
 
     # -- verification and register ------------------------------------------------------------
 
@@ -162,9 +264,10 @@ class CertificatesMixin:
                 raise NotFound("Er bestaat geen certificaat met deze verificatiecode.")
             cert, name, programme_name = row
             until = _until_day(cert)
+            revoked = _revoked(cert)
             return {"display_name": name, "programme_name": programme_name,
                     "issued": _utc(cert.issued_at).astimezone(ex.LOCAL_TZ).date(), "valid_until": until,
-                    "valid": until >= today}
+                    "valid": not revoked and until >= today, "revoked": revoked}
 
     def certificate_register(
         self, actor: Actor, *, expiring_within_days: int = 90, today: dt.date | None = None,
@@ -185,7 +288,9 @@ class CertificatesMixin:
                 .order_by(m.Certificate.valid_until, m.Certificate.id)
             ):
                 until = _until_day(cert)
-                if until < today:
+                if _revoked(cert):
+                    status = "ingetrokken"
+                elif until < today:
                     status = "verlopen"
                 elif (until - today).days <= expiring_within_days:
                     status = "verloopt binnenkort"
@@ -251,7 +356,7 @@ class CertificatesMixin:
             ):
                 rule = rules.get(p_code)
                 old = _until_day(cert)
-                new = renewed_until(old, attended_on, rule) if rule is not None else old
+                new = renewed_until(old, attended_on, rule) if rule is not None and not _revoked(cert) else old
                 if new != old:
                     cert.valid_until = _until_moment(new)
                     self.audit(s, actor, "certificate.renew", username, programme=p_code,
