@@ -25,6 +25,8 @@ Actions
 ``delete_person_data``  thing: ignored (AVG: remove a person and everything stored about them)
 ``export_person_data``  thing: person id whose stored data is exported (AVG: that person or a
                         coördinator)
+``lead_live_session``   thing: ignored (create and lead a terugkomdag session: rounds, reveal, close,
+                        report; ``Kit`` also checks that the trainer leads that session)
 ``view_all_clips``      thing: ignored (play any case's clip; a cursist only gets the clips of
                         their practice and session sets and of their own exam attempts,
                         decided by ``Kit.find_clip``)
@@ -44,6 +46,7 @@ AREA_ROLES = {
     "landing": {"cursist", "trainer", "coordinator"},
     "training": {"cursist", "trainer", "coordinator"},
     "supervision": {"trainer", "coordinator"},
+    "beheer": {"coordinator"},
 }
 
 _STAFF = {"trainer", "coordinator"}
@@ -62,6 +65,7 @@ _ROLE_ACTIONS: dict[str, set[str]] = {
     "view_certificate_register": _STAFF,
     "record_supervised_cases": _STAFF,
     "delete_person_data": {"coordinator"},
+    "lead_live_session": _STAFF,
 }
 
 #: Actions on one person's own data: allowed for that person and for staff.
@@ -92,6 +96,7 @@ _MESSAGES = {
     "view_certificate_register": "Alleen trainers en coördinatoren zien het certificaatregister.",
     "record_supervised_cases": "Alleen een trainer (supervisor) kan supervisiecasussen vastleggen.",
     "delete_person_data": "Alleen een coördinator kan een persoon met al zijn gegevens verwijderen.",
+    "lead_live_session": "Alleen een trainer kan een terugkomdag-sessie leiden.",
     "export_person_data": "Je mag alleen je eigen gegevens opvragen; een coördinator kan dat voor iedereen.",
 }
 

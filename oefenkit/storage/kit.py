@@ -24,6 +24,7 @@ The verbs live in one mixin per noun, composed here:
 * :mod:`.exam_attempts`      the certification test (value types in :mod:`.exams`)
 * :mod:`.certificates`       deciding on proposals, certificates, supervised cases, renewal
 * :mod:`.privacy`            AVG: export and delete everything stored about a person
+* :mod:`.sessions`           terugkomdag live sessions: join, rounds, scores, live state, report
 
 This module keeps what they share: :meth:`Kit.transaction`, :meth:`Kit.audit`, the audit
 log and the private look-ups (``_person``, ``_case_and_scale``, ``_check_score``).
@@ -56,12 +57,13 @@ from .practice_attempts import PracticeMixin
 from .privacy import PrivacyMixin
 from .progress import ProgressMixin
 from .ratings import RatingInfo, RatingsMixin
+from .sessions import SessionsMixin
 
 __all__ = ["Kit", "GroupInfo", "RatingInfo", "ScaleInfo", "CaseInfo"]
 
 
 class Kit(PeopleMixin, CasesMixin, RatingsMixin, DecisionsMixin, ProgressMixin, PracticeMixin, ExamMixin,
-          CertificatesMixin, PrivacyMixin):
+          CertificatesMixin, PrivacyMixin, SessionsMixin):
     """Façade over one database. Cheap to create; share one per process."""
 
     def __init__(self, engine: Engine):

@@ -1,0 +1,509 @@
+"""Live sessions (terugkomdag): the :class:`~oefenkit.storage.kit.Kit` verbs behind the participant
+page and the trainer's projector dashboard. The statistics live in :mod:`oefenkit.sessions`.
+
+Consistency
+-----------
+Every verb that changes a session first raises the session's ``change_token``
+(``UPDATE live_session SET change_token = change_token + 1``). That one
+statement takes the session row's lock on PostgreSQL and the write lock on
+SQLite, so the session's writers run one after another and every check after it
+(is the round still open? is this person a participant?) sees the latest
+committed state: a submission and the trainer's "close round" cannot cross.
+
+A participant's score is one row per (round, rater, scale) — a unique
+constraint — changed in place until the round closes, so nothing is ever
+stored twice; a retried submission with the same ``submission_id`` changes
+nothing.
+
+Live updates
+------------
+Pages poll :meth:`SessionsMixin.session_token` (one indexed read) and fetch
+:meth:`SessionsMixin.session_state` only when the token changed;
+:meth:`SessionsMixin.wait_for_change` does the same in a loop. The database is
+the only channel between kernels, so it works the same on SQLite and
+PostgreSQL, and for every kernel under JupyterHub.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
+from ..identity import Actor
+from ..permissions import can, require
+from . import models as m
+
+__all__ = ["SessionsMixin"]
+
+_LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
+_NOTE_MAX = 2000
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:  # SQLite gives naive UTC, PostgreSQL aware values
+    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
+
+
+class SessionsMixin:
+    """Verbs on live sessions; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+
+    # -- look-ups ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _bump(s: Session, session_id: int) -> m.LiveSession:
+        """Raise the change token (and so lock the session for this transaction); the fresh row."""
+        done = s.execute(update(m.LiveSession).where(m.LiveSession.id == session_id)
+                         .values(change_token=m.LiveSession.change_token + 1)
+                         .execution_options(synchronize_session=False))
+        if not done.rowcount:
+            raise NotFound("Deze sessie bestaat niet.")
+        return s.get(m.LiveSession, session_id, populate_existing=True)
+
+    @staticmethod
+    def _live_session(s: Session, session_id: int) -> m.LiveSession:
+        session = s.get(m.LiveSession, session_id)
+        if session is None:
+            raise NotFound("Deze sessie bestaat niet.")
+        return session
+
+    @staticmethod
+    def _require_leader(actor: Actor, session: m.LiveSession) -> None:
+        require(actor, "lead_live_session")
+        if actor.role != "coordinator" and session.trainer_id != actor.id:
+            raise PermissionDenied("Alleen de trainer die deze sessie leidt, kan haar bedienen.")
+
+    @staticmethod
+    def _is_participant(s: Session, session_id: int, person_id: int | None) -> bool:
+        return person_id is not None and s.get(m.LiveSessionParticipant, (session_id, person_id)) is not None
+
+    @staticmethod
+    def _current_round(s: Session, session: m.LiveSession) -> m.LiveRound | None:
+        if not session.current_round:
+            return None
+        return s.scalar(select(m.LiveRound).where(m.LiveRound.session_id == session.id,
+                                                  m.LiveRound.number == session.current_round))
+
+    @staticmethod
+    def _require_open(session: m.LiveSession) -> None:
+        if session.state != "open":
+            raise Conflict("Deze sessie is afgesloten; er kan niets meer worden gewijzigd.")
+
+    # -- the trainer -------------------------------------------------------------------------
+
+    def create_session(self, actor: Actor, set_code: str = "terugkomdag") -> dict[str, Any]:
+        """A new session over a session-kind case set; returns ``id`` and ``join_code``."""
+        from ..sessions import new_join_code
+
+        require(actor, "lead_live_session")
+        if actor.id is None:
+            raise ValidationError("Een sessie wordt geleid door een persoon met een account.")
+        with self.transaction() as s:
+            case_set = s.scalar(select(m.CaseSet).where(m.CaseSet.code == set_code))
+            if case_set is None:
+                raise NotFound(f"Set {set_code!r} bestaat niet.")
+            if case_set.kind not in ("session", "intervision"):
+                raise ValidationError("Een terugkomdag gebruikt een sessieset, geen oefen- of toetsset.")
+            if not case_set.items:
+                raise ValidationError("Deze sessieset heeft nog geen fragmenten.")
+            used = set(s.scalars(select(m.LiveSession.join_code)))
+            code = new_join_code()
+            while code in used:  # 30**6 codes: a clash is rare, and the unique constraint still guards
+                code = new_join_code()
+            session = m.LiveSession(join_code=code, trainer_id=actor.id, case_set_id=case_set.id)
+            s.add(session)
+            s.flush()
+            self.audit(s, actor, "live_session.create", code, set=set_code)
+            return {"id": session.id, "join_code": code}
+
+    def trainer_open_session(self, actor: Actor) -> int | None:
+        """The newest open session this trainer leads (the dashboard re-attaches after a reload)."""
+        require(actor, "lead_live_session")
+        with self.transaction() as s:
+            return s.scalar(select(m.LiveSession.id).where(m.LiveSession.trainer_id == actor.id,
+                                                           m.LiveSession.state == "open")
+                            .order_by(m.LiveSession.id.desc()).limit(1))
+
+    def _set_cases(self, s: Session, session: m.LiveSession) -> list[m.Case]:
+        case_set = s.get(m.CaseSet, session.case_set_id)
+        return [item.case for item in case_set.items] if case_set else []
+
+    def open_round(self, actor: Actor, session_id: int, case_code: str | None = None) -> int:
+        """Start the next round with ``case_code`` or the set's first clip not shown yet; its number."""
+        with self.transaction() as s:
+            session = self._bump(s, session_id)
+            self._require_leader(actor, session)
+            self._require_open(session)
+            if session.round_open:
+                raise Conflict(f"Ronde {session.current_round} is nog open; sluit die eerst.")
+            cases = self._set_cases(s, session)
+            if case_code is not None:
+                case = next((c for c in cases if c.code == case_code), None)
+                if case is None:
+                    raise NotFound("Dit fragment hoort niet bij de set van deze sessie.")
+            else:
+                shown = set(s.scalars(select(m.LiveRound.case_id).where(m.LiveRound.session_id == session.id)))
+                case = next((c for c in cases if c.id not in shown), None)
+                if case is None:
+                    raise Conflict("Alle fragmenten van deze set zijn al besproken. Sluit de sessie af.")
+            number = session.current_round + 1
+            s.add(m.LiveRound(session_id=session.id, number=number, case_id=case.id))
+            session.current_round, session.round_open = number, True
+            return number
+
+    def close_round(self, actor: Actor, session_id: int) -> int:
+        """Close the open round (scores are final from now on); its number."""
+        with self.transaction() as s:
+            session = self._bump(s, session_id)
+            self._require_leader(actor, session)
+            self._require_open(session)
+            if not session.round_open:
+                raise Conflict("Er is geen open ronde om te sluiten.")
+            current = self._current_round(s, session)
+            current.closed_at = m.utcnow()
+            session.round_open = False
+            return session.current_round
+
+    def next_round(self, actor: Actor, session_id: int, case_code: str | None = None) -> int:
+        """Close the current round if it is open and start the next; the new round's number."""
+        with self.transaction() as s:
+            session = self._live_session(s, session_id)
+            is_open = session.round_open
+        if is_open:
+            self.close_round(actor, session_id)
+        return self.open_round(actor, session_id, case_code)
+
+    def reveal(self, actor: Actor, session_id: int, round_number: int | None = None) -> int:
+        """Show the expert score and rationale of a closed round (default: the current one)."""
+        with self.transaction() as s:
+            session = self._bump(s, session_id)
+            self._require_leader(actor, session)
+            number = round_number or session.current_round
+            rnd = s.scalar(select(m.LiveRound).where(m.LiveRound.session_id == session.id,
+                                                     m.LiveRound.number == number))
+            if rnd is None:
+                raise NotFound(f"Ronde {number} bestaat niet in deze sessie.")
+            if rnd.closed_at is None:
+                raise Conflict("Sluit eerst de ronde; anders zien deelnemers de expertscore terwijl ze nog "
+                               "kunnen scoren.")
+            if rnd.revealed_at is None:
+                rnd.revealed_at = m.utcnow()
+                self.audit(s, actor, "live_session.reveal", session.join_code, round=number)
+            return number
+
+    def close_session(self, actor: Actor, session_id: int, *, rules: Mapping[str, Any]) -> dict[str, Any]:
+        """Close the session (and its open round), then renew the certificates of everyone who scored
+        in at least one round (:meth:`renew_certificates_for_attendance`, attendance = today).
+
+        Returns ``attended`` (user names) and ``renewed`` (the renewals that extended a certificate).
+        """
+        with self.transaction() as s:
+            session = self._bump(s, session_id)
+            self._require_leader(actor, session)
+            self._require_open(session)
+            now = m.utcnow()
+            if session.round_open:
+                self._current_round(s, session).closed_at = now
+                session.round_open = False
+            session.state, session.closed_at = "closed", now
+            attended = list(s.scalars(
+                select(m.Person.username).where(m.Person.id.in_(
+                    select(m.Rating.rater_id).where(m.Rating.live_session_id == session.id).distinct()))
+                .order_by(m.Person.username)))
+            self.audit(s, actor, "live_session.close", session.join_code, rounds=session.current_round,
+                       attended=len(attended))
+        today = dt.datetime.now(_LOCAL_TZ).date()
+        renewed = []
+        for username in attended:
+            renewed += [r | {"username": username} for r in
+                        self.renew_certificates_for_attendance(actor, username, today, rules=rules) if r["renewed"]]
+        return {"attended": attended, "renewed": renewed}
+
+    # -- the participant ----------------------------------------------------------------------
+
+    def join_session(self, actor: Actor, code: str) -> dict[str, Any]:
+        """Join an open session by its code. Joining again is no error: ``already`` is then True.
+
+        Returns ``session_id``, ``already`` and a short Dutch ``message``.
+        """
+        from ..sessions import SESSION_LIFETIME, normalise_join_code
+
+        require(actor, "write_rating_for", actor.id if actor else None)
+        code = normalise_join_code(code)
+        with self.transaction() as s:
+            found = s.scalar(select(m.LiveSession).where(m.LiveSession.join_code == code))
+            if found is None:
+                raise NotFound("Deze code hoort bij geen enkele sessie. Controleer de code op het scherm "
+                               "van de trainer.")
+            if self._is_participant(s, found.id, actor.id):
+                return {"session_id": found.id, "already": True,
+                        "message": "Je doet al mee aan deze sessie; je scores zijn bewaard."}
+            if found.state != "open":
+                raise Conflict("Deze sessie is al afgesloten; meedoen kan niet meer.")
+            if _utc(found.created_at) + SESSION_LIFETIME < m.utcnow():
+                raise Conflict("Deze code is verlopen. Vraag de trainer om de code van vandaag.")
+            session = self._bump(s, found.id)
+            s.add(m.LiveSessionParticipant(session_id=session.id, person_id=actor.id))
+            return {"session_id": session.id, "already": False, "message": "Je doet mee. Welkom!"}
+
+    def participant_open_session(self, actor: Actor) -> int | None:
+        """The newest open session this person joined (their page re-attaches after a reload)."""
+        require(actor, "write_rating_for", actor.id if actor else None)
+        with self.transaction() as s:
+            return s.scalar(
+                select(m.LiveSession.id)
+                .join(m.LiveSessionParticipant, m.LiveSessionParticipant.session_id == m.LiveSession.id)
+                .where(m.LiveSessionParticipant.person_id == actor.id, m.LiveSession.state == "open")
+                .order_by(m.LiveSession.id.desc()).limit(1))
+
+    def submit_session_scores(
+        self, actor: Actor, session_id: int, round_number: int, scores: Mapping[str, int], note: str = "",
+        submission_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Store (or change) the participant's scores of a round, every scale in one transaction.
+
+        Refused once the round is closed: what was stored before stays. One row
+        per (round, rater, scale); a repeated ``submission_id`` changes nothing.
+        Returns ``round``, ``scores``, ``note``, ``saved_at`` and ``changed``.
+        """
+        require(actor, "write_rating_for", actor.id if actor else None)
+        note = (note or "").strip()
+        if len(note) > _NOTE_MAX:
+            raise ValidationError(f"Een toelichting heeft hoogstens {_NOTE_MAX} tekens.")
+        if submission_id is not None and (not isinstance(submission_id, str) or not 0 < len(submission_id) <= 64):
+            raise ValidationError("Ongeldige inzending.")
+        with self.transaction() as s:
+            session = self._bump(s, session_id)
+            if not self._is_participant(s, session.id, actor.id):
+                raise PermissionDenied("Je doet niet mee aan deze sessie; vul eerst de code in.")
+            if session.state != "open":
+                raise Conflict("De sessie is afgesloten; je score is niet meer gewijzigd. Wat je eerder "
+                               "inleverde, is bewaard.")
+            if round_number != session.current_round or not session.round_open:
+                raise Conflict(f"Ronde {round_number} is gesloten; je score is niet meer gewijzigd. Wat je "
+                               "eerder inleverde, is bewaard.")
+            rnd = self._current_round(s, session)
+            newest = self._newest_scales(s)
+            if sorted(set(newest) - set(scores or {})):
+                raise ValidationError("Geef een score op beide schalen voordat je inlevert.")
+            unknown = sorted(set(scores) - set(newest))
+            if unknown:
+                raise NotFound(f"Schaal {unknown[0]!r} bestaat niet.")
+            checked = {code: self._check_score(newest[code], score) for code, score in scores.items()}
+            existing = {r.scale_id: r for r in s.scalars(
+                select(m.Rating).where(m.Rating.live_round_id == rnd.id, m.Rating.rater_id == actor.id))}
+            now = m.utcnow()
+            replay = (submission_id is not None and existing
+                      and all(r.submission_id == submission_id for r in existing.values()))
+            changed = False
+            if not replay:
+                for code, score in checked.items():
+                    scale = newest[code]
+                    row = existing.get(scale.id)
+                    if row is None:
+                        s.add(m.Rating(rater_id=actor.id, case_id=rnd.case_id, scale_id=scale.id, score=score,
+                                       note=note, mode="session", live_session_id=session.id,
+                                       live_round_id=rnd.id, submission_id=submission_id,
+                                       created_at=now, updated_at=now))
+                        changed = True
+                    elif (row.score, row.note) != (score, note) or row.submission_id != submission_id:
+                        changed = changed or (row.score, row.note) != (score, note)
+                        row.score, row.note, row.submission_id, row.updated_at = score, note, submission_id, now
+            return {"round": session.current_round, "scores": checked, "note": note, "saved_at": now,
+                    "changed": changed}
+
+    # -- live state -------------------------------------------------------------------------------
+
+    def session_token(self, actor: Actor, session_id: int) -> int:
+        """The session's change token: it changes whenever anything on the session's pages would."""
+        if actor is None:
+            require(None, "lead_live_session")
+        with self.transaction() as s:
+            token = s.scalar(select(m.LiveSession.change_token).where(m.LiveSession.id == session_id))
+            if token is None:
+                raise NotFound("Deze sessie bestaat niet.")
+            return token
+
+    def wait_for_change(self, actor: Actor, session_id: int, token: int, timeout: float = 10.0,
+                        interval: float = 0.1) -> int:
+        """Poll until the change token differs from ``token`` or ``timeout`` seconds pass; the token."""
+        deadline = time.monotonic() + timeout
+        while True:
+            current = self.session_token(actor, session_id)
+            if current != token or time.monotonic() >= deadline:
+                return current
+            time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
+
+    def _round_rows(self, s: Session, session_id: int):
+        """(round id, rater id, scale code, score, note) of every live score of the session."""
+        return s.execute(
+            select(m.Rating.live_round_id, m.Rating.rater_id, m.Scale.code, m.Rating.score, m.Rating.note)
+            .join(m.Scale, m.Scale.id == m.Rating.scale_id)
+            .where(m.Rating.live_session_id == session_id, m.Rating.live_round_id.is_not(None))
+        ).all()
+
+    def _expert_view(self, s: Session, case: m.Case, newest) -> dict[str, tuple[int, str]]:
+        """scale code → (consensus, rationale) of a case."""
+        from ..practice import consensus_of
+
+        rationale = dict((case.details or {}).get("rationale") or {})
+        out = {}
+        for code, judgements in self._expert_judgements(s, case.id).items():
+            if judgements and code in newest:
+                out[code] = (consensus_of({n: sc for n, sc, _ in judgements}, newest[code].min_score,
+                                          newest[code].max_score), str(rationale.get(code, "")))
+        return out
+
+    def _stats_of_round(self, s: Session, rnd: m.LiveRound, rows, newest, order) -> list:
+        from ..sessions import scale_stats
+
+        case = s.get(m.Case, rnd.case_id)
+        experts = self._expert_view(s, case, newest) if rnd.revealed_at is not None else {}
+        out = []
+        for code in order:
+            scale = newest[code]
+            expert, rationale = experts.get(code, (None, ""))
+            out.append(scale_stats([r[3] for r in rows if r[0] == rnd.id and r[2] == code], scale_code=code,
+                                   scale_name=scale.name, scale_min=scale.min_score, scale_max=scale.max_score,
+                                   expert=expert, rationale=rationale))
+        return out
+
+    @staticmethod
+    def _scale_order(newest) -> list[str]:
+        first = ("sensitiviteit", "cooperatie")
+        return [c for c in first if c in newest] + sorted(c for c in newest if c not in first)
+
+    def session_state(self, actor: Actor, session_id: int) -> dict[str, Any]:
+        """What a session page shows now, with the ``token`` it belongs to.
+
+        The leader's (projector) view has counts, histograms, central values,
+        anonymous outliers and the room's alpha; the expert score only after the
+        reveal. A participant's view has the current clip, their own scores and,
+        after the reveal, their own feedback — never anyone else's name or score.
+        Neither view holds a participant's name.
+        """
+        from ..sessions import room_alpha
+
+        if actor is None:
+            require(None, "lead_live_session")
+        with self.transaction() as s:
+            session = self._live_session(s, session_id)
+            leader = can(actor, "lead_live_session") and (actor.role == "coordinator"
+                                                           or session.trainer_id == actor.id)
+            if not leader and not self._is_participant(s, session.id, actor.id):
+                raise PermissionDenied("Je doet niet mee aan deze sessie; vul eerst de code in.")
+            case_set = s.get(m.CaseSet, session.case_set_id)
+            rnd = self._current_round(s, session)
+            participants = s.scalar(select(func.count()).select_from(m.LiveSessionParticipant)
+                                    .where(m.LiveSessionParticipant.session_id == session.id)) or 0
+            newest = self._newest_scales(s)
+            order = self._scale_order(newest)
+            state: dict[str, Any] = {
+                "session_id": session.id, "token": session.change_token, "join_code": session.join_code,
+                "state": session.state, "set_name": case_set.name if case_set else "",
+                "participants": participants, "rounds": session.current_round,
+                "cases_total": len(case_set.items) if case_set else 0,
+                "scales": [(c, newest[c].name) for c in order], "view": "leader" if leader else "participant",
+                "round": None,
+            }
+            rows = self._round_rows(s, session.id) if rnd is not None or leader else []
+            if rnd is not None:
+                case = s.get(m.Case, rnd.case_id)
+                submitted = len({r[1] for r in rows if r[0] == rnd.id})
+                state["round"] = {"number": rnd.number, "case_code": case.code, "case_title": case.title,
+                                  "vignette": case.vignette, "open": rnd.closed_at is None,
+                                  "revealed": rnd.revealed_at is not None, "submitted": submitted}
+            if leader:
+                state["stats"] = self._stats_of_round(s, rnd, rows, newest, order) if rnd is not None else []
+                state["alpha"] = room_alpha((r[1], f"{r[0]}:{r[2]}", r[3]) for r in rows)
+            else:
+                own = {r[2]: r[3] for r in rows if rnd is not None and r[0] == rnd.id and r[1] == actor.id}
+                note = next((r[4] for r in rows if rnd is not None and r[0] == rnd.id and r[1] == actor.id), "")
+                state["own"] = {"scores": own, "note": note} if own else None
+                state["feedback"] = None
+                if rnd is not None and own and rnd.revealed_at is not None:
+                    state["feedback"] = self._feedback(s, rnd, own, note, newest)
+            return state
+
+    def _feedback(self, s: Session, rnd: m.LiveRound, own: dict[str, int], note: str, newest):
+        from ..practice import build_feedback
+
+        case = s.get(m.Case, rnd.case_id)
+        return build_feedback(
+            case.code, case.title, own, self._expert_judgements(s, case.id),
+            scale_names={c: sc.name for c, sc in newest.items()},
+            scale_ranges={c: (sc.min_score, sc.max_score) for c, sc in newest.items()},
+            rationale=dict((case.details or {}).get("rationale") or {}), note=note,
+            submitted_at=rnd.closed_at or rnd.opened_at)
+
+    # -- after the session --------------------------------------------------------------------
+
+    def session_report(self, actor: Actor, session_id: int):
+        """All rounds of a session (:class:`oefenkit.sessions.SessionReport`), for its leader."""
+        from ..sessions import RoundReport, SessionReport, room_alpha
+
+        with self.transaction() as s:
+            session = self._live_session(s, session_id)
+            self._require_leader(actor, session)
+            case_set = s.get(m.CaseSet, session.case_set_id)
+            newest = self._newest_scales(s)
+            order = self._scale_order(newest)
+            rows = self._round_rows(s, session.id)
+            rounds = []
+            for rnd in s.scalars(select(m.LiveRound).where(m.LiveRound.session_id == session.id)
+                                 .order_by(m.LiveRound.number)):
+                case = s.get(m.Case, rnd.case_id)
+                rounds.append(RoundReport(rnd.number, case.code, case.title,
+                                          tuple(self._stats_of_round(s, rnd, rows, newest, order)),
+                                          rnd.revealed_at is not None))
+            attended = tuple(s.scalars(select(m.Person.display_name).where(
+                m.Person.id.in_({r[1] for r in rows} or {-1})).order_by(m.Person.display_name)))
+            participants = s.scalar(select(func.count()).select_from(m.LiveSessionParticipant)
+                                    .where(m.LiveSessionParticipant.session_id == session.id)) or 0
+            trainer = s.get(m.Person, session.trainer_id)
+            return SessionReport(
+                join_code=session.join_code, set_name=case_set.name if case_set else "",
+                trainer=trainer.display_name if trainer else "", created_at=_utc(session.created_at),
+                closed_at=_utc(session.closed_at) if session.closed_at else None, participants=participants,
+                attended=attended, rounds=tuple(rounds),
+                alpha=room_alpha((r[1], f"{r[0]}:{r[2]}", r[3]) for r in rows))
+
+    def session_history(self, actor: Actor, username: str | None = None) -> list[dict[str, Any]]:
+        """A person's own live-session rounds, newest first: date, clip, own scores and note, and the
+        feedback (:class:`oefenkit.practice.PracticeFeedback`) once the round was revealed or the
+        session closed; ``feedback`` is ``None`` before that."""
+        username = username or (actor.username if actor else "")
+        with self.transaction() as s:
+            person_id = s.scalar(select(m.Person.id).where(m.Person.username == username))
+            require(actor, "read_ratings_of", person_id)
+            if person_id is None:
+                raise NotFound(f"Gebruiker {username!r} bestaat niet.")
+            newest = self._newest_scales(s)
+            rows = s.execute(
+                select(m.Rating, m.Scale.code, m.LiveRound, m.LiveSession)
+                .join(m.Scale, m.Scale.id == m.Rating.scale_id)
+                .join(m.LiveRound, m.LiveRound.id == m.Rating.live_round_id)
+                .join(m.LiveSession, m.LiveSession.id == m.LiveRound.session_id)
+                .where(m.Rating.rater_id == person_id, m.Rating.mode == "session")
+                .order_by(m.LiveSession.id.desc(), m.LiveRound.number.desc())).all()
+            grouped: dict[int, dict[str, Any]] = {}
+            for rating, scale_code, rnd, session in rows:
+                entry = grouped.setdefault(rnd.id, {"round": rnd, "session": session, "scores": {}, "note": ""})
+                entry["scores"][scale_code] = rating.score
+                entry["note"] = rating.note
+            out = []
+            for entry in grouped.values():
+                rnd, session = entry["round"], entry["session"]
+                case = s.get(m.Case, rnd.case_id)
+                open_ = rnd.revealed_at is not None or session.state == "closed"
+                out.append({
+                    "date": _utc(rnd.opened_at), "join_code": session.join_code, "round": rnd.number,
+                    "case_code": case.code, "case_title": case.title, "scores": dict(entry["scores"]),
+                    "note": entry["note"],
+                    "feedback": self._feedback(s, rnd, entry["scores"], entry["note"], newest) if open_ else None,
+                })
+            return out
