@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from urllib.parse import quote
 
 from .errors import NotFound
 from .identity import Actor
 from .permissions import can
 
-__all__ = ["App", "AREAS", "LANDING", "APPS", "app_for_path", "apps_for", "render_url"]
+__all__ = ["App", "AREAS", "LANDING", "APPS", "EXPORT_PREFIX", "app_for_path", "apps_for", "export_url",
+           "render_url"]
 
-#: Areas of the kit, in the order the landing page shows them.
-AREAS = ("training", "supervision")
+#: Areas of the kit, in the order the landing page shows them ("beheer": coördinatoren only).
+AREAS = ("training", "supervision", "beheer")
 
 
 @dataclass(frozen=True)
@@ -88,11 +90,28 @@ APPS: tuple[App, ...] = (
         path="supervision/vergelijken.ipynb",
         area="supervision",
     ),
+    App(
+        id="beheer",
+        title="Beheer: mensen en groepen",
+        description="Accounts toevoegen, rollen instellen, deactiveren, groepen samenstellen, en de gegevens "
+                    "van één persoon exporteren of verwijderen (AVG).",
+        path="supervision/beheer.ipynb",
+        area="beheer",
+    ),
 )
 
 
 def render_url(path: str) -> str:
     return f"/voila/render/{path}"
+
+
+#: Where the server offers one person's AVG export (``oefenkit.server.export``).
+EXPORT_PREFIX = "/oefenkit/export/"
+
+
+def export_url(username: str) -> str:
+    """The download URL of everything stored about ``username`` (JSON; the server checks who asks)."""
+    return f"{EXPORT_PREFIX}{quote(username, safe='')}.json"
 
 
 def app_for_path(path: str) -> App:

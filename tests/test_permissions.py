@@ -35,7 +35,7 @@ OWN_OR_STAFF = ("read_ratings_of", "read_certification_of", "read_progress_of")
 #: Actions on one person's own data: that person and a coördinator (not a trainer).
 OWN_OR_COORDINATOR = ("export_person_data",)
 #: Which roles may open an app of each area.
-AREA_RULES = {"landing": EVERYONE, "training": EVERYONE, "supervision": STAFF}
+AREA_RULES = {"landing": EVERYONE, "training": EVERYONE, "supervision": STAFF, "beheer": {"coordinator"}}
 
 
 def actor(role: str, id: int = 10) -> Actor:
@@ -161,10 +161,12 @@ def test_cursist_gets_only_training_apps():
 
 @pytest.mark.parametrize("role", sorted(STAFF))
 def test_staff_get_training_and_supervision_apps(role):
-    """Do trainers and coördinatoren get every training and supervision app, in catalogue order?"""
+    """Do trainers and coördinatoren get every training and supervision app, in catalogue order, and only a
+    coördinator the beheer apps?"""
     apps = apps_for(actor(role))
-    assert {a.area for a in apps} == {"training", "supervision"}
-    assert apps == [a for a in APPS if a.area in {"training", "supervision"}]
+    areas = {"training", "supervision"} | ({"beheer"} if role == "coordinator" else set())
+    assert {a.area for a in apps} == areas
+    assert apps == [a for a in APPS if a.area in areas]
 
 
 def test_landing_is_never_listed():

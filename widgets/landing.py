@@ -13,7 +13,8 @@ __all__ = ["LandingPage", "AREA_TITLES"]
 
 AREA_TITLES = {
     "training": "Training en oefenen",
-    "supervision": "Supervisie en beheer",
+    "supervision": "Supervisie",
+    "beheer": "Beheer",
 }
 
 
