@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .errors import AlreadyExists
+from .errors import AlreadyExists, ConfigurationError
 from .identity import SYSTEM
 from .settings import SAMPLES_DIR, Settings, load_settings
 from .storage import database
@@ -52,7 +52,14 @@ def open_kit(settings: Settings, *, check: bool = True) -> Kit:
     engine = database.make_engine(settings.effective_database_url)
     if check:
         database.check_connection(engine)
-    return Kit(engine)
+    kit = Kit(engine)
+    media = settings.effective_media_dir.resolve()
+    for served in (settings.notebooks_dir, settings.content_dir):
+        if media.is_relative_to(Path(served).resolve()):
+            raise ConfigurationError(f"De mediamap {media} mag niet in {served} liggen; kies een andere mediamap.")
+    kit.configure_library(media, keep_originals=settings.keep_originals,
+                          upload_max_bytes=settings.upload_max_bytes)
+    return kit
 
 
 @lru_cache(maxsize=1)

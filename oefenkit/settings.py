@@ -13,6 +13,13 @@ data_dir
     (later) media.
 database_url
     ``$OEFENKIT_DATABASE_URL``, else ``sqlite:///<data_dir>/oefenkit.sqlite3``.
+media_dir
+    ``$OEFENKIT_MEDIA_DIR``, else ``<data_dir>/media`` (:attr:`Settings.effective_media_dir`):
+    the case library's protected originals, anonymised clips, contact sheets and
+    partial uploads (see ``docs/library.md``).
+keep_originals
+    Off: an uploaded original is deleted when its case is published (privacy by
+    default); until then it is kept so the clip can be anonymised again.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from typing import Mapping
 
 from .errors import ConfigurationError
 
-__all__ = ["Settings", "load_settings", "PACKAGE_ROOT", "PROJECT_ROOT", "SAMPLES_DIR", "DEFAULT_PORT"]
+__all__ = ["Settings", "load_settings", "site_url", "PACKAGE_ROOT", "PROJECT_ROOT", "SAMPLES_DIR", "DEFAULT_PORT"]
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 #: The checkout the package was installed from (editable install), which holds
@@ -90,11 +97,49 @@ class Settings:
         },
     )
 
+    hub: bool = field(
+        default=False,
+        metadata={
+            "env": "OEFENKIT_HUB",
+            "help": "JupyterHub-modus: de hub logt in (via jhsingle-native-proxy), de kit toont geen eigen "
+                    "inlogpagina en neemt de persoon uit JUPYTERHUB_USER.",
+        },
+    )
+    base_url: str = field(
+        default="/",
+        metadata={
+            "env": "OEFENKIT_BASE_URL",
+            "help": "Het pad waaronder de browser de kit ziet, bijvoorbeeld /user/<naam>/ onder JupyterHub.",
+        },
+    )
+
     exam_max_attempts: int = field(
         default=3,
         metadata={
             "env": "OEFENKIT_EXAM_MAX_ATTEMPTS",
             "help": "Hoe vaak een cursist de certificeringstoets per toetsset mag maken.",
+        },
+    )
+    media_dir: Path | None = field(
+        default=None,
+        metadata={
+            "env": "OEFENKIT_MEDIA_DIR",
+            "help": "Map voor geüploade fragmenten (originelen, geanonimiseerde clips); "
+                    "standaard 'media' in de datamap.",
+        },
+    )
+    upload_max_mb: int = field(
+        default=500,
+        metadata={
+            "env": "OEFENKIT_UPLOAD_MAX_MB",
+            "help": "Grootste toegestane upload van een videofragment, in MB.",
+        },
+    )
+    keep_originals: bool = field(
+        default=False,
+        metadata={
+            "env": "OEFENKIT_KEEP_ORIGINALS",
+            "help": "Bewaar het origineel van een fragment ook na publicatie (standaard: verwijderen).",
         },
     )
 
@@ -104,6 +149,16 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'oefenkit.sqlite3'}"
+
+    @property
+    def effective_media_dir(self) -> Path:
+        """The media directory, with the default ``<data_dir>/media`` filled in."""
+        return self.media_dir if self.media_dir is not None else self.data_dir / "media"
+
+    @property
+    def upload_max_bytes(self) -> int:
+        """The upload limit in bytes (``upload_max_mb`` MiB)."""
+        return self.upload_max_mb * 1024 * 1024
 
     @property
     def is_sqlite(self) -> bool:
@@ -124,22 +179,24 @@ class Settings:
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "database_url" and not value:
+            if (f.name == "database_url" and not value) or value is None:
                 continue
             out[f.metadata["env"]] = str(int(value)) if isinstance(value, bool) else str(value)
         return out
 
 
 def _convert(name: str, raw: str):
-    if name in {"port", "kernel_cull_idle_seconds", "exam_max_attempts"}:
+    if name in {"port", "kernel_cull_idle_seconds", "exam_max_attempts", "upload_max_mb"}:
         try:
             value = int(raw)
         except ValueError as exc:
             raise ConfigurationError(f"Instelling {name} moet een geheel getal zijn, niet {raw!r}.") from exc
-        if name == "exam_max_attempts" and value < 1:
+        if name in {"exam_max_attempts", "upload_max_mb"} and value < 1:
             raise ConfigurationError(f"Instelling {name} moet minstens 1 zijn, niet {raw!r}.")
         return value
-    if name == "secure_cookie":
+    if name == "base_url":
+        return _base_url(raw)
+    if name in {"secure_cookie", "keep_originals", "hub"}:
         value = raw.strip().lower()
         if value not in {"0", "1", "true", "false", "ja", "nee", "yes", "no"}:
             raise ConfigurationError(f"Instelling {name} moet 0 of 1 zijn, niet {raw!r}.")
@@ -147,6 +204,27 @@ def _convert(name: str, raw: str):
     if name.endswith("_dir"):
         return Path(raw).expanduser().resolve()
     return raw
+
+
+def _base_url(raw: str) -> str:
+    """``/``, or an absolute path such as ``/user/anna/`` (always with one trailing slash)."""
+    value = raw.strip()
+    if (not value.startswith("/") or value.startswith("//") or any(c in value for c in "\\?#\"'<> ")
+            or any(part in {".", ".."} for part in value.split("/"))):
+        raise ConfigurationError(f"Instelling base_url moet een pad zijn dat met / begint, niet {raw!r}.")
+    return value.rstrip("/") + "/"
+
+
+def site_url(path: str, env: Mapping[str, str] | None = None) -> str:
+    """The URL the browser uses for the kit path ``path`` (``/voila/render/...``), below the base URL.
+
+    The server and every app kernel get ``OEFENKIT_BASE_URL`` from :meth:`Settings.as_env`;
+    without it the kit lives at ``/``.
+    """
+    env = os.environ if env is None else env
+    raw = env.get("OEFENKIT_BASE_URL")
+    base = _base_url(raw) if raw else "/"
+    return base + path.lstrip("/")
 
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings:

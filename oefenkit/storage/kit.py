@@ -25,6 +25,7 @@ The verbs live in one mixin per noun, composed here:
 * :mod:`.certificates`       deciding on proposals, certificates, supervised cases, renewal
 * :mod:`.privacy`            AVG: export and delete everything stored about a person
 * :mod:`.sessions`           terugkomdag live sessions: join, rounds, scores, live state, report
+* :mod:`.library`            case library: upload, anonymise, review, expert scores, publish
 
 This module keeps what they share: :meth:`Kit.transaction`, :meth:`Kit.audit`, the audit
 log and the private look-ups (``_person``, ``_case_and_scale``, ``_check_score``).
@@ -52,6 +53,7 @@ from .cases import ExpertScoreInfo as ExpertScoreInfo
 from .certificates import CertificatesMixin
 from .decisions import DecisionsMixin
 from .exam_attempts import ExamMixin
+from .library import LibraryMixin
 from .people import GroupInfo, PeopleMixin
 from .practice_attempts import PracticeMixin
 from .privacy import PrivacyMixin
@@ -63,7 +65,7 @@ __all__ = ["Kit", "GroupInfo", "RatingInfo", "ScaleInfo", "CaseInfo"]
 
 
 class Kit(PeopleMixin, CasesMixin, RatingsMixin, DecisionsMixin, ProgressMixin, PracticeMixin, ExamMixin,
-          CertificatesMixin, PrivacyMixin, SessionsMixin):
+          CertificatesMixin, PrivacyMixin, LibraryMixin, SessionsMixin):
     """Façade over one database. Cheap to create; share one per process."""
 
     def __init__(self, engine: Engine):

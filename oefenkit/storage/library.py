@@ -1,0 +1,667 @@
+"""The case library: upload a clip, anonymise it, review it, score it, publish it.
+
+The :class:`~oefenkit.storage.kit.Kit` verbs behind the supervision app "Casusbibliotheek"
+and the upload route (``oefenkit/server/upload.py``). Everything is staff-only
+(``manage_cases``; expert scores ``write_expert_scores``).
+
+Files live in the media directory (:meth:`LibraryMixin.configure_library`)::
+
+    <media_dir>/originals/   the uploaded originals (mode 0700), named <random>.<ext>;
+                             never inside a clip root, never served by any route
+    <media_dir>/clips/       anonymised MP4s <case code>.mp4, served only through
+                             Kit.find_clip (the authenticated clip route)
+    <media_dir>/review/      contact sheets <case code>.png (staff only)
+    <media_dir>/uploads/     partial uploads of the HTTP route (<random>.part)
+
+Workflow (``CaseMedia.status``)::
+
+    uploaded → anonymised → reviewed → published
+                  ↑    (re-run with manual masks: back to anonymised)
+
+A new case is in no set, so no cursist can see it. Publishing adds it to a practice,
+exam or session set; an exam case needs expert scores on every current scale, and a
+case never sits in a practice set and an exam set at once. Unless
+``keep_originals`` is set, the original is deleted when the case is published (it
+is kept until then so the clip can be anonymised again with manual masks).
+
+The long video work (:meth:`LibraryMixin.anonymise_library_clip`) runs outside any
+database transaction; its results are written to temporary names and moved into
+place only after the bookkeeping committed, so a failed, cancelled or refused run
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+import re
+import secrets
+import shutil
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..errors import AlreadyExists, ConfigurationError, Conflict, NotFound, ValidationError, VideoError
+from ..identity import Actor
+from ..permissions import require
+from . import models as m
+from .cases import ExpertScoreInfo
+
+__all__ = [
+    "LibraryMixin",
+    "LibraryItem",
+    "FlaggedFrame",
+    "CaseSetInfo",
+    "DEFAULT_UPLOAD_MAX_BYTES",
+    "MEDIA_SUBDIRS",
+    "VIDEO_EXTENSIONS",
+    "sanitise_file_name",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_UPLOAD_MAX_BYTES = 500 * 1024 * 1024
+#: Subfolders of the media directory.
+MEDIA_SUBDIRS = ("originals", "clips", "review", "uploads")
+#: Extensions an original keeps in the protected store (anything else is stored as ``.video``).
+VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".3gp", ".3g2", ".mkv", ".webm", ".avi",
+                              ".mpg", ".mpeg", ".ts", ".mts", ".wmv", ".flv", ".ogv"})
+_MAX_TITLE = 200
+_MAX_VIGNETTE = 20_000
+_MAX_RATIONALE = 5_000
+_MAX_MASKS = 100
+_MASK_KEYS = ("start_s", "end_s", "x", "y", "w", "h")
+_CODE_PREFIX = "upl"
+
+
+@dataclass(frozen=True)
+class FlaggedFrame:
+    """A frame of the anonymised clip a person should look at."""
+
+    frame: int
+    time_s: float
+    #: Dutch, e.g. ``"zwakke detectie (0.34)"``.
+    reason: str
+
+
+@dataclass(frozen=True)
+class LibraryItem:
+    """An uploaded case with where it is in the workflow (plain values only)."""
+
+    case_code: str
+    title: str
+    programme_code: str | None
+    vignette: str
+    details: dict[str, Any]
+    status: str
+    original_name: str
+    original_size: int
+    has_original: bool
+    clip_available: bool
+    review: tuple[FlaggedFrame, ...]
+    #: ``{"start_s", "end_s", "x", "y", "w", "h"}``; x, y, w, h fractions (0–1) of the frame,
+    #: ``end_s`` ``None`` = until the end.
+    manual_masks: tuple[dict[str, Any], ...]
+    set_codes: tuple[str, ...]
+    expert_scores: tuple[ExpertScoreInfo, ...]
+    uploaded_by: str | None
+    uploaded_at: dt.datetime
+    keep_audio: bool = False
+    anonymised_at: dt.datetime | None = None
+    published_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class CaseSetInfo:
+    """A case set as the publish dropdown needs it."""
+
+    code: str
+    name: str
+    kind: str
+    programme_code: str | None
+    case_codes: tuple[str, ...]
+
+
+def sanitise_file_name(name: str) -> str:
+    """A person's file name as harmless metadata: no folders, no control characters, ≤ 255 chars.
+
+    >>> sanitise_file_name("../../etc/passwd")
+    'passwd'
+    >>> sanitise_file_name("C:\\\\Users\\\\an\\\\Bad\\x00je.MOV")
+    'Badje.MOV'
+    >>> sanitise_file_name("  ")
+    'fragment'
+    """
+    name = unicodedata.normalize("NFC", str(name or ""))
+    name = re.split(r"[/\\]", name)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().strip(".").strip()
+    return name[:255] or "fragment"
+
+
+def _default_title(name: str) -> str:
+    stem = Path(name).stem if "." in name else name
+    stem = re.sub(r"[_]+", " ", stem).strip()
+    return stem[:_MAX_TITLE] or "Geüpload fragment"
+
+
+def _check_text(value: str, label: str, maximum: int, *, required: bool = False) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(f"{label} moet tekst zijn.")
+    value = value.strip()
+    if required and not value:
+        raise ValidationError(f"{label} mag niet leeg zijn.")
+    if len(value) > maximum:
+        raise ValidationError(f"{label} heeft hoogstens {maximum} tekens.")
+    return value
+
+
+def normalise_manual_masks(masks: Sequence[dict[str, Any]] | None) -> tuple[dict[str, Any], ...]:
+    """Check manual masks in the library's format and return them as plain dicts.
+
+    Each mask is ``{"start_s", "end_s", "x", "y", "w", "h"}`` (``end_s`` may be
+    ``None``: until the end). The rules are those of :mod:`oefenkit.video.mask`;
+    a broken mask is a :class:`ValidationError` naming it (Dutch).
+    """
+    from ..video.mask import parse_manual_masks
+
+    if masks is None:
+        return ()
+    if isinstance(masks, (str, bytes, dict)) or not isinstance(masks, Sequence):
+        raise ValidationError("Handmatige maskers moeten een lijst zijn.")
+    if len(masks) > _MAX_MASKS:
+        raise ValidationError(f"Hoogstens {_MAX_MASKS} handmatige maskers.")
+    items = []
+    for n, mask in enumerate(masks, start=1):
+        if not isinstance(mask, dict):
+            raise ValidationError(f"Masker {n} moet een object zijn met {', '.join(_MASK_KEYS)}.")
+        unknown = set(mask) - set(_MASK_KEYS)
+        if unknown:
+            raise ValidationError(f"Masker {n}: onbekend veld '{min(unknown)}'.")
+        missing = [k for k in _MASK_KEYS if k not in mask and k != "end_s"]
+        if missing:
+            raise ValidationError(f"Masker {n}: '{missing[0]}' ontbreekt.")
+        items.append({"x": mask["x"], "y": mask["y"], "w": mask["w"], "h": mask["h"],
+                      "start": mask["start_s"], "end": mask.get("end_s")})
+    try:
+        parsed = parse_manual_masks({"version": 1, "masks": items})
+    except VideoError as exc:
+        raise ValidationError(str(exc)) from exc
+    return tuple({"start_s": p.start, "end_s": p.end, "x": p.x, "y": p.y, "w": p.w, "h": p.h} for p in parsed)
+
+
+def _to_manual_masks(masks: Sequence[dict[str, Any]]):
+    from ..video.mask import ManualMask
+
+    return tuple(ManualMask(x=d["x"], y=d["y"], w=d["w"], h=d["h"], start=d["start_s"], end=d["end_s"])
+                 for d in masks)
+
+
+def _unlink_quietly(path: Path | None) -> None:
+    if path is None:
+        return
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        log.warning("Could not remove %s", path)
+
+
+class LibraryMixin:
+    """Verbs of the case library; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+
+    #: Root of the media directory (resolved), set by :meth:`configure_library`.
+    media_dir: Path | None = None
+    #: Keep originals after publication.
+    keep_originals: bool = False
+    #: Largest accepted upload.
+    upload_max_bytes: int = DEFAULT_UPLOAD_MAX_BYTES
+
+    # -- configuration ----------------------------------------------------------------------
+
+    def configure_library(self, media_dir: str | os.PathLike, *, keep_originals: bool = False,
+                          upload_max_bytes: int = DEFAULT_UPLOAD_MAX_BYTES) -> None:
+        """Use ``media_dir`` for the library; its ``clips/`` becomes a clip root next to the samples.
+
+        Nothing is created on disk here (app kernels open the kit cheaply); the
+        folders are made, private to the owner, when a verb first needs them.
+        """
+        from ..settings import PROJECT_ROOT
+
+        media = Path(media_dir).expanduser().resolve()
+        samples = (PROJECT_ROOT / "sample_cases" / "clips").resolve()
+        roots = tuple(dict.fromkeys([*(self.clip_roots or (samples,)), media / "clips"]))
+        originals = media / "originals"
+        for root in roots:
+            root = Path(root).resolve()
+            if originals.is_relative_to(root) or root.is_relative_to(originals) or (media / "uploads").is_relative_to(root):
+                raise ConfigurationError(
+                    f"De mediamap {media} ligt in een map waaruit fragmenten worden getoond; "
+                    "kies een andere mediamap.")
+        if upload_max_bytes < 1:
+            raise ConfigurationError("De uploadgrens moet groter dan 0 zijn.")
+        self.media_dir = media
+        self.keep_originals = bool(keep_originals)
+        self.upload_max_bytes = int(upload_max_bytes)
+        self.clip_roots = roots
+
+    def media_path(self, sub: str) -> Path:
+        """A subfolder of the media directory (created with mode 0700 if needed)."""
+        if sub not in MEDIA_SUBDIRS:
+            raise ValueError(f"unknown media folder {sub!r}")
+        if self.media_dir is None:
+            raise ConfigurationError("Er is geen mediamap ingesteld voor de casusbibliotheek.")
+        path = self.media_dir / sub
+        try:
+            self.media_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path.mkdir(mode=0o700, exist_ok=True)
+            if sub == "originals" and (path.stat().st_mode & 0o077):
+                path.chmod(0o700)
+        except OSError as exc:
+            raise ConfigurationError(f"De mediamap {path} kan niet worden gebruikt: {exc.strerror}.") from exc
+        return path
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _media_of(self, s: Session, case_code: str) -> tuple[m.Case, m.CaseMedia]:
+        row = s.execute(select(m.Case, m.CaseMedia).join(m.CaseMedia, m.CaseMedia.case_id == m.Case.id)
+                        .where(m.Case.code == case_code)).first()
+        if row is None:
+            if s.scalar(select(m.Case.id).where(m.Case.code == case_code)) is None:
+                raise NotFound(f"Casus {case_code!r} bestaat niet.")
+            raise NotFound(f"Casus {case_code!r} staat niet in de casusbibliotheek (het is geen geüpload fragment).")
+        return row[0], row[1]
+
+    def _library_item(self, s: Session, case: m.Case, media: m.CaseMedia) -> LibraryItem:
+        programme_code = (s.scalar(select(m.Programme.code).where(m.Programme.id == case.programme_id))
+                          if case.programme_id else None)
+        set_codes = tuple(s.scalars(
+            select(m.CaseSet.code).join(m.CaseSetItem, m.CaseSetItem.set_id == m.CaseSet.id)
+            .where(m.CaseSetItem.case_id == case.id).order_by(m.CaseSet.id)))
+        scores: dict[tuple[str, str], ExpertScoreInfo] = {}
+        for es, username, scale_code in s.execute(
+            select(m.ExpertScore, m.Person.username, m.Scale.code)
+            .join(m.Person, m.Person.id == m.ExpertScore.expert_id)
+            .join(m.Scale, m.Scale.id == m.ExpertScore.scale_id)
+            .where(m.ExpertScore.case_id == case.id)
+            .order_by(m.Scale.code, m.Person.username, m.Scale.version)
+        ):
+            scores[(scale_code, username)] = ExpertScoreInfo(username, case.code, scale_code, es.score, es.rationale)
+        uploader = (s.scalar(select(m.Person.username).where(m.Person.id == media.uploaded_by_id))
+                    if media.uploaded_by_id else None)
+        clip_available = bool(case.clip_path) and media.status != "uploaded" and Path(case.clip_path).is_file()
+        return LibraryItem(
+            case_code=case.code, title=case.title, programme_code=programme_code, vignette=case.vignette,
+            details=dict(case.details or {}), status=media.status, original_name=media.original_name,
+            original_size=media.original_size, has_original=media.original_path is not None,
+            clip_available=clip_available,
+            review=tuple(FlaggedFrame(int(r["frame"]), float(r["time_s"]), str(r["reason"]))
+                         for r in media.review or ()),
+            manual_masks=tuple(dict(d) for d in media.manual_masks or ()),
+            set_codes=set_codes, expert_scores=tuple(scores.values()), uploaded_by=uploader,
+            uploaded_at=media.uploaded_at, keep_audio=media.keep_audio, anonymised_at=media.anonymised_at,
+            published_at=media.published_at,
+        )
+
+    def list_library(self, actor: Actor) -> list[LibraryItem]:
+        """Every uploaded case, newest upload first."""
+        require(actor, "manage_cases")
+        with self.transaction() as s:
+            rows = s.execute(select(m.Case, m.CaseMedia).join(m.CaseMedia, m.CaseMedia.case_id == m.Case.id)
+                             .order_by(m.CaseMedia.uploaded_at.desc(), m.Case.code.desc())).all()
+            return [self._library_item(s, case, media) for case, media in rows]
+
+    def find_library_item(self, actor: Actor, case_code: str) -> LibraryItem:
+        require(actor, "manage_cases")
+        with self.transaction() as s:
+            return self._library_item(s, *self._media_of(s, case_code))
+
+    def find_contact_sheet(self, actor: Actor, case_code: str) -> Path:
+        """The contact sheet (PNG) of the last anonymisation of a library case."""
+        require(actor, "manage_cases")
+        with self.transaction() as s:
+            case, media = self._media_of(s, case_code)
+            if media.status == "uploaded":
+                raise NotFound("Er is nog geen contactvel: anonimiseer het fragment eerst.")
+        path = self.media_path("review") / f"{case.code}.png"
+        if not path.is_file():
+            raise NotFound("Het contactvel van deze casus is niet gevonden.")
+        return path
+
+    def list_case_sets(self, actor: Actor) -> list[CaseSetInfo]:
+        """Every case set with its kind and cases (in set order), by code."""
+        require(actor, "manage_cases")
+        with self.transaction() as s:
+            out = []
+            for case_set, programme_code in s.execute(
+                select(m.CaseSet, m.Programme.code)
+                .outerjoin(m.Programme, m.Programme.id == m.CaseSet.programme_id).order_by(m.CaseSet.code)
+            ):
+                codes = tuple(s.scalars(select(m.Case.code).join(m.CaseSetItem, m.CaseSetItem.case_id == m.Case.id)
+                                        .where(m.CaseSetItem.set_id == case_set.id)
+                                        .order_by(m.CaseSetItem.position)))
+                out.append(CaseSetInfo(case_set.code, case_set.name, case_set.kind, programme_code, codes))
+            return out
+
+    # -- upload ------------------------------------------------------------------------------
+
+    def add_library_clip(self, actor: Actor, source_path: str | os.PathLike, original_name: str, *,
+                         title: str | None = None, programme_code: str | None = None) -> LibraryItem:
+        """Take an uploaded file into the protected store and make a new, unpublished case of it.
+
+        ``source_path`` is *moved* (the HTTP route's part file, or a copy the CLI
+        made); ``original_name`` is only metadata. The file must be a video the
+        kit can read and at most :attr:`upload_max_bytes` long. All or nothing:
+        on any error nothing is left in ``originals/``, no row is written and the
+        source file is where it was.
+        """
+        from ..video.probe import probe, validate
+
+        require(actor, "manage_cases")
+        name = sanitise_file_name(original_name)
+        title = _check_text(title if title is not None else _default_title(name), "Een titel", _MAX_TITLE,
+                            required=True)
+        source = Path(source_path)
+        try:
+            size = source.stat().st_size
+        except OSError as exc:
+            raise ValidationError("Het geüploade bestand is niet gevonden.") from exc
+        if not source.is_file():
+            raise ValidationError("Het geüploade bestand is geen gewoon bestand.")
+        if size > self.upload_max_bytes:
+            raise ValidationError(self.too_large_message())
+        if size == 0:
+            raise ValidationError(f"{name} is leeg (0 bytes).")
+        try:
+            info = validate(probe(source))
+        except VideoError as exc:
+            reason = str(exc).replace(source.name, name)
+            raise ValidationError(f"Dit bestand is geen video die de kit kan lezen: {reason}") from exc
+        digest = hashlib.sha256()
+        with open(source, "rb") as fh:
+            for block in iter(lambda: fh.read(1024 * 1024), b""):
+                digest.update(block)
+        ext = Path(name).suffix.lower()
+        originals = self.media_path("originals")
+        dest = originals / f"{secrets.token_hex(16)}{ext if ext in VIDEO_EXTENSIONS else '.video'}"
+        shutil.move(source, dest)
+        try:
+            os.chmod(dest, 0o600)
+            code = self._store_upload(actor, dest, name, size, digest.hexdigest(), title, programme_code,
+                                      duration=round(info.duration, 2))
+        except BaseException:
+            try:
+                shutil.move(dest, source)
+            except OSError:
+                _unlink_quietly(dest)
+            raise
+        return self.find_library_item(actor, code)
+
+    def too_large_message(self) -> str:
+        """Dutch: the file is over the upload limit."""
+        return f"Dit bestand is te groot; een fragment mag hoogstens {self.upload_max_bytes / 1024**2:.0f} MB zijn."
+
+    def _store_upload(self, actor: Actor, dest: Path, name: str, size: int, sha256: str, title: str,
+                      programme_code: str | None, *, duration: float) -> str:
+        day = m.utcnow().strftime("%Y%m%d")
+        for attempt in range(5):
+            try:
+                with self.transaction() as s:
+                    programme_id = self._programme_id(s, programme_code, optional=True)
+                    uploader = s.scalar(select(m.Person.id).where(m.Person.username == actor.username))
+                    prefix = f"{_CODE_PREFIX}-{day}-"
+                    taken = s.scalars(select(m.Case.code).where(m.Case.code.like(prefix + "%"))).all()
+                    numbers = [int(c[len(prefix):]) for c in taken if c[len(prefix):].isdigit()]
+                    code = f"{prefix}{max(numbers, default=0) + 1:03d}"
+                    case = m.Case(code=code, title=title, programme_id=programme_id, vignette="",
+                                  details={"duration": duration}, synthetic=False, clip_path=None)
+                    s.add(case)
+                    s.flush()
+                    s.add(m.CaseMedia(case_id=case.id, original_path=dest.name, original_name=name,
+                                      original_size=size, original_sha256=sha256, status="uploaded",
+                                      review=[], manual_masks=[], keep_audio=False, uploaded_by_id=uploader))
+                    self.audit(s, actor, "library.upload", code, name=name, size=size, sha256=sha256)
+                    return code
+            except Conflict:
+                if attempt == 4:
+                    raise
+                # Another upload took the same number at the same moment: take the next one.
+        raise AssertionError("unreachable")
+
+    # -- anonymise and review ----------------------------------------------------------------
+
+    def anonymise_library_clip(self, actor: Actor, case_code: str, *,
+                               manual_masks: Sequence[dict[str, Any]] | None = None, keep_audio: bool = False,
+                               progress: Callable[[float, str], None] | None = None, cancel=None,
+                               detector=None) -> LibraryItem:
+        """Anonymise the original into ``clips/<code>.mp4`` and save the review and contact sheet.
+
+        ``manual_masks`` replaces the stored manual masks (``None`` keeps them).
+        Allowed until the case is published; the status becomes ``anonymised``
+        (also after a re-run of a reviewed clip: it needs a new look). The video
+        work runs outside any transaction; ``progress(fraction, label)`` and
+        ``cancel`` go to :func:`oefenkit.video.pipeline.anonymise`. A failed or
+        cancelled run (:class:`~oefenkit.errors.Cancelled`) changes nothing.
+        """
+        from ..video.anonymiser import MaskingOptions
+        from ..video.pipeline import AnonymiseOptions, anonymise
+        from ..video.review import write_contact_sheet
+
+        require(actor, "manage_cases")
+        masks = None if manual_masks is None else normalise_manual_masks(manual_masks)
+        with self.transaction() as s:
+            case, media = self._media_of(s, case_code)
+            self._check_not_published(media)
+            if media.original_path is None:
+                raise NotFound("Het origineel van deze casus is niet meer bewaard; opnieuw anonimiseren kan niet.")
+            original = self.media_path("originals") / media.original_path
+            if masks is None:
+                masks = tuple(dict(d) for d in media.manual_masks or ())
+            code = case.code
+        if not original.is_file():
+            raise NotFound("Het origineel van deze casus is niet gevonden in de beveiligde opslag.")
+        clips, review_dir = self.media_path("clips"), self.media_path("review")
+        token = secrets.token_hex(6)
+        new_clip = clips / f".{code}.{token}.mp4"
+        new_sheet = review_dir / f".{code}.{token}.png"
+        final_clip, final_sheet = clips / f"{code}.mp4", review_dir / f"{code}.png"
+        options = AnonymiseOptions(masking=MaskingOptions(manual_masks=_to_manual_masks(masks)),
+                                   keep_audio=bool(keep_audio))
+        try:
+            result = anonymise(original, new_clip, options, progress=progress, cancel=cancel, detector=detector)
+            if result.contact_sheet is not None:
+                write_contact_sheet(new_sheet, result.contact_sheet)
+            flagged = [{"frame": int(item.index), "time_s": round(float(item.t), 3),
+                        "reason": item.text.split(" ", 1)[1], "code": item.reason}
+                       for item in result.review.flagged]
+            with self.transaction() as s:
+                case, media = self._media_of(s, code)
+                self._check_not_published(media)
+                media.status = "anonymised"
+                media.review = flagged
+                media.manual_masks = [dict(d) for d in masks]
+                media.keep_audio = bool(keep_audio)
+                media.anonymised_at = m.utcnow()
+                case.clip_path = str(final_clip)
+                case.details = {**(case.details or {}), "duration": round(result.output.duration, 2)}
+                self.audit(s, actor, "library.anonymise", code, manual_masks=len(masks), flagged=len(flagged),
+                           faces=result.review.n_tracks, keep_audio=bool(keep_audio),
+                           seconds=round(result.timings.total_s, 2))
+            # Only after the commit: a refused or failed bookkeeping leaves the old clip in place.
+            # A rename within one folder is atomic: a player gets the old or the new file, never half.
+            os.replace(new_clip, final_clip)
+            if new_sheet.exists():
+                os.replace(new_sheet, final_sheet)
+            else:
+                _unlink_quietly(final_sheet)
+        finally:
+            _unlink_quietly(new_clip)
+            _unlink_quietly(new_sheet)
+        return self.find_library_item(actor, code)
+
+    @staticmethod
+    def _check_not_published(media: m.CaseMedia) -> None:
+        if media.status == "published":
+            raise Conflict("Deze casus is al gepubliceerd; het fragment kan niet meer worden gewijzigd.")
+
+    def mark_library_reviewed(self, actor: Actor, case_code: str) -> LibraryItem:
+        """A person looked at the anonymised clip and its flagged frames: status ``reviewed``."""
+        require(actor, "manage_cases")
+        with self.transaction() as s:
+            case, media = self._media_of(s, case_code)
+            if media.status == "uploaded":
+                raise ValidationError("Anonimiseer het fragment eerst; daarna kun je het beoordelen.")
+            self._check_not_published(media)
+            if media.status != "reviewed":
+                media.status = "reviewed"
+                self.audit(s, actor, "library.review", case.code)
+            return self._library_item(s, case, media)
+
+    # -- metadata and expert scores -----------------------------------------------------------
+
+    def update_library_case(self, actor: Actor, case_code: str, *, title: str | None = None,
+                            programme_code: str | None = None, vignette: str | None = None,
+                            details: dict[str, Any] | None = None) -> LibraryItem:
+        """Change a library case's title, programme (``""`` = none), vignette or details (``None`` = keep)."""
+        require(actor, "manage_cases")
+        values: dict[str, Any] = {}
+        if title is not None:
+            values["title"] = _check_text(title, "Een titel", _MAX_TITLE, required=True)
+        if vignette is not None:
+            values["vignette"] = _check_text(vignette, "De vignet", _MAX_VIGNETTE)
+        if details is not None:
+            if not isinstance(details, dict) or not all(isinstance(k, str) for k in details):
+                raise ValidationError("De gegevens van een casus zijn een lijst van namen met waarden.")
+            import json
+
+            try:
+                json.dumps(details)
+            except (TypeError, ValueError) as exc:
+                raise ValidationError("De gegevens van een casus bevatten een waarde die niet kan worden "
+                                      "opgeslagen.") from exc
+            values["details"] = dict(details)
+        with self.transaction() as s:
+            case, media = self._media_of(s, case_code)
+            if programme_code is not None:
+                values["programme_id"] = self._programme_id(s, programme_code, optional=True)
+            changed = sorted(k for k, v in values.items() if getattr(case, k) != v)
+            for k in changed:
+                setattr(case, k, values[k])
+            if changed:
+                self.audit(s, actor, "case.update", case.code, fields=changed)
+            return self._library_item(s, case, media)
+
+    def set_expert_scores(self, actor: Actor, case_code: str,
+                          scores: Sequence[tuple[str, str, int, str]]) -> LibraryItem:
+        """Store master scores ``(expert username, scale code, score, rationale)``, all or nothing.
+
+        Each replaces that expert's score of this case on that scale (newest
+        scale version). The expert must be an existing trainer or coördinator
+        (add expert accounts with ``update_or_create_expert``).
+        """
+        require(actor, "write_expert_scores")
+        require(actor, "manage_cases")
+        if isinstance(scores, (str, bytes)) or not isinstance(scores, Sequence) or not scores:
+            raise ValidationError("Geef minstens één expertscore.")
+        seen: set[tuple[str, str]] = set()
+        checked = []
+        for n, entry in enumerate(scores, start=1):
+            if not isinstance(entry, (tuple, list)) or len(entry) != 4:
+                raise ValidationError(f"Expertscore {n} moet bestaan uit expert, schaal, score en toelichting.")
+            username, scale_code, score, rationale = entry
+            rationale = _check_text(rationale if rationale is not None else "", "Een toelichting", _MAX_RATIONALE)
+            if (username, scale_code) in seen:
+                raise ValidationError(f"Expert {username!r} heeft schaal {scale_code!r} twee keer gescoord.")
+            seen.add((username, scale_code))
+            checked.append((username, scale_code, score, rationale))
+        with self.transaction() as s:
+            case, media = self._media_of(s, case_code)
+            for username, scale_code, score, rationale in checked:
+                expert = s.scalar(select(m.Person).where(m.Person.username == username))
+                if expert is None:
+                    raise NotFound(f"Expert {username!r} bestaat niet; voeg de expert eerst toe als persoon.")
+                if expert.role not in ("trainer", "coordinator"):
+                    raise ValidationError(f"{username} is geen trainer of expert en kan geen expertscore geven.")
+                _, scale = self._case_and_scale(s, case.code, scale_code)
+                if isinstance(score, bool) or not isinstance(score, int) or not (
+                        scale.min_score <= score <= scale.max_score):
+                    raise ValidationError(f"{scale.name}: een score is een geheel getal van {scale.min_score} "
+                                          f"tot en met {scale.max_score} (niet {score!r}).")
+                _, scale, score, expert, row = self._expert_score_slot(s, actor, case.code, scale_code, score,
+                                                                       username)
+                if row is None:
+                    s.add(m.ExpertScore(expert_id=expert.id, case_id=case.id, scale_id=scale.id, score=score,
+                                        rationale=rationale))
+                    self.audit(s, actor, "expert_score.add", case.code, scale=scale_code, expert=username)
+                elif (row.score, row.rationale) != (score, rationale):
+                    old = row.score
+                    row.score, row.rationale = score, rationale
+                    self.audit(s, actor, "expert_score.update", case.code, scale=scale_code, expert=username,
+                               old=old, new=score)
+            s.flush()
+            return self._library_item(s, case, media)
+
+    # -- publish -----------------------------------------------------------------------------
+
+    def publish_case(self, actor: Actor, case_code: str, set_code: str) -> LibraryItem:
+        """Add a reviewed library case at the end of a case set; status ``published``.
+
+        Refused (Dutch, nothing changed) when the clip has not been reviewed, the
+        case is already in that set, an exam set's case lacks expert scores on a
+        current scale, the case would sit in a practice set and an exam set at
+        once, or the programmes differ. Unless ``keep_originals``, the original
+        is deleted once the publication is committed.
+        """
+        require(actor, "manage_cases")
+        with self.transaction() as s:
+            case, media = self._media_of(s, case_code)
+            if media.status not in ("reviewed", "published"):
+                raise ValidationError("Bekijk het geanonimiseerde fragment en keur het goed voordat je de "
+                                      "casus publiceert.")
+            if not case.clip_path or not Path(case.clip_path).is_file():
+                raise NotFound("Het geanonimiseerde fragment van deze casus is niet gevonden; anonimiseer opnieuw.")
+            case_set = s.scalar(select(m.CaseSet).where(m.CaseSet.code == set_code))
+            if case_set is None:
+                raise NotFound(f"Set {set_code!r} bestaat niet.")
+            if any(item.case_id == case.id for item in case_set.items):
+                raise AlreadyExists(f"Deze casus staat al in set {case_set.name!r}.")
+            if case_set.programme_id is not None and case.programme_id not in (None, case_set.programme_id):
+                raise ValidationError("Deze casus hoort bij een ander programma dan de set.")
+            other_kinds = set(s.scalars(select(m.CaseSet.kind).join(m.CaseSetItem, m.CaseSetItem.set_id == m.CaseSet.id)
+                                        .where(m.CaseSetItem.case_id == case.id)))
+            clash = {"exam": "practice", "practice": "exam"}.get(case_set.kind)
+            if clash in other_kinds:
+                raise Conflict("Een casus kan niet tegelijk in een oefenset en een toetsset staan: bij een "
+                               "oefencasus ziet de cursist de expertscores.")
+            if case_set.kind == "exam":
+                newest = self._newest_scales(s)
+                scored = set(s.scalars(select(m.Scale.code).join(m.ExpertScore, m.ExpertScore.scale_id == m.Scale.id)
+                                       .where(m.ExpertScore.case_id == case.id)))
+                missing = [sc.name for code, sc in sorted(newest.items()) if code not in scored]
+                if missing:
+                    raise ValidationError("Een toetsfragment heeft expertscores nodig op alle schalen; "
+                                          f"nog niet gescoord: {', '.join(missing)}.")
+            position = s.scalar(select(func.max(m.CaseSetItem.position))
+                                .where(m.CaseSetItem.set_id == case_set.id))
+            s.add(m.CaseSetItem(set_id=case_set.id, case_id=case.id,
+                                position=0 if position is None else position + 1))
+            media.status = "published"
+            media.published_at = media.published_at or m.utcnow()
+            original = None
+            if not self.keep_originals and media.original_path is not None:
+                original = self.media_path("originals") / media.original_path
+                media.original_path = None
+            self.audit(s, actor, "case.publish", case.code, set=case_set.code, kind=case_set.kind,
+                       original_deleted=original is not None)
+            s.flush()
+            item = self._library_item(s, case, media)
+        if original is not None:
+            try:
+                original.unlink(missing_ok=True)
+            except OSError:
+                log.error("Published %s but could not delete its original %s", case_code, original)
+        return item
