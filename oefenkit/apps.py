@@ -91,6 +91,22 @@ APPS: tuple[App, ...] = (
         area="supervision",
     ),
     App(
+        id="certificates",
+        title="Certificering",
+        description="Neem het voorstel van de regels over of wijk af met een reden, leg begeleide casussen "
+                    "vast en bekijk het certificaatregister met wat binnenkort verloopt.",
+        path="supervision/certificaten.ipynb",
+        area="supervision",
+    ),
+    App(
+        id="library",
+        title="Casusbibliotheek",
+        description="Upload een eigen videofragment, anonimiseer en controleer het, voeg gegevens en "
+                    "expertscores toe en publiceer het in een oefen-, toets- of terugkomdagset.",
+        path="supervision/bibliotheek.ipynb",
+        area="supervision",
+    ),
+    App(
         id="beheer",
         title="Beheer: mensen en groepen",
         description="Accounts toevoegen, rollen instellen, deactiveren, groepen samenstellen, en de gegevens "

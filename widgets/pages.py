@@ -55,7 +55,14 @@ def profile_page(kit: Kit, person: Actor) -> w.VBox:
     ]
     history = DataTable(["Datum", "Casus", "Schaal", "Score", "Soort"], rating_rows,
                         empty="Je hebt nog geen beoordelingen gegeven.", css_class="ok-my-ratings")
-    return w.VBox([details, w.HTML("<h2>Mijn beoordelingen</h2>"), history])
+    from oefenkit.certificate_pdf import certificate_url
+
+    from .certificates import own_certificates_html
+
+    certificates = w.HTML(own_certificates_html(kit.list_certificates_of(person, person.username), certificate_url))
+    certificates.add_class("ok-my-certificates")
+    return w.VBox([details, w.HTML("<h2>Mijn beoordelingen</h2>"), history,
+                   w.HTML("<h2>Mijn certificaten</h2>"), certificates])
 
 
 def people_page(kit: Kit, person: Actor) -> w.VBox:

@@ -7,6 +7,7 @@ from tornado import web
 
 from ..apps import LANDING
 from .certificates import certificate_routes
+from .export import export_routes
 from .media import media_routes
 
 __all__ = ["StartHandler", "BlockedHandler", "HealthHandler", "routes"]
@@ -46,4 +47,5 @@ def routes() -> list[tuple]:
         (r"/oefenkit/health", HealthHandler),
         *media_routes(),
         *certificate_routes(),
+        *export_routes(),
     ]

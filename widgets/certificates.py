@@ -1,0 +1,396 @@
+"""The "Certificering" app: decide on the rules' proposals, record supervised cases, the register.
+
+Components take plain values (the dicts of the certificate verbs of
+:class:`~oefenkit.storage.kit.Kit`) and callbacks; they never touch the database.
+:func:`certificates_page` wires them to the façade. Every text a person or the
+content provides is escaped with :func:`html.escape`.
+
+* :class:`ProposalCard` — one proposal: outcome, Dutch reasons, the statistics per scale,
+  the supervised cases (Ouder-baby: "x van 2"), "Voorstel overnemen" / "Afwijken" with a
+  reason.
+* :class:`SupervisedCaseForm` — record a case carried out and discussed in supervision.
+* :class:`CertificateRegister` — every certificate with holder, programme, dates, status, the
+  verification code and the PDF link (``ok-certificate-download``), and a separate list of
+  certificates that expire soon.
+* :class:`CertificatesPanel` — the three sections together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from typing import Any, Callable, Mapping, Sequence
+
+import ipywidgets as w
+
+from oefenkit.errors import OefenkitError
+from oefenkit.identity import Actor
+
+from .notice import Notice
+
+__all__ = [
+    "ProposalCard",
+    "SupervisedCaseForm",
+    "CertificateRegister",
+    "CertificatesPanel",
+    "certificates_page",
+    "own_certificates_html",
+    "register_html",
+    "statistics_html",
+]
+
+SCALE_TITLES = {"sensitiviteit": "Sensitiviteit", "cooperatie": "Coöperatie"}
+STATUS_CLASSES = {"geldig": "ok-status-valid", "verloopt binnenkort": "ok-status-expiring",
+                  "verlopen": "ok-status-expired", "ingetrokken": "ok-status-revoked"}
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _nl(x: float | None, digits: int = 2, *, signed: bool = False) -> str:
+    if x is None:
+        return "–"
+    text = f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}"
+    return text.replace(".", ",")
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{round(100 * x)} %"
+
+
+def _day(value: dt.date | None) -> str:
+    return value.strftime("%d-%m-%Y") if value else "–"
+
+
+def _band(band: Mapping[str, Any] | None) -> str:
+    if not band or not band.get("consensus_items"):
+        return "–"
+    return f"{band.get('recognised', 0)} van {band['consensus_items']}"
+
+
+def statistics_html(statistics: Mapping[str, Any]) -> str:
+    """The statistics the rules based a proposal on, one row per scale (Dutch labels)."""
+    scales = (statistics or {}).get("scales") or {}
+    if not scales:
+        return "<p>Er zijn geen cijfers bij dit voorstel opgeslagen.</p>"
+    head = ("<tr><th>Schaal</th><th>Fragmenten</th><th>ICC(A,1)</th><th>Binnen één punt</th>"
+            "<th>Gemiddeld verschil</th><th>Lage uitersten herkend</th><th>Hoge uitersten herkend</th></tr>")
+    rows = []
+    for code, s in scales.items():
+        rows.append(
+            f"<tr><td>{_e(SCALE_TITLES.get(code, code))}</td><td>{_e(s.get('n_clips', s.get('n_items', '–')))}</td>"
+            f"<td>{_e(_nl(s.get('icc_a1')))}</td><td>{_e(_pct(s.get('within_one')))}</td>"
+            f"<td>{_e(_nl(s.get('bias'), signed=True))}</td><td>{_e(_band(s.get('low_extremes')))}</td>"
+            f"<td>{_e(_band(s.get('high_extremes')))}</td></tr>")
+    return f"<table class='ok-proposal-stats-table'><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+# -- one proposal -------------------------------------------------------------------------------
+
+
+class ProposalCard(w.VBox):
+    """One undecided proposal with the two decisions a trainer can take.
+
+    ``decide(decision_id, accept, reason)`` calls the core and returns its result dict
+    (``kind``, ``passed``, ``certificate``); a domain error is shown as a Dutch notice and
+    nothing changes. ``on_decided(result)`` is called after a stored decision.
+    """
+
+    def __init__(self, proposal: Mapping[str, Any], decide: Callable[[int, bool, str], Mapping[str, Any]],
+                 *, format_time: Callable[[dt.datetime], str] = lambda t: t.strftime("%d-%m-%Y %H:%M"),
+                 on_decided: Callable[[Mapping[str, Any]], None] | None = None):
+        self.proposal = dict(proposal)
+        self.decision_id = int(proposal["decision_id"])
+        self._decide = decide
+        self._on_decided = on_decided
+        passed = bool(proposal["passed"])
+        outcome = "Voorstel: geslaagd" if passed else "Voorstel: nog niet geslaagd"
+        title = w.HTML(
+            f"<h3>{_e(proposal['display_name'])} <span class='ok-muted'>({_e(proposal['username'])})</span> · "
+            f"{_e(proposal['programme_name'])}</h3>"
+            f"<p class='ok-muted'>Toets ingeleverd {_e(format_time(proposal['proposed_at']))}</p>")
+        self.outcome = w.HTML(f"<p><strong>{_e(outcome)}</strong></p>")
+        self.outcome.add_class("ok-proposal-outcome")
+        self.outcome.add_class("ok-proposal-passed" if passed else "ok-proposal-failed")
+        reasons = "".join(f"<li>{_e(r)}</li>" for r in proposal.get("reasons") or [])
+        self.reasons = w.HTML(f"<ul>{reasons}</ul>")
+        self.reasons.add_class("ok-proposal-reasons")
+        self.stats = w.HTML(statistics_html(proposal.get("statistics") or {}))
+        self.stats.add_class("ok-proposal-stats")
+        self.supervised = w.HTML()
+        self.supervised.add_class("ok-proposal-supervised")
+        self.set_supervised(int(proposal.get("supervised_cases") or 0))
+        certificate = proposal.get("certificate")
+        issued = w.HTML(
+            f"<p>De toets heeft al certificaat <code>{_e(certificate)}</code> uitgegeven; afwijken trekt het in.</p>"
+            if certificate else "")
+        self.reason = w.Textarea(placeholder="Reden om af te wijken (verplicht als je afwijkt)",
+                                 layout=w.Layout(width="100%", height="4rem"))
+        self.reason.add_class("ok-proposal-reason")
+        self.accept_button = w.Button(description="Voorstel overnemen", button_style="primary",
+                                      layout=w.Layout(width="auto"))
+        self.accept_button.add_class("ok-proposal-accept")
+        self.override_button = w.Button(description="Afwijken", button_style="warning", layout=w.Layout(width="auto"))
+        self.override_button.add_class("ok-proposal-override")
+        self.message = w.Box()
+        self.message.add_class("ok-proposal-result")
+        self.accept_button.on_click(lambda _b: self._submit(True))
+        self.override_button.on_click(lambda _b: self._submit(False))
+        super().__init__([title, self.outcome, self.reasons, self.stats, self.supervised, issued, self.reason,
+                          w.HBox([self.accept_button, self.override_button]), self.message])
+        self.add_class("ok-card")
+        self.add_class("ok-proposal")
+        self.add_class(f"ok-proposal-{self.decision_id}")
+        self.decided = False
+
+    def set_supervised(self, count: int) -> None:
+        """Show how many supervised cases are recorded (only when the programme's rule asks for them)."""
+        required = int(self.proposal.get("required_supervised_cases") or 0)
+        self.proposal["supervised_cases"] = count
+        if not required:
+            self.supervised.value = ""
+            return
+        done = "voldoende" if count >= required else "nog niet voldoende"
+        self.supervised.value = (f"<p>Begeleide casussen (uitgevoerd en besproken): <strong>{count} van "
+                                 f"{required}</strong> — {done}.</p>")
+
+    def _submit(self, accept: bool) -> None:
+        if self.decided:
+            return
+        try:
+            result = self._decide(self.decision_id, accept, "" if accept else self.reason.value)
+        except OefenkitError as exc:
+            self.message.children = (Notice(str(exc), kind="error"),)
+            return
+        self.decided = True
+        self.accept_button.disabled = self.override_button.disabled = self.reason.disabled = True
+        what = "Voorstel overgenomen" if result["kind"] == "accepted" else "Afgeweken van het voorstel"
+        outcome = "geslaagd" if result["passed"] else "niet geslaagd"
+        text = f"{what}: {outcome}. Het besluit is vastgelegd."
+        cert = result.get("certificate")
+        if cert is not None:
+            text += f" Certificaat {cert.code} is uitgegeven."
+        elif not result["passed"] and self.proposal.get("certificate"):
+            text += f" Certificaat {self.proposal['certificate']} is ingetrokken."
+        self.message.children = (Notice(text),)
+        if self._on_decided is not None:
+            self._on_decided(result)
+
+
+# -- supervised cases -----------------------------------------------------------------------------
+
+
+class SupervisedCaseForm(w.VBox):
+    """Record a case a person carried out and discussed in supervision.
+
+    ``record(username, programme_code, note)`` stores it; ``count(username, programme_code)``
+    returns how many are recorded now. ``required`` maps programme code → the rule's number
+    (shown as "x van 2").
+    """
+
+    def __init__(self, people: Sequence[tuple[str, str]], programmes: Sequence[tuple[str, str]],
+                 record: Callable[[str, str, str], Any], count: Callable[[str, str], int],
+                 required: Mapping[str, int] | None = None,
+                 on_recorded: Callable[[str, str, int], None] | None = None,
+                 default_programme: str | None = None):
+        self._record, self._count, self._on_recorded = record, count, on_recorded
+        self.required = dict(required or {})
+        self.person = w.Dropdown(options=list(people), value=None, description="Cursist",
+                                 layout=w.Layout(width="28rem"))
+        self.person.add_class("ok-supervised-person")
+        options = list(programmes)
+        values = [v for _, v in options]
+        self.programme = w.Dropdown(options=options, description="Programma", layout=w.Layout(width="28rem"),
+                                    value=default_programme if default_programme in values else
+                                    (values[0] if values else None))
+        self.programme.add_class("ok-supervised-programme")
+        self.note = w.Textarea(placeholder="Welke casus is uitgevoerd en wanneer is hij besproken?",
+                               layout=w.Layout(width="100%", height="4rem"))
+        self.note.add_class("ok-supervised-note")
+        self.save = w.Button(description="Casus vastleggen", button_style="primary", layout=w.Layout(width="auto"))
+        self.save.add_class("ok-supervised-save")
+        self.status = w.HTML()
+        self.status.add_class("ok-supervised-count")
+        self.message = w.Box()
+        self.save.on_click(self._on_save)
+        self.person.observe(lambda _c: self._show_count(), names="value")
+        self.programme.observe(lambda _c: self._show_count(), names="value")
+        super().__init__([
+            w.HTML("<p>Leg per cursist vast welke casus is uitgevoerd en in supervisie besproken. Voor de "
+                   "Ouder-baby interventie zijn er twee nodig naast de scoringstoets.</p>"),
+            self.person, self.programme, self.note, w.HBox([self.save]), self.status, self.message])
+        self.add_class("ok-supervised")
+
+    def _show_count(self) -> None:
+        username, programme = self.person.value, self.programme.value
+        if not username or not programme:
+            self.status.value = ""
+            return
+        try:
+            n = self._count(username, programme)
+        except OefenkitError as exc:
+            self.status.value = f"<p>{_e(exc)}</p>"
+            return
+        required = self.required.get(programme)
+        suffix = f" van {required}" if required else ""
+        self.status.value = f"<p>Vastgelegd voor deze cursist: <strong>{n}{suffix}</strong> casussen.</p>"
+
+    def _on_save(self, _button=None) -> None:
+        username, programme = self.person.value, self.programme.value
+        if not username:
+            self.message.children = (Notice("Kies eerst een cursist.", kind="error"),)
+            return
+        try:
+            self._record(username, programme, self.note.value)
+            n = self._count(username, programme)
+        except OefenkitError as exc:
+            self.message.children = (Notice(str(exc), kind="error"),)
+            return
+        self.note.value = ""
+        required = self.required.get(programme)
+        suffix = f" van {required}" if required else ""
+        self.message.children = (Notice(f"Casus vastgelegd; nu {n}{suffix} begeleide casussen."),)
+        self._show_count()
+        if self._on_recorded is not None:
+            self._on_recorded(username, programme, n)
+
+
+# -- register -------------------------------------------------------------------------------------
+
+
+def register_html(rows: Sequence[Mapping[str, Any]], certificate_url: Callable[[str], str], *,
+                  empty: str = "Er zijn nog geen certificaten.") -> str:
+    """A table of certificates: holder, programme, issued, valid until, status, code and PDF link."""
+    if not rows:
+        return f"<p>{_e(empty)}</p>"
+    head = ("<tr><th>Houder</th><th>Programma</th><th>Uitgegeven</th><th>Geldig tot</th><th>Status</th>"
+            "<th>Verificatiecode</th><th>Certificaat</th></tr>")
+    body = []
+    for c in rows:
+        url = certificate_url(c["code"])
+        body.append(
+            f"<tr class='ok-register-row' data-code='{_e(c['code'])}'>"
+            f"<td>{_e(c['display_name'])} <span class='ok-muted'>({_e(c['username'])})</span></td>"
+            f"<td>{_e(c['programme_name'])}</td><td>{_e(_day(c['issued']))}</td>"
+            f"<td>{_e(_day(c['valid_until']))}</td>"
+            f"<td class='ok-status {STATUS_CLASSES.get(c['status'], '')}'>{_e(c['status'])}</td>"
+            f"<td><code class='ok-certificate-code'>{_e(c['code'])}</code></td>"
+            f"<td><a class='ok-certificate-download' href='{_e(url)}' target='_blank' rel='noopener'>PDF</a></td>"
+            f"</tr>")
+    return f"<table><thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def own_certificates_html(rows: Sequence[Mapping[str, Any]], certificate_url: Callable[[str], str]) -> str:
+    """A person's own certificates (``Kit.list_certificates_of``) with the PDF link, for "Mijn gegevens"."""
+    if not rows:
+        return "<p>Je hebt nog geen certificaat.</p>"
+    items = []
+    for c in rows:
+        state = "ingetrokken" if c.get("revoked") else ("geldig" if c["valid"] else "verlopen")
+        items.append(
+            f"<li>{_e(c['programme_name'])}: uitgegeven {_e(_day(c['issued']))}, geldig tot "
+            f"{_e(_day(c['valid_until']))} ({_e(state)}) · verificatiecode "
+            f"<code class='ok-certificate-code'>{_e(c['code'])}</code> · "
+            f"<a class='ok-certificate-download' href='{_e(certificate_url(c['code']))}' target='_blank' "
+            f"rel='noopener'>PDF downloaden</a></li>")
+    return f"<ul>{''.join(items)}</ul>"
+
+
+class CertificateRegister(w.VBox):
+    """The register (``Kit.certificate_register`` rows) and the list "Verloopt binnenkort"."""
+
+    def __init__(self, rows: Sequence[Mapping[str, Any]], certificate_url: Callable[[str], str], *,
+                 expiring_days: int = 90):
+        self._url = certificate_url
+        self.expiring_days = expiring_days
+        self.expiring = w.HTML()
+        self.expiring.add_class("ok-table")
+        self.expiring.add_class("ok-register-expiring")
+        self.table = w.HTML()
+        self.table.add_class("ok-table")
+        self.table.add_class("ok-register")
+        super().__init__([
+            w.HTML(f"<h3>Verloopt binnenkort (binnen {expiring_days} dagen)</h3>"), self.expiring,
+            w.HTML("<h3>Alle certificaten</h3>"), self.table])
+        self.update(rows)
+
+    def update(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self.rows = [dict(r) for r in rows]
+        soon = [r for r in self.rows if r["status"] == "verloopt binnenkort"]
+        self.expiring.value = register_html(soon, self._url,
+                                            empty="Geen certificaten die binnenkort verlopen.")
+        self.table.value = register_html(self.rows, self._url)
+
+
+# -- the panel ------------------------------------------------------------------------------------
+
+
+class CertificatesPanel(w.VBox):
+    """Te beslissen · Begeleide casussen · Register, over plain data and callbacks."""
+
+    def __init__(self, proposals: Sequence[Mapping[str, Any]], decide: Callable[[int, bool, str], Mapping[str, Any]],
+                 supervised_form: SupervisedCaseForm, register_rows: Callable[[], Sequence[Mapping[str, Any]]],
+                 certificate_url: Callable[[str], str], *, expiring_days: int = 90,
+                 format_time: Callable[[dt.datetime], str] | None = None):
+        self._register_rows = register_rows
+        kwargs = {"format_time": format_time} if format_time else {}
+        self.cards = [ProposalCard(p, decide, on_decided=self._refresh_register, **kwargs) for p in proposals]
+        proposals_box = w.VBox(self.cards or [w.HTML("<p>Er wachten geen voorstellen op een besluit.</p>")])
+        proposals_box.add_class("ok-proposals")
+        self.supervised_form = supervised_form
+        supervised_form._on_recorded = self._update_counts
+        self.register = CertificateRegister(register_rows(), certificate_url, expiring_days=expiring_days)
+        self.message = w.Box()
+        super().__init__([
+            w.HTML("<h2>Te beslissen</h2><p>De kit stelt na elke ingeleverde toets een besluit voor. Neem het "
+                   "voorstel over, of wijk ervan af met een reden; beide worden vastgelegd met de cijfers.</p>"),
+            proposals_box,
+            w.HTML("<h2>Begeleide casussen</h2>"), supervised_form,
+            w.HTML("<h2>Register</h2>"), self.register, self.message])
+        self.add_class("ok-certificates")
+
+    def _refresh_register(self, _result=None) -> None:
+        try:
+            self.register.update(self._register_rows())
+        except OefenkitError as exc:
+            self.message.children = (Notice(str(exc), kind="error"),)
+
+    def _update_counts(self, username: str, programme: str, count: int) -> None:
+        for card in self.cards:
+            if card.proposal["username"] == username and card.proposal["programme"] == programme:
+                card.set_supervised(count)
+
+
+def certificates_page(kit, person: Actor, *, rules=None, expiring_days: int = 90) -> CertificatesPanel:
+    """The "Certificering" app over the façade (staff only; the verbs check).
+
+    ``rules`` (programme → :class:`~oefenkit.certification.CertificationRule`) default to the
+    content directory's rules; they give the validity of a certificate a decision issues and
+    the number of supervised cases each programme asks for.
+    """
+    from oefenkit.certificate_pdf import certificate_url
+    from oefenkit.certification import load_rules
+    from oefenkit.settings import load_settings
+
+    from .pages import local_time
+
+    if rules is None:
+        rules = load_rules(load_settings().content_dir)
+    proposals = kit.list_open_proposals(person)
+    names = {p["code"]: p["name"] for p in kit.list_programmes()}
+    cursists = [(f"{p['display_name']} ({p['username']})", p["username"])
+                for p in kit.list_people(person) if p["role"] == "cursist"]
+    form = SupervisedCaseForm(
+        cursists, [(names.get(code, code), code) for code in sorted(names)],
+        record=lambda username, programme, note: kit.record_supervised_case(person, username, programme, note),
+        count=lambda username, programme: kit.count_supervised_cases(person, username, programme),
+        required={code: rule.required_supervised_cases for code, rule in rules.items()
+                  if rule.required_supervised_cases},
+        default_programme=next((c for c, r in rules.items() if r.required_supervised_cases), None))
+    return CertificatesPanel(
+        proposals, lambda decision_id, accept, reason: kit.decide_certificate(
+            person, decision_id, accept=accept, reason=reason, rules=rules),
+        form, lambda: kit.certificate_register(person, expiring_within_days=expiring_days), certificate_url,
+        expiring_days=expiring_days,
+        format_time=lambda t: local_time(t))
