@@ -30,3 +30,279 @@ def test_too_large_message_names_both_sizes_in_dutch():
     """Does the client-side size message say how big the file is and what the limit is?"""
     text = too_large_message(700 * 1024 * 1024, 500 * 1024 * 1024)
     assert text == "Dit bestand is te groot (700 MB). Een fragment mag hoogstens 500 MB zijn."
+
+
+# -- run_in_background -------------------------------------------------------------------------
+
+
+def test_background_work_reports_progress_on_the_loop_thread_and_throttled():
+    """With a running event loop, does the work run in another thread, while progress (throttled, every
+    new stage label kept) and the result arrive on the loop's own thread?"""
+    import asyncio
+    import threading
+
+    from widgets.library import run_in_background
+
+    seen, done = [], []
+
+    def work(report):
+        worker = threading.get_ident()
+        for i in range(200):
+            report(i / 200, "Gezichten zoeken" if i < 150 else "Video schrijven")
+        report(1.0, "Video schrijven")
+        return worker
+
+    async def main():
+        loop_thread = threading.get_ident()
+        finished = asyncio.Event()
+        run_in_background(work, lambda f, label: seen.append((f, label, threading.get_ident())),
+                          lambda result, error: (done.append((result, error, threading.get_ident())),
+                                                 finished.set()), interval=10.0)
+        await asyncio.wait_for(finished.wait(), 10)
+        return loop_thread
+
+    loop_thread = asyncio.run(main())
+    (worker, error, done_thread), = done
+    assert error is None and worker != loop_thread and done_thread == loop_thread
+    assert {t for _, _, t in seen} == {loop_thread}
+    # 201 reports in: the first, the first of the new stage and the final 100 % get through
+    assert [(f, label) for f, label, _ in seen] == [(0.0, "Gezichten zoeken"), (0.75, "Video schrijven"),
+                                                    (1.0, "Video schrijven")]
+
+
+def test_background_work_turns_errors_into_dutch_messages():
+    """Does a domain error reach on_done as itself, and an unexpected crash as a Dutch message?"""
+    from oefenkit.errors import OefenkitError, VideoError
+    from widgets.library import run_in_background
+
+    done = []
+    run_in_background(lambda report: (_ for _ in ()).throw(VideoError("Dit bestand is geen video.")),
+                      lambda *_: None, lambda r, e: done.append(e))
+    run_in_background(lambda report: 1 / 0, lambda *_: None, lambda r, e: done.append(e))
+    assert isinstance(done[0], VideoError) and str(done[0]) == "Dit bestand is geen video."
+    assert type(done[1]) is OefenkitError and "onverwachte fout" in str(done[1])
+
+
+# -- the library page over the real Kit (SQLite, set up as `oefenkit init` does) -----------------
+
+import pytest  # noqa: E402
+
+from oefenkit.identity import SYSTEM  # noqa: E402
+
+XSS = "<script>window.__x=1</script>"
+
+
+@pytest.fixture
+def lib(tmp_path, fast_password_hashing):
+    """A kit made by ``init`` on SQLite, a trainer, two expert trainers and a cursist."""
+    from oefenkit.instance import init, open_kit
+    from oefenkit.settings import load_settings
+
+    settings = load_settings(data_dir=tmp_path / "data")
+    init(settings)
+    kit = open_kit(settings)
+    people = {
+        "trainer": kit.add_person(SYSTEM, "bib.trainer", role="trainer", display_name="Bieb Trainer",
+                                  password="geheim-wachtwoord"),
+        "expert1": kit.add_person(SYSTEM, "bib.expert1", role="trainer", display_name="Expert Een",
+                                  password="geheim-wachtwoord"),
+        "expert2": kit.add_person(SYSTEM, "bib.expert2", role="coordinator", display_name="Expert Twee",
+                                  password="geheim-wachtwoord"),
+        "cursist": kit.add_person(SYSTEM, "bib.cursist", role="cursist", display_name="Bieb Cursist",
+                                  password="geheim-wachtwoord"),
+    }
+    yield kit, people
+    kit.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def short_clip(tmp_path_factory):
+    """A 1-second synthetic clip with photographed faces (640x360): the real detector finds them fast."""
+    from oefenkit.video.synthetic import make_clip, write_clip
+
+    path = tmp_path_factory.mktemp("clip") / "gezin.mp4"
+    write_clip(make_clip(seed=7, width=640, height=360, n_frames=25), path)
+    return path
+
+
+def upload(kit, person, clip, tmp_path, name="huisbezoek.mp4"):
+    """Upload as the server's route does: a copy of the clip handed to add_library_clip."""
+    import shutil
+
+    part = tmp_path / f"{name}.part"
+    shutil.copyfile(clip, part)
+    return kit.add_library_clip(person, part, name)
+
+
+def make_page(kit, person):
+    from widgets.library import library_page
+
+    return library_page(kit, person)
+
+
+def notice_text(page) -> str:
+    return " ".join(getattr(c, "text", "") for c in page.message.children)
+
+
+def statuses(page) -> list[str]:
+    return [row.children[1].value for row in page.list.children if "ok-library-item" in row._dom_classes]
+
+
+def test_cursist_cannot_open_the_library(lib):
+    """Is the library page refused to a cursist with the Dutch permission message?"""
+    from oefenkit.errors import PermissionDenied
+
+    kit, people = lib
+    with pytest.raises(PermissionDenied, match="casusbibliotheek"):
+        make_page(kit, people["cursist"])
+
+
+def test_empty_library_and_upload_limit(lib):
+    """Does an empty library say so, and does the upload box carry the kit's size limit?"""
+    kit, people = lib
+    page = make_page(kit, people["trainer"])
+    assert "ok-library-empty" in page.list.children[0]._dom_classes
+    assert page.upload.max_bytes == kit.upload_max_bytes > 0
+    assert page.detail.layout.display == "none"
+
+
+def test_upload_outcome_lists_and_opens_the_new_case(lib, short_clip, tmp_path):
+    """After the server stored an upload, does the page list it as 'geüpload' and open it, with
+    Anonimiseren enabled and Gecontroleerd not yet?"""
+    kit, people = lib
+    page = make_page(kit, people["trainer"])
+    item = upload(kit, people["trainer"], short_clip, tmp_path)
+    front_end_reports(page.upload, {"case_code": item.case_code, "title": item.title}, "")
+    assert len(statuses(page)) == 1 and "geüpload" in statuses(page)[0]
+    assert page.detail.layout.display is None
+    assert page.current["code"] == item.case_code
+    assert not page.anonymise_button.disabled and page.reviewed_button.disabled
+    assert "Nog niet geanonimiseerd" in page.review.sheet.value
+
+
+def test_upload_error_is_shown_and_nothing_is_listed(lib):
+    """Does a refused upload show the server's Dutch message and leave the list empty?"""
+    kit, people = lib
+    page = make_page(kit, people["trainer"])
+    front_end_reports(page.upload, {}, "Dit bestand is geen video.")
+    texts = [c.text for c in page.upload_message.children]
+    assert texts == ["Dit bestand is geen video."]
+    assert statuses(page) == []
+
+
+def test_anonymise_review_masks_scores_and_publish(lib, short_clip, tmp_path):
+    """The whole workflow through the page's controls: anonymise (progress to 100 %), contact sheet and
+    flagged frames, a manual mask and a re-run, reviewed, metadata, expert scores of two experts on
+    both scales and publication to the practice set, after which a cursist's practice list holds the
+    case and the original is gone?"""
+    kit, people = lib
+    trainer = people["trainer"]
+    item = upload(kit, trainer, short_clip, tmp_path)
+    page = make_page(kit, trainer)
+    page.open_item(item.case_code)
+
+    page.anonymise_button.click()  # no running event loop here: the work runs synchronously
+    assert page.progress.bar.value == 100 and page.progress.bar.description == "100%"
+    assert "Klaar" in page.progress.label.value
+    assert "geanonimiseerd" in statuses(page)[0]
+    now = kit.find_library_item(trainer, item.case_code)
+    assert now.status == "anonymised" and now.clip_available
+    assert f"/oefenkit/library/contact-sheet/{item.case_code}.png" in page.review.sheet.value
+    assert kit.find_contact_sheet(trainer, item.case_code).is_file()
+    assert f"/oefenkit/media/clip/{item.case_code}.mp4" in page.review.player.value
+    assert "ok-review-flags" in page.review.flags.value
+
+    editor = page.masks()
+    row = editor.add_row()
+    for field, value in zip(row.fields, (0.0, 0.0, 10, 20, 30, 40)):
+        field.value = value
+    page.rerun_button.click()
+    now = kit.find_library_item(trainer, item.case_code)
+    assert now.manual_masks == ({"start_s": 0.0, "end_s": None, "x": 0.1, "y": 0.2, "w": 0.3, "h": 0.4},)
+    assert len(page.masks().rows_box.children) == 1  # the editor shows the stored mask again
+
+    page.reviewed_button.click()
+    assert kit.find_library_item(trainer, item.case_code).status == "reviewed"
+    assert "gecontroleerd" in statuses(page)[0]
+
+    page.meta.title.value = "Badje met papa"
+    page.meta.programme.value = "babytijd"
+    page.meta.vignette.value = "Vader baadt zijn dochter van drie maanden."
+    page.meta.situation.value = "badje"
+    page.meta.save.click()
+    now = kit.find_library_item(trainer, item.case_code)
+    assert (now.title, now.programme_code, now.vignette) == ("Badje met papa", "babytijd",
+                                                             "Vader baadt zijn dochter van drie maanden.")
+    assert now.details["situation"] == "badje" and "duration" in now.details  # other details kept
+
+    for scale, points in (("sensitiviteit", ("7", "6")), ("cooperatie", ("5", "5"))):
+        rows = page.scores.rows(scale)
+        assert len(rows) == 2  # two empty rows to start with
+        for r, expert, score in zip(rows, ("bib.expert1", "bib.expert2"), points):
+            who, value, why = r.fields
+            who.value, value.value, why.value = expert, score, f"{scale} volgens {expert}"
+    page.scores.save.click()
+    now = kit.find_library_item(trainer, item.case_code)
+    assert sorted((e.expert_username, e.scale_code, e.score) for e in now.expert_scores) == [
+        ("bib.expert1", "cooperatie", 5), ("bib.expert1", "sensitiviteit", 7),
+        ("bib.expert2", "cooperatie", 5), ("bib.expert2", "sensitiviteit", 6)]
+    assert "Expertscores opgeslagen (4)" in notice_text(page)
+
+    page.publish.set_choice.value = "oefenen"
+    page.publish.button.click()
+    now = kit.find_library_item(trainer, item.case_code)
+    assert now.status == "published" and now.set_codes == ("oefenen",)
+    assert not now.has_original  # deleted on publication (keep_originals is off by default)
+    assert "gepubliceerd" in statuses(page)[0] and "Gepubliceerd in" in notice_text(page)
+    assert page.anonymise_button.disabled and page.rerun_button.disabled
+    assert item.case_code in [c.code for c in kit.practice_overview(people["cursist"])]
+
+
+def test_bad_expert_scores_and_exam_without_scores_are_refused_in_dutch(lib, short_clip, tmp_path):
+    """Are a score out of range, a score that is not a number, a score without expert and an exam
+    publication without expert scores each refused with a Dutch message, storing nothing?"""
+    kit, people = lib
+    trainer = people["trainer"]
+    item = upload(kit, trainer, short_clip, tmp_path)
+    kit.anonymise_library_clip(trainer, item.case_code)
+    kit.mark_library_reviewed(trainer, item.case_code)
+    page = make_page(kit, trainer)
+    page.open_item(item.case_code)
+
+    page.publish.set_choice.value = "toets"
+    page.publish.button.click()
+    assert "expertscores nodig" in notice_text(page) and "ok-notice-error" in page.message.children[0]._dom_classes
+    assert kit.find_library_item(trainer, item.case_code).status == "reviewed"
+
+    row = page.scores.rows("sensitiviteit")[0]
+    who, value, why = row.fields
+    who.value = "bib.expert1"
+    for bad, expected in (("12", "tot en met 9"), ("zeven", "heel getal"), ("", "vul de score")):
+        value.value = bad
+        page.scores.save.click()
+        assert expected in notice_text(page), (bad, notice_text(page))
+        assert kit.find_library_item(trainer, item.case_code).expert_scores == ()
+    who.value, value.value = None, "6"
+    page.scores.save.click()
+    assert "kies bij elke ingevulde score de expert" in notice_text(page)
+    # a good row next to a bad one: nothing is stored
+    who.value, value.value = "bib.expert1", "6"
+    page.scores.rows("cooperatie")[0].fields[0].value = "bib.expert2"
+    page.scores.rows("cooperatie")[0].fields[1].value = "0"
+    page.scores.save.click()
+    assert "tot en met 9" in notice_text(page)
+    assert kit.find_library_item(trainer, item.case_code).expert_scores == ()
+
+
+def test_user_text_is_escaped(lib, short_clip, tmp_path):
+    """Are a title and file name with markup shown as text in the list and the heading?"""
+    kit, people = lib
+    trainer = people["trainer"]
+    item = upload(kit, trainer, short_clip, tmp_path, name="a<b>.mp4")
+    kit.update_library_case(trainer, item.case_code, title=f"Titel {XSS}")
+    page = make_page(kit, trainer)
+    page.open_item(item.case_code)
+    html_values = [page.list.children[0].children[1].value, page.detail.children[0].value]
+    for value in html_values:
+        assert "<script>" not in value and "&lt;script&gt;" in " ".join(html_values)
+    assert page.list.children[0].children[0].description == f"Titel {XSS}"  # a button label is text
