@@ -259,3 +259,14 @@ def test_cursist_cannot_even_build_the_page(kit, people):
     with pytest.raises(PermissionDenied):
         admin_page(kit, people["cursist"])
     assert isinstance(people["cursist"], Actor)
+
+
+def test_profile_page_offers_only_the_own_export(kit, people):
+    """Does "Mijn gegevens" link a cursist to the download of their own data, and nobody else's?"""
+    from widgets.pages import profile_page
+
+    page = profile_page(kit, people["cursist"])
+    links = [c.value for c in page.children if "ok-my-export" in c._dom_classes]
+    assert len(links) == 1
+    assert "class='ok-export-download' href='/oefenkit/export/cursist1.json'" in links[0]
+    assert "cursist2" not in links[0]

@@ -61,8 +61,18 @@ def profile_page(kit: Kit, person: Actor) -> w.VBox:
 
     certificates = w.HTML(own_certificates_html(kit.list_certificates_of(person, person.username), certificate_url))
     certificates.add_class("ok-my-certificates")
+    import html
+
+    from oefenkit.apps import export_url
+
+    own_export = w.HTML(
+        f"<p><a class='ok-export-download' href='{html.escape(export_url(person.username), quote=True)}' "
+        f"download='gegevens-{html.escape(person.username, quote=True)}.json' target='_blank'>Al mijn gegevens "
+        "downloaden (JSON)</a>: alles wat de kit over jou bewaart (AVG).</p>")
+    own_export.add_class("ok-my-export")
     return w.VBox([details, w.HTML("<h2>Mijn beoordelingen</h2>"), history,
-                   w.HTML("<h2>Mijn certificaten</h2>"), certificates])
+                   w.HTML("<h2>Mijn certificaten</h2>"), certificates, w.HTML("<h2>Mijn gegevens</h2>"),
+                   own_export])
 
 
 def people_page(kit: Kit, person: Actor) -> w.VBox:
