@@ -91,6 +91,22 @@ APPS: tuple[App, ...] = (
         area="supervision",
     ),
     App(
+        id="session",
+        title="Terugkomdag: meedoen",
+        description="Doe mee aan de terugkomdag: vul de code van de trainer in, scoor het fragment op je eigen "
+                    "scherm en zie na de bespreking de expertscore.",
+        path="training/terugkomdag.ipynb",
+        area="training",
+    ),
+    App(
+        id="dashboard",
+        title="Terugkomdag leiden",
+        description="Leid een terugkomdag: code en QR-code voor de groep, rondes per fragment en een "
+                    "projectorscherm met de verdeling, overeenstemming en expertscore, zonder namen.",
+        path="supervision/terugkomdag_leiden.ipynb",
+        area="supervision",
+    ),
+    App(
         id="certificates",
         title="Certificering",
         description="Neem het voorstel van de regels over of wijk af met een reden, leg begeleide casussen "

@@ -29,6 +29,7 @@ ROLE_RULES = {
     "view_certificate_register": STAFF,
     "record_supervised_cases": STAFF,
     "delete_person_data": {"coordinator"},
+    "lead_live_session": STAFF,
 }
 #: Actions on one person's own data: that person and staff.
 OWN_OR_STAFF = ("read_ratings_of", "read_certification_of", "read_progress_of")

@@ -66,7 +66,9 @@ def _e(value: Any) -> str:
 
 def contact_sheet_url(case_code: str, version: str = "") -> str:
     """The contact sheet's URL; ``version`` busts the browser cache after a re-run."""
-    url = f"{CONTACT_SHEET_PREFIX}{case_code}.png"
+    from oefenkit.settings import site_url
+
+    url = site_url(f"{CONTACT_SHEET_PREFIX}{case_code}.png")
     return f"{url}?v={version}" if version else url
 
 
@@ -154,7 +156,7 @@ class LibraryList(w.VBox):
                               tooltip=f"Open {item.title or item.case_code}")
             button.add_class("ok-library-open")
             button.on_click(lambda _b, code=item.case_code: self._on_open and self._on_open(code))
-            status = w.HTML(f"<span class='ok-library-status ok-status-{_e(item.status)}'>"
+            status = w.HTML(f"<span class='ok-library-status ok-library-status-{_e(item.status)}'>"
                             f"{_e(STATUS_LABELS.get(item.status, item.status))}</span>"
                             f" <span class='ok-library-code'>{_e(item.case_code)}</span>"
                             f" <span class='ok-library-file'>{_e(item.original_name)}</span>")
@@ -509,7 +511,7 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
     def show(item) -> None:
         current["code"] = item.case_code
         heading.value = (f"<h2>{_e(item.title or item.case_code)}</h2>"
-                         f"<p><span class='ok-library-status ok-status-{_e(item.status)}'>"
+                         f"<p><span class='ok-library-status ok-library-status-{_e(item.status)}'>"
                          f"{_e(STATUS_LABELS.get(item.status, item.status))}</span> · {_e(item.case_code)} · "
                          f"origineel: {_e(item.original_name)}"
                          f"{'' if item.has_original else ' (verwijderd)'}</p>")

@@ -199,8 +199,10 @@ class ClipUpload(anywidget.AnyWidget):
     uploads = t.Int(0).tag(sync=True)
 
     def __init__(self, max_bytes: int, *, on_uploaded: Callable[[dict], None] | None = None,
-                 on_error: Callable[[str], None] | None = None, url: str = UPLOAD_URL):
-        super().__init__(max_bytes=int(max_bytes), url=url)
+                 on_error: Callable[[str], None] | None = None, url: str | None = None):
+        from oefenkit.settings import site_url
+
+        super().__init__(max_bytes=int(max_bytes), url=url or site_url(UPLOAD_URL))  # below a hub's base URL
         self.add_class("ok-upload")
         self._on_uploaded = on_uploaded
         self._on_error = on_error
