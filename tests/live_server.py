@@ -44,6 +44,8 @@ class LiveServer:
     port: int = field(default_factory=_free_port)
     process: subprocess.Popen | None = None
     log_path: Path | None = None
+    #: Extra environment of the server process (e.g. ``OEFENKIT_UPLOAD_MAX_MB``).
+    env: dict = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -61,7 +63,7 @@ class LiveServer:
         self.process = subprocess.Popen(
             [str(OEFENKIT), "--data-dir", str(self.data_dir), "serve", "--port", str(self.port)],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, "JUPYTER_PLATFORM_DIRS": "1"},
+            env={**os.environ, "JUPYTER_PLATFORM_DIRS": "1", **self.env},
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

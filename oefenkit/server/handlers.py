@@ -9,6 +9,7 @@ from ..apps import LANDING
 from .certificates import certificate_routes
 from .export import export_routes
 from .media import media_routes
+from .upload import upload_routes
 
 __all__ = ["StartHandler", "BlockedHandler", "HealthHandler", "routes"]
 
@@ -48,4 +49,5 @@ def routes() -> list[tuple]:
         *media_routes(),
         *certificate_routes(),
         *export_routes(),
+        *upload_routes(),
     ]
