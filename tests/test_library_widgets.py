@@ -201,7 +201,20 @@ def test_anonymise_review_masks_scores_and_publish(lib, short_clip, tmp_path):
     page = make_page(kit, trainer)
     page.open_item(item.case_code)
 
+    during = []
+    show = page.progress.show
+
+    def watch(fraction, label):
+        during.append((fraction, page.anonymise_button.disabled and page.rerun_button.disabled
+                       and page.reviewed_button.disabled and page.publish.button.disabled))
+        show(fraction, label)
+
+    page.progress.show = watch
     page.anonymise_button.click()  # no running event loop here: the work runs synchronously
+    page.progress.show = show
+    fractions = [f for f, _ in during]
+    assert len(during) >= 2 and all(busy for _, busy in during)  # every button is off while it runs
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert page.progress.bar.value == 100 and page.progress.bar.description == "100%"
     assert "Klaar" in page.progress.label.value
     assert "geanonimiseerd" in statuses(page)[0]

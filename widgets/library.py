@@ -524,6 +524,7 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
         can_run = item.has_original and not published
         anonymise.disabled = rerun.disabled = current["busy"] or not can_run
         reviewed.disabled = current["busy"] or item.status != "anonymised"
+        publish.button.disabled = current["busy"]
         detail.layout.display = None
 
     def open_item(code: str) -> None:
