@@ -1,0 +1,168 @@
+"""The terugkomdag pages (``widgets/session.py``, ``widgets/dashboard.py``) over a real façade:
+build the pages, poke widget values, and let the live poller run on an asyncio loop."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import threading
+
+import pytest
+
+from oefenkit.certification import load_rules
+from oefenkit.content import SAMPLES_DIR, load_content, load_into
+from oefenkit.identity import SYSTEM
+from oefenkit.sessions import load_prompts
+from oefenkit.settings import PROJECT_ROOT
+from widgets.dashboard import dashboard_page, histogram_html, participant_url, qr_svg
+from widgets.session import LivePoller, code_from_query, session_page
+
+CONTENT = PROJECT_ROOT / "content"
+
+
+@pytest.fixture(scope="module")
+def content():
+    return load_content(CONTENT, samples_dir=SAMPLES_DIR)
+
+
+@pytest.fixture
+def setup(kit, content, people):
+    load_into(kit, content)
+    trainer = people["trainer"]
+    dash = dashboard_page(kit, trainer, rules=load_rules(CONTENT),
+                          prompts=load_prompts(CONTENT / "sessions" / "gespreksvragen.yaml"))
+    return kit, trainer, dash, [people["cursist"], people["cursist2"]]
+
+
+def score(page, sens: int, coop: int, note: str = "") -> None:
+    page.scorers[0].choose(sens)
+    page.scorers[1].choose(coop)
+    page.note.value = note
+    page.submit_button.click()
+
+
+def text_of(widget) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", widget.value)).split())
+
+
+def test_trainer_and_participants_run_a_round(setup):
+    """Does the trainer create a session, participants join with the code shown, score, and does the
+    dashboard count them, show the statistics without names, and after close + reveal the expert
+    score, while the participant sees the feedback?"""
+    kit, trainer, dash, (a, b) = setup
+    dash.create_button.click()
+    code = re.search(r">([A-Z2-9]{6})<", dash.code.value).group(1)
+    assert "<svg" in dash.qr.value and dash.open_button.disabled is False
+    pa, pb = session_page(kit, a, code=""), session_page(kit, b, code=code.lower())
+    pa.code.value = code
+    pa.join_button.click()
+    pb.join_button.click()
+    assert pa.join_box.layout.display == "none" and "Welkom" in pa.message.children[0].text
+    dash.open_button.click()
+    pa.refresh(), pb.refresh()
+    assert pa.round_box.layout.display is None and "ok-video" in pa.player._dom_classes
+    assert pa.submit_button.disabled  # nothing chosen yet
+    score(pa, 3, 4, "Cursist Een's notitie")
+    score(pb, 9, 4)
+    dash.refresh()
+    assert "2 van 2" in text_of(dash.count)
+    stats = text_of(dash.stats)
+    assert "Mediaan" in stats and "Cursist" not in stats and "notitie" not in stats
+    assert dash.reveal_button.disabled and dash.expert.value == ""
+    assert "Om te bespreken" in dash.prompt_box.value
+    score(pb, 4, 4)  # a change before the round closes
+    dash.close_button.click()
+    pb.refresh()
+    assert pb.scorers[0].disabled and pb.submit_button.disabled
+    pb.scorers[0].disabled = False
+    score(pb, 8, 8)  # a stale page still sending: refused with a message, the stored score kept
+    assert "gesloten" in pb.message.children[0].text
+    assert kit.session_state(b, dash.session_id)["own"]["scores"] == {"sensitiviteit": 4, "cooperatie": 4}
+    dash.reveal_button.click()
+    assert "Expertscore" in dash.expert.value and dash.reveal_button.disabled
+    pa.refresh()
+    assert pa.feedback.layout.display is None and "Jouw score" in pa.feedback.value
+    dash.finish_button.click()
+    assert "afgesloten" in dash.message.children[0].text and "ok-report-link" in dash.report.value
+    pa.refresh()
+    assert "afgesloten" in pa.status.value and "Gezin M" in pa.history.children[0].value
+
+
+def test_reload_reattaches_both_pages(setup):
+    """Does a new trainer page (a reload) find the running session in its round, and a participant's
+    new page their session and stored score?"""
+    kit, trainer, dash, (a, _) = setup
+    dash.create_button.click()
+    dash.open_button.click()
+    pa = session_page(kit, a, code=dash.state["join_code"])
+    pa.join_button.click()
+    score(pa, 5, 6)
+    again = dashboard_page(kit, trainer, rules={}, prompts=())
+    assert again.session_id == dash.session_id and "1 van 1" in text_of(again.count)
+    assert again.create_button.layout.display == "none"
+    back = session_page(kit, a, code="")
+    assert back.session_id == dash.session_id and back.scorers[0].value == 5 and back.scorers[1].value == 6
+
+
+def test_bad_codes_give_dutch_messages(setup):
+    """Does a wrong or malformed code show a Dutch message and leave the join box in place?"""
+    kit, trainer, dash, (a, _) = setup
+    page = session_page(kit, a, code="ABCDEF")
+    page.join_button.click()
+    assert "geen enkele sessie" in page.message.children[0].text and page.session_id is None
+    page.code.value = "x"
+    page.join_button.click()
+    assert "6 letters" in page.message.children[0].text
+    assert page.join_box.layout.display != "none"
+
+
+def test_live_poller_updates_the_dashboard_without_reload(setup):
+    """Does the poller, running on an asyncio loop, update the dashboard count within 2 s of a
+    submission made elsewhere, without any call on the page?"""
+    kit, trainer, dash, (a, _) = setup
+    dash.create_button.click()
+    dash.open_button.click()
+    kit.join_session(a, dash.state["join_code"])
+
+    async def run():
+        poller = LivePoller(lambda: kit.session_token(trainer, dash.session_id),
+                            lambda: kit.session_state(trainer, dash.session_id), dash.show, interval=0.1)
+        assert poller.start(dash.state["token"])
+        threading.Timer(0.3, lambda: kit.submit_session_scores(a, dash.session_id, 1,
+                                                               {"sensitiviteit": 5, "cooperatie": 5})).start()
+        for _ in range(40):
+            await asyncio.sleep(0.05)
+            if "1 van 1" in text_of(dash.count):
+                break
+        poller.stop()
+        return text_of(dash.count)
+
+    assert "1 van 1" in asyncio.run(run())
+    assert LivePoller(lambda: 0, lambda: {}, lambda s: None).start() is False  # no loop: no task
+
+
+def test_helpers():
+    """Do the QR code, histogram, participant URL and query-string code come out right?"""
+    assert qr_svg("https://example.org/x").startswith("<svg")
+    from oefenkit.sessions import scale_stats
+
+    bars = histogram_html(scale_stats([3, 3, 7], expert=3))
+    assert bars.count("ok-hist-col") == 9 and bars.count("ok-hist-expert") == 1
+    assert participant_url("K7M3QX", "http://h:8866/voila/render/supervision/x.ipynb") == \
+        "http://h:8866/voila/render/training/terugkomdag.ipynb?code=K7M3QX"
+    assert participant_url("K7M3QX", "") == "/voila/render/training/terugkomdag.ipynb?code=K7M3QX"
+    assert code_from_query("code=K7M3QX&x=1") == "K7M3QX" and code_from_query("") == ""
+    from oefenkit.apps import app_for_path
+
+    assert app_for_path("training/terugkomdag.ipynb").id == "session"
+    assert app_for_path("supervision/terugkomdag_leiden.ipynb").area == "supervision"
+
+
+def test_cursist_cannot_build_the_dashboard(kit, people):
+    """Is a cursist refused the trainer's page by the façade (a Dutch PermissionDenied)?"""
+    from oefenkit.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        dashboard_page(kit, people["cursist"], rules={}, prompts=())
+    assert SYSTEM.role == "coordinator"

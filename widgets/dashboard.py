@@ -1,0 +1,285 @@
+"""Terugkomdag leiden: the trainer's page, which is also what the projector shows.
+
+Create a session from the session set, show its join code (big) and a QR code,
+move through the rounds, and show how the room scored: a live count,
+histograms per scale, median, mean and spread, the room's Krippendorff's alpha,
+outliers without names, the expert score and rationale after the reveal, and
+discussion prompts. No participant's name ever appears here. A reload of the
+page re-attaches to the trainer's open session.
+
+Hooks (``docs/ui-hooks.md``): ``ok-dashboard``, ``ok-session-create``,
+``ok-join-code``, ``ok-qr``, ``ok-round-open``, ``ok-round-close``,
+``ok-reveal``, ``ok-session-close``, ``ok-dashboard-count``, ``ok-dashboard-stats``,
+``ok-histogram``, ``ok-alpha``, ``ok-outliers``, ``ok-expert``, ``ok-prompts``,
+``ok-session-report``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import urljoin
+
+import ipywidgets as w
+
+from oefenkit.errors import OefenkitError
+
+from .notice import Notice
+from .session import LivePoller
+
+__all__ = ["DashboardPage", "dashboard_page", "histogram_html", "qr_svg", "participant_url"]
+
+_esc = html.escape
+PARTICIPANT_APP = "/voila/render/training/terugkomdag.ipynb"
+
+
+def _num(x: float | None, digits: int = 1) -> str:
+    return "–" if x is None else f"{x:.{digits}f}".replace(".", ",")
+
+
+def participant_url(code: str, request_url: str | None = None) -> str:
+    """The participant app's URL with the code, absolute when the page knows its own address."""
+    request_url = os.environ.get("VOILA_REQUEST_URL", "") if request_url is None else request_url
+    path = f"{PARTICIPANT_APP}?code={code}"
+    return urljoin(request_url, path) if request_url else path
+
+
+def qr_svg(text: str, scale: int = 6) -> str:
+    """An inline SVG QR code of ``text`` (segno, pure Python)."""
+    import io
+
+    import segno
+
+    out = io.BytesIO()
+    segno.make(text, error="m").save(out, kind="svg", scale=scale, xmldecl=False, svgns=True,
+                                     title="QR-code om mee te doen")
+    return out.getvalue().decode("utf-8")
+
+
+def histogram_html(stats) -> str:
+    """HTML bars of one scale's scores 1–9, the expert's point marked after the reveal."""
+    top = max(stats.histogram) or 1
+    bars = []
+    for k, count in enumerate(stats.histogram):
+        point = stats.scale_min + k
+        expert = " ok-hist-expert" if stats.expert == point else ""
+        height = round(100 * count / top)
+        bars.append(
+            f"<div class='ok-hist-col{expert}' style='display:inline-flex;flex-direction:column;"
+            f"justify-content:flex-end;width:2.6rem;height:9rem;margin:0 .15rem;text-align:center'>"
+            f"<span>{count or ''}</span><div style='height:{height}%;background:"
+            f"{'#c0392b' if expert else '#2e6da4'};min-height:{1 if count else 0}px'></div>"
+            f"<strong>{point}</strong></div>")
+    return f"<div class='ok-histogram' role='img' aria-label='Verdeling van de scores'>{''.join(bars)}</div>"
+
+
+class DashboardPage(w.VBox):
+    """The trainer's page. ``verbs`` are the façade's calls bound to the trainer:
+    ``create()``, ``current()``, ``state(id)``, ``token(id)``, ``open_round(id)``,
+    ``close_round(id)``, ``reveal(id)``, ``close(id)`` and ``report(id)`` (HTML).
+    ``prompts`` are the discussion prompts (:func:`oefenkit.sessions.load_prompts`).
+    """
+
+    def __init__(self, verbs: dict[str, Callable], prompts: Sequence = ()):
+        self.verbs = verbs
+        self.prompts = tuple(prompts)
+        self.session_id: int | None = None
+        self.state: dict[str, Any] | None = None
+
+        self.create_button = w.Button(description="Nieuwe sessie starten", button_style="primary",
+                                      layout=w.Layout(width="auto"))
+        self.create_button.add_class("ok-session-create")
+        self.create_button.on_click(lambda _b: self.create())
+        self.code = w.HTML()
+        self.code.add_class("ok-join-code")
+        self.qr = w.HTML()
+        self.qr.add_class("ok-qr")
+        self.open_button = self._button("Volgende fragment", "ok-round-open", self.open_round, "primary")
+        self.close_button = self._button("Ronde sluiten", "ok-round-close", self.close_round)
+        self.reveal_button = self._button("Expertscore tonen", "ok-reveal", self.reveal, "warning")
+        self.finish_button = self._button("Sessie afsluiten", "ok-session-close", self.finish, "danger")
+        self.message = w.Box()
+        self.count = w.HTML()
+        self.count.add_class("ok-dashboard-count")
+        self.round_title = w.HTML()
+        self.stats = w.HTML()
+        self.stats.add_class("ok-dashboard-stats")
+        self.alpha = w.HTML()
+        self.alpha.add_class("ok-alpha")
+        self.expert = w.HTML()
+        self.expert.add_class("ok-expert")
+        self.prompt_box = w.HTML()
+        self.prompt_box.add_class("ok-prompts")
+        self.report = w.HTML()
+        self.report.add_class("ok-session-report")
+        self.controls = w.HBox([self.open_button, self.close_button, self.reveal_button, self.finish_button],
+                               layout=w.Layout(flex_flow="row wrap"))
+        self.live = w.VBox([w.HBox([self.code, self.qr], layout=w.Layout(align_items="center")), self.controls,
+                            self.count, self.round_title, self.stats, self.alpha, self.expert, self.prompt_box],
+                           layout=w.Layout(display="none"))
+        super().__init__([w.HBox([self.create_button]), self.message, self.live, self.report])
+        self.add_class("ok-dashboard")
+        self.poller = LivePoller(lambda: self.verbs["token"](self.session_id),
+                                 lambda: self.verbs["state"](self.session_id), self.show)
+
+    def _button(self, text: str, css: str, action: Callable[[], None], style: str = "") -> w.Button:
+        b = w.Button(description=text, button_style=style, layout=w.Layout(width="auto"))
+        b.add_class(css)
+        b.on_click(lambda _b: action())
+        return b
+
+    def _say(self, text: str, kind: str = "info") -> None:
+        self.message.children = (Notice(text, kind=kind),) if text else ()
+
+    def _do(self, verb: str, done: str = "") -> bool:
+        try:
+            self.verbs[verb](self.session_id)
+        except OefenkitError as exc:
+            self._say(str(exc), "error")
+            return False
+        self._say(done)
+        self.refresh()
+        return True
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def attach(self, session_id: int) -> None:
+        self.session_id = session_id
+        self.create_button.layout.display = "none"
+        self.live.layout.display = None
+        self.report.value = ""
+        self.refresh()
+        self.poller.start(self.state["token"] if self.state else None)
+
+    def create(self) -> None:
+        try:
+            created = self.verbs["create"]()
+        except OefenkitError as exc:
+            self._say(str(exc), "error")
+            return
+        self._say("")
+        self.attach(created["id"])
+
+    def open_round(self) -> None:
+        self._do("open_round")
+
+    def close_round(self) -> None:
+        self._do("close_round", "De ronde is gesloten; scores zijn nu definitief.")
+
+    def reveal(self) -> None:
+        self._do("reveal")
+
+    def finish(self) -> None:
+        sid = self.session_id
+        try:
+            result = self.verbs["close"](sid)
+        except OefenkitError as exc:
+            self._say(str(exc), "error")
+            return
+        self.poller.stop()
+        renewed = len(result["renewed"])
+        self._say(f"De sessie is afgesloten. {len(result['attended'])} deelnemers hebben gescoord; "
+                  f"{renewed} certifica{'at is' if renewed == 1 else 'ten zijn'} verlengd.")
+        self.refresh()
+        self.live.layout.display = "none"
+        self.create_button.layout.display = None
+        self.show_report(sid)
+
+    def show_report(self, session_id: int) -> None:
+        page = self.verbs["report"](session_id)
+        data = base64.b64encode(page.encode("utf-8")).decode("ascii")
+        self.report.value = (f"<p><a class='ok-report-link' download='terugkomdag-verslag.html' "
+                             f"href='data:text/html;charset=utf-8;base64,{data}'>Verslag downloaden (HTML)</a></p>")
+
+    def refresh(self) -> None:
+        if self.session_id is not None:
+            self.show(self.verbs["state"](self.session_id))
+
+    # -- rendering --------------------------------------------------------------------------------
+
+    def show(self, state: dict[str, Any]) -> None:
+        from oefenkit.sessions import choose_prompts
+
+        self.state = state
+        code = state["join_code"]
+        self.code.value = (f"<div style='font-size:3.2rem;font-weight:bold;letter-spacing:.4rem'>{_esc(code)}</div>"
+                           "<p>Open <em>Terugkomdag: meedoen</em> en vul deze code in, of scan de QR-code.</p>")
+        if not self.qr.value:
+            self.qr.value = qr_svg(participant_url(code))
+        rnd = state.get("round")
+        is_open = state["state"] == "open"
+        self.open_button.disabled = not is_open or bool(rnd and rnd["open"]) or state["rounds"] >= state["cases_total"]
+        self.close_button.disabled = not is_open or not (rnd and rnd["open"])
+        self.reveal_button.disabled = not rnd or rnd["open"] or rnd["revealed"]
+        self.finish_button.disabled = not is_open
+        submitted = rnd["submitted"] if rnd else 0
+        self.count.value = (f"<p style='font-size:1.6rem'><span class='ok-count'>{submitted}</span> van "
+                            f"{state['participants']} ingeleverd</p>")
+        if rnd is None:
+            self.round_title.value = (f"<p>{state['participants']} deelnemers. Start het eerste fragment "
+                                      "als iedereen er is.</p>")
+            self.stats.value = self.expert.value = self.prompt_box.value = ""
+        else:
+            where = "open" if rnd["open"] else ("gesloten, expertscore getoond" if rnd["revealed"] else "gesloten")
+            self.round_title.value = (f"<h2>Ronde {rnd['number']} van {state['cases_total']}: "
+                                      f"{_esc(rnd['case_title'])} <small>({where})</small></h2>")
+            self.stats.value = "".join(self._scale_html(s) for s in state["stats"])
+            self.expert.value = "".join(
+                f"<section><h3>Expertscore {_esc(s.scale_name)}: {s.expert}</h3><p>{_esc(s.rationale)}</p></section>"
+                for s in state["stats"] if s.expert is not None)
+            prompts = choose_prompts(self.prompts, state["stats"], revealed=rnd["revealed"]) if self.prompts else []
+            self.prompt_box.value = ("<h3>Om te bespreken</h3><ul>" + "".join(f"<li>{_esc(p)}</li>" for p in prompts)
+                                     + "</ul>") if prompts else ""
+        alpha = state["alpha"]
+        self.alpha.value = ("<p><strong>Overeenstemming van de groep</strong> (Krippendorffs alfa, alle rondes tot nu "
+                            "toe): " + (f"<span class='ok-alpha-value'>{_num(alpha.value, 2)}</span>"
+                                        if alpha.value is not None else _esc(alpha.reason)) + "</p>")
+
+    @staticmethod
+    def _scale_html(s) -> str:
+        spread = "–" if s.minimum is None else f"{s.minimum}–{s.maximum}"
+        outliers = (f"{len(s.outliers)} score{'s' if len(s.outliers) != 1 else ''} ver van de mediaan: "
+                    + ", ".join(map(str, s.outliers))) if s.outliers else "geen uitschieters"
+        return (f"<section class='ok-dashboard-scale' style='display:inline-block;vertical-align:top;"
+                f"margin-right:2rem'><h3>{_esc(s.scale_name)}</h3>{histogram_html(s)}"
+                f"<p>Mediaan <strong>{_num(s.median)}</strong> · gemiddelde {_num(s.mean)} · SD {_num(s.sd)} · "
+                f"IQR {_num(s.iqr)} · bereik {spread}</p><p class='ok-outliers'>{_esc(outliers)}</p></section>")
+
+
+def dashboard_page(kit, person, *, rules=None, prompts=None) -> DashboardPage:
+    """The trainer app over ``kit``; re-attaches to the trainer's open session after a reload."""
+    from oefenkit.sessions import load_prompts, report_html
+    from oefenkit.settings import load_settings
+
+    from .pages import local_time
+
+    if rules is None or prompts is None:
+        settings = load_settings()
+        if prompts is None:
+            prompts = load_prompts(settings.content_dir / "sessions" / "gespreksvragen.yaml")
+
+    def close(sid):
+        from oefenkit.certification import load_rules
+
+        return kit.close_session(person, sid, rules=load_rules(load_settings().content_dir) if rules is None
+                                 else rules)
+
+    verbs = {
+        "create": lambda: kit.create_session(person),
+        "current": lambda: kit.trainer_open_session(person),
+        "state": lambda sid: kit.session_state(person, sid),
+        "token": lambda sid: kit.session_token(person, sid),
+        "open_round": lambda sid: kit.open_round(person, sid),
+        "close_round": lambda sid: kit.close_round(person, sid),
+        "reveal": lambda sid: kit.reveal(person, sid),
+        "close": close,
+        "report": lambda sid: report_html(kit.session_report(person, sid), format_time=local_time),
+    }
+    page = DashboardPage(verbs, prompts)
+    current = verbs["current"]()
+    if current is not None:
+        page.attach(current)
+    return page

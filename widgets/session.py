@@ -1,0 +1,292 @@
+"""Terugkomdag: the participant's page (join with the code, score the current clip, feedback after
+the reveal) and :class:`LivePoller`, the page-side half of the live updates.
+
+No database access here: the page gets the façade's verbs as plain callables
+(``kit.join_session``, ``kit.session_state``, ...) through :func:`session_page`.
+Hooks (``docs/ui-hooks.md``): ``ok-session-join`` (code input and button),
+``ok-session-status``, ``ok-session-round``, ``ok-session-submit``,
+``ok-session-message``, ``ok-feedback``, ``ok-session-history``, and the practice
+app's ``ok-video`` / ``ok-score-*`` / ``ok-note`` inside.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+import ipywidgets as w
+
+from oefenkit.errors import OefenkitError
+
+from .notice import Notice
+from .practice import SCORE_CLASSES, FeedbackPanel, ScaleScorer, VideoPlayer
+from .tables import DataTable
+
+__all__ = ["LivePoller", "SessionPage", "session_page", "code_from_query"]
+
+log = logging.getLogger(__name__)
+_esc = html.escape
+
+#: Seconds between two token polls of a page: two polls per second keep "within 2 s" with room to
+#: spare; a poll is one indexed read, and widgets change only when the token did.
+POLL_INTERVAL = 0.5
+
+
+class LivePoller:
+    """Polls a change token on the kernel's asyncio loop and re-renders only when it changed.
+
+    ``fetch_token()`` and ``fetch_state()`` are blocking (database) calls: they
+    run in the loop's default thread pool, so the kernel keeps answering widget
+    messages. ``show(state)`` runs on the loop itself, the one thread that
+    touches widgets (ipywidgets are not thread-safe). Outside a running loop
+    (tests, nbval) :meth:`start` returns ``False`` and the page is refreshed by
+    hand. Widget traffic: a handful of messages per change, never per poll.
+    """
+
+    def __init__(self, fetch_token: Callable[[], Any], fetch_state: Callable[[], Any],
+                 show: Callable[[Any], None], interval: float = POLL_INTERVAL):
+        self.fetch_token, self.fetch_state, self.show = fetch_token, fetch_state, show
+        self.interval = interval
+        self.token: Any = None
+        self.task: asyncio.Task | None = None
+
+    def start(self, token: Any = None) -> bool:
+        self.token = token
+        if self.task is not None and not self.task.done():
+            return True
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        self.task = loop.create_task(self._run())
+        return True
+
+    def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                token = await loop.run_in_executor(None, self.fetch_token)
+                if token == self.token:
+                    continue
+                state = await loop.run_in_executor(None, self.fetch_state)
+                self.token = state.get("token", token) if isinstance(state, dict) else token
+                self.show(state)
+            except asyncio.CancelledError:
+                raise
+            except OefenkitError as exc:  # e.g. the database is briefly gone: keep polling
+                log.info("live poll: %s", exc)
+            except Exception:  # noqa: BLE001 - a page must survive a bad poll
+                log.exception("live poll failed")
+
+
+def code_from_query(query: str | None = None) -> str:
+    """The ``code`` of the page's query string (the QR code's link), or ``""``."""
+    query = os.environ.get("QUERY_STRING", "") if query is None else query
+    return (parse_qs(query).get("code") or [""])[0][:16]
+
+
+class SessionPage(w.VBox):
+    """The participant's page. ``verbs`` are the façade's calls bound to the person:
+    ``join(code)``, ``current()``, ``state(session_id)``, ``token(session_id)``,
+    ``submit(session_id, round, scores, note, submission_id)`` and ``history()``.
+    """
+
+    def __init__(self, verbs: dict[str, Callable], scales: list, *, code: str = "",
+                 format_time: Callable = str):
+        self.verbs = verbs
+        self.format_time = format_time
+        self.session_id: int | None = None
+        self.round_number: int | None = None
+        self.state: dict[str, Any] | None = None
+
+        self.code = w.Text(value=code, placeholder="bijv. K7M3QX", description="Code",
+                           layout=w.Layout(width="14rem"))
+        self.join_button = w.Button(description="Meedoen", button_style="primary")
+        self.join_button.on_click(lambda _b: self.join())
+        self.join_box = w.HBox([self.code, self.join_button])
+        self.join_box.add_class("ok-session-join")
+        self.status = w.HTML()
+        self.status.add_class("ok-session-status")
+        self.message = w.Box()
+        self.message.add_class("ok-session-message")
+
+        self.title = w.HTML()
+        self.player = VideoPlayer()
+        self.scorers = [
+            ScaleScorer(sc.code, sc.name, sc.definition.get("anchors") or {}, self._update_submit,
+                        between=sc.definition.get("between_anchors"), question=sc.definition.get("question", ""),
+                        min_score=sc.min_score, max_score=sc.max_score)
+            for sc in scales
+        ]
+        self.note = w.Textarea(placeholder="Optioneel: wat zag je dat je score bepaalde?", description="Notitie",
+                               layout=w.Layout(width="100%", height="4rem"))
+        self.note.add_class("ok-note")
+        self.submit_button = w.Button(description="Score inleveren", button_style="primary", disabled=True)
+        self.submit_button.add_class("ok-session-submit")
+        self.submit_button.on_click(lambda _b: self.submit())
+        self.feedback = FeedbackPanel()
+        self.round_box = w.VBox([self.title, self.player,
+                                 w.HBox(self.scorers, layout=w.Layout(flex_flow="row wrap")),
+                                 self.note, w.HBox([self.submit_button]), self.feedback],
+                                layout=w.Layout(display="none"))
+        self.round_box.add_class("ok-session-round")
+        self.history = w.VBox()
+        self.history.add_class("ok-session-history")
+        super().__init__([self.join_box, self.status, self.message, self.round_box,
+                          w.HTML("<h2>Mijn terugkomdagen</h2>"), self.history])
+        self.add_class("ok-session")
+        self.poller = LivePoller(lambda: self.verbs["token"](self.session_id),
+                                 lambda: self.verbs["state"](self.session_id), self.show)
+        self.show_history()
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def _say(self, text: str, kind: str = "info") -> None:
+        self.message.children = (Notice(text, kind=kind),)
+
+    def attach(self, session_id: int) -> None:
+        """Follow a session: show its state now and start the live updates."""
+        self.session_id = session_id
+        self.join_box.layout.display = "none"
+        self.refresh()
+        self.poller.start(self.state["token"] if self.state else None)
+
+    def join(self) -> None:
+        try:
+            result = self.verbs["join"](self.code.value)
+        except OefenkitError as exc:
+            self._say(str(exc), "error")
+            return
+        self._say(result["message"], "info")
+        self.attach(result["session_id"])
+
+    def refresh(self) -> None:
+        if self.session_id is not None:
+            self.show(self.verbs["state"](self.session_id))
+
+    def _update_submit(self, _value=None) -> None:
+        rnd = (self.state or {}).get("round") or {}
+        self.submit_button.disabled = (not rnd.get("open") or any(s.value is None for s in self.scorers)
+                                       or self.state.get("state") != "open")
+
+    def submit(self) -> None:
+        if self.session_id is None or self.round_number is None:
+            return
+        scores = {s.scale_code: s.value for s in self.scorers}
+        try:
+            saved = self.verbs["submit"](self.session_id, self.round_number, scores, self.note.value,
+                                         uuid.uuid4().hex)
+        except OefenkitError as exc:
+            self._say(str(exc), "error")
+            self.refresh()
+            return
+        self._say(f"Je score is opgeslagen ({', '.join(f'{k} {v}' for k, v in saved['scores'].items())}). "
+                  "Je kunt hem wijzigen tot de trainer de ronde sluit.", "info")
+        self.submit_button.description = "Score wijzigen"
+
+    # -- rendering ------------------------------------------------------------------------------
+
+    def show(self, state: dict[str, Any]) -> None:
+        self.state = state
+        rnd = state.get("round")
+        if state["state"] != "open":
+            self.status.value = ("<p><strong>De sessie is afgesloten.</strong> Je scores en feedback staan "
+                                 "hieronder bij Mijn terugkomdagen.</p>")
+            self.poller.stop()
+            self.show_history()
+        elif rnd is None:
+            self.status.value = (f"<p>Je doet mee ({state['participants']} deelnemers). Wacht tot de trainer "
+                                 "het eerste fragment start.</p>")
+        else:
+            where = "open: scoor en lever in" if rnd["open"] else "gesloten"
+            self.status.value = (f"<p>Ronde {rnd['number']} van {state['cases_total']} · {where} · "
+                                 f"{rnd['submitted']} van {state['participants']} ingeleverd</p>")
+        if rnd is None:
+            self.round_box.layout.display = "none"
+            return
+        if rnd["number"] != self.round_number:  # a new clip: start empty (or with what was stored)
+            self.round_number = rnd["number"]
+            self.title.value = (f"<h2>Ronde {rnd['number']}: {_esc(rnd['case_title'])}</h2>"
+                                f"<p class='ok-vignette'>{_esc(rnd['vignette'])}</p>")
+            self.player.set_source(rnd["clip_url"] if "clip_url" in rnd else _clip(rnd["case_code"]))
+            for s in self.scorers:
+                s.reset()
+            self.note.value = ""
+            self.feedback.clear()
+            self.message.children = ()
+            self.submit_button.description = "Score inleveren"
+            own = state.get("own")
+            if own:
+                for s in self.scorers:
+                    s.set_value(own["scores"].get(s.scale_code))
+                self.note.value = own["note"]
+                self.submit_button.description = "Score wijzigen"
+        self.round_box.layout.display = None
+        closed = not rnd["open"] or state["state"] != "open"
+        for s in self.scorers:
+            s.disabled = closed
+        self.note.disabled = closed
+        if closed and not rnd["revealed"]:
+            self._say("De trainer heeft de ronde gesloten. " + (
+                "Je ingeleverde score is bewaard." if state.get("own") else "Je hebt in deze ronde niet gescoord."))
+        if state.get("feedback") is not None:
+            self.feedback.show(state["feedback"])
+            self.message.children = ()
+        self._update_submit()
+
+    def show_history(self) -> None:
+        try:
+            entries = self.verbs["history"]()
+        except OefenkitError as exc:
+            self.history.children = (Notice(str(exc), kind="error"),)
+            return
+        rows = []
+        for e in entries:
+            fb = e["feedback"]
+            consensus = ("nog niet bekend" if fb is None
+                         else ", ".join(f"{s.scale_name.split()[0].lower()} {s.consensus}" for s in fb.scales))
+            rows.append([self.format_time(e["date"]), e["case_title"],
+                         ", ".join(f"{k} {v}" for k, v in e["scores"].items()), consensus, e["note"] or "–"])
+        self.history.children = (DataTable(["Datum", "Fragment", "Jouw score", "Expertscore", "Notitie"], rows,
+                                           empty="Je hebt nog niet aan een terugkomdag meegedaan."),)
+
+
+def _clip(code: str) -> str:
+    from oefenkit.practice import clip_url
+
+    return clip_url(code)
+
+
+def session_page(kit, person, *, code: str | None = None) -> SessionPage:
+    """The participant app: verbs of ``kit`` bound to ``person``; re-attaches to their open session."""
+    from .pages import local_time
+
+    newest = {s.code: s for s in kit.list_scales()}
+    order = [c for c in SCORE_CLASSES if c in newest] + sorted(c for c in newest if c not in SCORE_CLASSES)
+    verbs = {
+        "join": lambda c: kit.join_session(person, c),
+        "current": lambda: kit.participant_open_session(person),
+        "state": lambda sid: kit.session_state(person, sid),
+        "token": lambda sid: kit.session_token(person, sid),
+        "submit": lambda sid, rnd, scores, note, sub: kit.submit_session_scores(person, sid, rnd, scores, note,
+                                                                                 submission_id=sub),
+        "history": lambda: kit.session_history(person),
+    }
+    page = SessionPage(verbs, [newest[c] for c in order], code=code_from_query() if code is None else code,
+                       format_time=local_time)
+    current = verbs["current"]()
+    if current is not None:
+        page.attach(current)
+    return page
