@@ -14,6 +14,7 @@ from urllib.parse import quote
 from .errors import NotFound
 from .identity import Actor
 from .permissions import can
+from .settings import site_url
 
 __all__ = ["App", "AREAS", "LANDING", "APPS", "EXPORT_PREFIX", "app_for_path", "apps_for", "export_url",
            "render_url"]
@@ -143,7 +144,7 @@ EXPORT_PREFIX = "/oefenkit/export/"
 
 def export_url(username: str) -> str:
     """The download URL of everything stored about ``username`` (JSON; the server checks who asks)."""
-    return f"{EXPORT_PREFIX}{quote(username, safe='')}.json"
+    return site_url(f"{EXPORT_PREFIX}{quote(username, safe='')}.json")
 
 
 def app_for_path(path: str) -> App:
