@@ -375,6 +375,8 @@ class Rating(Base):
         CheckConstraint("score BETWEEN 1 AND 9", name="score"),
         CheckConstraint(f"mode IN ({_in(RATING_MODES)})", name="mode"),
         UniqueConstraint("live_round_id", "rater_id", "scale_id", name="uq_rating_live_round_once"),
+        # A submission id is used once per rater and scale: retrying a submission stores nothing new.
+        UniqueConstraint("rater_id", "submission_id", "scale_id", name="uq_rating_submission_once"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

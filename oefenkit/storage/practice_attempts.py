@@ -5,6 +5,8 @@ lives in :mod:`oefenkit.practice`.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,6 +14,7 @@ from ..errors import NotFound, ValidationError
 from ..identity import Actor
 from ..permissions import can, require
 from . import models as m
+from .ratings import check_submission_id
 
 __all__ = ["PracticeMixin"]
 
@@ -144,21 +147,35 @@ class PracticeMixin:
                 ))
             return out
 
-    def submit_practice(self, actor: Actor, case_code: str, scores: dict[str, int], note: str = ""):
+    def submit_practice(self, actor: Actor, case_code: str, scores: dict[str, int], note: str = "", *,
+                        submission_id: str | None = None):
         """Store a practice attempt (every scale, one transaction) and return the feedback.
 
         Only for a case of a practice set (not an exam set): the feedback holds
         the expert scores, so any other case is :class:`PermissionDenied` and
         nothing is stored. ``scores`` must give every scale of the kit.
+        With a ``submission_id`` a retried submission stores nothing new and gets
+        the feedback of the attempt stored the first time.
         Returns :class:`oefenkit.practice.PracticeFeedback`.
         """
-        from ..errors import PermissionDenied
-        from ..practice import build_feedback
+        from ..errors import Conflict
 
         require(actor, "write_rating_for", actor.id if actor else None)
         note = (note or "").strip()
         if len(note) > 5000:
             raise ValidationError("Een toelichting heeft hoogstens 5000 tekens.")
+        check_submission_id(submission_id)
+        try:
+            return self._submit_practice(actor, case_code, scores, note, submission_id)
+        except Conflict:
+            if submission_id is None:
+                raise
+            return self._submit_practice(actor, case_code, scores, note, submission_id)  # the race's winner
+
+    def _submit_practice(self, actor: Actor, case_code: str, scores, note: str, submission_id: str | None):
+        from ..errors import PermissionDenied
+        from ..practice import build_feedback
+
         with self.transaction() as s:
             case = s.scalar(select(m.Case).where(m.Case.code == case_code))
             if case is None:
@@ -172,13 +189,24 @@ class PracticeMixin:
             unknown = sorted(set(scores) - set(newest))
             if unknown:
                 raise NotFound(f"Schaal {unknown[0]!r} bestaat niet.")
-            now = m.utcnow()
-            for scale_code, score in scores.items():
-                scale = newest[scale_code]
-                s.add(m.Rating(rater_id=actor.id, case_id=case.id, scale_id=scale.id,
-                               score=self._check_score(scale, score), note=note, mode="practice",
-                               created_at=now, updated_at=now))
-            s.flush()
+            stored = self._submitted(s, actor, submission_id)
+            if stored:  # a retry: answer with what the first submission stored
+                rows = s.execute(select(m.Rating, m.Scale.code).join(m.Scale, m.Scale.id == m.Rating.scale_id)
+                                 .where(m.Rating.id.in_(stored))).all()
+                if any(r.case_id != case.id for r, _ in rows):
+                    raise ValidationError("Deze inzendingscode hoort bij een andere casus.")
+                scores = {code: r.score for r, code in rows}
+                note, now = rows[0][0].note, rows[0][0].created_at
+                if now.tzinfo is None:  # SQLite gives naive UTC
+                    now = now.replace(tzinfo=dt.timezone.utc)
+            else:
+                now = m.utcnow()
+                for scale_code, score in scores.items():
+                    scale = newest[scale_code]
+                    s.add(m.Rating(rater_id=actor.id, case_id=case.id, scale_id=scale.id,
+                                   score=self._check_score(scale, score), note=note, mode="practice",
+                                   submission_id=submission_id, created_at=now, updated_at=now))
+                s.flush()
             return build_feedback(
                 case.code, case.title, {k: int(v) for k, v in scores.items()},
                 self._expert_judgements(s, case.id),

@@ -10,12 +10,18 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import NotFound, ValidationError
+from ..errors import Conflict, NotFound, ValidationError
 from ..identity import Actor
 from ..permissions import require
 from . import models as m
 
-__all__ = ["RatingsMixin", "RatingInfo"]
+__all__ = ["RatingsMixin", "RatingInfo", "check_submission_id"]
+
+
+def check_submission_id(submission_id: str | None) -> None:
+    """A client's submission id: None, or 1–64 characters."""
+    if submission_id is not None and (not isinstance(submission_id, str) or not 0 < len(submission_id) <= 64):
+        raise ValidationError("Een inzendingscode heeft 1 tot 64 tekens.")
 
 
 @dataclass(frozen=True)
@@ -38,9 +44,15 @@ class RatingsMixin:
 
     def add_ratings(
         self, actor: Actor, case_code: str, scores: dict[str, int], *, note: str = "",
-        mode: str = "practice",
+        mode: str = "practice", submission_id: str | None = None,
     ) -> list[int]:
-        """Store one person's scores of one case on one or more scales, all or nothing."""
+        """Store one person's scores of one case on one or more scales, all or nothing.
+
+        With a ``submission_id`` (the client's id for this submission) the call is
+        idempotent: when that person already stored a submission with this id, its
+        rating ids are returned and nothing new is stored, also when two retries
+        race (the database's unique rule decides, the loser reads the winner's rows).
+        """
         require(actor, "write_rating_for", actor.id)
         if mode not in m.RATING_MODES:
             raise ValidationError(f"Onbekende beoordelingsvorm {mode!r}.")
@@ -48,16 +60,38 @@ class RatingsMixin:
             raise ValidationError("Geef minstens één score.")
         if len(note) > 5000:
             raise ValidationError("Een toelichting heeft hoogstens 5000 tekens.")
-        with self.transaction() as s:
-            ids = []
-            for scale_code, score in scores.items():
-                case, scale = self._case_and_scale(s, case_code, scale_code)
-                rating = m.Rating(rater_id=actor.id, case_id=case.id, scale_id=scale.id,
-                                  score=self._check_score(scale, score), note=note, mode=mode)
-                s.add(rating)
-                s.flush()
-                ids.append(rating.id)
-            return ids
+        check_submission_id(submission_id)
+        try:
+            with self.transaction() as s:
+                stored = self._submitted(s, actor, submission_id)
+                if stored:
+                    return stored
+                ids = []
+                for scale_code, score in scores.items():
+                    case, scale = self._case_and_scale(s, case_code, scale_code)
+                    rating = m.Rating(rater_id=actor.id, case_id=case.id, scale_id=scale.id,
+                                      score=self._check_score(scale, score), note=note, mode=mode,
+                                      submission_id=submission_id)
+                    s.add(rating)
+                    s.flush()
+                    ids.append(rating.id)
+                return ids
+        except Conflict:
+            if submission_id is None:
+                raise
+            with self.transaction() as s:  # a concurrent retry of the same submission won
+                stored = self._submitted(s, actor, submission_id)
+            if not stored:
+                raise
+            return stored
+
+    @staticmethod
+    def _submitted(s: Session, actor: Actor, submission_id: str | None) -> list[int]:
+        """Ids of the ratings ``actor`` already stored under ``submission_id`` (empty without an id)."""
+        if submission_id is None:
+            return []
+        return list(s.scalars(select(m.Rating.id).where(
+            m.Rating.rater_id == actor.id, m.Rating.submission_id == submission_id).order_by(m.Rating.id)))
 
     def list_ratings(
         self, actor: Actor, *, rater_username: str | None = None, case_code: str | None = None,

@@ -1,0 +1,93 @@
+"""Idempotent submissions: a retried submission (same client id) stores nothing new."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from oefenkit.errors import ValidationError
+from oefenkit.identity import SYSTEM
+from oefenkit.storage import models as m
+
+
+def _count(kit, **where) -> int:
+    with kit.transaction() as s:
+        query = select(func.count()).select_from(m.Rating)
+        for key, value in where.items():
+            query = query.where(getattr(m.Rating, key) == value)
+        return s.scalar(query)
+
+
+@pytest.fixture
+def case(kit):
+    kit.update_or_create_programme("babytijd", "Babytijd")
+    for code in ("sensitiviteit", "cooperatie"):
+        kit.update_or_create_scale(code, 1, code.title(), {})
+    kit.update_or_create_case(SYSTEM, "c1", "Casus 1", programme_code="babytijd")
+    kit.update_or_create_case(SYSTEM, "c2", "Casus 2", programme_code="babytijd")
+    kit.update_or_create_case_set(SYSTEM, "oefenen", "Oefenen", "practice", ["c1", "c2"])
+    return "c1"
+
+
+def test_a_retry_stores_nothing_new(kit, people, case):
+    cursist = people["cursist"]
+    first = kit.add_ratings(cursist, case, {"sensitiviteit": 6, "cooperatie": 4}, submission_id="abc")
+    again = kit.add_ratings(cursist, case, {"sensitiviteit": 6, "cooperatie": 4}, submission_id="abc")
+    assert again == first and len(first) == 2
+    assert _count(kit, rater_id=cursist.id) == 2
+    kit.add_ratings(cursist, case, {"sensitiviteit": 7}, submission_id="def")  # a new submission is stored
+    assert _count(kit, rater_id=cursist.id) == 3
+    kit.add_ratings(cursist, case, {"sensitiviteit": 7})  # without an id: always a new one
+    kit.add_ratings(cursist, case, {"sensitiviteit": 7})
+    assert _count(kit, rater_id=cursist.id) == 5
+
+
+def test_ids_are_per_person(kit, people, case):
+    kit.add_ratings(people["cursist"], case, {"sensitiviteit": 6}, submission_id="same")
+    kit.add_ratings(people["cursist2"], case, {"sensitiviteit": 6}, submission_id="same")
+    assert _count(kit, submission_id="same") == 2
+
+
+@pytest.mark.parametrize("bad", ["", "x" * 65, 12])
+def test_bad_ids_are_refused(kit, people, case, bad):
+    with pytest.raises(ValidationError):
+        kit.add_ratings(people["cursist"], case, {"sensitiviteit": 6}, submission_id=bad)
+    assert _count(kit) == 0
+
+
+def test_racing_retries_store_once(kit, people, case):
+    """Eight threads send the same submission at the same moment: one set of rows, every caller the same ids."""
+    cursist = people["cursist"]
+    barrier = threading.Barrier(8)
+    results, errors = [], []
+
+    def send():
+        barrier.wait()
+        try:
+            results.append(tuple(kit.add_ratings(cursist, case, {"sensitiviteit": 5, "cooperatie": 5},
+                                                 submission_id="race")))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(set(results)) == 1 and len(results) == 8
+    assert _count(kit, rater_id=cursist.id) == 2
+
+
+def test_practice_retry_gets_the_first_feedback(kit, people, case):
+    cursist = people["cursist"]
+    first = kit.submit_practice(cursist, case, {"sensitiviteit": 3, "cooperatie": 8}, "eerste", submission_id="p1")
+    # The retry carries other values (a stale form): the first submission stays what counts.
+    again = kit.submit_practice(cursist, case, {"sensitiviteit": 9, "cooperatie": 9}, "anders", submission_id="p1")
+    assert again == first
+    assert _count(kit, rater_id=cursist.id) == 2
+    with pytest.raises(ValidationError):
+        kit.submit_practice(cursist, "c2", {"sensitiviteit": 3, "cooperatie": 8}, submission_id="p1")
+    assert _count(kit, rater_id=cursist.id) == 2
