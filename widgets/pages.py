@@ -105,6 +105,7 @@ def practice_page(kit: Kit, person: Actor) -> w.VBox:
     builds its widgets once and only changes their values afterwards.
     """
     import html
+    import uuid
 
     from oefenkit.errors import OefenkitError
     from oefenkit.practice import clip_url, subtitles_url
@@ -123,7 +124,8 @@ def practice_page(kit: Kit, person: Actor) -> w.VBox:
     order = [c for c in SCORE_CLASSES if c in newest] + sorted(c for c in newest if c not in SCORE_CLASSES)
     overview = kit.practice_overview(person)
     titles = {c.code: c.title for c in overview}
-    current: dict[str, str | None] = {"code": None}
+    # The open case and the id of its submission: a double click or a retry stores the attempt once.
+    current: dict[str, str | None] = {"code": None, "submission": None}
 
     def update_submit(_value=None):
         submit.disabled = current["code"] is None or any(s.value is None for s in scorers) or scorers[0].disabled
@@ -155,7 +157,7 @@ def practice_page(kit: Kit, person: Actor) -> w.VBox:
     workspace.add_class("ok-practice-workspace")
 
     def open_case(code: str) -> None:
-        current["code"] = code
+        current["code"], current["submission"] = code, uuid.uuid4().hex
         case_title.value = f"<h2>{html.escape(titles.get(code, code))}</h2>"
         player.set_source(clip_url(code), subtitles_url(code))
         for s in scorers:
@@ -179,7 +181,8 @@ def practice_page(kit: Kit, person: Actor) -> w.VBox:
             return
         submit.disabled = True
         try:
-            result = kit.submit_practice(person, code, {s.scale_code: s.value for s in scorers}, note.value)
+            result = kit.submit_practice(person, code, {s.scale_code: s.value for s in scorers}, note.value,
+                                         submission_id=current["submission"])
         except OefenkitError as exc:
             message.children = (Notice(str(exc), kind="error"),)
             update_submit()
