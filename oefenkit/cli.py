@@ -263,6 +263,48 @@ def cmd_cases_list(args) -> int:
     return 0
 
 
+def cmd_cases_upload(args) -> int:
+    import secrets
+    import shutil
+    from pathlib import Path
+
+    kit = _ready_kit(_settings(args))
+    source = Path(args.file)
+    if not source.is_file():
+        raise ValidationError(f"Het bestand {args.file} bestaat niet.")
+    if source.stat().st_size > kit.upload_max_bytes:
+        raise ValidationError(kit.too_large_message())
+    # The library moves what it is given: hand it a copy, never the person's own file.
+    part = kit.media_path("uploads") / f"{secrets.token_hex(16)}.part"
+    try:
+        shutil.copyfile(source, part)
+        item = kit.add_library_clip(SYSTEM, part, source.name, title=args.title, programme_code=args.programme)
+    finally:
+        part.unlink(missing_ok=True)
+    print(f"Opgeslagen als casus {item.case_code} ({item.title}); nog niet gepubliceerd. "
+          f"Anonimiseer met: oefenkit cases anonymise {item.case_code}")
+    return 0
+
+
+def cmd_cases_anonymise(args) -> int:
+    from tqdm import tqdm
+
+    kit = _ready_kit(_settings(args))
+    bar_format = "{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}"
+    with tqdm(total=1.0, bar_format=bar_format, file=sys.stderr, disable=args.quiet, leave=False) as bar:
+        def progress(fraction: float, label: str) -> None:
+            bar.set_description_str(label, refresh=False)
+            bar.update(fraction - bar.n)
+
+        item = kit.anonymise_library_clip(SYSTEM, args.code, keep_audio=args.keep_audio, progress=progress)
+    print(f"Casus {item.case_code} is geanonimiseerd. Contactvel: {kit.find_contact_sheet(SYSTEM, item.case_code)}")
+    if item.review:
+        print(f"Kijk deze {len(item.review)} momenten na voordat de casus wordt gepubliceerd:")
+        for flagged in item.review[:20]:
+            print(f"  beeld {flagged.frame} ({flagged.time_s:.1f} s): {flagged.reason}")
+    return 0
+
+
 def cmd_agreement(args) -> int:
     import json
 
@@ -495,6 +537,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true",
                    help="geef een JSON-lijst met per casus id, title, set, clip, duration en scales")
     p.set_defaults(func=cmd_cases_list)
+    p = csub.add_parser(
+        "upload", help="zet een videofragment in de casusbibliotheek (nog niet gepubliceerd)",
+        description="Kopieert BESTAND naar de beveiligde opslag van de casusbibliotheek en maakt er een nieuwe, "
+                    "nog onzichtbare casus van. Het origineel wordt nooit aan cursisten getoond.")
+    p.add_argument("file", metavar="BESTAND", help="de originele video (wordt niet gewijzigd)")
+    p.add_argument("--title", help="titel van de casus (standaard: de bestandsnaam)")
+    p.add_argument("--programme", metavar="PROGRAMMA", help="programmacode, bijvoorbeeld ouder-baby")
+    p.set_defaults(func=cmd_cases_upload)
+    p = csub.add_parser(
+        "anonymise", help="anonimiseer een geüpload fragment (gezichten maskeren, contactvel maken)",
+        description="Maakt de gezichten in het origineel van CASUS onherkenbaar en slaat de veilige MP4 en een "
+                    "contactvel met de na te kijken beelden op. Handmatige maskers uit de app blijven gelden.")
+    p.add_argument("code", metavar="CASUS", help="casuscode, bijvoorbeeld upl-20261129-001")
+    p.add_argument("--keep-audio", action="store_true",
+                   help="behoud het geluid (stemmen zijn herkenbaar: alleen als de trainer dat wil)")
+    p.add_argument("--quiet", action="store_true", help="geen voortgangsbalk")
+    p.set_defaults(func=cmd_cases_anonymise)
 
     p = sub.add_parser(
         "agreement", help="bereken beoordelaarsovereenstemming uit een CSV-bestand",

@@ -425,3 +425,27 @@ def test_deleting_the_uploader_keeps_the_case(lib, people, clip):
     code = lib.add_library_clip(t9, clip, "a.mp4").case_code
     lib.delete_person(people["coordinator"], "trainer9")
     assert lib.find_library_item(people["trainer"], code).uploaded_by is None
+
+
+# -- command line -------------------------------------------------------------------------------
+
+
+def test_cli_upload_and_anonymise(tmp_path, clip, capsys, monkeypatch):
+    """Do `oefenkit cases upload` and `cases anonymise` store a copy (Dutch output), leaving the file alone?"""
+    from oefenkit import cli
+    from oefenkit.video import anonymiser as anonymiser_module
+
+    monkeypatch.setattr(anonymiser_module, "CenterFaceDetector", lambda **kwargs: no_faces())
+    data = tmp_path / "data"
+    assert cli.main(["--data-dir", str(data), "init"]) == 0
+    capsys.readouterr()
+    assert cli.main(["--data-dir", str(data), "cases", "upload", str(clip), "--title", "Badje"]) == 0
+    out = capsys.readouterr().out
+    assert "Opgeslagen als casus upl-" in out and clip.exists()
+    code = out.split("casus ", 1)[1].split(" ", 1)[0]
+    assert cli.main(["--data-dir", str(data), "cases", "anonymise", code, "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert f"Casus {code} is geanonimiseerd" in out and (data / "media" / "clips" / f"{code}.mp4").is_file()
+    assert list((data / "media" / "uploads").iterdir()) == []
+    assert cli.main(["--data-dir", str(data), "cases", "upload", str(tmp_path / "nee.mp4")]) != 0
+    assert "bestaat niet" in capsys.readouterr().err
