@@ -379,8 +379,8 @@ class LibraryMixin:
         try:
             info = validate(probe(source))
         except VideoError as exc:
-            reason = str(exc).replace(source.name, name)
-            raise ValidationError(f"Dit bestand is geen video die de kit kan lezen: {reason}") from exc
+            # The probe's Dutch reason ("... is een afbeelding, geen video."), with the person's file name.
+            raise ValidationError(str(exc).replace(source.name, name)) from exc
         digest = hashlib.sha256()
         with open(source, "rb") as fh:
             for block in iter(lambda: fh.read(1024 * 1024), b""):
