@@ -3,7 +3,7 @@
 With ``OEFENKIT_FULL_SUITE=1`` (set by ``./kit test`` without arguments, and so
 in CI) the run refuses to start unless every part of the suite was collected:
 nbval over every notebook in ``notebooks/``, the storage tests on PostgreSQL,
-and the browser tests. Nothing may silently drop out.
+the browser tests, and the test with a real JupyterHub. Nothing may silently drop out.
 """
 
 from __future__ import annotations
@@ -31,5 +31,7 @@ def pytest_collection_modifyitems(session, config, items):
         problems.append("no storage test runs on PostgreSQL")
     if not any(item.get_closest_marker("browser") for item in items):
         problems.append("no browser test collected")
+    if not any(Path(str(item.fspath)).name == "test_hub.py" for item in items):
+        problems.append("the JupyterHub test (tests/browser/test_hub.py) was not collected")
     if problems:
         raise pytest.UsageError("Full suite incomplete: " + "; ".join(problems))

@@ -135,7 +135,8 @@ APPS: tuple[App, ...] = (
 
 
 def render_url(path: str) -> str:
-    return f"/voila/render/{path}"
+    """The browser's URL of an app notebook (below the base URL under JupyterHub)."""
+    return site_url(f"/voila/render/{path}")
 
 
 #: Where the server offers one person's AVG export (``oefenkit.server.export``).

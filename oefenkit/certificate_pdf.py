@@ -18,6 +18,7 @@ from typing import Any, Mapping
 
 from fpdf import FPDF
 
+from .settings import site_url
 from .storage.exams import LOCAL_TZ, CertificateInfo
 
 __all__ = ["CERTIFICATE_PREFIX", "certificate_url", "certificate_pdf", "statistics_lines", "dutch_date"]
@@ -33,7 +34,7 @@ _SCALE_NAMES = {"sensitiviteit": "Sensitiviteit", "cooperatie": "Coöperatie"}
 
 def certificate_url(code: str) -> str:
     """Where the owner (or staff) downloads the certificate with this verification code."""
-    return f"{CERTIFICATE_PREFIX}{code}.pdf"
+    return site_url(f"{CERTIFICATE_PREFIX}{code}.pdf")
 
 
 def dutch_date(day: dt.date | dt.datetime) -> str:

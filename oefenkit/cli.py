@@ -70,7 +70,8 @@ def _read_password_stdin() -> str:
 
 def _settings(args) -> Settings:
     return load_settings(data_dir=args.data_dir, database_url=args.database_url,
-                         port=getattr(args, "port", None), host=getattr(args, "host", None))
+                         port=getattr(args, "port", None), host=getattr(args, "host", None),
+                         hub=getattr(args, "hub", None) or None, base_url=getattr(args, "base_url", None))
 
 
 def _ready_kit(settings: Settings):
@@ -453,6 +454,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="start de apps (Voilà) met inlogpagina")
     p.add_argument("--port", type=int, help=f"poort (standaard {DEFAULT_PORT})")
     p.add_argument("--host", help="adres (standaard 127.0.0.1)")
+    p.add_argument("--hub", action="store_true",
+                   help="JupyterHub-modus: geen eigen inlogpagina, de persoon is JUPYTERHUB_USER "
+                        "(achter jhsingle-native-proxy, zie deploy/README.md)")
+    p.add_argument("--base-url", help="pad waaronder de browser de kit ziet, bv. /user/<naam>/ (standaard /)")
     p.set_defaults(func=cmd_serve)
 
     users = sub.add_parser("users", help="gebruikers beheren")

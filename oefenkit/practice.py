@@ -16,6 +16,8 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .settings import site_url
+
 __all__ = [
     "ATTEMPT_WINDOW",
     "ExpertView",
@@ -40,12 +42,12 @@ SUBTITLES_PREFIX = "/oefenkit/media/subtitles/"
 
 def clip_url(case_code: str) -> str:
     """The URL of a case's clip (the server checks the person and serves HTTP Range)."""
-    return f"{CLIP_PREFIX}{case_code}.mp4"
+    return site_url(f"{CLIP_PREFIX}{case_code}.mp4")
 
 
 def subtitles_url(case_code: str) -> str:
     """The URL of a case's Dutch subtitles (WebVTT)."""
-    return f"{SUBTITLES_PREFIX}{case_code}.vtt"
+    return site_url(f"{SUBTITLES_PREFIX}{case_code}.vtt")
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from ..storage.kit import Kit
 from .auth import OefenkitIdentityProvider
 from .handlers import routes
 from .hooks import make_prelaunch_hook
+from .hub import HubIdentityProvider
 
 __all__ = ["OefenkitVoila", "TEMPLATES_DIR", "voila_config", "cookie_secret", "serve"]
 
@@ -98,7 +99,16 @@ def voila_config(settings: Settings, kit: Kit) -> Config:
     cfg.Voila.port_retries = 0  # the README promises this port; never drift to another
     cfg.Voila.open_browser = False
     cfg.Voila.root_dir = str(settings.notebooks_dir)
-    cfg.Voila.cookie_secret = cookie_secret(settings.data_dir)
+    # Routes are served at /; the browser sees them below base_url (a proxy in front strips it).
+    cfg.Voila.base_url = settings.base_url
+    cfg.Voila.server_url = "/"
+    if settings.hub:
+        # The hub logs people in; the kit sets no login cookie, so no persistent secret is needed
+        # (and many user servers starting at once must not race to create one file).
+        cfg.Voila.identity_provider_class = HubIdentityProvider
+        cfg.Voila.cookie_secret = secrets.token_bytes(32)
+    else:
+        cfg.Voila.cookie_secret = cookie_secret(settings.data_dir)
     # Kernel connection files (they hold the kernels' keys) stay in the private data directory.
     runtime = settings.data_dir / "runtime"
     runtime.mkdir(mode=0o700, exist_ok=True)
@@ -137,6 +147,9 @@ def _check_port_free(host: str, port: int) -> None:
 def serve(settings: Settings) -> None:
     """Run the app server in the foreground until interrupted."""
     settings.ensure_data_dir()
+    if settings.hub and settings.host not in {"127.0.0.1", "localhost", "::1"}:
+        raise ConfigurationError("In de hub-modus luistert de kit alleen op 127.0.0.1 "
+                                 "(jhsingle-native-proxy staat ervoor).")
     if not (settings.notebooks_dir / "start.ipynb").is_file():
         raise ConfigurationError(f"Geen apps gevonden in {settings.notebooks_dir}.")
     _check_port_free(settings.host, settings.port)

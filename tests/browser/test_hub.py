@@ -1,0 +1,281 @@
+"""The kit under a real JupyterHub with PostgreSQL, driven through the hub's login in Chromium.
+
+The hub runs ``deploy/jupyterhub/jupyterhub_config.py`` (the file IT staff deploy), with
+configurable-http-proxy from npm, PostgreSQL for both the hub database and the kit database,
+and three hub users: a cursist, a trainer (hub group ``oefenkit-trainer``) and a coördinator
+(``oefenkit-coordinator``). Only the parts a test machine cannot have are overridden in a
+small test configuration: DummyAuthenticator (one shared password: TEST ONLY) and
+SimpleLocalProcessSpawner instead of SystemdSpawner, and free ports.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+import pytest
+from sqlalchemy import create_engine, text
+
+from oefenkit.settings import PROJECT_ROOT
+
+from ..live_server import oefenkit_cmd
+
+HUB_CONFIG = PROJECT_ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py"
+CHP = PROJECT_ROOT / ".hub-node" / "node_modules" / ".bin" / "configurable-http-proxy"
+BIN = Path(sys.executable).parent
+PASSWORD = "hub-test-wachtwoord"  # DummyAuthenticator's shared password (test only)
+GROUP = "Voorbeeldgroep Babytijd"
+
+CURSIST, TRAINER, COORDINATOR = "hubcursist", "hubtrainer", "hubcoord"
+
+TEST_CONFIG = """\
+# TEST ONLY: the production configuration with a shared password and local processes.
+c = get_config()  # noqa: F821
+load_subconfig({production!r})  # noqa: F821
+c.JupyterHub.hub_bind_url = "http://127.0.0.1:{hub_port}"
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
+c.JupyterHub.authenticator_class = "dummy"          # TEST ONLY: anyone with the password
+c.DummyAuthenticator.password = {password!r}
+c.Authenticator.allowed_users = {users!r}
+c.JupyterHub.load_groups = {{
+    "oefenkit-trainer": {{"users": [{trainer!r}]}},
+    "oefenkit-coordinator": {{"users": [{coordinator!r}]}},
+}}
+c.JupyterHub.spawner_class = "simple"               # TEST ONLY: no systemd on a test machine
+c.SimpleLocalProcessSpawner.home_dir_template = {homes!r}
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pg_url(server_url: str, database: str) -> str:
+    return server_url.rsplit("/", 1)[0] + "/" + database
+
+
+@dataclass
+class Hub:
+    """A running JupyterHub (its own directory, ports and process group)."""
+
+    root: Path
+    env: dict
+    port: int = field(default_factory=_free_port)
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        path = self.root / "hub.log"
+        return path.read_text(errors="replace")[-6000:] if path.exists() else ""
+
+    def start(self, timeout: float = 60) -> "Hub":
+        config = self.root / "jupyterhub_test_config.py"
+        config.write_text(TEST_CONFIG.format(
+            production=str(HUB_CONFIG), hub_port=_free_port(), api_port=_free_port(), password=PASSWORD,
+            users={CURSIST, TRAINER, COORDINATOR}, trainer=TRAINER, coordinator=COORDINATOR,
+            homes=str(self.root / "homes" / "{username}")))
+        env = {**self.env, "OEFENKIT_HUB_BIND_URL": self.url}
+        self.process = subprocess.Popen(
+            [str(BIN / "jupyterhub"), "-f", str(config)], cwd=self.root, env=env,
+            stdout=open(self.root / "hub.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"jupyterhub exited early:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/hub/health", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"jupyterhub did not come up in {timeout}s:\n{self.log()}")
+
+    def stop(self) -> None:
+        """Stop the hub (it stops the user servers), then anything it started that is still alive."""
+        if self.process is None:
+            return
+        try:
+            descendants = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            descendants = []
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        for proc in descendants:
+            try:
+                proc.terminate()
+            except psutil.NoSuchProcess:
+                pass
+        _, alive = psutil.wait_procs(descendants, timeout=15)
+        for proc in alive:
+            try:
+                proc.kill()
+            except psutil.NoSuchProcess:
+                pass
+
+
+@pytest.fixture(scope="module")
+def hub(pg_server, tmp_path_factory):
+    """A hub and a kit sharing one PostgreSQL server (databases ``jupyterhub_*`` and ``oefenkit_*``)."""
+    if not CHP.exists():
+        pytest.fail(f"configurable-http-proxy is not installed at {CHP}: run ./kit test, which installs it.")
+    root = tmp_path_factory.mktemp("hub")
+    suffix = uuid.uuid4().hex[:8]
+    hub_db, kit_db = f"jupyterhub_{suffix}", f"oefenkit_{suffix}"
+    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{hub_db}"'))
+        conn.execute(text(f'CREATE DATABASE "{kit_db}"'))
+    kit_url = _pg_url(pg_server, kit_db)
+    data_dir = root / "kit-data"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("OEFENKIT_", "JUPYTERHUB_"))},
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "OEFENKIT_HUB_DB_URL": _pg_url(pg_server, hub_db),
+        "OEFENKIT_DATABASE_URL": kit_url,
+        "OEFENKIT_DATA_DIR": str(data_dir),
+        "OEFENKIT_HUB_STATE_DIR": str(root),
+        "OEFENKIT_HUB_PROXY": str(CHP),
+    }
+    # The administrator's steps from deploy/README.md: migrate the kit database once, then
+    # register the cursist in a group (hub users appear in the kit at their first login).
+    oefenkit_cmd(data_dir, "init", env={"OEFENKIT_DATABASE_URL": kit_url})
+    oefenkit_cmd(data_dir, "users", "add", CURSIST, "--role", "cursist", "--display-name", "Hub Cursist",
+                 "--group", GROUP, env={"OEFENKIT_DATABASE_URL": kit_url})
+    server = Hub(root, env)
+    try:
+        server.start()
+        server.kit_url = kit_url
+        yield server
+    finally:
+        server.stop()
+        with admin.connect() as conn:
+            for name in (hub_db, kit_db):
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        shutil.rmtree(root / "homes", ignore_errors=True)
+
+
+def hub_login(page, hub: Hub, username: str) -> None:
+    """Log in through the hub's own form and wait for the kit's landing page on the user's server."""
+    page.goto(f"{hub.url}/hub/login")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("input[type=submit], button[type=submit]").first.click()
+    try:
+        page.wait_for_url(f"**/user/{username}/voila/render/start.ipynb", timeout=90_000)
+        page.locator(".ok-link-training").first.wait_for(timeout=90_000)
+    except Exception as exc:
+        raise AssertionError(f"no landing page for {username} at {page.url}:\n{page.content()[:3000]}\n"
+                             f"--- hub log ---\n{hub.log()}") from exc
+
+
+def ratings_in_postgres(kit_url: str, username: str) -> list[tuple[str, int, str]]:
+    engine = create_engine(kit_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT s.code, r.score, r.mode FROM rating r JOIN person p ON p.id = r.rater_id "
+                "JOIN scale s ON s.id = r.scale_id WHERE p.username = :u ORDER BY s.code"), {"u": username})
+            return [tuple(row) for row in rows]
+    finally:
+        engine.dispose()
+
+
+def test_cursist_and_trainer_through_a_real_hub(browser, hub):
+    """Through the hub's login: does the cursist reach the training apps and store a practice rating
+    in PostgreSQL, is the cursist refused the supervision apps and another person's server, and does
+    the trainer see that rating in 'Beoordelingen vergelijken'?"""
+    cursist = browser.new_context(locale="nl-NL")
+    page = cursist.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        hub_login(page, hub, CURSIST)
+        assert page.locator(".ok-app-practice a").count() == 1
+        assert page.locator(".ok-link-supervision").count() == 0
+        href = page.locator(".ok-app-practice a").get_attribute("href")
+        assert href == f"/user/{CURSIST}/voila/render/training/oefenen.ipynb"
+
+        # A practice rating through the app's own controls.
+        page.locator(".ok-app-practice a").click()
+        page.locator(".ok-case").first.wait_for()
+        page.locator(".ok-case .ok-case-open").first.click()
+        video = page.locator(".ok-video video")
+        video.wait_for()
+        assert video.get_attribute("src").startswith(f"/user/{CURSIST}/oefenkit/media/clip/")
+        page.wait_for_function("document.querySelector('.ok-video video').readyState >= 1", timeout=60_000)
+        page.locator(".ok-score-sensitivity button", has_text="7").click()
+        page.locator(".ok-score-cooperation button", has_text="4").click()
+        page.wait_for_function("!document.querySelector('.ok-submit').disabled")
+        page.locator(".ok-submit").click()
+        page.locator(".ok-feedback").wait_for(state="visible")
+        assert sorted((score, mode) for _, score, mode in ratings_in_postgres(hub.kit_url, CURSIST)) == [
+            (4, "practice"), (7, "practice")]
+
+        # The supervision apps and other people's servers stay closed.
+        response = page.goto(f"{hub.url}/user/{CURSIST}/voila/render/supervision/vergelijken.ipynb")
+        assert response.status == 403
+        assert "Geen toegang" in page.content()
+        response = page.goto(f"{hub.url}/user/{TRAINER}/")
+        assert response.status in (403, 404)
+        assert page.locator(".ok-compare-show").count() == 0
+    finally:
+        cursist.close()
+
+    trainer = browser.new_context(locale="nl-NL")
+    page = trainer.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        hub_login(page, hub, TRAINER)
+        page.locator(".ok-app-compare a").click()
+        page.locator(".ok-compare-show").wait_for()
+        page.locator(".ok-compare-group select").select_option(label=GROUP)
+        page.locator(".ok-compare-set select").select_option(label="oefenen")
+        page.locator(".ok-compare-scale select").select_option(label="Sensitiviteit versus ongevoeligheid")
+        page.locator(".ok-compare-show").click()
+        row = page.locator(".ok-compare-table tr.ok-compare-row", has_text="Hub Cursist")
+        row.wait_for()
+        assert "7" in row.inner_text()
+    finally:
+        trainer.close()
+
+
+def test_coordinator_role_comes_from_the_hub_group(browser, hub):
+    """Does a hub user in 'oefenkit-coordinator' become a coördinator in the kit, with the
+    supervision apps on the landing page?"""
+    context = browser.new_context(locale="nl-NL")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        hub_login(page, hub, COORDINATOR)
+        assert page.locator(".ok-link-supervision").count() >= 1
+        assert page.locator(".ok-app-compare a").count() == 1
+    finally:
+        context.close()
+    engine = create_engine(hub.kit_url)
+    try:
+        with engine.connect() as conn:
+            role = conn.execute(text("SELECT role FROM person WHERE username = :u"), {"u": COORDINATOR}).scalar()
+    finally:
+        engine.dispose()
+    assert role == "coordinator"
