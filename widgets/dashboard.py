@@ -205,7 +205,9 @@ class DashboardPage(w.VBox):
 
         self.state = state
         code = state["join_code"]
-        self.code.value = (f"<div style='font-size:3.2rem;font-weight:bold;letter-spacing:.4rem'>{_esc(code)}</div>"
+        self.code.value = ("<div class='ok-join-code-value' style='font-size:3.2rem;font-weight:bold;"
+                           f"letter-spacing:.4rem'>"
+                           f"{_esc(code)}</div>"
                            "<p>Open <em>Terugkomdag: meedoen</em> en vul deze code in, of scan de QR-code.</p>")
         if not self.qr.value:
             self.qr.value = qr_svg(participant_url(code))
