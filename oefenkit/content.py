@@ -30,7 +30,8 @@ from .identity import SYSTEM
 from .settings import SAMPLES_DIR
 from .storage.kit import Kit
 
-__all__ = ["ScaleDefinition", "Programme", "SampleGroup", "Content", "SAMPLES_DIR", "load_content", "load_into"]
+__all__ = ["ScaleDefinition", "Programme", "SampleGroup", "IntervisionSetSpec", "Content", "SAMPLES_DIR",
+           "load_content", "load_intervision_sets", "load_into"]
 
 #: The shipped synthetic sample cases: ``scripts/`` (YAML) and ``clips/`` (rendered by
 #: ``oefenkit samples render``).
@@ -60,6 +61,16 @@ class SampleGroup:
 
 
 @dataclass(frozen=True)
+class IntervisionSetSpec:
+    """An intervision set (``content/case_sets.yaml``, ``intervision:``): one family's visits in order."""
+
+    code: str
+    name: str
+    programme: str | None
+    cases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Content:
     programmes: tuple[Programme, ...]
     sample_groups: tuple[SampleGroup, ...]
@@ -70,6 +81,7 @@ class Content:
     cases: tuple[SampleCase, ...] = field(default_factory=tuple)  # only with a samples directory
     case_sets: Mapping[str, CaseSetSpec] = field(default_factory=dict)  # set kind → code and name
     modules: tuple[Module, ...] = field(default_factory=tuple)  # course modules (content/modules/*.yaml)
+    intervision_sets: tuple[IntervisionSetSpec, ...] = field(default_factory=tuple)  # only with sample cases
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -289,6 +301,7 @@ def load_content(content_dir: Path, *, samples_dir: Path | None = None) -> Conte
     skills, situations = load_example_situations(content_dir / "babytijd" / "voorbeeldsituaties.yaml")
     cases: tuple[SampleCase, ...] = ()
     case_sets: dict[str, CaseSetSpec] = {}
+    intervision_sets: tuple[IntervisionSetSpec, ...] = ()
     if samples_dir is not None:
         samples_dir = Path(samples_dir).resolve()
         newest: dict[str, ScaleDefinition] = {}
@@ -300,10 +313,65 @@ def load_content(content_dir: Path, *, samples_dir: Path | None = None) -> Conte
             programmes=set(codes), clips_dir=samples_dir / "clips")
         if cases:
             case_sets = load_case_sets(content_dir / "case_sets.yaml")
+            intervision_sets = load_intervision_sets(content_dir / "case_sets.yaml", cases, programmes=set(codes),
+                                                     taken={spec.code for spec in case_sets.values()})
     modules = load_modules(content_dir / "modules", programmes=codes, scale_codes=scale_codes,
                            scripts_dir=(Path(samples_dir) if samples_dir is not None else SAMPLES_DIR) / "scripts")
     return Content(tuple(programmes), tuple(groups), scales, rules, situations, skills, cases, case_sets,
-                   modules)
+                   modules, intervision_sets)
+
+
+_INTERVISION_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+def load_intervision_sets(
+    path: Path, cases: tuple[SampleCase, ...], *, programmes: set[str], taken: set[str] = frozenset(),
+) -> tuple[IntervisionSetSpec, ...]:
+    """The intervision sets of ``content/case_sets.yaml`` (optional list ``intervision``).
+
+    Each names a ``code`` (not used by another set), a ``name``, an optional ``programme`` and
+    at least two ``cases`` in visit order. A case may also be in its script's own set, but it must
+    be a practice or session case: exam clips are never shown outside the test.
+    """
+    data = read_yaml_mapping(Path(path))
+    where = Path(path).name
+    raw = data.get("intervision", [])
+    if not isinstance(raw, list):
+        raise ContentError(f"{where}: 'intervision' is een lijst van sets.")
+    by_code = {c.code: c for c in cases}
+    out: list[IntervisionSetSpec] = []
+    seen = set(taken)
+    for i, item in enumerate(raw, 1):
+        here = f"{where}, intervisieset {i}"
+        if not isinstance(item, dict):
+            raise ContentError(f"{here}: verwacht de velden code, name, programme en cases.")
+        unknown = set(item) - {"code", "name", "programme", "cases"}
+        if unknown:
+            raise ContentError(f"{here}: onbekend veld {sorted(map(str, unknown))[0]!r}.")
+        code = item.get("code")
+        if not isinstance(code, str) or not _INTERVISION_CODE.match(code):
+            raise ContentError(f"{here}: 'code' mag alleen kleine letters, cijfers en streepjes bevatten.")
+        if code in seen:
+            raise ContentError(f"{here}: code {code!r} komt twee keer voor.")
+        seen.add(code)
+        name = item.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name) > 200:
+            raise ContentError(f"{here}: 'name' is een tekst van 1 tot 200 tekens.")
+        programme = item.get("programme")
+        if programme is not None and programme not in programmes:
+            raise ContentError(f"{here}: onbekend programma {programme!r}.")
+        codes = item.get("cases")
+        if not isinstance(codes, list) or len(codes) < 2 or not all(isinstance(c, str) for c in codes):
+            raise ContentError(f"{here}: 'cases' noemt minstens twee casussen, in de volgorde van de bezoeken.")
+        if len(set(codes)) != len(codes):
+            raise ContentError(f"{here}: een casus staat twee keer in 'cases'.")
+        for c in codes:
+            if c not in by_code:
+                raise ContentError(f"{here}: onbekende casus {c!r}.")
+            if by_code[c].set not in {"practice", "session"}:
+                raise ContentError(f"{here}: casus {c!r} is een toetsfragment en hoort niet in intervisie.")
+        out.append(IntervisionSetSpec(code, " ".join(name.split()), programme, tuple(codes)))
+    return tuple(out)
 
 
 def load_into(kit: Kit, content: Content) -> int:
@@ -338,4 +406,7 @@ def _load_cases(kit: Kit, content: Content) -> int:
         for kind, spec in content.case_sets.items():
             codes = [case.code for case in content.cases if case.set == kind]
             changes += kit.update_or_create_case_set(SYSTEM, spec.code, spec.name, kind, codes)
+        for spec in content.intervision_sets:
+            changes += kit.update_or_create_case_set(SYSTEM, spec.code, spec.name, "intervision", spec.cases,
+                                                     programme_code=spec.programme)
     return changes

@@ -27,6 +27,8 @@ Actions
                         coördinator)
 ``lead_live_session``   thing: ignored (create and lead a terugkomdag session: rounds, reveal, close,
                         report; ``Kit`` also checks that the trainer leads that session)
+``read_intervision_of`` thing: group id whose intervision scores are read (a member of that group,
+                        or staff; ``Kit`` passes the person's memberships as stored now)
 ``view_all_clips``      thing: ignored (play any case's clip; a cursist only gets the clips of
                         their practice and session sets and of their own exam attempts,
                         decided by ``Kit.find_clip``)
@@ -74,12 +76,14 @@ _OWN_OR_STAFF = {"read_ratings_of", "read_certification_of", "read_progress_of"}
 #: Actions on one person's own data: allowed for that person and for a coördinator (not a trainer).
 _OWN_OR_COORDINATOR = {"export_person_data"}
 
-ACTIONS = frozenset({"open_app", "write_rating_for", "write_progress_for", *_OWN_OR_STAFF, *_OWN_OR_COORDINATOR,
+ACTIONS = frozenset({"open_app", "write_rating_for", "write_progress_for", "read_intervision_of", *_OWN_OR_STAFF,
+                     *_OWN_OR_COORDINATOR,
                      *_ROLE_ACTIONS})
 
 _MESSAGES = {
     "open_app": "Deze app is niet beschikbaar voor jouw rol.",
     "read_ratings_of": "Je mag alleen je eigen beoordelingen bekijken.",
+    "read_intervision_of": "Alleen de leden van dit intervisieteam en de trainers zien deze scores.",
     "write_rating_for": "Je kunt alleen voor jezelf een beoordeling invullen.",
     "read_expert_scores": "Expertscores zijn alleen zichtbaar voor trainers.",
     "write_expert_scores": "Alleen trainers kunnen expertscores vastleggen.",
@@ -113,6 +117,8 @@ def can(actor: Actor | None, action: str, thing: Any = None) -> bool:
         return actor.role in _STAFF or (actor.id is not None and actor.id == thing)
     if action in _OWN_OR_COORDINATOR:
         return actor.role == "coordinator" or (actor.id is not None and actor.id == thing)
+    if action == "read_intervision_of":
+        return actor.role in _STAFF or (thing is not None and thing in actor.group_ids)
     if action in {"write_rating_for", "write_progress_for"}:
         return actor.id is not None and actor.id == thing
     return actor.role in _ROLE_ACTIONS[action]

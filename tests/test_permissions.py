@@ -52,7 +52,7 @@ def app(area: str) -> App:
 
 def test_matrix_covers_every_action():
     """Does this test's rule table name every action the permission layer knows?"""
-    assert set(ROLE_RULES) | {"open_app", "write_rating_for", "write_progress_for", *OWN_OR_STAFF,
+    assert set(ROLE_RULES) | {"open_app", "write_rating_for", "write_progress_for", "read_intervision_of", *OWN_OR_STAFF,
                               *OWN_OR_COORDINATOR} == set(ACTIONS)
 
 
@@ -67,6 +67,16 @@ def test_role_actions(role, action):
         with pytest.raises(PermissionDenied) as info:
             require(actor(role), action)
         assert str(info.value).strip()  # a Dutch message, not empty
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_intervision_scores_for_the_team_and_staff(role):
+    """May a member of the group (any role) and staff read a team's intervision scores, and nobody
+    outside the group who is not staff?"""
+    member = Actor(id=10, username="m", display_name="M", role=role, group_ids=frozenset({3}))
+    assert can(member, "read_intervision_of", 3) is True
+    assert can(member, "read_intervision_of", 4) is (role in STAFF)
+    assert can(None, "read_intervision_of", 3) is False
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -281,8 +281,9 @@ def loaded(kit, content):
     return kit
 
 
-def test_load_creates_cases_experts_scores_and_sets(loaded, cases):
-    """Are cases, expert accounts (no password), expert scores and the three sets stored?"""
+def test_load_creates_cases_experts_scores_and_sets(loaded, cases, content):
+    """Are cases, expert accounts (no password), expert scores and the three sets stored, plus the
+    intervision set for the cases it follows over the visits?"""
     stored = {c.code: c for c in loaded.list_cases(SYSTEM, with_expert_scores=True)}
     assert set(stored) == {c.code for c in cases}
     for case in cases:
@@ -290,7 +291,8 @@ def test_load_creates_cases_experts_scores_and_sets(loaded, cases):
         assert info.synthetic and info.title == case.title and info.programme_code == case.programme
         assert info.clip_path == str(SAMPLES_DIR.resolve() / "clips" / f"{case.code}.mp4")
         assert Path(info.clip_path).is_absolute()
-        assert info.set_codes == (SET_CODES[case.set],)
+        intervision = tuple(spec.code for spec in content.intervision_sets if case.code in spec.cases)
+        assert info.set_codes == (SET_CODES[case.set], *intervision)
         assert info.details["events"] == [dict(e) for e in case.events]
         assert info.details["duration"] == case.duration and info.details["setting"] == case.setting
         assert info.details["rationale"] == dict(case.rationale)
@@ -534,7 +536,7 @@ def test_init_twice_changes_nothing_with_cases(cli):
     """With the sample cases loaded, does a second init leave every table row exactly as it was?"""
     kit = cli.kit()
     before = dump(kit)
-    assert len(before["case_item"]) >= 24 and len(before["expert_score"]) >= 24 * 6 and len(before["case_set"]) == 3
+    assert len(before["case_item"]) >= 24 and len(before["expert_score"]) >= 24 * 6 and len(before["case_set"]) == 4  # 3 kinds + intervision
     code, out, err = cli("init")
     assert code == 0, err
     assert out.startswith("Niets te doen")

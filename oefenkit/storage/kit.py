@@ -26,6 +26,7 @@ The verbs live in one mixin per noun, composed here:
 * :mod:`.privacy`            AVG: export and delete everything stored about a person
 * :mod:`.sessions`           terugkomdag live sessions: join, rounds, scores, live state, report
 * :mod:`.library`            case library: upload, anonymise, review, expert scores, publish
+* :mod:`.intervision`        intervision: a team's scores of one case over successive visits
 
 This module keeps what they share: :meth:`Kit.transaction`, :meth:`Kit.audit`, the audit
 log and the private look-ups (``_person``, ``_case_and_scale``, ``_check_score``).
@@ -53,6 +54,7 @@ from .cases import ExpertScoreInfo as ExpertScoreInfo
 from .certificates import CertificatesMixin
 from .decisions import DecisionsMixin
 from .exam_attempts import ExamMixin
+from .intervision import IntervisionMixin
 from .library import LibraryMixin
 from .people import GroupInfo, PeopleMixin
 from .practice_attempts import PracticeMixin
@@ -65,7 +67,7 @@ __all__ = ["Kit", "GroupInfo", "RatingInfo", "ScaleInfo", "CaseInfo"]
 
 
 class Kit(PeopleMixin, CasesMixin, RatingsMixin, DecisionsMixin, ProgressMixin, PracticeMixin, ExamMixin,
-          CertificatesMixin, PrivacyMixin, LibraryMixin, SessionsMixin):
+          CertificatesMixin, PrivacyMixin, LibraryMixin, SessionsMixin, IntervisionMixin):
     """Façade over one database. Cheap to create; share one per process."""
 
     def __init__(self, engine: Engine):
