@@ -116,6 +116,14 @@ APPS: tuple[App, ...] = (
         area="supervision",
     ),
     App(
+        id="intervision",
+        title="Intervisie",
+        description="Scoor met je team de fragmenten van één casus over de huisbezoeken heen (eerste, "
+                    "laatste en vervolgbezoek) en bekijk samen hoe de scores veranderen.",
+        path="training/intervisie.ipynb",
+        area="training",
+    ),
+    App(
         id="library",
         title="Casusbibliotheek",
         description="Upload een eigen videofragment, anonimiseer en controleer het, voeg gegevens en "

@@ -202,3 +202,49 @@ def test_shipped_intervision_set(sample_content):
     assert (spec.code, spec.cases) == (SET, VISITS)
     consensus = {c.code: c.consensus["sensitiviteit"] for c in sample_content.cases if c.code in VISITS}
     assert [consensus[c] for c in VISITS] == [3, 7, 6]
+
+
+# -- the app (widgets/intervision.py) -------------------------------------------------------------
+
+
+def test_page_scores_three_visits_and_draws_the_plot(team, kit):
+    """Does a member score the three visits in the app (each save opening the next visit), and then
+    see a PNG plot, the team medians per visit and the notes of both members, escaped?"""
+    from widgets.intervision import intervision_page
+
+    kit.save_intervision_scores(team["cursist2"], SET, VISITS[0], both(2, 3), "<b>vet</b> en onrustig")
+    page = intervision_page(kit, team["cursist"])
+    assert page.team_choice.value == "Intervisie Oost" and page.set_choice.value == SET
+    assert [b.description for b in page.visit_bar.children] == visit_labels(3)
+    assert page.current == VISITS[0] and "Jij hebt 0 van de 3" in page.progress.value
+    assert page.save_button.disabled
+    for code, (s, c) in zip(VISITS, [(4, 4), (7, 8), (6, 7)]):
+        assert page.current == code
+        page.scorers[0].choose(s)
+        page.scorers[1].choose(c)
+        page.note.value = f"Notitie {code}"
+        page.save_button.click()
+    assert "Jij hebt 3 van de 3" in page.progress.value
+    assert page.plot.layout.display is None and bytes(page.plot.value[:8]) == b"\x89PNG\r\n\x1a\n"
+    assert page.series.scales["sensitiviteit"].medians == [3.0, 7.0, 6.0]
+    assert "Eerste bezoek: 3" in page.summary.value and "Laatste bezoek: 7 (+4)" in page.summary.value
+    assert "&lt;b&gt;vet&lt;/b&gt;" in page.notes.value and "<b>vet</b>" not in page.notes.value
+    assert f"Notitie {VISITS[2]}" in page.notes.value
+    page.open_visit(VISITS[1])  # going back shows what was saved
+    assert [s.value for s in page.scorers] == [7, 8] and page.note.value == f"Notitie {VISITS[1]}"
+
+
+def test_page_without_team_says_so(team, kit, people):
+    """Does a cursist without a group get a Dutch notice instead of the app, and a missing scale a
+    Dutch error without storing anything?"""
+    from widgets.intervision import intervision_page
+    from widgets.notice import Notice
+
+    loner = kit.add_person(SYSTEM, "cursist9", role="cursist", display_name="Cursist Negen", password="x" * 12)
+    page = intervision_page(kit, loner)
+    assert isinstance(page, Notice) and "intervisieteam" in page.text
+    page = intervision_page(kit, team["cursist"])
+    page.scorers[0].choose(5)
+    page._on_save()
+    assert "beide schalen" in page.message.children[0].text
+    assert kit.intervision_scores(team["cursist"], SET, "Intervisie Oost")["records"] == []
