@@ -234,7 +234,6 @@ class IntervisionPanel(w.VBox):
         done = sum(1 for i in range(len(series.visits))
                    if all((sc.members.get(self.username) or [None] * len(series.visits))[i] is not None
                           for sc in series.scales.values()))
-        self.progress.value = f"<p>Jij hebt {done} van de {len(series.visits)} bezoeken gescoord.</p>"
         if any(m is not None for sc in series.scales.values() for m in sc.medians):
             self.plot.value = series_png(series)
             self.plot.layout.display = None
@@ -242,6 +241,8 @@ class IntervisionPanel(w.VBox):
             self.plot.layout.display = "none"
         self.summary.value = summary_html(series)
         self.notes.value = notes_html(series)
+        # Last, so whoever waits for the progress text (a browser test) sees everything above updated.
+        self.progress.value = f"<p>Jij hebt {done} van de {len(series.visits)} bezoeken gescoord.</p>"
 
     def _on_save(self, _button=None) -> None:
         if self.current is None:
