@@ -186,7 +186,11 @@ def hub_login(page, hub: Hub, username: str) -> None:
         page.wait_for_url(f"**/user/{username}/voila/render/start.ipynb", timeout=90_000)
         page.locator(".ok-link-training").first.wait_for(timeout=90_000)
     except Exception as exc:
-        raise AssertionError(f"no landing page for {username} at {page.url}:\n{page.content()[:3000]}\n"
+        try:
+            content = page.content()[:3000]
+        except Exception:  # noqa: BLE001 - still navigating; the URL and the hub log say enough
+            content = "(page still navigating)"
+        raise AssertionError(f"no landing page for {username} at {page.url}:\n{content}\n"
                              f"--- hub log ---\n{hub.log()}") from exc
 
 
@@ -205,7 +209,7 @@ def ratings_in_postgres(kit_url: str, username: str) -> list[tuple[str, int, str
 def test_cursist_and_trainer_through_a_real_hub(browser, hub):
     """Through the hub's login: does the cursist reach the training apps and store a practice rating
     in PostgreSQL, is the cursist refused the supervision apps and another person's server, and does
-    the trainer see that rating in 'Beoordelingen vergelijken'?"""
+    the trainer see that rating in 'Beoordelingen vergelijken' and log out of the hub from the kit?"""
     cursist = browser.new_context(locale="nl-NL")
     page = cursist.new_page()
     page.set_default_timeout(60_000)
@@ -256,6 +260,12 @@ def test_cursist_and_trainer_through_a_real_hub(browser, hub):
         row = page.locator(".ok-compare-table tr.ok-compare-row", has_text="Hub Cursist")
         row.wait_for()
         assert "7" in row.inner_text()
+
+        # The kit's 'Afmelden' link (/logout, outside the user's prefix) ends the hub session.
+        page.locator(".ok-logout").first.click()
+        page.wait_for_url("**/hub/**")
+        page.goto(f"{hub.url}/hub/home")
+        assert "/hub/login" in page.url
     finally:
         trainer.close()
 
