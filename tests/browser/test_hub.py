@@ -17,7 +17,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
@@ -75,6 +74,7 @@ class Hub:
     env: dict
     port: int = field(default_factory=_free_port)
     process: subprocess.Popen | None = None
+    kit_url: str = ""
 
     @property
     def url(self) -> str:
