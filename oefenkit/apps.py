@@ -108,6 +108,14 @@ APPS: tuple[App, ...] = (
         area="supervision",
     ),
     App(
+        id="library",
+        title="Casusbibliotheek",
+        description="Upload een eigen videofragment, anonimiseer en controleer het, voeg gegevens en "
+                    "expertscores toe en publiceer het in een oefen-, toets- of terugkomdagset.",
+        path="supervision/bibliotheek.ipynb",
+        area="supervision",
+    ),
+    App(
         id="certificates",
         title="Certificering",
         description="Neem het voorstel van de regels over of wijk af met een reden, leg begeleide casussen "
@@ -122,14 +130,6 @@ APPS: tuple[App, ...] = (
                     "laatste en vervolgbezoek) en bekijk samen hoe de scores veranderen.",
         path="training/intervisie.ipynb",
         area="training",
-    ),
-    App(
-        id="library",
-        title="Casusbibliotheek",
-        description="Upload een eigen videofragment, anonimiseer en controleer het, voeg gegevens en "
-                    "expertscores toe en publiceer het in een oefen-, toets- of terugkomdagset.",
-        path="supervision/bibliotheek.ipynb",
-        area="supervision",
     ),
     App(
         id="beheer",

@@ -152,7 +152,8 @@ def sqlite_engine(tmp_path):
 
 def test_sqlite_pragmas(sqlite_engine):
     """Does every SQLite connection use WAL, enforce foreign keys and wait when the file is busy?"""
-    conns = [sqlite_engine.connect(), sqlite_engine.connect()]  # two pool connections
+    # Two pool connections at once; read-only, since a unit of work that may write holds the write lock.
+    conns = [sqlite_engine.connect().execution_options(**{database.READONLY: True}) for _ in range(2)]
     try:
         for conn in conns:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -232,4 +233,37 @@ def test_bare_postgresql_url_uses_psycopg():
     """Does a bare postgresql:// URL use the installed psycopg 3 driver?"""
     engine = database.make_engine("postgresql://x@127.0.0.1:1/x")
     assert engine.url.drivername == "postgresql+psycopg"
+    engine.dispose()
+
+
+def test_sqlite_writers_queue_and_readers_do_not_wait(tmp_path):
+    """Does a second unit of work wait for the first writer (not fail), while a read-only one goes ahead?"""
+    import threading
+    import time
+
+    engine = database.make_engine(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+    first = engine.connect()
+    first.begin()  # BEGIN IMMEDIATE: holds the write lock
+    first.exec_driver_sql("INSERT INTO t VALUES (1)")
+    done = []
+
+    def second_writer():
+        with engine.begin() as conn:  # waits for the lock (busy timeout), then writes
+            conn.exec_driver_sql("INSERT INTO t VALUES (2)")
+        done.append(time.monotonic())
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    time.sleep(0.5)
+    assert not done  # still waiting
+    with engine.connect().execution_options(**{database.READONLY: True}) as reader:
+        assert reader.exec_driver_sql("SELECT count(*) FROM t").scalar() == 0  # not blocked, sees the last commit
+    first.commit()
+    first.close()
+    thread.join(timeout=10)
+    assert done
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar() == 2
     engine.dispose()

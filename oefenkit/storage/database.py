@@ -34,6 +34,9 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # The driver's own implicit BEGIN is switched off: ``_sqlite_begin`` starts every
+    # transaction itself.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -42,6 +45,23 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
+
+
+#: Execution option of a connection whose transaction only reads (``Kit.transaction(readonly=True)``).
+READONLY = "oefenkit_readonly"
+
+
+def _sqlite_begin(conn) -> None:
+    """Start every SQLite transaction that may write with BEGIN IMMEDIATE.
+
+    A deferred transaction that reads and then writes cannot wait for another
+    writer in WAL mode: SQLite answers "database is locked" at once, without the
+    busy timeout (50 concurrent writers lost 224 of 5,000 submissions that way).
+    Taking the write lock at the start makes concurrent writers (many app kernels
+    on one file) queue behind each other for up to the busy timeout instead.
+    Read-only transactions begin deferred: in WAL mode they never wait for a writer.
+    """
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READONLY) else "BEGIN IMMEDIATE")
 
 
 def _normalise_url(url: str):
@@ -76,6 +96,7 @@ def make_engine(url: str, **kwargs) -> Engine:
                 **kwargs,
             )
             event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
         else:
             kwargs.setdefault("pool_pre_ping", True)
             engine = create_engine(parsed, connect_args={"connect_timeout": 5}, **kwargs)

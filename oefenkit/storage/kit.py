@@ -77,12 +77,17 @@ class Kit(PeopleMixin, CasesMixin, RatingsMixin, DecisionsMixin, ProgressMixin, 
     # -- transactions -----------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, *, readonly: bool = False) -> Iterator[Session]:
         """One unit of work: commit on success, roll back on any exception.
 
-        The only place in the kit that commits or rolls back.
+        The only place in the kit that commits or rolls back. On SQLite a unit of
+        work takes the write lock when it starts (see ``database._sqlite_begin``);
+        ``readonly=True`` marks one that only reads (frequent polls), which then
+        never waits for writers.
         """
         session = self._sessions()
+        if readonly:
+            session.connection(execution_options={database.READONLY: True})
         try:
             yield session
             session.commit()

@@ -322,7 +322,7 @@ class SessionsMixin:
         """The session's change token: it changes whenever anything on the session's pages would."""
         if actor is None:
             require(None, "lead_live_session")
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             token = s.scalar(select(m.LiveSession.change_token).where(m.LiveSession.id == session_id))
             if token is None:
                 raise NotFound("Deze sessie bestaat niet.")
@@ -390,7 +390,7 @@ class SessionsMixin:
 
         if actor is None:
             require(None, "lead_live_session")
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             session = self._live_session(s, session_id)
             leader = can(actor, "lead_live_session") and (actor.role == "coordinator"
                                                            or session.trainer_id == actor.id)
