@@ -151,3 +151,21 @@ def live_server(tmp_path_factory):
         yield server
     finally:
         server.stop()
+
+
+# -- reliability figures ---------------------------------------------------------------------------
+#: Lines the reliability tests report; printed at the end of the run (the issue asks for them there).
+RELIABILITY_FIGURES: list[str] = []
+
+
+@pytest.fixture
+def report():
+    """``report(line)``: a figure for the end-of-run summary."""
+    return RELIABILITY_FIGURES.append
+
+
+def pytest_terminal_summary(terminalreporter):
+    if RELIABILITY_FIGURES:
+        terminalreporter.section("Oefenkit reliability")
+        for line in RELIABILITY_FIGURES:
+            terminalreporter.write_line(line)
