@@ -118,7 +118,8 @@ class CertificatesMixin:
             s.add(row)
             s.flush()
             self.audit(s, actor, f"certification.{kind}", person.username, programme=programme.code,
-                       passed=passed, proposal=proposal.id, decision=row.id)
+                       passed=passed, proposal=proposal.id, decision=row.id,
+                       **({"reason": reason} if kind == "override" else {}))
             certificate = None
             if not passed:
                 # A passing proposal of a submitted exam already issued its certificate

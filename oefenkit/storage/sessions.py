@@ -38,6 +38,7 @@ from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..identity import Actor
 from ..permissions import can, require
 from . import models as m
+from .ratings import check_submission_id
 
 __all__ = ["SessionsMixin"]
 
@@ -274,8 +275,7 @@ class SessionsMixin:
         note = (note or "").strip()
         if len(note) > _NOTE_MAX:
             raise ValidationError(f"Een toelichting heeft hoogstens {_NOTE_MAX} tekens.")
-        if submission_id is not None and (not isinstance(submission_id, str) or not 0 < len(submission_id) <= 64):
-            raise ValidationError("Ongeldige inzending.")
+        check_submission_id(submission_id)
         with self.transaction() as s:
             session = self._bump(s, session_id)
             if not self._is_participant(s, session.id, actor.id):

@@ -19,9 +19,9 @@ from oefenkit.instance import open_kit
 from oefenkit.settings import load_settings
 from oefenkit.video.detect import FixedBoxDetector
 
-from .live_server import PASSWORD, LiveServer, oefenkit_cmd
-from .test_server_http import Client
-from .video.media import write_clip
+from ..live_server import PASSWORD, LiveServer, oefenkit_cmd
+from ..test_server_http import Client
+from ..video.media import write_clip
 
 MB = 1024 * 1024
 

@@ -20,9 +20,9 @@ from oefenkit.instance import open_kit
 from oefenkit.permissions import can
 from oefenkit.settings import load_settings
 
-from .live_server import PASSWORD
-from .test_server_http import Client
-from .video.media import write_clip
+from ..live_server import PASSWORD
+from ..test_server_http import Client
+from ..video.media import write_clip
 
 CURSIST = Actor(id=1, username="cursist1", display_name="Cursist", role="cursist")
 
