@@ -85,6 +85,11 @@ def certificate_pdf(cert: CertificateInfo) -> bytes:
         pdf.set_font("Helvetica", style, size)
         pdf.multi_cell(width, height, _latin1(text), align=align, new_x="LMARGIN", new_y="NEXT")
 
+    if cert.revoked:
+        pdf.set_text_color(176, 0, 32)
+        line("INGETROKKEN", 26, "B", 12)
+        line("Dit certificaat is ingetrokken en is niet meer geldig.", 12)
+        pdf.ln(4)
     pdf.set_text_color(11, 85, 102)
     line("Certificaat", 30, "B", 16)
     pdf.set_text_color(31, 41, 51)

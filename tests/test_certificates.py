@@ -337,6 +337,13 @@ def test_overriding_an_exam_pass_revokes_its_certificate(exam_kit, people, rules
     assert renewal["renewed"] is False
     mine = kit.list_certificates_of(people["cursist"], "cursist1")
     assert [(c["code"], c["valid"], c["revoked"]) for c in mine] == [(code, False, True)]
+    # The PDF (still downloadable by its owner) says so on top.
+    from pypdf import PdfReader
+
+    text = PdfReader(io.BytesIO(certificate_pdf(kit.find_certificate(people["cursist"], code)))).pages[0].extract_text()
+    assert text.lstrip().startswith("INGETROKKEN") and "niet meer geldig" in text
+    valid_text = PdfReader(io.BytesIO(certificate_pdf(kit.find_certificate(people["cursist2"], other.certificate.code))))
+    assert "INGETROKKEN" not in valid_text.pages[0].extract_text()
 
 
 def test_open_proposals_list_what_awaits_a_decision(exam_kit, people, rules):

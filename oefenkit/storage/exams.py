@@ -105,6 +105,11 @@ class CertificateInfo:
     decision: str
     statistics: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def revoked(self) -> bool:
+        """Withdrawn by a trainer's override (see ``Kit.decide_certificate``)."""
+        return bool(self.statistics.get("revoked"))
+
 
 @dataclass(frozen=True)
 class ExamOutcome:
