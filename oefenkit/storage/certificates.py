@@ -229,10 +229,7 @@ class CertificatesMixin:
         ``revoked``."""
         today = _today()
         with self.transaction() as s:
-            person_id = s.scalar(select(m.Person.id).where(m.Person.username == username))
-            require(actor, "read_certification_of", person_id)
-            if person_id is None:
-                raise NotFound(f"Gebruiker {username!r} bestaat niet.")
+            person_id = self._readable_person_id(s, actor, "read_certification_of", username)
             out = []
             for cert, p_code, p_name in s.execute(
                 select(m.Certificate, m.Programme.code, m.Programme.name)
@@ -326,10 +323,7 @@ class CertificatesMixin:
     def count_supervised_cases(self, actor: Actor, username: str, programme_code: str) -> int:
         """How many supervised cases are recorded for the person in the programme (own or staff)."""
         with self.transaction() as s:
-            person_id = s.scalar(select(m.Person.id).where(m.Person.username == username))
-            require(actor, "read_certification_of", person_id)
-            if person_id is None:
-                raise NotFound(f"Gebruiker {username!r} bestaat niet.")
+            person_id = self._readable_person_id(s, actor, "read_certification_of", username)
             return self._supervised_case_count(s, person_id, self._programme(s, programme_code).id)
 
     # -- renewal ------------------------------------------------------------------------------

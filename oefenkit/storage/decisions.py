@@ -8,7 +8,7 @@ from typing import Any, Sequence
 
 from sqlalchemy import select
 
-from ..errors import NotFound, ValidationError
+from ..errors import ValidationError
 from ..identity import Actor
 from ..permissions import require
 from . import models as m
@@ -48,10 +48,7 @@ class DecisionsMixin:
     def list_certification_decisions(self, actor: Actor, username: str) -> list[dict[str, Any]]:
         """A person's certification decisions, newest first."""
         with self.transaction() as s:
-            person_id = s.scalar(select(m.Person.id).where(m.Person.username == username))
-            require(actor, "read_certification_of", person_id)
-            if person_id is None:
-                raise NotFound(f"Gebruiker {username!r} bestaat niet.")
+            person_id = self._readable_person_id(s, actor, "read_certification_of", username)
             rows = s.execute(
                 select(m.CertificationDecision, m.Programme.code)
                 .join(m.Programme, m.Programme.id == m.CertificationDecision.programme_id)

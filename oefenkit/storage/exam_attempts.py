@@ -116,10 +116,7 @@ class ExamMixin:
     def list_exam_attempts(self, actor: Actor, username: str) -> list[ex.ExamAttemptInfo]:
         """A person's attempts, oldest first (own or staff)."""
         with self.transaction() as s:
-            person_id = s.scalar(select(m.Person.id).where(m.Person.username == username))
-            require(actor, "read_ratings_of", person_id)
-            if person_id is None:
-                raise NotFound(f"Gebruiker {username!r} bestaat niet.")
+            person_id = self._readable_person_id(s, actor, "read_ratings_of", username)
             return [self._exam_attempt_info(s, a) for a in s.scalars(
                 select(m.ExamAttempt).where(m.ExamAttempt.person_id == person_id).order_by(m.ExamAttempt.id))]
 

@@ -118,9 +118,7 @@ class IntervisionMixin:
         if actor is None:
             require(None, "read_intervision_of")
         with self.transaction() as s:
-            group = s.scalar(select(m.Group).where(m.Group.name == group_name))
-            if group is None:
-                raise NotFound(f"Groep {group_name!r} bestaat niet.")
+            group = self._group(s, group_name)
             # The memberships as stored now: somebody who left the team no longer reads along.
             current = frozenset(s.scalars(select(m.GroupMembership.group_id)
                                           .where(m.GroupMembership.person_id == actor.id)))

@@ -124,6 +124,23 @@ class Kit(PeopleMixin, CasesMixin, RatingsMixin, DecisionsMixin, ProgressMixin, 
         return person
 
     @staticmethod
+    def _readable_person_id(session: Session, actor: Actor, action: str, username: str) -> int:
+        """The id of ``username`` after ``require(actor, action, id)``: the permission is checked
+        before existence, so an unknown name and somebody else's look the same to a cursist."""
+        person_id = session.scalar(select(m.Person.id).where(m.Person.username == username))
+        require(actor, action, person_id)
+        if person_id is None:
+            raise NotFound(f"Gebruiker {username!r} bestaat niet.")
+        return person_id
+
+    @staticmethod
+    def _group(session: Session, name: str) -> m.Group:
+        group = session.scalar(select(m.Group).where(m.Group.name == name))
+        if group is None:
+            raise NotFound(f"Groep {name!r} bestaat niet.")
+        return group
+
+    @staticmethod
     def _case_and_scale(s: Session, case_code: str, scale_code: str) -> tuple[m.Case, m.Scale]:
         case = s.scalar(select(m.Case).where(m.Case.code == case_code))
         if case is None:

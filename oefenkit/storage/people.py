@@ -88,9 +88,7 @@ class PeopleMixin:
             s.flush()
             self.audit(s, actor, "person.add", username, role=role)
             for group_name in dict.fromkeys(groups):
-                group = s.scalar(select(m.Group).where(m.Group.name == group_name))
-                if group is None:
-                    raise NotFound(f"Groep {group_name!r} bestaat niet.")
+                group = self._group(s, group_name)
                 person.memberships.append(m.GroupMembership(group=group))
                 self.audit(s, actor, "group.add_member", group_name, username=username)
             s.flush()
@@ -257,9 +255,7 @@ class PeopleMixin:
     def add_group_member(self, actor: Actor, group_name: str, username: str) -> None:
         require(actor, "manage_groups")
         with self.transaction() as s:
-            group = s.scalar(select(m.Group).where(m.Group.name == group_name))
-            if group is None:
-                raise NotFound(f"Groep {group_name!r} bestaat niet.")
+            group = self._group(s, group_name)
             person = self._person(s, username)
             if s.get(m.GroupMembership, (group.id, person.id)) is None:
                 s.add(m.GroupMembership(group_id=group.id, person_id=person.id))
@@ -269,9 +265,7 @@ class PeopleMixin:
         """Take ``username`` out of a group; False when they were not in it (nothing changes)."""
         require(actor, "manage_groups")
         with self.transaction() as s:
-            group = s.scalar(select(m.Group).where(m.Group.name == group_name))
-            if group is None:
-                raise NotFound(f"Groep {group_name!r} bestaat niet.")
+            group = self._group(s, group_name)
             person = self._person(s, username)
             membership = s.get(m.GroupMembership, (group.id, person.id))
             if membership is None:

@@ -249,10 +249,7 @@ class PracticeMixin:
 
         username = username or (actor.username if actor else "")
         with self.transaction() as s:
-            person_id = s.scalar(select(m.Person.id).where(m.Person.username == username))
-            require(actor, "read_ratings_of", person_id)
-            if person_id is None:
-                raise NotFound(f"Gebruiker {username!r} bestaat niet.")
+            person_id = self._readable_person_id(s, actor, "read_ratings_of", username)
             practice = self._practice_case_ids(s)
             rows = s.execute(
                 select(m.Rating.id, m.Case.code, m.Scale.code, m.Rating.created_at, m.Rating.score,

@@ -478,10 +478,7 @@ class SessionsMixin:
         session closed; ``feedback`` is ``None`` before that."""
         username = username or (actor.username if actor else "")
         with self.transaction() as s:
-            person_id = s.scalar(select(m.Person.id).where(m.Person.username == username))
-            require(actor, "read_ratings_of", person_id)
-            if person_id is None:
-                raise NotFound(f"Gebruiker {username!r} bestaat niet.")
+            person_id = self._readable_person_id(s, actor, "read_ratings_of", username)
             newest = self._newest_scales(s)
             rows = s.execute(
                 select(m.Rating, m.Scale.code, m.LiveRound, m.LiveSession)
