@@ -14,8 +14,10 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    # Package scope: Playwright's sync API keeps an asyncio loop installed in the main thread while it
+    # runs, so tests after tests/browser/ that call asyncio.run() need it stopped.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -17,7 +17,9 @@ from oefenkit.settings import load_settings
 from ..live_server import PASSWORD
 from ..test_server_http import Client
 
-ROLES = {"cursist": "cursist1", "trainer": "trainer1", "coordinator": "coord1"}
+# The cursist is this module's own: the shared server's cursist1 may hold an exam attempt (browser tests),
+# which rightly opens the exam clips to them.
+ROLES = {"cursist": "matrix.cursist", "trainer": "trainer1", "coordinator": "coord1"}
 
 #: Who may open the apps of each area. A new area must be added here on purpose.
 EXPECTED_ROLES = {
@@ -36,6 +38,8 @@ def as_role(live_server):
 
     def get(role: str) -> Client:
         if role not in _clients or _clients[role].base_url != live_server.base_url:
+            if role == "cursist":
+                live_server.add_user(ROLES[role], "cursist")
             client = Client(live_server.base_url)
             status, _, _ = client.login(ROLES[role], PASSWORD)
             assert status == 302
