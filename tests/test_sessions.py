@@ -344,3 +344,26 @@ def test_closing_renews_attendance_and_fills_history_and_report(room, people):
     assert "live_session.close" in entries and "live_session.create" in entries
     with pytest.raises(PermissionDenied):
         kit.session_report(a, sid)
+
+
+def test_mijn_gegevens_shows_the_private_terugkomdag_feedback(room, people):
+    """After the session, does the participant's own "Mijn gegevens" list the round with their score and,
+    once revealed, the expert score, and does another participant's page not show it?"""
+    from widgets.pages import profile_page
+
+    kit, trainer, (a, b, c), sid, _ = room
+    kit.submit_session_scores(a, sid, 1, BOTH, "eigen <b>notitie</b>")
+    kit.close_round(trainer, sid)
+
+    def table(person):
+        page = profile_page(kit, person)
+        [history] = [child for child in page.children if "ok-session-history" in child._dom_classes]
+        return history
+
+    before = table(a)
+    assert "eigen &lt;b&gt;notitie&lt;/b&gt;" in before.value and "nog niet bekend" in before.value
+    kit.close_session(trainer, sid, rules=load_rules(CONTENT))
+    after = table(a)
+    assert "nog niet bekend" not in after.value and len(after.rows) == 1
+    assert after.rows[0][3]  # the expert score (consensus per scale)
+    assert table(c).rows == [] and "nog niet aan een terugkomdag" in table(c).value

@@ -70,9 +70,12 @@ def profile_page(kit: Kit, person: Actor) -> w.VBox:
         f"download='gegevens-{html.escape(person.username, quote=True)}.json' target='_blank'>Al mijn gegevens "
         "downloaden (JSON)</a>: alles wat de kit over jou bewaart (AVG).</p>")
     own_export.add_class("ok-my-export")
+    from .session import session_history_table
+
+    sessions = session_history_table(kit.session_history(person), local_time)
     return w.VBox([details, w.HTML("<h2>Mijn beoordelingen</h2>"), history,
                    w.HTML("<h2>Mijn certificaten</h2>"), certificates, w.HTML("<h2>Mijn gegevens</h2>"),
-                   own_export])
+                   own_export, w.HTML("<h2>Mijn terugkomdagen</h2>"), sessions])
 
 
 def people_page(kit: Kit, person: Actor) -> w.VBox:

@@ -252,15 +252,21 @@ class SessionPage(w.VBox):
         except OefenkitError as exc:
             self.history.children = (Notice(str(exc), kind="error"),)
             return
-        rows = []
-        for e in entries:
-            fb = e["feedback"]
-            consensus = ("nog niet bekend" if fb is None
-                         else ", ".join(f"{s.scale_name.split()[0].lower()} {s.consensus}" for s in fb.scales))
-            rows.append([self.format_time(e["date"]), e["case_title"],
-                         ", ".join(f"{k} {v}" for k, v in e["scores"].items()), consensus, e["note"] or "–"])
-        self.history.children = (DataTable(["Datum", "Fragment", "Jouw score", "Expertscore", "Notitie"], rows,
-                                           empty="Je hebt nog niet aan een terugkomdag meegedaan."),)
+        self.history.children = (session_history_table(entries, self.format_time),)
+
+
+def session_history_table(entries: list[dict[str, Any]], format_time: Callable) -> DataTable:
+    """A person's own terugkomdag rounds (``Kit.session_history``): own scores, note, and the expert
+    score once the round was revealed. Shown in this app and in "Mijn gegevens"."""
+    rows = []
+    for e in entries:
+        fb = e["feedback"]
+        consensus = ("nog niet bekend" if fb is None
+                     else ", ".join(f"{s.scale_name.split()[0].lower()} {s.consensus}" for s in fb.scales))
+        rows.append([format_time(e["date"]), e["case_title"],
+                     ", ".join(f"{k} {v}" for k, v in e["scores"].items()), consensus, e["note"] or "–"])
+    return DataTable(["Datum", "Fragment", "Jouw score", "Expertscore", "Notitie"], rows,
+                     empty="Je hebt nog niet aan een terugkomdag meegedaan.", css_class="ok-session-history")
 
 
 def _clip(code: str) -> str:
