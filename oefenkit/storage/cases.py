@@ -83,7 +83,7 @@ class CasesMixin:
 
     def find_scale(self, code: str, version: int | None = None) -> ScaleInfo:
         """A scale by code; the newest version unless ``version`` is given."""
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             query = select(m.Scale).where(m.Scale.code == code)
             if version is not None:
                 query = query.where(m.Scale.version == version)
@@ -94,7 +94,7 @@ class CasesMixin:
                              scale.min_score, scale.max_score, scale.definition)
 
     def list_scales(self) -> list[ScaleInfo]:
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             return [
                 ScaleInfo(sc.id, sc.code, sc.version, sc.name, sc.min_score, sc.max_score, sc.definition)
                 for sc in s.scalars(select(m.Scale).order_by(m.Scale.code, m.Scale.version))
@@ -148,7 +148,7 @@ class CasesMixin:
 
     def list_expert_scores(self, actor: Actor, case_code: str) -> list[ExpertScoreInfo]:
         require(actor, "read_expert_scores")
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             rows = s.execute(
                 select(m.ExpertScore, m.Person.username, m.Scale.code)
                 .join(m.Person, m.Person.id == m.ExpertScore.expert_id)
@@ -312,7 +312,7 @@ class CasesMixin:
         if with_expert_scores:
             require(actor, "read_expert_scores")
         staff = can(actor, "read_expert_scores")
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             sets: dict[int, list[str]] = {}
             for case_id, set_code in s.execute(
                 select(m.CaseSetItem.case_id, m.CaseSet.code)

@@ -195,7 +195,7 @@ class CertificatesMixin:
         ``certificate`` (the code of the certificate the exam already issued, or None).
         """
         require(actor, "decide_certification")
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             decided = {(d.statistics or {}).get("proposal_id") for d in s.scalars(
                 select(m.CertificationDecision).where(m.CertificationDecision.kind.in_(("accepted", "override"))))}
             issued = {}
@@ -228,7 +228,7 @@ class CertificatesMixin:
         ``programme``, ``programme_name``, ``issued``, ``valid_until``, ``valid`` (today) and
         ``revoked``."""
         today = _today()
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             person_id = self._readable_person_id(s, actor, "read_certification_of", username)
             out = []
             for cert, p_code, p_name in s.execute(
@@ -252,7 +252,7 @@ class CertificatesMixin:
         code raises :class:`NotFound`.
         """
         today = today or _today()
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             row = s.execute(
                 select(m.Certificate, m.Person.display_name, m.Programme.name)
                 .join(m.Person, m.Person.id == m.Certificate.person_id)
@@ -277,7 +277,7 @@ class CertificatesMixin:
                 or expiring_within_days < 0:
             raise ValidationError("Het aantal dagen is een geheel getal van minstens 0.")
         today = today or _today()
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             out = []
             for cert, username, name, p_code, p_name in s.execute(
                 select(m.Certificate, m.Person.username, m.Person.display_name, m.Programme.code, m.Programme.name)
@@ -322,7 +322,7 @@ class CertificatesMixin:
 
     def count_supervised_cases(self, actor: Actor, username: str, programme_code: str) -> int:
         """How many supervised cases are recorded for the person in the programme (own or staff)."""
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             person_id = self._readable_person_id(s, actor, "read_certification_of", username)
             return self._supervised_case_count(s, person_id, self._programme(s, programme_code).id)
 

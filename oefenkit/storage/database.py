@@ -30,7 +30,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: How long a unit of work waits for the write lock. Generous: writers queue (BEGIN IMMEDIATE), and under
+#: load SQLite's busy handler is not fair, so one writer among many can wait several seconds.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -47,7 +47,7 @@ class DecisionsMixin:
 
     def list_certification_decisions(self, actor: Actor, username: str) -> list[dict[str, Any]]:
         """A person's certification decisions, newest first."""
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             person_id = self._readable_person_id(s, actor, "read_certification_of", username)
             rows = s.execute(
                 select(m.CertificationDecision, m.Programme.code)

@@ -103,7 +103,7 @@ class ExamMixin:
 
     def find_open_exam(self, actor: Actor) -> ex.ExamAttemptInfo | None:
         """The actor's attempt that is not submitted yet, or None."""
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             attempt = s.scalar(
                 select(m.ExamAttempt).where(m.ExamAttempt.person_id == actor.id,
                                             m.ExamAttempt.submitted_at.is_(None))
@@ -115,7 +115,7 @@ class ExamMixin:
 
     def list_exam_attempts(self, actor: Actor, username: str) -> list[ex.ExamAttemptInfo]:
         """A person's attempts, oldest first (own or staff)."""
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             person_id = self._readable_person_id(s, actor, "read_ratings_of", username)
             return [self._exam_attempt_info(s, a) for a in s.scalars(
                 select(m.ExamAttempt).where(m.ExamAttempt.person_id == person_id).order_by(m.ExamAttempt.id))]
@@ -179,7 +179,7 @@ class ExamMixin:
 
     def exam_progress(self, actor: Actor, attempt_id: int) -> ex.ExamProgress:
         """The actor's own scores and notes in an attempt (own or staff); never expert data."""
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             attempt = self._exam_attempt(s, attempt_id)
             require(actor, "read_ratings_of", attempt.person_id)
             return self._exam_progress(s, attempt)
@@ -271,7 +271,7 @@ class ExamMixin:
 
     def find_exam_outcome(self, actor: Actor, attempt_id: int) -> ex.ExamOutcome:
         """The decision (and certificate) of a submitted attempt (own or staff)."""
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             attempt = self._exam_attempt(s, attempt_id)
             require(actor, "read_certification_of", attempt.person_id)
             if attempt.submitted_at is None or attempt.decision_id is None:
@@ -302,7 +302,7 @@ class ExamMixin:
         Somebody else gets :class:`NotFound`, exactly as for a code that does not exist, so
         codes cannot be probed.
         """
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             cert = s.scalar(select(m.Certificate).where(m.Certificate.verification_code == (code or "").strip().upper()))
             if cert is None or not can(actor, "read_certification_of", cert.person_id):
                 raise NotFound("Dit certificaat bestaat niet.")

@@ -65,7 +65,7 @@ class IntervisionMixin:
         ``programme`` and ``visits`` (:class:`~oefenkit.intervision.Visit`, with the vignette
         under ``vignettes``)."""
         require(actor, "write_rating_for", actor.id if actor else None)
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             out = []
             for case_set in s.scalars(select(m.CaseSet).where(m.CaseSet.kind == "intervision")
                                       .order_by(m.CaseSet.code)):

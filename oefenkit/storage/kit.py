@@ -86,9 +86,9 @@ class Kit(PeopleMixin, CasesMixin, RatingsMixin, DecisionsMixin, ProgressMixin, 
         never waits for writers.
         """
         session = self._sessions()
-        if readonly:
-            session.connection(execution_options={database.READONLY: True})
         try:
+            if readonly:  # connects now: inside the try, so a dead database is DatabaseUnavailable
+                session.connection(execution_options={database.READONLY: True})
             yield session
             session.commit()
         except IntegrityError as exc:
@@ -174,7 +174,7 @@ class Kit(PeopleMixin, CasesMixin, RatingsMixin, DecisionsMixin, ProgressMixin, 
 
     def list_audit_entries(self, actor: Actor, limit: int = 200) -> list[dict[str, Any]]:
         require(actor, "view_audit_log")
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             rows = s.execute(
                 select(m.AuditEntry, m.Person.username)
                 .outerjoin(m.Person, m.Person.id == m.AuditEntry.actor_id)

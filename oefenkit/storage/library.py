@@ -310,20 +310,20 @@ class LibraryMixin:
     def list_library(self, actor: Actor) -> list[LibraryItem]:
         """Every uploaded case, newest upload first."""
         require(actor, "manage_cases")
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             rows = s.execute(select(m.Case, m.CaseMedia).join(m.CaseMedia, m.CaseMedia.case_id == m.Case.id)
                              .order_by(m.CaseMedia.uploaded_at.desc(), m.Case.code.desc())).all()
             return [self._library_item(s, case, media) for case, media in rows]
 
     def find_library_item(self, actor: Actor, case_code: str) -> LibraryItem:
         require(actor, "manage_cases")
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             return self._library_item(s, *self._media_of(s, case_code))
 
     def find_contact_sheet(self, actor: Actor, case_code: str) -> Path:
         """The contact sheet (PNG) of the last anonymisation of a library case."""
         require(actor, "manage_cases")
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             case, media = self._media_of(s, case_code)
             if media.status == "uploaded":
                 raise NotFound("Er is nog geen contactvel: anonimiseer het fragment eerst.")
@@ -335,7 +335,7 @@ class LibraryMixin:
     def list_case_sets(self, actor: Actor) -> list[CaseSetInfo]:
         """Every case set with its kind and cases (in set order), by code."""
         require(actor, "manage_cases")
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             out = []
             for case_set, programme_code in s.execute(
                 select(m.CaseSet, m.Programme.code)

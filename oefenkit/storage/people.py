@@ -96,7 +96,7 @@ class PeopleMixin:
 
     def find_person(self, username: str) -> Actor:
         """An active person by user name (for identity, not for listing)."""
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             person = self._person(s, username)
             if not person.active:
                 raise NotFound(f"Gebruiker {username!r} is gedeactiveerd.")
@@ -104,7 +104,7 @@ class PeopleMixin:
 
     def list_people(self, actor: Actor, *, include_inactive: bool = False) -> list[dict[str, Any]]:
         require(actor, "view_people")
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             query = select(m.Person).order_by(m.Person.username)
             if not include_inactive:
                 query = query.where(m.Person.active.is_(True))
@@ -174,7 +174,7 @@ class PeopleMixin:
             username = validate_username(username)
         except ValidationError:
             raise failure from None
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             person = s.scalar(select(m.Person).where(m.Person.username == username))
             # Always run the password check, so an unknown name costs as much time as a wrong password.
             matches = verify_password(person.password_hash if person else None, password)
@@ -202,7 +202,7 @@ class PeopleMixin:
             return _actor(person)
 
     def count_people(self, role: str | None = None) -> int:
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             query = select(func.count()).select_from(m.Person).where(m.Person.active.is_(True))
             if role:
                 query = query.where(m.Person.role == normalise_role(role))
@@ -223,7 +223,7 @@ class PeopleMixin:
             return True
 
     def list_programmes(self) -> list[dict[str, str]]:
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             return [
                 {"code": p.code, "name": p.name, "description": p.description}
                 for p in s.scalars(select(m.Programme).order_by(m.Programme.code))
@@ -276,7 +276,7 @@ class PeopleMixin:
 
     def list_groups(self, actor: Actor) -> list[GroupInfo]:
         """Staff see every group; a cursist sees only their own groups."""
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             query = select(m.Group).order_by(m.Group.name)
             if actor.role == "cursist":
                 query = query.where(m.Group.id.in_(actor.group_ids or {-1}))

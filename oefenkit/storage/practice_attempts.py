@@ -75,7 +75,7 @@ class PracticeMixin:
 
         if actor is None or (actor.id is None and not can(actor, "view_all_clips")):
             require(None, "view_all_clips")
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             case = s.scalar(select(m.Case).where(m.Case.code == case_code))
             if case is None:
                 raise NotFound(f"Casus {case_code!r} bestaat niet.")
@@ -132,7 +132,7 @@ class PracticeMixin:
         from ..practice import PracticeCase
 
         require(actor, "write_rating_for", actor.id if actor else None)
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             practice = self._practice_case_ids(s)
             latest = self._latest_practice(s, actor.id, practice)
             cases = {c.id: c for c in s.scalars(select(m.Case).where(m.Case.id.in_(list(practice) or [-1])))}
@@ -248,7 +248,7 @@ class PracticeMixin:
         from ..practice import PracticeAttempt, consensus_of, group_attempts
 
         username = username or (actor.username if actor else "")
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             person_id = self._readable_person_id(s, actor, "read_ratings_of", username)
             practice = self._practice_case_ids(s)
             rows = s.execute(

@@ -51,7 +51,7 @@ class ProgressMixin:
 
     def find_module_progress(self, actor: Actor, module_code: str, *, username: str | None = None):
         """The progress of ``username`` (default: the actor) in one module, or :class:`NotFound`."""
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             person_id, name = self._progress_person(s, actor, username)
             row = s.scalar(select(m.ModuleProgress).where(m.ModuleProgress.person_id == person_id,
                                                           m.ModuleProgress.module_code == module_code))
@@ -61,7 +61,7 @@ class ProgressMixin:
 
     def list_module_progress(self, actor: Actor, *, username: str | None = None) -> list:
         """Every module ``username`` (default: the actor) has started, by module code."""
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             person_id, name = self._progress_person(s, actor, username)
             rows = s.scalars(select(m.ModuleProgress).where(m.ModuleProgress.person_id == person_id)
                              .order_by(m.ModuleProgress.module_code))

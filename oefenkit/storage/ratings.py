@@ -97,7 +97,7 @@ class RatingsMixin:
         self, actor: Actor, *, rater_username: str | None = None, case_code: str | None = None,
     ) -> list[RatingInfo]:
         """Ratings, filtered. A cursist gets only their own, whatever filter is asked."""
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             query = (
                 select(m.Rating, m.Person.username, m.Case.code, m.Scale.code)
                 .join(m.Person, m.Person.id == m.Rating.rater_id)
@@ -126,7 +126,7 @@ class RatingsMixin:
 
         When a case was scored more than once, the latest rating counts.
         """
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             rater_id = s.scalar(select(m.Person.id).where(m.Person.username == username))
             require(actor, "read_ratings_of", rater_id)
             if rater_id is None:
@@ -147,7 +147,7 @@ class RatingsMixin:
     def expert_scores_of_set(self, actor: Actor, case_set_code: str) -> dict[str, list[tuple[str, str, int]]]:
         """Expert scores of every case in a set: scale code → [(expert, case code, score)]."""
         require(actor, "read_expert_scores")
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             case_ids = self._set_case_ids(s, case_set_code)
             rows = s.execute(
                 select(m.Scale.code, m.Person.username, m.Case.code, m.ExpertScore.score)

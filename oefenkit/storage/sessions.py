@@ -254,7 +254,7 @@ class SessionsMixin:
     def participant_open_session(self, actor: Actor) -> int | None:
         """The newest open session this person joined (their page re-attaches after a reload)."""
         require(actor, "write_rating_for", actor.id if actor else None)
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             return s.scalar(
                 select(m.LiveSession.id)
                 .join(m.LiveSessionParticipant, m.LiveSessionParticipant.session_id == m.LiveSession.id)
@@ -446,7 +446,7 @@ class SessionsMixin:
         """All rounds of a session (:class:`oefenkit.sessions.SessionReport`), for its leader."""
         from ..sessions import RoundReport, SessionReport, room_alpha
 
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             session = self._live_session(s, session_id)
             self._require_leader(actor, session)
             case_set = s.get(m.CaseSet, session.case_set_id)
@@ -477,7 +477,7 @@ class SessionsMixin:
         feedback (:class:`oefenkit.practice.PracticeFeedback`) once the round was revealed or the
         session closed; ``feedback`` is ``None`` before that."""
         username = username or (actor.username if actor else "")
-        with self.transaction() as s:
+        with self.transaction(readonly=True) as s:
             person_id = self._readable_person_id(s, actor, "read_ratings_of", username)
             newest = self._newest_scales(s)
             rows = s.execute(

@@ -8,7 +8,10 @@ ids must turn the retry into a no-op.
 from __future__ import annotations
 
 import multiprocessing as mp
+import queue
 import time
+
+import pytest
 
 from oefenkit.identity import SYSTEM
 
@@ -18,7 +21,22 @@ WRITERS = 50
 SUBMISSIONS = 100
 
 
-def _writer(url: str, username: str, cases: list[str], start, results) -> None:
+def _writer(url: str, username: str, cases: list[str], start, results, log_path: str) -> None:
+    import faulthandler
+    import sys
+    import traceback
+
+    log = open(log_path, "w", buffering=1)  # this worker's own stderr: pytest's capture is not shared
+    sys.stderr = log
+    faulthandler.enable(log)
+    try:
+        _write(url, username, cases, start, results)
+    except BaseException:
+        traceback.print_exc(file=log)
+        raise
+
+
+def _write(url: str, username: str, cases: list[str], start, results) -> None:
     from oefenkit.storage import database
     from oefenkit.storage.kit import Kit
 
@@ -43,7 +61,7 @@ def _writer(url: str, username: str, cases: list[str], start, results) -> None:
     results.put((username, acknowledged, errors))
 
 
-def test_fifty_writers(kit, database_url, report):
+def test_fifty_writers(kit, database_url, report, tmp_path):
     backend = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
     cases = [f"betrouwbaar-{n}" for n in range(10)]
     for code in cases:
@@ -54,14 +72,32 @@ def test_fifty_writers(kit, database_url, report):
 
     ctx = mp.get_context("spawn")
     start, results = ctx.Event(), ctx.Queue()
-    workers = [ctx.Process(target=_writer, args=(database_url, f"schrijver{i:02d}", cases, start, results))
+    logs = [tmp_path / f"schrijver{i:02d}.log" for i in range(WRITERS)]
+    workers = [ctx.Process(target=_writer, args=(database_url, f"schrijver{i:02d}", cases, start, results,
+                                                 str(logs[i])))
                for i in range(WRITERS)]
     for p in workers:
         p.start()
     time.sleep(3)  # let every process import and connect
     began = time.perf_counter()
     start.set()
-    collected = [results.get(timeout=900) for _ in workers]
+    collected = []
+    deadline = time.monotonic() + 600
+    while len(collected) < WRITERS:
+        try:
+            collected.append(results.get(timeout=5))
+            continue
+        except queue.Empty:
+            pass
+        died = [(i, p.exitcode) for i, p in enumerate(workers) if p.exitcode not in (None, 0)]
+        hung = time.monotonic() > deadline
+        if died or hung:
+            for p in workers:
+                p.kill()
+            details = "\n".join(f"{logs[i].name}: exit {code}\n{logs[i].read_text(errors='replace')[-2000:]}"
+                                 for i, code in died[:3])
+            pytest.fail(f"{len(collected)} of {WRITERS} writers reported; died: {died[:10]}; "
+                        f"{'timed out; ' if hung else ''}{details}")
     elapsed = time.perf_counter() - began
     for p in workers:
         p.join(timeout=60)
