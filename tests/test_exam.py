@@ -458,3 +458,10 @@ def test_exam_widget_scores_and_submits(kit, people, rules):
     assert "ok-exam-result" in result._dom_classes
     html_text = "".join(c.value for c in result.children if hasattr(c, "value"))
     assert certificate_url(result.outcome.certificate.code) in html_text
+    assert "geldig tot en met" in html_text and "ingetrokken" not in html_text
+    # A trainer overrides the pass: the result page says the certificate is withdrawn.
+    kit.decide_certificate(people["trainer"], result.outcome.decision_id, accept=False,
+                           reason="Niet zelfstandig gemaakt.", rules=rules)
+    again = ExamResult(kit.find_exam_outcome(cursist, result.outcome.attempt_id), certificate_url)
+    again_text = "".join(c.value for c in again.children if hasattr(c, "value"))
+    assert "ingetrokken" in again_text and "geldig tot en met" not in again_text

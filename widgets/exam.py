@@ -265,8 +265,11 @@ class ExamResult(w.VBox):
         if outcome.certificate is not None:
             cert = outcome.certificate
             url = certificate_url(cert.code)
+            validity = ("Je trainer heeft dit certificaat ingetrokken; het is niet meer geldig. "
+                        if cert.revoked else
+                        f"Je certificaat is geldig tot en met {cert.valid_until.strftime('%d-%m-%Y')}. ")
             link = w.HTML(
-                f"<p>Je certificaat is geldig tot en met {cert.valid_until.strftime('%d-%m-%Y')}. "
+                f"<p>{validity}"
                 f"Verificatiecode: <code class='ok-exam-code'>{html.escape(cert.code)}</code></p>"
                 f"<p><a class='ok-exam-certificate' href='{html.escape(url, quote=True)}' target='_blank' "
                 f"rel='noopener'>Certificaat downloaden (PDF)</a></p>")
