@@ -319,3 +319,33 @@ def test_user_text_is_escaped(lib, short_clip, tmp_path):
     for value in html_values:
         assert "<script>" not in value and "&lt;script&gt;" in " ".join(html_values)
     assert page.list.children[0].children[0].description == f"Titel {XSS}"  # a button label is text
+
+
+def test_stop_button_cancels_and_changes_nothing(lib, short_clip, tmp_path):
+    """Does "Stoppen" show while anonymising, stop the run at the next frame with a Dutch message, and
+    leave the clip exactly as it was (still only uploaded, no clip, the original kept)?"""
+    kit, people = lib
+    trainer = people["trainer"]
+    item = upload(kit, trainer, short_clip, tmp_path)
+    page = make_page(kit, trainer)
+    page.open_item(item.case_code)
+    assert page.stop_button.layout.display == "none"
+    seen_stop = []
+    show = page.progress.show
+
+    def click_stop_once(fraction, label):
+        show(fraction, label)
+        if not seen_stop and page.current["cancel"] is not None:  # once the run has started
+            seen_stop.append(page.stop_button.layout.display)
+            page.stop_button.click()
+
+    page.progress.show = click_stop_once
+    page.anonymise_button.click()  # synchronous here (no event loop)
+    page.progress.show = show
+    assert seen_stop == [None]  # the button was shown while the run went on
+    assert page.stop_button.layout.display == "none" and not page.anonymise_button.disabled
+    [notice] = page.message.children
+    assert "afgebroken" in notice.value and "niets opgeslagen" in notice.value
+    assert "ok-notice-info" in notice._dom_classes  # the trainer asked for it: not shown as an error
+    now = kit.find_library_item(trainer, item.case_code)
+    assert now.status == "uploaded" and not now.clip_available and now.has_original

@@ -23,7 +23,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from oefenkit.errors import OefenkitError, ValidationError
+from oefenkit.errors import Cancelled, OefenkitError, ValidationError
 
 from .notice import Notice
 from .practice import VideoPlayer
@@ -459,7 +459,7 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
     programmes = [(p["name"], p["code"]) for p in kit.list_programmes()]
     case_sets = kit.list_case_sets(person)
     set_names = {s.code: f"{s.name} ({SET_KIND_LABELS.get(s.kind, s.kind)})" for s in case_sets}
-    current: dict[str, Any] = {"code": None, "busy": False, "version": ""}
+    current: dict[str, Any] = {"code": None, "busy": False, "version": "", "cancel": None}
 
     top_message = w.Box()
     message = w.Box()
@@ -485,6 +485,8 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
     progress = AnonymiseProgress()
     anonymise = w.Button(description="Anonimiseren", button_style="primary", layout=w.Layout(width="auto"))
     anonymise.add_class("ok-anonymise-start")
+    stop = w.Button(description="Stoppen", icon="stop", layout=w.Layout(width="auto", display="none"))
+    stop.add_class("ok-anonymise-cancel")
     keep_audio = w.Checkbox(value=False, description="Geluid behouden (alleen als het nodig is)", indent=False)
     keep_audio.add_class("ok-keep-audio")
     review = ReviewPanel()
@@ -537,6 +539,8 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
         current["busy"] = busy
         for b in (anonymise, rerun, reviewed, publish.button):
             b.disabled = busy
+        stop.disabled = False
+        stop.layout.display = None if busy else "none"
 
     def run_anonymise(manual: list[dict] | None) -> None:
         code = current["code"]
@@ -545,17 +549,20 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
         message.children = ()
         set_busy(True)
         progress.reset("Anonimiseren gestart …")
+        cancel = current["cancel"] = threading.Event()
 
         def work(report):
             return kit.anonymise_library_clip(person, code, manual_masks=manual, keep_audio=keep_audio.value,
-                                              progress=report)
+                                              progress=report, cancel=cancel)
 
         def done(item, error) -> None:
             current["busy"] = False
+            stop.layout.display = "none"
             if error is not None:
                 progress.reset()
-                say(message, str(error), "error")
                 guard(lambda: show(item_now()))
+                # after show(), which clears the messages; a stop the trainer asked for is no error
+                say(message, str(error), "info" if isinstance(error, Cancelled) else "error")
                 return
             current["version"] = str(int(time.time()))
             progress.show(1.0, "Klaar: bekijk het contactblad en de gemarkeerde frames.")
@@ -570,7 +577,14 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
         editor = masks_holder.children[0] if masks_holder.children else None
         run_anonymise(editor.masks() if editor is not None else [])
 
+    def stop_anonymising() -> None:
+        if current.get("cancel") is not None:
+            current["cancel"].set()  # the core stops before the next frame and writes nothing
+            stop.disabled = True
+            progress.show(progress.bar.value / 100, "Stoppen …")
+
     anonymise.on_click(lambda _b: guard(lambda: run_anonymise(None)))
+    stop.on_click(lambda _b: stop_anonymising())
     rerun.on_click(lambda _b: guard(rerun_with_masks))
 
     def mark_reviewed() -> None:
@@ -609,7 +623,7 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
             say(message, f"Gepubliceerd in {set_names.get(set_code, set_code)}.")
         guard(action)
 
-    anonymise_box = w.VBox([w.HBox([anonymise, keep_audio], layout=w.Layout(align_items="center")), progress])
+    anonymise_box = w.VBox([w.HBox([anonymise, stop, keep_audio], layout=w.Layout(align_items="center")), progress])
     review_box = w.VBox([review, w.HTML("<h3>Extra maskers</h3>"), masks_holder, w.HBox([rerun, reviewed])])
     detail = w.VBox([
         heading, message,
@@ -638,6 +652,7 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
     page.upload, page.upload_message, page.list, page.detail = upload, top_message, library_list, detail
     page.progress = progress
     page.anonymise_button, page.rerun_button, page.reviewed_button = anonymise, rerun, reviewed
+    page.stop_button = stop
     page.review, page.meta, page.scores, page.publish, page.message = review, meta, scores, publish, message
     page.masks = lambda: masks_holder.children[0]
     page.open_item, page.uploaded, page.current = open_item, uploaded, current
