@@ -248,3 +248,16 @@ def test_page_without_team_says_so(team, kit, people):
     page._on_save()
     assert "beide schalen" in page.message.children[0].text
     assert kit.intervision_scores(team["cursist"], SET, "Intervisie Oost")["records"] == []
+
+
+def test_mijn_gegevens_calls_intervision_scores_intervisie(team, kit):
+    """Are a member's intervision scores listed as "intervisie" (not "terugkomdag") in Mijn gegevens?"""
+    from widgets.pages import profile_page
+
+    ann = team["cursist"]
+    kit.save_intervision_scores(ann, SET, VISITS[0], both(3, 4), "eerste bezoek")
+    ratings = kit.list_ratings(ann, rater_username="cursist1")
+    assert [(r.mode, r.live) for r in ratings] == [("session", False), ("session", False)]
+    page = profile_page(kit, ann)
+    [table] = [c for c in page.children if "ok-my-ratings" in c._dom_classes]
+    assert [row[4] for row in table.rows] == ["intervisie", "intervisie"]

@@ -367,3 +367,5 @@ def test_mijn_gegevens_shows_the_private_terugkomdag_feedback(room, people):
     assert "nog niet bekend" not in after.value and len(after.rows) == 1
     assert after.rows[0][3]  # the expert score (consensus per scale)
     assert table(c).rows == [] and "nog niet aan een terugkomdag" in table(c).value
+    [ratings] = [child for child in profile_page(kit, a).children if "ok-my-ratings" in child._dom_classes]
+    assert {row[4] for row in ratings.rows} == {"terugkomdag"}  # live rounds, not intervision

@@ -50,7 +50,8 @@ def profile_page(kit: Kit, person: Actor) -> w.VBox:
         css_class="ok-profile",
     )
     rating_rows = [
-        [local_time(r.created_at), r.case_code, r.scale_code, r.score, _MODE_LABELS[r.mode]]
+        [local_time(r.created_at), r.case_code, r.scale_code, r.score,
+         "intervisie" if r.mode == "session" and not r.live else _MODE_LABELS[r.mode]]
         for r in ratings
     ]
     history = DataTable(["Datum", "Casus", "Schaal", "Score", "Soort"], rating_rows,

@@ -35,6 +35,8 @@ class RatingInfo:
     mode: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    #: For mode "session": True for a live terugkomdag round, False for an intervision score.
+    live: bool = False
 
 
 class RatingsMixin:
@@ -106,18 +108,15 @@ class RatingsMixin:
                 .order_by(m.Rating.created_at, m.Rating.id)
             )
             if rater_username is not None:
-                rater_id = s.scalar(select(m.Person.id).where(m.Person.username == rater_username))
-                # Check before NotFound, so a cursist cannot probe which user names exist.
-                require(actor, "read_ratings_of", rater_id)
-                if rater_id is None:
-                    raise NotFound(f"Gebruiker {rater_username!r} bestaat niet.")
+                rater_id = self._readable_person_id(s, actor, "read_ratings_of", rater_username)
                 query = query.where(m.Rating.rater_id == rater_id)
             else:
                 require(actor, "read_ratings_of", None)  # all raters: staff only
             if case_code is not None:
                 query = query.where(m.Case.code == case_code)
             return [
-                RatingInfo(r.id, u, c, sc, r.score, r.note, r.mode, r.created_at, r.updated_at)
+                RatingInfo(r.id, u, c, sc, r.score, r.note, r.mode, r.created_at, r.updated_at,
+                           live=r.live_round_id is not None or r.live_session_id is not None)
                 for r, u, c, sc in s.execute(query)
             ]
 
