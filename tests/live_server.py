@@ -32,6 +32,21 @@ def oefenkit_cmd(data_dir: Path, *args: str, stdin: str | None = None, check: bo
     )
 
 
+def wait_until_healthy(process: subprocess.Popen, url: str, name: str, log, timeout: float) -> None:
+    """Wait until ``url`` answers 200; RuntimeError with the log when ``process`` exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited early:\n{log()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{name} did not come up in {timeout}s:\n{log()}")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -65,17 +80,8 @@ class LiveServer:
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             env={**os.environ, "JUPYTER_PLATFORM_DIRS": "1", **self.env},
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"oefenkit serve exited early:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(f"{self.base_url}/oefenkit/health", timeout=2) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"oefenkit serve did not come up in {timeout}s:\n{self.log()}")
+        wait_until_healthy(self.process, f"{self.base_url}/oefenkit/health", "oefenkit serve", self.log, timeout)
+        return self
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""

@@ -16,8 +16,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +26,7 @@ from sqlalchemy import create_engine, text
 
 from oefenkit.settings import PROJECT_ROOT
 
-from ..live_server import oefenkit_cmd
+from ..live_server import oefenkit_cmd, wait_until_healthy
 
 HUB_CONFIG = PROJECT_ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py"
 CHP = PROJECT_ROOT / ".hub-node" / "node_modules" / ".bin" / "configurable-http-proxy"
@@ -94,17 +92,8 @@ class Hub:
         self.process = subprocess.Popen(
             [str(BIN / "jupyterhub"), "-f", str(config)], cwd=self.root, env=env,
             stdout=open(self.root / "hub.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"jupyterhub exited early:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/hub/health", timeout=2) as r:
-                    if r.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError(f"jupyterhub did not come up in {timeout}s:\n{self.log()}")
+        wait_until_healthy(self.process, f"{self.url}/hub/health", "jupyterhub", self.log, timeout)
+        return self
 
     def stop(self) -> None:
         """Stop the hub (it stops the user servers), then anything it started that is still alive."""
