@@ -26,6 +26,8 @@ from oefenkit.storage import database
 from oefenkit.storage import models as m
 from oefenkit.storage.kit import Kit
 
+from .live_server import OEFENKIT
+
 PW = "geheim-wachtwoord"
 
 
@@ -400,7 +402,7 @@ def test_database_status(initialised):
 
 def test_console_script_users_add_with_password_stdin(initialised, data_dir):
     """Does the installed 'oefenkit' script add a user with the password given on stdin?"""
-    script = Path(sys.executable).parent / "oefenkit"
+    script = OEFENKIT  # the runtime-only environment's script (tests/runtime_env.py)
     env = {k: v for k, v in os.environ.items() if not k.startswith("OEFENKIT_")}
     result = subprocess.run(
         [str(script), "--data-dir", str(data_dir), "users", "add", "script-user", "--role", "trainer",
