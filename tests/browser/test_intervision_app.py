@@ -35,6 +35,9 @@ def _score_three_visits(page, scores) -> None:
         page.wait_for_function("() => !document.querySelector('.ok-intervision-save').disabled")
         page.locator(".ok-intervision-save").click()
         page.locator(".ok-intervision-progress", has_text=f"Jij hebt {i + 1} van de 3").wait_for()
+        if i + 1 < len(scores):
+            # Said after the next visit was opened and its score buttons reset: click only then.
+            page.locator(".ok-intervision-message", has_text="Ga verder met het volgende bezoek").wait_for()
 
 
 def test_two_members_score_three_visits_and_see_the_plot(page, browser, live_server):
