@@ -20,6 +20,7 @@ Exception tree::
     │   └── AlreadyExists         a unique thing is added twice
     ├── AuthenticationError       wrong user name or password, not logged in
     ├── PermissionDenied          the person may not do this
+    ├── TooManyAttempts           too many failed tries (e.g. join codes); try again later
     ├── VideoError                a clip, mask file or video option cannot be used
     └── Cancelled                 the person stopped a long run; nothing was written
 """
@@ -40,6 +41,7 @@ __all__ = [
     "AlreadyExists",
     "AuthenticationError",
     "PermissionDenied",
+    "TooManyAttempts",
     "VideoError",
     "Cancelled",
 ]
@@ -107,6 +109,14 @@ class AuthenticationError(OefenkitError):
 
 class PermissionDenied(OefenkitError):
     """The person is not allowed to perform the action."""
+
+
+class TooManyAttempts(OefenkitError):
+    """Too many failed tries in a short time; ``retry_after`` says after how many seconds to retry."""
+
+    def __init__(self, message: str, retry_after: int = 0):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class VideoError(OefenkitError):

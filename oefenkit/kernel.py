@@ -23,22 +23,27 @@ from .errors import AuthenticationError, NotFound
 from .identity import Actor
 from .instance import current_kit
 from .permissions import require
+from .sessions import client_address
 
-__all__ = ["bind_person", "current_person", "current_app", "require_app", "hub_identity"]
+__all__ = ["bind_person", "current_person", "current_app", "current_address", "require_app", "hub_identity"]
 
 _person: Actor | None = None
 _app: App | None = None
+_address: str | None = None
 
 
-def bind_person(username: str, app_id: str) -> None:
-    """Called by the injected first cell of a standalone page (returns nothing, so the cell shows nothing)."""
-    global _person, _app
+def bind_person(username: str, app_id: str, address: str | None = None) -> None:
+    """Called by the injected first cell of a standalone page (returns nothing, so the cell shows nothing).
+
+    ``address`` is the client's IP address as the server saw it (for the limit on wrong join
+    codes); anything that is not an IP address is dropped."""
+    global _person, _app, _address
     app = next((a for a in APPS if a.id == app_id), None)
     if app is None:
         raise NotFound("Deze app bestaat niet.")
     person = current_kit().find_person(username)
     require(person, "open_app", app)
-    _person, _app = person, app
+    _person, _app, _address = person, app, client_address(address)
 
 
 def hub_identity(env=None, opener=urllib.request.urlopen) -> tuple[str, list[str]] | None:
@@ -75,6 +80,11 @@ def current_person() -> Actor:
 
 def current_app() -> App | None:
     return _app
+
+
+def current_address() -> str | None:
+    """The page's client IP address from the server's binding, or None (not bound, or under nbval)."""
+    return _address
 
 
 def require_app(app_id: str) -> Actor:
