@@ -12,6 +12,7 @@ from oefenkit.errors import OefenkitError
 from oefenkit.identity import Actor
 from oefenkit.kernel import require_app
 
+from . import failures
 from .notice import Notice
 from .theme import stylesheet
 
@@ -30,23 +31,38 @@ class AppPage(w.VBox):
                    f" · <a class='ok-logout' href='/logout'>Afmelden</a></span>")
         header = w.HTML(f"<h1>{html.escape(title)}</h1>{who}")
         header.add_class("ok-header")
-        super().__init__([stylesheet(), header, body])
+        #: Messages about the page itself (e.g. a failing callback), between header and body.
+        self.notices = w.VBox()
+        self.notices.add_class("ok-page-notices")
+        super().__init__([stylesheet(), header, self.notices, body])
         self.add_class("ok-page")
         self.body = body
+
+    def show_notice(self, text: str, kind: str = "error") -> None:
+        """Show ``text`` (plain Dutch text) above the body, in place of an earlier page notice."""
+        self.notices.children = (Notice(text, kind=kind),)
 
 
 def show_app(app_id: str, title: str, build: Callable[[Actor], w.Widget]) -> AppPage:
     """Build an app for the person this kernel serves.
 
     ``build(person)`` returns the app's body. Any domain error (not logged in,
-    no permission, database gone) becomes a short Dutch message on the page.
+    no permission, database gone) becomes a short Dutch message on the page. A callback
+    that fails later shows a Dutch message with a reference; its traceback goes to the
+    server's log only (:mod:`widgets.failures`).
     """
     try:
         person = require_app(app_id)
     except OefenkitError as exc:
-        return AppPage(title, None, Notice(str(exc), kind="error"))
+        return _installed(AppPage(title, None, Notice(str(exc), kind="error")), app_id, None)
     try:
         body = build(person)
     except OefenkitError as exc:
         body = Notice(str(exc), kind="error")
-    return AppPage(title, person, body)
+    return _installed(AppPage(title, person, body), app_id, person)
+
+
+def _installed(page: AppPage, app_id: str, person: Actor | None) -> AppPage:
+    # A failing callback from here on: a Dutch message with a reference, the traceback to the server log.
+    failures.install(page.show_notice, f"app {app_id} ({person.username if person else 'niet ingelogd'})")
+    return page

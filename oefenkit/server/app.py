@@ -25,6 +25,8 @@ from .auth import OefenkitIdentityProvider
 from .handlers import routes
 from .hooks import make_prelaunch_hook
 from .hub import HubIdentityProvider
+from .kernelws import SETTING as WEBSOCKET_MAX_SETTING
+from .kernelws import kernel_websocket_routes
 
 __all__ = ["OefenkitVoila", "TEMPLATES_DIR", "voila_config", "cookie_secret", "serve"]
 
@@ -56,7 +58,8 @@ class OefenkitVoila(Voila):
 
     def init_handlers(self):
         # Tornado takes the first matching rule: the kit's routes shadow Voilà's.
-        return routes() + super().init_handlers()
+        # The kernel websocket is the kit's own too: v1 framing only, checked frames, size caps.
+        return routes() + kernel_websocket_routes(self.server_url) + super().init_handlers()
 
     def initialize(self, argv=None):
         super().initialize(argv)
@@ -119,6 +122,7 @@ def voila_config(settings: Settings, kit: Kit) -> Config:
             "Referrer-Policy": "same-origin",
             "X-Frame-Options": "SAMEORIGIN",
         },
+        WEBSOCKET_MAX_SETTING: settings.websocket_max_bytes,
     }
     if settings.secure_cookie:
         cfg.OefenkitIdentityProvider.secure_cookie = True
@@ -130,6 +134,8 @@ def voila_config(settings: Settings, kit: Kit) -> Config:
     cfg.MappingKernelManager.cull_idle_timeout = settings.kernel_cull_idle_seconds
     cfg.MappingKernelManager.cull_interval = 60
     cfg.MappingKernelManager.cull_connected = False
+    # An error message from a kernel reaches the page without its traceback (docs/security.md).
+    cfg.MappingKernelManager.allow_tracebacks = False
     return cfg
 
 
