@@ -170,9 +170,7 @@ class OefenkitKernelWebsocketHandler(VoilaKernelWebsocketHandler):
 
     def _drop(self, why: str, *args) -> Future:
         self.log.warning("Kernel websocket %s: dropped an outgoing message: " + why, self.kernel_id, *args)
-        done: Future = Future()
-        done.set_result(None)
-        return done
+        return _done()
 
     def write_message(self, message, binary: bool = False):
         if isinstance(message, dict):  # never produced on a v1 socket; Voilà accepts it, so do we
@@ -185,12 +183,19 @@ class OefenkitKernelWebsocketHandler(VoilaKernelWebsocketHandler):
             header = outgoing_header(message) if self.selected_subprotocol == V1_PROTOCOL else None
             msg_type = header.get("msg_type") if header else None
             if msg_type == "execute_input":  # as Voilà: the page never sees the code it runs
-                return self._drop("execute_input")
+                return _done()
             if msg_type == "stream" and _is_stderr(message):
                 text = (_part(message, 4) or b"")[:4000].decode("utf-8", "replace")
                 return self._drop("stderr (kept in this log only): %s", text)
         # Skip Voilà's write_message: its v1 parse of every frame is the freeze this class prevents.
         return super(VoilaKernelWebsocketHandler, self).write_message(message, binary)
+
+
+def _done() -> Future:
+    """What Tornado's ``write_message`` returns, for a message that is not sent."""
+    done: Future = Future()
+    done.set_result(None)
+    return done
 
 
 def _is_stderr(frame: bytes) -> bool:

@@ -39,6 +39,12 @@ def build(person):
     def observer(change):
         {}["geheim-sleutel"]
 
+    def stderr(_):
+        import os
+        import sys
+        print("geheim-stderr", file=sys.stderr, flush=True)
+        os.write(2, b"geheim-fd2\\n")
+
     kapot = w.Button(description="Kapot")
     kapot.add_class("ok-test-kapot")
     kapot.on_click(fail)
@@ -48,21 +54,25 @@ def build(person):
     schuif = w.IntSlider()
     schuif.add_class("ok-test-schuif")
     schuif.observe(observer, "value")
-    return w.VBox([kapot, netjes, schuif])
+    fout = w.Button(description="Stderr")
+    fout.add_class("ok-test-stderr")
+    fout.on_click(stderr)
+    return w.VBox([kapot, netjes, schuif, fout])
 
 
 show_app("start", "Proef", build)
 '''
 MESSAGE = re.compile(r"Er ging iets mis \(referentie ([A-Z0-9]{6})\)\. Probeer het opnieuw of meld de "
                      r"referentie aan je trainer\.")
-LEAKS = ("Traceback", "geheim-detail", "geheim-sleutel", 'File "', "site-packages", str(PROJECT_ROOT))
+LEAKS = ("Traceback", "geheim-detail", "geheim-sleutel", "geheim-stderr", "geheim-fd2", 'File "', "site-packages",
+         str(PROJECT_ROOT))
 
 
 
 
 def write_failing_app(notebooks_dir) -> None:
-    """A notebooks folder whose start app has a failing button, a failing observer and a button that
-    raises a domain error."""
+    """A notebooks folder whose start app has a failing button, a failing observer, a button that
+    raises a domain error and one that writes to stderr."""
     notebooks_dir.mkdir(parents=True, exist_ok=True)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FAILING_APP)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -127,7 +137,7 @@ def test_failing_callback_shows_reference_and_logs_traceback(failing_server):
     with KernelSocket(failing_server.base_url, kernel_id, client) as sock:
         control = sock.open_control()
         ids = _comm_ids(sock.states(control))
-        assert {"ok-test-kapot", "ok-test-netjes", "ok-test-schuif"} <= set(ids)
+        assert {"ok-test-kapot", "ok-test-netjes", "ok-test-schuif", "ok-test-stderr"} <= set(ids)
 
         def reference_after(start: int) -> str | None:
             msg = sock.wait_for(lambda m: MESSAGE.search(_texts(m)), start=start)
@@ -144,6 +154,9 @@ def test_failing_callback_shows_reference_and_logs_traceback(failing_server):
         start = len(sock.messages)
         sock.comm_msg(ids["ok-test-netjes"], {"method": "custom", "content": {"event": "click"}})
         domain = sock.wait_for(lambda m: "Een score ligt tussen 1 en 9." in _texts(m), start=start)
+
+        # what a callback writes to stderr (Python or file descriptor 2) stays on the server too
+        sock.comm_msg(ids["ok-test-stderr"], {"method": "custom", "content": {"event": "click"}})
 
         # the notice sits in the page's notice area (ok-page-notices), the latest one shown
         final = sock.states(control)
@@ -166,3 +179,5 @@ def test_failing_callback_shows_reference_and_logs_traceback(failing_server):
     assert "Traceback" in click_entry and "RuntimeError: geheim-detail" in click_entry
     observer_entry = _log_entry(log, observer_ref)
     assert "Traceback" in observer_entry and "geheim-sleutel" in observer_entry
+    log = _wait_in_log(failing_server, "geheim-fd2")
+    assert "geheim-stderr" in log and "geheim-fd2" in log
