@@ -25,7 +25,6 @@ page does the same. This handler:
 from __future__ import annotations
 
 import json
-import logging
 
 from jupyter_server.services.kernels.handlers import _kernel_id_regex
 from jupyter_server.utils import url_path_join
@@ -37,8 +36,6 @@ __all__ = [
     "V1_PROTOCOL", "ALLOWED_MESSAGE_TYPES", "DEFAULT_MAX_BYTES", "SETTING", "FrameError",
     "OefenkitKernelWebsocketHandler", "check_incoming_frame", "outgoing_header", "kernel_websocket_routes",
 ]
-
-log = logging.getLogger(__name__)
 
 V1_PROTOCOL = "v1.kernel.websocket.jupyter.org"
 #: What a page may send to its kernel: the widget protocol and kernel info. The same list standalone
