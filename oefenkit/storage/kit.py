@@ -23,6 +23,7 @@ The verbs live in one mixin per noun, composed here:
 * :mod:`.practice_attempts`  practice attempts and clips (``find_clip``)
 * :mod:`.exam_attempts`      the certification test (value types in :mod:`.exams`)
 * :mod:`.certificates`       deciding on proposals, certificates, supervised cases, renewal
+* :mod:`.logins`             login sessions of the standalone server: start, resolve, list, end
 * :mod:`.privacy`            AVG: export and delete everything stored about a person
 * :mod:`.sessions`           terugkomdag live sessions: join, rounds, scores, live state, report
 * :mod:`.library`            case library: upload, anonymise, review, expert scores, publish
@@ -56,6 +57,7 @@ from .decisions import DecisionsMixin
 from .exam_attempts import ExamMixin
 from .intervision import IntervisionMixin
 from .library import LibraryMixin
+from .logins import LoginsMixin
 from .people import GroupInfo, PeopleMixin
 from .practice_attempts import PracticeMixin
 from .privacy import PrivacyMixin
@@ -67,7 +69,7 @@ __all__ = ["Kit", "GroupInfo", "RatingInfo", "ScaleInfo", "CaseInfo"]
 
 
 class Kit(PeopleMixin, CasesMixin, RatingsMixin, DecisionsMixin, ProgressMixin, PracticeMixin, ExamMixin,
-          CertificatesMixin, PrivacyMixin, LibraryMixin, SessionsMixin, IntervisionMixin):
+          CertificatesMixin, PrivacyMixin, LibraryMixin, SessionsMixin, IntervisionMixin, LoginsMixin):
     """Façade over one database. Cheap to create; share one per process."""
 
     def __init__(self, engine: Engine):

@@ -14,6 +14,7 @@ Overview::
       ├──< SupervisedCase ── Programme
       ├──< LiveSession ──< LiveSessionParticipant
       │       └──< LiveRound ──< Rating (mode session, one per round × rater × scale)
+      ├──< LoginSession (a browser's login: only a hash of the cookie's session id)
       └──< AuditEntry
     Scale (code, version) is referenced by Rating and ExpertScore.
     Case ──o CaseMedia (an uploaded clip: original in the protected store, review, masks)
@@ -66,6 +67,7 @@ __all__ = [
     "LiveSession",
     "LiveRound",
     "LiveSessionParticipant",
+    "LoginSession",
     "AuditEntry",
 ]
 
@@ -441,6 +443,21 @@ class CertificationDecision(Base):
     decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id"))
     reason: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class LoginSession(Base):
+    """One login of one browser (standalone server): the cookie holds a random id, this row
+    holds only its SHA-256 hash. Ending a session deletes its row (``oefenkit.storage.logins``)."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
 
 
 class AuditEntry(Base):

@@ -128,16 +128,21 @@ class PeopleMixin:
             old = person.role
             person.role = role
             self.audit(s, actor, "person.set_role", username, old=old, new=role)
+            if old != role:  # a new role is a new login (storage/logins.py)
+                self._end_login_sessions(s, person.id)
             return _actor(person)
 
     def update_person_password(self, actor: Actor, username: str, password: str) -> None:
-        """Set a password: a coördinator for anyone, anybody for themselves."""
+        """Set a password: a coördinator for anyone, anybody for themselves. Ends all of that
+        person's login sessions in the same transaction."""
         if actor.username != username:
             require(actor, "manage_people")
         password_hash = hash_password(password)
         with self.transaction() as s:
-            self._person(s, username).password_hash = password_hash
+            person = self._person(s, username)
+            person.password_hash = password_hash
             self.audit(s, actor, "person.set_password", username)
+            self._end_login_sessions(s, person.id)  # a copied session cookie dies with the old password
 
     def remove_person(self, actor: Actor, username: str) -> None:
         """Deactivate an account; ratings stay (deletion per person is a separate AVG action)."""
@@ -158,6 +163,8 @@ class PeopleMixin:
             if person.active != bool(active):
                 person.active = bool(active)
                 self.audit(s, actor, "person.reactivate" if active else "person.deactivate", username)
+            if not active:
+                self._end_login_sessions(s, person.id)
             return _actor(person)
 
     def reset_person_password(self, actor: Actor, username: str) -> str:

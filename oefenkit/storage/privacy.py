@@ -107,6 +107,11 @@ class PrivacyMixin:
                     .outerjoin(m.Person, m.Person.id == m.AuditEntry.actor_id)
                     .where(or_(m.AuditEntry.actor_id == pid, m.AuditEntry.target == username))
                     .order_by(m.AuditEntry.id))]
+            logins = [
+                {"started_at": ls.created_at, "last_seen_at": ls.last_seen_at, "user_agent": ls.user_agent,
+                 "address": ls.address}
+                for ls in s.scalars(select(m.LoginSession).where(m.LoginSession.person_id == pid)
+                                    .order_by(m.LoginSession.id))]
             expert_scores = s.scalar(select(func.count()).select_from(m.ExpertScore)
                                      .where(m.ExpertScore.expert_id == pid)) or 0
             self.audit(s, actor, "person.export", username)
@@ -122,6 +127,7 @@ class PrivacyMixin:
                 "module_progress": progress,
                 "supervised_cases": supervised,
                 "live_sessions": sessions,
+                "login_sessions": logins,
                 "expert_scores": expert_scores,
                 "audit_entries": audit,
             })
@@ -182,6 +188,7 @@ class PrivacyMixin:
         removed["module_progress"] = gone(delete(m.ModuleProgress).where(m.ModuleProgress.person_id == pid))
         removed["group_memberships"] = gone(delete(m.GroupMembership).where(m.GroupMembership.person_id == pid))
         removed["supervised_cases"] = gone(delete(m.SupervisedCase).where(m.SupervisedCase.person_id == pid))
+        removed["login_sessions"] = gone(delete(m.LoginSession).where(m.LoginSession.person_id == pid))
         removed["live_session_participations"] = gone(
             delete(m.LiveSessionParticipant).where(m.LiveSessionParticipant.person_id == pid))
         # What this person decided or recorded about others stays, without their name.
