@@ -7,6 +7,7 @@ account, so the database stays exactly as it was.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import secrets
@@ -59,6 +60,8 @@ def open_kit(settings: Settings, *, check: bool = True) -> Kit:
             raise ConfigurationError(f"De mediamap {media} mag niet in {served} liggen; kies een andere mediamap.")
     kit.configure_library(media, keep_originals=settings.keep_originals,
                           upload_max_bytes=settings.upload_max_bytes)
+    kit.configure_logins(idle=dt.timedelta(hours=settings.session_idle_hours),
+                         lifetime=dt.timedelta(days=settings.session_max_days))
     return kit
 
 

@@ -96,6 +96,20 @@ class Settings:
             "help": "Na zoveel seconden zonder activiteit wordt een app-kernel gestopt.",
         },
     )
+    session_idle_hours: int = field(
+        default=12,
+        metadata={
+            "env": "OEFENKIT_SESSION_IDLE_HOURS",
+            "help": "Na zoveel uur zonder gebruik is een inlogsessie verlopen.",
+        },
+    )
+    session_max_days: int = field(
+        default=30,
+        metadata={
+            "env": "OEFENKIT_SESSION_MAX_DAYS",
+            "help": "Na zoveel dagen is een inlogsessie verlopen, ook als ze gebruikt wordt.",
+        },
+    )
 
     hub: bool = field(
         default=False,
@@ -197,13 +211,18 @@ class Settings:
         return out
 
 
+#: Login-session limits (whole hours and days, at least 1; see ``oefenkit/storage/logins.py``).
+_SESSION_LIMITS = {"session_idle_hours", "session_max_days"}
+
+
 def _convert(name: str, raw: str):
-    if name in {"port", "kernel_cull_idle_seconds", "exam_max_attempts", "upload_max_mb", "websocket_max_mb"}:
+    if name in {"port", "kernel_cull_idle_seconds", "exam_max_attempts", "upload_max_mb", "websocket_max_mb",
+                *_SESSION_LIMITS}:
         try:
             value = int(raw)
         except ValueError as exc:
             raise ConfigurationError(f"Instelling {name} moet een geheel getal zijn, niet {raw!r}.") from exc
-        if name in {"exam_max_attempts", "upload_max_mb", "websocket_max_mb"} and value < 1:
+        if name in {"exam_max_attempts", "upload_max_mb", "websocket_max_mb", *_SESSION_LIMITS} and value < 1:
             raise ConfigurationError(f"Instelling {name} moet minstens 1 zijn, niet {raw!r}.")
         return value
     if name == "base_url":

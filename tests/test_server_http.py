@@ -163,7 +163,10 @@ def test_logout_ends_the_session(client):
     """After logging out, is the start page closed again?"""
     client.login("cursist1", PASSWORD)
     assert client.request("/")[0] == 302 and client.request("/")[1]["Location"] == "/voila/render/start.ipynb"
-    status, _, page = client.request("/logout")
+    status, _, page = client.request("/logout")  # asks first: a GET changes nothing
+    assert status == 200 and "ok-logout-form" in page
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page).group(1)
+    status, _, page = client.request("/logout", {"_xsrf": xsrf})
     assert status == 200 and "afgemeld" in page
     status, headers, _ = client.request("/")
     assert status == 302 and headers["Location"].startswith("/login")

@@ -1,16 +1,22 @@
 """Standalone login through jupyter_server's pluggable IdentityProvider.
 
 The login form posts ``username`` and ``password``; the password is checked
-against the Argon2id hash in the database (``Kit.authenticate``). Success sets
-a signed, HttpOnly, SameSite=Lax session cookie; failure shows a Dutch error
-and sets nothing. Every request re-reads the person, so a deactivated account
-loses access at once.
+against the Argon2id hash in the database (``Kit.authenticate``). Success starts
+a login session (a row in the database, ``oefenkit/storage/logins.py``) and sets
+a signed, HttpOnly, SameSite=Lax cookie that carries only the session's random
+id; failure shows a Dutch error and sets nothing. Every request resolves the id
+again, so a session that was ended (logout, "Overal afmelden", a password or
+role change, deactivation) or that expired loses access at once.
+
+``GET /logout`` shows a page with an "Afmelden" button; the button's ``POST``
+(with the XSRF token) ends the session. A link or an image elsewhere cannot log
+anyone out.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
@@ -24,7 +30,8 @@ from ..errors import AuthenticationError, DatabaseUnavailable, NotFound
 from ..storage.kit import Kit
 from .throttle import LoginThrottle
 
-__all__ = ["OefenkitIdentityProvider", "LoginHandler", "LogoutHandler", "COOKIE_NAME", "safe_next"]
+__all__ = ["OefenkitIdentityProvider", "SessionUser", "LoginHandler", "LogoutHandler", "COOKIE_NAME", "safe_next",
+           "login_session_cell"]
 
 COOKIE_NAME = "oefenkit-sessie"
 
@@ -40,8 +47,31 @@ def safe_next(url: str | None, default: str = "/") -> str:
     return url
 
 
+@dataclass
+class SessionUser(User):
+    """A user logged in through a kit session: also the session's row id (not secret) and the
+    id from the cookie (secret: never shown, never logged)."""
+
+    session_id: int | None = None
+    session_token: str = ""
+
+
+def login_session_cell(user: User):
+    """The cell that tells an app kernel which login session opened its page (for the "deze
+    sessie" marker in Mijn gegevens), or None outside a kit session (hub mode)."""
+    import nbformat
+
+    session_id = getattr(user, "session_id", None)
+    if not isinstance(session_id, int):
+        return None
+    return nbformat.v4.new_code_cell(
+        f"import oefenkit.logins\noefenkit.logins.bind_login_session({session_id!r})",
+        metadata={"tags": ["oefenkit-binding"]},
+    )
+
+
 class OefenkitIdentityProvider(IdentityProvider):
-    """Users are the kit's people; the cookie holds the user name only."""
+    """Users are the kit's people; the cookie holds a login session's random id only."""
 
     @default("need_token")
     def _need_token_default(self):
@@ -82,21 +112,54 @@ class OefenkitIdentityProvider(IdentityProvider):
         return [(r"/login", LoginHandler), (r"/logout", LogoutHandler)]
 
     def user_to_cookie(self, user: User) -> str:
-        return json.dumps({"username": user.username})
+        token = getattr(user, "session_token", "")
+        if not token:
+            raise ValueError("Only a started login session goes into the cookie.")
+        return token
 
-    def user_from_cookie(self, cookie_value: str) -> User | None:
-        return User(username=json.loads(cookie_value)["username"])
+    def user_from_cookie(self, cookie_value: str) -> User | None:  # pragma: no cover - see get_user_cookie
+        raise NotImplementedError("get_user_cookie resolves the session in the database")
 
-    async def get_user(self, handler: web.RequestHandler) -> User | None:
-        user = await self._get_user(handler)
-        if user is None:
+    def session_token(self, handler: web.RequestHandler) -> str | None:
+        """The session id in the request's signed cookie, or None."""
+        raw = handler.get_secure_cookie(self.get_cookie_name(handler), **self.get_secure_cookie_kwargs)
+        if not raw:
             return None
         try:
-            actor = self.kit.find_person(user.username)
-        except NotFound:
-            self.clear_login_cookie(handler)
+            return raw.decode("ascii")
+        except UnicodeDecodeError:
             return None
-        return User(username=actor.username, name=actor.display_name, display_name=actor.display_name)
+
+    async def get_user_cookie(self, handler: web.RequestHandler) -> User | None:
+        token = self.session_token(handler)
+        if not token:
+            return None
+        try:
+            info = await asyncio.to_thread(self.kit.find_login_session, token)
+        except NotFound:
+            return None
+        actor = info.actor
+        return SessionUser(username=actor.username, name=actor.display_name, display_name=actor.display_name,
+                           session_id=info.session_id, session_token=token)
+
+    async def get_user(self, handler: web.RequestHandler) -> User | None:
+        # jupyter_server's _get_user asks get_user_cookie and clears a cookie that no longer resolves.
+        return await self._get_user(handler)
+
+    async def start_session(self, handler: web.RequestHandler, actor) -> None:
+        """Start a login session for ``actor`` (after the password check) and set its cookie."""
+        agent = handler.request.headers.get("User-Agent", "")
+        token = await asyncio.to_thread(self.kit.add_login_session, actor.username, user_agent=agent,
+                                        address=handler.request.remote_ip or "")
+        self.set_login_cookie(handler, SessionUser(username=actor.username, name=actor.display_name,
+                                                   display_name=actor.display_name, session_token=token))
+
+    async def end_session(self, handler: web.RequestHandler) -> None:
+        """End the request's login session (if any) and clear its cookie."""
+        token = self.session_token(handler)
+        if token:
+            await asyncio.to_thread(self.kit.remove_login_session, token)
+        self.clear_login_cookie(handler)
 
     def process_login_form(self, handler: web.RequestHandler) -> User | None:  # pragma: no cover
         raise NotImplementedError("LoginHandler authenticates asynchronously")
@@ -161,13 +224,27 @@ class LoginHandler(_PageHandler):
             self._form(str(exc), username=username)
             return
         provider.throttle.succeeded(username, address)
-        user = User(username=actor.username, name=actor.display_name, display_name=actor.display_name)
-        provider.set_login_cookie(self, user)
+        try:
+            await provider.start_session(self, actor)
+        except DatabaseUnavailable as exc:
+            self.set_status(503)
+            self._form(str(exc), username=username)
+            return
         self.redirect(safe_next(self.get_body_argument("next", None)))
 
 
 class LogoutHandler(_PageHandler):
+    """GET asks "Afmelden?" (a form); only its POST, with the XSRF token, ends the session."""
+
     @allow_unauthenticated
     async def get(self):
-        self.identity_provider.clear_login_cookie(self)
+        if not self.current_user:
+            self.render_page("logout.html")
+            return
+        self.render_page("logout_confirm.html", xsrf_form_html=self.xsrf_form_html())
+
+    @allow_unauthenticated
+    async def post(self):
+        web.RequestHandler.check_xsrf_cookie(self)  # a cross-site form cannot log anyone out
+        await self.identity_provider.end_session(self)
         self.render_page("logout.html")

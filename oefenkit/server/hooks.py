@@ -19,6 +19,7 @@ from ..apps import app_for_path
 from ..errors import NotFound
 from ..permissions import can
 from ..sessions import client_address
+from .auth import login_session_cell
 
 __all__ = ["RENDER_PREFIX", "make_prelaunch_hook", "binding_cell"]
 
@@ -52,6 +53,8 @@ def make_prelaunch_hook(kit):
             handler.log.warning("Refused %s to %s (%s)", app.id, actor.username, actor.role)
             raise web.HTTPError(403, "Deze app is niet beschikbaar voor jouw rol.")
         notebook.cells.insert(0, binding_cell(actor.username, app.id, handler.request.remote_ip))
+        if (login_cell := login_session_cell(user)) is not None:  # "deze sessie" in Mijn gegevens
+            notebook.cells.insert(1, login_cell)
         return notebook
 
     return prelaunch_hook
