@@ -76,7 +76,24 @@ def profile_page(kit: Kit, person: Actor) -> w.VBox:
     sessions = session_history_table(kit.session_history(person), local_time)
     return w.VBox([details, w.HTML("<h2>Mijn beoordelingen</h2>"), history,
                    w.HTML("<h2>Mijn certificaten</h2>"), certificates, w.HTML("<h2>Mijn gegevens</h2>"),
-                   own_export, w.HTML("<h2>Mijn terugkomdagen</h2>"), sessions])
+                   own_export, w.HTML("<h2>Mijn terugkomdagen</h2>"), sessions,
+                   w.HTML("<h2>Waar ben ik ingelogd?</h2>"), _login_sessions(kit, person)])
+
+
+def _login_sessions(kit: Kit, person: Actor) -> w.Widget:
+    """Mijn gegevens: the person's own login sessions with "Overal afmelden" (standalone server)."""
+    import os
+
+    from oefenkit.logins import current_login_session
+    from oefenkit.settings import site_url
+
+    from .logins import LoginSessionsPanel
+
+    if os.environ.get("JUPYTERHUB_USER"):
+        return w.HTML("<p>Je bent ingelogd via JupyterHub; afmelden doe je in JupyterHub.</p>")
+    return LoginSessionsPanel(kit.list_login_sessions(person, person.username), current_login_session(),
+                              lambda: kit.remove_login_sessions(person, person.username), local_time,
+                              login_url=site_url("/login"))
 
 
 def people_page(kit: Kit, person: Actor) -> w.VBox:

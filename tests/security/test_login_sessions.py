@@ -183,3 +183,55 @@ def test_avg_export_lists_sessions_and_delete_removes_them(kit, people, clock):
     removed = kit.delete_person(people["coordinator"], "cursist1")
     assert removed["login_sessions"] == 1
     assert _rows(kit) == []
+
+
+def _panel(page):
+    from widgets.logins import LoginSessionsPanel
+
+    return next(c for c in page.children if isinstance(c, LoginSessionsPanel))
+
+
+def test_mijn_gegevens_lists_own_sessions_and_ends_them_everywhere(kit, people, clock, monkeypatch):
+    """Does Mijn gegevens list only the person's own sessions with browser and "deze sessie", and
+    does "Overal afmelden" end every one of them?"""
+    import oefenkit.logins
+    from widgets.pages import profile_page
+
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    firefox = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0")
+    chrome = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36")
+    other = kit.add_login_session("cursist1", user_agent=firefox, address="10.0.0.1")
+    this = kit.add_login_session("cursist1", user_agent=chrome, address="10.0.0.2")
+    stranger = kit.add_login_session("cursist2", user_agent=firefox, address="10.9.9.9")
+    monkeypatch.setattr(oefenkit.logins, "_session_id", kit.find_login_session(this).session_id)
+    panel = _panel(profile_page(kit, people["cursist"]))
+    assert [row[2:] for row in panel.table.rows] == [["Chrome op Linux", "10.0.0.2", "deze sessie"],
+                                                     ["Firefox op Windows", "10.0.0.1", ""]]
+    panel.button.click()
+    for token in (other, this):
+        with pytest.raises(NotFound):
+            kit.find_login_session(token)
+    assert kit.find_login_session(stranger).actor.username == "cursist2"
+    assert panel.button.disabled and "overal afgemeld" in panel.message.children[0].value
+
+
+def test_session_limits_are_settings(tmp_path):
+    """Are the idle timeout and lifetime read from the environment, whole and at least 1, and
+    handed to the façade (and to every kernel)?"""
+    from oefenkit.errors import ConfigurationError
+    from oefenkit.instance import open_kit
+    from oefenkit.settings import load_settings
+
+    default = load_settings(env={"OEFENKIT_DATA_DIR": str(tmp_path)})
+    assert (default.session_idle_hours, default.session_max_days) == (12, 30)
+    settings = load_settings(env={"OEFENKIT_DATA_DIR": str(tmp_path), "OEFENKIT_SESSION_IDLE_HOURS": "2",
+                                  "OEFENKIT_SESSION_MAX_DAYS": "7"})
+    assert settings.as_env()["OEFENKIT_SESSION_IDLE_HOURS"] == "2"
+    kit = open_kit(settings)
+    try:
+        assert (kit.login_idle, kit.login_lifetime) == (dt.timedelta(hours=2), dt.timedelta(days=7))
+    finally:
+        kit.engine.dispose()
+    for bad in ("0", "-1", "twaalf"):
+        with pytest.raises(ConfigurationError, match="session_idle_hours"):
+            load_settings(env={"OEFENKIT_DATA_DIR": str(tmp_path), "OEFENKIT_SESSION_IDLE_HOURS": bad})
