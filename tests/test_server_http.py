@@ -24,6 +24,7 @@ class Client:
     def __init__(self, base_url: str):
         self.base_url = base_url
         self.jar = http.cookiejar.CookieJar()
+        self.headers: dict[str, str] = {}  # sent with every request
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
         )
@@ -31,7 +32,8 @@ class Client:
     def request(self, path: str, data: dict | None = None):
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         try:
-            response = self.opener.open(self.base_url + path, data=body, timeout=60)
+            request = urllib.request.Request(self.base_url + path, data=body, headers=self.headers)
+            response = self.opener.open(request, timeout=60)
         except urllib.error.HTTPError as err:
             response = err
         return response.status, dict(response.headers), response.read().decode("utf-8", "replace")

@@ -11,13 +11,22 @@ then runs jhsingle-native-proxy with the given arguments: a websocket is
 accepted when the browser says it is same-origin (``Sec-Fetch-Site``), or when
 its ``Origin`` names the host the request was sent to. Cross-site websockets
 stay refused.
+
+It also hands the hub OAuth token that authenticated each request (HTTP and
+websocket) to the kit in the header ``X-Oefenkit-Hub-Token``, after dropping any
+header of that name the browser sent: the kit checks that token with the hub
+itself (``oefenkit.server.hub``), so a hub logout or a removed hub user ends the
+kit's access within seconds instead of after the proxy's five-minute cache.
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-__all__ = ["same_origin", "main"]
+__all__ = ["same_origin", "forward_hub_token", "main"]
+
+#: Must equal ``oefenkit.server.hub.TOKEN_HEADER`` (not imported: the proxy loads no kit code).
+TOKEN_HEADER = "X-Oefenkit-Hub-Token"
 
 
 def same_origin(handler, origin: str) -> bool:
@@ -30,11 +39,23 @@ def same_origin(handler, origin: str) -> bool:
     return urlsplit(origin).netloc.lower() == handler.request.headers.get("Host", "").lower()
 
 
+def forward_hub_token(handler, headers):
+    """``headers`` for the kit: without a browser-sent token header, with the request's hub token."""
+    while TOKEN_HEADER in headers:
+        del headers[TOKEN_HEADER]
+    token = handler.hub_auth.get_token(handler)
+    if token:
+        headers[TOKEN_HEADER] = token
+    return headers
+
+
 def main() -> None:
     from jhsingle_native_proxy import main as proxy_main
     from jhsingle_native_proxy.proxyhandlers import ProxyHandler
 
     ProxyHandler.check_origin = same_origin
+    request_headers = ProxyHandler.proxy_request_headers
+    ProxyHandler.proxy_request_headers = lambda self: forward_hub_token(self, request_headers(self))
     proxy_main.run()
 
 

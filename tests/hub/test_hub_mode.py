@@ -28,9 +28,13 @@ from oefenkit.practice import clip_url, subtitles_url
 from oefenkit.settings import load_settings, site_url
 
 from ..live_server import OEFENKIT, _free_port, oefenkit_cmd
+from oefenkit.server.hub import TOKEN_HEADER
+
 from ..test_server_http import Client
 
 TOKEN = "server-token-123"
+#: The OAuth token of anna's browser, as oefenkit.server.hubproxy forwards it.
+BROWSER_TOKEN = "browser-token-anna"
 
 
 # -- base URL -------------------------------------------------------------------------------------
@@ -79,20 +83,29 @@ def test_hub_mode_listens_only_on_loopback(tmp_path):
 
 
 class FakeHub:
-    """``GET /hub/api/user`` for one user; the groups can change while the server runs."""
+    """``GET /hub/api/user`` for one user; the groups can change while the server runs.
+
+    It answers for the server's API token and for the browser tokens in ``browser_tokens``
+    (token -> owner); a token taken out of it is refused (403), as after a hub logout.
+    """
 
     def __init__(self, username: str, groups: list[str]):
         self.username, self.groups, self.calls, self.down = username, groups, 0, False
+        self.browser_tokens = {BROWSER_TOKEN: username}
+        self.removed = False  # the hub user was deleted: every token of theirs is gone (404)
         hub = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - http.server API
                 hub.calls += 1
-                if hub.down or self.headers.get("Authorization") != f"token {TOKEN}" or self.path != "/hub/api/user":
-                    self.send_response(503 if hub.down else 403)
+                auth = self.headers.get("Authorization", "")
+                token = auth[len("token "):] if auth.startswith("token ") else None
+                name = hub.username if token == TOKEN else hub.browser_tokens.get(token)
+                if hub.down or hub.removed or name is None or self.path != "/hub/api/user":
+                    self.send_response(503 if hub.down else 404 if hub.removed else 403)
                     self.end_headers()
                     return
-                body = json.dumps({"kind": "user", "name": hub.username, "groups": hub.groups}).encode()
+                body = json.dumps({"kind": "user", "name": name, "groups": hub.groups}).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
@@ -145,10 +158,17 @@ def hub_server(tmp_path_factory):
         fake.close()
 
 
+def _hub_client(hub_server, token: str = BROWSER_TOKEN) -> Client:
+    """A client as jhsingle-native-proxy forwards it: with the browser's hub token."""
+    client = Client(hub_server["base"])
+    client.headers[TOKEN_HEADER] = token
+    return client
+
+
 def test_every_request_is_the_hub_user(hub_server):
-    """Without any login or cookie, is the start page the hub user's, under the user's prefix, and
+    """Without any kit login or cookie, is the start page the hub user's, under the user's prefix, and
     does the hub user exist in the kit as a cursist (no hub group)?"""
-    status, headers, _ = Client(hub_server["base"]).request("/")
+    status, headers, _ = _hub_client(hub_server).request("/")
     assert status == 302
     assert headers["Location"] == "/user/anna/voila/render/start.ipynb"
     assert "Set-Cookie" not in headers or "oefenkit-sessie" not in headers["Set-Cookie"]
@@ -158,13 +178,13 @@ def test_every_request_is_the_hub_user(hub_server):
 
 def test_no_kit_login_in_hub_mode(hub_server):
     """Is the kit's own login page gone in hub mode (the hub logs people in)?"""
-    status, _, _ = Client(hub_server["base"]).request("/login")
+    status, _, _ = _hub_client(hub_server).request("/login")
     assert status == 404
 
 
 def test_cursist_is_refused_supervision_apps(hub_server):
     """Does the prelaunch hook still refuse a supervision app to the hub user who is a cursist?"""
-    status, _, page = Client(hub_server["base"]).request("/voila/render/supervision/vergelijken.ipynb")
+    status, _, page = _hub_client(hub_server).request("/voila/render/supervision/vergelijken.ipynb")
     assert status == 403
     assert "Geen toegang" in page
 
