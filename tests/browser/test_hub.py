@@ -281,3 +281,35 @@ def test_coordinator_role_comes_from_the_hub_group(browser, hub):
     finally:
         engine.dispose()
     assert role == "coordinator"
+
+
+def test_hub_logout_closes_the_kit_to_a_copied_cookie(browser, hub):
+    """Issue 13, finding 4 under a real hub: a second browser with a copy of the cursist's cookies
+    gets into the kit; once the cursist logs out of the hub, is the copy refused within seconds
+    (jhsingle-native-proxy alone would accept it for five minutes from its cache)?"""
+    import time
+
+    owner = browser.new_context(locale="nl-NL")
+    copy = browser.new_context(locale="nl-NL")
+    try:
+        page = owner.new_page()
+        page.set_default_timeout(60_000)
+        hub_login(page, hub, CURSIST)
+        copy.add_cookies(owner.cookies())
+
+        def opens_kit() -> bool:  # the kit's start route: its redirect to the landing app means "in"
+            response = copy.request.get(f"{hub.url}/user/{CURSIST}/", max_redirects=0)
+            return response.status == 302 and response.headers["location"].endswith("/voila/render/start.ipynb")
+
+        assert opens_kit()
+        page.goto(f"{hub.url}/hub/logout")
+        page.wait_for_url("**/hub/login**")
+        logged_out = time.monotonic()
+        while opens_kit():
+            assert time.monotonic() - logged_out < 10, "the copied cookie still opens the kit"
+            time.sleep(0.5)
+        refused_after = time.monotonic() - logged_out
+        print(f"copied hub cookie refused {refused_after:.1f} s after the hub logout")
+    finally:
+        owner.close()
+        copy.close()
