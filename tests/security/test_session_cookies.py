@@ -80,6 +80,17 @@ def test_logout_get_asks_and_post_ends_the_copied_session(live_server):
     assert not _opens_start(thief)
 
 
+def test_copied_cookie_is_dead_after_logging_out_as_a_person_does(live_server):
+    """The finding itself: log out the way the page offers (follow "Afmelden", press the button if
+    there is one). Does the copy stop working?"""
+    owner, thief = _logged_in(live_server, "gewoonafmelden")
+    status, _, page = owner.request("/logout")
+    if "ok-logout-form" in page:
+        status, _, page = owner.request("/logout", {"_xsrf": _xsrf(page)})
+    assert status == 200 and "afgemeld" in page
+    assert not _opens_start(thief)
+
+
 def test_logout_post_without_xsrf_is_refused(live_server):
     """Can a cross-site form (no XSRF token) log someone out? It must not."""
     owner, thief = _logged_in(live_server, "geenxsrf")
@@ -104,9 +115,12 @@ def test_password_reset_in_beheer_ends_the_copy(live_server, server_kit):
 def test_deactivation_ends_the_copy_for_good(live_server, server_kit):
     """After a deactivation, does the copy stay dead when the account is reactivated?"""
     _, thief = _logged_in(live_server, "heractief")
+    stolen = [copy.copy(cookie) for cookie in thief.jar]
     oefenkit_cmd(live_server.data_dir, "users", "deactivate", "heractief")
     assert not _opens_start(thief)
     server_kit.update_person_active(SYSTEM, "heractief", True)
+    for cookie in stolen:  # the server cleared the cookie; an attacker simply sends the copy again
+        thief.jar.set_cookie(cookie)
     assert not _opens_start(thief)
 
 
