@@ -16,7 +16,7 @@ anyone out.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
@@ -53,7 +53,7 @@ class SessionUser(User):
     id from the cookie (secret: never shown, never logged)."""
 
     session_id: int | None = None
-    session_token: str = ""
+    session_token: str = field(default="", repr=False)  # never in a log line or a template
 
 
 def login_session_cell(user: User):
