@@ -1,8 +1,11 @@
 """login sessions: the standalone server's logins as rows, so a session can be ended (logout,
 password change, deactivation, role change, "Overal afmelden") and expires when idle or too old
 
-Revision ID: 0008
-Revises: 0007
+Numbered 0010 after 0009 (join failures), which reached main first: a database already at 0009
+still gets this table. 0008 is not used.
+
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-06 14:00:00
 """
 
@@ -10,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0008'
-down_revision = '0007'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
