@@ -1,7 +1,7 @@
 """join failures: an (action, at) index on the audit log, so the limit on wrong join codes counts
 the recent ``live_session.join_failed`` entries of a person or an address without a scan
 
-Revision ID: 0009
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-06 14:10:00
 """
@@ -9,7 +9,7 @@ Create Date: 2026-12-06 14:10:00
 from alembic import op
 
 
-revision = '0009'
+revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None

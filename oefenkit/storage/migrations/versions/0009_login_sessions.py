@@ -1,11 +1,8 @@
 """login sessions: the standalone server's logins as rows, so a session can be ended (logout,
 password change, deactivation, role change, "Overal afmelden") and expires when idle or too old
 
-Numbered 0010 after 0009 (join failures), which reached main first: a database already at 0009
-still gets this table. 0008 is not used.
-
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-06 14:00:00
 """
 
@@ -13,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0010'
-down_revision = '0009'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
