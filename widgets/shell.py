@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 from typing import Callable
 
 import ipywidgets as w
 
-from oefenkit.errors import OefenkitError
+from oefenkit.errors import AccessLost, OefenkitError
 from oefenkit.identity import Actor
-from oefenkit.kernel import require_app
+from oefenkit.kernel import OLDER_PAGE_CLOSED_ENV, require_app, start_access_watch
 
 from .notice import Notice
 from .theme import stylesheet
@@ -34,6 +35,13 @@ class AppPage(w.VBox):
         self.add_class("ok-page")
         self.body = body
 
+    def lose_access(self) -> None:
+        """Replace the body by the "Geen toegang" notice: the page does nothing more."""
+        notice = Notice(str(AccessLost()), kind="error")
+        notice.add_class("ok-access-lost")
+        self.children = [*self.children[:-1], notice]
+        self.body = notice
+
 
 def show_app(app_id: str, title: str, build: Callable[[Actor], w.Widget]) -> AppPage:
     """Build an app for the person this kernel serves.
@@ -49,4 +57,11 @@ def show_app(app_id: str, title: str, build: Callable[[Actor], w.Widget]) -> App
         body = build(person)
     except OefenkitError as exc:
         body = Notice(str(exc), kind="error")
-    return AppPage(title, person, body)
+    if os.environ.get(OLDER_PAGE_CLOSED_ENV):
+        closed = Notice("Je had te veel pagina's tegelijk open; je oudste pagina die niet in gebruik was, "
+                        "is gesloten.", kind="info")
+        closed.add_class("ok-older-page-closed")
+        body = w.VBox([closed, body])
+    page = AppPage(title, person, body)
+    page.watch = start_access_watch(page.lose_access)  # "Geen toegang" within about a second
+    return page

@@ -6,6 +6,10 @@ the person's role, then prepends one code cell to the notebook that binds the
 person in the kernel (``oefenkit.kernel.bind_person``). The browser cannot
 send code to a standalone Voilà kernel, so that binding cannot be forged from
 the page; the person is never read from a URL parameter or a widget.
+
+The hook also names the owner of the kernel Voilà is about to start (person
+and app, see ``kernels.py``), and answers with the "Het is nu erg druk" page
+(503) instead of starting a kernel when the server is full.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from tornado import web
 from ..apps import app_for_path
 from ..errors import NotFound
 from ..permissions import can
+from .kernels import PENDING_OWNER, KernelOwner, admit_page
 
 __all__ = ["RENDER_PREFIX", "make_prelaunch_hook", "binding_cell"]
 
@@ -48,7 +53,9 @@ def make_prelaunch_hook(kit):
         if not can(actor, "open_app", app):
             handler.log.warning("Refused %s to %s (%s)", app.id, actor.username, actor.role)
             raise web.HTTPError(403, "Deze app is niet beschikbaar voor jouw rol.")
+        admit_page(handler, actor.username)
         notebook.cells.insert(0, binding_cell(actor.username, app.id))
+        PENDING_OWNER.set(KernelOwner(actor.username, app.id))
         return notebook
 
     return prelaunch_hook
