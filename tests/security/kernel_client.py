@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import re
 import urllib.error
@@ -53,15 +54,18 @@ def api(client: Client, method: str, path: str) -> tuple[int, bytes]:
     return response.status, response.read()
 
 
-def kernel_info_over_websocket(client: Client, kernel_id: str, timeout: float = 20) -> tuple[int, list[str]]:
-    """Open the kernel's ``/channels`` websocket and ask for ``kernel_info``.
+def kernel_info_over_websocket(client: Client, kernel_id: str, timeout: float = 20,
+                               cookie_header: str | None = None) -> tuple[int, list[str]]:
+    """Open the kernel's ``/channels`` websocket with the client's cookies (or ``cookie_header``) and ask
+    for ``kernel_info``.
 
     Returns (HTTP status of the upgrade: 101 when accepted, msg_types received within ``timeout``).
     """
     url = client.base_url.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels?session_id={uuid.uuid4()}"
+    cookie = cookies(client) if cookie_header is None else cookie_header
 
     async def run():
-        request = HTTPRequest(url, headers={"Cookie": cookies(client), "Origin": client.base_url})
+        request = HTTPRequest(url, headers={"Cookie": cookie, "Origin": client.base_url})
         try:
             conn = await websocket_connect(request, subprotocols=[V1])
         except HTTPClientError as exc:
@@ -91,4 +95,6 @@ def kernel_info_over_websocket(client: Client, kernel_id: str, timeout: float = 
         conn.close()
         return 101, received
 
-    return asyncio.run(run())
+    # A thread of its own: Playwright's sync API keeps an asyncio loop running in the main thread.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
