@@ -55,9 +55,9 @@ def api(client: Client, method: str, path: str) -> tuple[int, bytes]:
 
 
 def kernel_info_over_websocket(client: Client, kernel_id: str, timeout: float = 20,
-                               cookie_header: str | None = None) -> tuple[int, list[str]]:
+                               cookie_header: str | None = None, hold: float = 0) -> tuple[int, list[str]]:
     """Open the kernel's ``/channels`` websocket with the client's cookies (or ``cookie_header``) and ask
-    for ``kernel_info``.
+    for ``kernel_info``; keep the socket open ``hold`` seconds more before closing it.
 
     Returns (HTTP status of the upgrade: 101 when accepted, msg_types received within ``timeout``).
     """
@@ -92,6 +92,7 @@ def kernel_info_over_websocket(client: Client, kernel_id: str, timeout: float = 
                 received.append(head["msg_type"])
                 if head["msg_type"] == "kernel_info_reply":
                     break
+        await asyncio.sleep(hold)
         conn.close()
         return 101, received
 
