@@ -67,7 +67,7 @@ def default_server(tmp_path_factory):
 
 
 @pytest.mark.browser
-def test_fifteen_page_loads_leave_at_most_four_kernels(default_server):
+def test_fifteen_page_loads_leave_at_most_four_kernels(default_server, report):
     """Do 15 page loads by one cursist leave ≤ 4 kernels (own list and real processes), keep the newest,
     and does the next page, in Chromium, say that an older page was closed?"""
     client = logged_in(default_server.base_url, "cursist1")
@@ -75,7 +75,9 @@ def test_fifteen_page_loads_leave_at_most_four_kernels(default_server):
     mine = own_kernels(client)
     assert len(mine) <= 4
     assert opened[-1] in mine  # the newest page always keeps its kernel
-    assert kernel_processes(default_server) <= 4
+    processes = kernel_processes(default_server)
+    report(f"kernel limits: 15 page loads by one cursist left {len(mine)} kernels ({processes} processes)")
+    assert processes <= 4
     # culled kernels are really gone for their owner too
     assert api(client, "GET", f"/api/kernels/{opened[0]}")[0] == 404
 
@@ -118,7 +120,7 @@ def test_server_full_shows_the_busy_page(tmp_path_factory):
         server.stop()
 
 
-def test_disconnected_kernel_is_culled(tmp_path_factory):
+def test_disconnected_kernel_is_culled(tmp_path_factory, report):
     """With OEFENKIT_KERNEL_CULL_DISCONNECTED=4: does a kernel live while its websocket is connected
     (longer than 4 s), and is it shut down within a few seconds after the socket closed?"""
     timeout = 4
@@ -133,6 +135,8 @@ def test_disconnected_kernel_is_culled(tmp_path_factory):
         while api(client, "GET", f"/api/kernels/{kernel_id}")[0] == 200 and time.monotonic() - closed < 30:
             time.sleep(0.25)
         gone_after = time.monotonic() - closed
+        report(f"kernel limits: disconnected kernel gone {gone_after:.1f} s after its websocket closed "
+               f"(OEFENKIT_KERNEL_CULL_DISCONNECTED={timeout})")
         assert api(client, "GET", f"/api/kernels/{kernel_id}")[0] == 404
         assert timeout - 1 <= gone_after <= timeout + 3, gone_after
         assert kernel_processes(server) == 0

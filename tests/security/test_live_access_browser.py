@@ -65,7 +65,7 @@ def kernel_id_of(page) -> str:
     return re.search(r'"kernelId": "([0-9a-f-]{36})"', page.content()).group(1)
 
 
-def test_deactivated_coordinator_loses_open_beheer_page(server, page):
+def test_deactivated_coordinator_loses_open_beheer_page(server, page, report):
     """Deactivated from the CLI, does the open Beheer page show "Geen toegang" within 2 s, and is adding
     an account from it impossible (nothing stored)?"""
     login(page, server.base_url, "coordlive")
@@ -79,7 +79,9 @@ def test_deactivated_coordinator_loses_open_beheer_page(server, page):
     oefenkit_cmd(server.data_dir, "users", "deactivate", "coordlive")
     deactivated = time.monotonic()
     page.locator(".ok-access-lost", has_text="Geen toegang").wait_for(timeout=WITHIN * 1000 + 500)
-    assert time.monotonic() - deactivated <= WITHIN
+    elapsed = time.monotonic() - deactivated
+    report(f"live access: open Beheer page showed 'Geen toegang' {elapsed:.2f} s after `users deactivate`")
+    assert elapsed <= WITHIN
     # the app's body is gone: no form, no add button to press
     assert page.locator(".ok-admin").count() == 0
     assert page.locator(".ok-add-person").count() == 0
@@ -87,7 +89,7 @@ def test_deactivated_coordinator_loses_open_beheer_page(server, page):
     assert "na.deactivatie" not in usernames(server)
 
 
-def test_demoted_trainer_loses_open_deelnemers_page_and_its_kernel(server, page):
+def test_demoted_trainer_loses_open_deelnemers_page_and_its_kernel(server, page, report):
     """Set to cursist, does the trainer's open Deelnemers page lose access within 2 s, does a websocket
     reconnect to its kernel get nothing, and is the kernel shut down?"""
     login(page, server.base_url, "trainerlive")
@@ -99,7 +101,9 @@ def test_demoted_trainer_loses_open_deelnemers_page_and_its_kernel(server, page)
     oefenkit_cmd(server.data_dir, "users", "set-role", "trainerlive", "cursist")
     demoted = time.monotonic()
     page.locator(".ok-access-lost", has_text="Geen toegang").wait_for(timeout=WITHIN * 1000 + 500)
-    assert time.monotonic() - demoted <= WITHIN
+    elapsed = time.monotonic() - demoted
+    report(f"live access: open Deelnemers page showed 'Geen toegang' {elapsed:.2f} s after `users set-role`")
+    assert elapsed <= WITHIN
     assert page.locator(".ok-people-table").count() == 0
 
     # the same person (their browser's cookies) reconnects a websocket to the earlier kernel: nothing
