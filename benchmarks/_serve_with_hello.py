@@ -35,8 +35,8 @@ def main() -> None:
     nbformat.write(nb, notebooks_dir / "hallo.ipynb")
     apps.APPS = (*apps.APPS, HELLO)
     real_binding = hooks.binding_cell
-    hooks.binding_cell = lambda username, app_id: (
-        nbformat.v4.new_code_cell("") if app_id == HELLO.id else real_binding(username, app_id))
+    hooks.binding_cell = lambda username, app_id, *rest: (
+        nbformat.v4.new_code_cell("") if app_id == HELLO.id else real_binding(username, app_id, *rest))
 
     from oefenkit.server.app import serve
 

@@ -8,6 +8,7 @@ half-written because every façade call is one transaction.
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import sys
 from typing import Sequence
@@ -58,6 +59,15 @@ class DutchParser(argparse.ArgumentParser):
 
 
 def _read_password_stdin() -> str:
+    """The password from standard input: typed at a terminal without echo (asked twice), or one
+    line from a pipe."""
+    if sys.stdin.isatty():
+        first = getpass.getpass("Wachtwoord: ")
+        if first and getpass.getpass("Nogmaals, ter controle: ") != first:
+            raise ValidationError("De twee wachtwoorden zijn niet gelijk; er is niets gewijzigd.")
+        if not first:
+            raise ValidationError("Geen wachtwoord ingevuld.")
+        return first
     data = sys.stdin.readline()
     if data.endswith("\n"):
         data = data[:-1]

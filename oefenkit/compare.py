@@ -47,6 +47,7 @@ from .agreement import Ratings, bland_altman, expert_consensus, trainee_vs_exper
 from .agreement.blandaltman import BlandAltmanResult
 from .agreement.trainee import Consensus, TraineeAgreement
 from .errors import NotFound, StatisticUndefined
+from .exports import csv_text, xlsx_bytes
 
 __all__ = [
     "BANDS",
@@ -580,7 +581,10 @@ def _clip_values(k: ClipStats) -> list[Any]:
 
 
 def _nl(value: Any) -> str:
-    """A value as Dutch Excel reads it: decimal comma, ``ja``/``nee``, empty for missing."""
+    """A CSV cell as Dutch Excel reads it: decimal comma, ``ja``/``nee``, empty for missing.
+
+    Text (names, titles, codes, labels) goes through :func:`oefenkit.exports.csv_text`, so a
+    name that starts like a formula is written as text; numbers are never prefixed."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -595,7 +599,7 @@ def _nl(value: Any) -> str:
             return str(int(v))
         text = f"{v:.6f}".rstrip("0").rstrip(".")
         return "0" if text in ("-0", "") else text.replace(".", ",")
-    return str(value)
+    return csv_text(value)
 
 
 def _header_lines(c: Comparison) -> list[list[str]]:
@@ -607,17 +611,29 @@ def _header_lines(c: Comparison) -> list[list[str]]:
     ]
 
 
+class _CsvRows:
+    """Writes rows with every cell through :func:`_nl` (numbers formatted, text made formula-safe)."""
+
+    def __init__(self, writer):
+        self.writer = writer
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self.writer.writerow([_nl(v) for v in row])
+
+
 def to_csv(c: Comparison) -> str:
     """The comparison as one semicolon-separated text with Dutch headers and decimal commas.
 
     Sections, separated by an empty line, each starting with its title on a line of its own:
     the heading (group, set, scale), ``Scores`` (raters × clips plus a ``Consensus`` row),
     ``Afwijking van de consensus`` (score − consensus), ``Per beoordelaar`` and
-    ``Per fragment``. Numbers have at most six decimals. Write it with
-    :data:`CSV_ENCODING` (UTF-8 with BOM) so Excel reads the accents right.
+    ``Per fragment``. Numbers have at most six decimals. A text cell that starts with ``=``,
+    ``+``, ``-``, ``@``, a tab or a CR gets a ``'`` in front (:func:`oefenkit.exports.csv_text`);
+    numbers never do. Write it with :data:`CSV_ENCODING` (UTF-8 with BOM) so Excel reads the
+    accents right.
     """
     buf = io.StringIO()
-    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    w = _CsvRows(csv.writer(buf, delimiter=";", lineterminator="\r\n"))  # every cell through _nl, once
     codes = [k.code for k in c.cases]
     cons = c.consensus_scores
     for line in _header_lines(c):
@@ -626,23 +642,23 @@ def to_csv(c: Comparison) -> str:
     w.writerow(["Scores"])
     w.writerow(["Beoordelaar", "Gebruikersnaam", *codes])
     for row in c.matrix:
-        w.writerow([row.display_name, row.username, *(_nl(cell.score) for cell in row.cells)])
-    w.writerow(["Consensus", "", *(_nl(cons.get(code)) for code in codes)])
+        w.writerow([row.display_name, row.username, *(cell.score for cell in row.cells)])
+    w.writerow(["Consensus", "", *(cons.get(code) for code in codes)])
     w.writerow([])
     w.writerow(["Afwijking van de consensus"])
     w.writerow(["Beoordelaar", "Gebruikersnaam", *codes])
     for row in c.matrix:
-        w.writerow([row.display_name, row.username, *(_nl(cell.deviation) for cell in row.cells)])
+        w.writerow([row.display_name, row.username, *(cell.deviation for cell in row.cells)])
     w.writerow([])
     w.writerow(["Per beoordelaar"])
     w.writerow(_RATER_HEADERS)
     for r in c.per_rater:
-        w.writerow([_nl(v) for v in _rater_values(c, r)])
+        w.writerow(_rater_values(c, r))
     w.writerow([])
     w.writerow(["Per fragment"])
     w.writerow(_CLIP_HEADERS)
     for k in c.per_clip:
-        w.writerow([_nl(v) for v in _clip_values(k)])
+        w.writerow(_clip_values(k))
     return buf.getvalue()
 
 
@@ -661,7 +677,8 @@ def to_xlsx(c: Comparison) -> bytes:
 
     ``Scores``: the heading, then raters × clips (cells filled with their band's colour,
     :data:`BAND_COLOURS`) and a ``Consensus`` row, then the deviations in the same layout.
-    Numbers are stored as numbers (16 significant digits), missing values as empty cells.
+    Numbers are stored as numbers (16 significant digits), missing values as empty cells, and
+    text always as text, never as a formula (:func:`oefenkit.exports.xlsx_bytes`).
     """
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
@@ -715,6 +732,4 @@ def to_xlsx(c: Comparison) -> bytes:
             cell.font = bold
         sheet.freeze_panes = "A2"
 
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx_bytes(wb)  # every string cell stays text, never a formula

@@ -21,6 +21,7 @@ Exception tree::
     ├── AuthenticationError       wrong user name or password, not logged in
     ├── PermissionDenied          the person may not do this
     │   └── AccessLost            an open page's person was deactivated or lost the app
+    ├── TooManyAttempts           too many failed tries (e.g. join codes); try again later
     ├── VideoError                a clip, mask file or video option cannot be used
     └── Cancelled                 the person stopped a long run; nothing was written
 """
@@ -42,6 +43,7 @@ __all__ = [
     "AuthenticationError",
     "PermissionDenied",
     "AccessLost",
+    "TooManyAttempts",
     "VideoError",
     "Cancelled",
 ]
@@ -120,6 +122,14 @@ class AccessLost(PermissionDenied):
     def __init__(self, message: str = "Geen toegang: je account of je rol is gewijzigd. "
                                       "Deze pagina werkt niet meer."):
         super().__init__(message)
+
+
+class TooManyAttempts(OefenkitError):
+    """Too many failed tries in a short time; ``retry_after`` says after how many seconds to retry."""
+
+    def __init__(self, message: str, retry_after: int = 0):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class VideoError(OefenkitError):

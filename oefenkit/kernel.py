@@ -37,9 +37,10 @@ from .errors import AccessLost, AuthenticationError, NotFound
 from .identity import Actor
 from .instance import current_kit
 from .permissions import can, require
+from .sessions import client_address
 
-__all__ = ["bind_person", "current_person", "current_app", "require_app", "hub_identity", "live_person",
-           "LiveKit", "start_access_watch", "LIVE_CHECK_SECONDS", "OLDER_PAGE_CLOSED_ENV"]
+__all__ = ["bind_person", "current_person", "current_app", "current_address", "require_app", "hub_identity",
+           "live_person", "LiveKit", "start_access_watch", "LIVE_CHECK_SECONDS", "OLDER_PAGE_CLOSED_ENV"]
 
 log = logging.getLogger(__name__)
 
@@ -50,21 +51,25 @@ OLDER_PAGE_CLOSED_ENV = "OEFENKIT_OLDER_PAGE_CLOSED"
 
 _person: Actor | None = None
 _app: App | None = None
+_address: str | None = None
 #: (monotonic time of the read, fresh person) of the last live check.
 _checked: tuple[float, Actor] | None = None
 #: Once the person lost access, the page stays without it.
 _lost = False
 
 
-def bind_person(username: str, app_id: str) -> None:
-    """Called by the injected first cell of a standalone page (returns nothing, so the cell shows nothing)."""
-    global _person, _app, _checked, _lost
+def bind_person(username: str, app_id: str, address: str | None = None) -> None:
+    """Called by the injected first cell of a standalone page (returns nothing, so the cell shows nothing).
+
+    ``address`` is the client's IP address as the server saw it (for the limit on wrong join
+    codes); anything that is not an IP address is dropped."""
+    global _person, _app, _address, _checked, _lost
     app = next((a for a in APPS if a.id == app_id), None)
     if app is None:
         raise NotFound("Deze app bestaat niet.")
     person = current_kit(guarded=False).find_person(username)
     require(person, "open_app", app)
-    _person, _app = person, app
+    _person, _app, _address = person, app, client_address(address)
     _checked, _lost = (time.monotonic(), person), False
     instance.set_kit_guard(_guard)
 
@@ -103,6 +108,11 @@ def current_person() -> Actor:
 
 def current_app() -> App | None:
     return _app
+
+
+def current_address() -> str | None:
+    """The page's client IP address from the server's binding, or None (not bound, or under nbval)."""
+    return _address
 
 
 def require_app(app_id: str) -> Actor:

@@ -7,6 +7,9 @@ the alpha's raters are opaque keys.
 
 * :func:`new_join_code` / :func:`normalise_join_code` — short codes without
   characters that are easily confused (no 0/O, 1/I/L).
+* :func:`client_address` / :func:`throttle_key` / :func:`join_retry_after` /
+  :func:`join_wait_message` — the limit on wrong join codes (per person and per
+  client address, :data:`JOIN_FAILURE_LIMIT` in :data:`JOIN_FAILURE_WINDOW`).
 * :func:`scale_stats` — per round and scale: count, histogram, median, mean,
   SD, quartiles and anonymous outliers.
 * :func:`room_alpha` — Krippendorff's alpha (interval) across participants ×
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import ipaddress
 import math
 import secrets
 import statistics
@@ -39,8 +43,14 @@ __all__ = [
     "Prompt",
     "ScaleStats",
     "AlphaResult",
+    "JOIN_FAILURE_LIMIT",
+    "JOIN_FAILURE_WINDOW",
     "new_join_code",
     "normalise_join_code",
+    "client_address",
+    "throttle_key",
+    "join_retry_after",
+    "join_wait_message",
     "scale_stats",
     "room_alpha",
     "load_prompts",
@@ -53,6 +63,10 @@ JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH = 6
 #: An open session's code stops working this long after the session was created (a day's session).
 SESSION_LIFETIME = dt.timedelta(hours=12)
+#: Wrong join codes allowed per person, and per client address, within :data:`JOIN_FAILURE_WINDOW`;
+#: the next attempt (even with the right code) is refused until the oldest failure leaves the window.
+JOIN_FAILURE_LIMIT = 10
+JOIN_FAILURE_WINDOW = dt.timedelta(minutes=10)
 #: A score this many points or more from the room's median is shown as an (anonymous) outlier.
 OUTLIER_DISTANCE = 3
 
@@ -83,6 +97,69 @@ def normalise_join_code(text: Any) -> str:
         raise ValidationError(f"Een sessiecode bestaat uit {JOIN_CODE_LENGTH} letters en cijfers, "
                               "bijvoorbeeld K7M3QX. Controleer de code op het scherm van de trainer.")
     return code
+
+
+def client_address(text: Any) -> str | None:
+    """A client's IP address in canonical form, or None for anything that is not one.
+
+    >>> client_address(" 192.0.2.7 "), client_address("::ffff:192.0.2.7"), client_address("x'); import os")
+    ('192.0.2.7', '192.0.2.7', None)
+    """
+    try:
+        address = ipaddress.ip_address(str(text or "").strip())
+    except ValueError:
+        return None
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return str(address)
+
+
+def throttle_key(address: Any) -> str | None:
+    """What the per-address limit on wrong join codes counts: the IPv4 address, or the IPv6 /64
+    (one home or Wi-Fi network has a whole /64). None (no per-address limit) for a missing address
+    and for loopback: a local proxy (JupyterHub's, or one in front of the kit) is every client's address.
+
+    >>> throttle_key("192.0.2.7"), throttle_key("2001:db8:1:2:a:b:c:d"), throttle_key("127.0.0.1")
+    ('192.0.2.7', '2001:db8:1:2::/64', None)
+    """
+    canonical = client_address(address)
+    if canonical is None:
+        return None
+    ip = ipaddress.ip_address(canonical)
+    if ip.is_loopback or ip.is_unspecified:
+        return None
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return canonical
+
+
+def join_retry_after(failures: Sequence[dt.datetime], now: dt.datetime, *, limit: int = JOIN_FAILURE_LIMIT,
+                     window: dt.timedelta = JOIN_FAILURE_WINDOW) -> int:
+    """Seconds until one more join attempt is allowed, given the failure times in the window (0: now).
+
+    >>> t = dt.datetime(2026, 1, 1, 12, 0)
+    >>> join_retry_after([t + dt.timedelta(minutes=k) for k in range(10)], t + dt.timedelta(minutes=9))
+    60
+    >>> join_retry_after([t] * 9, t)
+    0
+    """
+    recent = sorted(f for f in failures if f > now - window)
+    if len(recent) < limit:
+        return 0
+    # Allowed again when the oldest failure that keeps the count at the limit leaves the window.
+    return max(1, math.ceil((recent[len(recent) - limit] + window - now).total_seconds()))
+
+
+def join_wait_message(seconds: int) -> str:
+    """The Dutch refusal with the real remaining time, in whole minutes (rounded up).
+
+    >>> join_wait_message(61)
+    'Te veel onjuiste codes. Probeer het over 2 minuten opnieuw.'
+    >>> join_wait_message(5)
+    'Te veel onjuiste codes. Probeer het over 1 minuut opnieuw.'
+    """
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"Te veel onjuiste codes. Probeer het over {minutes} {'minuut' if minutes == 1 else 'minuten'} opnieuw."
 
 
 # -- statistics ----------------------------------------------------------------------------------

@@ -11,16 +11,18 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .runtime_env import RUNTIME_BIN
+
 __all__ = ["LiveServer", "oefenkit_cmd", "PASSWORD"]
 
 PASSWORD = "proef-wachtwoord-1"
-OEFENKIT = Path(sys.executable).with_name("oefenkit")
+#: The kit as it ships: the runtime-only environment's console script (see tests/runtime_env.py).
+OEFENKIT = RUNTIME_BIN / "oefenkit"
 
 
 def oefenkit_cmd(data_dir: Path, *args: str, stdin: str | None = None, check: bool = True,

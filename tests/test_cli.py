@@ -26,6 +26,8 @@ from oefenkit.storage import database
 from oefenkit.storage import models as m
 from oefenkit.storage.kit import Kit
 
+from .live_server import OEFENKIT
+
 PW = "geheim-wachtwoord"
 
 
@@ -400,7 +402,7 @@ def test_database_status(initialised):
 
 def test_console_script_users_add_with_password_stdin(initialised, data_dir):
     """Does the installed 'oefenkit' script add a user with the password given on stdin?"""
-    script = Path(sys.executable).parent / "oefenkit"
+    script = OEFENKIT  # the runtime-only environment's script (tests/runtime_env.py)
     env = {k: v for k, v in os.environ.items() if not k.startswith("OEFENKIT_")}
     result = subprocess.run(
         [str(script), "--data-dir", str(data_dir), "users", "add", "script-user", "--role", "trainer",
@@ -428,3 +430,61 @@ def test_commands_on_a_database_that_was_never_initialised_point_to_init(tmp_pat
     err = capsys.readouterr().err
     assert code == 3
     assert "oefenkit init" in err and "Traceback" not in err
+
+
+def _at_a_terminal(args: list[str], typed: list[str], timeout: float = 60) -> tuple[int, str]:
+    """Run the installed script with a pseudo-terminal as its stdin/stdout/stderr and type each of
+    ``typed`` after a prompt appears; returns (exit code, everything the terminal showed)."""
+    import pty
+    import select
+    import time
+
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OEFENKIT_")}
+    proc = subprocess.Popen([str(OEFENKIT), *args], stdin=slave, stdout=slave, stderr=slave, env=env,
+                            start_new_session=True)  # no controlling terminal: getpass uses stdin
+    os.close(slave)
+    shown, deadline = b"", time.monotonic() + timeout
+    pending, answered = list(typed), 0  # answer each prompt once, only after it appeared
+    # (getpass flushes input typed before its prompt, so typing ahead would be lost)
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+            if pending and shown[answered:].rstrip().endswith(b":"):
+                os.write(master, pending.pop(0).encode() + b"\r")
+                answered = len(shown)
+        elif proc.poll() is not None:
+            break
+    code = proc.wait(timeout=timeout)
+    os.close(master)
+    return code, shown.decode(errors="replace")
+
+
+def test_password_stdin_at_a_terminal_asks_twice_without_echo(initialised, data_dir):
+    """Typed at a terminal, is the password asked for in Dutch, twice, never shown, and stored?"""
+    secret = "geheim-typen-42"
+    code, shown = _at_a_terminal(["--data-dir", str(data_dir), "users", "add", "tty-user", "--role", "cursist",
+                                  "--password-stdin"], [secret, secret])
+    assert code == 0, shown
+    assert "Wachtwoord:" in shown and "Nogmaals" in shown and secret not in shown
+    from oefenkit.instance import open_kit
+
+    kit = open_kit(load_settings(data_dir=data_dir))
+    try:
+        assert kit.authenticate("tty-user", secret).username == "tty-user"
+    finally:
+        kit.engine.dispose()
+
+
+def test_password_stdin_at_a_terminal_refuses_a_mistyped_repeat(initialised, data_dir):
+    code, shown = _at_a_terminal(["--data-dir", str(data_dir), "users", "add", "tty-typo", "--role", "cursist",
+                                  "--password-stdin"], ["geheim-typen-42", "geheim-typen-43"])
+    assert code != 0 and "niet gelijk" in shown
+    assert "geheim-typen" not in shown

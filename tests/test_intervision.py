@@ -83,6 +83,25 @@ def test_series_median_mean_change_and_notes():
     assert not s.is_complete_for("ann")  # no cooperation scores
 
 
+def test_series_svg_draws_each_line_escaped_and_nothing_before_any_score():
+    """Is the team chart inline SVG with a line per member (a point per scored visit), the median's
+    value per visit, names escaped, and empty while nobody has scored?"""
+    from widgets.intervision import series_svg
+
+    visits = [Visit(c, lab, c) for c, lab in zip(VISITS, visit_labels(3))]
+    members = [("ann", "<script>Ann</script>"), ("bob", "Bob")]
+    assert series_svg(build_series(visits, members, [], scales=["sensitiviteit"])) == ""
+    records = [IntervisionScore("ann", "Ann", VISITS[0], "sensitiviteit", 3),
+               IntervisionScore("bob", "Bob", VISITS[0], "sensitiviteit", 5),
+               IntervisionScore("ann", "Ann", VISITS[1], "sensitiviteit", 7)]
+    svg = series_svg(build_series(visits, members, records, scales=["sensitiviteit"]))
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert "<script>" not in svg and "&lt;script&gt;Ann&lt;/script&gt;" in svg
+    assert svg.count("class='ok-iv-member-point'") == 3
+    assert svg.count("class='ok-iv-median-point'") == 2 and "teammediaan: 4</title>" in svg
+    assert "teammediaan: 7</title>" in svg
+
+
 # -- storage ---------------------------------------------------------------------------------------
 
 
@@ -209,7 +228,8 @@ def test_shipped_intervision_set(sample_content):
 
 def test_page_scores_three_visits_and_draws_the_plot(team, kit):
     """Does a member score the three visits in the app (each save opening the next visit), and then
-    see a PNG plot, the team medians per visit and the notes of both members, escaped?"""
+    see the SVG plot (both scales, both members in the legend, the median values), the team medians
+    per visit and the notes of both members, escaped?"""
     from widgets.intervision import intervision_page
 
     kit.save_intervision_scores(team["cursist2"], SET, VISITS[0], both(2, 3), "<b>vet</b> en onrustig")
@@ -225,7 +245,11 @@ def test_page_scores_three_visits_and_draws_the_plot(team, kit):
         page.note.value = f"Notitie {code}"
         page.save_button.click()
     assert "Jij hebt 3 van de 3" in page.progress.value
-    assert page.plot.layout.display is None and bytes(page.plot.value[:8]) == b"\x89PNG\r\n\x1a\n"
+    assert page.plot.layout.display is None and page.plot.value.startswith("<svg")
+    plot = page.plot.value
+    assert ">Sensitiviteit</text>" in plot and ">Coöperatie</text>" in plot
+    assert plot.count("class='ok-iv-legend'") == 3  # the median and the two members
+    assert plot.count("class='ok-iv-median-point'") == 6 and "teammediaan: 7</title>" in plot
     assert page.series.scales["sensitiviteit"].medians == [3.0, 7.0, 6.0]
     assert "Eerste bezoek: 3" in page.summary.value and "Laatste bezoek: 7 (+4)" in page.summary.value
     assert "&lt;b&gt;vet&lt;/b&gt;" in page.notes.value and "<b>vet</b>" not in page.notes.value

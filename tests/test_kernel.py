@@ -26,6 +26,7 @@ def fresh_kernel(monkeypatch, fast_password_hashing):
     """Each test starts as a new kernel: nobody bound, no hub variables, no cached façade."""
     monkeypatch.setattr(kernel, "_person", None)
     monkeypatch.setattr(kernel, "_app", None)
+    monkeypatch.setattr(kernel, "_address", None)
     for var in HUB_VARS:
         monkeypatch.delenv(var, raising=False)
     current_kit.cache_clear()

@@ -17,6 +17,7 @@ import pytest
 from oefenkit.settings import DEFAULT_PORT, PROJECT_ROOT
 
 from .live_server import OEFENKIT
+from .runtime_env import RUNTIME_BIN
 
 
 def _port_in_use(port: int) -> bool:
@@ -28,7 +29,8 @@ def test_kit_start_serves_the_dutch_login_page_on_8866(tmp_path):
     """Does `./kit start` set up the database and serve the Dutch login page on :8866?"""
     if _port_in_use(DEFAULT_PORT):
         pytest.fail(f"port {DEFAULT_PORT} is taken by another process; stop it to run this test")
-    env = {**os.environ, "OEFENKIT_VENV": sys.prefix, "OEFENKIT_DATA_DIR": str(tmp_path / "data")}
+    # The runtime-only environment (tests/runtime_env.py): what ./kit start installs.
+    env = {**os.environ, "OEFENKIT_VENV": str(RUNTIME_BIN.parent), "OEFENKIT_DATA_DIR": str(tmp_path / "data")}
     log = open(tmp_path / "start.log", "wb")
     proc = subprocess.Popen([str(PROJECT_ROOT / "kit"), "start"], cwd=tmp_path, env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -92,3 +94,34 @@ def test_serve_on_a_taken_port_says_so(tmp_path):
         result = oefenkit_cmd(tmp_path, "serve", "--port", str(port), check=False)
     assert result.returncode == 2
     assert f"Poort {port}" in result.stderr and "al in gebruik" in result.stderr
+
+
+def test_kit_oefenkit_runs_the_command_line_without_activating_the_environment(tmp_path):
+    """Does `./kit oefenkit …` (the README's form) run the kit's command line from the local environment?"""
+    env = {**os.environ, "OEFENKIT_VENV": str(RUNTIME_BIN.parent), "OEFENKIT_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run([str(PROJECT_ROOT / "kit"), "oefenkit", "init"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert "Eerste coördinator aangemaakt" in done.stdout
+    assert (tmp_path / "data" / "oefenkit.sqlite3").is_file()
+
+
+def test_kit_start_without_venv_module_says_in_dutch_what_to_install(tmp_path):
+    """On a Debian without python3-venv, does `./kit start` stop with the package to install,
+    instead of a half-made environment?"""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    python = fake / "python3.11"
+    python.write_text("#!/bin/sh\n"
+                      "case \"$*\" in\n"
+                      "  *ensurepip*) echo 'No module named ensurepip' >&2; exit 1 ;;\n"
+                      "  *print*) echo 3.11 ;;\n"
+                      "esac\n"
+                      "exit 0\n")
+    python.chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake}{os.pathsep}/usr/bin:/bin", "OEFENKIT_VENV": str(tmp_path / "venv")}
+    done = subprocess.run([str(PROJECT_ROOT / "kit"), "start"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "apt-get install python3.11-venv" in done.stderr, done.stderr
+    assert not (tmp_path / "venv").exists()

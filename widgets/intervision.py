@@ -2,15 +2,13 @@
 
 :class:`IntervisionPanel` takes plain values (the sets from ``Kit.list_intervision_sets``, the
 person's teams, the scale definitions) and callbacks; it never touches the database.
-:func:`intervision_page` wires it to the façade. The plot is a matplotlib figure rendered to a
-PNG (:func:`series_png`, imported only when drawn) in an ``ipywidgets.Image``; notes and names
-are escaped with :func:`html.escape`.
+:func:`intervision_page` wires it to the façade. The plot is inline SVG (:func:`series_svg`, like the other charts of the kit, so the app needs no
+plotting library at run time); notes and names are escaped with :func:`html.escape`.
 """
 
 from __future__ import annotations
 
 import html
-import io
 from typing import Any, Callable, Mapping, Sequence
 
 import ipywidgets as w
@@ -22,7 +20,7 @@ from oefenkit.intervision import IntervisionSeries
 from .notice import Notice
 from .practice import ScaleScorer, VideoPlayer
 
-__all__ = ["IntervisionPanel", "intervision_page", "series_png", "summary_html", "notes_html"]
+__all__ = ["IntervisionPanel", "intervision_page", "series_svg", "summary_html", "notes_html"]
 
 SCALE_TITLES = {"sensitiviteit": "Sensitiviteit", "cooperatie": "Coöperatie"}
 
@@ -38,46 +36,85 @@ def _nl(x: float | None, *, signed: bool = False) -> str:
     return text.replace(",0", "")
 
 
-def series_png(series: IntervisionSeries, *, width: float = 9.0, height: float = 3.6) -> bytes:
-    """One panel per scale: each member's scores over the visits (thin lines) and the team
-    median (thick line with its value), on the scale's 1–9 axis. PNG bytes."""
-    import matplotlib
+#: Member line colours: distinguishable for common colour-vision deficiencies (Okabe–Ito), each
+#: at least 3:1 against white; the team median is a thick dark line with square markers.
+MEMBER_COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#8a6d00", "#56b4e9", "#6a3d9a", "#666666")
+MEDIAN_COLOUR = "#0b3d4a"
 
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
 
+def series_svg(series: IntervisionSeries, *, panel_width: int = 420, height: int = 300) -> str:
+    """One panel per scale: each member's scores over the visits (thin lines) and the team median
+    (thick line with its value), on the scale's 1–9 axis, with a legend. Inline SVG that scales to
+    the page's width (``viewBox``); names and labels are escaped. Empty when nobody scored yet."""
     scales = list(series.scales.values())
-    fig = Figure(figsize=(width, height), dpi=100)
-    axes = fig.subplots(1, len(scales), sharey=True, squeeze=False)[0]
-    xs = list(range(len(series.visits)))
+    if not scales or not any(m is not None for sc in scales for m in sc.medians):
+        return ""
     names = dict(series.members)
-    for ax, sc in zip(axes, scales):
-        for username, line in sc.members.items():
-            points = [(x, y) for x, y in zip(xs, line) if y is not None]
-            if points:
-                ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", linewidth=1, alpha=0.55,
-                        label=names.get(username, username))
-        med = [(x, y) for x, y in zip(xs, sc.medians) if y is not None]
-        if med:
-            ax.plot([p[0] for p in med], [p[1] for p in med], color="#0b5566", linewidth=3, marker="s",
-                    markersize=8, label="teammediaan", zorder=5)
-            for x, y in med:
-                ax.annotate(_nl(y), (x, y), textcoords="offset points", xytext=(0, 9), ha="center",
-                            fontsize=10, fontweight="bold", color="#0b5566")
-        ax.set_title(SCALE_TITLES.get(sc.scale_code, sc.scale_code))
-        ax.set_xticks(xs, series.labels)
-        ax.set_xlim(-0.4, len(xs) - 0.6)
-        ax.set_ylim(0.5, 9.8)
-        ax.set_yticks(range(1, 10))
-        ax.grid(axis="y", alpha=0.3)
-    axes[0].set_ylabel("score (1–9)")
-    handles, labels = axes[0].get_legend_handles_labels()
-    if handles:
-        fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 6), fontsize=8, frameon=False)
-    fig.subplots_adjust(left=0.07, right=0.99, top=0.9, bottom=0.26, wspace=0.08)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.getvalue()
+    usernames = [u for u, _ in series.members]
+    colours = {u: MEMBER_COLOURS[i % len(MEMBER_COLOURS)] for i, u in enumerate(usernames)}
+    n = len(series.visits)
+    left, right, top, bottom = 40, 16, 34, 40
+    pw, ph = panel_width - left - right, height - top - bottom
+
+    def x(offset: float, i: int) -> float:
+        return offset + left + (i + 0.5) * pw / max(n, 1)
+
+    def y(score: float) -> float:
+        return top + (9.5 - score) / 9.0 * ph
+
+    def polyline(offset: float, values, colour: str, width: float, css: str, label: str) -> list[str]:
+        points = [(x(offset, i), y(v)) for i, v in enumerate(values) if v is not None]
+        if not points:
+            return []
+        out = []
+        if len(points) > 1:
+            coords = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+            out.append(f"<polyline class='{css}' points='{coords}' fill='none' stroke='{colour}' "
+                       f"stroke-width='{width}'/>")
+        for (px, py), v in zip(points, [v for v in values if v is not None]):
+            if css == "ok-iv-median":
+                out.append(f"<rect class='{css}-point' x='{px - 5:.1f}' y='{py - 5:.1f}' width='10' height='10' "
+                           f"fill='{colour}'><title>{_e(label)}: {_e(_nl(v))}</title></rect>")
+                out.append(f"<text x='{px:.1f}' y='{py - 10:.1f}' font-size='13' font-weight='bold' "
+                           f"text-anchor='middle' fill='{colour}'>{_e(_nl(v))}</text>")
+            else:
+                out.append(f"<circle class='{css}-point' cx='{px:.1f}' cy='{py:.1f}' r='4' fill='{colour}'>"
+                           f"<title>{_e(label)}: {_e(_nl(v))}</title></circle>")
+        return out
+
+    width = panel_width * len(scales)
+    legend_rows = -(-(len(usernames) + 1) // 4)
+    total_height = height + 22 * legend_rows
+    titles = ", ".join(SCALE_TITLES.get(sc.scale_code, sc.scale_code) for sc in scales)
+    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {total_height}' width='100%' "
+             f"style='max-width:{width}px' role='img' aria-label='Scores van het team over de bezoeken: "
+             f"{_e(titles)}' font-family='sans-serif'>"]
+    for k, sc in enumerate(scales):
+        off = k * panel_width
+        parts.append(f"<text x='{off + left + pw / 2:.1f}' y='20' font-size='15' font-weight='bold' "
+                     f"text-anchor='middle'>{_e(SCALE_TITLES.get(sc.scale_code, sc.scale_code))}</text>")
+        parts.append(f"<rect x='{off + left}' y='{top}' width='{pw}' height='{ph}' fill='#fff' stroke='#9aa5b1'/>")
+        for t in range(1, 10):
+            parts.append(f"<line x1='{off + left}' x2='{off + left + pw}' y1='{y(t):.1f}' y2='{y(t):.1f}' "
+                         f"stroke='#e4e7eb'/>")
+            parts.append(f"<text x='{off + left - 6}' y='{y(t) + 4:.1f}' font-size='11' text-anchor='end'>{t}</text>")
+        for i, label in enumerate(series.labels):
+            parts.append(f"<text x='{x(off, i):.1f}' y='{top + ph + 18}' font-size='12' "
+                         f"text-anchor='middle'>{_e(label)}</text>")
+        for username in usernames:
+            parts += polyline(off, sc.members.get(username) or [], colours[username], 1.5, "ok-iv-member",
+                              names.get(username, username))
+        parts += polyline(off, sc.medians, MEDIAN_COLOUR, 4, "ok-iv-median", "teammediaan")
+    # Legend: the median first, then each member in the team's order.
+    entries = [("teammediaan", MEDIAN_COLOUR, 4)] + [(names.get(u, u), colours[u], 2) for u in usernames]
+    for i, (label, colour, stroke) in enumerate(entries):
+        lx = 12 + (i % 4) * (width - 24) / 4
+        ly = height + 8 + (i // 4) * 22
+        parts.append(f"<g class='ok-iv-legend'><line x1='{lx:.1f}' x2='{lx + 22:.1f}' y1='{ly:.1f}' y2='{ly:.1f}' "
+                     f"stroke='{colour}' stroke-width='{stroke}'/><text x='{lx + 28:.1f}' y='{ly + 4:.1f}' "
+                     f"font-size='12'>{_e(label)}</text></g>")
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 def summary_html(series: IntervisionSeries) -> str:
@@ -150,7 +187,7 @@ class IntervisionPanel(w.VBox):
         self.message.add_class("ok-intervision-message")
         self.progress = w.HTML()
         self.progress.add_class("ok-intervision-progress")
-        self.plot = w.Image(format="png", layout=w.Layout(width="100%", max_width="900px", display="none"))
+        self.plot = w.HTML(layout=w.Layout(width="100%", max_width="900px", display="none"))
         self.plot.add_class("ok-intervision-plot")
         self.summary = w.HTML()
         self.summary.add_class("ok-intervision-summary")
@@ -234,11 +271,8 @@ class IntervisionPanel(w.VBox):
         done = sum(1 for i in range(len(series.visits))
                    if all((sc.members.get(self.username) or [None] * len(series.visits))[i] is not None
                           for sc in series.scales.values()))
-        if any(m is not None for sc in series.scales.values() for m in sc.medians):
-            self.plot.value = series_png(series)
-            self.plot.layout.display = None
-        else:
-            self.plot.layout.display = "none"
+        self.plot.value = series_svg(series)
+        self.plot.layout.display = None if self.plot.value else "none"
         self.summary.value = summary_html(series)
         self.notes.value = notes_html(series)
         # Last, so whoever waits for the progress text (a browser test) sees everything above updated.

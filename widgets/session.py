@@ -275,14 +275,21 @@ def _clip(code: str) -> str:
     return clip_url(code)
 
 
-def session_page(kit, person, *, code: str | None = None) -> SessionPage:
-    """The participant app: verbs of ``kit`` bound to ``person``; re-attaches to their open session."""
+def session_page(kit, person, *, code: str | None = None, address: str | None = None) -> SessionPage:
+    """The participant app: verbs of ``kit`` bound to ``person``; re-attaches to their open session.
+
+    ``address`` is the client's IP address for the limit on wrong codes; by default the one the
+    server bound in this kernel (:func:`oefenkit.kernel.current_address`)."""
+    from oefenkit.kernel import current_address
+
     from .pages import local_time
+
+    address = current_address() if address is None else address
 
     newest = {s.code: s for s in kit.list_scales()}
     order = [c for c in SCORE_CLASSES if c in newest] + sorted(c for c in newest if c not in SCORE_CLASSES)
     verbs = {
-        "join": lambda c: kit.join_session(person, c),
+        "join": lambda c: kit.join_session(person, c, address=address),
         "current": lambda: kit.participant_open_session(person),
         "state": lambda sid: kit.session_state(person, sid),
         "token": lambda sid: kit.session_token(person, sid),

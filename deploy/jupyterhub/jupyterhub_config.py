@@ -16,6 +16,8 @@
 #   OEFENKIT_HUB_BIND_URL    where the hub listens, default http://127.0.0.1:8000 (TLS proxy in front)
 #   OEFENKIT_HUB_ADMINS      comma-separated hub user names with the hub's admin panel
 #   OEFENKIT_HUB_PROXY       path of configurable-http-proxy, default: found on PATH
+#   OEFENKIT_HUB_KIT_BIN     folder holding the `oefenkit` command of the user servers, default the
+#                            hub's own environment (the test suite points it at its runtime-only one)
 #
 # Every other OEFENKIT_* variable of the hub's environment is passed on to the user servers.
 #
@@ -39,6 +41,7 @@ def _required(name):
 
 
 BIN = Path(sys.executable).parent  # the virtual environment the hub runs from
+KIT_BIN = Path(os.environ.get("OEFENKIT_HUB_KIT_BIN") or BIN)
 STATE_DIR = Path(os.environ.get("OEFENKIT_HUB_STATE_DIR", "/var/lib/jupyterhub"))
 DATA_DIR = os.environ.get("OEFENKIT_DATA_DIR", "/var/lib/oefenkit")
 
@@ -105,7 +108,7 @@ c.Spawner.cmd = [
     "--no-force-alive",              # report activity only when the person uses the apps (culling)
     "--websocket-max-message-size", str(64 * 1024 * 1024),
     "--",
-    str(BIN / "oefenkit"), "serve", "--hub", "--host", "127.0.0.1", "--port", "{port}",
+    str(KIT_BIN / "oefenkit"), "serve", "--hub", "--host", "127.0.0.1", "--port", "{port}",
     "--base-url", "{base_url}/",
 ]
 c.Spawner.args = []

@@ -22,6 +22,7 @@ from tornado import web
 from ..apps import app_for_path
 from ..errors import NotFound
 from ..permissions import can
+from ..sessions import client_address
 from .kernels import PENDING_OWNER, KernelOwner, admit_page
 
 __all__ = ["RENDER_PREFIX", "make_prelaunch_hook", "binding_cell"]
@@ -29,10 +30,12 @@ __all__ = ["RENDER_PREFIX", "make_prelaunch_hook", "binding_cell"]
 RENDER_PREFIX = "/voila/render/"
 
 
-def binding_cell(username: str, app_id: str) -> nbformat.NotebookNode:
-    # Both values are validated identifiers ([a-z0-9._-]); repr() keeps them literal.
+def binding_cell(username: str, app_id: str, address: str | None = None) -> nbformat.NotebookNode:
+    # Both names are validated identifiers ([a-z0-9._-]) and the address a canonical IP address or
+    # None; repr() keeps them literal.
+    address = client_address(address)
     return nbformat.v4.new_code_cell(
-        f"import oefenkit.kernel\noefenkit.kernel.bind_person({username!r}, {app_id!r})",
+        f"import oefenkit.kernel\noefenkit.kernel.bind_person({username!r}, {app_id!r}, {address!r})",
         metadata={"tags": ["oefenkit-binding"]},
     )
 
@@ -54,7 +57,7 @@ def make_prelaunch_hook(kit):
             handler.log.warning("Refused %s to %s (%s)", app.id, actor.username, actor.role)
             raise web.HTTPError(403, "Deze app is niet beschikbaar voor jouw rol.")
         admit_page(handler, actor.username)
-        notebook.cells.insert(0, binding_cell(actor.username, app.id))
+        notebook.cells.insert(0, binding_cell(actor.username, app.id, handler.request.remote_ip))
         PENDING_OWNER.set(KernelOwner(actor.username, app.id))
         return notebook
 

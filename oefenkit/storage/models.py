@@ -31,6 +31,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -443,9 +444,14 @@ class CertificationDecision(Base):
 
 
 class AuditEntry(Base):
-    """A sensitive action: who did what to which thing, and when."""
+    """A sensitive action: who did what to which thing, and when.
+
+    The (action, at) index serves the limit on wrong join codes, which counts the recent
+    ``live_session.join_failed`` entries (``oefenkit.storage.sessions``).
+    """
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_action_at", "action", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

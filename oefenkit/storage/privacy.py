@@ -4,8 +4,8 @@ stored about one person and that delete it.
 ``export_person`` returns plain JSON-serialisable data (never the password hash).
 ``delete_person`` removes the person and their data in one transaction; the audit log keeps
 what happened but loses the link to the person (``actor_id`` becomes NULL through the
-foreign key's ``ON DELETE SET NULL``, and their user name as target is replaced by
-:data:`DELETED_PERSON`).
+foreign key's ``ON DELETE SET NULL``, their user name as target is replaced by
+:data:`DELETED_PERSON`, and the client address of their wrong join codes is removed).
 """
 
 from __future__ import annotations
@@ -159,6 +159,7 @@ class PrivacyMixin:
                                "niet verwijderd. Er is niets verwijderd.")
             removed = self._delete_person_rows(s, pid)
             self._forget_in_audit_log(s, username)
+            self._forget_join_addresses(s, pid)
             s.execute(delete(m.Person).where(m.Person.id == pid).execution_options(synchronize_session=False))
             s.expunge(person)
             self.audit(s, actor, "person.delete", DELETED_PERSON, **removed)
@@ -190,6 +191,15 @@ class PrivacyMixin:
             s.execute(update(model).where(column == pid).values({column.key: None})
                       .execution_options(synchronize_session=False))
         return removed
+
+    @staticmethod
+    def _forget_join_addresses(s: Session, pid: int) -> None:
+        """The person's wrong join codes stay in the audit log, without their IP address."""
+        from .sessions import JOIN_FAILED
+
+        for entry in s.scalars(select(m.AuditEntry).where(m.AuditEntry.actor_id == pid,
+                                                           m.AuditEntry.action == JOIN_FAILED)):
+            entry.details = {k: v for k, v in entry.details.items() if k not in ("address", "throttle_key")}
 
     @staticmethod
     def _forget_in_audit_log(s: Session, username: str) -> None:

@@ -27,14 +27,15 @@ PostgreSQL, and for every kernel under JupyterHub.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
+from ..errors import Conflict, NotFound, PermissionDenied, TooManyAttempts, ValidationError
 from ..identity import Actor
 from ..permissions import can, require
 from . import models as m
@@ -44,6 +45,13 @@ __all__ = ["SessionsMixin"]
 
 _LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 _NOTE_MAX = 2000
+#: The audit action of a join code that opened no session; the limit on wrong codes counts these.
+JOIN_FAILED = "live_session.join_failed"
+
+
+def _lock_id(name: str) -> int:
+    """A stable signed 64-bit key for a PostgreSQL advisory lock."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:  # SQLite gives naive UTC, PostgreSQL aware values
@@ -226,30 +234,72 @@ class SessionsMixin:
 
     # -- the participant ----------------------------------------------------------------------
 
-    def join_session(self, actor: Actor, code: str) -> dict[str, Any]:
+    def join_session(self, actor: Actor, code: str, *, address: str | None = None) -> dict[str, Any]:
         """Join an open session by its code. Joining again is no error: ``already`` is then True.
 
         Returns ``session_id``, ``already`` and a short Dutch ``message``.
+
+        Wrong codes are limited: a code that opens no session (unknown, closed or expired) is
+        audited as ``live_session.join_failed`` with the client's ``address`` (the page's, from
+        the server: :func:`oefenkit.kernel.current_address`). After
+        :data:`~oefenkit.sessions.JOIN_FAILURE_LIMIT` failures in
+        :data:`~oefenkit.sessions.JOIN_FAILURE_WINDOW` by this person, or from this address
+        (:func:`~oefenkit.sessions.throttle_key`), every attempt is refused with
+        :class:`TooManyAttempts` (the Dutch wait message) before the code is looked at, until
+        the oldest of those failures leaves the window. Only failures count, so a room behind
+        one address gets in with the right code. Check and failure record are one transaction,
+        serialised per person and per address (SQLite: the write lock; PostgreSQL: advisory
+        locks), so parallel pages or server processes cannot exceed the limit.
         """
-        from ..sessions import SESSION_LIFETIME, normalise_join_code
+        from ..sessions import SESSION_LIFETIME, client_address, normalise_join_code, throttle_key
 
         require(actor, "write_rating_for", actor.id if actor else None)
-        code = normalise_join_code(code)
+        code = normalise_join_code(code)  # a malformed code is refused without a look-up, and not counted
+        address = client_address(address)
+        key = throttle_key(address)
         with self.transaction() as s:
             found = s.scalar(select(m.LiveSession).where(m.LiveSession.join_code == code))
-            if found is None:
-                raise NotFound("Deze code hoort bij geen enkele sessie. Controleer de code op het scherm "
-                               "van de trainer.")
-            if self._is_participant(s, found.id, actor.id):
+            if found is not None and self._is_participant(s, found.id, actor.id):
                 return {"session_id": found.id, "already": True,
                         "message": "Je doet al mee aan deze sessie; je scores zijn bewaard."}
-            if found.state != "open":
-                raise Conflict("Deze sessie is al afgesloten; meedoen kan niet meer.")
-            if _utc(found.created_at) + SESSION_LIFETIME < m.utcnow():
-                raise Conflict("Deze code is verlopen. Vraag de trainer om de code van vandaag.")
-            session = self._bump(s, found.id)
-            s.add(m.LiveSessionParticipant(session_id=session.id, person_id=actor.id))
-            return {"session_id": session.id, "already": False, "message": "Je doet mee. Welkom!"}
+            self._check_join_failures(s, actor, key)  # raises TooManyAttempts; says nothing about the code
+            if found is None:
+                refusal: Exception = NotFound("Deze code hoort bij geen enkele sessie. Controleer de code op "
+                                              "het scherm van de trainer.")
+                reason = "unknown"
+            elif found.state != "open":
+                refusal, reason = Conflict("Deze sessie is al afgesloten; meedoen kan niet meer."), "closed"
+            elif _utc(found.created_at) + SESSION_LIFETIME < m.utcnow():
+                refusal, reason = Conflict("Deze code is verlopen. Vraag de trainer om de code van vandaag."), "expired"
+            else:
+                session = self._bump(s, found.id)
+                s.add(m.LiveSessionParticipant(session_id=session.id, person_id=actor.id))
+                return {"session_id": session.id, "already": False, "message": "Je doet mee. Welkom!"}
+            self.audit(s, actor, JOIN_FAILED, code, reason=reason, address=address, throttle_key=key)
+        raise refusal  # after the commit: the failure is recorded
+
+    @staticmethod
+    def _check_join_failures(s: Session, actor: Actor, key: str | None) -> None:
+        """Raise :class:`TooManyAttempts` when this person or address used up its wrong codes."""
+        from ..sessions import JOIN_FAILURE_LIMIT, JOIN_FAILURE_WINDOW, join_retry_after, join_wait_message
+
+        scopes = [("person", str(actor.id), m.AuditEntry.actor_id == actor.id)]
+        if key is not None:
+            scopes.append(("address", key, m.AuditEntry.details["throttle_key"].as_string() == key))
+        if s.get_bind().dialect.name == "postgresql":
+            # Serialise check and record per person and per address (always in this order: no deadlock).
+            for scope, value, _ in scopes:
+                s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_id(f"join:{scope}:{value}")})
+        now = m.utcnow()
+        wait = 0
+        for _, _, condition in scopes:
+            times = s.scalars(
+                select(m.AuditEntry.at)
+                .where(m.AuditEntry.action == JOIN_FAILED, m.AuditEntry.at > now - JOIN_FAILURE_WINDOW, condition)
+                .order_by(m.AuditEntry.at.desc()).limit(JOIN_FAILURE_LIMIT)).all()
+            wait = max(wait, join_retry_after([_utc(t) for t in times], now))
+        if wait:
+            raise TooManyAttempts(join_wait_message(wait), retry_after=wait)
 
     def participant_open_session(self, actor: Actor) -> int | None:
         """The newest open session this person joined (their page re-attaches after a reload)."""

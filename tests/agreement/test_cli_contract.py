@@ -36,7 +36,6 @@ import json
 import math
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -47,13 +46,13 @@ from oefenkit import cli
 from oefenkit.agreement import Ratings
 from oefenkit.agreement.gwet import gwet_ac1
 
+from ..live_server import OEFENKIT  # the kit as it ships (tests/runtime_env.py)
 from .reference import datasets as data
 from .reference import naive
 from .reference.cli_datasets import default_raters, long_rows, write_ratings_csv
 from .test_blandaltman import MINI_WRIGHT, WRIGHT
 from .test_icc import PSYCH_PRINTED, SHROUT_FLEISS, SHROUT_FLEISS_PUBLISHED, assert_as_printed
 
-OEFENKIT = Path(sys.executable).with_name("oefenkit")
 
 #: The published data sets (items × raters, ``nan`` = missing) and their rater labels.
 #: Wikipedia's example and ``distrib.6raters`` are count tables: which rater gave which

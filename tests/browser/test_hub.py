@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, text
 from oefenkit.settings import PROJECT_ROOT
 
 from ..live_server import oefenkit_cmd, wait_until_healthy
+from ..runtime_env import RUNTIME_BIN
 
 HUB_CONFIG = PROJECT_ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py"
 CHP = PROJECT_ROOT / ".hub-node" / "node_modules" / ".bin" / "configurable-http-proxy"
@@ -145,6 +146,8 @@ def hub(pg_server, tmp_path_factory):
         "OEFENKIT_DATA_DIR": str(data_dir),
         "OEFENKIT_HUB_STATE_DIR": str(root),
         "OEFENKIT_HUB_PROXY": str(CHP),
+        # each person's kit server as it ships: from the runtime-only environment
+        "OEFENKIT_HUB_KIT_BIN": str(RUNTIME_BIN),
     }
     # The administrator's steps from deploy/README.md: migrate the kit database once, then
     # register the cursist in a group (hub users appear in the kit at their first login).

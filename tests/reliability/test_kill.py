@@ -16,6 +16,7 @@ from oefenkit.identity import SYSTEM
 from oefenkit.storage import database
 from oefenkit.storage.kit import Kit
 
+from ..runtime_env import KERNEL_NAME, runtime_is_separate
 from .checks import integrity, lost_and_duplicated, stored_submissions
 
 KERNEL_CODE = """
@@ -39,7 +40,8 @@ def test_kill_an_app_kernel_mid_submissions(kit, database_url, report):
     kit.add_person(SYSTEM, "kernel.schrijver", role="cursist")
     kit.engine.dispose()
 
-    km = KernelManager(kernel_name="python3")
+    # The kernel as the server starts it: the runtime-only environment's Python (conftest.py).
+    km = KernelManager(kernel_name=KERNEL_NAME if runtime_is_separate() else "python3")
     km.start_kernel(env={**os.environ, "OEFENKIT_DATABASE_URL": database_url})
     client = km.client()
     client.start_channels()
