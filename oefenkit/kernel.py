@@ -64,10 +64,11 @@ def bind_person(username: str, app_id: str, address: str | None = None) -> None:
     ``address`` is the client's IP address as the server saw it (for the limit on wrong join
     codes); anything that is not an IP address is dropped."""
     global _person, _app, _address, _checked, _lost
+    _person, _app, _checked, _lost = None, None, None, False  # a new page: nothing from before
     app = next((a for a in APPS if a.id == app_id), None)
     if app is None:
         raise NotFound("Deze app bestaat niet.")
-    person = current_kit(guarded=False).find_person(username)
+    person = current_kit().find_person(username)
     require(person, "open_app", app)
     _person, _app, _address = person, app, client_address(address)
     _checked, _lost = (time.monotonic(), person), False
@@ -101,7 +102,7 @@ def current_person() -> Actor:
     hub = hub_identity()
     if hub is not None:
         username, groups = hub
-        _person = current_kit(guarded=False).update_or_create_hub_person(username, groups)
+        _person = current_kit().update_or_create_hub_person(username, groups)
         return _person
     raise AuthenticationError("Je bent niet ingelogd. Open de Oefenkit via de inlogpagina.")
 

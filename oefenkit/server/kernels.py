@@ -390,7 +390,7 @@ class OefenkitRenderHandler(TornadoVoilaHandler):
 
 def admit_page(handler, username: str) -> None:
     """503 (the busy page) when the server runs as many kernels as it may and ``username`` would add one."""
-    km = handler.kernel_manager
+    km = getattr(handler, "kernel_manager", None)
     if hasattr(km, "admits") and not km.admits(username):
         handler.log.warning("Server full (%d kernels, cap %d): busy page for %s", km.live_count(), km.capacity(),
                             username)
