@@ -37,20 +37,26 @@ def kit_server(tmp_path_factory, name: str, **env) -> LiveServer:
     return server.start()
 
 
-def kernel_processes(server: LiveServer) -> int:
-    """The server's child processes that are ipykernel kernels."""
-    count = 0
+def kernel_sizes(server: LiveServer) -> list[int]:
+    """Resident sizes (bytes) of the server's child processes that are ipykernel kernels."""
+    sizes = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
             ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
             cmdline = (proc / "cmdline").read_bytes()
+            status = (proc / "status").read_text()
         except (OSError, ValueError, IndexError):
             continue
         if ppid == server.process.pid and b"ipykernel" in cmdline:
-            count += 1
-    return count
+            rss = next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+            sizes.append(rss)
+    return sizes
+
+
+def kernel_processes(server: LiveServer) -> int:
+    return len(kernel_sizes(server))
 
 
 def own_kernels(client) -> list[str]:
@@ -75,9 +81,10 @@ def test_fifteen_page_loads_leave_at_most_four_kernels(default_server, report):
     mine = own_kernels(client)
     assert len(mine) <= 4
     assert opened[-1] in mine  # the newest page always keeps its kernel
-    processes = kernel_processes(default_server)
-    report(f"kernel limits: 15 page loads by one cursist left {len(mine)} kernels ({processes} processes)")
-    assert processes <= 4
+    sizes = kernel_sizes(default_server)
+    report(f"kernel limits: 15 page loads by one cursist left {len(mine)} kernels ({len(sizes)} processes, "
+           f"{sum(sizes) / 2**20:.0f} MiB in all, {max(sizes, default=0) / 2**20:.0f} MiB the largest)")
+    assert len(sizes) <= 4
     # culled kernels are really gone for their owner too
     assert api(client, "GET", f"/api/kernels/{opened[0]}")[0] == 404
 
