@@ -164,3 +164,21 @@ def test_limit_settings():
                       ("OEFENKIT_KERNEL_CULL_DISCONNECTED", "soms")]:
         with pytest.raises(ConfigurationError):
             load_settings(env={"OEFENKIT_DATA_DIR": "/tmp/x", name: bad})
+
+
+def test_server_cap_is_derived_from_memory(monkeypatch):
+    """Without OEFENKIT_MAX_KERNELS, is the cap the kernels that fit in the available memory after the
+    reserve (at the assumed kernel size), is the setting an override, and is an unknown size no refusal?"""
+    from oefenkit.server import kernels
+
+    km = kernels.OefenkitKernelManager()
+    monkeypatch.setattr(kernels, "available_memory",
+                        lambda: kernels.MEMORY_RESERVE_BYTES + 3 * kernels.DEFAULT_KERNEL_BYTES + 1)
+    assert km.capacity() == 3 and km.admits("cursist1")
+    monkeypatch.setattr(kernels, "available_memory", lambda: kernels.MEMORY_RESERVE_BYTES // 2)
+    assert km.capacity() == 0 and not km.admits("cursist1")
+    km.max_kernels = 7
+    assert km.capacity() == 7 and km.admits("cursist1")
+    km.max_kernels = 0
+    monkeypatch.setattr(kernels, "available_memory", lambda: None)
+    assert km.capacity() == 1
