@@ -19,7 +19,7 @@ server (``OefenkitVoila`` stops them on exit).
 * **Limits.** At most ``max_per_person`` kernels per person: starting one more shuts down that
   person's oldest idle kernel first (no websocket connected, else the least recent activity) and
   tells the new page. A server-wide cap (``max_kernels``, or derived from available memory and
-  the measured size of the live kernels) answers a page load past it with the Dutch "Het is nu
+  the size of the largest live kernel) answers a page load past it with the Dutch "Het is nu
   erg druk" page (503, ``Retry-After``). A kernel without a connected websocket for
   ``cull_disconnected_seconds`` is shut down.
 """
@@ -205,14 +205,15 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
     # -- capacity --
 
     def kernel_bytes(self) -> int:
-        """The measured mean resident size of the live kernels (DEFAULT_KERNEL_BYTES before any)."""
+        """The resident size of the largest live kernel (DEFAULT_KERNEL_BYTES before any): a new page
+        may be the heaviest app, so the estimate errs towards refusing rather than swapping."""
         sizes = []
         for kid in self.list_kernel_ids():
             provisioner = getattr(self._kernels.get(kid), "provisioner", None)
             size = _rss(getattr(provisioner, "pid", None))
             if size:
                 sizes.append(size)
-        return max(sum(sizes) // len(sizes), 64 * MIB) if sizes else DEFAULT_KERNEL_BYTES
+        return max(max(sizes), 64 * MIB) if sizes else DEFAULT_KERNEL_BYTES
 
     def capacity(self) -> int:
         """How many kernels the server may run now: ``max_kernels``, or the live ones plus as many
