@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .dutch import count
 from .errors import ContentError, ValidationError
 
 __all__ = [
@@ -421,7 +422,7 @@ def report_html(report: SessionReport, *, format_time=lambda t: t.strftime("%d-%
         f"<h1>Verslag terugkomdag</h1><p>{e(report.set_name)} · sessiecode {e(report.join_code)} · "
         f"trainer {e(report.trainer)}<br>Begonnen {e(format_time(report.created_at))}"
         + (f" · afgesloten {e(format_time(report.closed_at))}" if report.closed_at else " · nog open")
-        + f"<br>{report.participants} deelnemers, {len(report.rounds)} rondes.</p>",
+        + f"<br>{count(report.participants, 'deelnemer', 'deelnemers')}, {count(len(report.rounds), 'ronde', 'rondes')}.</p>",
         "<h2>Overeenstemming van de groep</h2><p>Krippendorffs alfa (interval) over alle rondes en schalen: "
         + (f"<strong>{_num(report.alpha.value, 2)}</strong>" if report.alpha.value is not None
            else e(report.alpha.reason)) + "</p>",

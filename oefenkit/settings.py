@@ -157,6 +157,13 @@ class Settings:
             "help": "Grootste toegestane upload van een videofragment, in MB.",
         },
     )
+    websocket_max_mb: int = field(
+        default=10,
+        metadata={
+            "env": "OEFENKIT_WEBSOCKET_MAX_MB",
+            "help": "Grootste bericht tussen een app-pagina en haar kernel (in beide richtingen), in MB.",
+        },
+    )
     keep_originals: bool = field(
         default=False,
         metadata={
@@ -181,6 +188,11 @@ class Settings:
     def upload_max_bytes(self) -> int:
         """The upload limit in bytes (``upload_max_mb`` MiB)."""
         return self.upload_max_mb * 1024 * 1024
+
+    @property
+    def websocket_max_bytes(self) -> int:
+        """The websocket message cap in bytes (``websocket_max_mb`` MiB)."""
+        return self.websocket_max_mb * 1024 * 1024
 
     @property
     def is_sqlite(self) -> bool:
@@ -208,13 +220,13 @@ class Settings:
 
 
 def _convert(name: str, raw: str):
-    if name in {"port", "kernel_cull_idle_seconds", "exam_max_attempts", "upload_max_mb",
+    if name in {"port", "kernel_cull_idle_seconds", "exam_max_attempts", "upload_max_mb", "websocket_max_mb",
                 "kernel_cull_disconnected_seconds", "max_kernels_per_person", "max_kernels"}:
         try:
             value = int(raw)
         except ValueError as exc:
             raise ConfigurationError(f"Instelling {name} moet een geheel getal zijn, niet {raw!r}.") from exc
-        if name in {"exam_max_attempts", "upload_max_mb", "kernel_cull_disconnected_seconds",
+        if name in {"exam_max_attempts", "upload_max_mb", "websocket_max_mb", "kernel_cull_disconnected_seconds",
                     "max_kernels_per_person"} and value < 1:
             raise ConfigurationError(f"Instelling {name} moet minstens 1 zijn, niet {raw!r}.")
         if name == "max_kernels" and value < 0:

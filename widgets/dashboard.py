@@ -25,6 +25,7 @@ from urllib.parse import urljoin
 
 import ipywidgets as w
 
+from oefenkit.dutch import count
 from oefenkit.errors import OefenkitError
 
 from .notice import Notice
@@ -63,15 +64,15 @@ def histogram_html(stats) -> str:
     """HTML bars of one scale's scores 1–9, the expert's point marked after the reveal."""
     top = max(stats.histogram) or 1
     bars = []
-    for k, count in enumerate(stats.histogram):
+    for k, n in enumerate(stats.histogram):
         point = stats.scale_min + k
         expert = " ok-hist-expert" if stats.expert == point else ""
-        height = round(100 * count / top)
+        height = round(100 * n / top)
         bars.append(
             f"<div class='ok-hist-col{expert}' style='display:inline-flex;flex-direction:column;"
             f"justify-content:flex-end;width:2.6rem;height:9rem;margin:0 .15rem;text-align:center'>"
-            f"<span>{count or ''}</span><div style='height:{height}%;background:"
-            f"{'#c0392b' if expert else '#2e6da4'};min-height:{1 if count else 0}px'></div>"
+            f"<span>{n or ''}</span><div style='height:{height}%;background:"
+            f"{'#c0392b' if expert else '#2e6da4'};min-height:{1 if n else 0}px'></div>"
             f"<strong>{point}</strong></div>")
     return f"<div class='ok-histogram' role='img' aria-label='Verdeling van de scores'>{''.join(bars)}</div>"
 
@@ -181,7 +182,7 @@ class DashboardPage(w.VBox):
             return
         self.poller.stop()
         renewed = len(result["renewed"])
-        self._say(f"De sessie is afgesloten. {len(result['attended'])} deelnemers hebben gescoord; "
+        self._say(f"De sessie is afgesloten. {count(len(result['attended']), 'deelnemer heeft', 'deelnemers hebben')} gescoord; "
                   f"{renewed} certifica{'at is' if renewed == 1 else 'ten zijn'} verlengd.")
         self.refresh()
         self.live.layout.display = "none"
@@ -221,7 +222,7 @@ class DashboardPage(w.VBox):
         self.count.value = (f"<p style='font-size:1.6rem'><span class='ok-count'>{submitted}</span> van "
                             f"{state['participants']} ingeleverd</p>")
         if rnd is None:
-            self.round_title.value = (f"<p>{state['participants']} deelnemers. Start het eerste fragment "
+            self.round_title.value = (f"<p>{count(state['participants'], 'deelnemer', 'deelnemers')}. Start het eerste fragment "
                                       "als iedereen er is.</p>")
             self.stats.value = self.expert.value = self.prompt_box.value = ""
         else:

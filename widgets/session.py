@@ -22,6 +22,7 @@ from urllib.parse import parse_qs
 
 import ipywidgets as w
 
+from oefenkit.dutch import count
 from oefenkit.errors import OefenkitError
 
 from .notice import Notice
@@ -207,7 +208,7 @@ class SessionPage(w.VBox):
             self.poller.stop()
             self.show_history()
         elif rnd is None:
-            self.status.value = (f"<p>Je doet mee ({state['participants']} deelnemers). Wacht tot de trainer "
+            self.status.value = (f"<p>Je doet mee ({count(state['participants'], 'deelnemer', 'deelnemers')}). Wacht tot de trainer "
                                  "het eerste fragment start.</p>")
         else:
             where = "open: scoor en lever in" if rnd["open"] else "gesloten"

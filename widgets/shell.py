@@ -13,6 +13,7 @@ from oefenkit.errors import AccessLost, OefenkitError
 from oefenkit.identity import Actor
 from oefenkit.kernel import OLDER_PAGE_CLOSED_ENV, require_app, start_access_watch
 
+from . import failures
 from .notice import Notice
 from .theme import stylesheet
 
@@ -31,7 +32,10 @@ class AppPage(w.VBox):
                    f" · <a class='ok-logout' href='/logout'>Afmelden</a></span>")
         header = w.HTML(f"<h1>{html.escape(title)}</h1>{who}")
         header.add_class("ok-header")
-        super().__init__([stylesheet(), header, body])
+        #: Messages about the page itself (e.g. a failing callback), between header and body.
+        self.notices = w.VBox()
+        self.notices.add_class("ok-page-notices")
+        super().__init__([stylesheet(), header, self.notices, body])
         self.add_class("ok-page")
         self.body = body
 
@@ -39,20 +43,27 @@ class AppPage(w.VBox):
         """Replace the body by the "Geen toegang" notice: the page does nothing more."""
         notice = Notice(str(AccessLost()), kind="error")
         notice.add_class("ok-access-lost")
+        self.notices.children = ()
         self.children = [*self.children[:-1], notice]
         self.body = notice
+
+    def show_notice(self, text: str, kind: str = "error") -> None:
+        """Show ``text`` (plain Dutch text) above the body, in place of an earlier page notice."""
+        self.notices.children = (Notice(text, kind=kind),)
 
 
 def show_app(app_id: str, title: str, build: Callable[[Actor], w.Widget]) -> AppPage:
     """Build an app for the person this kernel serves.
 
     ``build(person)`` returns the app's body. Any domain error (not logged in,
-    no permission, database gone) becomes a short Dutch message on the page.
+    no permission, database gone) becomes a short Dutch message on the page. A callback
+    that fails later shows a Dutch message with a reference; its traceback goes to the
+    server's log only (:mod:`widgets.failures`).
     """
     try:
         person = require_app(app_id)
     except OefenkitError as exc:
-        return AppPage(title, None, Notice(str(exc), kind="error"))
+        return _installed(AppPage(title, None, Notice(str(exc), kind="error")), app_id, None)
     try:
         body = build(person)
     except OefenkitError as exc:
@@ -62,6 +73,12 @@ def show_app(app_id: str, title: str, build: Callable[[Actor], w.Widget]) -> App
                         "is gesloten.", kind="info")
         closed.add_class("ok-older-page-closed")
         body = w.VBox([closed, body])
-    page = AppPage(title, person, body)
+    page = _installed(AppPage(title, person, body), app_id, person)
     page.watch = start_access_watch(page.lose_access)  # "Geen toegang" within about a second
+    return page
+
+
+def _installed(page: AppPage, app_id: str, person: Actor | None) -> AppPage:
+    # A failing callback from here on: a Dutch message with a reference, the traceback to the server log.
+    failures.install(page.show_notice, f"app {app_id} ({person.username if person else 'niet ingelogd'})")
     return page

@@ -27,6 +27,7 @@ from .handlers import routes
 from .hooks import make_prelaunch_hook
 from .hub import HubIdentityProvider
 from .kernels import OefenkitKernelManager, OefenkitRenderHandler, kernel_routes
+from .kernelws import SETTING as WEBSOCKET_MAX_SETTING
 
 __all__ = ["OefenkitVoila", "TEMPLATES_DIR", "voila_config", "cookie_secret", "serve"]
 
@@ -58,7 +59,8 @@ class OefenkitVoila(Voila):
 
     def init_handlers(self):
         # Tornado takes the first matching rule: the kit's routes shadow Voilà's. Kernel routes are
-        # for the kernel's owner only; the page handler shows the Dutch busy page (kernels.py).
+        # for the kernel's owner only, and the kernel websocket is the kit's own (v1 framing only,
+        # checked frames, size caps; kernelws.py). The page handler shows the Dutch busy page (kernels.py).
         voila = [(rule[0], OefenkitRenderHandler, *rule[2:]) if rule[1] is TornadoVoilaHandler else rule
                  for rule in super().init_handlers()]
         return routes() + kernel_routes() + voila
@@ -124,6 +126,7 @@ def voila_config(settings: Settings, kit: Kit) -> Config:
             "Referrer-Policy": "same-origin",
             "X-Frame-Options": "SAMEORIGIN",
         },
+        WEBSOCKET_MAX_SETTING: settings.websocket_max_bytes,
     }
     if settings.secure_cookie:
         cfg.OefenkitIdentityProvider.secure_cookie = True
@@ -135,6 +138,8 @@ def voila_config(settings: Settings, kit: Kit) -> Config:
     cfg.MappingKernelManager.cull_idle_timeout = settings.kernel_cull_idle_seconds
     cfg.MappingKernelManager.cull_interval = 60
     cfg.MappingKernelManager.cull_connected = False  # a connected page is culled by the kit's rules
+    # An error message from a kernel reaches the page without its traceback (docs/security.md).
+    cfg.MappingKernelManager.allow_tracebacks = False
     # Kernel owners, live access, limits (kernels.py, docs/security.md "Kernels").
     cfg.VoilaConfiguration.multi_kernel_manager_class = OefenkitKernelManager
     cfg.OefenkitKernelManager.max_per_person = settings.max_kernels_per_person

@@ -43,13 +43,13 @@ from tornado import web
 from traitlets import Float, Int
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.tornado.handler import TornadoVoilaHandler
-from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 from ..apps import APPS
 from ..errors import NotFound, OefenkitError
 from ..kernel import OLDER_PAGE_CLOSED_ENV
 from ..permissions import can
 from ..settings import site_url
+from .kernelws import OefenkitKernelWebsocketHandler
 
 __all__ = ["KernelOwner", "PENDING_OWNER", "OefenkitKernelManager", "require_kernel_owner", "admit_page",
            "OwnedKernelHandler", "OwnedKernelActionHandler", "OwnKernelsHandler", "OwnedShutdownHandler",
@@ -368,8 +368,9 @@ class OwnedShutdownHandler(VoilaShutdownKernelHandler):
         await super().post(kernel_id)
 
 
-class OwnedKernelWebsocketHandler(VoilaKernelWebsocketHandler):
-    """The kernel websocket (``/api/kernels/<id>/channels``), for the owner only."""
+class OwnedKernelWebsocketHandler(OefenkitKernelWebsocketHandler):
+    """The kit's kernel websocket (``/api/kernels/<id>/channels``; framing and size caps in
+    ``kernelws.py``), for the owner only: the owner check runs first, before the upgrade."""
 
     async def pre_get(self):
         await require_kernel_owner(self, self.kernel_id)

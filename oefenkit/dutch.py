@@ -1,0 +1,14 @@
+"""Small helpers for Dutch text shown to people."""
+
+from __future__ import annotations
+
+__all__ = ["count"]
+
+
+def count(n: int, one: str, many: str) -> str:
+    """``n`` with the singular or plural noun: "1 deelnemer", "0 deelnemers", "3 rondes".
+
+    >>> count(1, "deelnemer", "deelnemers"), count(0, "deelnemer", "deelnemers"), count(3, "ronde", "rondes")
+    ('1 deelnemer', '0 deelnemers', '3 rondes')
+    """
+    return f"{n} {one if n == 1 else many}"
