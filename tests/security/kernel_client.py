@@ -1,26 +1,22 @@
-"""Raw HTTP and websocket access to app kernels, as an attacker (or the owner) would do it."""
+"""REST and websocket access to app kernels, as an attacker (or the owner) would do it.
+
+The websocket itself is ``kernel_ws.KernelSocket`` (v1 framing, a reader thread); this module adds
+the kernel REST calls with the XSRF token and a "kernel_info over the websocket" probe.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import json
-import re
+import time
 import urllib.error
 import urllib.request
-import uuid
+from types import SimpleNamespace
 
-from jupyter_server.services.kernels.connection.base import (
-    deserialize_msg_from_ws_v1,
-    serialize_msg_to_ws_v1,
-)
-from tornado.httpclient import HTTPClientError, HTTPRequest
-from tornado.websocket import websocket_connect
+from websockets.exceptions import InvalidStatus
 
 from ..live_server import PASSWORD
 from ..test_server_http import Client
-
-V1 = "v1.kernel.websocket.jupyter.org"
+from .kernel_ws import KernelSocket
+from .kernel_ws import open_app_kernel as open_page  # noqa: F401 - re-exported for the kernel tests
 
 
 def logged_in(base_url: str, username: str) -> Client:
@@ -28,17 +24,6 @@ def logged_in(base_url: str, username: str) -> Client:
     status, _, _ = client.login(username, PASSWORD)
     assert status == 302, username
     return client
-
-
-def open_page(client: Client, path: str) -> str:
-    """Render an app page (this starts its kernel) and return the kernel id."""
-    status, _, page = client.request(path)
-    assert status == 200, (path, status, page[:500])
-    return re.search(r'"kernelId": "([0-9a-f-]{36})"', page).group(1)
-
-
-def cookies(client: Client) -> str:
-    return "; ".join(f"{c.name}={c.value}" for c in client.jar)
 
 
 def api(client: Client, method: str, path: str) -> tuple[int, bytes]:
@@ -54,48 +39,25 @@ def api(client: Client, method: str, path: str) -> tuple[int, bytes]:
     return response.status, response.read()
 
 
-def kernel_info_over_websocket(client: Client, kernel_id: str, timeout: float = 20,
-                               cookie_header: str | None = None, hold: float = 0) -> tuple[int, list[str]]:
-    """Open the kernel's ``/channels`` websocket with the client's cookies (or ``cookie_header``) and ask
-    for ``kernel_info``; keep the socket open ``hold`` seconds more before closing it.
+def with_cookies(base_url: str, cookies: list[dict]):
+    """A stand-in client for ``KernelSocket`` holding a browser's cookies (Playwright's ``context.cookies()``)."""
+    return SimpleNamespace(base_url=base_url, jar=[SimpleNamespace(name=c["name"], value=c["value"]) for c in cookies])
 
-    Returns (HTTP status of the upgrade: 101 when accepted, msg_types received within ``timeout``).
+
+def kernel_info_over_websocket(client, kernel_id: str, timeout: float = 20, hold: float = 0) -> tuple[int, list[str]]:
+    """Open the kernel's ``/channels`` websocket with the client's cookies and ask for ``kernel_info``;
+    keep the socket open ``hold`` seconds more before closing it.
+
+    Returns (HTTP status of the upgrade: 101 when accepted, msg_types received).
     """
-    url = client.base_url.replace("http://", "ws://") + f"/api/kernels/{kernel_id}/channels?session_id={uuid.uuid4()}"
-    cookie = cookies(client) if cookie_header is None else cookie_header
-
-    async def run():
-        request = HTTPRequest(url, headers={"Cookie": cookie, "Origin": client.base_url})
-        try:
-            conn = await websocket_connect(request, subprotocols=[V1])
-        except HTTPClientError as exc:
-            return exc.code, []
-        msg_id = uuid.uuid4().hex
-        header = {"msg_id": msg_id, "msg_type": "kernel_info_request", "username": "x", "session": "s",
-                  "date": "2026-01-01T00:00:00Z", "version": "5.3"}
-        frame = serialize_msg_to_ws_v1({"header": header, "parent_header": {}, "metadata": {}, "content": {}},
-                                       "shell", pack=lambda m: json.dumps(m).encode())
-        await conn.write_message(frame, binary=True)
-        received = []
-        loop = asyncio.get_running_loop()
-        end = loop.time() + timeout
-        while loop.time() < end:
-            try:
-                msg = await asyncio.wait_for(conn.read_message(), end - loop.time())
-            except asyncio.TimeoutError:
-                break
-            if msg is None:
-                break
-            if isinstance(msg, bytes):
-                _, parts = deserialize_msg_from_ws_v1(msg)
-                head = json.loads(parts[0])
-                received.append(head["msg_type"])
-                if head["msg_type"] == "kernel_info_reply":
-                    break
-        await asyncio.sleep(hold)
-        conn.close()
-        return 101, received
-
-    # A thread of its own: Playwright's sync API keeps an asyncio loop running in the main thread.
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, run()).result()
+    try:
+        sock = KernelSocket(client.base_url, kernel_id, client, timeout=timeout)
+    except InvalidStatus as exc:
+        return exc.response.status_code, []
+    try:
+        sock.send(sock.message("kernel_info_request", {}))
+        sock.wait_for(lambda m: m["header"]["msg_type"] == "kernel_info_reply", timeout)
+        time.sleep(hold)
+        return 101, [m["header"]["msg_type"] for m in sock.messages]
+    finally:
+        sock.close()

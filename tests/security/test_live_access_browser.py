@@ -16,8 +16,7 @@ import pytest
 from ..browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from ..browser.test_login_landing import login
 from ..live_server import LiveServer, oefenkit_cmd
-from ..test_server_http import Client
-from .kernel_client import kernel_info_over_websocket
+from .kernel_client import kernel_info_over_websocket, with_cookies
 
 pytestmark = pytest.mark.browser
 
@@ -107,8 +106,8 @@ def test_demoted_trainer_loses_open_deelnemers_page_and_its_kernel(server, page,
     assert page.locator(".ok-people-table").count() == 0
 
     # the same person (their browser's cookies) reconnects a websocket to the earlier kernel: nothing
-    cookie = "; ".join(f"{c['name']}={c['value']}" for c in page.context.cookies())
-    status, received = kernel_info_over_websocket(Client(server.base_url), kernel_id, timeout=5, cookie_header=cookie)
+    browser_client = with_cookies(server.base_url, page.context.cookies())
+    status, received = kernel_info_over_websocket(browser_client, kernel_id, timeout=5)
     assert status != 101 and received == []
     # and the server has shut the kernel down
     deadline = time.monotonic() + 15
