@@ -20,6 +20,7 @@ Exception tree::
     │   └── AlreadyExists         a unique thing is added twice
     ├── AuthenticationError       wrong user name or password, not logged in
     ├── PermissionDenied          the person may not do this
+    │   └── AccessLost            an open page's person was deactivated or lost the app
     ├── TooManyAttempts           too many failed tries (e.g. join codes); try again later
     ├── VideoError                a clip, mask file or video option cannot be used
     └── Cancelled                 the person stopped a long run; nothing was written
@@ -41,6 +42,7 @@ __all__ = [
     "AlreadyExists",
     "AuthenticationError",
     "PermissionDenied",
+    "AccessLost",
     "TooManyAttempts",
     "VideoError",
     "Cancelled",
@@ -109,6 +111,17 @@ class AuthenticationError(OefenkitError):
 
 class PermissionDenied(OefenkitError):
     """The person is not allowed to perform the action."""
+
+
+class AccessLost(PermissionDenied):
+    """The person of an open page was deactivated, or their role or groups no longer open the app.
+
+    Raised by every verb the page calls from then on; the page shows "Geen toegang" and does nothing more.
+    """
+
+    def __init__(self, message: str = "Geen toegang: je account of je rol is gewijzigd. "
+                                      "Deze pagina werkt niet meer."):
+        super().__init__(message)
 
 
 class TooManyAttempts(OefenkitError):

@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 from .errors import AlreadyExists, ConfigurationError
 from .identity import SYSTEM
@@ -66,9 +67,33 @@ def open_kit(settings: Settings, *, check: bool = True) -> Kit:
 
 
 @lru_cache(maxsize=1)
-def current_kit() -> Kit:
-    """The process-wide façade for the environment's settings (used by app kernels)."""
+def _process_kit() -> Kit:
     return open_kit(load_settings())
+
+
+#: Set by ``oefenkit.kernel.bind_person``: wraps the façade in the kernel's live permission check.
+_kit_guard: Callable[[Kit], object] | None = None
+
+
+def set_kit_guard(guard: Callable[[Kit], object] | None) -> None:
+    global _kit_guard
+    _kit_guard = guard
+
+
+def current_kit(*, guarded: bool = True) -> Kit:
+    """The process-wide façade for the environment's settings (used by app kernels).
+
+    In a kernel with a bound person it is wrapped by ``oefenkit.kernel.LiveKit``: every verb
+    re-checks that the person is still active and may still open the page's app.
+    """
+    kit = _process_kit()
+    if guarded and _kit_guard is not None:
+        return _kit_guard(kit)
+    return kit
+
+
+current_kit.cache_clear = _process_kit.cache_clear
+current_kit.cache_info = _process_kit.cache_info
 
 
 def _write_secret_file(path: Path, text: str) -> None:

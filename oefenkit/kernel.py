@@ -10,26 +10,52 @@ this?" for the apps:
    (:func:`oefenkit.identity.role_from_hub_groups`).
 3. Otherwise nobody is logged in (for example under nbval) and
    :class:`AuthenticationError` is raised; apps show a Dutch login hint.
+
+Live permission checks: once a person is bound, :func:`live_person` re-reads
+them (active, role, groups) at most once a second and checks they may still
+open the bound app; the kit apps get from :func:`oefenkit.instance.current_kit`
+is then a :class:`LiveKit`, which runs that check before every verb and hands
+the verb the fresh person. A page whose person lost access raises
+:class:`AccessLost` from then on (it never comes back), and
+:func:`start_access_watch` lets the page notice it within about a second.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
+import logging
 import os
+import time
 import urllib.request
+from typing import Any, Callable
 
+from . import instance
 from .apps import APPS, App
-from .errors import AuthenticationError, NotFound
+from .errors import AccessLost, AuthenticationError, NotFound
 from .identity import Actor
 from .instance import current_kit
-from .permissions import require
+from .permissions import can, require
 from .sessions import client_address
 
-__all__ = ["bind_person", "current_person", "current_app", "current_address", "require_app", "hub_identity"]
+__all__ = ["bind_person", "current_person", "current_app", "current_address", "require_app", "hub_identity",
+           "live_person", "LiveKit", "start_access_watch", "LIVE_CHECK_SECONDS", "OLDER_PAGE_CLOSED_ENV"]
+
+log = logging.getLogger(__name__)
+
+#: How old the kernel's view of its person may be (the issue allows up to 1 s).
+LIVE_CHECK_SECONDS = 1.0
+#: Set by the server in a kernel's environment when starting it closed an older page of the same person.
+OLDER_PAGE_CLOSED_ENV = "OEFENKIT_OLDER_PAGE_CLOSED"
 
 _person: Actor | None = None
 _app: App | None = None
 _address: str | None = None
+#: (monotonic time of the read, fresh person) of the last live check.
+_checked: tuple[float, Actor] | None = None
+#: Once the person lost access, the page stays without it.
+_lost = False
 
 
 def bind_person(username: str, app_id: str, address: str | None = None) -> None:
@@ -37,13 +63,16 @@ def bind_person(username: str, app_id: str, address: str | None = None) -> None:
 
     ``address`` is the client's IP address as the server saw it (for the limit on wrong join
     codes); anything that is not an IP address is dropped."""
-    global _person, _app, _address
+    global _person, _app, _address, _checked, _lost
+    _person, _app, _checked, _lost = None, None, None, False  # a new page: nothing from before
     app = next((a for a in APPS if a.id == app_id), None)
     if app is None:
         raise NotFound("Deze app bestaat niet.")
     person = current_kit().find_person(username)
     require(person, "open_app", app)
     _person, _app, _address = person, app, client_address(address)
+    _checked, _lost = (time.monotonic(), person), False
+    instance.set_kit_guard(_guard)
 
 
 def hub_identity(env=None, opener=urllib.request.urlopen) -> tuple[str, list[str]] | None:
@@ -95,3 +124,102 @@ def require_app(app_id: str) -> Actor:
     person = current_person()
     require(person, "open_app", app)
     return person
+
+
+# -- live permission checks --------------------------------------------------------------------
+
+
+def live_person() -> Actor:
+    """The bound person as the database has them now (re-read at most every ``LIVE_CHECK_SECONDS``).
+
+    Raises :class:`AccessLost` when they were deactivated or may no longer open the bound app;
+    from then on it always does. Without a standalone binding it is :func:`current_person`.
+    """
+    global _checked, _lost, _person
+    if _lost:
+        raise AccessLost()
+    if _person is None:
+        return current_person()
+    started = time.monotonic()
+    if _checked is not None and started - _checked[0] < LIVE_CHECK_SECONDS:
+        return _checked[1]
+    try:
+        person = instance.current_kit(guarded=False).find_person(_person.username)
+    except NotFound:  # unknown or deactivated
+        person = None
+    if person is None or (_app is not None and not can(person, "open_app", _app)):
+        _lost = True
+        log.warning("Access lost for %s on %s", _person.username, _app.id if _app else "?")
+        raise AccessLost()
+    _checked = (started, person)
+    _person = person
+    return person
+
+
+class LiveKit:
+    """The kit as a bound page sees it: every public verb first checks :func:`live_person`.
+
+    A verb whose acting person (first argument, or ``actor=``) is the bound person gets the
+    fresh person instead, so a changed role or group takes effect in the verb's own checks.
+    """
+
+    def __init__(self, kit):
+        self._kit = kit
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._kit, name)
+        if name.startswith("_") or not callable(attr):
+            return attr
+
+        @functools.wraps(attr)
+        def verb(*args, **kwargs):
+            bound = _person
+            if bound is not None or _lost:
+                fresh = live_person()
+                if args and isinstance(args[0], Actor) and args[0].username == bound.username:
+                    args = (fresh, *args[1:])
+                actor = kwargs.get("actor")
+                if isinstance(actor, Actor) and actor.username == bound.username:
+                    kwargs["actor"] = fresh
+            return attr(*args, **kwargs)
+
+        return verb
+
+    def __repr__(self) -> str:
+        return f"LiveKit({self._kit!r})"
+
+
+@functools.lru_cache(maxsize=1)
+def _live_kit(kit) -> LiveKit:
+    return LiveKit(kit)
+
+
+def _guard(kit) -> LiveKit:
+    return _live_kit(kit)
+
+
+def start_access_watch(on_lost: Callable[[], None], interval: float = LIVE_CHECK_SECONDS):
+    """Re-check the bound person every ``interval`` seconds on the kernel's asyncio loop.
+
+    Calls ``on_lost()`` once (on the loop, so it may set widget values) when access is lost, then
+    stops. Returns the task, or ``None`` outside a running loop or without a binding (e.g. nbval).
+    """
+    if _person is None:
+        return None
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+    async def watch():
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                live_person()
+            except AccessLost:
+                on_lost()
+                return
+            except Exception:  # noqa: BLE001 - database hiccup: keep the page, try again
+                log.warning("Live access check failed", exc_info=True)
+
+    return loop.create_task(watch())

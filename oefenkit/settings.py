@@ -110,6 +110,28 @@ class Settings:
             "help": "Na zoveel dagen is een inlogsessie verlopen, ook als ze gebruikt wordt.",
         },
     )
+    kernel_cull_disconnected_seconds: int = field(
+        default=120,
+        metadata={
+            "env": "OEFENKIT_KERNEL_CULL_DISCONNECTED",
+            "help": "Na zoveel seconden zonder open verbinding met de pagina wordt een app-kernel gestopt.",
+        },
+    )
+    max_kernels_per_person: int = field(
+        default=4,
+        metadata={
+            "env": "OEFENKIT_MAX_KERNELS_PER_PERSON",
+            "help": "Hoeveel app-pagina's één persoon tegelijk open kan hebben; bij meer sluit de oudste "
+                    "ongebruikte pagina.",
+        },
+    )
+    max_kernels: int = field(
+        default=0,
+        metadata={
+            "env": "OEFENKIT_MAX_KERNELS",
+            "help": "Hoeveel app-kernels de server tegelijk draait; 0 = afgeleid van het vrije geheugen.",
+        },
+    )
 
     hub: bool = field(
         default=False,
@@ -217,13 +239,16 @@ _SESSION_LIMITS = {"session_idle_hours", "session_max_days"}
 
 def _convert(name: str, raw: str):
     if name in {"port", "kernel_cull_idle_seconds", "exam_max_attempts", "upload_max_mb", "websocket_max_mb",
-                *_SESSION_LIMITS}:
+                "kernel_cull_disconnected_seconds", "max_kernels_per_person", "max_kernels", *_SESSION_LIMITS}:
         try:
             value = int(raw)
         except ValueError as exc:
             raise ConfigurationError(f"Instelling {name} moet een geheel getal zijn, niet {raw!r}.") from exc
-        if name in {"exam_max_attempts", "upload_max_mb", "websocket_max_mb", *_SESSION_LIMITS} and value < 1:
+        if name in {"exam_max_attempts", "upload_max_mb", "websocket_max_mb", "kernel_cull_disconnected_seconds",
+                    "max_kernels_per_person", *_SESSION_LIMITS} and value < 1:
             raise ConfigurationError(f"Instelling {name} moet minstens 1 zijn, niet {raw!r}.")
+        if name == "max_kernels" and value < 0:
+            raise ConfigurationError(f"Instelling {name} moet 0 of meer zijn, niet {raw!r}.")
         return value
     if name == "base_url":
         return _base_url(raw)

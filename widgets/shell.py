@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 from typing import Callable
 
 import ipywidgets as w
 
-from oefenkit.errors import OefenkitError
+from oefenkit.errors import AccessLost, OefenkitError
 from oefenkit.identity import Actor
-from oefenkit.kernel import require_app
+from oefenkit.kernel import OLDER_PAGE_CLOSED_ENV, require_app, start_access_watch
 
 from . import failures
 from .notice import Notice
@@ -38,6 +39,14 @@ class AppPage(w.VBox):
         self.add_class("ok-page")
         self.body = body
 
+    def lose_access(self) -> None:
+        """Replace the body by the "Geen toegang" notice: the page does nothing more."""
+        notice = Notice(str(AccessLost()), kind="error")
+        notice.add_class("ok-access-lost")
+        self.notices.children = ()
+        self.children = [*self.children[:-1], notice]
+        self.body = notice
+
     def show_notice(self, text: str, kind: str = "error") -> None:
         """Show ``text`` (plain Dutch text) above the body, in place of an earlier page notice."""
         self.notices.children = (Notice(text, kind=kind),)
@@ -59,7 +68,14 @@ def show_app(app_id: str, title: str, build: Callable[[Actor], w.Widget]) -> App
         body = build(person)
     except OefenkitError as exc:
         body = Notice(str(exc), kind="error")
-    return _installed(AppPage(title, person, body), app_id, person)
+    if os.environ.get(OLDER_PAGE_CLOSED_ENV):
+        closed = Notice("Je had te veel pagina's tegelijk open; je oudste pagina die niet in gebruik was, "
+                        "is gesloten.", kind="info")
+        closed.add_class("ok-older-page-closed")
+        body = w.VBox([closed, body])
+    page = _installed(AppPage(title, person, body), app_id, person)
+    page.watch = start_access_watch(page.lose_access)  # "Geen toegang" within about a second
+    return page
 
 
 def _installed(page: AppPage, app_id: str, person: Actor | None) -> AppPage:

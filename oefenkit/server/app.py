@@ -16,6 +16,7 @@ from jupyter_core.utils import ensure_async
 from traitlets import Instance, default
 from traitlets.config import Config
 from voila.app import Voila
+from voila.tornado.handler import TornadoVoilaHandler
 
 from ..errors import ConfigurationError
 from ..instance import open_kit
@@ -25,8 +26,8 @@ from .auth import OefenkitIdentityProvider
 from .handlers import routes
 from .hooks import make_prelaunch_hook
 from .hub import HubIdentityProvider
+from .kernels import OefenkitKernelManager, OefenkitRenderHandler, kernel_routes
 from .kernelws import SETTING as WEBSOCKET_MAX_SETTING
-from .kernelws import kernel_websocket_routes
 
 __all__ = ["OefenkitVoila", "TEMPLATES_DIR", "voila_config", "cookie_secret", "serve"]
 
@@ -57,9 +58,12 @@ class OefenkitVoila(Voila):
         return settings
 
     def init_handlers(self):
-        # Tornado takes the first matching rule: the kit's routes shadow Voilà's.
-        # The kernel websocket is the kit's own too: v1 framing only, checked frames, size caps.
-        return routes() + kernel_websocket_routes(self.server_url) + super().init_handlers()
+        # Tornado takes the first matching rule: the kit's routes shadow Voilà's. Kernel routes are
+        # for the kernel's owner only, and the kernel websocket is the kit's own (v1 framing only,
+        # checked frames, size caps; kernelws.py). The page handler shows the Dutch busy page (kernels.py).
+        voila = [(rule[0], OefenkitRenderHandler, *rule[2:]) if rule[1] is TornadoVoilaHandler else rule
+                 for rule in super().init_handlers()]
+        return routes() + kernel_routes() + voila
 
     def initialize(self, argv=None):
         super().initialize(argv)
@@ -133,9 +137,14 @@ def voila_config(settings: Settings, kit: Kit) -> Config:
     cfg.VoilaConfiguration.preheat_kernel = False  # incompatible with prelaunch_hook
     cfg.MappingKernelManager.cull_idle_timeout = settings.kernel_cull_idle_seconds
     cfg.MappingKernelManager.cull_interval = 60
-    cfg.MappingKernelManager.cull_connected = False
+    cfg.MappingKernelManager.cull_connected = False  # a connected page is culled by the kit's rules
     # An error message from a kernel reaches the page without its traceback (docs/security.md).
     cfg.MappingKernelManager.allow_tracebacks = False
+    # Kernel owners, live access, limits (kernels.py, docs/security.md "Kernels").
+    cfg.VoilaConfiguration.multi_kernel_manager_class = OefenkitKernelManager
+    cfg.OefenkitKernelManager.max_per_person = settings.max_kernels_per_person
+    cfg.OefenkitKernelManager.max_kernels = settings.max_kernels
+    cfg.OefenkitKernelManager.cull_disconnected_seconds = settings.kernel_cull_disconnected_seconds
     return cfg
 
 

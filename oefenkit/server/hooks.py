@@ -6,6 +6,10 @@ the person's role, then prepends one code cell to the notebook that binds the
 person in the kernel (``oefenkit.kernel.bind_person``). The browser cannot
 send code to a standalone Voilà kernel, so that binding cannot be forged from
 the page; the person is never read from a URL parameter or a widget.
+
+The hook also names the owner of the kernel Voilà is about to start (person
+and app, see ``kernels.py``), and answers with the "Het is nu erg druk" page
+(503) instead of starting a kernel when the server is full.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from ..errors import NotFound
 from ..permissions import can
 from ..sessions import client_address
 from .auth import login_session_cell
+from .kernels import PENDING_OWNER, KernelOwner, admit_page
 
 __all__ = ["RENDER_PREFIX", "make_prelaunch_hook", "binding_cell"]
 
@@ -52,9 +57,11 @@ def make_prelaunch_hook(kit):
         if not can(actor, "open_app", app):
             handler.log.warning("Refused %s to %s (%s)", app.id, actor.username, actor.role)
             raise web.HTTPError(403, "Deze app is niet beschikbaar voor jouw rol.")
+        admit_page(handler, actor.username)
         notebook.cells.insert(0, binding_cell(actor.username, app.id, handler.request.remote_ip))
         if (login_cell := login_session_cell(user)) is not None:  # "deze sessie" in Mijn gegevens
             notebook.cells.insert(1, login_cell)
+        PENDING_OWNER.set(KernelOwner(actor.username, app.id))
         return notebook
 
     return prelaunch_hook

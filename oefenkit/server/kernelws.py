@@ -26,15 +26,13 @@ from __future__ import annotations
 
 import json
 
-from jupyter_server.services.kernels.handlers import _kernel_id_regex
-from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.concurrent import Future
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 __all__ = [
     "V1_PROTOCOL", "ALLOWED_MESSAGE_TYPES", "DEFAULT_MAX_BYTES", "SETTING", "FrameError",
-    "OefenkitKernelWebsocketHandler", "check_incoming_frame", "outgoing_header", "kernel_websocket_routes",
+    "OefenkitKernelWebsocketHandler", "check_incoming_frame", "outgoing_header",
 ]
 
 V1_PROTOCOL = "v1.kernel.websocket.jupyter.org"
@@ -203,8 +201,3 @@ def _is_stderr(frame: bytes) -> bool:
         return True  # an unreadable stream message is not sent either
     return not isinstance(content, dict) or content.get("name") != "stdout"
 
-
-def kernel_websocket_routes(server_url: str) -> list[tuple]:
-    """The route that shadows Voilà's kernel websocket (Tornado takes the first match)."""
-    return [(url_path_join(server_url, r"/api/kernels/%s/channels" % _kernel_id_regex),
-             OefenkitKernelWebsocketHandler)]

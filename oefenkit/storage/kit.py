@@ -28,6 +28,7 @@ The verbs live in one mixin per noun, composed here:
 * :mod:`.sessions`           terugkomdag live sessions: join, rounds, scores, live state, report
 * :mod:`.library`            case library: upload, anonymise, review, expert scores, publish
 * :mod:`.intervision`        intervision: a team's scores of one case over successive visits
+* :mod:`.kernel_access`      the owners of live app kernels (active, role, groups); refused access
 
 This module keeps what they share: :meth:`Kit.transaction`, :meth:`Kit.audit`, the audit
 log and the private look-ups (``_person``, ``_case_and_scale``, ``_check_score``).
@@ -56,6 +57,7 @@ from .certificates import CertificatesMixin
 from .decisions import DecisionsMixin
 from .exam_attempts import ExamMixin
 from .intervision import IntervisionMixin
+from .kernel_access import KernelAccessMixin
 from .library import LibraryMixin
 from .logins import LoginsMixin
 from .people import GroupInfo, PeopleMixin
@@ -69,7 +71,8 @@ __all__ = ["Kit", "GroupInfo", "RatingInfo", "ScaleInfo", "CaseInfo"]
 
 
 class Kit(PeopleMixin, CasesMixin, RatingsMixin, DecisionsMixin, ProgressMixin, PracticeMixin, ExamMixin,
-          CertificatesMixin, PrivacyMixin, LibraryMixin, SessionsMixin, IntervisionMixin, LoginsMixin):
+          CertificatesMixin, PrivacyMixin, LibraryMixin, SessionsMixin, IntervisionMixin, LoginsMixin,
+          KernelAccessMixin):
     """Façade over one database. Cheap to create; share one per process."""
 
     def __init__(self, engine: Engine):

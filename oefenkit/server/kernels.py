@@ -1,0 +1,413 @@
+"""App kernels under the server's control: owners, live access, limits.
+
+Every kernel the kit starts belongs to one person and one app (:class:`KernelOwner`): the
+prelaunch hook (``hooks.py``) knows both and hands them to :class:`OefenkitKernelManager`
+through :data:`PENDING_OWNER` (a context variable of the page request; Voilà starts the kernel
+later in the same request). The server keeps the owners in memory: kernels never outlive the
+server (``OefenkitVoila`` stops them on exit).
+
+* **Owner only.** :func:`require_kernel_owner` is the one check of every kernel route the kit
+  serves (``/api/kernels`` and ``/api/kernels/<id>`` GET/DELETE, ``/interrupt``, ``/restart``,
+  Voilà's ``/voila/api/shutdown/<id>`` and the ``/channels`` websocket): the logged-in person must
+  be the owner and must still be allowed to open the kernel's app. Anyone else gets 404 (the
+  same answer as for an unknown id), and a refused attempt on a live kernel is audited
+  (``kernel.access_refused``).
+* **Live access.** Every ``watch_interval`` (1 s) the manager re-reads the owners of all live
+  kernels in one query; a kernel whose owner was deactivated or may no longer open its app is
+  shut down ``revoke_grace_seconds`` later (the page shows "Geen toegang" first, see
+  ``oefenkit.kernel.start_access_watch``).
+* **Limits.** At most ``max_per_person`` kernels per person: starting one more shuts down that
+  person's oldest idle kernel first (no websocket connected, else the least recent activity) and
+  tells the new page. A server-wide cap (``max_kernels``, or derived from available memory and
+  the size of the largest live kernel) answers a page load past it with the Dutch "Het is nu
+  erg druk" page (503, ``Retry-After``). A kernel without a connected websocket for
+  ``cull_disconnected_seconds`` is shut down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from jupyter_client.jsonutil import json_default
+from jupyter_core.utils import ensure_async
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.services.kernels.handlers import KernelActionHandler, KernelHandler
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado import web
+from traitlets import Float, Int
+from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+from voila.tornado.handler import TornadoVoilaHandler
+
+from ..apps import APPS
+from ..errors import NotFound, OefenkitError
+from ..kernel import OLDER_PAGE_CLOSED_ENV
+from ..permissions import can
+from ..settings import site_url
+from .kernelws import OefenkitKernelWebsocketHandler
+
+__all__ = ["KernelOwner", "PENDING_OWNER", "OefenkitKernelManager", "require_kernel_owner", "admit_page",
+           "OwnedKernelHandler", "OwnedKernelActionHandler", "OwnKernelsHandler", "OwnedShutdownHandler",
+           "OwnedKernelWebsocketHandler", "OefenkitRenderHandler", "kernel_routes", "available_memory",
+           "RETRY_AFTER_SECONDS"]
+
+log = logging.getLogger(__name__)
+
+MIB = 1024 * 1024
+#: Size assumed for a kernel before any could be measured (facts.md: 53–198 MiB).
+DEFAULT_KERNEL_BYTES = 200 * MIB
+#: Memory kept free for the server, the database and the system when deriving the cap.
+MEMORY_RESERVE_BYTES = 512 * MIB
+#: What the "Het is nu erg druk" page asks the browser to wait, in seconds.
+RETRY_AFTER_SECONDS = 30
+
+_APPS = {app.id: app for app in APPS}
+
+
+@dataclass(frozen=True)
+class KernelOwner:
+    username: str
+    app_id: str
+    started: float = 0.0  # time.time() when the kernel started
+
+
+#: The owner of the kernel the current page request is about to start (set by the prelaunch hook).
+PENDING_OWNER: contextvars.ContextVar[KernelOwner | None] = contextvars.ContextVar("oefenkit_kernel_owner",
+                                                                                    default=None)
+
+
+# -- memory ----------------------------------------------------------------------------------------
+
+
+def available_memory() -> int | None:
+    """Bytes this machine (or its cgroup, if tighter) can still give, or None if unknown."""
+    values = []
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                values.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit != "max":
+            values.append(int(limit) - int(Path("/sys/fs/cgroup/memory.current").read_text()))
+    except (OSError, ValueError):
+        pass
+    return min(values) if values else None
+
+
+def _rss(pid: int | None) -> int | None:
+    if not pid:
+        return None
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+# -- the kernel manager ----------------------------------------------------------------------------
+
+
+class OefenkitKernelManager(AsyncMappingKernelManager):
+    """Voilà's kernel manager plus owners, the live access watch and the limits (module docstring)."""
+
+    max_per_person = Int(4, config=True, help="Kernels one person may have; one more closes their oldest idle one.")
+    max_kernels = Int(0, config=True, help="Kernels the server runs at most; 0 derives the cap from memory.")
+    cull_disconnected_seconds = Float(120.0, config=True,
+                                      help="Shut down a kernel this long without a connected websocket.")
+    revoke_grace_seconds = Float(3.0, config=True,
+                                 help="Time a page whose person lost access gets to show its notice.")
+    watch_interval = Float(1.0, config=True, help="Seconds between two runs of the kernel watch.")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.owners: dict[str, KernelOwner] = {}
+        self._disconnected_since: dict[str, float] = {}
+        self._revoked_since: dict[str, float] = {}
+        self._closing: set[str] = set()
+        self._watch: asyncio.Task | None = None
+
+    @property
+    def kit(self):
+        return getattr(self.parent, "kit", None)
+
+    # -- starting and stopping --
+
+    def kernels_of(self, username: str) -> list[str]:
+        return [kid for kid, o in self.owners.items() if o.username == username and kid in self
+                and kid not in self._closing]
+
+    def live_count(self) -> int:
+        return sum(1 for kid in self.list_kernel_ids() if kid not in self._closing)
+
+    def _idle_order(self, kernel_ids: list[str]) -> list[str]:
+        """Oldest idle first: kernels without a connected websocket before connected ones, then by
+        least recent activity."""
+        def key(kid):
+            kernel = self._kernels.get(kid)
+            last = getattr(kernel, "last_activity", None)
+            return (self._kernel_connections.get(kid, 0) > 0, last.timestamp() if last else 0.0)
+        return sorted(kernel_ids, key=key)
+
+    async def start_kernel(self, *args, **kwargs):
+        owner = PENDING_OWNER.get()
+        culled = 0
+        if owner is not None:
+            PENDING_OWNER.set(None)  # one kernel per page request
+            mine = self.kernels_of(owner.username)
+            for kid in self._idle_order(mine)[: max(0, len(mine) - self.max_per_person + 1)]:
+                log.info("Closing %s's oldest idle kernel %s (limit %d per person)", owner.username, kid,
+                         self.max_per_person)
+                await self._close(kid, "per-person limit")
+                culled += 1
+            if culled:
+                kwargs["env"] = {**(kwargs.get("env") or {}), OLDER_PAGE_CLOSED_ENV: "1"}
+        kernel_id = await super().start_kernel(*args, **kwargs)
+        if owner is not None:
+            self.owners[kernel_id] = KernelOwner(owner.username, owner.app_id, time.time())
+        self._disconnected_since[kernel_id] = time.time()
+        self._ensure_watch()
+        return kernel_id
+
+    async def shutdown_kernel(self, kernel_id, *args, **kwargs):
+        try:
+            return await super().shutdown_kernel(kernel_id, *args, **kwargs)
+        finally:
+            self._forget(kernel_id)
+
+    def _forget(self, kernel_id: str) -> None:
+        self.owners.pop(kernel_id, None)
+        self._disconnected_since.pop(kernel_id, None)
+        self._revoked_since.pop(kernel_id, None)
+        self._closing.discard(kernel_id)
+
+    async def _close(self, kernel_id: str, reason: str) -> None:
+        if kernel_id in self._closing or kernel_id not in self:
+            return
+        self._closing.add(kernel_id)
+        owner = self.owners.get(kernel_id)
+        log.info("Shutting down kernel %s of %s (%s)", kernel_id, owner.username if owner else "nobody", reason)
+        try:
+            await self.shutdown_kernel(kernel_id, now=True)
+        except Exception:  # noqa: BLE001 - already gone, or dying: forget it either way
+            log.warning("Could not shut down kernel %s", kernel_id, exc_info=True)
+            self._forget(kernel_id)
+
+    # -- capacity --
+
+    def kernel_bytes(self) -> int:
+        """The resident size of the largest live kernel (DEFAULT_KERNEL_BYTES before any): a new page
+        may be the heaviest app, so the estimate errs towards refusing rather than swapping."""
+        sizes = []
+        for kid in self.list_kernel_ids():
+            provisioner = getattr(self._kernels.get(kid), "provisioner", None)
+            size = _rss(getattr(provisioner, "pid", None))
+            if size:
+                sizes.append(size)
+        return max(max(sizes), 64 * MIB) if sizes else DEFAULT_KERNEL_BYTES
+
+    def capacity(self) -> int:
+        """How many kernels the server may run now: ``max_kernels``, or the live ones plus as many
+        more as fit in the available memory (minus a reserve)."""
+        if self.max_kernels > 0:
+            return self.max_kernels
+        live = self.live_count()
+        free = available_memory()
+        if free is None:
+            return live + 1  # unknown: never refuse on a guess
+        return live + max(0, (free - MEMORY_RESERVE_BYTES) // self.kernel_bytes())
+
+    def admits(self, username: str) -> bool:
+        """May ``username`` start one more kernel now? (A person at their own limit closes one of
+        their own first, so they never add to the total.)"""
+        if len(self.kernels_of(username)) >= self.max_per_person:
+            return True
+        return self.live_count() < self.capacity()
+
+    # -- the watch --
+
+    def _ensure_watch(self) -> None:
+        if self._watch is None or self._watch.done():
+            self._watch = asyncio.ensure_future(self._watch_loop())
+
+    async def _watch_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.watch_interval)
+            try:
+                await self.watch_once()
+            except Exception:  # noqa: BLE001 - keep watching; a database hiccup is retried next time
+                log.warning("Kernel watch failed", exc_info=True)
+
+    async def watch_once(self) -> None:
+        now = time.time()
+        live = set(self.list_kernel_ids())
+        for kid in [k for k in self.owners if k not in live]:
+            self._forget(kid)
+        # kernels without a connected websocket for a while
+        for kid in live - self._closing:
+            if self._kernel_connections.get(kid, 0) > 0:
+                self._disconnected_since.pop(kid, None)
+                continue
+            since = self._disconnected_since.setdefault(kid, now)
+            last = getattr(self._kernels.get(kid), "last_activity", None)
+            quiet_since = max(since, last.timestamp() if last else since)
+            if now - quiet_since >= self.cull_disconnected_seconds:
+                await self._close(kid, f"no page connected for {self.cull_disconnected_seconds:g} s")
+        # owners who were deactivated or may no longer open the app
+        owned = {kid: o for kid, o in self.owners.items() if kid in live and kid not in self._closing}
+        if not owned or self.kit is None:
+            return
+        people = await asyncio.to_thread(self.kit.list_active_people, {o.username for o in owned.values()})
+        for kid, owner in owned.items():
+            person = people.get(owner.username)
+            app = _APPS.get(owner.app_id)
+            if person is not None and app is not None and can(person, "open_app", app):
+                self._revoked_since.pop(kid, None)
+                continue
+            revoked = self._revoked_since.setdefault(kid, now)
+            if now - revoked >= self.revoke_grace_seconds:
+                await self._close(kid, "owner lost access")
+
+    def is_revoked(self, kernel_id: str) -> bool:
+        return kernel_id in self._revoked_since or kernel_id in self._closing
+
+    async def still_allowed(self, owner: KernelOwner) -> bool:
+        """Is ``owner`` still active and allowed to open their kernel's app (read now)?"""
+        if self.kit is None:
+            return True
+        app = _APPS.get(owner.app_id)
+        try:
+            person = await asyncio.to_thread(self.kit.find_person, owner.username)
+        except NotFound:
+            return False
+        return app is not None and can(person, "open_app", app)
+
+
+# -- the owner check -------------------------------------------------------------------------------
+
+
+async def require_kernel_owner(handler, kernel_id: str) -> KernelOwner:
+    """The kernel's owner, when the handler's logged-in person is that owner and may still open the
+    kernel's app; otherwise 404 (as for an unknown kernel), audited when the kernel exists."""
+    km = handler.kernel_manager
+    user = handler.current_user
+    username = getattr(user, "username", None)
+    if username is None:
+        raise web.HTTPError(403, "Log eerst in.")
+    owners = getattr(km, "owners", {})
+    owner = owners.get(kernel_id)
+    reason = None
+    if owner is None:
+        reason = "unknown" if kernel_id not in km else "no owner"
+    elif owner.username != username:
+        reason = "not the owner"
+    elif km.is_revoked(kernel_id) or not await km.still_allowed(owner):
+        reason = "access lost"
+    if reason is None:
+        return owner
+    method = f"{handler.request.method} {handler.request.path}"
+    handler.log.warning("Kernel access refused: %s on %s (%s)", username, kernel_id, reason)
+    if reason != "unknown" and km.kit is not None:
+        try:
+            await asyncio.to_thread(km.kit.add_kernel_refusal, username, kernel_id, reason=reason,
+                                    method=method, owner=owner.username if owner else None)
+        except OefenkitError:
+            handler.log.exception("Could not audit a refused kernel access")
+    raise web.HTTPError(404, "Deze pagina bestaat niet.")
+
+
+class OwnedKernelHandler(KernelHandler):
+    """``/api/kernels/<id>`` GET and DELETE, for the owner only."""
+
+    @web.authenticated
+    async def get(self, kernel_id):
+        await require_kernel_owner(self, kernel_id)
+        await super().get(kernel_id)
+
+    @web.authenticated
+    async def delete(self, kernel_id):
+        await require_kernel_owner(self, kernel_id)
+        await super().delete(kernel_id)
+
+
+class OwnedKernelActionHandler(KernelActionHandler):
+    """``/api/kernels/<id>/interrupt`` and ``/restart``, for the owner only."""
+
+    @web.authenticated
+    async def post(self, kernel_id, action):
+        await require_kernel_owner(self, kernel_id)
+        await super().post(kernel_id, action)
+
+
+class OwnKernelsHandler(APIHandler):
+    """``/api/kernels``: the logged-in person's own kernels only (never anyone else's ids)."""
+
+    @web.authenticated
+    async def get(self):
+        km = self.kernel_manager
+        mine = km.kernels_of(self.current_user.username) if hasattr(km, "kernels_of") else []
+        models = [await ensure_async(km.kernel_model(kid)) for kid in mine]
+        self.finish(json.dumps(models, default=json_default))
+
+
+class OwnedShutdownHandler(VoilaShutdownKernelHandler):
+    """Voilà's page-close shutdown (``/voila/api/shutdown/<id>``), for the owner only."""
+
+    @web.authenticated
+    async def post(self, kernel_id):
+        await require_kernel_owner(self, kernel_id)
+        await super().post(kernel_id)
+
+
+class OwnedKernelWebsocketHandler(OefenkitKernelWebsocketHandler):
+    """The kit's kernel websocket (``/api/kernels/<id>/channels``; framing and size caps in
+    ``kernelws.py``), for the owner only: the owner check runs first, before the upgrade."""
+
+    async def pre_get(self):
+        await require_kernel_owner(self, self.kernel_id)
+        await super().pre_get()
+
+
+class OefenkitRenderHandler(TornadoVoilaHandler):
+    """Voilà's page handler; a full server (503 from :func:`admit_page`) gets the Dutch busy page."""
+
+    def write_error(self, status_code, **kwargs):
+        if status_code != 503:
+            return super().write_error(status_code, **kwargs)
+        self.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.write(self.render_template("druk.html", retry_url=site_url(self.request.uri),
+                                        retry_after=RETRY_AFTER_SECONDS))
+
+
+def admit_page(handler, username: str) -> None:
+    """503 (the busy page) when the server runs as many kernels as it may and ``username`` would add one."""
+    km = getattr(handler, "kernel_manager", None)
+    if hasattr(km, "admits") and not km.admits(username):
+        handler.log.warning("Server full (%d kernels, cap %d): busy page for %s", km.live_count(), km.capacity(),
+                            username)
+        raise web.HTTPError(503, "Het is nu erg druk.")
+
+
+_kernel_id_regex = r"(?P<kernel_id>\w+-\w+-\w+-\w+-\w+)"
+
+
+def kernel_routes(websocket_handler=OwnedKernelWebsocketHandler) -> list[tuple]:
+    """The kit's kernel routes (placed before Voilà's, which they shadow)."""
+    return [
+        (r"/api/kernels/?", OwnKernelsHandler),
+        (rf"/api/kernels/{_kernel_id_regex}/?", OwnedKernelHandler),
+        (rf"/api/kernels/{_kernel_id_regex}/(?P<action>restart|interrupt)", OwnedKernelActionHandler),
+        (rf"/api/kernels/{_kernel_id_regex}/channels", websocket_handler),
+        (r"/voila/api/shutdown/(.*)", OwnedShutdownHandler),
+    ]

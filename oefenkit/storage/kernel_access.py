@@ -1,0 +1,45 @@
+"""Who may still use the open pages: the :class:`~oefenkit.storage.kit.Kit` verbs the server's
+kernel watch and the kernels' owner check use (``docs/security.md``, "Kernels")."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..identity import SYSTEM, Actor
+from . import models as m
+from .people import _actor
+
+__all__ = ["KernelAccessMixin"]
+
+
+class KernelAccessMixin:
+    """Verbs for the server's kernel bookkeeping; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+
+    def list_active_people(self, usernames: Iterable[str]) -> dict[str, Actor]:
+        """The active people among ``usernames`` (fresh role and groups), by user name.
+
+        One read for all owners of the live kernels (the memberships come with it); a
+        deactivated or unknown name is simply missing from the answer.
+        """
+        names = sorted(set(usernames))
+        if not names:
+            return {}
+        with self.transaction(readonly=True) as s:
+            query = (select(m.Person).where(m.Person.username.in_(names), m.Person.active.is_(True))
+                     .options(selectinload(m.Person.memberships)))
+            return {p.username: _actor(p) for p in s.scalars(query)}
+
+    def add_kernel_refusal(self, username: str, kernel_id: str, *, reason: str, method: str,
+                           owner: str | None = None) -> None:
+        """Audit a refused REST or websocket access to an app kernel (``kernel.access_refused``).
+
+        ``username`` is the logged-in person who tried; ``owner`` the kernel's owner, if any.
+        """
+        with self.transaction() as s:
+            person = s.scalar(select(m.Person).where(m.Person.username == username))
+            actor = _actor(person) if person is not None else SYSTEM
+            self.audit(s, actor, "kernel.access_refused", kernel_id[:200], user=username, owner=owner,
+                       reason=reason, method=method)
