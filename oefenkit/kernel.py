@@ -65,6 +65,9 @@ def bind_person(username: str, app_id: str, address: str | None = None) -> None:
     codes); anything that is not an IP address is dropped."""
     global _person, _app, _address, _checked, _lost
     _person, _app, _checked, _lost = None, None, None, False  # a new page: nothing from before
+    from .logins import bind_login_session
+
+    bind_login_session(None)  # the server's next cell binds this page's login session, if any
     app = next((a for a in APPS if a.id == app_id), None)
     if app is None:
         raise NotFound("Deze app bestaat niet.")
@@ -132,8 +135,8 @@ def require_app(app_id: str) -> Actor:
 def live_person() -> Actor:
     """The bound person as the database has them now (re-read at most every ``LIVE_CHECK_SECONDS``).
 
-    Raises :class:`AccessLost` when they were deactivated or may no longer open the bound app;
-    from then on it always does. Without a standalone binding it is :func:`current_person`.
+    Raises :class:`AccessLost` when they were deactivated or may no longer open the bound app, or
+    when the login session that opened the page ended; from then on it always does. Without a standalone binding it is :func:`current_person`.
     """
     global _checked, _lost, _person
     if _lost:
@@ -143,10 +146,16 @@ def live_person() -> Actor:
     started = time.monotonic()
     if _checked is not None and started - _checked[0] < LIVE_CHECK_SECONDS:
         return _checked[1]
+    kit = instance.current_kit(guarded=False)
     try:
-        person = instance.current_kit(guarded=False).find_person(_person.username)
+        person = kit.find_person(_person.username)
     except NotFound:  # unknown or deactivated
         person = None
+    from .logins import current_login_session
+
+    session = current_login_session()
+    if session is not None and person is not None and session not in kit.list_live_login_sessions([session]):
+        person = None  # the login that opened this page ended (logout, "Overal afmelden", new password)
     if person is None or (_app is not None and not can(person, "open_app", _app)):
         _lost = True
         log.warning("Access lost for %s on %s", _person.username, _app.id if _app else "?")

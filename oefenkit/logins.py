@@ -13,9 +13,9 @@ __all__ = ["bind_login_session", "current_login_session"]
 _session_id: int | None = None
 
 
-def bind_login_session(session_id: int) -> None:
+def bind_login_session(session_id: int | None) -> None:
     global _session_id
-    _session_id = int(session_id)
+    _session_id = None if session_id is None else int(session_id)
 
 
 def current_login_session() -> int | None:

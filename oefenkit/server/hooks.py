@@ -61,7 +61,9 @@ def make_prelaunch_hook(kit):
         notebook.cells.insert(0, binding_cell(actor.username, app.id, handler.request.remote_ip))
         if (login_cell := login_session_cell(user)) is not None:  # "deze sessie" in Mijn gegevens
             notebook.cells.insert(1, login_cell)
-        PENDING_OWNER.set(KernelOwner(actor.username, app.id))
+        session_id = getattr(user, "session_id", None)
+        PENDING_OWNER.set(KernelOwner(actor.username, app.id,
+                                      login_session=session_id if isinstance(session_id, int) else None))
         return notebook
 
     return prelaunch_hook

@@ -13,8 +13,9 @@ server (``OefenkitVoila`` stops them on exit).
   same answer as for an unknown id), and a refused attempt on a live kernel is audited
   (``kernel.access_refused``).
 * **Live access.** Every ``watch_interval`` (1 s) the manager re-reads the owners of all live
-  kernels in one query; a kernel whose owner was deactivated or may no longer open its app is
-  shut down ``revoke_grace_seconds`` later (the page shows "Geen toegang" first, see
+  kernels in one query; a kernel whose owner was deactivated or may no longer open its app, or
+  whose login session ended (logout, "Overal afmelden", a new password), is shut down
+  ``revoke_grace_seconds`` later (the page shows "Geen toegang" first, see
   ``oefenkit.kernel.start_access_watch``).
 * **Limits.** At most ``max_per_person`` kernels per person: starting one more shuts down that
   person's oldest idle kernel first (no websocket connected, else the least recent activity) and
@@ -74,6 +75,9 @@ class KernelOwner:
     username: str
     app_id: str
     started: float = 0.0  # time.time() when the kernel started
+    #: The login session (row id) that opened the page; None under the hub. Ending that session
+    #: (logout, "Overal afmelden", a new password) also closes the page.
+    login_session: int | None = None
 
 
 #: The owner of the kernel the current page request is about to start (set by the prelaunch hook).
@@ -173,7 +177,7 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
                 kwargs["env"] = {**(kwargs.get("env") or {}), OLDER_PAGE_CLOSED_ENV: "1"}
         kernel_id = await super().start_kernel(*args, **kwargs)
         if owner is not None:
-            self.owners[kernel_id] = KernelOwner(owner.username, owner.app_id, time.time())
+            self.owners[kernel_id] = KernelOwner(owner.username, owner.app_id, time.time(), owner.login_session)
         self._disconnected_since[kernel_id] = time.time()
         self._ensure_watch()
         return kernel_id
@@ -201,6 +205,7 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
         except Exception:  # noqa: BLE001 - already gone, or dying: forget it either way
             log.warning("Could not shut down kernel %s", kernel_id, exc_info=True)
             self._forget(kernel_id)
+        OwnedKernelWebsocketHandler.close_all(kernel_id, "Oefenkit: de pagina is gesloten")
 
     # -- capacity --
 
@@ -267,10 +272,13 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
         if not owned or self.kit is None:
             return
         people = await asyncio.to_thread(self.kit.list_active_people, {o.username for o in owned.values()})
+        sessions = {o.login_session for o in owned.values() if o.login_session is not None}
+        live_sessions = await asyncio.to_thread(self.kit.list_live_login_sessions, sessions) if sessions else set()
         for kid, owner in owned.items():
             person = people.get(owner.username)
             app = _APPS.get(owner.app_id)
-            if person is not None and app is not None and can(person, "open_app", app):
+            session_holds = owner.login_session is None or owner.login_session in live_sessions
+            if person is not None and app is not None and can(person, "open_app", app) and session_holds:
                 self._revoked_since.pop(kid, None)
                 continue
             revoked = self._revoked_since.setdefault(kid, now)
@@ -370,11 +378,37 @@ class OwnedShutdownHandler(VoilaShutdownKernelHandler):
 
 class OwnedKernelWebsocketHandler(OefenkitKernelWebsocketHandler):
     """The kit's kernel websocket (``/api/kernels/<id>/channels``; framing and size caps in
-    ``kernelws.py``), for the owner only: the owner check runs first, before the upgrade."""
+    ``kernelws.py``), for the owner only: the owner check runs first, before the upgrade.
+
+    Open sockets are registered per kernel, so that closing a kernel (lost access, an ended login
+    session, a limit) also closes its sockets instead of leaving the page on a dead kernel."""
+
+    open_sockets: dict[str, set["OwnedKernelWebsocketHandler"]] = {}
 
     async def pre_get(self):
         await require_kernel_owner(self, self.kernel_id)
         await super().pre_get()
+
+    async def open(self, kernel_id):
+        self.open_sockets.setdefault(kernel_id, set()).add(self)
+        return await super().open(kernel_id)
+
+    def on_close(self):
+        sockets = self.open_sockets.get(self.kernel_id)
+        if sockets is not None:
+            sockets.discard(self)
+            if not sockets:
+                self.open_sockets.pop(self.kernel_id, None)
+        return super().on_close()
+
+    @classmethod
+    def close_all(cls, kernel_id: str, reason: str) -> None:
+        """Close every open socket of ``kernel_id`` (code 1001, "going away")."""
+        for socket in list(cls.open_sockets.pop(kernel_id, ())):
+            try:
+                socket.close(1001, reason[:100])
+            except Exception:  # noqa: BLE001 - already closing
+                pass
 
 
 class OefenkitRenderHandler(TornadoVoilaHandler):

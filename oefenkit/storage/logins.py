@@ -25,7 +25,7 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -153,6 +153,20 @@ class LoginsMixin:
                 s.execute(update(m.LoginSession).where(m.LoginSession.id == row_id).values(last_seen_at=now)
                           .execution_options(synchronize_session=False))
         return info
+
+    def list_live_login_sessions(self, session_ids: Iterable[int]) -> set[int]:
+        """Which of these session rows still hold: not ended (logout, "Overal afmelden", a new
+        password, a role change, deactivation) and within their lifetime. Open pages are checked
+        with this (:mod:`oefenkit.kernel`, the server's kernel watch); the idle timeout applies to
+        new requests only, since working in an open page sends no request that touches it."""
+        ids = sorted({int(i) for i in session_ids})
+        if not ids:
+            return set()
+        oldest = self.login_clock() - self.login_lifetime
+        with self.transaction(readonly=True) as s:
+            rows = s.execute(select(m.LoginSession.id, m.LoginSession.created_at)
+                             .where(m.LoginSession.id.in_(ids)))
+            return {row_id for row_id, created in rows if _utc(created) > oldest}
 
     def remove_login_session(self, token: str) -> bool:
         """End one session (logout); False when it had already ended."""

@@ -109,3 +109,30 @@ def test_server_reads_all_owners_at_once(kit, people):
     found = kit.list_active_people(["cursist1", "cursist2", "trainer1", "onbekend"])
     assert set(found) == {"cursist2", "trainer1"}
     assert found["cursist2"].group_ids and found["trainer1"].role == "trainer"
+
+
+def test_page_of_an_ended_login_session_loses_access(kit, instance):  # noqa: F811
+    """A page opened with a login session (a copied cookie, say): when that session ends — logout,
+    "Overal afmelden", a new password — is the open page's next verb refused, while a page of
+    another, still valid session of the same person keeps working?"""
+    from oefenkit import logins
+
+    token = kit.add_login_session("cursist1")
+    ended = kit.find_login_session(token).session_id
+    other = kit.find_login_session(kit.add_login_session("cursist1")).session_id
+    assert kit.list_live_login_sessions([ended, other, 999999]) == {ended, other}
+    kernel.bind_person("cursist1", "mijn-gegevens")
+    logins.bind_login_session(ended)
+    page_kit = current_kit()
+    person = kernel.require_app("mijn-gegevens")
+    page_kit.list_groups(person)  # works while the session holds
+    kit.remove_login_session(token)  # the owner logs out
+    assert kit.list_live_login_sessions([ended, other]) == {other}
+    wait_past_cache()
+    with pytest.raises(AccessLost):
+        page_kit.list_groups(person)
+
+    kernel.bind_person("cursist1", "mijn-gegevens")  # a new page, opened with the other session
+    logins.bind_login_session(other)
+    current_kit().list_groups(kernel.require_app("mijn-gegevens"))
+    logins.bind_login_session(None)

@@ -155,3 +155,33 @@ def test_absolute_lifetime_ends_a_busy_session(live_server, server_kit):
     assert _opens_start(owner)
     _age_sessions(server_kit, "doorwerker", created_at=dt.timedelta(days=30, minutes=1))
     assert not _opens_start(owner)
+
+
+def test_logout_closes_the_pages_a_copied_cookie_has_open(live_server):
+    """A copy of the cookie with a page open (its kernel websocket connected): when the owner logs
+    out, is that open page closed too (its kernel shut down, the socket closed), not only new
+    requests refused?"""
+    import time
+
+    from .kernel_ws import KernelSocket, open_app_kernel
+
+    owner, thief = _logged_in(live_server, "openpagina")
+    kernel_id = open_app_kernel(thief)
+    with KernelSocket(live_server.base_url, kernel_id, thief) as ws:
+        reply = ws.send(ws.message("kernel_info_request", {}))
+        assert ws.wait_for(lambda m: m["parent_header"].get("msg_id") == reply["header"]["msg_id"]) is not None
+        status, _, page = owner.request("/logout")
+        status, _, page = owner.request("/logout", {"_xsrf": _xsrf(page)})
+        assert status == 200 and "afgemeld" in page
+        started = time.monotonic()
+        closed = ws.wait_closed(timeout=20)
+        took = time.monotonic() - started
+    assert closed is not None, "the copied cookie's open page kept its kernel after the logout"
+    status, _ = _kernel_status(thief, kernel_id)
+    assert status in {403, 404}
+    print(f"\nopen page of an ended login session closed {took:.1f} s after the logout")
+
+
+def _kernel_status(client: Client, kernel_id: str) -> tuple[int, str]:
+    status, _, body = client.request(f"/api/kernels/{kernel_id}")
+    return status, body
