@@ -19,7 +19,7 @@ import pytest
 from oefenkit.errors import ConfigurationError
 from oefenkit.settings import load_settings
 
-from ..browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from ..browser.conftest import chromium_browser, dutch_page
 from ..browser.test_login_landing import login
 from ..live_server import LiveServer, oefenkit_cmd
 from .kernel_client import api, kernel_info_over_websocket, logged_in, open_page
@@ -88,20 +88,12 @@ def test_fifteen_page_loads_leave_at_most_four_kernels(default_server, report):
     # culled kernels are really gone for their owner too
     assert api(client, "GET", f"/api/kernels/{opened[0]}")[0] == 404
 
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_context(locale="nl-NL").new_page()
-            page.set_default_timeout(60_000)
-            login(page, default_server.base_url, "cursist1")
-            page.locator(".ok-landing").wait_for()
-            notice = page.locator(".ok-older-page-closed")
-            notice.wait_for()
-            assert "oudste pagina" in notice.inner_text()
-        finally:
-            browser.close()
+    with chromium_browser() as browser, dutch_page(browser) as page:
+        login(page, default_server.base_url, "cursist1")
+        page.locator(".ok-landing").wait_for()
+        notice = page.locator(".ok-older-page-closed")
+        notice.wait_for()
+        assert "oudste pagina" in notice.inner_text()
     assert len(own_kernels(client)) <= 4
 
 

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from ..browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from ..browser.conftest import chromium_browser, dutch_page
 from ..browser.test_login_landing import login
 from ..live_server import LiveServer, oefenkit_cmd
 from .kernel_client import kernel_info_over_websocket, with_cookies
@@ -39,21 +39,14 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium_browser() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
 def page(chromium):
-    context = chromium.new_context(locale="nl-NL")
-    p = context.new_page()
-    p.set_default_timeout(60_000)
-    yield p
-    context.close()
+    with dutch_page(chromium) as p:
+        yield p
 
 
 def usernames(server) -> str:
