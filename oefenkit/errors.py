@@ -114,13 +114,14 @@ class PermissionDenied(OefenkitError):
 
 
 class AccessLost(PermissionDenied):
-    """The person of an open page was deactivated, or their role or groups no longer open the app.
+    """The person of an open page was deactivated, their role or groups no longer open the app, or
+    the login session that opened the page ended.
 
     Raised by every verb the page calls from then on; the page shows "Geen toegang" and does nothing more.
     """
 
-    def __init__(self, message: str = "Geen toegang: je account of je rol is gewijzigd. "
-                                      "Deze pagina werkt niet meer."):
+    def __init__(self, message: str = "Geen toegang meer: je bent afgemeld, of je account of je rol is "
+                                      "gewijzigd. Deze pagina werkt niet meer; log opnieuw in."):
         super().__init__(message)
 
 
