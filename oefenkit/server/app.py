@@ -23,7 +23,7 @@ from ..instance import open_kit
 from ..settings import Settings
 from ..storage.kit import Kit
 from .auth import OefenkitIdentityProvider
-from .handlers import routes
+from .handlers import NotFoundHandler, routes
 from .hooks import make_prelaunch_hook
 from .hub import HubIdentityProvider
 from .kernels import OefenkitKernelManager, OefenkitRenderHandler, kernel_routes
@@ -127,6 +127,8 @@ def voila_config(settings: Settings, kit: Kit) -> Config:
             "X-Frame-Options": "SAMEORIGIN",
         },
         WEBSOCKET_MAX_SETTING: settings.websocket_max_bytes,
+        # Unknown URLs get the kit's Dutch 404 page instead of Tornado's English one.
+        "default_handler_class": NotFoundHandler,
     }
     if settings.secure_cookie:
         cfg.OefenkitIdentityProvider.secure_cookie = True
