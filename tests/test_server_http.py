@@ -208,3 +208,21 @@ def test_deactivated_account_loses_access(live_server):
     oefenkit_cmd(live_server.data_dir, "users", "deactivate", "tijdelijk")
     status, headers, _ = c.request("/")
     assert status == 302 and headers["Location"].startswith("/login")
+
+
+def test_server_output_is_quiet(client, live_server):
+    """After start-up and a page with its kernel, does the server's output hold none of Voilà's,
+    Tornado's and ipykernel's routine English chatter (the kit's own Dutch start line stays)?"""
+    client.login("cursist1", PASSWORD)
+    status, _, _ = client.request("/voila/render/training/mijn_gegevens.ipynb")
+    assert status == 200
+    import time
+
+    time.sleep(3)  # the kernel has started and said what it says at start
+    log = live_server.log()
+    assert "Oefenkit draait op" in log
+    for noise in ("is not trusted", "Storing connection files", "Serving static files", "Voilà is running at",
+                  "running over TCP without encryption", "websocket_ping_timeout"):
+        assert noise not in log, noise
+    runtime = live_server.data_dir / "runtime"
+    assert runtime.stat().st_mode & 0o077 == 0 and (runtime / "ipython").stat().st_mode & 0o077 == 0
