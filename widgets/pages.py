@@ -259,7 +259,9 @@ def exam_page(kit: Kit, person: Actor, *, rules=None, max_attempts: int | None =
     programmes = [(names.get(code, code), code) for code in sorted(rules)]
     own = [g.programme_code for g in kit.list_groups(person) if g.id in person.group_ids and g.programme_code]
     default = next((c for c in own if c in rules), programmes[0][1] if programmes else None)
-    used = len(kit.list_exam_attempts(person, person.username))
+    def used() -> int:
+        return len(kit.list_exam_attempts(person, person.username))
+
     scales = []
     for code in dict.fromkeys(c for rule in rules.values() for c in rule.scales):
         scale = kit.find_scale(code)
@@ -271,11 +273,15 @@ def exam_page(kit: Kit, person: Actor, *, rules=None, max_attempts: int | None =
             from .notice import Notice
             return Notice("Er zijn nog geen certificeringsregels; de toets kan nog niet starten.")
         reason = ""
-        if used >= max_attempts:
+        n_used = used()
+        if n_used >= max_attempts:
             reason = f"Je hebt alle {max_attempts} pogingen gebruikt. Neem contact op met je trainer."
-        return ExamStart(programmes, default, lambda p: rule_lines(rules[p].as_dict(), max_attempts, used),
-                         on_start, can_start=used < max_attempts, reason=reason)
+        return ExamStart(programmes, default, lambda p: rule_lines(rules[p].as_dict(), max_attempts, n_used),
+                         on_start, can_start=n_used < max_attempts, reason=reason)
 
+    # Reopening the app shows the latest result (not the start panel) until a new attempt starts.
+    submitted = [a for a in kit.list_exam_attempts(person, person.username) if a.decision_id is not None]
+    latest = kit.find_exam_outcome(person, submitted[-1].id) if submitted else None
     flow = ExamFlow(
         open_attempt=kit.find_open_exam(person),
         make_start=make_start,
@@ -284,6 +290,7 @@ def exam_page(kit: Kit, person: Actor, *, rules=None, max_attempts: int | None =
         save=lambda attempt_id, case, scores, note: kit.save_exam_rating(person, attempt_id, case, scores, note),
         submit=lambda attempt_id: kit.submit_exam(person, attempt_id, rules=rules),
         scales=scales, clip_url=clip_url, subtitles_url=subtitles_url, certificate_url=certificate_url,
+        latest=latest, attempts=lambda: (used(), max_attempts),
     )
     return flow
 
