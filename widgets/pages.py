@@ -354,10 +354,11 @@ def compare_page(kit: Kit, person: Actor) -> w.VBox:
 
     groups = [g.name for g in kit.list_groups(person)]
     set_codes = list(dict.fromkeys(code for case in kit.list_cases(person) for code in case.set_codes))
+    set_names = {cs.code: cs.name for cs in kit.list_case_sets(person)}  # staff only, as this app
     newest = {s.code: s for s in kit.list_scales()}  # ordered by version: the newest wins
     scales = [(s.name, s.code) for s in newest.values()]
     return ComparePanel(
-        groups, [(code, code) for code in set_codes], scales,
+        groups, [(set_names.get(code, code), code) for code in set_codes], scales,
         compute=lambda group, case_set, scale: comparison(kit, person, group_name=group,
                                                           case_set_code=case_set, scale_code=scale),
     )
