@@ -49,8 +49,12 @@ def profile_page(kit: Kit, person: Actor) -> w.VBox:
         ],
         css_class="ok-profile",
     )
+    # Titles and names, not codes (docs/woordenlijst.md).
+    titles = {c.code: c.title for c in kit.list_cases(person)}
+    scale_names = {sc.code: sc.name for sc in kit.list_scales()}
     rating_rows = [
-        [local_time(r.created_at), r.case_code, r.scale_code, r.score,
+        [local_time(r.created_at), titles.get(r.case_code, r.case_code), scale_names.get(r.scale_code, r.scale_code),
+         r.score,
          "intervisie" if r.mode == "session" and not r.live else _MODE_LABELS[r.mode]]
         for r in ratings
     ]
@@ -101,7 +105,7 @@ def people_page(kit: Kit, person: Actor) -> w.VBox:
     table = DataTable(
         ["Gebruikersnaam", "Naam", "Rol", "Groepen"],
         [[p["username"], p["display_name"], ROLE_LABELS[p["role"]], ", ".join(p["groups"]) or "-"] for p in people],
-        empty="Er zijn nog geen deelnemers.",
+        empty="Er zijn nog geen personen.",
         css_class="ok-people-table",
     )
     groups = kit.list_groups(person)
@@ -111,7 +115,7 @@ def people_page(kit: Kit, person: Actor) -> w.VBox:
         empty="Er zijn nog geen groepen.",
         css_class="ok-groups-table",
     )
-    return w.VBox([w.HTML("<h2>Deelnemers</h2>"), table, w.HTML("<h2>Groepen</h2>"), group_table])
+    return w.VBox([w.HTML("<h2>Personen</h2>"), table, w.HTML("<h2>Groepen</h2>"), group_table])
 
 
 # -- practice (Oefenen met scoren) ---------------------------------------------------------------
