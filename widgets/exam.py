@@ -70,10 +70,11 @@ def rule_lines(rule: Mapping[str, Any], max_attempts: int, attempts_used: int) -
         th = next(iter(scales.values()))
         lines.append(
             f"Je bent geslaagd als je per schaal minstens {rule.get('min_clips')} fragmenten scoort en je scores "
-            f"goed overeenkomen met de expertconsensus: ICC(A,1) minstens {_nl(th['icc_a1_min'])}, minstens "
-            f"{_pct(th['within_one_min'])} binnen één punt, gemiddeld niet meer dan {_nl(th['abs_bias_max'])} "
-            f"punt te hoog of te laag, en minstens {_pct(th['extremes_min_share'])} van de fragmenten met een "
-            "extreme consensusscore (1–2 of 8–9) ook zo gescoord.")
+            f"goed overeenkomen met die van de experts: bij minstens {_pct(th['within_one_min'])} van de "
+            f"fragmenten hoogstens 1 punt verschil, gemiddeld niet meer dan {_nl(th['abs_bias_max'], 1)} punt te "
+            "hoog of te laag, je scores gaan samen op en neer met die van de experts, en van de fragmenten die de "
+            f"experts heel laag (1–2) of heel hoog (8–9) scoorden, scoor jij er minstens "
+            f"{_pct(th['extremes_min_share'])} ook zo. De precieze getallen zie je na afloop onder Details.")
     if rule.get("required_supervised_cases"):
         lines.append(f"Voor dit programma zijn daarnaast {rule['required_supervised_cases']} in supervisie "
                      "besproken casussen nodig.")
