@@ -109,7 +109,7 @@ def histogram_html(stats) -> str:
     if stats.expert is not None:
         label += f"; expertscore {stats.expert}"
     svg = (f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height_px}' width='{width}' "
-           f"height='{height_px}' role='img' aria-label='{_esc(label, quote=True)}'>{''.join(parts)}</svg>")
+           f"height='{height_px}' style='max-width:100%;height:auto' role='img' aria-label='{_esc(label, quote=True)}'>{''.join(parts)}</svg>")
     legend = (f"<span style='display:inline-block;width:.9rem;height:.9rem;background:{GROUP_COLOUR};"
               "vertical-align:middle'></span> scores van de groep")
     if stats.expert is not None:

@@ -271,11 +271,11 @@ def next_step(checks: Sequence[Any], scale_names: Mapping[str, str], attempts: t
         focus = []
         texts = " ".join(c.text for c in failed)
         if "heel laag" in texts or "heel hoog" in texts:
-            focus.append("fragmenten die heel laag of heel hoog scoren")
+            focus.append("de fragmenten die de experts heel laag of heel hoog scoren")
         if "gemiddeld" in texts and "hoger" in texts:
-            focus.append("niet te hoog scoren")
+            focus.append("of je niet te hoog scoort")
         if "gemiddeld" in texts and "lager" in texts:
-            focus.append("niet te laag scoren")
+            focus.append("of je niet te laag scoort")
         extra = f", en let vooral op {' en '.join(focus)}" if focus else ""
         parts.append(f"Oefen eerst verder met {which} in de app Oefenen met scoren{extra}. Daar zie je na elk "
                      "fragment de expertscore en de uitleg.")
