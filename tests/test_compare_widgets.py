@@ -178,6 +178,7 @@ def test_titles_not_codes_and_no_icc_from_too_few_clips():
     assert "Gezin 0: badmoment" in shown and "Gezin 1: badmoment" in p.plot.value
     assert "obi-gezin" not in shown
     assert "Bias" not in p.raters.value + p.plot.value and "Gemiddeld verschil" in p.raters.value
+    assert "<details class='ok-compare-help'>" in p.raters.value and "Bland-Altman-plot" in p.raters.value
     # From five clips on the number is shown.
     five = _named_comparison(5)
     assert five.rater("ann").icc_a1 is not None

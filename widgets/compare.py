@@ -122,6 +122,28 @@ def _icc(r) -> str:
     return fmt(r.icc_a1)
 
 
+#: One line per statistic of this page, for trainers (shown under "Wat betekenen deze getallen?").
+STATISTIC_HELP = {
+    "ICC(A,1)": "Intraclass-correlatie van de scores van de cursist met de expertscore: gaan ze samen op en neer "
+                "én liggen ze even hoog? 1 is perfect, 0 is toeval; vanaf ongeveer 0,70 is het goed. Pas vanaf "
+                f"{MIN_CLIPS_FOR_ICC} fragmenten berekend.",
+    "Binnen één punt": "Het deel van de fragmenten waarbij de score hoogstens 1 punt van de expertscore afligt.",
+    "Gemiddeld verschil": "Hoeveel punten de cursist gemiddeld hoger (+) of lager (−) scoort dan de experts.",
+    "Uitersten herkend": "Van de fragmenten die de experts heel laag (1–2) of heel hoog (8–9) scoorden: het deel "
+                         "dat de cursist ook zo laag of hoog scoorde.",
+    "Bland-Altman-plot": "Per fragment het verschil met de expertscore (verticaal) tegen het gemiddelde van beide "
+                         "(horizontaal); de stippellijnen zijn het gemiddelde verschil en de grenzen waarbinnen "
+                         "95 % van de verschillen valt.",
+}
+
+
+def help_html() -> str:
+    """The explanations of the statistics, folded."""
+    items = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in STATISTIC_HELP.items())
+    return (f"<details class='ok-compare-help'><summary>Wat betekenen deze getallen?</summary>"
+            f"<dl>{items}</dl></details>")
+
+
 def raters_html(c: Comparison) -> str:
     """Per rater: scored clips, ICC(A,1), within one point, mean difference, extremes."""
     if not c.per_rater:
@@ -134,7 +156,7 @@ def raters_html(c: Comparison) -> str:
         f"<td>{_e(fmt(r.within_one, percent=True))}</td><td>{_e(fmt(r.bias, signed=True))}</td>"
         f"<td>{_e(_extremes(r))}</td><td>{_e(' '.join(r.warnings))}</td></tr>"
         for r in c.per_rater)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{help_html()}"
 
 
 def clips_html(c: Comparison) -> str:
