@@ -15,8 +15,11 @@ __all__ = ["PageError"]
 class PageError(web.HTTPError):
     """``web.HTTPError`` with a Dutch message meant for the person (shown on the error page)."""
 
-    dutch = True
-
     def __init__(self, status_code: int, message: str):
-        # The message is data, never a format string.
-        super().__init__(status_code, "%s", message)
+        super().__init__(status_code, message)
+        #: The text the error page shows (``templates/error.html``); the message is data, never a
+        #: format string, so a "%" in it is harmless.
+        self.dutch_message = message
+
+    def __str__(self) -> str:
+        return f"HTTP {self.status_code}: {self.dutch_message}"

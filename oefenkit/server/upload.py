@@ -47,7 +47,7 @@ class _JsonErrors(JupyterHandler):
 
     def write_error(self, status_code, **kwargs):
         exc = kwargs.get("exc_info", (None, None, None))[1]
-        message = getattr(exc, "log_message", None) if isinstance(exc, web.HTTPError) else None
+        message = exc.dutch_message if isinstance(exc, PageError) else None
         if not message:
             message = {403: "Je hebt hiervoor geen toegang (log opnieuw in en probeer het nog eens).",
                        404: "Niet gevonden.", 413: "Dit bestand is te groot."}.get(
