@@ -9,6 +9,8 @@ watches the page (a ``MutationObserver`` on class changes and new elements) and 
   gets the accessible name "<scale> <point>" (e.g. "Sensitiviteit 7": the heading's ``data-scale``, else
   its text) and ``aria-pressed`` that
   follows the ``ok-selected`` class; its row of buttons becomes a ``group`` named after the scale;
+* an answered check question's options (``ok-quiz-correct`` / ``ok-quiz-chosen``, widgets/modules.py) are
+  named with their verdict, e.g. "… (jouw keuze, goed antwoord)";
 * the app's frame (``ok-page``) is the page's ``main`` landmark, so all its content sits in a landmark.
 
 The kernel keeps the CSS classes as the source of truth (the browser tests and docs/ui-hooks.md use them);
@@ -40,6 +42,13 @@ function sync() {
         if (scale) row.setAttribute('aria-label', scale);
       }
     }
+  }
+  // an answered check question: which option was chosen and which is right, not by colour alone
+  for (const option of document.querySelectorAll('.ok-quiz-option.ok-quiz-correct, .ok-quiz-option.ok-quiz-chosen')) {
+    const verdict = option.classList.contains('ok-quiz-correct') ? 'goed antwoord' : 'fout';
+    const state = option.classList.contains('ok-quiz-chosen') ? 'jouw keuze, ' + verdict : verdict;
+    const name = option.textContent.trim() + ' (' + state + ')';
+    if (option.getAttribute('aria-label') !== name) option.setAttribute('aria-label', name);
   }
 }
 

@@ -107,6 +107,7 @@ def people_page(kit: Kit, person: Actor) -> w.VBox:
         [[p["username"], p["display_name"], ROLE_LABELS[p["role"]], ", ".join(p["groups"]) or "-"] for p in people],
         empty="Er zijn nog geen personen.",
         css_class="ok-people-table",
+        label="Deelnemers",
     )
     groups = kit.list_groups(person)
     group_table = DataTable(
@@ -114,6 +115,7 @@ def people_page(kit: Kit, person: Actor) -> w.VBox:
         [[g.name, g.programme_code or "-", len(g.member_usernames)] for g in groups],
         empty="Er zijn nog geen groepen.",
         css_class="ok-groups-table",
+        label="Groepen",
     )
     return w.VBox([w.HTML("<h2>Personen</h2>"), table, w.HTML("<h2>Groepen</h2>"), group_table])
 

@@ -119,5 +119,9 @@ _CSS += """
 .ok-page video:focus-visible, .ok-page [tabindex]:focus-visible,
 .ok-page .jupyter-widget-dropdown > select:focus-visible, .ok-page .widget-dropdown > select:focus-visible {{
   outline: 3px solid {focus} !important; outline-offset: 2px !important; }}
+/* a wide table scrolls in its own focusable box (widgets/tables.py), not the page or an unfocusable box */
+.ok-table {{ max-width: 100%; min-width: 0; }}
+.ok-table .widget-html-content {{ max-width: 100%; min-width: 0; }}
+.ok-table-scroll {{ overflow-x: auto; max-width: 100%; }}
 </style>
 """.format(**A11Y_COLORS)
