@@ -333,7 +333,7 @@ class ExpertScoreForm(w.VBox):
             add = w.Button(description="Expert toevoegen", icon="plus", layout=w.Layout(width="auto"))
             add.add_class("ok-expert-add")
             add.on_click(lambda _b, code=code: self.add_row(code))
-            section = w.VBox([w.HTML(f"<h4>{_e(name)} ({lo}–{hi})</h4>"), rows, add])
+            section = w.VBox([w.HTML(f"<h3>{_e(name)} ({lo}–{hi})</h3>"), rows, add])
             section.add_class("ok-expert-scale")
             section.add_class(f"ok-expert-scale-{code}")
             self.sections[code] = rows

@@ -48,6 +48,7 @@ def profile_page(kit: Kit, person: Actor) -> w.VBox:
             ["Groepen", ", ".join(g.name for g in groups if person.id and g.id in person.group_ids) or "geen"],
         ],
         css_class="ok-profile",
+        label="Mijn gegevens",
     )
     # Titles and names, not codes (docs/woordenlijst.md).
     titles = {c.code: c.title for c in kit.list_cases(person)}
@@ -59,7 +60,8 @@ def profile_page(kit: Kit, person: Actor) -> w.VBox:
         for r in ratings
     ]
     history = DataTable(["Datum", "Casus", "Schaal", "Score", "Soort"], rating_rows,
-                        empty="Je hebt nog geen beoordelingen gegeven.", css_class="ok-my-ratings")
+                        empty="Je hebt nog geen beoordelingen gegeven.", css_class="ok-my-ratings",
+                        label="Mijn beoordelingen")
     from oefenkit.certificate_pdf import certificate_url
 
     from .certificates import own_certificates_html

@@ -20,6 +20,7 @@ class DataTable(w.HTML):
             )
             # A wide table scrolls sideways inside its own box (on a phone), which keyboard users must be able
             # to focus to scroll it (WCAG 2.1.1; axe scrollable-region-focusable).
+            # Its name (label) tells the tables of one page apart.
             value = (f"<div class='ok-table-scroll' tabindex='0' role='region' aria-label='{html.escape(label)}'>"
                      f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
         else:

@@ -119,6 +119,8 @@ _CSS += """
 .ok-page video:focus-visible, .ok-page [tabindex]:focus-visible,
 .ok-page .jupyter-widget-dropdown > select:focus-visible, .ok-page .widget-dropdown > select:focus-visible {{
   outline: 3px solid {focus} !important; outline-offset: 2px !important; }}
+/* the video's own controls live in its shadow tree: ring the whole video while one of them has focus */
+.ok-page video:focus, .ok-page video:focus-within {{ outline: 3px solid {focus}; outline-offset: 2px; }}
 /* a wide table scrolls in its own focusable box (widgets/tables.py), not the page or an unfocusable box */
 .ok-table {{ max-width: 100%; min-width: 0; }}
 .ok-table .widget-html-content {{ max-width: 100%; min-width: 0; }}

@@ -154,12 +154,19 @@ def dashboard_round_closed(page) -> None:
     page.wait_for_function("() => !document.querySelector('.ok-reveal').disabled")
 
 
+def beheer_person_chosen(page) -> None:
+    """Beheer with another person chosen ("Deactiveren" enabled)."""
+    page.locator(".ok-admin-person select").select_option(label=f"{ROLES['cursist']} – Toegankelijk cursist")
+    page.wait_for_function("() => !document.querySelector('.ok-deactivate').disabled")
+
+
 STATES = {
     "modules": [("quiz-antwoord", modules_quiz_answered)],
     "practice": [("fragment-gescoord", practice_clip_scored)],
     "exam": [("toets-gescoord", exam_clip_scored)],
     "library": [("expertformulier", library_item_open)],
     "dashboard": [("ronde-gesloten", dashboard_round_closed)],
+    "beheer": [("persoon-gekozen", beheer_person_chosen)],
 }
 
 
