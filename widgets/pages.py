@@ -109,7 +109,7 @@ def people_page(kit: Kit, person: Actor) -> w.VBox:
         [[p["username"], p["display_name"], ROLE_LABELS[p["role"]], ", ".join(p["groups"]) or "-"] for p in people],
         empty="Er zijn nog geen personen.",
         css_class="ok-people-table",
-        label="Deelnemers",
+        label="Personen",
     )
     groups = kit.list_groups(person)
     group_table = DataTable(
