@@ -165,7 +165,8 @@ class DashboardPage(w.VBox):
         self.report.add_class("ok-session-report")
         self.controls = w.HBox([self.open_button, self.close_button, self.reveal_button, self.finish_confirm],
                                layout=w.Layout(flex_flow="row wrap"))
-        self.live = w.VBox([w.HBox([self.code, self.qr], layout=w.Layout(align_items="center")), self.controls,
+        self.live = w.VBox([w.HBox([self.code, self.qr], layout=w.Layout(align_items="center", flex_flow="row wrap")),
+                            self.controls,
                             self.count, self.round_title, self.stats, self.alpha, self.expert, self.prompt_box],
                            layout=w.Layout(display="none"))
         super().__init__([w.HBox([self.create_button]), self.message, self.live, self.report])

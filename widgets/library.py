@@ -333,7 +333,7 @@ class ExpertScoreForm(w.VBox):
             add = w.Button(description="Expert toevoegen", icon="plus", layout=w.Layout(width="auto"))
             add.add_class("ok-expert-add")
             add.on_click(lambda _b, code=code: self.add_row(code))
-            section = w.VBox([w.HTML(f"<h4>{_e(name)} ({lo}–{hi})</h4>"), rows, add])
+            section = w.VBox([w.HTML(f"<h3>{_e(name)} ({lo}–{hi})</h3>"), rows, add])
             section.add_class("ok-expert-scale")
             section.add_class(f"ok-expert-scale-{code}")
             self.sections[code] = rows
@@ -349,7 +349,8 @@ class ExpertScoreForm(w.VBox):
         options = [("— kies een expert —", None), *self.experts]
         if expert is not None and expert not in [v for _, v in options]:
             options.append((expert, expert))  # an expert who is no longer staff keeps their score
-        who = w.Dropdown(options=options, value=expert, layout=w.Layout(width="14rem"))
+        who = w.Dropdown(options=options, value=expert, description="Expert", style={"description_width": "3.5rem"},
+                         layout=w.Layout(width="18rem"))
         who.add_class("ok-expert-who")
         points = w.Text(value="" if score is None else str(score), placeholder="score",
                         layout=w.Layout(width="5rem"))

@@ -48,7 +48,8 @@ class LoginSessionsPanel(w.VBox):
                  s.address or "-", "deze sessie" if current is not None and s.id == current else ""]
                 for s in sessions]
         self.table = DataTable(["Ingelogd op", "Laatst gebruikt", "Apparaat", "Adres", ""], rows,
-                               empty="Er zijn geen actieve sessies.", css_class="ok-my-logins")
+                               empty="Er zijn geen actieve sessies.", css_class="ok-my-logins",
+                               label="Mijn sessies")
         self.button = w.Button(description="Overal afmelden", button_style="warning",
                                tooltip="Beëindig al je sessies, ook deze", layout=w.Layout(width="auto"),
                                disabled=not rows)

@@ -353,11 +353,15 @@ class Quiz(w.VBox):
             right = score_question(q, chosen)
             for i, button in enumerate(buttons):
                 button.disabled = True
+                if i in chosen:  # told apart without colour too: an icon, and for screen readers widgets/a11y.py
+                    button.add_class("ok-quiz-chosen")
                 if i in q.correct:
                     button.button_style = "success"
+                    button.icon = "check"
                     button.add_class("ok-quiz-correct")
                 elif i in chosen:
                     button.button_style = "danger"
+                    button.icon = "times"
                     button.add_class("ok-quiz-wrong")
             submit.layout.display = "none"
             verdict = "Goed!" if right else "Niet helemaal."

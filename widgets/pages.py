@@ -48,6 +48,7 @@ def profile_page(kit: Kit, person: Actor) -> w.VBox:
             ["Groepen", ", ".join(g.name for g in groups if person.id and g.id in person.group_ids) or "geen"],
         ],
         css_class="ok-profile",
+        label="Mijn gegevens",
     )
     # Titles and names, not codes (docs/woordenlijst.md).
     titles = {c.code: c.title for c in kit.list_cases(person)}
@@ -59,7 +60,8 @@ def profile_page(kit: Kit, person: Actor) -> w.VBox:
         for r in ratings
     ]
     history = DataTable(["Datum", "Casus", "Schaal", "Score", "Soort"], rating_rows,
-                        empty="Je hebt nog geen beoordelingen gegeven.", css_class="ok-my-ratings")
+                        empty="Je hebt nog geen beoordelingen gegeven.", css_class="ok-my-ratings",
+                        label="Mijn beoordelingen")
     from oefenkit.certificate_pdf import certificate_url
 
     from .certificates import own_certificates_html
@@ -107,6 +109,7 @@ def people_page(kit: Kit, person: Actor) -> w.VBox:
         [[p["username"], p["display_name"], ROLE_LABELS[p["role"]], ", ".join(p["groups"]) or "-"] for p in people],
         empty="Er zijn nog geen personen.",
         css_class="ok-people-table",
+        label="Personen",
     )
     groups = kit.list_groups(person)
     group_table = DataTable(
@@ -114,6 +117,7 @@ def people_page(kit: Kit, person: Actor) -> w.VBox:
         [[g.name, g.programme_code or "-", len(g.member_usernames)] for g in groups],
         empty="Er zijn nog geen groepen.",
         css_class="ok-groups-table",
+        label="Groepen",
     )
     return w.VBox([w.HTML("<h2>Personen</h2>"), table, w.HTML("<h2>Groepen</h2>"), group_table])
 

@@ -158,7 +158,9 @@ class ScaleScorer(w.VBox):
             self.buttons[point] = button
         row = w.HBox(list(self.buttons.values()), layout=w.Layout(flex_flow="row wrap"))
         row.add_class(SCORE_CLASSES.get(scale_code, f"ok-score-{scale_code}"))
-        heading = f"<h3>{_esc(title)}</h3>"
+        # data-scale: the short scale name the score buttons' accessible names start with ("Sensitiviteit 7";
+        # widgets/a11y.py), the title up to "versus"
+        heading = f"<h3 data-scale='{_esc(title.split(' versus ')[0].strip())}'>{_esc(title)}</h3>"
         if question:
             heading += f"<p class='ok-scale-question'>{_esc(question)}</p>"
         self._chosen = w.HTML()

@@ -14,6 +14,7 @@ from oefenkit.identity import Actor
 from oefenkit.kernel import OLDER_PAGE_CLOSED_ENV, require_app, start_access_watch
 
 from . import failures
+from .a11y import AccessibilityHook
 from .notice import Notice
 from .theme import stylesheet
 
@@ -35,7 +36,7 @@ class AppPage(w.VBox):
         #: Messages about the page itself (e.g. a failing callback), between header and body.
         self.notices = w.VBox()
         self.notices.add_class("ok-page-notices")
-        super().__init__([stylesheet(), header, self.notices, body])
+        super().__init__([stylesheet(), header, self.notices, AccessibilityHook(), body])
         self.add_class("ok-page")
         self.body = body
 

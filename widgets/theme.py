@@ -79,3 +79,51 @@ _CSS += """
 .ok-learning-curve svg {{ background: #fff; }}
 </style>
 """.format(**COLORS)
+
+
+# -- accessibility (issue 15) ----------------------------------------------------------------------------------
+# WCAG 2.1 AA (tests/browser/test_accessibility.py): button colours with white text at >= 4.5:1 (ipywidgets'
+# warning orange is 2.7:1, its success green 4.1:1); answered quiz and case choices stay readable (ipywidgets
+# dims every disabled button to 60 %, which made a chosen answer 1.64:1); links in running text are
+# underlined; every control shows a 3 px focus ring in primary_dark (8.4:1 on white, 7.7:1 on the background).
+A11Y_COLORS = {
+    "focus": COLORS["primary_dark"],
+    "success": "#2e7d32", "success_active": "#1b5e20",  # 5.1:1 and 7.9:1 with white
+    "info": "#00727f", "info_active": "#005a64",         # 5.7:1
+    "warning": "#a34700", "warning_active": "#7f3700",   # 6.1:1
+    "danger": "#c62828", "danger_active": "#b71c1c",     # 5.6:1
+}
+_CSS += """
+<style>
+/* accessibility (issue 15) */
+.ok-page .jupyter-button.mod-success {{ background-color: {success}; color: #fff; }}
+.ok-page .jupyter-button.mod-success:active, .ok-page .jupyter-button.mod-success.mod-active {{
+  background-color: {success_active}; color: #fff; }}
+.ok-page .jupyter-button.mod-info {{ background-color: {info}; color: #fff; }}
+.ok-page .jupyter-button.mod-info:active, .ok-page .jupyter-button.mod-info.mod-active {{
+  background-color: {info_active}; color: #fff; }}
+.ok-page .jupyter-button.mod-warning {{ background-color: {warning}; color: #fff; }}
+.ok-page .jupyter-button.mod-warning:active, .ok-page .jupyter-button.mod-warning.mod-active {{
+  background-color: {warning_active}; color: #fff; }}
+.ok-page .jupyter-button.mod-danger {{ background-color: {danger}; color: #fff; }}
+.ok-page .jupyter-button.mod-danger:active, .ok-page .jupyter-button.mod-danger.mod-active {{
+  background-color: {danger_active}; color: #fff; }}
+/* an answered choice is disabled but still tells what was chosen: full strength, no 60 % dimming */
+.ok-page .ok-quiz-option:disabled, .ok-page .ok-case-choice:disabled,
+.ok-page .ok-score-button.ok-selected:disabled {{ opacity: 1; cursor: default; }}
+/* links inside running text are underlined, not told apart by colour alone */
+.ok-header a, .ok-notice a, .ok-page p a, .ok-page li a, .ok-page td a {{ text-decoration: underline; }}
+/* a visible focus ring on every control (ipywidgets' own is a 1 px line at 2.2:1, none on selects) */
+.ok-page button:focus-visible, .ok-page input:focus-visible, .ok-page select:focus-visible,
+.ok-page textarea:focus-visible, .ok-page a:focus-visible, .ok-page summary:focus-visible,
+.ok-page video:focus-visible, .ok-page [tabindex]:focus-visible,
+.ok-page .jupyter-widget-dropdown > select:focus-visible, .ok-page .widget-dropdown > select:focus-visible {{
+  outline: 3px solid {focus} !important; outline-offset: 2px !important; }}
+/* the video's own controls live in its shadow tree: ring the whole video while one of them has focus */
+.ok-page video:focus, .ok-page video:focus-within {{ outline: 3px solid {focus}; outline-offset: 2px; }}
+/* a wide table scrolls in its own focusable box (widgets/tables.py), not the page or an unfocusable box */
+.ok-table {{ max-width: 100%; min-width: 0; }}
+.ok-table .widget-html-content {{ max-width: 100%; min-width: 0; }}
+.ok-table-scroll {{ overflow-x: auto; max-width: 100%; }}
+</style>
+""".format(**A11Y_COLORS)
