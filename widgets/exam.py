@@ -28,6 +28,7 @@ from oefenkit.storage.exams import ExamAttemptInfo, ExamOutcome, ExamProgress
 
 from .notice import Notice
 from .practice import ScaleScorer, VideoPlayer
+from .reveal import reveal, reveal_anchor
 from .tables import DataTable
 
 __all__ = ["ExamStart", "ExamScreen", "ExamResult", "ExamFlow", "rule_lines", "statistics_rows"]
@@ -168,15 +169,16 @@ class ExamScreen(w.VBox):
         self.note.observe(self._note_changed, names="value")
         self.prev = w.Button(description="Vorige", icon="arrow-left")
         self.prev.add_class("ok-exam-prev")
-        self.prev.on_click(lambda _b: self.go(self.index - 1))
+        self.prev.on_click(lambda _b: self.go(self.index - 1, reveal_title=True))
         self.next = w.Button(description="Volgende", icon="arrow-right")
         self.next.add_class("ok-exam-next")
-        self.next.on_click(lambda _b: self.go(self.index + 1))
+        self.next.on_click(lambda _b: self.go(self.index + 1, reveal_title=True))
         self.position = w.HTML()
         self.position.add_class("ok-exam-position")
         self.counter = w.HTML()
         self.counter.add_class("ok-exam-progress")
         self.message = w.Box()
+        self.message.add_class("ok-exam-clip-message")
         self.submit = w.Button(description="Toets inleveren", button_style="success", icon="check")
         self.submit.add_class("ok-exam-submit")
         self.submit.on_click(lambda _b: on_submit())
@@ -197,8 +199,10 @@ class ExamScreen(w.VBox):
 
     def show_error(self, text: str) -> None:
         self.message.children = (Notice(text, kind="error"),)
+        reveal(".ok-exam-clip-message .ok-notice-error")
 
-    def go(self, index: int) -> None:
+    def go(self, index: int, *, reveal_title: bool = False) -> None:
+        """Show clip ``index``; ``reveal_title`` scrolls its title into view and focuses it."""
         index = max(0, min(index, len(self.attempt.cases) - 1))
         self.index = index
         case = self.attempt.cases[index]
@@ -216,6 +220,8 @@ class ExamScreen(w.VBox):
             self._loading = False
         self.message.children = ()
         self._refresh()
+        if reveal_title:
+            reveal(".ok-exam-case-title h2")
 
     def _refresh(self) -> None:
         n = len(self.attempt.cases)
@@ -299,20 +305,22 @@ class ExamFlow(w.VBox):
         self._scales, self._clip_url, self._subtitles_url = scales, clip_url, subtitles_url
         self._certificate_url = certificate_url
         self.message = w.Box()
+        self.message.add_class("ok-exam-message")
         self.screen: w.Widget | None = None
         if open_attempt is not None:
-            self._open(open_attempt, resumed=True)
+            self._open(open_attempt, resumed=True, from_page_load=True)
         else:
             self._show(make_start(self._on_start))
 
     def _show(self, screen: w.Widget, notice: str | None = None) -> None:
         self.screen = screen
         self.message.children = (Notice(notice),) if notice else ()
-        self.children = (self.message, screen)
+        self.children = (self.message, screen, reveal_anchor())
 
     def _error(self, exc: OefenkitError) -> None:
         self.message.children = (Notice(str(exc), kind="error"),)
         self.children = (self.message, *(c for c in self.children if c is not self.message))
+        reveal(".ok-exam-message .ok-notice-error")
 
     def _on_start(self, programme: str) -> None:
         try:
@@ -322,7 +330,7 @@ class ExamFlow(w.VBox):
             return
         self._open(attempt, resumed=attempt.resumed)
 
-    def _open(self, attempt: ExamAttemptInfo, *, resumed: bool) -> None:
+    def _open(self, attempt: ExamAttemptInfo, *, resumed: bool, from_page_load: bool = False) -> None:
         try:
             progress = self._progress(attempt.id)
         except OefenkitError as exc:
@@ -334,6 +342,8 @@ class ExamFlow(w.VBox):
         first_open = next((i for i, c in enumerate(attempt.cases) if not progress.is_scored(c.code)), 0)
         screen.go(first_open)
         self._show(screen, "Je gaat verder met je toets; je eerdere scores zijn bewaard." if resumed else None)
+        if not from_page_load:  # after "Toets starten": the start button is gone, focus the first clip
+            reveal(".ok-exam-case-title h2")
 
     def _on_submit(self, attempt_id: int) -> None:
         try:
@@ -345,3 +355,4 @@ class ExamFlow(w.VBox):
                 self._error(exc)
             return
         self._show(ExamResult(outcome, self._certificate_url))
+        reveal(".ok-exam-outcome")
