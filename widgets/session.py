@@ -219,8 +219,11 @@ class SessionPage(w.VBox):
             return
         if rnd["number"] != self.round_number:  # a new clip: start empty (or with what was stored)
             self.round_number = rnd["number"]
+            # the description folded: the video and the scale stay in the first screen on a phone
             self.title.value = (f"<h2>Ronde {rnd['number']}: {_esc(rnd['case_title'])}</h2>"
-                                f"<p class='ok-vignette'>{_esc(rnd['vignette'])}</p>")
+                                + (f"<details class='ok-vignette-fold'><summary>Beschrijving van het fragment"
+                                   f"</summary><p class='ok-vignette'>{_esc(rnd['vignette'])}</p></details>"
+                                   if rnd.get("vignette") else ""))
             self.player.set_source(rnd["clip_url"] if "clip_url" in rnd else _clip(rnd["case_code"]))
             for s in self.scorers:
                 s.reset()

@@ -58,7 +58,12 @@ PHONE_PROBLEMS = """() => {
     const s = getComputedStyle(el);
     if (/(auto|scroll)/.test(s.overflowX) && el.scrollWidth > el.clientWidth + 1
         && !el.matches('textarea, select, .ok-table, .ok-table *')) {
-      out.hscroll.push((el.className || el.tagName) + ' ' + el.scrollWidth + '>' + el.clientWidth);
+      const edge = el.getBoundingClientRect().left + el.clientWidth;
+      const wide = Array.from(el.querySelectorAll('*')).filter(c => c.getBoundingClientRect().right > edge + 1)
+        .slice(-2).map(c => (c.className || c.tagName).toString().replace(/lm-\S+ |jupyter-widgets |widget-\S+ /g, '')
+        .trim() + ' right=' + Math.round(c.getBoundingClientRect().right));
+      out.hscroll.push((el.className || el.tagName) + ' ' + el.scrollWidth + '>' + el.clientWidth
+                       + ' edge=' + Math.round(edge) + ' [' + wide.join('; ') + ']');
     }
     const r = el.getBoundingClientRect();
     if (r.right > window.innerWidth + 1 && s.position !== 'fixed' && !el.closest('.ok-table')) {
