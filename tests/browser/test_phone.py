@@ -171,3 +171,31 @@ def test_modules_on_a_phone(browser, live_server):
             assert box["sw"] <= box["cw"] + 1 and box["right"] <= PHONE["width"], (options.nth(i).inner_text(), box)
     finally:
         ctx.close()
+
+
+def test_intervision_choices_fit_on_a_phone(browser, live_server):
+    """Intervisie's set and team dropdowns (40rem wide on a desktop) stay inside a 390 px screen, and
+    the page does not scroll sideways."""
+    from ..live_server import oefenkit_cmd
+
+    team = "Intervisie telefoontest"
+    live_server.add_user("tel.intervisie", "cursist", "Tel Intervisie")
+    oefenkit_cmd(live_server.data_dir, "groups", "add", team, "--programme", "ouder-baby")
+    oefenkit_cmd(live_server.data_dir, "groups", "add-member", team, "tel.intervisie")
+    ctx = browser.new_context(locale="nl-NL", viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                              has_touch=True)
+    try:
+        page = ctx.new_page()
+        page.set_default_timeout(60_000)
+        login(page, live_server.base_url, "tel.intervisie")
+        page.locator(".ok-app-intervision a").click()
+        page.locator(".ok-intervision").wait_for()
+        for hook in ("ok-intervision-set", "ok-intervision-team"):
+            box = page.locator(f".{hook} select").evaluate(
+                "s => ({left: s.getBoundingClientRect().left, right: s.getBoundingClientRect().right,"
+                " h: s.getBoundingClientRect().height})")
+            assert box["left"] >= 0 and box["right"] <= PHONE["width"], (hook, box)
+            assert box["h"] >= 44, (hook, box)
+        assert phone_problems(page)["hscroll"] == []
+    finally:
+        ctx.close()
