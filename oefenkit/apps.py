@@ -78,7 +78,7 @@ APPS: tuple[App, ...] = (
     ),
     App(
         id="deelnemers",
-        title="Deelnemers en groepen",
+        title="Personen en groepen",
         description="Wie er in welke groep zit, met rol en status.",
         path="supervision/deelnemers.ipynb",
         area="supervision",

@@ -25,6 +25,7 @@ Thresholds per scale
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -46,6 +47,9 @@ __all__ = [
     "propose",
     "valid_until",
     "renewed_until",
+    "Check",
+    "explain",
+    "STATISTIC_HELP",
 ]
 
 
@@ -342,6 +346,107 @@ def propose(
         statistics=decision.statistics, rule=decision.rule, kind="proposal",
     )
     return decision_id, decision
+
+
+# -- explaining a decision in plain Dutch -----------------------------------------------
+
+#: One line per statistic, for JGZ staff (shown under "Details" of an exam result).
+STATISTIC_HELP: dict[str, str] = {
+    "ICC(A,1)": "Intraclass-correlatie: hoe goed jouw scores en die van de experts samen op en neer gaan én "
+                "even hoog liggen. 1 is perfect, 0 is toeval; vanaf ongeveer 0,70 is het goed.",
+    "Binnen één punt": "Het deel van de fragmenten waarbij jouw score hoogstens 1 punt van de expertscore afligt.",
+    "Gemiddeld verschil": "Hoeveel punten je gemiddeld hoger (+) of lager (−) scoort dan de experts. "
+                          "Dicht bij 0 is goed.",
+    "Uitersten herkend": "Van de fragmenten die de experts heel laag (1–2) of heel hoog (8–9) scoorden: bij "
+                         "hoeveel jij ook zo laag of hoog scoorde.",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule of a decision, explained: which scale (None for the whole programme), met or not,
+    a plain Dutch sentence and the statistic behind it."""
+
+    scale: str | None
+    met: bool
+    text: str
+    detail: str = ""
+
+
+def _points(x: float) -> str:
+    return f"{_nl(x, 1)} punt"
+
+
+def explain(statistics: Mapping[str, Any], rule: Mapping[str, Any],
+            scale_names: Mapping[str, str] | None = None) -> list[Check]:
+    """The rules of a stored decision (``statistics`` and ``rule`` as :meth:`Decision.as_dict`
+    gives them) as plain Dutch sentences for JGZ staff, one :class:`Check` per rule and scale.
+
+    Uses the names in ``scale_names`` (code → name), never the codes.
+    """
+    names = dict(scale_names or {})
+    checks: list[Check] = []
+    thresholds = rule.get("scales") or {}
+    min_clips = int(rule.get("min_clips") or 0)
+    for code, s in (statistics.get("scales") or {}).items():
+        th = thresholds.get(code) or {}
+        name = names.get(code, code.capitalize())
+        n = int(s.get("n_clips") or 0)
+        if "icc_a1" not in s:
+            checks.append(Check(code, False, f"{name}: je hebt {n} fragmenten gescoord; er zijn er minstens "
+                                             f"{min_clips} nodig.", f"{n} fragmenten"))
+            continue
+        icc, icc_min = s.get("icc_a1"), th.get("icc_a1_min", 0.0)
+        if icc is None:
+            checks.append(Check(code, False, f"{name}: je gaf (bijna) overal dezelfde score, dus je scores gaan niet "
+                                             "op en neer met die van de experts.", "ICC(A,1) niet te berekenen"))
+        else:
+            met = icc >= icc_min
+            text = (f"{name}: je scores gaan goed samen op en neer met die van de experts." if met else
+                    f"{name}: je scores gaan nog niet genoeg samen op en neer met die van de experts: waar zij "
+                    "hoger of lager scoren, doe jij dat vaak niet.")
+            checks.append(Check(code, met, text, f"ICC(A,1) {_nl(icc)} (nodig: minstens {_nl(icc_min)})"))
+        within, within_min = float(s.get("within_one") or 0.0), th.get("within_one_min", 0.0)
+        k = round(within * n)
+        needed = math.ceil(within_min * n - 1e-9)
+        met = within >= within_min
+        checks.append(Check(code, met, f"{name}: bij {k} van de {n} fragmenten lag je score hoogstens 1 punt van die "
+                                       f"van de experts" + ("." if met else f"; er moeten er minstens {needed} zijn."),
+                            f"Binnen één punt {_pct(within)} (nodig: minstens {_pct(within_min)})"))
+        bias, bias_max = float(s.get("bias") or 0.0), th.get("abs_bias_max", 0.0)
+        met = abs(bias) <= bias_max
+        if abs(bias) < 0.05:
+            text = f"{name}: je scores liggen gemiddeld even hoog als die van de experts."
+        else:
+            text = (f"{name}: je scores liggen gemiddeld {_points(abs(bias))} {'hoger' if bias > 0 else 'lager'} "
+                    "dan die van de experts")
+            text += "." if met else f"; dat mag hoogstens {_points(bias_max)} zijn."
+        checks.append(Check(code, met, text, f"Gemiddeld verschil {'+' if bias > 0 else ''}{_nl(bias)} "
+                                             f"(toegestaan: hoogstens {_nl(bias_max)})"))
+        share_min = th.get("extremes_min_share", 0.0)
+        bands = [(word, s.get(key) or {}) for word, key in (("heel laag", "low_extremes"),
+                                                             ("heel hoog", "high_extremes"))]
+        bands = [(word, b) for word, b in bands if b.get("consensus_items")]
+        if not bands:
+            checks.append(Check(code, False, f"{name}: de toets had geen fragment dat de experts heel laag of heel hoog "
+                                             "scoorden, dus het herkennen van de uitersten kon niet worden beoordeeld. "
+                                             "Meld dit aan je trainer.", "Uitersten herkend: niet te beoordelen"))
+        for word, band in bands:
+            items, recognised = int(band["consensus_items"]), int(band.get("recognised") or 0)
+            lo, hi = (band.get("band") or [0, 0])[:2]
+            met = recognised / items >= share_min
+            text = (f"{name}: de experts scoorden {items} {'fragment' if items == 1 else 'fragmenten'} {word} "
+                    f"({_nl(lo, 0)}–{_nl(hi, 0)}); jij scoorde er {recognised} ook zo {word.split()[1]}")
+            text += "." if met else f"; dat moeten er minstens {math.ceil(share_min * items - 1e-9)} zijn."
+            checks.append(Check(code, met, text, f"Uitersten herkend ({word}): {recognised} van {items} "
+                                                 f"(nodig: minstens {_pct(share_min)})"))
+    required = int(rule.get("required_supervised_cases") or 0)
+    if required:
+        done = int(statistics.get("supervised_cases") or 0)
+        checks.append(Check(None, done >= required, f"{done} van de {required} casussen die je moet uitvoeren en "
+                                                     "bespreken in supervisie zijn vastgelegd.",
+                            f"Supervisiecasussen {done} van {required}"))
+    return checks
 
 
 # -- validity -------------------------------------------------------------------------

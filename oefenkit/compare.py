@@ -56,6 +56,7 @@ __all__ = [
     "CSV_ENCODING",
     "DEFAULT_MODES",
     "DRIFT_WINDOW",
+    "MIN_CLIPS_FOR_ICC",
     "BlandAltmanView",
     "CaseColumn",
     "Cell",
@@ -85,6 +86,10 @@ CSV_ENCODING = "utf-8-sig"
 DEFAULT_MODES = ("practice", "exam")
 #: Number of ratings in the rolling mean of :attr:`Comparison.drift`.
 DRIFT_WINDOW = 3
+#: ICC(A,1) of one rater against the consensus is shown only from this many clips on. With fewer
+#: clips its confidence interval spans almost the whole range (with 2 clips a value such as −24
+#: is possible), so a number would mislead; the table says why instead (docs/agreement.md).
+MIN_CLIPS_FOR_ICC = 5
 
 
 def band(deviation: float | None) -> str | None:
@@ -329,16 +334,21 @@ def _rater_stats(username: str, display_name: str, scores: dict[str, float],
         return RaterStats(username, display_name, len(scores), 0, used_scale_min=used_min,
                           used_scale_max=used_max,
                           warnings=("Geen van de gescoorde fragmenten heeft een expertconsensus.",), **empty)
+    icc_a1, warnings = res.icc_a1, res.warnings
+    if res.n_items < MIN_CLIPS_FOR_ICC:
+        icc_a1 = None
+        warnings = (f"ICC niet berekend: pas vanaf {MIN_CLIPS_FOR_ICC} fragmenten met een expertscore zegt dit "
+                    f"getal iets (nu {res.n_items}).",) + tuple(w for w in warnings if "ICC" not in w)
     return RaterStats(
         username=username, display_name=display_name, n_scored=len(scores), n=res.n_items,
-        icc_a1=res.icc_a1, within_one=res.within_one, bias=res.bias, mad=res.mad,
+        icc_a1=icc_a1, within_one=res.within_one, bias=res.bias, mad=res.mad,
         low_band=(res.low_extremes.low, res.low_extremes.high),
         low_consensus_items=res.low_extremes.consensus_items, low_recognised=res.low_extremes.recognised,
         high_band=(res.high_extremes.low, res.high_extremes.high),
         high_consensus_items=res.high_extremes.consensus_items, high_recognised=res.high_extremes.recognised,
         extremes_recognised=res.extremes_recognised,
         used_scale_min=res.used_scale_min, used_scale_max=res.used_scale_max,
-        warnings=res.warnings, agreement=res,
+        warnings=warnings, agreement=res,
     )
 
 
@@ -430,7 +440,8 @@ def build_comparison(
     cons = {} if consensus is None else dict(consensus.scores)
     missing = [c for c in case_codes if c not in cons]
     if consensus is not None and missing:
-        warnings.append("Zonder expertconsensus: " + ", ".join(missing) + ".")
+        titles = {col.code: col.title for col in columns}
+        warnings.append("Zonder expertconsensus: " + ", ".join(titles.get(c, c) for c in missing) + ".")
 
     # -- the ratings that count -----------------------------------------------------
     kept = [r for r in ratings if r.rater in rater_names and r.case in in_set and r.mode in modes]
@@ -551,8 +562,8 @@ _MODE_LABELS = {"practice": "oefenen", "exam": "toets", "session": "sessie"}
 
 _RATER_HEADERS = (
     "Beoordelaar", "Gebruikersnaam", "Gescoord", "Met consensus", "ICC(A,1)", "Binnen één punt",
-    "Bias", "Gemiddelde absolute afwijking", "Laag extreem (consensus)", "Laag extreem herkend",
-    "Hoog extreem (consensus)", "Hoog extreem herkend", "Extremen herkend", "Minimum gebruikt",
+    "Gemiddeld verschil", "Gemiddelde absolute afwijking", "Laag extreem (consensus)", "Laag extreem herkend",
+    "Hoog extreem (consensus)", "Hoog extreem herkend", "Uitersten herkend", "Minimum gebruikt",
     "Maximum gebruikt", "Bland-Altman ondergrens", "Bland-Altman bovengrens", "Opmerkingen",
 )
 

@@ -88,7 +88,7 @@ _MESSAGES = {
     "read_expert_scores": "Expertscores zijn alleen zichtbaar voor trainers.",
     "write_expert_scores": "Alleen trainers kunnen expertscores vastleggen.",
     "manage_cases": "Alleen trainers kunnen de casusbibliotheek beheren.",
-    "view_people": "Alleen trainers en coördinatoren zien de deelnemerslijst.",
+    "view_people": "Alleen trainers en coördinatoren zien het overzicht van personen en groepen.",
     "manage_people": "Alleen een coördinator kan accounts beheren.",
     "manage_groups": "Alleen een coördinator kan groepen beheren.",
     "view_audit_log": "Alleen een coördinator kan het logboek inzien.",

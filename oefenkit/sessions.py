@@ -56,6 +56,7 @@ __all__ = [
     "room_alpha",
     "load_prompts",
     "choose_prompts",
+    "prompts_by_scale",
     "report_html",
 ]
 
@@ -372,6 +373,39 @@ def choose_prompts(prompts: Sequence[Prompt], stats: Sequence[ScaleStats], *, re
             if p.text not in out:
                 out.append(p.text)
     return out[:limit]
+
+
+def prompts_by_scale(prompts: Sequence[Prompt], stats: Sequence[ScaleStats], *, revealed: bool,
+                     per_scale: int = 2, general: int = 1) -> list[tuple[str | None, list[str]]]:
+    """The round's prompts grouped under the scale they are about, so none contradicts another.
+
+    Each scale gets at most ``per_scale`` prompts of the situations that hold for *that* scale
+    (one scale may be "eens" while the other is "spreiding": each prompt then names its scale).
+    Prompts for every round ("altijd") come last under ``None``, at most ``general``.
+
+    >>> ps = (Prompt("altijd", "Wat zag je?"), Prompt("eens", "Dicht bij elkaar."),
+    ...       Prompt("spreiding", "Ver uiteen."))
+    >>> prompts_by_scale(ps, [scale_stats([5, 5], scale_code="a", scale_name="A"),
+    ...                       scale_stats([1, 9], scale_code="b", scale_name="B")], revealed=False)
+    [('A', ['Dicht bij elkaar.']), ('B', ['Ver uiteen.']), (None, ['Wat zag je?'])]
+    """
+    order = ["na_onthulling_ver", "na_onthulling_dichtbij", "uitschieters", "spreiding", "eens"]
+    out: list[tuple[str | None, list[str]]] = []
+    for s in stats:
+        holds = situations(s, revealed)
+        texts: list[str] = []
+        for situation in order:
+            if situation not in holds:
+                continue
+            for p in prompts:
+                if p.situation == situation and p.scale in (None, s.scale_code) and p.text not in texts:
+                    texts.append(p.text)
+        if texts:
+            out.append((s.scale_name, texts[:per_scale]))
+    always = [p.text for p in prompts if p.situation == "altijd"]
+    if always and general:
+        out.append((None, always[:general]))
+    return out
 
 
 # -- report ----------------------------------------------------------------------------------------

@@ -294,7 +294,7 @@ def test_csv_round_trip(result):
     col = {h: k for k, h in enumerate(header)}
     for row, r in zip(body, result.per_rater):
         assert row[col["Gebruikersnaam"]] == r.username
-        for h, value in (("ICC(A,1)", r.icc_a1), ("Binnen één punt", r.within_one), ("Bias", r.bias),
+        for h, value in (("ICC(A,1)", r.icc_a1), ("Binnen één punt", r.within_one), ("Gemiddeld verschil", r.bias),
                          ("Gemiddelde absolute afwijking", r.mad), ("Met consensus", r.n),
                          ("Bland-Altman ondergrens", result.bland_altman[r.username].loa[0]),
                          ("Bland-Altman bovengrens", result.bland_altman[r.username].loa[1])):
@@ -331,7 +331,7 @@ def test_xlsx_holds_the_same_numbers(result):
         # openpyxl writes floats to 16 significant digits (Excel keeps 15).
         assert row[col["ICC(A,1)"]] == pytest.approx(r.icc_a1, rel=1e-14)
         assert row[col["Binnen één punt"]] == pytest.approx(r.within_one, rel=1e-14)
-        assert row[col["Bias"]] == pytest.approx(r.bias, rel=1e-14)
+        assert row[col["Gemiddeld verschil"]] == pytest.approx(r.bias, rel=1e-14)
         assert row[col["Gemiddelde absolute afwijking"]] == pytest.approx(r.mad, rel=1e-14)
     sheet = [list(r) for r in wb["Per fragment"].iter_rows(values_only=True)]
     col = {h: k for k, h in enumerate(sheet[0])}

@@ -148,3 +148,39 @@ def test_compare_page_over_the_facade(kit, people):
     row = row_html(p.matrix.value, "cursist1")
     assert "Cursist Een" in row and f"data-case='{case}'>6" in row
     assert "Kijkt mee." in p.notes.value
+
+
+def _named_comparison(n_clips: int):
+    codes = [f"obi-gezin-{i}" for i in range(n_clips)]
+    consensus = [1, 9, 3, 7, 5, 2, 8][:n_clips]
+    return build_comparison(
+        group_name="G", case_set_code="S", scale_code="sensitiviteit", scale_min=1, scale_max=9,
+        cases=[(c, f"Gezin {i}: badmoment") for i, c in enumerate(codes)], raters=[("ann", "Ann")],
+        ratings=[RatingRecord("ann", c, min(9, v + (i % 2)), "zag het") for i, (c, v) in
+                 enumerate(zip(codes, consensus))],
+        expert_scores=[(e, c, v) for c, v in zip(codes, consensus) for e in ("e1", "e2")])
+
+
+def test_titles_not_codes_and_no_icc_from_too_few_clips():
+    """With two clips, is ICC(A,1) suppressed with a Dutch reason (no "−24"), and do the matrix, the
+    clip table, the notes and the Bland–Altman plot name clips by title, never by code?"""
+    from oefenkit.compare import MIN_CLIPS_FOR_ICC
+
+    assert MIN_CLIPS_FOR_ICC == 5
+    c = _named_comparison(2)
+    assert c.rater("ann").icc_a1 is None
+    assert any("ICC niet berekend" in w for w in c.rater("ann").warnings)
+    p = panel_for(c)
+    icc_cell = re.search(r"<td class='ok-compare-icc'>(.*?)</td>", p.raters.value).group(1)
+    assert icc_cell == "niet berekend (te weinig fragmenten: 2 van minstens 5)"
+    shown = " ".join(re.sub(r"<[^>]+>", " ", v) for v in (p.matrix.value, p.clips.value, p.notes.value)) + \
+        " ".join(re.findall(r"<title>(.*?)</title>", p.plot.value))
+    assert "Gezin 0: badmoment" in shown and "Gezin 1: badmoment" in p.plot.value
+    assert "obi-gezin" not in shown
+    assert "Bias" not in p.raters.value + p.plot.value and "Gemiddeld verschil" in p.raters.value
+    assert "<details class='ok-compare-help'>" in p.raters.value and "Bland-Altman-plot" in p.raters.value
+    # From five clips on the number is shown.
+    five = _named_comparison(5)
+    assert five.rater("ann").icc_a1 is not None
+    cell = re.search(r"<td class='ok-compare-icc'>(.*?)</td>", panel_for(five).raters.value).group(1)
+    assert re.fullmatch(r"-?\d(,\d+)?", cell)

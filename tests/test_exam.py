@@ -453,6 +453,7 @@ def test_exam_widget_scores_and_submits(kit, people, rules):
     assert kit.exam_progress(cursist, screen.attempt.id).complete
     assert not screen.submit.disabled
     screen.submit.click()
+    screen.submit_confirm.yes.click()  # "Toets inleveren" asks first: "Ja, inleveren"
     result = page.screen
     assert isinstance(result, ExamResult) and result.outcome.passed
     assert "ok-exam-result" in result._dom_classes
@@ -465,3 +466,140 @@ def test_exam_widget_scores_and_submits(kit, people, rules):
     again = ExamResult(kit.find_exam_outcome(cursist, result.outcome.attempt_id), certificate_url)
     again_text = "".join(c.value for c in again.children if hasattr(c, "value"))
     assert "ingetrokken" in again_text and "geldig tot en met" not in again_text
+
+
+def _text(widget) -> str:
+    """The markup and button texts of a widget tree."""
+    import ipywidgets as w
+
+    out = []
+    if isinstance(widget, w.HTML):
+        out.append(widget.value)
+    if isinstance(widget, w.Button) and widget.layout.display != "none":
+        out.append(widget.description)
+    for child in getattr(widget, "children", ()):
+        out.append(_text(child))
+    return "\n".join(out)
+
+
+def _finish(kit, page, scores_of) -> None:
+    screen = page.screen
+    for i, case in enumerate(screen.attempt.cases):
+        screen.go(i)
+        for scale in SCALES:
+            screen.scorers[scale].buttons[scores_of(case.code)[scale]].click()
+    screen.submit.click()
+    screen.submit_confirm.yes.click()
+
+
+def test_exam_submit_asks_before_it_uses_an_attempt(kit, people, rules):
+    """Does one click on "Toets inleveren" only ask (attempt still open, the question names the
+    attempt), does "Annuleren" bring the button back, and does only "Ja, inleveren" hand it in?"""
+    from widgets.exam import ExamResult, ExamScreen
+    from widgets.pages import exam_page
+
+    cursist = people["cursist"]
+    page = exam_page(kit, cursist, rules=rules, max_attempts=3)
+    page.screen.button.click()
+    screen = page.screen
+    for i, case in enumerate(screen.attempt.cases):
+        screen.go(i)
+        for scale in SCALES:
+            screen.scorers[scale].buttons[CONSENSUS[case.code][scale]].click()
+    screen.submit.click()
+    assert isinstance(page.screen, ExamScreen)
+    assert kit.find_open_exam(cursist) is not None  # nothing handed in yet
+    confirm = screen.submit_confirm
+    assert confirm.is_asking and screen.submit.layout.display == "none"
+    assert "poging 1 van de 3" in confirm.question.value
+    assert "ok-exam-submit-confirm" in confirm.yes._dom_classes and confirm.yes.description == "Ja, inleveren"
+    confirm.no.click()
+    assert not confirm.is_asking and screen.submit.layout.display is None
+    assert kit.find_open_exam(cursist) is not None
+    confirm.yes.click()  # a stale "Ja" after "Annuleren" does nothing
+    assert kit.find_open_exam(cursist) is not None
+    screen.submit.click()
+    confirm.yes.click()
+    assert isinstance(page.screen, ExamResult) and kit.find_open_exam(cursist) is None
+
+
+def test_failed_exam_result_in_plain_dutch_with_next_step(kit, people, rules):
+    """Scoring every clip 5: does the result say in one sentence that you did not pass, explain each
+    rule in plain Dutch without statistics or codes, keep the statistics with an explanation under
+    "Details", and name the next step (what to practise, attempts left)?"""
+    from widgets.exam import ExamResult
+    from widgets.pages import exam_page
+
+    cursist = people["cursist"]
+    page = exam_page(kit, cursist, rules=rules, max_attempts=3)
+    page.screen.button.click()
+    _finish(kit, page, lambda code: {s: 5 for s in SCALES})
+    result = page.screen
+    assert isinstance(result, ExamResult) and not result.outcome.passed
+    summary = next(c for c in result.children if "ok-exam-summary" in c._dom_classes).value
+    assert "nog niet geslaagd" in summary and summary.count(".") == 1
+    reasons = next(c for c in result.children if "ok-exam-reasons" in c._dom_classes).value
+    assert "Sensitiviteit" in reasons and "Coöperatie" in reasons
+    for jargon in ("ICC", "cooperatie", "consensus", "bias"):
+        assert jargon not in reasons
+    assert "ok-rule-unmet" in reasons and "hoogstens 1 punt" in reasons
+    details = next(c for c in result.children if "ok-exam-details-box" in c._dom_classes).value
+    assert details.startswith("<details") and "<summary>Details</summary>" in details
+    assert "ICC(A,1)" in details and "Intraclass-correlatie" in details and "Gemiddeld verschil" in details
+    step = next(c for c in result.children if "ok-exam-next-step" in c._dom_classes).value
+    assert "Oefenen met scoren" in step and "nog 2 van de 3 pogingen" in step
+    assert "Sensitiviteit" in step and "Coöperatie" in step
+
+
+def test_reopening_the_exam_app_shows_the_latest_result(kit, people, rules):
+    """After a submitted attempt, does a new page (reopening the app) show that result instead of the
+    start panel, and does "Nieuwe poging voorbereiden" lead to the start panel?"""
+    from widgets.exam import ExamResult, ExamStart
+    from widgets.pages import exam_page
+
+    cursist = people["cursist"]
+    page = exam_page(kit, cursist, rules=rules, max_attempts=2)
+    page.screen.button.click()
+    _finish(kit, page, lambda code: {s: 5 for s in SCALES})
+    again = exam_page(kit, cursist, rules=rules, max_attempts=2)
+    assert isinstance(again.screen, ExamResult) and not again.screen.outcome.passed
+    assert again.screen.outcome.attempt_id == page.screen.outcome.attempt_id
+    assert "nog 1 van de 2 pogingen" in _text(again.screen)
+    button = next(c for c in again.screen.children if "ok-exam-again" in getattr(c, "_dom_classes", ()))
+    button.click()
+    assert isinstance(again.screen, ExamStart) and not again.screen.button.disabled
+    # The second attempt fails too: no attempts left, no new-attempt button, the trainer is named.
+    again.screen.button.click()
+    _finish(kit, again, lambda code: {s: 5 for s in SCALES})
+    text = _text(again.screen)
+    assert "alle 2 pogingen gebruikt" in text and "trainer" in text
+    assert not [c for c in again.screen.children if "ok-exam-again" in getattr(c, "_dom_classes", ())]
+    third = exam_page(kit, cursist, rules=rules, max_attempts=2)
+    assert isinstance(third.screen, ExamResult)
+    assert third.screen.outcome.attempt_id == again.screen.outcome.attempt_id  # the latest, not the first
+
+
+def test_explain_says_each_rule_in_plain_dutch():
+    """Does :func:`explain` turn stored statistics into sentences such as "Je scores liggen gemiddeld
+    1,4 punt hoger dan die van de experts", name scales by their name, and mark which rules were met?"""
+    from oefenkit.certification import explain
+
+    rule = {"min_clips": 8, "scales": {"cooperatie": {"icc_a1_min": 0.7, "within_one_min": 0.8,
+                                                      "abs_bias_max": 1.0, "extremes_min_share": 0.5}}}
+    stats = {"scales": {"cooperatie": {
+        "n_clips": 10, "icc_a1": 0.75, "within_one": 0.6, "bias": 1.4,
+        "low_extremes": {"band": [1, 2], "consensus_items": 2, "recognised": 0},
+        "high_extremes": {"band": [8, 9], "consensus_items": 3, "recognised": 3}}}}
+    checks = explain(stats, rule, {"cooperatie": "Coöperatie"})
+    texts = [c.text for c in checks]
+    assert [c.met for c in checks] == [True, False, False, False, True]
+    assert "Coöperatie: je scores liggen gemiddeld 1,4 punt hoger dan die van de experts; dat mag hoogstens " \
+           "1,0 punt zijn." in texts
+    assert "Coöperatie: bij 6 van de 10 fragmenten lag je score hoogstens 1 punt van die van de experts; er " \
+           "moeten er minstens 8 zijn." in texts
+    assert any("heel laag (1–2); jij scoorde er 0 ook zo laag; dat moeten er minstens 1 zijn" in t for t in texts)
+    assert not any("cooperatie" in t for t in texts)
+    assert checks[0].detail == "ICC(A,1) 0,75 (nodig: minstens 0,70)"
+    short = explain({"scales": {"cooperatie": {"n_clips": 3}}}, rule, {"cooperatie": "Coöperatie"})
+    assert [(c.met, c.text) for c in short] == [
+        (False, "Coöperatie: je hebt 3 fragmenten gescoord; er zijn er minstens 8 nodig.")]

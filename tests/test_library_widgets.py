@@ -349,3 +349,23 @@ def test_stop_button_cancels_and_changes_nothing(lib, short_clip, tmp_path):
     assert "ok-notice-info" in notice._dom_classes  # the trainer asked for it: not shown as an error
     now = kit.find_library_item(trainer, item.case_code)
     assert now.status == "uploaded" and not now.clip_available and now.has_original
+
+
+def test_publish_has_no_preselected_set():
+    """Does "Publiceren" start without a chosen set (not the first set, e.g. an Intervisie set), and
+    does a click without a choice publish nothing and ask for a set in Dutch?"""
+    from types import SimpleNamespace
+
+    from widgets.library import CHOOSE_SET, PublishPanel
+
+    sets = [SimpleNamespace(code="intervisie-gezin-m", name="Intervisie gezin M", kind="intervision"),
+            SimpleNamespace(code="oefenen", name="Oefenen met feedback", kind="practice")]
+    published = []
+    panel = PublishPanel(sets, published.append)
+    assert panel.set_choice.value is None and panel.set_choice.label == CHOOSE_SET
+    panel.button.click()
+    assert published == [] and "Kies eerst" in panel.hint.value
+    panel.set_choice.value = "oefenen"
+    assert panel.hint.value == ""
+    panel.button.click()
+    assert published == ["oefenen"]

@@ -145,6 +145,29 @@ def test_uncatalogued_notebook_is_not_rendered(client, live_server):
     assert status == 404
 
 
+@pytest.mark.parametrize("logged_in", [False, True])
+@pytest.mark.parametrize("path", ["/voila/render/does_not_exist.ipynb", "/voila/render/training/x.ipynb",
+                                  "/nergens", "/oefenkit/nergens", "/api/nergens"])
+def test_not_found_pages_are_dutch_and_name_no_files(client, path, logged_in):
+    """Is every 404 the kit's Dutch page, without Voilà's or Tornado's English text or file names?"""
+    if logged_in:
+        client.login("cursist1", PASSWORD)
+    status, _, page = client.request(path)
+    if not logged_in and status == 302:  # an app path: log in first
+        return
+    assert status == 404, (status, page[:200])
+    assert '<html lang="nl">' in page and "Niet gevonden" in page and "bestaat niet" in page
+    for english in ("Not Found", "file or directory", "does_not_exist", "x.ipynb", "Traceback"):
+        assert english not in page
+
+
+def test_the_kits_own_error_text_is_shown(client):
+    """Does an error the kit raises itself keep its specific Dutch message on the error page?"""
+    client.login("cursist1", PASSWORD)
+    status, _, page = client.request("/voila/render/supervision/deelnemers.ipynb")
+    assert status == 403 and "niet beschikbaar voor jouw rol" in page
+
+
 @pytest.mark.parametrize("path", ["/voila/tree", "/voila/tree/supervision"])
 def test_file_tree_is_not_offered(client, path):
     """Does Voilà's directory listing send a logged-in person to the start page instead?"""
@@ -185,3 +208,21 @@ def test_deactivated_account_loses_access(live_server):
     oefenkit_cmd(live_server.data_dir, "users", "deactivate", "tijdelijk")
     status, headers, _ = c.request("/")
     assert status == 302 and headers["Location"].startswith("/login")
+
+
+def test_server_output_is_quiet(client, live_server):
+    """After start-up and a page with its kernel, does the server's output hold none of Voilà's,
+    Tornado's and ipykernel's routine English chatter (the kit's own Dutch start line stays)?"""
+    client.login("cursist1", PASSWORD)
+    status, _, _ = client.request("/voila/render/training/mijn_gegevens.ipynb")
+    assert status == 200
+    import time
+
+    time.sleep(3)  # the kernel has started and said what it says at start
+    log = live_server.log()
+    assert "Oefenkit draait op" in log
+    for noise in ("is not trusted", "Storing connection files", "Serving static files", "Voilà is running at",
+                  "running over TCP without encryption", "websocket_ping_timeout"):
+        assert noise not in log, noise
+    runtime = live_server.data_dir / "runtime"
+    assert runtime.stat().st_mode & 0o077 == 0 and (runtime / "ipython").stat().st_mode & 0o077 == 0

@@ -83,7 +83,13 @@ def test_trainer_and_participants_run_a_round(setup):
     assert "Expertscore" in dash.expert.value and dash.reveal_button.disabled
     pa.refresh()
     assert pa.feedback.layout.display is None and "Jouw score" in pa.feedback.value
+    dash.finish_button.click()  # asks first: the session is still open
+    assert dash.finish_confirm.is_asking and "Ja, sessie afsluiten" == dash.finish_confirm.yes.description
+    assert kit.session_state(trainer, dash.session_id)["state"] == "open" and dash.report.value == ""
+    dash.finish_confirm.no.click()
+    assert not dash.finish_confirm.is_asking and kit.session_state(trainer, dash.session_id)["state"] == "open"
     dash.finish_button.click()
+    dash.finish_confirm.yes.click()
     assert "afgesloten" in dash.message.children[0].text and "ok-report-link" in dash.report.value
     pa.refresh()
     assert "afgesloten" in pa.status.value and "Gezin M" in pa.history.children[0].value
@@ -166,3 +172,57 @@ def test_cursist_cannot_build_the_dashboard(kit, people):
     with pytest.raises(PermissionDenied):
         dashboard_page(kit, people["cursist"], rules={}, prompts=())
     assert SYSTEM.role == "coordinator"
+
+
+def test_histogram_is_labelled_and_always_marks_the_expert():
+    """Does every count stand centred above its own bar, do the axes have labels, and is the expert's
+    point marked (with a legend) also when nobody chose it?"""
+    import xml.etree.ElementTree as ET
+
+    from oefenkit.sessions import scale_stats
+
+    chart = histogram_html(scale_stats([3, 3, 7, 7, 7, 9], scale_name="Sensitiviteit", expert=5))
+    svg = ET.fromstring(re.search(r"<svg.*</svg>", chart, re.S).group(0))
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    columns = svg.findall("s:g", ns)
+    assert len(columns) == 9
+    counts = {}
+    for g in columns:
+        point = int(g.find("s:text[@class='ok-hist-point']", ns).text)
+        label = g.find("s:text[@class='ok-hist-count']", ns)
+        counts[point] = int(label.text)
+        bars = [r for r in g.findall("s:rect", ns) if r.get("fill") != "none"]
+        for bar in bars:  # the count is centred on its bar and stands above it
+            centre = float(bar.get("x")) + float(bar.get("width")) / 2
+            assert float(label.get("x")) == pytest.approx(centre)
+            assert float(label.get("y")) < float(bar.get("y"))
+        point_label = g.find("s:text[@class='ok-hist-point']", ns)
+        assert float(point_label.get("x")) == pytest.approx(float(label.get("x")))
+    assert counts == {1: 0, 2: 0, 3: 2, 4: 0, 5: 0, 6: 0, 7: 3, 8: 0, 9: 1}
+    expert = [g for g in columns if "ok-hist-expert" in g.get("class")]
+    assert len(expert) == 1 and expert[0].find("s:text[@class='ok-hist-point']", ns).text == "5"
+    assert expert[0].find("s:rect[@fill='none']", ns) is not None  # the frame, though nobody chose 5
+    texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert "Score" in texts and "Aantal deelnemers" in texts and "expert" in texts
+    assert "expertscore (5)" in chart and "scores van de groep" in chart
+    assert "expertscore 5" in svg.get("aria-label") and "Sensitiviteit" in svg.get("aria-label")
+    before = histogram_html(scale_stats([3, 7], scale_name="Sensitiviteit"))  # before the reveal
+    assert "ok-hist-expert" not in before and "expertscore" not in before
+
+
+def test_prompts_name_their_scale_and_do_not_contradict():
+    """With the room agreeing on one scale and far apart on the other, does each prompt appear under
+    its own scale, so "dicht bij elkaar" and "ver uiteen" are never shown as if about one thing?"""
+    from oefenkit.sessions import prompts_by_scale, scale_stats
+
+    prompts = load_prompts(CONTENT / "sessions" / "gespreksvragen.yaml")
+    stats = [scale_stats([5, 5, 6], scale_code="sensitiviteit", scale_name="Sensitiviteit"),
+             scale_stats([2, 8, 5], scale_code="cooperatie", scale_name="Coöperatie")]
+    groups = prompts_by_scale(prompts, stats, revealed=False)
+    by_name = dict(groups)
+    assert list(by_name) == ["Sensitiviteit", "Coöperatie", None]
+    assert any("dicht bij elkaar" in t for t in by_name["Sensitiviteit"])
+    assert not any("ver uiteen" in t for t in by_name["Sensitiviteit"])
+    assert any("ver uiteen" in t or "Coöperatie gaat over" in t for t in by_name["Coöperatie"])
+    assert not any("dicht bij elkaar" in t or "Sensitiviteit gaat over" in t for t in by_name["Coöperatie"])
+    assert all(len(t) <= 2 for t in by_name.values())

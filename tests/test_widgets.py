@@ -248,8 +248,8 @@ def test_profile_page(rated):
         ["Groepen", "Voorbeeldgroep Babytijd"],
     ]
     assert [row[1:] for row in history.rows] == [
-        ["casus-w", "sensitiviteit", 3, "oefenen"],
-        ["casus-w", "cooperatie", 8, "toets"],
+        ["Casus W", "Sensitiviteit versus ongevoeligheid", 3, "oefenen"],  # titles and names, not codes
+        ["Casus W", "Coöperatie versus interferentie", 8, "toets"],
     ]
     assert "ok-my-ratings" in classes(history)
 
@@ -297,7 +297,7 @@ def test_show_app_turns_refused_people_page_into_notice(kit, people, monkeypatch
     monkeypatch.setattr(kernel, "_person", people["cursist"])
     page = show_app("mijn-gegevens", "Deelnemers", lambda p: pages.people_page(kit, p))
     assert isinstance(page.body, Notice)
-    assert "deelnemerslijst" in page.body.text
+    assert "overzicht van personen" in page.body.text
     assert "Cursist Twee" not in all_html(page)
 
 

@@ -69,6 +69,12 @@ def _band(band: Mapping[str, Any] | None) -> str:
     return f"{band.get('recognised', 0)} van {band['consensus_items']}"
 
 
+def reason_text(reason: str) -> str:
+    """A stored reason with its scale named, not coded ("cooperatie: …" → "Coöperatie: …")."""
+    code, sep, rest = reason.partition(": ")
+    return f"{SCALE_TITLES[code]}: {rest}" if sep and code in SCALE_TITLES else reason
+
+
 def statistics_html(statistics: Mapping[str, Any]) -> str:
     """The statistics the rules based a proposal on, one row per scale (Dutch labels)."""
     scales = (statistics or {}).get("scales") or {}
@@ -113,7 +119,7 @@ class ProposalCard(w.VBox):
         self.outcome = w.HTML(f"<p><strong>{_e(outcome)}</strong></p>")
         self.outcome.add_class("ok-proposal-outcome")
         self.outcome.add_class("ok-proposal-passed" if passed else "ok-proposal-failed")
-        reasons = "".join(f"<li>{_e(r)}</li>" for r in proposal.get("reasons") or [])
+        reasons = "".join(f"<li>{_e(reason_text(r))}</li>" for r in proposal.get("reasons") or [])
         self.reasons = w.HTML(f"<ul>{reasons}</ul>")
         self.reasons.add_class("ok-proposal-reasons")
         self.stats = w.HTML(statistics_html(proposal.get("statistics") or {}))

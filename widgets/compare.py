@@ -18,6 +18,7 @@ from oefenkit.compare import (
     BAND_COLOURS,
     BAND_LABELS,
     CSV_ENCODING,
+    MIN_CLIPS_FOR_ICC,
     Comparison,
     to_csv,
     to_xlsx,
@@ -75,8 +76,7 @@ def matrix_html(c: Comparison) -> str:
     if not c.matrix:
         return f"<p class='ok-compare-empty'>{_e('Deze groep heeft nog geen cursisten; er zijn nog geen beoordelingen.')}</p>"
     cons = c.consensus_scores
-    head = "<th>Beoordelaar</th>" + "".join(
-        f"<th title='{_e(k.title)}'>{_e(k.code)}</th>" for k in c.cases)
+    head = "<th>Beoordelaar</th>" + "".join(f"<th scope='col'>{_e(k.title)}</th>" for k in c.cases)
     rows = []
     for row in c.matrix:
         tds = []
@@ -115,28 +115,57 @@ def _extremes(r) -> str:
     return " ".join(parts)
 
 
+def _icc(r) -> str:
+    """ICC(A,1), or why it is not shown (too few clips: :data:`~oefenkit.compare.MIN_CLIPS_FOR_ICC`)."""
+    if r.icc_a1 is None and 0 < r.n < MIN_CLIPS_FOR_ICC:
+        return f"niet berekend (te weinig fragmenten: {r.n} van minstens {MIN_CLIPS_FOR_ICC})"
+    return fmt(r.icc_a1)
+
+
+#: One line per statistic of this page, for trainers (shown under "Wat betekenen deze getallen?").
+STATISTIC_HELP = {
+    "ICC(A,1)": "Intraclass-correlatie van de scores van de cursist met de expertscore: gaan ze samen op en neer "
+                "én liggen ze even hoog? 1 is perfect, 0 is toeval; vanaf ongeveer 0,70 is het goed. Pas vanaf "
+                f"{MIN_CLIPS_FOR_ICC} fragmenten berekend.",
+    "Binnen één punt": "Het deel van de fragmenten waarbij de score hoogstens 1 punt van de expertscore afligt.",
+    "Gemiddeld verschil": "Hoeveel punten de cursist gemiddeld hoger (+) of lager (−) scoort dan de experts.",
+    "Uitersten herkend": "Van de fragmenten die de experts heel laag (1–2) of heel hoog (8–9) scoorden: het deel "
+                         "dat de cursist ook zo laag of hoog scoorde.",
+    "Bland-Altman-plot": "Per fragment het verschil met de expertscore (verticaal) tegen het gemiddelde van beide "
+                         "(horizontaal); de stippellijnen zijn het gemiddelde verschil en de grenzen waarbinnen "
+                         "95 % van de verschillen valt.",
+}
+
+
+def help_html() -> str:
+    """The explanations of the statistics, folded."""
+    items = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in STATISTIC_HELP.items())
+    return (f"<details class='ok-compare-help'><summary>Wat betekenen deze getallen?</summary>"
+            f"<dl>{items}</dl></details>")
+
+
 def raters_html(c: Comparison) -> str:
-    """Per rater: scored clips, ICC(A,1), within one point, bias, extremes."""
+    """Per rater: scored clips, ICC(A,1), within one point, mean difference, extremes."""
     if not c.per_rater:
         return ""
     head = "".join(f"<th>{h}</th>" for h in
-                   ("Beoordelaar", "Gescoord", "ICC(A,1)", "Binnen één punt", "Bias", "Extremen herkend",
-                    "Opmerkingen"))
+                   ("Beoordelaar", "Gescoord", "ICC(A,1)", "Binnen één punt", "Gemiddeld verschil",
+                    "Uitersten herkend", "Opmerkingen"))
     body = "".join(
-        f"<tr><td>{_e(r.display_name)}</td><td>{r.n_scored}</td><td>{_e(fmt(r.icc_a1))}</td>"
+        f"<tr><td>{_e(r.display_name)}</td><td>{r.n_scored}</td><td class='ok-compare-icc'>{_e(_icc(r))}</td>"
         f"<td>{_e(fmt(r.within_one, percent=True))}</td><td>{_e(fmt(r.bias, signed=True))}</td>"
         f"<td>{_e(_extremes(r))}</td><td>{_e(' '.join(r.warnings))}</td></tr>"
         for r in c.per_rater)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{help_html()}"
 
 
 def clips_html(c: Comparison) -> str:
     """Per clip: consensus, experts' spread, the raters' mean, spread and SD."""
     head = "".join(f"<th>{h}</th>" for h in
-                   ("Fragment", "Titel", "Consensus", "Spreiding experts", "Cursisten", "Gemiddelde",
+                   ("Fragment", "Consensus", "Spreiding experts", "Cursisten", "Gemiddelde",
                     "Spreiding", "SD"))
     body = "".join(
-        f"<tr><td>{_e(k.code)}</td><td>{_e(k.title)}</td><td>{_e(fmt(k.consensus, 1))}</td>"
+        f"<tr><td>{_e(k.title)}</td><td>{_e(fmt(k.consensus, 1))}</td>"
         f"<td>{_e(fmt(k.expert_spread))}</td><td>{k.n}</td><td>{_e(fmt(k.mean))}</td>"
         f"<td>{_e(fmt(k.spread))}</td><td>{_e(fmt(k.sd))}</td></tr>"
         for k in c.per_clip)
@@ -158,7 +187,7 @@ def notes_html(c: Comparison, username: str | None) -> str:
             continue
         note = c.notes.get((username, cell.case), "")
         text = _e(note) if note else "<em>geen toelichting</em>"
-        items.append(f"<li><strong>{_e(cell.case)}</strong> {_e(titles.get(cell.case, ''))} — score "
+        items.append(f"<li><strong>{_e(titles.get(cell.case, cell.case))}</strong> — score "
                      f"{cell.score}: {text}</li>")
     if not items:
         return f"<p>{_e(row.display_name)} heeft nog geen fragment van deze set gescoord.</p>"
@@ -195,22 +224,23 @@ def bland_altman_svg(c: Comparison, username: str | None, *, width: int = 480, h
     for t in range(-int(span), int(span) + 1):
         parts.append(f"<text x='{left - 6}' y='{y(t) + 3:.1f}' font-size='10' text-anchor='end'>{t}</text>")
     if view.result is not None:
-        lines = [(view.bias, "#0b5566", "bias"), (view.loa[0], "#9b1c1c", "ondergrens"),
+        lines = [(view.bias, "#0b5566", "gemiddeld verschil"), (view.loa[0], "#9b1c1c", "ondergrens"),
                  (view.loa[1], "#9b1c1c", "bovengrens")]
         for value, colour, label in lines:
             parts.append(f"<line class='ok-ba-line' x1='{left}' x2='{left + pw}' y1='{y(value):.1f}' "
                          f"y2='{y(value):.1f}' stroke='{colour}' stroke-dasharray='4 3'>"
                          f"<title>{_e(label)} {_e(fmt(value))}</title></line>")
+    titles = {k.code: k.title for k in c.cases}
     for case, mean, diff in view.points:
         parts.append(f"<circle class='ok-ba-point' cx='{x(mean):.1f}' cy='{y(diff):.1f}' r='4' fill='#0b7285'>"
-                     f"<title>{_e(case)}: gemiddelde {_e(fmt(mean))}, verschil {_e(fmt(diff, signed=True))}"
+                     f"<title>{_e(titles.get(case, case))}: gemiddelde {_e(fmt(mean))}, verschil {_e(fmt(diff, signed=True))}"
                      f"</title></circle>")
     parts.append(f"<text x='{left + pw / 2:.1f}' y='{height - 4}' font-size='11' text-anchor='middle'>"
                  f"gemiddelde van beoordelaar en consensus</text>")
     parts.append("</svg>")
     caption = ""
     if view.result is not None:
-        caption = (f"<p>Bias {_e(fmt(view.bias, signed=True))}; grenzen van overeenstemming "
+        caption = (f"<p>Gemiddeld verschil {_e(fmt(view.bias, signed=True))}; grenzen van overeenstemming "
                    f"{_e(fmt(view.loa[0]))} tot {_e(fmt(view.loa[1]))}.</p>")
     elif view.warnings:
         caption = f"<p>{_e(' '.join(view.warnings))}</p>"

@@ -28,6 +28,7 @@ import ipywidgets as w
 from oefenkit.dutch import count
 from oefenkit.errors import OefenkitError
 
+from .confirm import ConfirmButton
 from .notice import Notice
 from .session import LivePoller
 
@@ -60,21 +61,61 @@ def qr_svg(text: str, scale: int = 6) -> str:
     return out.getvalue().decode("utf-8")
 
 
+GROUP_COLOUR = "#2e6da4"
+EXPERT_COLOUR = "#a61b1b"
+
+
 def histogram_html(stats) -> str:
-    """HTML bars of one scale's scores 1–9, the expert's point marked after the reveal."""
+    """An SVG bar chart of one scale's scores (1–9), with axis labels and a legend.
+
+    Each count stands centred above its own bar (an SVG ``text`` at the bar's centre). After the
+    reveal the expert's point is always marked — a dashed frame over the full height of its column
+    and the word "expert" under the axis — also when nobody chose that point.
+    """
+    points = list(range(stats.scale_min, stats.scale_min + len(stats.histogram)))
     top = max(stats.histogram) or 1
-    bars = []
-    for k, n in enumerate(stats.histogram):
-        point = stats.scale_min + k
-        expert = " ok-hist-expert" if stats.expert == point else ""
-        height = round(100 * n / top)
-        bars.append(
-            f"<div class='ok-hist-col{expert}' style='display:inline-flex;flex-direction:column;"
-            f"justify-content:flex-end;width:2.6rem;height:9rem;margin:0 .15rem;text-align:center'>"
-            f"<span>{n or ''}</span><div style='height:{height}%;background:"
-            f"{'#c0392b' if expert else '#2e6da4'};min-height:{1 if n else 0}px'></div>"
-            f"<strong>{point}</strong></div>")
-    return f"<div class='ok-histogram' role='img' aria-label='Verdeling van de scores'>{''.join(bars)}</div>"
+    col, left, plot_h, top_pad = 36, 44, 130, 18
+    width = left + col * len(points) + 8
+    base = top_pad + plot_h
+    parts = [f"<line x1='{left}' y1='{base}' x2='{width - 4}' y2='{base}' stroke='#333'/>",
+             f"<line x1='{left}' y1='{top_pad}' x2='{left}' y2='{base}' stroke='#333'/>"]
+    for k, (point, n) in enumerate(zip(points, stats.histogram)):
+        x = left + k * col
+        cx = x + col / 2
+        is_expert = stats.expert == point
+        css = "ok-hist-col ok-hist-expert" if is_expert else "ok-hist-col"
+        height = round(plot_h * n / top)
+        cell = []
+        if is_expert:
+            cell.append(f"<rect x='{x + 2}' y='{top_pad - 14}' width='{col - 4}' height='{plot_h + 14}' fill='none' "
+                        f"stroke='{EXPERT_COLOUR}' stroke-width='2.5' stroke-dasharray='5 3'/>")
+        if n:
+            cell.append(f"<rect x='{x + 6}' y='{base - height}' width='{col - 12}' height='{height}' "
+                        f"fill='{EXPERT_COLOUR if is_expert else GROUP_COLOUR}'/>")
+        cell.append(f"<text class='ok-hist-count' x='{cx}' y='{base - height - 4}' text-anchor='middle' "
+                    f"font-size='14' font-weight='bold'>{n}</text>")
+        cell.append(f"<text class='ok-hist-point' x='{cx}' y='{base + 16}' text-anchor='middle' font-size='14'>"
+                    f"{point}</text>")
+        if is_expert:
+            cell.append(f"<text x='{cx}' y='{base + 30}' text-anchor='middle' font-size='11' "
+                        f"fill='{EXPERT_COLOUR}'>expert</text>")
+        parts.append(f"<g class='{css}'>{''.join(cell)}</g>")
+    parts.append(f"<text x='{left + col * len(points) / 2}' y='{base + 46}' text-anchor='middle' "
+                 "font-size='13'>Score</text>")
+    parts.append(f"<text x='14' y='{top_pad + plot_h / 2}' text-anchor='middle' font-size='13' "
+                 f"transform='rotate(-90 14 {top_pad + plot_h / 2})'>Aantal deelnemers</text>")
+    height_px = base + 54
+    label = f"Verdeling van de scores op {stats.scale_name}" if stats.scale_name else "Verdeling van de scores"
+    if stats.expert is not None:
+        label += f"; expertscore {stats.expert}"
+    svg = (f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height_px}' width='{width}' "
+           f"height='{height_px}' style='max-width:100%;height:auto' role='img' aria-label='{_esc(label, quote=True)}'>{''.join(parts)}</svg>")
+    legend = (f"<span style='display:inline-block;width:.9rem;height:.9rem;background:{GROUP_COLOUR};"
+              "vertical-align:middle'></span> scores van de groep")
+    if stats.expert is not None:
+        legend += (f" &nbsp; <span style='display:inline-block;width:.8rem;height:.8rem;border:2px dashed "
+                   f"{EXPERT_COLOUR};vertical-align:middle'></span> expertscore ({stats.expert})")
+    return (f"<div class='ok-histogram'>{svg}<p class='ok-hist-legend' style='margin:.2rem 0'>{legend}</p></div>")
 
 
 class DashboardPage(w.VBox):
@@ -101,7 +142,13 @@ class DashboardPage(w.VBox):
         self.open_button = self._button("Volgende fragment", "ok-round-open", self.open_round, "primary")
         self.close_button = self._button("Ronde sluiten", "ok-round-close", self.close_round)
         self.reveal_button = self._button("Expertscore tonen", "ok-reveal", self.reveal, "warning")
-        self.finish_button = self._button("Sessie afsluiten", "ok-session-close", self.finish, "danger")
+        self.finish_button = w.Button(description="Sessie afsluiten", button_style="danger",
+                                      layout=w.Layout(width="auto"))
+        # Closing cannot be undone (no more scoring, certificates renewed): ask first, inside the page.
+        self.finish_confirm = ConfirmButton(
+            self.finish_button, "ok-session-close",
+            "Sessie afsluiten? Daarna kan niemand meer scoren en worden de certificaten van wie meedeed verlengd.",
+            "Ja, sessie afsluiten", self.finish)
         self.message = w.Box()
         self.count = w.HTML()
         self.count.add_class("ok-dashboard-count")
@@ -116,7 +163,7 @@ class DashboardPage(w.VBox):
         self.prompt_box.add_class("ok-prompts")
         self.report = w.HTML()
         self.report.add_class("ok-session-report")
-        self.controls = w.HBox([self.open_button, self.close_button, self.reveal_button, self.finish_button],
+        self.controls = w.HBox([self.open_button, self.close_button, self.reveal_button, self.finish_confirm],
                                layout=w.Layout(flex_flow="row wrap"))
         self.live = w.VBox([w.HBox([self.code, self.qr], layout=w.Layout(align_items="center")), self.controls,
                             self.count, self.round_title, self.stats, self.alpha, self.expert, self.prompt_box],
@@ -202,7 +249,7 @@ class DashboardPage(w.VBox):
     # -- rendering --------------------------------------------------------------------------------
 
     def show(self, state: dict[str, Any]) -> None:
-        from oefenkit.sessions import choose_prompts
+        from oefenkit.sessions import prompts_by_scale
 
         self.state = state
         code = state["join_code"]
@@ -233,9 +280,10 @@ class DashboardPage(w.VBox):
             self.expert.value = "".join(
                 f"<section><h3>Expertscore {_esc(s.scale_name)}: {s.expert}</h3><p>{_esc(s.rationale)}</p></section>"
                 for s in state["stats"] if s.expert is not None)
-            prompts = choose_prompts(self.prompts, state["stats"], revealed=rnd["revealed"]) if self.prompts else []
-            self.prompt_box.value = ("<h3>Om te bespreken</h3><ul>" + "".join(f"<li>{_esc(p)}</li>" for p in prompts)
-                                     + "</ul>") if prompts else ""
+            groups = prompts_by_scale(self.prompts, state["stats"], revealed=rnd["revealed"]) if self.prompts else []
+            self.prompt_box.value = ("<h3>Om te bespreken</h3>" + "".join(
+                f"<h4 class='ok-prompt-scale'>{_esc(name or 'Bij elk fragment')}</h4><ul>"
+                + "".join(f"<li>{_esc(p)}</li>" for p in texts) + "</ul>" for name, texts in groups)) if groups else ""
         alpha = state["alpha"]
         self.alpha.value = ("<p><strong>Overeenstemming van de groep</strong> (Krippendorffs alfa, alle rondes tot nu "
                             "toe): " + (f"<span class='ok-alpha-value'>{_num(alpha.value, 2)}</span>"

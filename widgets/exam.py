@@ -26,12 +26,14 @@ import ipywidgets as w
 from oefenkit.errors import OefenkitError
 from oefenkit.storage.exams import ExamAttemptInfo, ExamOutcome, ExamProgress
 
+from .confirm import ConfirmButton
 from .notice import Notice
 from .practice import ScaleScorer, VideoPlayer
 from .reveal import reveal, reveal_anchor
 from .tables import DataTable
 
-__all__ = ["ExamStart", "ExamScreen", "ExamResult", "ExamFlow", "rule_lines", "statistics_rows"]
+__all__ = ["ExamStart", "ExamScreen", "ExamResult", "ExamFlow", "rule_lines", "statistics_rows", "next_step",
+           "details_html"]
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +71,11 @@ def rule_lines(rule: Mapping[str, Any], max_attempts: int, attempts_used: int) -
         th = next(iter(scales.values()))
         lines.append(
             f"Je bent geslaagd als je per schaal minstens {rule.get('min_clips')} fragmenten scoort en je scores "
-            f"goed overeenkomen met de expertconsensus: ICC(A,1) minstens {_nl(th['icc_a1_min'])}, minstens "
-            f"{_pct(th['within_one_min'])} binnen één punt, gemiddeld niet meer dan {_nl(th['abs_bias_max'])} "
-            f"punt te hoog of te laag, en minstens {_pct(th['extremes_min_share'])} van de fragmenten met een "
-            "extreme consensusscore (1–2 of 8–9) ook zo gescoord.")
+            f"goed overeenkomen met die van de experts: bij minstens {_pct(th['within_one_min'])} van de "
+            f"fragmenten hoogstens 1 punt verschil, gemiddeld niet meer dan {_nl(th['abs_bias_max'], 1)} punt te "
+            "hoog of te laag, je scores gaan samen op en neer met die van de experts, en van de fragmenten die de "
+            f"experts heel laag (1–2) of heel hoog (8–9) scoorden, scoor jij er minstens "
+            f"{_pct(th['extremes_min_share'])} ook zo. De precieze getallen zie je na afloop onder Details.")
     if rule.get("required_supervised_cases"):
         lines.append(f"Voor dit programma zijn daarnaast {rule['required_supervised_cases']} in supervisie "
                      "besproken casussen nodig.")
@@ -85,11 +88,12 @@ def rule_lines(rule: Mapping[str, Any], max_attempts: int, attempts_used: int) -
     return lines
 
 
-def statistics_rows(statistics: Mapping[str, Any]) -> list[list[str]]:
+def statistics_rows(statistics: Mapping[str, Any], scale_names: Mapping[str, str] | None = None) -> list[list[str]]:
     """Per scale: clips, ICC(A,1), within one point, mean difference, extremes recognised."""
+    names = SCALE_TITLES if scale_names is None else scale_names
     rows = []
     for scale, s in (statistics.get("scales") or {}).items():
-        title = SCALE_TITLES.get(scale, scale)
+        title = names.get(scale, scale.capitalize())
         if "icc_a1" not in s:
             rows.append([title, str(s.get("n_clips", 0)), "–", "–", "–", "–"])
             continue
@@ -144,7 +148,8 @@ class ExamScreen(w.VBox):
 
     def __init__(self, attempt: ExamAttemptInfo, progress: ExamProgress, scales: Sequence[tuple[str, str, dict]],
                  clip_url: Callable[[str], str], subtitles_url: Callable[[str], str | None],
-                 on_save: Callable[[str, dict[str, int], str | None], ExamProgress], on_submit: Callable[[], Any]):
+                 on_save: Callable[[str, dict[str, int], str | None], ExamProgress], on_submit: Callable[[], Any],
+                 *, max_attempts: int | None = None):
         self.attempt = attempt
         self.progress = progress
         self._clip_url, self._subtitles_url = clip_url, subtitles_url
@@ -180,14 +185,18 @@ class ExamScreen(w.VBox):
         self.message = w.Box()
         self.message.add_class("ok-exam-clip-message")
         self.submit = w.Button(description="Toets inleveren", button_style="success", icon="check")
-        self.submit.add_class("ok-exam-submit")
-        self.submit.on_click(lambda _b: on_submit())
+        of = f" van de {max_attempts}" if max_attempts else ""
+        # One click must not use an attempt: the button asks first, inside the page.
+        self.submit_confirm = ConfirmButton(
+            self.submit, "ok-exam-submit",
+            f"Weet je het zeker? Dit is poging {attempt.number}{of}. Na het inleveren kun je je scores niet meer "
+            "veranderen.", "Ja, inleveren", on_submit)
         hint = _html("Na het inleveren kun je je scores niet meer veranderen; daarna zie je de uitslag.",
                      "ok-exam-submit-hint")
         super().__init__([
             w.HBox([self.position, self.counter], layout=w.Layout(justify_content="space-between")),
             self.title, self.player_box, self.vignette, scorer_row, self.note,
-            w.HBox([self.prev, self.next]), self.message, hint, self.submit,
+            w.HBox([self.prev, self.next]), self.message, hint, self.submit_confirm,
         ])
         self.add_class("ok-exam")
         self._loading = False
@@ -257,17 +266,98 @@ class ExamScreen(w.VBox):
             self._pending_notes[code] = change["new"]
 
 
-class ExamResult(w.VBox):
-    """Geslaagd / niet geslaagd, the Dutch reasons, the statistics per scale and the certificate link."""
+def next_step(checks: Sequence[Any], scale_names: Mapping[str, str], attempts: tuple[int, int] | None) -> str:
+    """After a failed attempt: what to practise (the scales that fell short) and the attempts left."""
+    failed = [c for c in checks if not c.met]
+    scales = list(dict.fromkeys(c.scale for c in failed if c.scale))
+    parts = []
+    if scales:
+        names = [scale_names.get(c, c.capitalize()) for c in scales]
+        which = names[0] if len(names) == 1 else " en ".join([", ".join(names[:-1]), names[-1]])
+        focus = []
+        texts = " ".join(c.text for c in failed)
+        if "heel laag" in texts or "heel hoog" in texts:
+            focus.append("de fragmenten die de experts heel laag of heel hoog scoren")
+        if "gemiddeld" in texts and "hoger" in texts:
+            focus.append("of je niet te hoog scoort")
+        if "gemiddeld" in texts and "lager" in texts:
+            focus.append("of je niet te laag scoort")
+        extra = f", en let vooral op {' en '.join(focus)}" if focus else ""
+        parts.append(f"Oefen eerst verder met {which} in de app Oefenen met scoren{extra}. Daar zie je na elk "
+                     "fragment de expertscore en de uitleg.")
+    if any(c.scale is None for c in failed):
+        parts.append("Laat je supervisor de besproken casussen vastleggen.")
+    if attempts is not None:
+        used, total = attempts
+        left = max(0, total - used)
+        if left:
+            parts.append(f"Je hebt nog {left} van de {total} {'poging' if total == 1 else 'pogingen'} over.")
+        else:
+            parts.append(f"Je hebt alle {total} pogingen gebruikt. Neem contact op met je trainer.")
+    return " ".join(parts)
 
-    def __init__(self, outcome: ExamOutcome, certificate_url: Callable[[str], str]):
+
+def details_html(statistics: Mapping[str, Any], checks: Sequence[Any], scale_names: Mapping[str, str]) -> str:
+    """The statistics behind the result, folded under "Details", each with a one-line explanation."""
+    from oefenkit.certification import STATISTIC_HELP
+
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in
+                   ("Schaal", "Fragmenten", "ICC(A,1)", "Binnen één punt", "Gemiddeld verschil", "Uitersten herkend"))
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+                   for row in statistics_rows(statistics, scale_names))
+    lines = "".join(f"<li><strong>{html.escape(c.detail)}</strong> ({html.escape(scale_names.get(c.scale, c.scale) if c.scale else 'programma')})</li>"
+                    for c in checks if c.detail)
+    helps = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in STATISTIC_HELP.items())
+    return (f"<details class='ok-exam-details'><summary>Details</summary>"
+            f"<table class='ok-exam-stats'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            f"<ul class='ok-exam-rule-stats'>{lines}</ul>"
+            f"<h3>Wat betekenen deze getallen?</h3><dl class='ok-exam-help'>{helps}</dl></details>")
+
+
+class ExamResult(w.VBox):
+    """Geslaagd / niet geslaagd in one sentence, each rule in plain Dutch, the next step after a
+    fail, the statistics under "Details" and, on a pass, the certificate link.
+
+    ``attempts`` is ``(used, allowed)``; ``on_again`` (shown while attempts are left after a
+    fail) opens the start panel for a new attempt.
+    """
+
+    def __init__(self, outcome: ExamOutcome, certificate_url: Callable[[str], str], *,
+                 scale_names: Mapping[str, str] | None = None, attempts: tuple[int, int] | None = None,
+                 on_again: Callable[[], Any] | None = None):
+        from oefenkit.certification import explain
+
+        names = dict(SCALE_TITLES if scale_names is None else scale_names)
+        checks = explain(outcome.statistics, outcome.rule, names)
         head = _html("Geslaagd" if outcome.passed else "Niet geslaagd", "ok-exam-outcome", "h2")
         head.add_class("ok-exam-passed" if outcome.passed else "ok-exam-failed")
-        reasons = w.HTML("<ul>" + "".join(f"<li>{html.escape(r)}</li>" for r in outcome.reasons) + "</ul>")
+        if outcome.passed:
+            sentence = "Je bent geslaagd voor de scoringstoets: je scores komen goed overeen met die van de experts."
+        else:
+            short = list(dict.fromkeys(names.get(c.scale, c.scale) for c in checks if not c.met and c.scale))
+            sentence = ("Je bent nog niet geslaagd voor de scoringstoets"
+                        + (f": bij {' en '.join(short)} wijken je scores nog te veel af van die van de experts."
+                           if short else "."))
+        summary = _html(sentence, "ok-exam-summary")
+        items = "".join(f"<li class='{'ok-rule-met' if c.met else 'ok-rule-unmet'}'>"
+                        f"<span aria-hidden='true'>{'✓' if c.met else '✗'}</span> "
+                        f"<span class='ok-visually-hidden' style='position:absolute;left:-10000px'>"
+                        f"{'gehaald' if c.met else 'niet gehaald'}: </span>{html.escape(c.text)}</li>"
+                        for c in checks)
+        reasons = w.HTML(f"<ul style='list-style:none;padding-left:0'>{items}</ul>")
         reasons.add_class("ok-exam-reasons")
-        stats = DataTable(["Schaal", "Fragmenten", "ICC(A,1)", "Binnen één punt", "Gemiddeld verschil",
-                           "Extremen herkend"], statistics_rows(outcome.statistics), css_class="ok-exam-stats")
-        children: list[w.Widget] = [head, reasons, stats]
+        children: list[w.Widget] = [head, summary, reasons]
+        if not outcome.passed:
+            step = _html("Volgende stap: " + next_step(checks, names, attempts), "ok-exam-next-step")
+            children.append(step)
+            if on_again is not None and attempts is not None and attempts[0] < attempts[1]:
+                again = w.Button(description="Nieuwe poging voorbereiden", icon="redo", layout=w.Layout(width="auto"))
+                again.add_class("ok-exam-again")
+                again.on_click(lambda _b: on_again())
+                children.append(again)
+        details = w.HTML(details_html(outcome.statistics, checks, names))
+        details.add_class("ok-exam-details-box")
+        children.append(details)
         if outcome.certificate is not None:
             cert = outcome.certificate
             url = certificate_url(cert.code)
@@ -280,10 +370,11 @@ class ExamResult(w.VBox):
                 f"<p><a class='ok-exam-certificate' href='{html.escape(url, quote=True)}' target='_blank' "
                 f"rel='noopener'>Certificaat downloaden (PDF)</a></p>")
             link.add_class("ok-exam-certificate-box")
-            children.append(link)
+            children.insert(3, link)
         super().__init__(children)
         self.add_class("ok-exam-result")
         self.outcome = outcome
+        self.checks = checks
 
 
 class ExamFlow(w.VBox):
@@ -291,6 +382,8 @@ class ExamFlow(w.VBox):
 
     ``start(programme)`` returns the (new or resumed) attempt; ``progress(attempt_id)``,
     ``save(attempt_id, case, scores, note)`` and ``submit(attempt_id)`` do what their names say.
+    ``latest`` is the outcome of the person's last submitted attempt: with no open attempt the
+    app opens on that result (not the start panel). ``attempts()`` gives ``(used, allowed)``.
     """
 
     def __init__(self, *, open_attempt: ExamAttemptInfo | None, make_start: Callable[[Callable[[str], Any]], w.Widget],
@@ -298,19 +391,33 @@ class ExamFlow(w.VBox):
                  save: Callable[[int, str, dict[str, int], str | None], ExamProgress],
                  submit: Callable[[int], ExamOutcome], scales: Sequence[tuple[str, str, dict]],
                  clip_url: Callable[[str], str], subtitles_url: Callable[[str], str | None],
-                 certificate_url: Callable[[str], str]):
+                 certificate_url: Callable[[str], str], latest: ExamOutcome | None = None,
+                 attempts: Callable[[], tuple[int, int]] | None = None):
         super().__init__()
         self.add_class("ok-exam-app")
         self._start, self._progress, self._save, self._submit = start, progress, save, submit
         self._scales, self._clip_url, self._subtitles_url = scales, clip_url, subtitles_url
         self._certificate_url = certificate_url
+        self._make_start = make_start
+        self._attempts = attempts
+        self._scale_names = {code: title for code, title, _anchors in scales}
         self.message = w.Box()
         self.message.add_class("ok-exam-message")
         self.screen: w.Widget | None = None
         if open_attempt is not None:
             self._open(open_attempt, resumed=True, from_page_load=True)
+        elif latest is not None:
+            self._show_result(latest)
         else:
-            self._show(make_start(self._on_start))
+            self.show_start()
+
+    def show_start(self) -> None:
+        self._show(self._make_start(self._on_start))
+
+    def _show_result(self, outcome: ExamOutcome, notice: str | None = None) -> None:
+        attempts = self._attempts() if self._attempts else None
+        self._show(ExamResult(outcome, self._certificate_url, scale_names=self._scale_names or None,
+                              attempts=attempts, on_again=self.show_start), notice)
 
     def _show(self, screen: w.Widget, notice: str | None = None) -> None:
         self.screen = screen
@@ -336,9 +443,10 @@ class ExamFlow(w.VBox):
         except OefenkitError as exc:
             self._error(exc)
             return
+        max_attempts = self._attempts()[1] if self._attempts else None
         screen = ExamScreen(attempt, progress, self._scales, self._clip_url, self._subtitles_url,
                             lambda case, scores, note: self._save(attempt.id, case, scores, note),
-                            lambda: self._on_submit(attempt.id))
+                            lambda: self._on_submit(attempt.id), max_attempts=max_attempts)
         first_open = next((i for i, c in enumerate(attempt.cases) if not progress.is_scored(c.code)), 0)
         screen.go(first_open)
         self._show(screen, "Je gaat verder met je toets; je eerdere scores zijn bewaard." if resumed else None)
@@ -354,5 +462,5 @@ class ExamFlow(w.VBox):
             else:
                 self._error(exc)
             return
-        self._show(ExamResult(outcome, self._certificate_url))
+        self._show_result(outcome)
         reveal(".ok-exam-outcome")

@@ -402,22 +402,36 @@ class ExpertScoreForm(w.VBox):
         on_save(self)
 
 
+CHOOSE_SET = "— kies een set —"
+
+
 class PublishPanel(w.VBox):
     """The set to publish to (name and kind) and the "Publiceren" button."""
 
     def __init__(self, sets: Sequence, on_publish: Callable[[str], None]):
         options = [(f"{s.name} ({SET_KIND_LABELS.get(s.kind, s.kind)})", s.code) for s in sets]
-        self.set_choice = w.Dropdown(options=options, description="Set", style={"description_width": "3rem"},
-                                     layout=w.Layout(width="28rem"))
+        # No set is preselected: publishing to the wrong set (e.g. an Intervisie set) must be a choice.
+        self.set_choice = w.Dropdown(options=[(CHOOSE_SET, None), *options], index=0, description="Set",
+                                     style={"description_width": "3rem"}, layout=w.Layout(width="28rem"))
         self.set_choice.add_class("ok-publish-set")
         self.button = w.Button(description="Publiceren", button_style="success", icon="upload",
                                layout=w.Layout(width="auto"))
         self.button.add_class("ok-publish")
-        self.button.on_click(lambda _b: self.set_choice.value and on_publish(self.set_choice.value))
+        self.hint = w.HTML()
+        self.hint.add_class("ok-publish-hint")
+        self.button.on_click(lambda _b: self._publish(on_publish))
+        self.set_choice.observe(lambda _c: setattr(self.hint, "value", ""), names="value")
         self.sets_label = w.HTML()
         self.sets_label.add_class("ok-publish-sets")
-        super().__init__([w.HBox([self.set_choice, self.button]), self.sets_label])
+        super().__init__([w.HBox([self.set_choice, self.button]), self.hint, self.sets_label])
         self.add_class("ok-publish-panel")
+
+    def _publish(self, on_publish: Callable[[str], None]) -> None:
+        if self.set_choice.value is None:
+            self.hint.value = "<p role='alert'>Kies eerst in welke set je dit fragment publiceert.</p>"
+            return
+        self.hint.value = ""
+        on_publish(self.set_choice.value)
 
     def show(self, set_codes: Sequence[str], names: Mapping[str, str]) -> None:
         if set_codes:

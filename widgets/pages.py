@@ -49,8 +49,12 @@ def profile_page(kit: Kit, person: Actor) -> w.VBox:
         ],
         css_class="ok-profile",
     )
+    # Titles and names, not codes (docs/woordenlijst.md).
+    titles = {c.code: c.title for c in kit.list_cases(person)}
+    scale_names = {sc.code: sc.name for sc in kit.list_scales()}
     rating_rows = [
-        [local_time(r.created_at), r.case_code, r.scale_code, r.score,
+        [local_time(r.created_at), titles.get(r.case_code, r.case_code), scale_names.get(r.scale_code, r.scale_code),
+         r.score,
          "intervisie" if r.mode == "session" and not r.live else _MODE_LABELS[r.mode]]
         for r in ratings
     ]
@@ -101,7 +105,7 @@ def people_page(kit: Kit, person: Actor) -> w.VBox:
     table = DataTable(
         ["Gebruikersnaam", "Naam", "Rol", "Groepen"],
         [[p["username"], p["display_name"], ROLE_LABELS[p["role"]], ", ".join(p["groups"]) or "-"] for p in people],
-        empty="Er zijn nog geen deelnemers.",
+        empty="Er zijn nog geen personen.",
         css_class="ok-people-table",
     )
     groups = kit.list_groups(person)
@@ -111,7 +115,7 @@ def people_page(kit: Kit, person: Actor) -> w.VBox:
         empty="Er zijn nog geen groepen.",
         css_class="ok-groups-table",
     )
-    return w.VBox([w.HTML("<h2>Deelnemers</h2>"), table, w.HTML("<h2>Groepen</h2>"), group_table])
+    return w.VBox([w.HTML("<h2>Personen</h2>"), table, w.HTML("<h2>Groepen</h2>"), group_table])
 
 
 # -- practice (Oefenen met scoren) ---------------------------------------------------------------
@@ -268,7 +272,9 @@ def exam_page(kit: Kit, person: Actor, *, rules=None, max_attempts: int | None =
     programmes = [(names.get(code, code), code) for code in sorted(rules)]
     own = [g.programme_code for g in kit.list_groups(person) if g.id in person.group_ids and g.programme_code]
     default = next((c for c in own if c in rules), programmes[0][1] if programmes else None)
-    used = len(kit.list_exam_attempts(person, person.username))
+    def used() -> int:
+        return len(kit.list_exam_attempts(person, person.username))
+
     scales = []
     for code in dict.fromkeys(c for rule in rules.values() for c in rule.scales):
         scale = kit.find_scale(code)
@@ -280,11 +286,15 @@ def exam_page(kit: Kit, person: Actor, *, rules=None, max_attempts: int | None =
             from .notice import Notice
             return Notice("Er zijn nog geen certificeringsregels; de toets kan nog niet starten.")
         reason = ""
-        if used >= max_attempts:
+        n_used = used()
+        if n_used >= max_attempts:
             reason = f"Je hebt alle {max_attempts} pogingen gebruikt. Neem contact op met je trainer."
-        return ExamStart(programmes, default, lambda p: rule_lines(rules[p].as_dict(), max_attempts, used),
-                         on_start, can_start=used < max_attempts, reason=reason)
+        return ExamStart(programmes, default, lambda p: rule_lines(rules[p].as_dict(), max_attempts, n_used),
+                         on_start, can_start=n_used < max_attempts, reason=reason)
 
+    # Reopening the app shows the latest result (not the start panel) until a new attempt starts.
+    submitted = [a for a in kit.list_exam_attempts(person, person.username) if a.decision_id is not None]
+    latest = kit.find_exam_outcome(person, submitted[-1].id) if submitted else None
     flow = ExamFlow(
         open_attempt=kit.find_open_exam(person),
         make_start=make_start,
@@ -293,6 +303,7 @@ def exam_page(kit: Kit, person: Actor, *, rules=None, max_attempts: int | None =
         save=lambda attempt_id, case, scores, note: kit.save_exam_rating(person, attempt_id, case, scores, note),
         submit=lambda attempt_id: kit.submit_exam(person, attempt_id, rules=rules),
         scales=scales, clip_url=clip_url, subtitles_url=subtitles_url, certificate_url=certificate_url,
+        latest=latest, attempts=lambda: (used(), max_attempts),
     )
     return flow
 
@@ -356,10 +367,11 @@ def compare_page(kit: Kit, person: Actor) -> w.VBox:
 
     groups = [g.name for g in kit.list_groups(person)]
     set_codes = list(dict.fromkeys(code for case in kit.list_cases(person) for code in case.set_codes))
+    set_names = {cs.code: cs.name for cs in kit.list_case_sets(person)}  # staff only, as this app
     newest = {s.code: s for s in kit.list_scales()}  # ordered by version: the newest wins
     scales = [(s.name, s.code) for s in newest.values()]
     return ComparePanel(
-        groups, [(code, code) for code in set_codes], scales,
+        groups, [(set_names.get(code, code), code) for code in set_codes], scales,
         compute=lambda group, case_set, scale: comparison(kit, person, group_name=group,
                                                           case_set_code=case_set, scale_code=scale),
     )

@@ -23,7 +23,7 @@ from ..instance import open_kit
 from ..settings import Settings
 from ..storage.kit import Kit
 from .auth import OefenkitIdentityProvider
-from .handlers import routes
+from .handlers import NotFoundHandler, routes
 from .hooks import make_prelaunch_hook
 from .hub import HubIdentityProvider
 from .kernels import OefenkitKernelManager, OefenkitRenderHandler, kernel_routes
@@ -67,6 +67,9 @@ class OefenkitVoila(Voila):
 
     def initialize(self, argv=None):
         super().initialize(argv)
+        quiet = QuietStartFilter()
+        for logger in (self.log, logging.getLogger("tornado.general")):
+            logger.addFilter(quiet)
         # Voilà only stops its loop on SIGTERM and leaves the app kernels running
         # (they live in their own sessions). Stop them too, on SIGTERM and Ctrl+C.
         signal.signal(signal.SIGTERM, self._handle_signal_stop)
@@ -83,6 +86,41 @@ class OefenkitVoila(Voila):
         except Exception:  # noqa: BLE001 - shutting down anyway; log and go on
             self.log.exception("Could not stop all kernels")
         tornado.ioloop.IOLoop.current().stop()
+
+
+class QuietStartFilter(logging.Filter):
+    """Drops the start-up chatter of Voilà and Tornado that says nothing to an administrator (and is
+    English): where connection files and static files are, that the kit's own notebooks are "not
+    trusted" (Voilà runs them anyway; trust only concerns JupyterLab), and Tornado's note about
+    jupyter_server's websocket ping defaults. Real warnings and errors still pass."""
+
+    NOISE = ("is not trusted", "Storing connection files in", "Serving static files from", "Voilà is running at",
+             "websocket_ping_timeout")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(noise in message for noise in self.NOISE)
+
+
+#: IPython configuration of the app kernels (``$IPYTHONDIR/profile_default``), written at start.
+KERNEL_IPYTHON_CONFIG = """\
+# Written by `oefenkit serve`; changes are overwritten at the next start.
+# The kernels listen on loopback only and their keys are in 0600 connection files in the private
+# data directory, so ipykernel's warning about TCP without encryption is noise at every page.
+c.IPKernelApp.log_level = "ERROR"
+# No command history: app kernels run the kit's notebooks, nobody types into them, and 30 kernels
+# writing one history file only cost time.
+c.HistoryManager.enabled = False
+"""
+
+
+def kernel_ipython_dir(data_dir: Path) -> Path:
+    """The app kernels' IPYTHONDIR in the private data directory, with the kit's kernel config."""
+    profile = data_dir / "runtime" / "ipython" / "profile_default"
+    for folder in (profile.parent.parent, profile.parent, profile):  # each private (0700), as runtime/ is
+        folder.mkdir(mode=0o700, exist_ok=True)
+    (profile / "ipython_kernel_config.py").write_text(KERNEL_IPYTHON_CONFIG)
+    return profile.parent
 
 
 def cookie_secret(data_dir: Path) -> bytes:
@@ -127,6 +165,8 @@ def voila_config(settings: Settings, kit: Kit) -> Config:
             "X-Frame-Options": "SAMEORIGIN",
         },
         WEBSOCKET_MAX_SETTING: settings.websocket_max_bytes,
+        # Unknown URLs get the kit's Dutch 404 page instead of Tornado's English one.
+        "default_handler_class": NotFoundHandler,
     }
     if settings.secure_cookie:
         cfg.OefenkitIdentityProvider.secure_cookie = True
@@ -170,6 +210,7 @@ def serve(settings: Settings) -> None:
     _check_port_free(settings.host, settings.port)
     # App kernels inherit the environment: make them use this instance.
     os.environ.update(settings.as_env())
+    os.environ["IPYTHONDIR"] = str(kernel_ipython_dir(settings.data_dir))
     kit = open_kit(settings)
     app = OefenkitVoila(config=voila_config(settings, kit), kit=kit)
     app.initialize(argv=[])

@@ -16,6 +16,7 @@ from tornado import web
 
 from ..certificate_pdf import CERTIFICATE_PREFIX, certificate_pdf, certificate_url
 from ..errors import NotFound
+from .pageerror import PageError
 
 __all__ = ["CERTIFICATE_PREFIX", "certificate_url", "CertificateHandler", "certificate_routes"]
 
@@ -26,7 +27,7 @@ class CertificateHandler(JupyterHandler):
     @web.authenticated
     async def get(self, code: str):
         if not _CODE.match(code):
-            raise web.HTTPError(404, "Dit certificaat bestaat niet.")
+            raise PageError(404, "Dit certificaat bestaat niet.")
         kit = self.identity_provider.kit
 
         def load():
@@ -36,7 +37,7 @@ class CertificateHandler(JupyterHandler):
         try:
             data = await asyncio.to_thread(load)
         except NotFound:
-            raise web.HTTPError(404, "Dit certificaat bestaat niet.") from None
+            raise PageError(404, "Dit certificaat bestaat niet.") from None
         self.set_header("Content-Type", "application/pdf")
         self.set_header("Content-Disposition", f'attachment; filename="certificaat-{code}.pdf"')
         self.set_header("Cache-Control", "private, no-store")

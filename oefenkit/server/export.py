@@ -18,6 +18,7 @@ from tornado import web
 
 from ..apps import EXPORT_PREFIX, export_url
 from ..errors import NotFound, PermissionDenied
+from .pageerror import PageError
 
 __all__ = ["EXPORT_PREFIX", "ExportHandler", "export_routes", "export_url"]
 
@@ -29,7 +30,7 @@ class ExportHandler(JupyterHandler):
     @web.authenticated
     async def get(self, username: str):
         if not _USERNAME.match(username):
-            raise web.HTTPError(404, "Deze persoon bestaat niet.")
+            raise PageError(404, "Deze persoon bestaat niet.")
         kit = self.identity_provider.kit
 
         def load() -> dict:
@@ -40,9 +41,9 @@ class ExportHandler(JupyterHandler):
             data = await asyncio.to_thread(load)
         except PermissionDenied as exc:
             self.log.warning("Refused export of %s to %s", username, self.current_user.username)
-            raise web.HTTPError(403, str(exc)) from None
+            raise PageError(403, str(exc)) from None
         except NotFound:
-            raise web.HTTPError(404, "Deze persoon bestaat niet.") from None
+            raise PageError(404, "Deze persoon bestaat niet.") from None
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.set_header("Content-Disposition", f'attachment; filename="gegevens-{username}.json"')
         self.set_header("Cache-Control", "private, no-store")

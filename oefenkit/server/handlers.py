@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.base.handlers import JupyterHandler
 from tornado import web
 
@@ -9,9 +10,10 @@ from ..apps import LANDING
 from .certificates import certificate_routes
 from .export import export_routes
 from .media import media_routes
+from .pageerror import PageError
 from .upload import upload_routes
 
-__all__ = ["StartHandler", "BlockedHandler", "HealthHandler", "routes"]
+__all__ = ["StartHandler", "BlockedHandler", "NotFoundHandler", "HealthHandler", "routes"]
 
 
 class StartHandler(JupyterHandler):
@@ -26,7 +28,17 @@ class BlockedHandler(JupyterHandler):
     """Voilà routes the kit does not offer (directory listings, raw contents, files)."""
 
     def get(self, *args):
-        raise web.HTTPError(404, "Deze pagina bestaat niet.")
+        raise PageError(404, "Deze pagina bestaat niet.")
+
+
+class NotFoundHandler(JupyterHandler):
+    """Every URL no route knows (Tornado's ``default_handler_class``): the kit's Dutch 404 page."""
+
+    @allow_unauthenticated
+    def get(self, *args):
+        raise PageError(404, "Deze pagina bestaat niet. Misschien is de link verouderd.")
+
+    head = post = put = delete = patch = get
 
 
 class HealthHandler(web.RequestHandler):

@@ -17,7 +17,6 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 import nbformat
-from tornado import web
 
 from ..apps import app_for_path
 from ..errors import NotFound
@@ -25,6 +24,7 @@ from ..permissions import can
 from ..sessions import client_address
 from .auth import login_session_cell
 from .kernels import PENDING_OWNER, KernelOwner, admit_page
+from .pageerror import PageError
 
 __all__ = ["RENDER_PREFIX", "make_prelaunch_hook", "binding_cell"]
 
@@ -45,18 +45,18 @@ def make_prelaunch_hook(kit):
     def prelaunch_hook(handler, notebook, cwd):
         user = handler.current_user
         if not user:
-            raise web.HTTPError(403, "Log eerst in.")
+            raise PageError(403, "Log eerst in.")
         path = unquote(handler.request.path)
         if not path.startswith(RENDER_PREFIX):
-            raise web.HTTPError(404, "Deze app bestaat niet.")
+            raise PageError(404, "Deze app bestaat niet.")
         try:
             app = app_for_path(path[len(RENDER_PREFIX):])
             actor = kit.find_person(user.username)
         except NotFound as exc:
-            raise web.HTTPError(404, str(exc)) from None
+            raise PageError(404, str(exc)) from None
         if not can(actor, "open_app", app):
             handler.log.warning("Refused %s to %s (%s)", app.id, actor.username, actor.role)
-            raise web.HTTPError(403, "Deze app is niet beschikbaar voor jouw rol.")
+            raise PageError(403, "Deze app is niet beschikbaar voor jouw rol.")
         admit_page(handler, actor.username)
         notebook.cells.insert(0, binding_cell(actor.username, app.id, handler.request.remote_ip))
         if (login_cell := login_session_cell(user)) is not None:  # "deze sessie" in Mijn gegevens

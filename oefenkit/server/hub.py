@@ -57,6 +57,7 @@ from ..errors import AuthenticationError, NotFound
 from ..identity import Actor
 from ..kernel import hub_identity
 from .auth import OefenkitIdentityProvider
+from .pageerror import PageError
 
 __all__ = ["HubIdentityProvider", "TOKEN_HEADER", "hub_token_owner"]
 
@@ -133,10 +134,10 @@ class HubIdentityProvider(OefenkitIdentityProvider):
                     self._actor = await asyncio.to_thread(self._refresh)
                 except AuthenticationError as exc:
                     self.log.error("Hub identity: %s", exc)
-                    raise web.HTTPError(503, str(exc)) from None
+                    raise PageError(503, str(exc)) from None
                 except NotFound as exc:  # deactivated in the kit
                     self._actor = None
-                    raise web.HTTPError(403, str(exc)) from None
+                    raise PageError(403, str(exc)) from None
                 self._fetched_at = time.monotonic()
             return self._actor
 
@@ -145,7 +146,7 @@ class HubIdentityProvider(OefenkitIdentityProvider):
         token = handler.request.headers.get(TOKEN_HEADER, "")
         if not token:
             if self.require_hub_token:
-                raise web.HTTPError(403, "Open de Oefenkit via JupyterHub.")
+                raise PageError(403, "Open de Oefenkit via JupyterHub.")
             return
         key = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
         now = time.monotonic()
@@ -155,14 +156,14 @@ class HubIdentityProvider(OefenkitIdentityProvider):
                 owner = await asyncio.to_thread(hub_token_owner, token)
             except AuthenticationError as exc:
                 self.log.error("Hub token check: %s", exc)
-                raise web.HTTPError(503, str(exc)) from None
+                raise PageError(503, str(exc)) from None
             expected = os.environ.get("JUPYTERHUB_USER")
             checked = (now, owner is not None and owner == expected)
             if len(self._tokens) > 1000:  # forget old verdicts
                 self._tokens = {k: v for k, v in self._tokens.items() if now - v[0] <= self.token_check_seconds}
             self._tokens[key] = checked
         if not checked[1]:
-            raise web.HTTPError(403, "Je bent afgemeld bij JupyterHub. Log opnieuw in via JupyterHub.")
+            raise PageError(403, "Je bent afgemeld bij JupyterHub. Log opnieuw in via JupyterHub.")
 
     async def get_user(self, handler: web.RequestHandler) -> User | None:
         try:

@@ -51,6 +51,7 @@ from ..kernel import OLDER_PAGE_CLOSED_ENV
 from ..permissions import can
 from ..settings import site_url
 from .kernelws import OefenkitKernelWebsocketHandler
+from .pageerror import PageError
 
 __all__ = ["KernelOwner", "PENDING_OWNER", "OefenkitKernelManager", "require_kernel_owner", "admit_page",
            "OwnedKernelHandler", "OwnedKernelActionHandler", "OwnKernelsHandler", "OwnedShutdownHandler",
@@ -310,7 +311,7 @@ async def require_kernel_owner(handler, kernel_id: str) -> KernelOwner:
     user = handler.current_user
     username = getattr(user, "username", None)
     if username is None:
-        raise web.HTTPError(403, "Log eerst in.")
+        raise PageError(403, "Log eerst in.")
     owners = getattr(km, "owners", {})
     owner = owners.get(kernel_id)
     reason = None
@@ -330,7 +331,7 @@ async def require_kernel_owner(handler, kernel_id: str) -> KernelOwner:
                                     method=method, owner=owner.username if owner else None)
         except OefenkitError:
             handler.log.exception("Could not audit a refused kernel access")
-    raise web.HTTPError(404, "Deze pagina bestaat niet.")
+    raise PageError(404, "Deze pagina bestaat niet.")
 
 
 class OwnedKernelHandler(KernelHandler):
@@ -430,7 +431,7 @@ def admit_page(handler, username: str) -> None:
     if hasattr(km, "admits") and not km.admits(username):
         handler.log.warning("Server full (%d kernels, cap %d): busy page for %s", km.live_count(), km.capacity(),
                             username)
-        raise web.HTTPError(503, "Het is nu erg druk.")
+        raise PageError(503, "Het is nu erg druk.")
 
 
 _kernel_id_regex = r"(?P<kernel_id>\w+-\w+-\w+-\w+-\w+)"

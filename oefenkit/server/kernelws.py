@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import json
 
-from tornado import web
 from tornado.concurrent import Future
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
+
+from .pageerror import PageError
 
 __all__ = [
     "V1_PROTOCOL", "ALLOWED_MESSAGE_TYPES", "DEFAULT_MAX_BYTES", "SETTING", "FrameError",
@@ -137,7 +138,7 @@ class OefenkitKernelWebsocketHandler(VoilaKernelWebsocketHandler):
         if V1_PROTOCOL not in self._requested_subprotocols():
             self.log.warning("Refused kernel websocket without %s for %s (kernel %s)", V1_PROTOCOL,
                              getattr(self.current_user, "username", "?"), self.kernel_id)
-            raise web.HTTPError(400, f"Alleen het websocketprotocol {V1_PROTOCOL} wordt ondersteund.")
+            raise PageError(400, f"Alleen het websocketprotocol {V1_PROTOCOL} wordt ondersteund.")
         await super().pre_get()
 
     def select_subprotocol(self, subprotocols):

@@ -21,6 +21,7 @@ from tornado import web
 
 from ..errors import NotFound, PermissionDenied
 from ..practice import CLIP_PREFIX, SUBTITLES_PREFIX, clip_url, subtitles_url
+from .pageerror import PageError
 
 __all__ = ["ClipHandler", "SubtitlesHandler", "clip_url", "media_routes", "subtitles_url"]
 
@@ -43,15 +44,15 @@ class _MediaHandler(JupyterHandler, web.StaticFileHandler):
 
     def _resolve(self, case_code: str):
         if not _CASE_CODE.match(case_code) or ".." in case_code:
-            raise web.HTTPError(404, "Dit fragment bestaat niet.")
+            raise PageError(404, "Dit fragment bestaat niet.")
         try:
             actor = self.kit.find_person(self.current_user.username)
             return self.kit.find_clip(actor, case_code, subtitles=self.subtitles)
         except NotFound:
-            raise web.HTTPError(404, "Dit fragment bestaat niet.") from None
+            raise PageError(404, "Dit fragment bestaat niet.") from None
         except PermissionDenied:
             self.log.warning("Refused clip %s to %s", case_code, self.current_user.username)
-            raise web.HTTPError(403, "Dit fragment is niet voor jou beschikbaar.") from None
+            raise PageError(403, "Dit fragment is niet voor jou beschikbaar.") from None
 
     @web.authenticated
     async def get(self, case_code: str, include_body: bool = True):

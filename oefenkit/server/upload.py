@@ -31,6 +31,7 @@ from tornado import web
 
 from ..errors import NotFound, OefenkitError, PermissionDenied, ValidationError
 from ..permissions import require
+from .pageerror import PageError
 
 __all__ = ["UploadHandler", "ContactSheetHandler", "upload_routes", "UPLOAD_URL"]
 
@@ -57,7 +58,7 @@ class _JsonErrors(JupyterHandler):
 
     def get_login_url(self):
         # A script posting a file gets 403 JSON, never a redirect to the login page.
-        raise web.HTTPError(403, "Je bent niet ingelogd; log opnieuw in.")
+        raise PageError(403, "Je bent niet ingelogd; log opnieuw in.")
 
 
 @web.stream_request_body
@@ -79,26 +80,26 @@ class UploadHandler(_JsonErrors):
         if self._finished:
             return
         if self.request.method != "POST":
-            raise web.HTTPError(405, "Alleen POST.")
+            raise PageError(405, "Alleen POST.")
         if not self.current_user:
-            raise web.HTTPError(403, "Je bent niet ingelogd; log opnieuw in.")
+            raise PageError(403, "Je bent niet ingelogd; log opnieuw in.")
         try:
             self.actor = self.kit.find_person(self.current_user.username)
             require(self.actor, "manage_cases")
         except (NotFound, PermissionDenied) as exc:
             self.log.warning("Refused upload by %s", self.current_user.username)
-            raise web.HTTPError(403, str(exc)) from None
+            raise PageError(403, str(exc)) from None
         limit = self.kit.upload_max_bytes
         length = self.request.headers.get("Content-Length")
         if length is not None:
             try:
                 declared = int(length)
             except ValueError:
-                raise web.HTTPError(400, "De upload heeft een ongeldige lengte.") from None
+                raise PageError(400, "De upload heeft een ongeldige lengte.") from None
             if declared > limit:
                 # Let Tornado read (and drop) the rest instead of cutting the connection before our answer.
                 self.request.connection.set_max_body_size(declared + _MARGIN)
-                raise web.HTTPError(413, self.kit.too_large_message())
+                raise PageError(413, self.kit.too_large_message())
         self.request.connection.set_max_body_size(limit + _MARGIN)
         folder = self.kit.media_path("uploads")
         self._part = folder / f"{secrets.token_hex(16)}.part"
@@ -112,7 +113,7 @@ class UploadHandler(_JsonErrors):
         if self._received > self.kit.upload_max_bytes:
             self._failed = True
             self._discard()
-            self.send_error(413, exc_info=(web.HTTPError, web.HTTPError(413, self.kit.too_large_message()), None))
+            self.send_error(413, exc_info=(PageError, PageError(413, self.kit.too_large_message()), None))
             return
         self._file.write(chunk)
 
@@ -128,11 +129,11 @@ class UploadHandler(_JsonErrors):
                                            title=title, programme_code=programme)
         except ValidationError as exc:
             status = 413 if str(exc) == self.kit.too_large_message() else 400
-            raise web.HTTPError(status, str(exc)) from None
+            raise PageError(status, str(exc)) from None
         except PermissionDenied as exc:
-            raise web.HTTPError(403, str(exc)) from None
+            raise PageError(403, str(exc)) from None
         except OefenkitError as exc:
-            raise web.HTTPError(400, str(exc)) from None
+            raise PageError(400, str(exc)) from None
         finally:
             self._discard()
         self.set_status(201)
@@ -164,15 +165,15 @@ class ContactSheetHandler(_JsonErrors):
     @web.authenticated
     async def get(self, case_code: str):
         if not _CASE_CODE.match(case_code) or ".." in case_code:
-            raise web.HTTPError(404, "Dit contactvel bestaat niet.")
+            raise PageError(404, "Dit contactvel bestaat niet.")
         kit = self.identity_provider.kit
         try:
             actor = kit.find_person(self.current_user.username)
             path = kit.find_contact_sheet(actor, case_code)
         except PermissionDenied as exc:
-            raise web.HTTPError(403, str(exc)) from None
+            raise PageError(403, str(exc)) from None
         except NotFound as exc:
-            raise web.HTTPError(404, str(exc)) from None
+            raise PageError(404, str(exc)) from None
         self.set_header("Content-Type", "image/png")
         self.set_header("Cache-Control", "private, no-cache")
         self.finish(await asyncio.to_thread(path.read_bytes))

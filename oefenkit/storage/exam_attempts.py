@@ -267,7 +267,7 @@ class ExamMixin:
                            code=cert.verification_code)
                 certificate = self._certificate_info(cert, person, programme)
             return ex.ExamOutcome(attempt.id, row.id, decision.passed, tuple(decision.reasons),
-                                  decision.statistics, certificate)
+                                  decision.statistics, certificate, dict(decision.rule))
 
     def find_exam_outcome(self, actor: Actor, attempt_id: int) -> ex.ExamOutcome:
         """The decision (and certificate) of a submitted attempt (own or staff)."""
@@ -285,7 +285,8 @@ class ExamMixin:
             if cert is not None:
                 certificate = self._certificate_info(cert, s.get(m.Person, cert.person_id),
                                                      s.get(m.Programme, cert.programme_id))
-            return ex.ExamOutcome(attempt.id, row.id, row.passed, tuple(row.reasons), row.statistics, certificate)
+            return ex.ExamOutcome(attempt.id, row.id, row.passed, tuple(row.reasons), row.statistics, certificate,
+                                  dict(row.rule or {}))
 
     @staticmethod
     def _certificate_info(cert: m.Certificate, person: m.Person, programme: m.Programme) -> ex.CertificateInfo:

@@ -121,6 +121,8 @@ class ExamOutcome:
     reasons: tuple[str, ...]
     statistics: dict[str, Any]
     certificate: CertificateInfo | None
+    #: The rule the decision applied (``CertificationRule.as_dict()``), to explain the result.
+    rule: dict[str, Any] = field(default_factory=dict)
 
 
 def shuffled(codes: Sequence[str], rng_seed: int | None = None) -> list[str]:

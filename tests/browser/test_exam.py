@@ -73,10 +73,17 @@ def test_cursist_passes_and_downloads_the_certificate(page, live_server):
     submit = page.locator(".ok-exam-submit")
     page.wait_for_function("() => !document.querySelector('.ok-exam-submit').disabled")
     submit.click()
+    # One click only asks; the attempt is handed in after "Ja, inleveren".
+    page.locator(".ok-exam-submit-confirm").wait_for()
+    assert "poging 1 van de 3" in page.locator(".ok-exam-submit-question").inner_text()
+    assert page.locator(".ok-exam-result").count() == 0
+    page.locator(".ok-exam-submit-confirm").click()
     result = page.locator(".ok-exam-result")
     result.wait_for()
     assert page.locator(".ok-exam-outcome").inner_text().strip() == "Geslaagd"
-    assert "Geslaagd voor de scoringstoets." in page.locator(".ok-exam-reasons").inner_text()
+    assert "Je bent geslaagd" in page.locator(".ok-exam-summary").inner_text()
+    assert "ICC" not in page.locator(".ok-exam-reasons").inner_text()
+    page.locator(".ok-exam-details summary").click()
     assert "ICC(A,1)" in page.locator(".ok-exam-stats").inner_text()
     href = page.locator(".ok-exam-certificate").get_attribute("href")
     assert re.fullmatch(r"/oefenkit/certificate/OK-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}\.pdf", href)
@@ -102,12 +109,19 @@ def test_cursist_who_scores_everything_five_fails(page, live_server):
     score_everything(page, lambda title: {s: 5 for s in SCALES})
     page.wait_for_function("() => !document.querySelector('.ok-exam-submit').disabled")
     page.locator(".ok-exam-submit").click()
+    page.locator(".ok-exam-submit-confirm").click()
     page.locator(".ok-exam-result").wait_for()
     assert page.locator(".ok-exam-outcome").inner_text().strip() == "Niet geslaagd"
+    assert "nog niet geslaagd" in page.locator(".ok-exam-summary").inner_text()
     reasons = page.locator(".ok-exam-reasons").inner_text()
-    assert "Nog niet geslaagd voor de scoringstoets." in reasons
-    assert "extreme consensusscore" in reasons or "ICC(A,1)" in reasons
+    assert "Coöperatie" in reasons and "cooperatie" not in reasons and "ICC" not in reasons
+    assert "nog 2 van de 3 pogingen" in page.locator(".ok-exam-next-step").inner_text()
     assert page.locator(".ok-exam-certificate").count() == 0
+    # Reopening the app shows this result, not the start panel.
+    page.reload()
+    page.locator(".ok-exam-result").wait_for()
+    assert page.locator(".ok-exam-outcome").inner_text().strip() == "Niet geslaagd"
+    assert page.locator(".ok-exam-intro").count() == 0
 
 
 def test_reload_resumes_the_attempt_in_the_same_order(page, live_server):

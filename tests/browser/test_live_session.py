@@ -85,6 +85,24 @@ def test_a_round_end_to_end_with_reveal_and_trainer_reload(browser, live_server)
             assert "Expertconsensus" in feedback.inner_text()
         assert "Jouw score</th><td>3" in pages[0].locator(".ok-feedback").inner_html()
         assert not any(name in trainer.locator(".ok-dashboard").inner_text() for _, name in PARTICIPANTS)
+        # The projector's histograms: each count centred over its bar, the expert's point marked on
+        # both scales, with a legend and scale-named prompts.
+        offsets = trainer.evaluate("""() => [...document.querySelectorAll('.ok-hist-col')].flatMap(g => {
+            const bar = [...g.querySelectorAll('rect')].find(r => r.getAttribute('fill') !== 'none');
+            if (!bar) return [];
+            const b = bar.getBoundingClientRect(), t = g.querySelector('.ok-hist-count').getBoundingClientRect();
+            return [Math.abs((b.left + b.width / 2) - (t.left + t.width / 2))];
+        })""")
+        assert offsets and max(offsets) < 1.5
+        assert trainer.locator(".ok-hist-expert").count() == 2
+        assert "expertscore" in trainer.locator(".ok-hist-legend").first.inner_text()
+        assert trainer.locator(".ok-prompts h4").count() >= 1
+        # "Sessie afsluiten" asks first; only "Ja, sessie afsluiten" ends the session.
+        trainer.locator(".ok-session-close").click()
+        trainer.locator(".ok-session-close-question").wait_for()
+        assert trainer.locator(".ok-session-report .ok-report-link").count() == 0
+        trainer.locator(".ok-session-close-confirm").click()
+        trainer.locator(".ok-report-link").wait_for()
     finally:
         for ctx in contexts:
             ctx.close()
