@@ -167,8 +167,11 @@ def practice_page(kit: Kit, person: Actor) -> w.VBox:
     player = VideoPlayer()
     case_title = w.HTML()
     case_title.add_class("ok-practice-case-title")
+    # continuous_update=False: sent whole when the field loses focus, so a quick Tab + Enter never
+    # submits a note whose last keystrokes are still waiting in the front end's message throttle
     note = w.Textarea(placeholder="Waarom kies je deze scores? Noem wat je in het fragment zag.",
-                      description="Toelichting", layout=w.Layout(width="100%", height="5rem"))
+                      description="Toelichting", layout=w.Layout(width="100%", height="5rem"),
+                      continuous_update=False)
     note.add_class("ok-note")
     submit = w.Button(description="Inleveren en feedback bekijken", button_style="primary", disabled=True,
                       layout=w.Layout(width="auto"))

@@ -3,7 +3,8 @@
 ipywidgets cannot scroll or move the focus. :class:`Reveal` is a tiny front-end
 widget (``anywidget``): ``reveal(selector)`` sends it one custom message, and the
 browser then finds the last *visible* element matching the CSS selector (waiting
-up to a few seconds for it to be rendered), makes it focusable (``tabindex=-1``
+up to a few seconds for it to be rendered; nothing happens when the person pressed a
+key, clicked, tapped or scrolled since the request came), makes it focusable (``tabindex=-1``
 unless it already is), scrolls it into view (``block: 'center'``, or its top when
 it is taller than the scroll box; Voilà scrolls inside ``#rendered_cells``, which
 ``scrollIntoView`` handles) and focuses it. The focused element shows the kit's
@@ -47,27 +48,39 @@ function bringIntoView(el) {
 }
 
 let latest = 0; // only the newest request counts: a later reveal replaces a pending one
+let lastInput = 0; // when the person last pressed a key or a pointer
+for (const type of ["pointerdown", "keydown", "wheel", "touchstart"]) {
+  document.addEventListener(type, () => { lastInput = performance.now(); }, { capture: true, passive: true });
+}
+
+function find(selector) {
+  try {
+    const found = Array.from(document.querySelectorAll(selector)).filter(visible);
+    return found[found.length - 1] || null;
+  } catch (e) {
+    return undefined; // not a valid selector: nothing to do
+  }
+}
 
 function reveal(selector) {
   const mine = ++latest;
-  const deadline = performance.now() + 4000;
+  const asked = performance.now();
+  const deadline = asked + 4000;
+  // The person has moved on (clicked, typed, scrolled) since the request came: leave the page alone.
+  const current = () => mine === latest && lastInput <= asked;
+  let shown = null;
   const attempt = () => {
-    if (mine !== latest) return;
-    let found = [];
-    try {
-      found = Array.from(document.querySelectorAll(selector)).filter(visible);
-    } catch (e) {
-      return; // not a valid selector: nothing to do
+    if (!current()) return;
+    const el = find(selector);
+    if (el === undefined) return;
+    if (el && el !== shown) { // first found, or replaced by a newer element (a new notice)
+      bringIntoView(el);
+      shown = el;
     }
-    const el = found[found.length - 1];
-    if (el) {
-      // one more frame: the widgets around it have been laid out
-      requestAnimationFrame(() => { if (mine === latest) bringIntoView(el); });
-    } else if (performance.now() < deadline) {
-      setTimeout(attempt, 50);
-    }
+    // keep watching briefly: the element may still be re-rendered or replaced
+    if (performance.now() < (shown ? asked + 1000 : deadline)) setTimeout(attempt, shown ? 100 : 50);
   };
-  requestAnimationFrame(attempt);
+  attempt(); // at once when the element is there: before the person can act on the moved page
 }
 
 function initialize({ model }) {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from .test_login_landing import login
-from .viewport import phone_problems
+from .viewport import phone_problems, wait_in_view_and_focused
 
 PHONE = {"width": 390, "height": 844}
 
@@ -99,6 +99,7 @@ def test_terugkomdag_round_on_a_phone(browser, live_server):
         page.locator(".ok-session-round .ok-anchors-fold summary").first.tap()
         page.locator(".ok-session-submit").tap()
         page.locator(".ok-session-message", has_text="opgeslagen").wait_for()
+        wait_in_view_and_focused(page, ".ok-session-message .ok-notice")  # far above the button
         assert_phone_ready(page, "after submit")
     finally:
         phone_ctx.close()
