@@ -18,6 +18,7 @@ from oefenkit.errors import OefenkitError
 from oefenkit.identity import ROLE_LABELS, ROLES, Actor
 
 from .notice import Notice
+from .reveal import reveal, reveal_anchor
 
 __all__ = ["AdminActions", "AdminPanel", "admin_page", "removed_text", "REMOVED_LABELS"]
 
@@ -196,7 +197,7 @@ class AdminPanel(w.VBox):
             return _classed(w.HTML(f"<h2>{text}</h2>"), "ok-section-title")
 
         super().__init__([
-            self.message, self.password_box,
+            self.message, self.password_box, reveal_anchor(),
             h2("Mensen"), self.people_table,
             h2("Account toevoegen"),
             _classed(w.VBox([self.add_username, self.add_name, self.add_role, self.add_password,
@@ -257,6 +258,7 @@ class AdminPanel(w.VBox):
 
     def _say(self, text: str, kind: str = "info") -> None:
         self.message.children = (Notice(text, kind=kind),)
+        reveal(".ok-admin-message .ok-notice")  # a new password shown next replaces this reveal
 
     def _run(self, action: Callable[[], str | None]) -> bool:
         """Run one action; show its Dutch result or error; refresh after a success."""
@@ -277,6 +279,7 @@ class AdminPanel(w.VBox):
             f"<strong>{html.escape(username)}</strong>: <code class='ok-new-password'>{html.escape(password)}"
             "</code><br>Je ziet het alleen nu: geef het veilig door. De persoon kan het na het inloggen niet "
             "zelf zien, alleen een coördinator kan een nieuw wachtwoord maken.</div>")
+        reveal(".ok-new-password-box .ok-notice")
 
     def _on_person(self, _change=None) -> None:
         self._hide_confirm()

@@ -29,6 +29,7 @@ from oefenkit.storage.exams import ExamAttemptInfo, ExamOutcome, ExamProgress
 from .confirm import ConfirmButton
 from .notice import Notice
 from .practice import ScaleScorer, VideoPlayer
+from .reveal import reveal, reveal_anchor
 from .tables import DataTable
 
 __all__ = ["ExamStart", "ExamScreen", "ExamResult", "ExamFlow", "rule_lines", "statistics_rows", "next_step",
@@ -173,15 +174,16 @@ class ExamScreen(w.VBox):
         self.note.observe(self._note_changed, names="value")
         self.prev = w.Button(description="Vorige", icon="arrow-left")
         self.prev.add_class("ok-exam-prev")
-        self.prev.on_click(lambda _b: self.go(self.index - 1))
+        self.prev.on_click(lambda _b: self.go(self.index - 1, reveal_title=True))
         self.next = w.Button(description="Volgende", icon="arrow-right")
         self.next.add_class("ok-exam-next")
-        self.next.on_click(lambda _b: self.go(self.index + 1))
+        self.next.on_click(lambda _b: self.go(self.index + 1, reveal_title=True))
         self.position = w.HTML()
         self.position.add_class("ok-exam-position")
         self.counter = w.HTML()
         self.counter.add_class("ok-exam-progress")
         self.message = w.Box()
+        self.message.add_class("ok-exam-clip-message")
         self.submit = w.Button(description="Toets inleveren", button_style="success", icon="check")
         of = f" van de {max_attempts}" if max_attempts else ""
         # One click must not use an attempt: the button asks first, inside the page.
@@ -206,8 +208,10 @@ class ExamScreen(w.VBox):
 
     def show_error(self, text: str) -> None:
         self.message.children = (Notice(text, kind="error"),)
+        reveal(".ok-exam-clip-message .ok-notice-error")
 
-    def go(self, index: int) -> None:
+    def go(self, index: int, *, reveal_title: bool = False) -> None:
+        """Show clip ``index``; ``reveal_title`` scrolls its title into view and focuses it."""
         index = max(0, min(index, len(self.attempt.cases) - 1))
         self.index = index
         case = self.attempt.cases[index]
@@ -225,6 +229,8 @@ class ExamScreen(w.VBox):
             self._loading = False
         self.message.children = ()
         self._refresh()
+        if reveal_title:
+            reveal(".ok-exam-case-title h2")
 
     def _refresh(self) -> None:
         n = len(self.attempt.cases)
@@ -396,9 +402,10 @@ class ExamFlow(w.VBox):
         self._attempts = attempts
         self._scale_names = {code: title for code, title, _anchors in scales}
         self.message = w.Box()
+        self.message.add_class("ok-exam-message")
         self.screen: w.Widget | None = None
         if open_attempt is not None:
-            self._open(open_attempt, resumed=True)
+            self._open(open_attempt, resumed=True, from_page_load=True)
         elif latest is not None:
             self._show_result(latest)
         else:
@@ -415,11 +422,12 @@ class ExamFlow(w.VBox):
     def _show(self, screen: w.Widget, notice: str | None = None) -> None:
         self.screen = screen
         self.message.children = (Notice(notice),) if notice else ()
-        self.children = (self.message, screen)
+        self.children = (self.message, screen, reveal_anchor())
 
     def _error(self, exc: OefenkitError) -> None:
         self.message.children = (Notice(str(exc), kind="error"),)
         self.children = (self.message, *(c for c in self.children if c is not self.message))
+        reveal(".ok-exam-message .ok-notice-error")
 
     def _on_start(self, programme: str) -> None:
         try:
@@ -429,7 +437,7 @@ class ExamFlow(w.VBox):
             return
         self._open(attempt, resumed=attempt.resumed)
 
-    def _open(self, attempt: ExamAttemptInfo, *, resumed: bool) -> None:
+    def _open(self, attempt: ExamAttemptInfo, *, resumed: bool, from_page_load: bool = False) -> None:
         try:
             progress = self._progress(attempt.id)
         except OefenkitError as exc:
@@ -442,6 +450,8 @@ class ExamFlow(w.VBox):
         first_open = next((i for i, c in enumerate(attempt.cases) if not progress.is_scored(c.code)), 0)
         screen.go(first_open)
         self._show(screen, "Je gaat verder met je toets; je eerdere scores zijn bewaard." if resumed else None)
+        if not from_page_load:  # after "Toets starten": the start button is gone, focus the first clip
+            reveal(".ok-exam-case-title h2")
 
     def _on_submit(self, attempt_id: int) -> None:
         try:
@@ -453,3 +463,4 @@ class ExamFlow(w.VBox):
                 self._error(exc)
             return
         self._show_result(outcome)
+        reveal(".ok-exam-outcome")

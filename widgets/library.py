@@ -26,6 +26,7 @@ import ipywidgets as w
 from oefenkit.errors import Cancelled, OefenkitError, ValidationError
 
 from .notice import Notice
+from .reveal import reveal, reveal_anchor
 from .practice import VideoPlayer
 
 __all__ = [
@@ -480,8 +481,10 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
     message = w.Box()
     message.add_class("ok-library-message")
 
-    def say(box: w.Box, text: str, kind: str = "info") -> None:
+    def say(box: w.Box, text: str, kind: str = "info", *, bring_into_view: bool = True) -> None:
         box.children = (Notice(text, kind=kind),)
+        if bring_into_view and box is message:  # above the forms: scroll to it, focus it
+            reveal(".ok-library-message .ok-notice")
 
     library_list = LibraryList(items, on_open=lambda code: open_item(code))
 
@@ -661,6 +664,7 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
         _section("Fragment uploaden", upload_box, "ok-library-upload"),
         _section("Bibliotheek", library_list, "ok-library-items"),
         detail,
+        reveal_anchor(),
     ])
     page.add_class("ok-library")
     # handles for tests and for composing pages

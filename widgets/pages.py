@@ -147,7 +147,9 @@ def practice_page(kit: Kit, person: Actor) -> w.VBox:
         HistoryView,
         ScaleScorer,
         VideoPlayer,
+        case_hook,
     )
+    from .reveal import reveal, reveal_anchor
 
     newest = {s.code: s for s in kit.list_scales()}  # ordered by version: the newest wins
     order = [c for c in SCORE_CLASSES if c in newest] + sorted(c for c in newest if c not in SCORE_CLASSES)
@@ -168,8 +170,12 @@ def practice_page(kit: Kit, person: Actor) -> w.VBox:
     ]
     player = VideoPlayer()
     case_title = w.HTML()
+    case_title.add_class("ok-practice-case-title")
+    # continuous_update=False: sent whole when the field loses focus, so a quick Tab + Enter never
+    # submits a note whose last keystrokes are still waiting in the front end's message throttle
     note = w.Textarea(placeholder="Waarom kies je deze scores? Noem wat je in het fragment zag.",
-                      description="Toelichting", layout=w.Layout(width="100%", height="5rem"))
+                      description="Toelichting", layout=w.Layout(width="100%", height="5rem"),
+                      continuous_update=False)
     note.add_class("ok-note")
     submit = w.Button(description="Inleveren en feedback bekijken", button_style="primary", disabled=True,
                       layout=w.Layout(width="auto"))
@@ -197,12 +203,16 @@ def practice_page(kit: Kit, person: Actor) -> w.VBox:
         update_submit()
         overview_box.layout.display = "none"
         workspace.layout.display = None
+        reveal(".ok-practice-case-title h2")  # the clicked button is gone: focus the clip's title
 
     def show_list(_button=None) -> None:
+        code = current["code"]
         current["code"] = None
         player.set_source(None)  # stops the video
         workspace.layout.display = "none"
         overview_box.layout.display = None
+        if code is not None:  # back where the person left the list
+            reveal(f".{case_hook(code)} .ok-case-open")
 
     def on_submit(_button) -> None:
         code = current["code"]
@@ -215,12 +225,14 @@ def practice_page(kit: Kit, person: Actor) -> w.VBox:
         except OefenkitError as exc:
             message.children = (Notice(str(exc), kind="error"),)
             update_submit()
+            reveal(".ok-practice-workspace .ok-notice-error")
             return
         for s in scorers:
             s.disabled = True
         note.disabled = True
         message.children = ()
         feedback.show(result)
+        reveal(".ok-practice-workspace .ok-feedback")
         try:
             case_list.update(kit.practice_overview(person))
             history.update(kit.practice_history(person))
@@ -235,7 +247,7 @@ def practice_page(kit: Kit, person: Actor) -> w.VBox:
         "score van 1 tot 9. Schrijf kort op waarom. Na het inleveren zie je de consensus van de experts, "
         "hun spreiding en onderbouwing, en hoeveel jouw score afwijkt.</p>")
     overview_box = w.VBox([intro, w.HTML("<h2>Oefenfragmenten</h2>"), case_list, history])
-    page = w.VBox([overview_box, workspace])
+    page = w.VBox([overview_box, workspace, reveal_anchor()])
     page.add_class("ok-practice")
     return page
 

@@ -9,6 +9,7 @@ Plain data and callbacks in, no database access. Hooks (``docs/ui-hooks.md``):
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Mapping, Sequence
 
 import ipywidgets as w
@@ -23,6 +24,7 @@ __all__ = [
     "HistoryView",
     "ScaleScorer",
     "VideoPlayer",
+    "case_hook",
     "learning_curve_svg",
     "status_label",
 ]
@@ -33,6 +35,11 @@ SCORE_CLASSES = {"sensitiviteit": "ok-score-sensitivity", "cooperatie": "ok-scor
 SHORT_NAMES = {"sensitiviteit": "sensitiviteit", "cooperatie": "coöperatie"}
 
 _esc = html.escape
+
+
+def case_hook(code: str) -> str:
+    """The CSS class of one entry of the :class:`CaseList`: ``ok-case-code-<code>`` (safe characters only)."""
+    return "ok-case-code-" + re.sub(r"[^A-Za-z0-9_-]", "_", code)
 
 
 def _short(scale_code: str) -> str:
@@ -73,6 +80,7 @@ class CaseList(w.VBox):
             self._status[case.code] = status
             entry = w.HBox([button, status], layout=w.Layout(align_items="center", justify_content="space-between"))
             entry.add_class("ok-case")
+            entry.add_class(case_hook(case.code))
             entries.append(entry)
         super().__init__(entries or [w.HTML("<p>Er staan nog geen oefenfragmenten klaar.</p>")])
         self.add_class("ok-case-list")
@@ -158,6 +166,7 @@ class ScaleScorer(w.VBox):
             self.buttons[point] = button
         row = w.HBox(list(self.buttons.values()), layout=w.Layout(flex_flow="row wrap"))
         row.add_class(SCORE_CLASSES.get(scale_code, f"ok-score-{scale_code}"))
+        row.add_class("ok-score-row")
         # data-scale: the short scale name the score buttons' accessible names start with ("Sensitiviteit 7";
         # widgets/a11y.py), the title up to "versus"
         heading = f"<h3 data-scale='{_esc(title.split(' versus ')[0].strip())}'>{_esc(title)}</h3>"
@@ -213,7 +222,11 @@ class ScaleScorer(w.VBox):
         for point in sorted(self.anchors, reverse=True):
             css = " class='ok-anchor-selected'" if point == self.value else ""
             items.append(f"<dt{css}>{point}</dt><dd{css}>{_esc(self.anchors[point])}</dd>")
-        self._anchor_list.value = f"<dl>{''.join(items)}</dl>" if items else ""
+        # Wide screens list the anchors; phones fold them (CSS in widgets/theme.py shows one of the two).
+        self._anchor_list.value = (
+            f"<dl class='ok-anchors-wide'>{''.join(items)}</dl>"
+            f"<details class='ok-anchors-fold'><summary>Wat betekenen de scores?</summary>"
+            f"<dl>{''.join(items)}</dl></details>" if items else "")
 
 
 # -- feedback --------------------------------------------------------------------------------

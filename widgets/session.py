@@ -27,6 +27,7 @@ from oefenkit.errors import OefenkitError
 
 from .notice import Notice
 from .practice import SCORE_CLASSES, FeedbackPanel, ScaleScorer, VideoPlayer
+from .reveal import reveal, reveal_anchor
 from .tables import DataTable
 
 __all__ = ["LivePoller", "SessionPage", "session_page", "code_from_query"]
@@ -132,7 +133,7 @@ class SessionPage(w.VBox):
             for sc in scales
         ]
         self.note = w.Textarea(placeholder="Optioneel: wat zag je dat je score bepaalde?", description="Notitie",
-                               layout=w.Layout(width="100%", height="4rem"))
+                               layout=w.Layout(width="100%", height="4rem"), continuous_update=False)
         self.note.add_class("ok-note")
         self.submit_button = w.Button(description="Score inleveren", button_style="primary", disabled=True)
         self.submit_button.add_class("ok-session-submit")
@@ -146,7 +147,7 @@ class SessionPage(w.VBox):
         self.history = w.VBox()
         self.history.add_class("ok-session-history")
         super().__init__([self.join_box, self.status, self.message, self.round_box,
-                          w.HTML("<h2>Mijn terugkomdagen</h2>"), self.history])
+                          w.HTML("<h2>Mijn terugkomdagen</h2>"), self.history, reveal_anchor()])
         self.add_class("ok-session")
         self.poller = LivePoller(lambda: self.verbs["token"](self.session_id),
                                  lambda: self.verbs["state"](self.session_id), self.show)
@@ -192,10 +193,13 @@ class SessionPage(w.VBox):
         except OefenkitError as exc:
             self._say(str(exc), "error")
             self.refresh()
+            reveal(".ok-session-message .ok-notice")
             return
         self._say(f"Je score is opgeslagen ({', '.join(f'{k} {v}' for k, v in saved['scores'].items())}). "
                   "Je kunt hem wijzigen tot de trainer de ronde sluit.", "info")
         self.submit_button.description = "Score wijzigen"
+        # the message is above the clip, out of view on a phone: bring it in (not for live updates)
+        reveal(".ok-session-message .ok-notice")
 
     # -- rendering ------------------------------------------------------------------------------
 
@@ -219,8 +223,11 @@ class SessionPage(w.VBox):
             return
         if rnd["number"] != self.round_number:  # a new clip: start empty (or with what was stored)
             self.round_number = rnd["number"]
+            # the description folded: the video and the scale stay in the first screen on a phone
             self.title.value = (f"<h2>Ronde {rnd['number']}: {_esc(rnd['case_title'])}</h2>"
-                                f"<p class='ok-vignette'>{_esc(rnd['vignette'])}</p>")
+                                + (f"<details class='ok-vignette-fold'><summary>Beschrijving van het fragment"
+                                   f"</summary><p class='ok-vignette'>{_esc(rnd['vignette'])}</p></details>"
+                                   if rnd.get("vignette") else ""))
             self.player.set_source(rnd["clip_url"] if "clip_url" in rnd else _clip(rnd["case_code"]))
             for s in self.scorers:
                 s.reset()

@@ -127,3 +127,53 @@ _CSS += """
 .ok-table-scroll {{ overflow-x: auto; max-width: 100%; }}
 </style>
 """.format(**A11Y_COLORS)
+
+# -- phones and touch targets (issue 15) ---------------------------------------------------------
+# Layout only (no colours of controls, no ARIA): no text cut off, touch targets >= 44 px on phones,
+# the 1-9 buttons in one even row, folded anchors; and the ring of a result brought into view
+# (widgets/reveal.py).
+_CSS += """
+<style>
+/* phones and touch targets (issue 15) */
+.ok-page .ok-revealed:focus {{ outline: 3px solid {primary_dark}; outline-offset: 3px; }}
+/* No text cut off with an ellipsis, at any size: buttons grow and wrap instead. */
+.ok-page .jupyter-button {{ white-space: normal; text-overflow: clip; overflow-wrap: break-word; height: auto;
+                           min-height: var(--jp-widgets-inline-height, 28px); line-height: 1.3;
+                           padding-top: .25rem; padding-bottom: .25rem; }}
+.ok-page .ok-case .ok-case-open {{ text-overflow: clip; white-space: normal; }}
+.ok-scorer .ok-anchors-fold {{ display: none; }}
+.ok-scorer .ok-anchors-fold summary, .ok-vignette-fold summary {{ cursor: pointer; padding: .6rem 0;
+                                                                  color: {primary_dark}; font-weight: 600; }}
+@media (max-width: 640px) {{
+  .ok-page {{ overflow-wrap: break-word; }}
+  .ok-page .jupyter-button {{ min-height: 44px; }}
+  .ok-page summary {{ min-height: 44px; box-sizing: border-box; padding: .6rem 0; }}
+  .ok-page .widget-label, .ok-page .jupyter-widget-label {{ white-space: normal; text-overflow: clip;
+                                                           height: auto; }}
+  /* inputs and dropdowns never wider than the screen (Intervisie's are 40rem); label above the field */
+  .ok-page .widget-inline-hbox {{ max-width: calc(100% - 2 * var(--jp-widgets-margin, 2px)); flex-wrap: wrap;
+                                  height: auto; }}
+  .ok-page .widget-inline-hbox > select, .ok-page .widget-inline-hbox > input,
+  .ok-page .widget-inline-hbox > textarea {{ min-width: 0; flex: 1 1 12rem; max-width: 100%;
+                                             min-height: 44px; box-sizing: border-box; }}
+  .ok-page .widget-inline-hbox > .widget-label {{ min-width: 0; }}
+  /* module list: text above status and button */
+  .ok-page .ok-module {{ flex-wrap: wrap; gap: .3rem .6rem; }}
+  .ok-page .ok-module .ok-module-info {{ flex: 1 1 100%; min-width: 0; }}
+  /* practice list: title above its status, the whole width */
+  .ok-page .ok-case {{ flex-wrap: wrap; }}
+  .ok-page .ok-case .ok-case-open {{ max-width: 100% !important; flex: 1 1 100% !important; }}
+  /* 1-9 in one row of nine equal columns, 48 px high; the anchors folded */
+  .ok-scorer {{ min-width: 0 !important; margin-right: 0 !important; }}
+  .ok-page .ok-score-row {{ display: grid !important; grid-template-columns: repeat(9, minmax(0, 1fr));
+                            gap: 4px; width: 100%; }}
+  .ok-page .ok-score-row .ok-score-button {{ width: auto !important; height: 48px !important; margin: 0;
+                                             min-width: 0; padding: 0; }}
+  .ok-scorer .ok-anchors-wide {{ display: none; }}
+  .ok-scorer .ok-anchors-fold {{ display: block; }}
+  .ok-scorer h3 {{ margin-top: .3rem; }}
+  .ok-scorer .ok-chosen p {{ margin: .2rem 0; }}
+  .ok-video video {{ max-height: 34vh; }}
+}}
+</style>
+""".format(**COLORS)
