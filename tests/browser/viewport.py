@@ -49,7 +49,7 @@ def wait_in_view_and_focused(page, selector: str, timeout: float = 15_000) -> di
 
 
 #: JS: problems a phone user meets on this page, for the 390×844 tests.
-PHONE_PROBLEMS = """() => {
+PHONE_PROBLEMS = r"""() => {
   const out = {hscroll: [], ellipsis: [], small: []};
   const doc = document.documentElement;
   if (doc.scrollWidth > window.innerWidth + 1) out.hscroll.push('document ' + doc.scrollWidth);
