@@ -82,6 +82,8 @@ class OefenkitVoila(Voila):
             await asyncio.wait_for(ensure_async(self.kernel_manager.shutdown_all(now=True)), 15)
         except Exception:  # noqa: BLE001 - shutting down anyway; log and go on
             self.log.exception("Could not stop all kernels")
+        if getattr(self.kernel_manager, "kernel_parent", None) is not None:
+            self.kernel_manager.kernel_parent.stop()
         tornado.ioloop.IOLoop.current().stop()
 
 
@@ -145,6 +147,9 @@ def voila_config(settings: Settings, kit: Kit) -> Config:
     cfg.OefenkitKernelManager.max_per_person = settings.max_kernels_per_person
     cfg.OefenkitKernelManager.max_kernels = settings.max_kernels
     cfg.OefenkitKernelManager.cull_disconnected_seconds = settings.kernel_cull_disconnected_seconds
+    # App kernels are forked from one pre-imported kernel parent (docs/architecture.md "Kernel
+    # start-up"); OEFENKIT_FORK_KERNELS=0 starts each as a new Python, as before.
+    cfg.OefenkitKernelManager.fork_kernels = os.environ.get("OEFENKIT_FORK_KERNELS", "1") != "0"
     return cfg
 
 
