@@ -13,10 +13,11 @@ shows the code). Then, after a common start signal, every client at once:
 3. opens the ``jupyter.widget.control`` comm and sends ``request_states``, as Voilà's front end
    does to draw the widgets.
 
-**Usable page**: the moment the ``update_states`` reply has arrived and holds the page's widgets,
+**Usable page**: the page's HTML holds the app's widget view (the output of its cell), and the
+``update_states`` reply has arrived and holds the page's widgets,
 namely at least one widget whose state carries the participant page's join-code field
 (a ``TextModel`` whose placeholder or description mentions the code) — so the page is
-drawn and can be typed into. The time is from the start signal to that moment; a client that
+drawn and can be typed into; the time is taken when that reply arrives. The time is from the start signal to that moment; a client that
 gets no 200, no kernel id, no websocket, or no such reply within ``--timeout`` counts as failed.
 
 Memory: after every client is usable, the resident size (RSS) and the proportional set size
@@ -107,6 +108,8 @@ class Phone:
             if status != 200:
                 raise RuntimeError(f"page {status}: {page[:120]!r}")
             self.page_s = time.monotonic() - begun
+            if "application/vnd.jupyter.widget-view+json" not in page:
+                raise RuntimeError("the page holds no widget view")
             self.kernel_id = re.search(r'"kernelId": "([0-9a-f-]{36})"', page).group(1)
             self.socket = KernelSocket(self.base_url, self.kernel_id, self.client, timeout=timeout)
             control = self.socket.open_control()

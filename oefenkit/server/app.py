@@ -150,6 +150,9 @@ def voila_config(settings: Settings, kit: Kit) -> Config:
     # App kernels are forked from one pre-imported kernel parent (docs/architecture.md "Kernel
     # start-up"); OEFENKIT_FORK_KERNELS=0 starts each as a new Python, as before.
     cfg.OefenkitKernelManager.fork_kernels = os.environ.get("OEFENKIT_FORK_KERNELS", "1") != "0"
+    # nbclient waits 4 s for a cell's output after its reply and then drops what comes later: under a
+    # room joining at once, pages came back without their app (benchmarks/room.py). Wait longer.
+    cfg.VoilaExecutor.iopub_timeout = 60
     return cfg
 
 
