@@ -18,7 +18,6 @@ import signal
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 from jupyter_client.provisioning import LocalProvisioner
 from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
@@ -191,8 +190,3 @@ class ForkingKernelManager(ServerKernelManager):
                 return
             parent.fallbacks += 1
         await super()._async_launch_kernel(kernel_cmd, **kw)
-
-
-def notebooks_dir_of(app) -> Path | None:
-    root = getattr(app, "root_dir", None)
-    return Path(root) if root else None
