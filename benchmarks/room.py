@@ -84,11 +84,30 @@ def has_code_field(states: dict) -> bool:
     return False
 
 
+class RoomClient(Client):
+    """``tests.test_server_http.Client`` with the room's timeout instead of its fixed 60 s."""
+
+    timeout = 60.0
+
+    def request(self, path: str, data: dict | None = None):
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            request = urllib.request.Request(self.base_url + path, data=body, headers=self.headers)
+            response = self.opener.open(request, timeout=self.timeout)
+        except urllib.error.HTTPError as err:
+            response = err
+        return response.status, dict(response.headers), response.read().decode("utf-8", "replace")
+
+
 class Phone:
     def __init__(self, base_url: str, index: int):
         self.base_url = base_url
         self.index = index
-        self.client = Client(base_url)
+        self.client = RoomClient(base_url)
         self.socket: KernelSocket | None = None
         self.kernel_id: str | None = None
         self.page_s: float | None = None
@@ -101,6 +120,7 @@ class Phone:
             raise RuntimeError(f"login of {username(self.index)} gave {status}")
 
     def join(self, start: threading.Event, t0: list, timeout: float) -> None:
+        self.client.timeout = timeout
         start.wait()
         begun = t0[0]
         try:
