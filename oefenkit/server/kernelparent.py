@@ -181,7 +181,8 @@ class ForkingKernelManager(ServerKernelManager):
         provisioner = self.provisioner
         if parent is not None and type(provisioner) is LocalProvisioner and not provisioner.has_process:
             cwd = kw.get("cwd") or os.getcwd()
-            pid = await parent.fork(kernel_cmd, kw.get("env") or dict(os.environ), cwd)
+            env = {**(kw.get("env") or os.environ), "JPY_PARENT_PID": str(os.getpid())}  # as the launcher sets it
+            pid = await parent.fork(kernel_cmd, env, cwd)
             if pid is not None:
                 provisioner.process = ForkedProcess(pid)
                 provisioner.pid = provisioner.pgid = pid  # the child called setsid()

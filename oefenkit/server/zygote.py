@@ -124,6 +124,10 @@ def run_kernel(argv: list[str], env: dict, cwd: str) -> None:
         from ipykernel.kernelapp import IPKernelApp
 
         app = IPKernelApp.instance()
+        # ipykernel reads JPY_PARENT_PID when it is imported (here: in the parent, without it); with
+        # it, the kernel's parent poller ends the kernel once it is orphaned (the server died, so
+        # this parent left), as a kernel started the normal way ends with its server.
+        app.parent_handle = int(env.get("JPY_PARENT_PID") or 0)
         app.initialize(argv[3:])
         # ipywidgets registers its comm targets when it is imported inside a kernel; here it was
         # imported before there was one, so register them now (what its import would have done).

@@ -132,9 +132,9 @@ def test_forked_kernel_carries_nothing_of_a_previous_page(kit_env, tmp_path):
 
 
 def test_kernel_dying_after_hand_out_and_dead_parent_fall_back(kit_env, tmp_path):
-    """Does the manager see a forked kernel killed after hand-out as dead, and when the kernel
-    parent itself is killed, does the next page get a normally started kernel that works (no
-    error), counted as a fallback?"""
+    """Does the manager see a forked kernel killed after hand-out as dead; when the kernel parent
+    itself is killed, do its kernels end by themselves (no orphans), and does the next page get a
+    normally started kernel that works (no error), counted as a fallback?"""
     async def scenario():
         km = OefenkitKernelManager(fork_kernels=True, root_dir=str(NOTEBOOKS), connection_dir=str(tmp_path))
         try:
@@ -152,8 +152,18 @@ def test_kernel_dying_after_hand_out_and_dead_parent_fall_back(kit_env, tmp_path
             assert not await kernel.is_alive()
             await km.shutdown_kernel(kid, now=True)
 
+            orphan = await km.start_kernel(path=str(NOTEBOOKS), env=kit_env)
+            orphan_pid = km.get_kernel(orphan).provisioner.pid
+            await run(km, orphan, "x = 1")
             os.kill(km.kernel_parent.pid, signal.SIGKILL)
             km.kernel_parent.process.wait(10)
+            # a kernel whose parent is gone (the server died, so its parent left) ends by itself
+            for _ in range(100):
+                if not os.path.exists(f"/proc/{orphan_pid}"):
+                    break
+                await asyncio.sleep(0.1)
+            assert not os.path.exists(f"/proc/{orphan_pid}"), "orphaned kernel still running"
+            await km.shutdown_kernel(orphan, now=True)
             other = await km.start_kernel(path=str(NOTEBOOKS), env=kit_env)
             assert not isinstance(km.get_kernel(other).provisioner.process, ForkedProcess)
             assert km.kernel_parent.fallbacks == 1
