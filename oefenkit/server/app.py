@@ -85,6 +85,8 @@ class OefenkitVoila(Voila):
             await asyncio.wait_for(ensure_async(self.kernel_manager.shutdown_all(now=True)), 15)
         except Exception:  # noqa: BLE001 - shutting down anyway; log and go on
             self.log.exception("Could not stop all kernels")
+        if getattr(self.kernel_manager, "kernel_parent", None) is not None:
+            self.kernel_manager.kernel_parent.stop()
         tornado.ioloop.IOLoop.current().stop()
 
 
@@ -185,6 +187,14 @@ def voila_config(settings: Settings, kit: Kit) -> Config:
     cfg.OefenkitKernelManager.max_per_person = settings.max_kernels_per_person
     cfg.OefenkitKernelManager.max_kernels = settings.max_kernels
     cfg.OefenkitKernelManager.cull_disconnected_seconds = settings.kernel_cull_disconnected_seconds
+    # App kernels are forked from one pre-imported kernel parent (docs/architecture.md "Kernel
+    # start-up"); OEFENKIT_FORK_KERNELS=0 starts each as a new Python, as before. Not under the hub:
+    # there each person has their own server, and a parent per person would cost more than it saves.
+    cfg.OefenkitKernelManager.fork_kernels = (not settings.hub
+                                              and os.environ.get("OEFENKIT_FORK_KERNELS", "1") != "0")
+    # nbclient waits 4 s for a cell's output after its reply and then drops what comes later: under a
+    # room joining at once, pages came back without their app (benchmarks/room.py). Wait longer.
+    cfg.VoilaExecutor.iopub_timeout = 60
     return cfg
 
 

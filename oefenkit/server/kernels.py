@@ -41,7 +41,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.services.kernels.handlers import KernelActionHandler, KernelHandler
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
-from traitlets import Float, Int
+from traitlets import Bool, Float, Int, default
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
@@ -50,6 +50,7 @@ from ..errors import NotFound, OefenkitError
 from ..kernel import OLDER_PAGE_CLOSED_ENV
 from ..permissions import can
 from ..settings import site_url
+from .kernelparent import KernelParent
 from .kernelws import OefenkitKernelWebsocketHandler
 from .pageerror import PageError
 
@@ -107,6 +108,16 @@ def available_memory() -> int | None:
     return min(values) if values else None
 
 
+def _last_activity(kernel) -> float | None:
+    """The kernel's last activity as a timestamp; None while it is still starting (the trait is
+    only set once the start finished, and reading it unset raises)."""
+    try:
+        last = kernel.last_activity if kernel is not None else None
+    except Exception:  # noqa: BLE001 - traitlets raises TraitError for the unset trait
+        return None
+    return last.timestamp() if last else None
+
+
 def _rss(pid: int | None) -> int | None:
     if not pid:
         return None
@@ -132,9 +143,19 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
     revoke_grace_seconds = Float(3.0, config=True,
                                  help="Time a page whose person lost access gets to show its notice.")
     watch_interval = Float(1.0, config=True, help="Seconds between two runs of the kernel watch.")
+    fork_kernels = Bool(False, config=True,
+                        help="Fork app kernels from a pre-imported kernel parent (kernelparent.py, zygote.py).")
+
+    @default("kernel_manager_class")
+    def _default_kernel_manager_class(self):
+        return "oefenkit.server.kernelparent.ForkingKernelManager"
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        #: The pre-imported process that forks kernels (None: every kernel is a new Python).
+        self.kernel_parent: KernelParent | None = None
+        if self.fork_kernels:
+            self.kernel_parent = KernelParent(self.root_dir).start()
         self.owners: dict[str, KernelOwner] = {}
         self._disconnected_since: dict[str, float] = {}
         self._revoked_since: dict[str, float] = {}
@@ -158,9 +179,8 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
         """Oldest idle first: kernels without a connected websocket before connected ones, then by
         least recent activity."""
         def key(kid):
-            kernel = self._kernels.get(kid)
-            last = getattr(kernel, "last_activity", None)
-            return (self._kernel_connections.get(kid, 0) > 0, last.timestamp() if last else 0.0)
+            last = _last_activity(self._kernels.get(kid))
+            return (self._kernel_connections.get(kid, 0) > 0, last or 0.0)
         return sorted(kernel_ids, key=key)
 
     async def start_kernel(self, *args, **kwargs):
@@ -264,8 +284,8 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
                 self._disconnected_since.pop(kid, None)
                 continue
             since = self._disconnected_since.setdefault(kid, now)
-            last = getattr(self._kernels.get(kid), "last_activity", None)
-            quiet_since = max(since, last.timestamp() if last else since)
+            last = _last_activity(self._kernels.get(kid))
+            quiet_since = max(since, last or since)
             if now - quiet_since >= self.cull_disconnected_seconds:
                 await self._close(kid, f"no page connected for {self.cull_disconnected_seconds:g} s")
         # owners who were deactivated or may no longer open the app

@@ -38,8 +38,9 @@ def kit_server(tmp_path_factory, name: str, **env) -> LiveServer:
 
 
 def kernel_sizes(server: LiveServer) -> list[int]:
-    """Resident sizes (bytes) of the server's child processes that are ipykernel kernels."""
-    sizes = []
+    """Resident sizes (bytes) of the server's app kernels: its ipykernel child processes, and the
+    children of its kernel parent (kernels forked from it, see oefenkit/server/zygote.py)."""
+    procs = {}
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
@@ -49,10 +50,12 @@ def kernel_sizes(server: LiveServer) -> list[int]:
             status = (proc / "status").read_text()
         except (OSError, ValueError, IndexError):
             continue
-        if ppid == server.process.pid and b"ipykernel" in cmdline:
-            rss = next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:")), 0)
-            sizes.append(rss)
-    return sizes
+        rss = next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+        procs[int(proc.name)] = (ppid, cmdline, rss)
+    parents = {pid for pid, (ppid, cmdline, _) in procs.items()
+               if ppid == server.process.pid and b"oefenkit.server.zygote" in cmdline}
+    return [rss for ppid, cmdline, rss in procs.values()
+            if (ppid == server.process.pid and b"ipykernel" in cmdline) or ppid in parents]
 
 
 def kernel_processes(server: LiveServer) -> int:

@@ -1,0 +1,262 @@
+"""A terugkomdag room joining at once: N phones open "Terugkomdag: meedoen" at the same moment.
+
+One ``oefenkit serve`` (the installed console script, as ``tests/live_server.py`` starts it) on a
+fresh data directory; N cursists are created beforehand with ``oefenkit users add``. Each client
+is a thread with its own cookie jar (a different person, so the per-person kernel limit of 4
+never applies) and logs in first, untimed (the phones of a room are logged in before the trainer
+shows the code). Then, after a common start signal, every client at once:
+
+1. ``GET /voila/render/training/terugkomdag.ipynb`` (Voilà runs the whole notebook before the
+   response ends);
+2. opens the page's kernel websocket ``/api/kernels/<id>/channels`` with the
+   ``v1.kernel.websocket.jupyter.org`` subprotocol (``tests/security/kernel_ws.py``);
+3. opens the ``jupyter.widget.control`` comm and sends ``request_states``, as Voilà's front end
+   does to draw the widgets.
+
+**Usable page**: the page's HTML holds the app's widget view (the output of its cell), and the
+``update_states`` reply has arrived and holds the page's widgets,
+namely at least one widget whose state carries the participant page's join-code field
+(a ``TextModel`` whose placeholder or description mentions the code) — so the page is
+drawn and can be typed into; the time is taken when that reply arrives. The time is from the start signal to that moment; a client that
+gets no 200, no kernel id, no websocket, or no such reply within ``--timeout`` counts as failed.
+
+Memory: after every client is usable, the resident size (RSS) and the proportional set size
+(PSS, shared pages split among their users: the honest figure when kernels share pages
+copy-on-write) of the server process and all its descendants (kernels, and the kernel parent
+if there is one), read with psutil.
+
+Run: ``.venv/bin/python benchmarks/room.py`` (N = 10, 30, 60 on SQLite; ``--db postgresql`` for
+a throwaway PostgreSQL as ``tests/pg_server.py`` starts it; ``--sizes 1,30``). Figures go to
+``benchmarks/README.md``. Exit status 1 when a target of issue 14 is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import os
+import platform
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import psutil  # noqa: E402
+
+from tests.live_server import PASSWORD, LiveServer, oefenkit_cmd  # noqa: E402
+from tests.security.kernel_ws import KernelSocket, is_states_reply  # noqa: E402
+from tests.test_server_http import Client  # noqa: E402
+
+APP = "/voila/render/training/terugkomdag.ipynb"
+MIB = 1024 * 1024
+#: Issue 14's targets: N -> p95 to a usable page (s); memory for 30: 1.2 GB.
+P95_TARGETS = {30: 3.0, 60: 6.0}
+MEMORY_TARGET_30 = 1.2e9
+
+
+def username(i: int) -> str:
+    return f"kamer.p{i:02d}"
+
+
+def create_users(data_dir: Path, n: int, env: dict) -> None:
+    """``oefenkit users add`` for each participant (a few at a time; each is its own process)."""
+    def add(i):
+        oefenkit_cmd(data_dir, "users", "add", username(i), "--role", "cursist", "--display-name",
+                     f"Deelnemer {i}", "--password-stdin", stdin=PASSWORD + "\n", env=env)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        list(pool.map(add, range(n)))
+
+
+def has_code_field(states: dict) -> bool:
+    """Do the widget states hold the participant page's join-code field?"""
+    for entry in states.values():
+        if entry.get("model_name") != "TextModel":
+            continue
+        state = entry.get("state", {})
+        text = f"{state.get('placeholder', '')} {state.get('description', '')}".lower()
+        if "code" in text:
+            return True
+    return False
+
+
+class RoomClient(Client):
+    """``tests.test_server_http.Client`` with the room's timeout instead of its fixed 60 s."""
+
+    timeout = 60.0
+
+    def request(self, path: str, data: dict | None = None):
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            request = urllib.request.Request(self.base_url + path, data=body, headers=self.headers)
+            response = self.opener.open(request, timeout=self.timeout)
+        except urllib.error.HTTPError as err:
+            response = err
+        return response.status, dict(response.headers), response.read().decode("utf-8", "replace")
+
+
+class Phone:
+    def __init__(self, base_url: str, index: int):
+        self.base_url = base_url
+        self.index = index
+        self.client = RoomClient(base_url)
+        self.socket: KernelSocket | None = None
+        self.kernel_id: str | None = None
+        self.page_s: float | None = None
+        self.usable_s: float | None = None
+        self.error: str | None = None
+
+    def login(self) -> None:
+        status, _, _ = self.client.login(username(self.index), PASSWORD)
+        if status != 302:
+            raise RuntimeError(f"login of {username(self.index)} gave {status}")
+
+    def join(self, start: threading.Event, t0: list, timeout: float) -> None:
+        self.client.timeout = timeout
+        start.wait()
+        begun = t0[0]
+        try:
+            status, _, page = self.client.request(APP)
+            if status != 200:
+                raise RuntimeError(f"page {status}: {page[:120]!r}")
+            self.page_s = time.monotonic() - begun
+            if "application/vnd.jupyter.widget-view+json" not in page:
+                raise RuntimeError("the page holds no widget view")
+            self.kernel_id = re.search(r'"kernelId": "([0-9a-f-]{36})"', page).group(1)
+            self.socket = KernelSocket(self.base_url, self.kernel_id, self.client, timeout=timeout)
+            control = self.socket.open_control()
+            deadline = begun + timeout
+            while time.monotonic() < deadline:
+                before = len(self.socket.messages)
+                self.socket.request_states(control)
+                reply = self.socket.wait_for(is_states_reply, min(5.0, max(0.1, deadline - time.monotonic())),
+                                             start=before)
+                if reply is not None and has_code_field(reply["content"]["data"]["states"]):
+                    self.usable_s = time.monotonic() - begun
+                    return
+            raise RuntimeError("no widget state with the code field")
+        except Exception as exc:  # noqa: BLE001 - counted as a failure
+            self.error = f"{type(exc).__name__}: {exc}"[:200]
+
+    def close(self) -> None:
+        if self.socket is not None:
+            self.socket.close()
+
+
+def tree_memory(pid: int) -> dict:
+    """RSS and PSS of ``pid`` and all its descendants, and how many python kernels there are."""
+    root = psutil.Process(pid)
+    procs = [root, *root.children(recursive=True)]
+    rss = pss = 0
+    kernels = 0
+    kernel_cpu = 0.0
+    for p in procs:
+        try:
+            info = p.memory_full_info()
+            cmd = " ".join(p.cmdline())
+            if p.pid != pid:
+                kernel_cpu += sum(p.cpu_times()[:2])
+        except psutil.Error:
+            continue
+        rss += info.rss
+        pss += getattr(info, "pss", info.rss)
+        if "ipykernel" in cmd or p.ppid() != pid:
+            kernels += 1
+    server = root.memory_full_info()
+    return {"server_cpu": sum(root.cpu_times()[:2]), "kernel_cpu": kernel_cpu, "rss": rss, "pss": pss, "server_rss": server.rss, "processes": len(procs), "kernels": kernels}
+
+
+def run_room(server: LiveServer, n: int, timeout: float) -> dict:
+    phones = [Phone(server.base_url, i) for i in range(n)]
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:  # untimed: the room is logged in already
+        list(pool.map(Phone.login, phones))
+    start, t0 = threading.Event(), [0.0]
+    threads = [threading.Thread(target=p.join, args=(start, t0, timeout)) for p in phones]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    t0[0] = time.monotonic()
+    start.set()
+    for t in threads:
+        t.join()
+    time.sleep(1.0)  # let the kernels settle before reading memory
+    memory = tree_memory(server.process.pid)
+    for p in phones:
+        p.close()
+    usable = sorted(p.usable_s for p in phones if p.usable_s is not None)
+    pages = sorted(p.page_s for p in phones if p.page_s is not None)
+    failures = [p.error for p in phones if p.error]
+
+    def q95(xs):
+        return statistics.quantiles(xs, n=20, method="inclusive")[18] if len(xs) >= 2 else (xs[0] if xs else float("nan"))
+    return {"n": n, "ok": len(usable), "failed": len(failures), "errors": failures[:3],
+            "p50": statistics.median(usable) if usable else float("nan"), "p95": q95(usable),
+            "max": max(usable) if usable else float("nan"),
+            "page_p50": statistics.median(pages) if pages else float("nan"), **memory}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1,10,30,60", help="room sizes, comma-separated")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds a phone may take")
+    parser.add_argument("--settle", type=float, default=10.0, help="seconds between server start and the room")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra environment of the server (e.g. OEFENKIT_KERNEL_LAUNCHER=plain)")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    extra_env = dict(item.split("=", 1) for item in args.env)
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+          f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}, "
+          f"load average {os.getloadavg()[0]:.1f}; database {args.db}; server env {extra_env or '-'}")
+    missed = False
+    with tempfile.TemporaryDirectory() as tmp:
+        pg = None
+        env = {"OEFENKIT_MAX_KERNELS": str(max(sizes) + 10), **extra_env}
+        if args.db == "postgresql":
+            from tests.pg_server import PostgresServer
+
+            pg = PostgresServer().start()
+            env["OEFENKIT_DATABASE_URL"] = pg.url
+        try:
+            data_dir = Path(tmp) / "data"
+            oefenkit_cmd(data_dir, "init", env=env)
+            create_users(data_dir, max(sizes), env)
+            for n in sizes:
+                server = LiveServer(data_dir, env=env).start()
+                try:
+                    time.sleep(args.settle)  # let the server (and any kernel parent) finish starting
+                    r = run_room(server, n, args.timeout)
+                finally:
+                    server.stop()
+                Path(f"/tmp/room-server-{n}.log").write_text(server.log())
+                parent_lines = [line for line in server.log().splitlines() if "parent" in line.lower()]
+                if parent_lines:
+                    print("        server log: " + "\n        ".join(parent_lines[-4:]))
+                print(f"N={n:>3}  usable p50 {r['p50']:.2f} s  p95 {r['p95']:.2f} s  max {r['max']:.2f} s  "
+                      f"(page p50 {r['page_p50']:.2f} s)  failed {r['failed']}  "
+                      f"RSS server+kernels {r['rss'] / MIB:,.0f} MiB  PSS {r['pss'] / MIB:,.0f} MiB  "
+                      f"(server {r['server_rss'] / MIB:.0f} MiB, {r['processes']} processes, "
+                      f"{r['kernels']} kernels; CPU s: server {r['server_cpu']:.1f}, others {r['kernel_cpu']:.1f})", flush=True)
+                for err in r["errors"]:
+                    print(f"        e.g. {err}")
+                if r["failed"] or (n in P95_TARGETS and r["p95"] > P95_TARGETS[n]):
+                    missed = True
+                if n == 30 and r["pss"] > MEMORY_TARGET_30:
+                    missed = True
+        finally:
+            if pg is not None:
+                pg.stop()
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""The kernel parent: one pre-imported process that forks an app kernel per page.
+
+Starting an app kernel the usual way runs a new Python that imports IPython, ipykernel,
+ipywidgets, SQLAlchemy and the kit (about 1 s of CPU on this machine); a room of 30 phones
+opening a page at once spent half a minute on two cores doing those imports 30 times
+(``benchmarks/room.py``, ``docs/architecture.md`` "Kernel start-up"). The kernel parent does
+them once, at server start, and then forks one child per page. The child shares the parent's
+memory copy-on-write (``gc.freeze()`` keeps the collector from touching the shared objects) and
+runs ``IPKernelApp`` with the connection file the server wrote, exactly as
+``python -m ipykernel_launcher -f <file>`` would.
+
+Isolation. The parent never runs app code, never binds a person, never opens the database and
+never creates a widget: it only imports modules (checked before it serves: no widget exists, no
+second thread runs). Every kernel is a fresh fork of that state, never a kernel used before, so a
+page can carry nothing of another person (``tests/security/test_kernel_parent.py``).
+
+Protocol. The server starts the parent with one end of a socket pair (fd ``--fd``); nothing else
+can reach it (no file-system socket, no port). A request is one JSON line
+``{"argv": [...], "env": {...}, "cwd": "..."}`` where ``argv`` is the kernel spec's command
+(``<python> -m ipykernel_launcher -f <connection file>``); the answer is ``{"pid": N}`` or
+``{"error": "..."}``. The parent exits when the server's end closes (the server stopped or died).
+Its children live in their own sessions and are reaped by the system (``SIGCHLD`` ignored in the
+parent); the server manages them by pid like any kernel (:class:`ForkedProcess`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import re
+import signal
+import socket
+import sys
+import threading
+from pathlib import Path
+
+#: Modules every app kernel imports; the apps' own modules are found in the notebooks.
+BASE_MODULES = (
+    "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.comm", "ipywidgets", "IPython",
+    "oefenkit.kernel", "oefenkit.instance", "oefenkit.logins", "oefenkit.storage.kit",
+    "sqlalchemy.dialects.sqlite", "widgets",
+)
+_IMPORT_RE = re.compile(r"(?:from|import)\s+((?:widgets|oefenkit)(?:\.\w+)*)")
+
+
+def app_modules(notebooks_dir: Path) -> list[str]:
+    """The kit's modules the apps in ``notebooks_dir`` import."""
+    names: set[str] = set()
+    for nb in sorted(Path(notebooks_dir).rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in nb.parts:
+            continue
+        try:
+            cells = json.loads(nb.read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError):
+            continue
+        for cell in cells:
+            if cell.get("cell_type") == "code":
+                names.update(_IMPORT_RE.findall("".join(cell.get("source", ""))))
+    return sorted(names)
+
+
+def preload(notebooks_dir: Path | None) -> list[str]:
+    """Import what app kernels import; returns the modules that failed (they load in the child)."""
+    failed = []
+    modules = list(BASE_MODULES) + (app_modules(notebooks_dir) if notebooks_dir else [])
+    for name in modules:
+        try:
+            __import__(name)
+        except Exception:  # noqa: BLE001 - a missing optional driver: the kernel imports it itself
+            failed.append(name)
+    try:
+        __import__("psycopg")
+    except Exception:  # noqa: BLE001 - PostgreSQL driver not installed
+        pass
+    return failed
+
+
+def check_clean() -> None:
+    """Refuse to serve when preloading left state a child must not inherit."""
+    if threading.active_count() != 1:
+        raise RuntimeError(f"kernel parent has {threading.active_count()} threads; forking would be unsafe")
+    widget = sys.modules.get("ipywidgets.widgets.widget")
+    if widget is not None and widget._instances:
+        raise RuntimeError("kernel parent created widgets while importing")
+    kernel = sys.modules.get("oefenkit.kernel")
+    if kernel is not None and getattr(kernel, "_person", None) is not None:
+        raise RuntimeError("kernel parent has a bound person")
+
+
+def valid_request(request: dict) -> tuple[list[str], dict, str]:
+    argv, env, cwd = request.get("argv"), request.get("env"), request.get("cwd")
+    if not (isinstance(argv, list) and all(isinstance(a, str) for a in argv)):
+        raise ValueError("argv")
+    # Only the standard Python kernel command, for this very interpreter.
+    if len(argv) != 5 or argv[1:4] != ["-m", "ipykernel_launcher", "-f"]:
+        raise ValueError("not an ipykernel command")
+    if os.path.realpath(argv[0]) != os.path.realpath(sys.executable):
+        raise ValueError("another interpreter")
+    if not (isinstance(env, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in env.items())):
+        raise ValueError("env")
+    if not (isinstance(cwd, str) and os.path.isdir(cwd)):
+        raise ValueError("cwd")
+    return argv, env, cwd
+
+
+def run_kernel(argv: list[str], env: dict, cwd: str) -> None:
+    """In the forked child: become ``python -m ipykernel_launcher -f <file>`` in ``cwd`` with ``env``."""
+    code = 1
+    try:
+        os.setsid()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+        os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(env)
+        sys.path[0] = cwd  # as ``python -m`` puts the working directory first
+        sys.argv = [argv[0], *argv[3:]]
+        from ipykernel.kernelapp import IPKernelApp
+
+        app = IPKernelApp.instance()
+        # ipykernel reads JPY_PARENT_PID when it is imported (here: in the parent, without it); with
+        # it, the kernel's parent poller ends the kernel once it is orphaned (the server died, so
+        # this parent left), as a kernel started the normal way ends with its server.
+        app.parent_handle = int(env.get("JPY_PARENT_PID") or 0)
+        app.initialize(argv[3:])
+        # ipywidgets registers its comm targets when it is imported inside a kernel; here it was
+        # imported before there was one, so register them now (what its import would have done).
+        widgets = sys.modules.get("ipywidgets")
+        if widgets is not None:
+            widgets.register_comm_target()
+        app.start()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
+    except BaseException:  # noqa: BLE001 - report and leave; the server sees the kernel die
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+def serve(channel: socket.socket) -> None:
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the system reaps the kernels
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops us by closing the channel
+    reader = channel.makefile("rb")
+    while True:
+        line = reader.readline()
+        if not line:
+            return  # the server closed its end
+        try:
+            argv, env, cwd = valid_request(json.loads(line))
+        except (ValueError, AttributeError) as exc:
+            channel.sendall(json.dumps({"error": str(exc)}).encode() + b"\n")
+            continue
+        pid = os.fork()
+        if pid == 0:
+            reader.close()
+            channel.close()
+            run_kernel(argv, env, cwd)
+        channel.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Oefenkit kernel parent (started by the server).")
+    parser.add_argument("--fd", type=int, required=True)
+    parser.add_argument("--notebooks", type=Path)
+    args = parser.parse_args(argv)
+    channel = socket.socket(fileno=args.fd)
+    failed = preload(args.notebooks)
+    check_clean()
+    gc.collect()
+    gc.freeze()  # the children's collector leaves the shared objects (and their pages) alone
+    channel.sendall(json.dumps({"ready": True, "failed": failed}).encode() + b"\n")
+    serve(channel)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
