@@ -185,6 +185,14 @@ class Settings:
             "help": "Bewaar het origineel van een fragment ook na publicatie (standaard: verwijderen).",
         },
     )
+    fork_kernels: bool = field(
+        default=True,
+        metadata={
+            "env": "OEFENKIT_FORK_KERNELS",
+            "help": "Start app-kernels als kopie van één voorbereid proces (sneller, minder geheugen); "
+                    "0 start elke kernel als nieuw Python-proces. Nooit in de hub-modus.",
+        },
+    )
 
     @property
     def effective_database_url(self) -> str:
@@ -252,7 +260,7 @@ def _convert(name: str, raw: str):
         return value
     if name == "base_url":
         return _base_url(raw)
-    if name in {"secure_cookie", "keep_originals", "hub"}:
+    if name in {"secure_cookie", "keep_originals", "hub", "fork_kernels"}:
         value = raw.strip().lower()
         if value not in {"0", "1", "true", "false", "ja", "nee", "yes", "no"}:
             raise ConfigurationError(f"Instelling {name} moet 0 of 1 zijn, niet {raw!r}.")
