@@ -130,7 +130,7 @@ _CSS += """
 
 # -- phones and touch targets (issue 15) ---------------------------------------------------------
 # Layout only (no colours of controls, no ARIA): no text cut off, touch targets >= 44 px on phones,
-# the 1-9 buttons in one even row, folded anchors; and the ring of a result brought into view
+# the 1-9 buttons in two even rows (5 + 4), folded anchors; and the ring of a result brought into view
 # (widgets/reveal.py).
 _CSS += """
 <style>
@@ -163,10 +163,10 @@ _CSS += """
   /* practice list: title above its status, the whole width */
   .ok-page .ok-case {{ flex-wrap: wrap; }}
   .ok-page .ok-case .ok-case-open {{ max-width: 100% !important; flex: 1 1 100% !important; }}
-  /* 1-9 in one row of nine equal columns, 48 px high; the anchors folded */
+  /* 1-9 in two even rows (5 + 4) of equal columns, each button at least 44 x 48 px; the anchors folded */
   .ok-scorer {{ min-width: 0 !important; margin-right: 0 !important; }}
-  .ok-page .ok-score-row {{ display: grid !important; grid-template-columns: repeat(9, minmax(0, 1fr));
-                            gap: 4px; width: 100%; }}
+  .ok-page .ok-score-row {{ display: grid !important; grid-template-columns: repeat(5, minmax(44px, 1fr));
+                            gap: 6px; width: 100%; }}
   .ok-page .ok-score-row .ok-score-button {{ width: auto !important; height: 48px !important; margin: 0;
                                              min-width: 0; padding: 0; }}
   .ok-scorer .ok-anchors-wide {{ display: none; }}

@@ -4,7 +4,7 @@ Lesmodules at 390×844 in Chromium.
 On every screen of each flow: no horizontal scrolling, no text cut off with an ellipsis in buttons,
 labels, dropdowns and their options, and every visible button, dropdown and fold ≥ 44 px high. A
 terugkomdag round shows the video and the first scale's 1–9 buttons in the first screen, the nine
-buttons on one even row, with the anchors folded.
+buttons on two even rows (5 + 4) of at least 44 × 44 px, with the anchors folded.
 """
 
 from __future__ import annotations
@@ -45,11 +45,12 @@ def assert_even_rows(page, scope: str) -> None:
         widths = [b["w"] for r in rows for b in r]
         assert max(widths) - min(widths) < 2, widths  # even: equal columns
         assert min(b["h"] for r in rows for b in r) >= 44
+        assert min(widths) >= 44, widths  # touch targets: 44 px both ways
 
 
 def test_terugkomdag_round_on_a_phone(browser, live_server):
-    """Join a round on a phone: the video and the sensitivity scale in the first screen, 1–9 on one
-    even row, anchors folded, no ellipsis, no horizontal scroll, targets ≥ 44 px."""
+    """Join a round on a phone: the video and the sensitivity scale in the first screen, 1–9 on two
+    even rows, anchors folded, no ellipsis, no horizontal scroll, targets ≥ 44 px."""
     live_server.add_user("tel.trainer", "trainer", "Tel Trainer")
     live_server.add_user("tel.deelnemer", "cursist", "Tel Deelnemer")
     trainer_ctx = browser.new_context(locale="nl-NL")
@@ -107,7 +108,7 @@ def test_terugkomdag_round_on_a_phone(browser, live_server):
 
 
 def test_practice_on_a_phone(browser, live_server):
-    """Oefenen met scoren on a phone: whole clip titles, 1–9 on one even row, ≥ 44 px targets, and the
+    """Oefenen met scoren on a phone: whole clip titles, 1–9 on two even rows, ≥ 44 px targets, and the
     feedback screen without ellipsis or horizontal scroll."""
     live_server.add_user("tel.oefen", "cursist", "Tel Oefen")
     ctx = browser.new_context(locale="nl-NL", viewport=PHONE, device_scale_factor=2, is_mobile=True,
