@@ -20,16 +20,14 @@ import re
 import ipywidgets as w
 import pytest
 
-import oefenkit.instance
-import oefenkit.kernel
+from oefenkit.certification import load_rules
 from oefenkit.content import SAMPLES_DIR, load_content
 from oefenkit.identity import SYSTEM
 from oefenkit.instance import init, open_kit
-from oefenkit.certification import load_rules
 from oefenkit.settings import PROJECT_ROOT, load_settings
 
 from .live_server import PASSWORD
-from .security.test_xss import _cases, _notebook_code
+from .security.test_xss import _cases, build_app_page
 
 GLOSSARY = PROJECT_ROOT / "docs" / "woordenlijst.md"
 
@@ -183,14 +181,7 @@ def test_found_matches_whole_words_only():
 @pytest.mark.parametrize(("app", "role"), _cases(), ids=lambda x: getattr(x, "id", x))
 def test_no_internal_code_or_forbidden_word_is_shown(words_kit, monkeypatch, app, role):
     kit, people = words_kit
-    person = people[role]
-    monkeypatch.setattr(oefenkit.kernel, "_person", person)
-    monkeypatch.setattr(oefenkit.kernel, "_app", app)
-    monkeypatch.setattr(oefenkit.instance, "current_kit", lambda: kit)
-    monkeypatch.setattr(oefenkit.kernel, "current_kit", lambda: kit)
-    namespace: dict = {}
-    exec(_notebook_code(app), namespace)
-    page = namespace["__page__"]
+    page = build_app_page(kit, people[role], app, monkeypatch)
     for button in _find(page, "ok-compare-show"):  # Vergelijken: show the first group, set and scale
         button.click()
     shown = "\n".join(visible_texts(page))

@@ -69,6 +69,18 @@ def _notebook_code(app) -> str:
     return compile(ast.fix_missing_locations(tree), app.path, "exec")
 
 
+def build_app_page(kit, person, app, monkeypatch):
+    """Run ``app``'s notebook in this process as ``person`` would see it (the kernel's person and app
+    bound, the kit given) and return the page it builds."""
+    monkeypatch.setattr(oefenkit.kernel, "_person", person)
+    monkeypatch.setattr(oefenkit.kernel, "_app", app)
+    monkeypatch.setattr(oefenkit.instance, "current_kit", lambda: kit)
+    monkeypatch.setattr(oefenkit.kernel, "current_kit", lambda: kit)
+    namespace: dict = {}
+    exec(_notebook_code(app), namespace)
+    return namespace["__page__"]
+
+
 def _html_values(widget, seen=None):
     """Every piece of markup a widget tree sends to the page."""
     seen = set() if seen is None else seen
@@ -96,14 +108,7 @@ def _cases():
 @pytest.mark.parametrize(("app", "role"), _cases(), ids=lambda x: getattr(x, "id", x))
 def test_every_app_shows_markup_as_text(hostile_kit, monkeypatch, app, role):
     kit, people = hostile_kit
-    person = people[role]
-    monkeypatch.setattr(oefenkit.kernel, "_person", person)
-    monkeypatch.setattr(oefenkit.kernel, "_app", app)
-    monkeypatch.setattr(oefenkit.instance, "current_kit", lambda: kit)
-    monkeypatch.setattr(oefenkit.kernel, "current_kit", lambda: kit)
-    namespace: dict = {}
-    exec(_notebook_code(app), namespace)
-    page = namespace["__page__"]
+    page = build_app_page(kit, people[role], app, monkeypatch)
     values = list(_html_values(page))
     assert values, "the app built no HTML at all"
     shown = "\n".join(values)
