@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 
 from .test_login_landing import login
-from .viewport import phone_problems, wait_in_view_and_focused
+from .viewport import PHONE, phone_context, phone_problems, wait_in_view_and_focused
 
-PHONE = {"width": 390, "height": 844}
 
 
 def assert_phone_ready(page, where: str) -> None:
@@ -54,8 +53,7 @@ def test_terugkomdag_round_on_a_phone(browser, live_server):
     live_server.add_user("tel.trainer", "trainer", "Tel Trainer")
     live_server.add_user("tel.deelnemer", "cursist", "Tel Deelnemer")
     trainer_ctx = browser.new_context(locale="nl-NL")
-    phone_ctx = browser.new_context(locale="nl-NL", viewport=PHONE, device_scale_factor=2, is_mobile=True,
-                                    has_touch=True)
+    phone_ctx = phone_context(browser)
     try:
         trainer = trainer_ctx.new_page()
         trainer.set_default_timeout(60_000)
@@ -111,8 +109,7 @@ def test_practice_on_a_phone(browser, live_server):
     """Oefenen met scoren on a phone: whole clip titles, 1–9 on two even rows, ≥ 44 px targets, and the
     feedback screen without ellipsis or horizontal scroll."""
     live_server.add_user("tel.oefen", "cursist", "Tel Oefen")
-    ctx = browser.new_context(locale="nl-NL", viewport=PHONE, device_scale_factor=2, is_mobile=True,
-                              has_touch=True)
+    ctx = phone_context(browser)
     try:
         page = ctx.new_page()
         page.set_default_timeout(60_000)
@@ -143,8 +140,7 @@ def test_modules_on_a_phone(browser, live_server):
     """Lesmodules on a phone, through every page of the piramide module and its check: no cut-off
     "Beginnen", "Vorige", "Module afronden" or quiz answers, targets ≥ 44 px, no horizontal scroll."""
     live_server.add_user("tel.modules", "cursist", "Tel Modules")
-    ctx = browser.new_context(locale="nl-NL", viewport=PHONE, device_scale_factor=2, is_mobile=True,
-                              has_touch=True)
+    ctx = phone_context(browser)
     try:
         page = ctx.new_page()
         page.set_default_timeout(60_000)
@@ -184,8 +180,7 @@ def test_intervision_choices_fit_on_a_phone(browser, live_server):
     live_server.add_user("tel.intervisie", "cursist", "Tel Intervisie")
     oefenkit_cmd(live_server.data_dir, "groups", "add", team, "--programme", "ouder-baby")
     oefenkit_cmd(live_server.data_dir, "groups", "add-member", team, "tel.intervisie")
-    ctx = browser.new_context(locale="nl-NL", viewport=PHONE, device_scale_factor=2, is_mobile=True,
-                              has_touch=True)
+    ctx = phone_context(browser)
     try:
         page = ctx.new_page()
         page.set_default_timeout(60_000)

@@ -5,6 +5,7 @@ counts all five (issue 14; the kernels are forked from the kernel parent, docs/a
 from __future__ import annotations
 
 from .test_login_landing import login
+from .viewport import phone_context
 
 PHONES = [(f"kamer.telefoon{i}", f"Telefoon Deelnemer {name}")
           for i, name in enumerate(["Een", "Twee", "Drie", "Vier", "Vijf"], start=1)]
@@ -12,8 +13,7 @@ APP = "/voila/render/training/terugkomdag.ipynb"
 
 
 def phone(browser):
-    context = browser.new_context(locale="nl-NL", viewport={"width": 390, "height": 844}, is_mobile=True,
-                                  has_touch=True)
+    context = phone_context(browser)
     page = context.new_page()
     page.set_default_timeout(120_000)
     return context, page

@@ -33,6 +33,16 @@ _IN_VIEW = """(p) => p !== null && p.focused && p.top >= p.viewTop - 1 && p.left
   && (p.bottom <= p.viewBottom + 1 || (p.height > p.viewBottom - p.viewTop && p.top <= p.viewTop + 80))"""
 
 
+#: A phone's screen (CSS pixels), as in issue 15's walk-through.
+PHONE = {"width": 390, "height": 844}
+
+
+def phone_context(browser):
+    """A new browser context that behaves like a phone: 390×844, touch, mobile, Dutch."""
+    return browser.new_context(locale="nl-NL", viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                               has_touch=True)
+
+
 def placement(page, selector: str) -> dict | None:
     """Where the last visible ``selector`` element is, against the visible area; and its focus."""
     return page.evaluate(_PLACE, selector)
