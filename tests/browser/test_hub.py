@@ -246,7 +246,7 @@ def test_cursist_and_trainer_through_a_real_hub(browser, hub):
         page.locator(".ok-app-compare a").click()
         page.locator(".ok-compare-show").wait_for()
         page.locator(".ok-compare-group select").select_option(label=GROUP)
-        page.locator(".ok-compare-set select").select_option(label="oefenen")
+        page.locator(".ok-compare-set select").select_option(label="Oefenen met feedback")
         page.locator(".ok-compare-scale select").select_option(label="Sensitiviteit versus ongevoeligheid")
         page.locator(".ok-compare-show").click()
         row = page.locator(".ok-compare-table tr.ok-compare-row", has_text="Hub Cursist")
