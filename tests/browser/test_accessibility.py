@@ -22,6 +22,8 @@ from oefenkit.identity import Actor
 
 from ..live_server import oefenkit_cmd
 from .test_login_landing import login
+from .test_modules import walk_to_last_page
+from .viewport import wait_in_view_and_focused
 
 AXE = Path(__file__).resolve().parents[2] / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
 SAMPLE_CLIP = Path(__file__).resolve().parents[2] / "sample_cases" / "clips" / "bt-speelmat-01.mp4"
@@ -105,15 +107,7 @@ def scan(page, app_id: str, role: str, state: str) -> None:
 
 def modules_quiz_answered(page) -> None:
     """A module's check with an answer chosen (the chosen answer's colours)."""
-    page.locator(".ok-module-context-piramide .ok-module-open").click()
-    pageno = page.locator(".ok-module-pageno")
-    pageno.wait_for()
-    total = int(pageno.inner_text().rsplit(" ", 1)[1])
-    for number in range(2, total + 1):
-        page.locator(".ok-module-next").click()
-        page.wait_for_function(
-            "n => document.querySelector('.ok-module-pageno').innerText.startsWith('Pagina ' + n + ' ')",
-            arg=number)
+    walk_to_last_page(page, "context-piramide")
     block = page.locator(".ok-quiz-question").first
     block.wait_for()
     block.locator(".ok-quiz-option").first.click()
@@ -125,6 +119,9 @@ def modules_quiz_answered(page) -> None:
 def practice_clip_scored(page) -> None:
     """A practice clip open with a score chosen on one scale."""
     page.locator(".ok-case-open").first.click()
+    # the clip's title takes the focus and scrolls into view first; a click before that can land
+    # where the button was before the scroll (seen once in CI under load)
+    wait_in_view_and_focused(page, ".ok-practice-case-title h2", timeout=60_000)
     page.locator(".ok-score-sensitivity .ok-score-7").click()
     page.locator(".ok-score-sensitivity .ok-score-7.ok-selected").wait_for()
 
@@ -133,6 +130,7 @@ def exam_clip_scored(page) -> None:
     """An exam attempt started, the first clip scored on one scale."""
     page.locator(".ok-exam-start").click()
     page.locator(".ok-exam").wait_for()
+    wait_in_view_and_focused(page, ".ok-exam-case-title h2", timeout=60_000)
     page.locator(".ok-exam-scale-sensitiviteit .ok-score-6").click()
     page.locator(".ok-exam-scale-sensitiviteit .ok-score-6.ok-selected").wait_for()
 

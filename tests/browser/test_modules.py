@@ -12,6 +12,23 @@ def open_modules(page, base_url: str) -> None:
     page.locator(".ok-module").first.wait_for()
 
 
+def next_page(page, number: int) -> None:
+    """Press "Volgende" and wait for page ``number``."""
+    page.locator(".ok-module-next").click()
+    page.wait_for_function(
+        "n => document.querySelector('.ok-module-pageno').innerText.startsWith('Pagina ' + n + ' ')", arg=number)
+
+
+def walk_to_last_page(page, code: str) -> None:
+    """Open module ``code`` from the list and press "Volgende" up to its last page."""
+    page.locator(f".ok-module-{code} .ok-module-open").click()
+    pageno = page.locator(".ok-module-pageno")
+    pageno.wait_for()
+    total = int(pageno.inner_text().rsplit(" ", 1)[1])
+    for number in range(2, total + 1):
+        next_page(page, number)
+
+
 def status_of(page, code: str) -> str:
     return page.locator(f".ok-module-{code} .ok-module-status").inner_text()
 
@@ -24,14 +41,7 @@ def test_cursist_completes_a_module_and_resumes_another(page, live_server):
     assert page.locator(".ok-module").count() >= 7
     assert "nieuw" in status_of(page, "context-piramide")
 
-    page.locator(".ok-module-context-piramide .ok-module-open").click()
-    pageno = page.locator(".ok-module-pageno")
-    pageno.wait_for()
-    total = int(pageno.inner_text().rsplit(" ", 1)[1])
-    for number in range(2, total + 1):
-        page.locator(".ok-module-next").click()
-        page.wait_for_function(
-            "n => document.querySelector('.ok-module-pageno').innerText.startsWith('Pagina ' + n + ' ')", arg=number)
+    walk_to_last_page(page, "context-piramide")
     questions = page.locator(".ok-quiz-question")
     questions.first.wait_for()
     assert page.locator(".ok-module-finish").is_disabled()
@@ -57,9 +67,7 @@ def test_cursist_completes_a_module_and_resumes_another(page, live_server):
     # start another module and stop on page 3
     page.locator(".ok-module-babytijd-doelen .ok-module-open").click()
     for number in (2, 3):
-        page.locator(".ok-module-next").click()
-        page.wait_for_function(
-            "n => document.querySelector('.ok-module-pageno').innerText.startsWith('Pagina ' + n + ' ')", arg=number)
+        next_page(page, number)
 
     page.reload()
     page.locator(".ok-module").first.wait_for()
