@@ -174,6 +174,18 @@ def tree_memory(pid: int) -> dict:
     return {"server_cpu": sum(root.cpu_times()[:2]), "kernel_cpu": kernel_cpu, "rss": rss, "pss": pss, "server_rss": server.rss, "processes": len(procs), "kernels": kernels}
 
 
+def tree_cpu(pid: int) -> tuple[float, float]:
+    """CPU seconds (user + system) used so far by ``pid`` and, summed, by all its descendants alive now."""
+    root = psutil.Process(pid)
+    others = 0.0
+    for p in root.children(recursive=True):
+        try:
+            others += sum(p.cpu_times()[:2])
+        except psutil.Error:
+            continue
+    return sum(root.cpu_times()[:2]), others
+
+
 def run_room(server: LiveServer, n: int, timeout: float) -> dict:
     phones = [Phone(server.base_url, i) for i in range(n)]
     with concurrent.futures.ThreadPoolExecutor(8) as pool:  # untimed: the room is logged in already
@@ -183,10 +195,18 @@ def run_room(server: LiveServer, n: int, timeout: float) -> dict:
     for t in threads:
         t.start()
     time.sleep(0.5)
+    me = psutil.Process()
+    server_before, others_before = tree_cpu(server.process.pid)
+    client_before = sum(me.cpu_times()[:2])
     t0[0] = time.monotonic()
     start.set()
     for t in threads:
         t.join()
+    # CPU spent while the room joined (logins and server start excluded): the server process, the
+    # kernels (and kernel parent), and this benchmark's own clients, which share the same cores
+    server_after, others_after = tree_cpu(server.process.pid)
+    room_cpu = {"room_server_cpu": server_after - server_before, "room_kernel_cpu": others_after - others_before,
+                "room_client_cpu": sum(me.cpu_times()[:2]) - client_before}
     time.sleep(1.0)  # let the kernels settle before reading memory
     memory = tree_memory(server.process.pid)
     for p in phones:
@@ -200,7 +220,7 @@ def run_room(server: LiveServer, n: int, timeout: float) -> dict:
     return {"n": n, "ok": len(usable), "failed": len(failures), "errors": failures[:3],
             "p50": statistics.median(usable) if usable else float("nan"), "p95": q95(usable),
             "max": max(usable) if usable else float("nan"),
-            "page_p50": statistics.median(pages) if pages else float("nan"), **memory}
+            "page_p50": statistics.median(pages) if pages else float("nan"), **memory, **room_cpu}
 
 
 def main(argv=None) -> int:
@@ -245,7 +265,8 @@ def main(argv=None) -> int:
                       f"(page p50 {r['page_p50']:.2f} s)  failed {r['failed']}  "
                       f"RSS server+kernels {r['rss'] / MIB:,.0f} MiB  PSS {r['pss'] / MIB:,.0f} MiB  "
                       f"(server {r['server_rss'] / MIB:.0f} MiB, {r['processes']} processes, "
-                      f"{r['kernels']} kernels; CPU s: server {r['server_cpu']:.1f}, others {r['kernel_cpu']:.1f})", flush=True)
+                      f"{r['kernels']} kernels; CPU s in the room: server {r['room_server_cpu']:.1f}, "
+                      f"kernels {r['room_kernel_cpu']:.1f}, clients {r['room_client_cpu']:.1f})", flush=True)
                 for err in r["errors"]:
                     print(f"        e.g. {err}")
                 if r["failed"] or (n in P95_TARGETS and r["p95"] > P95_TARGETS[n]):

@@ -124,25 +124,13 @@ class SessionPage(w.VBox):
         self.message = w.Box()
         self.message.add_class("ok-session-message")
 
-        self.title = w.HTML()
-        self.player = VideoPlayer()
-        self.scorers = [
-            ScaleScorer(sc.code, sc.name, sc.definition.get("anchors") or {}, self._update_submit,
-                        between=sc.definition.get("between_anchors"), question=sc.definition.get("question", ""),
-                        min_score=sc.min_score, max_score=sc.max_score)
-            for sc in scales
-        ]
-        self.note = w.Textarea(placeholder="Optioneel: wat zag je dat je score bepaalde?", description="Notitie",
-                               layout=w.Layout(width="100%", height="4rem"), continuous_update=False)
-        self.note.add_class("ok-note")
-        self.submit_button = w.Button(description="Score inleveren", button_style="primary", disabled=True)
-        self.submit_button.add_class("ok-session-submit")
-        self.submit_button.on_click(lambda _b: self.submit())
-        self.feedback = FeedbackPanel()
-        self.round_box = w.VBox([self.title, self.player,
-                                 w.HBox(self.scorers, layout=w.Layout(flex_flow="row wrap")),
-                                 self.note, w.HBox([self.submit_button]), self.feedback],
-                                layout=w.Layout(display="none"))
+        # The round's widgets (clip, two 1-9 scales, note, submit, feedback: about two thirds of the
+        # page's widgets) are built when the first round is shown, not while a room of phones is
+        # opening the page at once (docs/architecture.md, "Kernel start-up").
+        self.scales = list(scales)
+        self.scorers: list[ScaleScorer] = []
+        self.title = self.player = self.note = self.submit_button = self.feedback = None
+        self.round_box = w.VBox(layout=w.Layout(display="none"))
         self.round_box.add_class("ok-session-round")
         self.history = w.VBox()
         self.history.add_class("ok-session-history")
@@ -152,6 +140,28 @@ class SessionPage(w.VBox):
         self.poller = LivePoller(lambda: self.verbs["token"](self.session_id),
                                  lambda: self.verbs["state"](self.session_id), self.show)
         self.show_history()
+
+    def _build_round(self) -> None:
+        """Create the round's widgets (once, when the first round is shown)."""
+        if self.title is not None:
+            return
+        self.title = w.HTML()
+        self.player = VideoPlayer()
+        self.scorers = [
+            ScaleScorer(sc.code, sc.name, sc.definition.get("anchors") or {}, self._update_submit,
+                        between=sc.definition.get("between_anchors"), question=sc.definition.get("question", ""),
+                        min_score=sc.min_score, max_score=sc.max_score)
+            for sc in self.scales
+        ]
+        self.note = w.Textarea(placeholder="Optioneel: wat zag je dat je score bepaalde?", description="Notitie",
+                               layout=w.Layout(width="100%", height="4rem"), continuous_update=False)
+        self.note.add_class("ok-note")
+        self.submit_button = w.Button(description="Score inleveren", button_style="primary", disabled=True)
+        self.submit_button.add_class("ok-session-submit")
+        self.submit_button.on_click(lambda _b: self.submit())
+        self.feedback = FeedbackPanel()
+        self.round_box.children = (self.title, self.player, w.HBox(self.scorers, layout=w.Layout(flex_flow="row wrap")),
+                                   self.note, w.HBox([self.submit_button]), self.feedback)
 
     # -- actions -----------------------------------------------------------------------------
 
@@ -179,6 +189,8 @@ class SessionPage(w.VBox):
             self.show(self.verbs["state"](self.session_id))
 
     def _update_submit(self, _value=None) -> None:
+        if self.submit_button is None:
+            return
         rnd = (self.state or {}).get("round") or {}
         self.submit_button.disabled = (not rnd.get("open") or any(s.value is None for s in self.scorers)
                                        or self.state.get("state") != "open")
@@ -221,6 +233,7 @@ class SessionPage(w.VBox):
         if rnd is None:
             self.round_box.layout.display = "none"
             return
+        self._build_round()
         if rnd["number"] != self.round_number:  # a new clip: start empty (or with what was stored)
             self.round_number = rnd["number"]
             # the description folded: the video and the scale stay in the first screen on a phone

@@ -28,6 +28,7 @@ from .hooks import make_prelaunch_hook
 from .hub import HubIdentityProvider
 from .kernels import OefenkitKernelManager, OefenkitRenderHandler, kernel_routes
 from .kernelws import SETTING as WEBSOCKET_MAX_SETTING
+from .templates import install as share_compiled_templates
 
 __all__ = ["OefenkitVoila", "TEMPLATES_DIR", "voila_config", "cookie_secret", "serve"]
 
@@ -67,6 +68,7 @@ class OefenkitVoila(Voila):
 
     def initialize(self, argv=None):
         super().initialize(argv)
+        share_compiled_templates()  # pages reuse the compiled lab templates (templates.py)
         quiet = QuietStartFilter()
         for logger in (self.log, logging.getLogger("tornado.general")):
             logger.addFilter(quiet)
