@@ -35,6 +35,8 @@ __all__ = ["OefenkitVoila", "TEMPLATES_DIR", "voila_config", "cookie_secret", "s
 log = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+#: Replacements for parts of Voilà's page template: the Dutch loading screen ("Even geduld").
+VOILA_TEMPLATES_DIR = Path(__file__).resolve().parent / "voila_templates"
 COOKIE_SECRET_FILE = "cookie-secret"
 
 
@@ -57,6 +59,11 @@ class OefenkitVoila(Voila):
             env.loader = jinja2.ChoiceLoader([ours, env.loader])
         settings["oefenkit_pages"] = jinja2.Environment(loader=ours, autoescape=True)
         return settings
+
+    def setup_template_dirs(self):
+        super().setup_template_dirs()
+        # searched first: our spinner and setup macros replace Voilà's (English "Running …")
+        self.template_paths = [str(VOILA_TEMPLATES_DIR), *self.template_paths]
 
     def init_handlers(self):
         # Tornado takes the first matching rule: the kit's routes shadow Voilà's. Kernel routes are

@@ -8,7 +8,7 @@ send code to a standalone Voilà kernel, so that binding cannot be forged from
 the page; the person is never read from a URL parameter or a widget.
 
 The hook also names the owner of the kernel Voilà is about to start (person
-and app, see ``kernels.py``), and answers with the "Het is nu erg druk" page
+and app, see ``kernels.py``), and answers with the "Even geduld" page
 (503) instead of starting a kernel when the server is full.
 """
 

@@ -20,9 +20,9 @@ server (``OefenkitVoila`` stops them on exit).
 * **Limits.** At most ``max_per_person`` kernels per person: starting one more shuts down that
   person's oldest idle kernel first (no websocket connected, else the least recent activity) and
   tells the new page. A server-wide cap (``max_kernels``, or derived from available memory and
-  the size of the largest live kernel) answers a page load past it with the Dutch "Het is nu
-  erg druk" page (503, ``Retry-After``). A kernel without a connected websocket for
-  ``cull_disconnected_seconds`` is shut down.
+  the size of the largest live kernel) answers a page load past it with the Dutch "Even geduld"
+  page (503, ``Retry-After``), which tries again by itself every few seconds and shows its
+  progress. A kernel without a connected websocket for ``cull_disconnected_seconds`` is shut down.
 """
 
 from __future__ import annotations
@@ -66,8 +66,9 @@ MIB = 1024 * 1024
 DEFAULT_KERNEL_BYTES = 200 * MIB
 #: Memory kept free for the server, the database and the system when deriving the cap.
 MEMORY_RESERVE_BYTES = 512 * MIB
-#: What the "Het is nu erg druk" page asks the browser to wait, in seconds.
-RETRY_AFTER_SECONDS = 30
+#: Seconds the busy page ("Even geduld", templates/druk.html) waits before it tries again by itself
+#: (plus up to 2 s of spread); also its Retry-After header.
+RETRY_AFTER_SECONDS = 5
 
 _APPS = {app.id: app for app in APPS}
 
@@ -451,7 +452,7 @@ def admit_page(handler, username: str) -> None:
     if hasattr(km, "admits") and not km.admits(username):
         handler.log.warning("Server full (%d kernels, cap %d): busy page for %s", km.live_count(), km.capacity(),
                             username)
-        raise PageError(503, "Het is nu erg druk.")
+        raise PageError(503, "Even geduld: het is nu erg druk.")
 
 
 _kernel_id_regex = r"(?P<kernel_id>\w+-\w+-\w+-\w+-\w+)"

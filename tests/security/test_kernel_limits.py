@@ -3,7 +3,7 @@
 * 15 page loads by one cursist leave at most ``OEFENKIT_MAX_KERNELS_PER_PERSON`` (4) kernels, and the
   page that closed an older one says so (Chromium).
 * Past the server-wide cap (``OEFENKIT_MAX_KERNELS``, set low here) a page load gets the Dutch
-  "Het is nu erg druk" page (503, Retry-After, a retry link) and no kernel starts.
+  "Even geduld" page (503, Retry-After, a retry link, trying again by itself) and no kernel starts.
 * A kernel whose websocket was closed is shut down after ``OEFENKIT_KERNEL_CULL_DISCONNECTED``
   seconds (shortened here); while a page is connected it keeps running.
 """
@@ -101,8 +101,9 @@ def test_fifteen_page_loads_leave_at_most_four_kernels(default_server, report):
 
 
 def test_server_full_shows_the_busy_page(tmp_path_factory):
-    """With a cap of 2 kernels: does a third page load get the Dutch busy page (503, Retry-After, retry link)
-    without starting a kernel, and does the page open again once a kernel has stopped?"""
+    """With a cap of 2 kernels: does a third page load get the Dutch "Even geduld" page (503, Retry-After, a
+    retry link, a countdown to its own next attempt) without starting a kernel, and does the page open again
+    once a kernel has stopped?"""
     server = kit_server(tmp_path_factory, "busy", OEFENKIT_MAX_KERNELS="2")
     try:
         first = logged_in(server.base_url, "cursist1")
@@ -111,8 +112,9 @@ def test_server_full_shows_the_busy_page(tmp_path_factory):
         status, headers, page = second.request(PRACTICE)
         assert status == 503
         assert int(headers["Retry-After"]) > 0
-        assert "Het is nu erg druk" in page and '<html lang="nl">' in page
-        assert f'href="{PRACTICE}"' in page and "Opnieuw proberen" in page
+        assert "Even geduld" in page and '<html lang="nl">' in page
+        assert f'href="{PRACTICE}"' in page and "Nu opnieuw proberen" in page
+        assert f'location.replace("{PRACTICE}")' in page and 'role="status"' in page
         assert "kernelId" not in page and kernel_processes(server) == 2
         assert own_kernels(second) == []
         # one page closes: the next load works again
