@@ -15,6 +15,7 @@ from oefenkit.kernel import OLDER_PAGE_CLOSED_ENV, require_app, start_access_wat
 
 from . import failures
 from .a11y import AccessibilityHook
+from .connection import ConnectionWatch
 from .notice import Notice
 from .theme import stylesheet
 
@@ -36,7 +37,7 @@ class AppPage(w.VBox):
         #: Messages about the page itself (e.g. a failing callback), between header and body.
         self.notices = w.VBox()
         self.notices.add_class("ok-page-notices")
-        super().__init__([stylesheet(), header, self.notices, AccessibilityHook(), body])
+        super().__init__([stylesheet(), header, self.notices, AccessibilityHook(), ConnectionWatch(), body])
         self.add_class("ok-page")
         self.body = body
 

@@ -33,6 +33,8 @@ _CSS = """
 .ok-card p {{ margin: .2rem 0 0; color: {muted}; }}
 .ok-notice {{ border-radius: 6px; padding: .7rem 1rem; }}
 .ok-notice-error {{ background: {error_bg}; color: {error}; }}
+.ok-connection-notice {{ position: fixed; top: 0; left: 0; right: 0; z-index: 1000; padding: .75rem 1rem;
+  background: #fff4e5; color: #7a4100; border-bottom: 3px solid #b45309; font-weight: 600; text-align: center; }}
 .ok-notice-info {{ background: {info_bg}; color: {text}; }}
 .ok-table table {{ border-collapse: collapse; width: 100%; }}
 .ok-table th, .ok-table td {{ text-align: left; padding: .35rem .6rem; border-bottom: 1px solid {border}; }}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.base.handlers import JupyterHandler
 from tornado import web
@@ -41,13 +43,18 @@ class NotFoundHandler(JupyterHandler):
     head = post = put = delete = patch = get
 
 
+#: A random id for this server's start: pages compare it to notice a restart (widgets/connection.py).
+STARTED = secrets.token_hex(8)
+
+
 class HealthHandler(web.RequestHandler):
-    """Unauthenticated liveness probe: says nothing about people or data."""
+    """Unauthenticated liveness probe: says nothing about people or data, only which start of the
+    server answers (a random id)."""
 
     def get(self):
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-store")
-        self.write({"status": "ok"})
+        self.write({"status": "ok", "started": STARTED})
 
 
 def routes() -> list[tuple]:

@@ -10,6 +10,7 @@ from ..security.kernel_client import api, logged_in, open_page
 from ..security.test_kernel_limits import START, kit_server
 from ..test_server_http import Client
 from .test_login_landing import login
+from .viewport import phone_context
 
 PARTICIPANT = "/voila/render/training/terugkomdag.ipynb"
 
@@ -52,4 +53,59 @@ def test_full_server_waits_and_opens_the_page_by_itself(browser, tmp_path_factor
         assert "Cursist Twee" in page.locator(".ok-landing").inner_text()
     finally:
         context.close()
+        server.stop()
+
+
+def test_participant_carries_on_in_the_same_round_after_a_server_restart(browser, tmp_path_factory):
+    """A terugkomdag is running and a phone has scored round 1. The server stops and starts again (same
+    data). Does the phone say the connection is gone, open itself again without a tap once the server is
+    back, and show the same round with its own stored scores; and does the trainer's dashboard count it?"""
+    server = kit_server(tmp_path_factory, "herstart")
+    server.add_user("herstart.trainer", "trainer", "Herstart Trainer")
+    contexts = []
+    try:
+        desk = browser.new_context(locale="nl-NL")
+        contexts.append(desk)
+        trainer = desk.new_page()
+        trainer.set_default_timeout(60_000)
+        login(trainer, server.base_url, "herstart.trainer")
+        trainer.locator(".ok-app-dashboard a").click()
+        trainer.locator(".ok-session-create").click()
+        code = trainer.locator(".ok-join-code .ok-join-code-value").inner_text().strip()
+        trainer.locator(".ok-round-open").click()
+
+        context = phone_context(browser)
+        contexts.append(context)
+        phone = context.new_page()
+        phone.set_default_timeout(60_000)
+        login(phone, server.base_url, "cursist1")
+        phone.locator(".ok-landing").wait_for()
+        phone.goto(server.base_url + PARTICIPANT)
+        phone.locator(".ok-session-join input").fill(code)
+        phone.locator(".ok-session-join button").click()
+        phone.locator(".ok-session-round .ok-video video").wait_for()
+        phone.locator(".ok-score-sensitivity .ok-score-6").click()
+        phone.locator(".ok-score-cooperation .ok-score-4").click()
+        phone.locator(".ok-session-submit").click()
+        phone.locator(".ok-session-message", has_text="opgeslagen").wait_for()
+        trainer.locator(".ok-dashboard-count", has_text="1 van 1").wait_for()
+
+        for page in (phone, trainer):
+            page.evaluate("window.okBeforeRestart = true")  # gone once the page has loaded itself again
+        server.stop()
+        phone.locator(".ok-connection-notice", has_text="verbinding met de server is weg").wait_for(timeout=30_000)
+        server.start()
+        phone.wait_for_function("window.okBeforeRestart === undefined", timeout=60_000)
+        # the page opened itself again: the same round, the stored scores chosen, the join box not shown
+        phone.locator(".ok-session-status", has_text="Ronde 1").wait_for(timeout=60_000)
+        phone.locator(".ok-score-sensitivity .ok-score-6.ok-selected").wait_for()
+        phone.locator(".ok-score-cooperation .ok-score-4.ok-selected").wait_for()
+        assert phone.locator(".ok-session-submit").inner_text() == "Score wijzigen"
+        assert not phone.locator(".ok-session-join").is_visible()
+        phone.locator(".ok-connection-notice").wait_for(state="detached")
+        trainer.wait_for_function("window.okBeforeRestart === undefined", timeout=60_000)
+        trainer.locator(".ok-dashboard-count", has_text="1 van 1").wait_for(timeout=60_000)
+    finally:
+        for context in contexts:
+            context.close()
         server.stop()
