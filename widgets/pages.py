@@ -336,7 +336,8 @@ def modules_page(kit: Kit, person: Actor, content_dir) -> w.VBox:
     content = load_content(Path(content_dir))
     newest: dict[str, dict] = {}
     for sc in sorted(content.scales, key=lambda s: s.version):
-        newest[sc.code] = {"name": sc.name, "anchors": sc.definition.get("anchors") or {}}
+        newest[sc.code] = {"name": sc.name, "anchors": sc.definition.get("anchors") or {},
+                           "reference": sc.definition.get("reference") or ""}
     from oefenkit.practice import clip_url, subtitles_url
 
     cases = {}
