@@ -196,3 +196,27 @@ def test_voorbeeldsituaties_rationales_and_modules_are_spelled_right():
     wrong = misspelled({w for text in texts.values() for w in words(text)})
     problems = {where: sorted(set(words(text)) & wrong) for where, text in texts.items()}
     assert {where: found for where, found in problems.items() if found} == {}
+
+
+# -- the statistics module quotes the rules ------------------------------------------------------
+
+_DUTCH_NUMBERS = {2: "twee", 3: "drie", 4: "vier", 5: "vijf", 6: "zes", 8: "acht", 10: "tien"}
+
+
+def test_statistics_module_quotes_the_default_thresholds():
+    """Does 'Hoe de toets werkt' quote the thresholds of every shipped certification rule (80 %
+    within one point, a mean difference of at most 1 point, ICC at least 0,70, half of the
+    extremes, eight clips), so the explanation cannot drift from the rules?"""
+    from oefenkit.certification import load_rules
+
+    module = next(m for m in load_content(CONTENT).modules if m.code == "context-hoe-de-toets-werkt")
+    text = " ".join(" ".join(p.body.split()) for p in module.pages)
+    rules = load_rules(CONTENT).values()
+    assert rules
+    for rule in rules:
+        assert f"minstens {_DUTCH_NUMBERS.get(rule.min_clips, rule.min_clips)} fragmenten per schaal" in text
+        for th in rule.scales.values():
+            assert f"minstens {round(th.within_one_min * 100)} %" in text
+            assert f"hooguit {th.abs_bias_max:g} punt" in text.replace(".", ",")
+            assert f"minstens {th.icc_a1_min:.2f}".replace(".", ",") in text
+            assert th.extremes_min_share == 0.5 and "minstens de helft" in text
