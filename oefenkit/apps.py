@@ -17,7 +17,7 @@ from .permissions import can
 from .settings import site_url
 
 __all__ = ["App", "AREAS", "LANDING", "APPS", "EXPORT_PREFIX", "app_for_path", "apps_for", "export_url",
-           "render_url"]
+           "module_url", "render_url"]
 
 #: Areas of the kit, in the order the landing page shows them ("beheer": coördinatoren only).
 AREAS = ("training", "supervision", "beheer")
@@ -145,6 +145,16 @@ APPS: tuple[App, ...] = (
 def render_url(path: str) -> str:
     """The browser's URL of an app notebook (below the base URL under JupyterHub)."""
     return site_url(f"/voila/render/{path}")
+
+
+def module_url(code: str) -> str:
+    """The URL that opens the Lesmodules app directly on module ``code`` (query ``?module=``).
+
+    >>> module_url("context-hoe-de-toets-werkt").endswith("/voila/render/training/modules.ipynb?module=context-hoe-de-toets-werkt")
+    True
+    """
+    modules = next(app for app in APPS if app.id == "modules")
+    return f"{modules.url}?module={quote(code, safe='')}"
 
 
 #: Where the server offers one person's AVG export (``oefenkit.server.export``).

@@ -31,7 +31,7 @@ from .errors import ContentError
 from .example_situations import THEME_COUNT
 
 __all__ = [
-    "PAGE_KINDS", "CONTEXT", "MENTALISING_QUESTIONS", "STATUS_LABELS", "MIN_CHECK", "MAX_CHECK",
+    "PAGE_KINDS", "CONTEXT", "STATISTICS_MODULE", "MENTALISING_QUESTIONS", "STATUS_LABELS", "MIN_CHECK", "MAX_CHECK",
     "Choice", "Page", "QuizQuestion", "Module", "CheckResult", "ModuleProgressInfo",
     "load_modules", "load_module", "score_question", "score_check", "module_status", "check_complete",
 ]
@@ -39,6 +39,9 @@ __all__ = [
 PAGE_KINDS = ("text", "case_decision", "reflection", "clip_question", "anchors")
 #: Modules that belong to no single programme (normal vs serious problems, the pyramid, …).
 CONTEXT = "context"
+#: The module that explains the statistics of the exam, practice, Vergelijken and the live
+#: screens in plain words; every screen that shows a statistic links to it.
+STATISTICS_MODULE = "context-hoe-de-toets-werkt"
 #: The questions of the Ouder-baby interventie's video feedback (used when a page names none).
 MENTALISING_QUESTIONS = (
     "Wat zie je?",

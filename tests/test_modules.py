@@ -34,13 +34,17 @@ MODULES = load_content(CONTENT).modules
 
 
 def test_enough_modules_per_programme():
-    """Are there 2–3 Babytijd, 2 Ouder-baby and 2–3 context modules, with unique codes?"""
+    """Are there the Babytijd modules (three on the programme, three for trainers: the group,
+    the working elements, intake and referral), three Ouder-baby and six context modules
+    (including signals, parents' questions and how the exam works), with unique codes?"""
     per = {}
     for m in MODULES:
         per.setdefault(m.programme, []).append(m.code)
-    assert 2 <= len(per["babytijd"]) <= 3
-    assert len(per["ouder-baby"]) >= 2
-    assert 2 <= len(per["context"]) <= 3
+    assert len(per["babytijd"]) >= 6
+    assert {"babytijd-groep-begeleiden", "babytijd-werkzame-elementen", "babytijd-intake-doorverwijzen"} <= set(per["babytijd"])
+    assert len(per["ouder-baby"]) >= 3 and "obi-verdieping" in per["ouder-baby"]
+    assert len(per["context"]) >= 6
+    assert {"context-signalen-herkennen", "context-wat-ouders-vragen", "context-hoe-de-toets-werkt"} <= set(per["context"])
     assert len({m.code for m in MODULES}) == len(MODULES)
 
 

@@ -83,7 +83,7 @@ def test_scripts_use_only_the_documented_fields():
     for path in SCRIPTS.glob("*.yaml"):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         assert set(data) == allowed, path.name
-        assert set(data["scene"]) == {"setting", "seed"}, path.name
+        assert {"setting", "seed"} <= set(data["scene"]) <= {"setting", "seed", "partner"}, path.name
 
 
 @pytest.mark.parametrize("scale", SCALES)

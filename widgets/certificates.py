@@ -27,6 +27,7 @@ from oefenkit.errors import OefenkitError
 from oefenkit.identity import Actor
 
 from .notice import Notice
+from .statistics_link import statistics_link_html
 
 __all__ = [
     "ProposalCard",
@@ -89,7 +90,8 @@ def statistics_html(statistics: Mapping[str, Any]) -> str:
             f"<td>{_e(_nl(s.get('icc_a1')))}</td><td>{_e(_pct(s.get('within_one')))}</td>"
             f"<td>{_e(_nl(s.get('bias'), signed=True))}</td><td>{_e(_band(s.get('low_extremes')))}</td>"
             f"<td>{_e(_band(s.get('high_extremes')))}</td></tr>")
-    return f"<table class='ok-proposal-stats-table'><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+    return (f"<table class='ok-proposal-stats-table'><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+            + statistics_link_html())
 
 
 # -- one proposal -------------------------------------------------------------------------------

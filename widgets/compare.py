@@ -26,6 +26,7 @@ from oefenkit.compare import (
 from oefenkit.errors import OefenkitError
 
 from .notice import Notice
+from .statistics_link import statistics_link_html
 
 __all__ = [
     "ComparePanel",
@@ -303,7 +304,8 @@ class ComparePanel(w.VBox):
         self.exports = w.HTML()
         self.exports.add_class("ok-compare-exports")
         self.result = w.VBox([
-            self.warnings, w.HTML("<h2>Scores per fragment</h2>"), self.matrix, self.exports,
+            self.warnings, w.HTML(statistics_link_html()), w.HTML("<h2>Scores per fragment</h2>"), self.matrix,
+            self.exports,
             w.HTML("<h2>Per beoordelaar</h2>"), self.raters,
             w.HTML("<h2>Per fragment</h2>"), self.clips,
             w.HTML("<h2>Toelichtingen en Bland-Altman</h2>"), self.rater, self.notes, self.plot,

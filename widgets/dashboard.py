@@ -30,6 +30,7 @@ from oefenkit.errors import OefenkitError
 
 from .confirm import ConfirmButton
 from .notice import Notice
+from .statistics_link import statistics_link_html
 from .session import LivePoller
 
 __all__ = ["DashboardPage", "dashboard_page", "histogram_html", "qr_svg", "participant_url"]
@@ -288,7 +289,8 @@ class DashboardPage(w.VBox):
         alpha = state["alpha"]
         self.alpha.value = ("<p><strong>Overeenstemming van de groep</strong> (Krippendorffs alfa, alle rondes tot nu "
                             "toe): " + (f"<span class='ok-alpha-value'>{_num(alpha.value, 2)}</span>"
-                                        if alpha.value is not None else _esc(alpha.reason)) + "</p>")
+                                        if alpha.value is not None else _esc(alpha.reason)) + "</p>"
+                            + statistics_link_html())
 
     @staticmethod
     def _scale_html(s) -> str:

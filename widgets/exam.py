@@ -30,6 +30,7 @@ from .confirm import ConfirmButton
 from .notice import Notice
 from .practice import ScaleScorer, VideoPlayer
 from .reveal import reveal, reveal_anchor
+from .statistics_link import statistics_link_html
 from .tables import DataTable
 
 __all__ = ["ExamStart", "ExamScreen", "ExamResult", "ExamFlow", "rule_lines", "statistics_rows", "next_step",
@@ -311,7 +312,8 @@ def details_html(statistics: Mapping[str, Any], checks: Sequence[Any], scale_nam
     return (f"<details class='ok-exam-details'><summary>Details</summary>"
             f"<table class='ok-exam-stats'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
             f"<ul class='ok-exam-rule-stats'>{lines}</ul>"
-            f"<h3>Wat betekenen deze getallen?</h3><dl class='ok-exam-help'>{helps}</dl></details>")
+            f"<h3>Wat betekenen deze getallen?</h3><dl class='ok-exam-help'>{helps}</dl></details>"
+            + statistics_link_html())
 
 
 class ExamResult(w.VBox):

@@ -19,6 +19,7 @@ from oefenkit.intervision import IntervisionSeries
 
 from .notice import Notice
 from .practice import ScaleScorer, VideoPlayer
+from .statistics_link import statistics_link_html
 
 __all__ = ["IntervisionPanel", "intervision_page", "series_svg", "summary_html", "notes_html"]
 
@@ -132,7 +133,7 @@ def summary_html(series: IntervisionSeries) -> str:
         rows.append(f"<li><strong>{_e(SCALE_TITLES.get(sc.scale_code, sc.scale_code))}</strong>: "
                     f"{' → '.join(steps)}</li>")
     return ("<p>Teammediaan per bezoek (tussen haakjes het verschil met het eerste bezoek):</p>"
-            f"<ul>{''.join(rows)}</ul>")
+            f"<ul>{''.join(rows)}</ul>" + statistics_link_html())
 
 
 def notes_html(series: IntervisionSeries) -> str:

@@ -314,6 +314,9 @@ class AnchorList(w.VBox):
             points = sorted(scale["anchors"].items(), key=lambda kv: -int(kv[0]))
             rows = "".join(f"<dt>{html.escape(str(p))}</dt><dd>{html.escape(t)}</dd>" for p, t in points)
             children.append(w.HTML(f"<p><strong>{html.escape(scale['name'])}</strong></p><dl>{rows}</dl>"))
+            if scale.get("reference"):
+                children.append(w.HTML(f"<p class='ok-anchors-reference'><em>Over deze tekst:</em> "
+                                       f"{html.escape(scale['reference'])}</p>"))
         super().__init__(children)
         self.add_class("ok-anchors")
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import ipywidgets as w
 
+from .statistics_link import statistics_link_html
 from .tables import DataTable
 from .theme import COLORS
 
@@ -284,6 +285,8 @@ class FeedbackPanel(w.HTML):
             )
         if feedback.note:
             parts.append(f"<p><strong>Jouw toelichting:</strong> {_esc(feedback.note)}</p>")
+        if feedback.scales:
+            parts.append(statistics_link_html())
         parts.append("</div>")
         self.value = "".join(parts)
         self.layout.display = None

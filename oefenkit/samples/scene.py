@@ -270,6 +270,8 @@ class Scene:
         img = self._background.copy()
         pen = Pen(img, self.scale)
         pal = self.palette
+        if self.script.scene.partner:
+            self._partner(pen)
         if not g.pose.phone:
             self._far_arm(pen, g)
         self._legs(pen, g)
@@ -287,6 +289,33 @@ class Scene:
             self._toy(pen, g.toy, held=True)
         self._label(pen, pal)
         return img
+
+    # the other parent (background, static)
+
+    def _partner(self, pen: Pen) -> None:
+        """A second adult standing at the left, arms folded, facing the baby.
+
+        Drawn before the parent, so the parent in front covers it where they overlap.
+        Its skin is a darker shade of the parent's and no hand is drawn, so the parent's
+        hands stay the only discs of the parent's skin colour in the picture.
+        """
+        pal = self.palette
+        skin = _shade(pal.parent_skin, 0.55)
+        shirt = _shade(pal.parent_trousers, 1.6)
+        hx, hy = 112.0, self.layout.floor_y - 64.0
+        for dx in (-7, 7):
+            pen.limb((hx + dx, hy), (hx + dx + 2, self.layout.floor_y - 2), 20, _shade(pal.parent_trousers, 0.8))
+        pen.polygon([(hx - 22, hy + 4), (hx + 22, hy + 4), (hx + 25, hy - 66), (hx + 17, hy - 88),
+                     (hx - 17, hy - 88), (hx - 25, hy - 66)], shirt)
+        pen.rect((hx - 6, hy - 100), (hx + 6, hy - 84), skin, 3)  # neck
+        pen.limb((hx - 20, hy - 60), (hx + 18, hy - 52), 16, _shade(shirt, 0.8))  # folded arms
+        pen.limb((hx + 20, hy - 62), (hx - 16, hy - 48), 16, _shade(shirt, 0.9))
+        head = (hx + 2, hy - 116)
+        pen.circle(head, 23, skin)
+        pen.ellipse((head[0] - 3, head[1] - 8), (24, 16), (35, 35, 40), start=180, end=360)
+        for ex in (head[0] + 6, head[0] + 16):
+            pen.circle((ex, head[1] - 2), 2.4, pal.eye)
+        pen.ellipse((head[0] + 10, head[1] + 10), (5, 3), pal.mouth, start=20, end=160, thickness=2)
 
     # parent
 

@@ -104,6 +104,9 @@ class SceneSpec:
 
     setting: str
     seed: int
+    #: A second adult (the other parent) stands in the background, watching. It takes
+    #: part in no event: the events stay those of the parent in front.
+    partner: bool = False
 
 
 @dataclass(frozen=True)
@@ -253,12 +256,15 @@ def _choice(data: dict, key: str, where: str, options: tuple[str, ...]) -> str:
 def _scene(data: dict, where: str) -> SceneSpec:
     scene = _mapping(data.get("scene"), where, "veld 'scene'")
     w = f"{where}, scene"
-    _unknown(scene, {"setting", "seed"}, w)
+    _unknown(scene, {"setting", "seed", "partner"}, w)
     setting = _choice(scene, "setting", w, SETTINGS)
     seed = scene.get("seed")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise _fail(w, "veld 'seed' moet een geheel getal van 0 of meer zijn.")
-    return SceneSpec(setting, seed)
+    partner = scene.get("partner", False)
+    if not isinstance(partner, bool):
+        raise _fail(w, "veld 'partner' moet true of false zijn.")
+    return SceneSpec(setting, seed, partner)
 
 
 def _event(raw: Any, i: int, clip: float, where: str) -> Event:

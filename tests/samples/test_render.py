@@ -206,6 +206,34 @@ def test_hand_touches_baby_in_every_setting(tmp_path, setting):
         assert (gap < 0.75 * scene.hand_radius) if touching else (gap > 30), (setting, t, gap)
 
 
+@pytest.mark.parametrize("seed", [8, 17, 401])
+def test_partner_stands_apart_and_leaves_the_hands_unique(tmp_path, seed):
+    """With ``scene.partner: true`` (gezin M: father V is there), is a second figure drawn at the
+    left, away from the parent and the baby, while the parent's hands stay the only discs of the
+    parent's skin colour outside the parent's face (what the hand tests rely on)?"""
+    data = yaml.safe_load(REACH.read_text(encoding="utf-8"))
+    data["code"] = "test-partner"
+    data["scene"]["seed"] = seed
+    scenes = []
+    for partner in (False, True):
+        data["scene"]["partner"] = partner
+        path = tmp_path / ("with" if partner else "without") / "test-partner.yaml"
+        path.parent.mkdir()
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        scenes.append(Scene(load_script(path)))
+    alone, together = scenes
+    t = 1.0
+    img, before = together.draw(t), alone.draw(t)
+    changed = np.any(img != before, axis=2)
+    ys, xs = np.nonzero(changed)
+    assert changed.sum() > 3000  # a whole figure, not a few pixels
+    assert xs.max() < together.baby_box(t)[0] and xs.min() < together.parent_head_box(t)[0]
+    skin = near(img, together.palette.parent_skin, 30) & ~box_mask(img.shape, together.parent_head_box(t))
+    # at most anti-aliased edge pixels, never a blob a hand search could take for a hand
+    n, _labels, stats, _centres = cv2.connectedComponentsWithStats((skin & changed).astype(np.uint8))
+    assert all(stats[k, cv2.CC_STAT_AREA] < 0.1 * np.pi * together.hand_radius ** 2 for k in range(1, n))
+
+
 # -- subtitles and voice ----------------------------------------------------------------------
 
 
