@@ -80,6 +80,14 @@ def preload(notebooks_dir: Path | None) -> list[str]:
         __import__("psycopg")
     except Exception:  # noqa: BLE001 - PostgreSQL driver not installed
         pass
+    # jupyter_client finds the machine's local addresses once per process (a subprocess `ip addr`,
+    # ~20 ms); every kernel asks for them when it reads its connection file
+    try:
+        from jupyter_client.localinterfaces import localhost
+
+        localhost()
+    except Exception:  # noqa: BLE001 - the kernel looks them up itself
+        failed.append("jupyter_client.localinterfaces")
     # Configure the ORM's mappers once here instead of on each kernel's first query (no database
     # is opened: this only links the model classes).
     try:
