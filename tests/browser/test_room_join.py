@@ -19,6 +19,20 @@ def phone(browser):
     return context, page
 
 
+def trainer_opens_a_round(browser, base_url: str, username: str):
+    """The trainer's laptop: "Terugkomdag leiden", a new session, its first round open.
+    Returns the browser context, the page and the join code."""
+    context = browser.new_context(locale="nl-NL")
+    trainer = context.new_page()
+    trainer.set_default_timeout(120_000)
+    login(trainer, base_url, username)
+    trainer.locator(".ok-app-dashboard a").click()
+    trainer.locator(".ok-session-create").click()
+    code = trainer.locator(".ok-join-code .ok-join-code-value").inner_text().strip()
+    trainer.locator(".ok-round-open").click()
+    return context, trainer, code
+
+
 def test_five_phones_join_one_session_at_once(browser, live_server):
     """Do five phones that open the participant app at the same moment all get a working page,
     join with the code, score and see their own confirmation with their own name and no one
@@ -28,15 +42,8 @@ def test_five_phones_join_one_session_at_once(browser, live_server):
         live_server.add_user(username, "cursist", name)
     contexts = []
     try:
-        ctx = browser.new_context(locale="nl-NL")  # the trainer's laptop on the projector
+        ctx, trainer, code = trainer_opens_a_round(browser, live_server.base_url, "kamer.trainer")  # on the projector
         contexts.append(ctx)
-        trainer = ctx.new_page()
-        trainer.set_default_timeout(120_000)
-        login(trainer, live_server.base_url, "kamer.trainer")
-        trainer.locator(".ok-app-dashboard a").click()
-        trainer.locator(".ok-session-create").click()
-        code = trainer.locator(".ok-join-code .ok-join-code-value").inner_text().strip()
-        trainer.locator(".ok-round-open").click()
         trainer.locator(".ok-dashboard-count", has_text="0 van 0").wait_for()
 
         pages = []

@@ -10,6 +10,7 @@ from ..security.kernel_client import api, logged_in, open_page
 from ..security.test_kernel_limits import START, kit_server
 from ..test_server_http import Client
 from .test_login_landing import login
+from .test_room_join import trainer_opens_a_round
 from .viewport import phone_context
 
 PARTICIPANT = "/voila/render/training/terugkomdag.ipynb"
@@ -64,15 +65,8 @@ def test_participant_carries_on_in_the_same_round_after_a_server_restart(browser
     server.add_user("herstart.trainer", "trainer", "Herstart Trainer")
     contexts = []
     try:
-        desk = browser.new_context(locale="nl-NL")
+        desk, trainer, code = trainer_opens_a_round(browser, server.base_url, "herstart.trainer")
         contexts.append(desk)
-        trainer = desk.new_page()
-        trainer.set_default_timeout(60_000)
-        login(trainer, server.base_url, "herstart.trainer")
-        trainer.locator(".ok-app-dashboard a").click()
-        trainer.locator(".ok-session-create").click()
-        code = trainer.locator(".ok-join-code .ok-join-code-value").inner_text().strip()
-        trainer.locator(".ok-round-open").click()
 
         context = phone_context(browser)
         contexts.append(context)
