@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import os
 import secrets
+import shutil
 import signal
 import socket
+import tempfile
 from pathlib import Path
 
 import jinja2
@@ -134,6 +137,25 @@ def kernel_ipython_dir(data_dir: Path) -> Path:
     return profile.parent
 
 
+#: Longest path of a Unix socket (sockaddr_un), and what Voilà and jupyter_client add to the connection
+#: directory for a kernel's socket: "/voila_XXXXXXXX/kernel-<uuid>-ipc-<n>".
+UNIX_SOCKET_PATH_MAX = 107
+KERNEL_SOCKET_SUFFIX = len("/voila_12345678/kernel-12345678-1234-1234-1234-123456789012-ipc-12345")
+
+
+def kernel_connection_root(data_dir: Path) -> Path:
+    """Where Voilà puts the kernels' connection files and (``ipc`` transport) their sockets: the
+    data directory's ``runtime/``, or a new private directory under the system's temporary folder
+    when that path would make the sockets' paths too long. Both are mode 0700."""
+    runtime = data_dir / "runtime"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    if len(str(runtime.resolve())) + KERNEL_SOCKET_SUFFIX <= UNIX_SOCKET_PATH_MAX:
+        return runtime
+    short = Path(tempfile.mkdtemp(prefix="oefenkit-"))  # 0700, removed when the server stops
+    atexit.register(shutil.rmtree, short, ignore_errors=True)
+    return short
+
+
 def cookie_secret(data_dir: Path) -> bytes:
     """The persistent cookie secret in the data directory (created once, mode 0600)."""
     path = data_dir / COOKIE_SECRET_FILE
@@ -165,10 +187,9 @@ def voila_config(settings: Settings, kit: Kit) -> Config:
         cfg.Voila.cookie_secret = secrets.token_bytes(32)
     else:
         cfg.Voila.cookie_secret = cookie_secret(settings.data_dir)
-    # Kernel connection files (they hold the kernels' keys) stay in the private data directory.
-    runtime = settings.data_dir / "runtime"
-    runtime.mkdir(mode=0o700, exist_ok=True)
-    cfg.Voila.connection_dir_root = str(runtime)
+    # Kernel connection files (they hold the kernels' keys) and the kernels' sockets stay in a
+    # private (0700) directory: the data directory's, unless its path is too long for a socket.
+    cfg.Voila.connection_dir_root = str(kernel_connection_root(settings.data_dir))
     cfg.Voila.tornado_settings = {
         "headers": {
             "X-Content-Type-Options": "nosniff",
@@ -186,6 +207,12 @@ def voila_config(settings: Settings, kit: Kit) -> Config:
     cfg.VoilaConfiguration.show_tracebacks = False
     cfg.VoilaConfiguration.strip_sources = True
     cfg.VoilaConfiguration.preheat_kernel = False  # incompatible with prelaunch_hook
+    # Kernels talk to the server over Unix sockets in the private runtime directory, not TCP ports on
+    # loopback: with a room of 30 opening at once, a "free" port picked for a kernel was taken by an
+    # outgoing connection before the kernel bound it ("Address already in use"), the restarter hit
+    # the same, and that page never answered (benchmarks/room.py). No ports also means no other local
+    # user can even reach a kernel's sockets.
+    cfg.KernelManager.transport = "ipc"
     cfg.MappingKernelManager.cull_idle_timeout = settings.kernel_cull_idle_seconds
     cfg.MappingKernelManager.cull_interval = 60
     cfg.MappingKernelManager.cull_connected = False  # a connected page is culled by the kit's rules

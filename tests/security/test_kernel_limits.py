@@ -37,9 +37,9 @@ def kit_server(tmp_path_factory, name: str, **env) -> LiveServer:
     return server.start()
 
 
-def kernel_sizes(server: LiveServer) -> list[int]:
-    """Resident sizes (bytes) of the server's app kernels: its ipykernel child processes, and the
-    children of its kernel parent (kernels forked from it, see oefenkit/server/zygote.py)."""
+def kernel_pids(server: LiveServer) -> dict[int, int]:
+    """The server's app kernels (its ipykernel child processes, and the children of its kernel parent:
+    kernels forked from it, see oefenkit/server/zygote.py) with their resident sizes (bytes)."""
     procs = {}
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -54,8 +54,13 @@ def kernel_sizes(server: LiveServer) -> list[int]:
         procs[int(proc.name)] = (ppid, cmdline, rss)
     parents = {pid for pid, (ppid, cmdline, _) in procs.items()
                if ppid == server.process.pid and b"oefenkit.server.zygote" in cmdline}
-    return [rss for ppid, cmdline, rss in procs.values()
-            if (ppid == server.process.pid and b"ipykernel" in cmdline) or ppid in parents]
+    return {pid: rss for pid, (ppid, cmdline, rss) in procs.items()
+            if (ppid == server.process.pid and b"ipykernel" in cmdline) or ppid in parents}
+
+
+def kernel_sizes(server: LiveServer) -> list[int]:
+    """Resident sizes (bytes) of the server's app kernels."""
+    return list(kernel_pids(server).values())
 
 
 def kernel_processes(server: LiveServer) -> int:
