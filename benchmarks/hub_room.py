@@ -43,7 +43,6 @@ import concurrent.futures
 import json
 import os
 import platform
-import re
 import secrets
 import statistics
 import sys
@@ -51,17 +50,15 @@ import tempfile
 import threading
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psutil  # noqa: E402
 
-from room import APP, MIB, Phone, RoomClient, tree_cpu, tree_memory, username  # noqa: E402
-from tests.hub_server import PASSWORD, Hub, running_hub  # noqa: E402
+from benchmarks.room import MIB, Phone, tree_cpu, tree_memory, username  # noqa: E402
+from tests.hub_server import PASSWORD, Hub, HubClient, running_hub  # noqa: E402
 
 SERVICE = "oefenkit-terugkomdag"
 #: The service and role the "prespawned" scenario uses: what deploy/README.md advises.
@@ -69,57 +66,6 @@ SERVICE_CONFIG = """\
 c.JupyterHub.services = [{{"name": {service!r}, "api_token": {token!r}}}]
 c.JupyterHub.load_roles = [{{"name": {service!r}, "scopes": ["servers"], "services": [{service!r}]}}]
 """
-
-
-class HubClient(RoomClient):
-    """A phone's browser under the hub: cookies, redirects followed, the server spawned when it is not
-    running. ``request`` paths are relative to the person's server (``/user/<name>``)."""
-
-    def __init__(self, hub_url: str, name: str):
-        super().__init__(f"{hub_url}/user/{name}")
-        self.hub_url = hub_url
-        self.name = name
-        self.no_redirect = self.opener
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-        self.spawned = False
-
-    def fetch(self, url: str, data: dict | None = None, *, follow: bool = True):
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        opener = self.opener if follow else self.no_redirect
-        try:
-            response = opener.open(urllib.request.Request(url, data=body, headers=self.headers), timeout=self.timeout)
-        except urllib.error.HTTPError as err:
-            response = err
-        return response.status, response.geturl(), dict(response.headers), response.read().decode("utf-8", "replace")
-
-    def login(self, username: str, password: str, next_url: str = "/"):
-        """The hub's login form, without following its redirect (which would start the server)."""
-        status, _, _, page = self.fetch(f"{self.hub_url}/hub/login", follow=False)
-        if status != 200:
-            raise RuntimeError(f"hub login page {status}")
-        xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page).group(1)
-        status, _, headers, page = self.fetch(f"{self.hub_url}/hub/login?next=",
-                                              {"_xsrf": xsrf, "username": username, "password": password},
-                                              follow=False)
-        return status, headers, page
-
-    def request(self, path: str, data: dict | None = None):
-        url = self.base_url + path
-        deadline = time.monotonic() + self.timeout
-        status, final, headers, page = self.fetch(url, data)
-        while time.monotonic() < deadline:
-            if status == 424:  # the hub's "server not running" page: its launch link
-                self.spawned = True
-                target = urllib.parse.urlsplit(url)
-                spawn = (f"{self.hub_url}/hub/spawn/{self.name}?"
-                         + urllib.parse.urlencode({"next": target.path + (f"?{target.query}" if target.query else "")}))
-                status, final, headers, page = self.fetch(spawn)
-            elif "/hub/spawn-pending/" in final:  # the pending page waits, then goes on to the app
-                time.sleep(0.25)
-                status, final, headers, page = self.fetch(url, data)
-            else:
-                break
-        return status, headers, page
 
 
 class HubPhone(Phone):

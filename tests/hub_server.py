@@ -11,10 +11,15 @@ to that test configuration (e.g. a service token for the hub's REST API).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,8 +33,9 @@ from oefenkit.settings import PROJECT_ROOT
 
 from .live_server import _free_port, oefenkit_cmd, wait_until_healthy
 from .runtime_env import RUNTIME_BIN
+from .test_server_http import Client
 
-__all__ = ["HUB_CONFIG", "CHP", "PASSWORD", "Hub", "running_hub", "pg_database_url"]
+__all__ = ["HUB_CONFIG", "CHP", "PASSWORD", "Hub", "HubClient", "running_hub", "pg_database_url"]
 
 HUB_CONFIG = PROJECT_ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py"
 CHP = PROJECT_ROOT / ".hub-node" / "node_modules" / ".bin" / "configurable-http-proxy"
@@ -161,3 +167,57 @@ def running_hub(pg_server: str, root: Path, *, users: set[str], groups: dict | N
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
         shutil.rmtree(root / "homes", ignore_errors=True)
+
+
+class HubClient(Client):
+    """A phone's browser under the hub: cookies, redirects followed, the server spawned when it is not
+    running. ``request`` paths are relative to the person's server (``/user/<name>``); ``timeout``
+    bounds each HTTP request and the wait for a spawn."""
+
+    timeout = 60.0
+
+    def __init__(self, hub_url: str, name: str):
+        super().__init__(f"{hub_url}/user/{name}")
+        self.hub_url = hub_url
+        self.name = name
+        self.no_redirect = self.opener
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.spawned = False
+
+    def fetch(self, url: str, data: dict | None = None, *, follow: bool = True):
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        opener = self.opener if follow else self.no_redirect
+        try:
+            response = opener.open(urllib.request.Request(url, data=body, headers=self.headers), timeout=self.timeout)
+        except urllib.error.HTTPError as err:
+            response = err
+        return response.status, response.geturl(), dict(response.headers), response.read().decode("utf-8", "replace")
+
+    def login(self, username: str, password: str, next_url: str = "/"):
+        """The hub's login form, without following its redirect (which would start the server)."""
+        status, _, _, page = self.fetch(f"{self.hub_url}/hub/login", follow=False)
+        if status != 200:
+            raise RuntimeError(f"hub login page {status}")
+        xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page).group(1)
+        status, _, headers, page = self.fetch(f"{self.hub_url}/hub/login?next=",
+                                              {"_xsrf": xsrf, "username": username, "password": password},
+                                              follow=False)
+        return status, headers, page
+
+    def request(self, path: str, data: dict | None = None):
+        url = self.base_url + path
+        deadline = time.monotonic() + self.timeout
+        status, final, headers, page = self.fetch(url, data)
+        while time.monotonic() < deadline:
+            if status == 424:  # the hub's "server not running" page: its launch link
+                self.spawned = True
+                target = urllib.parse.urlsplit(url)
+                spawn = (f"{self.hub_url}/hub/spawn/{self.name}?"
+                         + urllib.parse.urlencode({"next": target.path + (f"?{target.query}" if target.query else "")}))
+                status, final, headers, page = self.fetch(spawn)
+            elif "/hub/spawn-pending/" in final:  # the pending page waits, then goes on to the app
+                time.sleep(0.25)
+                status, final, headers, page = self.fetch(url, data)
+            else:
+                break
+        return status, headers, page

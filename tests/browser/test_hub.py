@@ -8,15 +8,25 @@ users: a cursist, a trainer (hub group ``oefenkit-trainer``) and a coördinator
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
+from websockets.exceptions import InvalidStatus
 from sqlalchemy import create_engine, text
+
+from benchmarks.hub_room import HubPhone
+from benchmarks.room import APP, username
 
 from ..hub_server import CHP, PASSWORD, Hub, running_hub
 from ..live_server import oefenkit_cmd
+from ..security.kernel_ws import KernelSocket
 
 GROUP = "Voorbeeldgroep Babytijd"
 
 CURSIST, TRAINER, COORDINATOR = "hubcursist", "hubtrainer", "hubcoord"
+#: The room test's participants (benchmarks/room.py's user names)
+ROOM = 3
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +41,7 @@ def hub(pg_server, tmp_path_factory):
         oefenkit_cmd(data_dir, "users", "add", CURSIST, "--role", "cursist", "--display-name", "Hub Cursist",
                      "--group", GROUP, env={"OEFENKIT_DATABASE_URL": kit_url})
 
-    with running_hub(pg_server, tmp_path_factory.mktemp("hub"), users={CURSIST, TRAINER, COORDINATOR},
+    with running_hub(pg_server, tmp_path_factory.mktemp("hub"), users={CURSIST, TRAINER, COORDINATOR, *(username(i) for i in range(ROOM))},
                      groups={"oefenkit-trainer": {"users": [TRAINER]},
                              "oefenkit-coordinator": {"users": [COORDINATOR]}},
                      setup=register) as server:
@@ -183,3 +193,36 @@ def test_hub_logout_closes_the_kit_to_a_copied_cookie(browser, hub):
     finally:
         owner.close()
         copy.close()
+
+
+def test_a_room_opens_the_participant_app_at_once_through_the_hub(hub):
+    """Issue 14 under the hub: three logged-in persons whose servers are not running open
+    "Terugkomdag: meedoen" at the same moment; does each one's server spawn, and does each get a
+    usable page (widget view, join-code field in the kernel's widget states) on a kernel of their
+    own that the others cannot reach? (The same clients as ``benchmarks/hub_room.py``.)"""
+    phones = [HubPhone(hub.url, i) for i in range(ROOM)]
+    for phone in phones:
+        phone.login()
+    start, t0 = threading.Event(), [0.0]
+    threads = [threading.Thread(target=p.join, args=(start, t0, 80.0)) for p in phones]
+    for t in threads:
+        t.start()
+    t0[0] = time.monotonic()
+    start.set()
+    for t in threads:
+        t.join()
+    try:
+        assert [p.error for p in phones] == [None] * ROOM, hub.log()
+        assert all(p.client.spawned for p in phones)  # the spawn was part of the wait
+        assert all(p.usable_s is not None for p in phones)
+        assert len({p.kernel_id for p in phones}) == ROOM
+        print("hub room of 3, usable after (s):", sorted(round(p.usable_s, 1) for p in phones))
+        # Each page and kernel is its owner's: another person's session reaches neither.
+        first, second = phones[0], phones[1]
+        status, _, _, _ = first.client.fetch(f"{second.base_url}{APP}")
+        assert status in (403, 404)
+        with pytest.raises(InvalidStatus):
+            KernelSocket(second.base_url, second.kernel_id, first.client).close()
+    finally:
+        for phone in phones:
+            phone.close()
