@@ -26,6 +26,10 @@ Two scenarios per room size:
   ``POST /hub/api/users/<name>/server`` with a service token whose role has the scope ``servers``
   (what the trainer's "Terugkomdag leiden" could trigger); the time until all are ready is reported
   as the trainer's wait, then ``--settle`` seconds pass before the signal.
+- ``warmed`` (``--scenarios warmed``): pre-spawned, and then every person's server has rendered
+  the app once (untimed, two at a time; that page's kernel stays open). The kit does not do this
+  today; the scenario shows what a warm-up inside each server after its start could give at most
+  (server-side caches warm, the OAuth cookie set; the app kernel still starts at the signal).
 
 Memory after every client is usable: RSS and PSS of the hub and all its descendants (the
 hub, configurable-http-proxy, per person jhsingle-native-proxy, the kit server and its app
@@ -57,7 +61,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psutil  # noqa: E402
 
-from benchmarks.room import MIB, Phone, tree_cpu, tree_memory, username  # noqa: E402
+from benchmarks.room import APP, MIB, Phone, tree_cpu, tree_memory, username  # noqa: E402
 from tests.hub_server import PASSWORD, Hub, HubClient, running_hub  # noqa: E402
 
 SERVICE = "oefenkit-terugkomdag"
@@ -150,10 +154,17 @@ def run_room(hub: Hub, n: int, scenario: str, token: str, timeout: float, settle
     with concurrent.futures.ThreadPoolExecutor(8) as pool:  # untimed: the room is logged in already
         list(pool.map(HubPhone.login, phones))
     result: dict = {"n": n, "scenario": scenario, "load_before": os.getloadavg()[0]}
-    if scenario == "prespawned":
+    if scenario in ("prespawned", "warmed"):
         cpu_before = sum(tree_cpu(hub.process.pid))
         result["prespawn_s"] = prespawn(hub, token, [username(i) for i in range(n)], timeout)
         result["prespawn_cpu"] = sum(tree_cpu(hub.process.pid)) - cpu_before
+        if scenario == "warmed":  # each server has rendered the app once (its kernel stays open)
+            cpu_before = sum(tree_cpu(hub.process.pid))
+            with concurrent.futures.ThreadPoolExecutor(2) as pool:
+                statuses = list(pool.map(lambda p: p.client.request(APP)[0], phones))
+            if statuses != [200] * n:
+                raise RuntimeError(f"warm-up pages: {statuses}")
+            result["warmup_cpu"] = sum(tree_cpu(hub.process.pid)) - cpu_before
         time.sleep(settle)
     start, t0 = threading.Event(), [0.0]
     threads = [threading.Thread(target=p.join, args=(start, t0, timeout)) for p in phones]
@@ -180,7 +191,7 @@ def run_room(hub: Hub, n: int, scenario: str, token: str, timeout: float, settle
     if scenario == "cold":
         assert all(p.client.spawned for p in phones if p.usable_s is not None), "a cold phone found its server running"
     else:
-        assert not any(p.client.spawned for p in phones), "a prespawned phone found its server not running"
+        assert not any(p.client.spawned for p in phones), f"a {scenario} phone found its server not running"
 
     def q95(xs):
         return statistics.quantiles(xs, n=20, method="inclusive")[18] if len(xs) >= 2 else (xs[0] if xs else float("nan"))
@@ -219,8 +230,10 @@ def main(argv=None) -> int:
                         r = run_room(hub, n, scenario, token, args.timeout, args.settle)
                         Path(f"/tmp/hub-room-{scenario}-{n}.log").write_text(hub.log())
                 kinds = ", ".join(f"{k} {c}× {m:,.0f}" for k, (c, m) in sorted(r["by_kind"].items()))
-                pre = (f"  pre-spawn of {n} servers: {r['prespawn_s']:.1f} s, {r['prespawn_cpu']:.0f} CPU s;"
-                       if scenario == "prespawned" else "")
+                pre = (f"  pre-spawn of {n} servers: {r['prespawn_s']:.1f} s, {r['prespawn_cpu']:.0f} CPU s"
+                       if "prespawn_s" in r else "")
+                if "warmup_cpu" in r:
+                    pre += f"; warm-up pages {r['warmup_cpu']:.0f} CPU s"
                 print(f"N={n:>3} {scenario:<10}  usable p50 {r['p50']:.2f} s  p95 {r['p95']:.2f} s  "
                       f"max {r['max']:.2f} s  (page p50 {r['page_p50']:.2f} s)  failed {r['failed']}{pre}\n"
                       f"        hub tree RSS {r['rss'] / MIB:,.0f} MiB  PSS {r['pss'] / MIB:,.0f} MiB "
