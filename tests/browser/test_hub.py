@@ -3,7 +3,8 @@
 The hub (``tests/hub_server.py``) runs ``deploy/jupyterhub/jupyterhub_config.py`` (the file IT
 staff deploy) with PostgreSQL for both the hub database and the kit database, and three hub
 users: a cursist, a trainer (hub group ``oefenkit-trainer``) and a coördinator
-(``oefenkit-coordinator``).
+(``oefenkit-coordinator``), plus three room participants whom the room test drives with the
+HTTP clients of ``benchmarks/hub_room.py`` instead of Chromium.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import threading
 import time
 
 import pytest
-from websockets.exceptions import InvalidStatus
 from sqlalchemy import create_engine, text
+from websockets.exceptions import InvalidStatus
 
 from benchmarks.hub_room import HubPhone
 from benchmarks.room import APP, username
