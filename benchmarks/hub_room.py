@@ -27,7 +27,7 @@ Two scenarios per room size:
   (what the trainer's "Terugkomdag leiden" could trigger); the time until all are ready is reported
   as the trainer's wait, then ``--settle`` seconds pass before the signal.
 - ``warmed`` (``--scenarios warmed``): pre-spawned, and then every person's server has rendered
-  the app once (untimed, two at a time; that page's kernel stays open). The kit does not do this
+  the app once (untimed, two at a time; that page's kernel is shut down again). The kit does not do this
   today; the scenario shows what a warm-up inside each server after its start could give at most
   (server-side caches warm, the OAuth cookie set; the app kernel still starts at the signal).
 
@@ -47,6 +47,7 @@ import concurrent.futures
 import json
 import os
 import platform
+import re
 import secrets
 import statistics
 import sys
@@ -119,6 +120,21 @@ def prespawn(hub: Hub, token: str, names: list[str], timeout: float) -> float:
     return time.monotonic() - started
 
 
+def warm_up(phone: HubPhone) -> None:
+    """Open the app once on the phone's server and shut that page's kernel down again, as the page's
+    close does (``DELETE /api/kernels/<id>`` with the kit's XSRF cookie)."""
+    status, _, page = phone.client.request(APP)
+    kernel_id = re.search(r'"kernelId": "([0-9a-f-]{36})"', page) if status == 200 else None
+    if kernel_id is None:
+        raise RuntimeError(f"warm-up page {status}: {page[:200]!r}")
+    xsrf = next(c.value for c in phone.client.jar if c.name == "_xsrf" and c.path.startswith("/user/"))
+    request = urllib.request.Request(f"{phone.base_url}/api/kernels/{kernel_id.group(1)}", method="DELETE",
+                                     headers={"X-XSRFToken": xsrf})
+    with phone.client.opener.open(request, timeout=60) as response:
+        if response.status != 204:
+            raise RuntimeError(f"warm-up kernel shutdown gave {response.status}")
+
+
 def kind(proc: psutil.Process) -> str:
     cmd = " ".join(proc.cmdline())
     if "configurable-http-proxy" in cmd:
@@ -158,12 +174,10 @@ def run_room(hub: Hub, n: int, scenario: str, token: str, timeout: float, settle
         cpu_before = sum(tree_cpu(hub.process.pid))
         result["prespawn_s"] = prespawn(hub, token, [username(i) for i in range(n)], timeout)
         result["prespawn_cpu"] = sum(tree_cpu(hub.process.pid)) - cpu_before
-        if scenario == "warmed":  # each server has rendered the app once (its kernel stays open)
+        if scenario == "warmed":  # each server has rendered the app once (that kernel is shut down)
             cpu_before = sum(tree_cpu(hub.process.pid))
             with concurrent.futures.ThreadPoolExecutor(2) as pool:
-                statuses = list(pool.map(lambda p: p.client.request(APP)[0], phones))
-            if statuses != [200] * n:
-                raise RuntimeError(f"warm-up pages: {statuses}")
+                list(pool.map(warm_up, phones))
             result["warmup_cpu"] = sum(tree_cpu(hub.process.pid)) - cpu_before
         time.sleep(settle)
     start, t0 = threading.Event(), [0.0]
