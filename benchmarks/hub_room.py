@@ -19,14 +19,14 @@ Then the client connects the page's kernel websocket and asks for the widget sta
 join-code field. Time from the start signal; a client that gets no usable page within ``--timeout``
 counts as failed.
 
-Two scenarios per room size:
+Three scenarios per room size:
 
 - ``cold``: no server runs at the signal; the spawn is part of the wait.
 - ``prespawned``: before the signal, every server is started through the hub's REST API,
   ``POST /hub/api/users/<name>/server`` with a service token whose role has the scope ``servers``
   (what the trainer's "Terugkomdag leiden" could trigger); the time until all are ready is reported
   as the trainer's wait, then ``--settle`` seconds pass before the signal.
-- ``warmed`` (``--scenarios warmed``): pre-spawned, and then every person's server has rendered
+- ``warmed``: pre-spawned, and then every person's server has rendered
   the app once (untimed, two at a time; that page's kernel is shut down again). The kit does not do this
   today; the scenario shows what a warm-up inside each server after its start could give at most
   (server-side caches warm, the OAuth cookie set; the app kernel still starts at the signal).
@@ -35,7 +35,7 @@ Memory after every client is usable: RSS and PSS of the hub and all its descenda
 hub, configurable-http-proxy, per person jhsingle-native-proxy, the kit server and its app
 kernels), with a breakdown per kind. CPU seconds (user + system) of that tree during the room.
 
-Run: ``.venv/bin/python benchmarks/hub_room.py`` (N = 10; ``--sizes 10,30``; ``--scenarios cold``).
+Run: ``.venv/bin/python benchmarks/hub_room.py`` (N = 10, all three scenarios; ``--sizes 10,30``; ``--scenarios cold``).
 Needs ``.hub-node/`` (``./kit test`` installs it) and Debian's PostgreSQL. Figures go to
 ``benchmarks/README.md``.
 """
@@ -219,7 +219,8 @@ def run_room(hub: Hub, n: int, scenario: str, token: str, timeout: float, settle
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10", help="room sizes, comma-separated")
-    parser.add_argument("--scenarios", default="cold,prespawned", help="cold, prespawned or both")
+    parser.add_argument("--scenarios", default="cold,prespawned,warmed",
+                        help="comma-separated: cold, prespawned, warmed")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds a phone may take")
     parser.add_argument("--settle", type=float, default=10.0, help="seconds between the pre-spawn and the room")
     args = parser.parse_args(argv)
