@@ -1,127 +1,33 @@
 """The kit under a real JupyterHub with PostgreSQL, driven through the hub's login in Chromium.
 
-The hub runs ``deploy/jupyterhub/jupyterhub_config.py`` (the file IT staff deploy), with
-configurable-http-proxy from npm, PostgreSQL for both the hub database and the kit database,
-and three hub users: a cursist, a trainer (hub group ``oefenkit-trainer``) and a coördinator
-(``oefenkit-coordinator``). Only the parts a test machine cannot have are overridden in a
-small test configuration: DummyAuthenticator (one shared password: TEST ONLY) and
-SimpleLocalProcessSpawner instead of SystemdSpawner, and free ports.
+The hub (``tests/hub_server.py``) runs ``deploy/jupyterhub/jupyterhub_config.py`` (the file IT
+staff deploy) with PostgreSQL for both the hub database and the kit database, and three hub
+users: a cursist, a trainer (hub group ``oefenkit-trainer``) and a coördinator
+(``oefenkit-coordinator``), plus three room participants whom the room test drives with the
+HTTP clients of ``benchmarks/hub_room.py`` instead of Chromium.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import uuid
-from dataclasses import dataclass, field
-from pathlib import Path
+import threading
+import time
 
-import psutil
 import pytest
 from sqlalchemy import create_engine, text
+from websockets.exceptions import InvalidStatus
 
-from oefenkit.settings import PROJECT_ROOT
+from benchmarks.hub_room import HubPhone
+from benchmarks.room import APP, username
 
-from ..live_server import oefenkit_cmd, wait_until_healthy
-from ..runtime_env import RUNTIME_BIN
+from ..hub_server import CHP, PASSWORD, Hub, running_hub
+from ..live_server import oefenkit_cmd
+from ..security.kernel_ws import KernelSocket
 
-HUB_CONFIG = PROJECT_ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py"
-CHP = PROJECT_ROOT / ".hub-node" / "node_modules" / ".bin" / "configurable-http-proxy"
-BIN = Path(sys.executable).parent
-PASSWORD = "hub-test-wachtwoord"  # DummyAuthenticator's shared password (test only)
 GROUP = "Voorbeeldgroep Babytijd"
 
 CURSIST, TRAINER, COORDINATOR = "hubcursist", "hubtrainer", "hubcoord"
-
-TEST_CONFIG = """\
-# TEST ONLY: the production configuration with a shared password and local processes.
-c = get_config()  # noqa: F821
-load_subconfig({production!r})  # noqa: F821
-c.JupyterHub.hub_bind_url = "http://127.0.0.1:{hub_port}"
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
-c.JupyterHub.authenticator_class = "dummy"          # TEST ONLY: anyone with the password
-c.DummyAuthenticator.password = {password!r}
-c.Authenticator.allowed_users = {users!r}
-c.JupyterHub.load_groups = {{
-    "oefenkit-trainer": {{"users": [{trainer!r}]}},
-    "oefenkit-coordinator": {{"users": [{coordinator!r}]}},
-}}
-c.JupyterHub.spawner_class = "simple"               # TEST ONLY: no systemd on a test machine
-c.SimpleLocalProcessSpawner.home_dir_template = {homes!r}
-"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _pg_url(server_url: str, database: str) -> str:
-    return server_url.rsplit("/", 1)[0] + "/" + database
-
-
-@dataclass
-class Hub:
-    """A running JupyterHub (its own directory, ports and process group)."""
-
-    root: Path
-    env: dict
-    port: int = field(default_factory=_free_port)
-    process: subprocess.Popen | None = None
-    kit_url: str = ""
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def log(self) -> str:
-        path = self.root / "hub.log"
-        return path.read_text(errors="replace")[-6000:] if path.exists() else ""
-
-    def start(self, timeout: float = 60) -> "Hub":
-        config = self.root / "jupyterhub_test_config.py"
-        config.write_text(TEST_CONFIG.format(
-            production=str(HUB_CONFIG), hub_port=_free_port(), api_port=_free_port(), password=PASSWORD,
-            users={CURSIST, TRAINER, COORDINATOR}, trainer=TRAINER, coordinator=COORDINATOR,
-            homes=str(self.root / "homes" / "{username}")))
-        env = {**self.env, "OEFENKIT_HUB_BIND_URL": self.url}
-        self.process = subprocess.Popen(
-            [str(BIN / "jupyterhub"), "-f", str(config)], cwd=self.root, env=env,
-            stdout=open(self.root / "hub.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True)
-        wait_until_healthy(self.process, f"{self.url}/hub/health", "jupyterhub", self.log, timeout)
-        return self
-
-    def stop(self) -> None:
-        """Stop the hub (it stops the user servers), then anything it started that is still alive."""
-        if self.process is None:
-            return
-        try:
-            descendants = psutil.Process(self.process.pid).children(recursive=True)
-        except psutil.NoSuchProcess:
-            descendants = []
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        for proc in descendants:
-            try:
-                proc.terminate()
-            except psutil.NoSuchProcess:
-                pass
-        _, alive = psutil.wait_procs(descendants, timeout=15)
-        for proc in alive:
-            try:
-                proc.kill()
-            except psutil.NoSuchProcess:
-                pass
+#: The room test's participants (benchmarks/room.py's user names)
+ROOM = 3
 
 
 @pytest.fixture(scope="module")
@@ -129,43 +35,18 @@ def hub(pg_server, tmp_path_factory):
     """A hub and a kit sharing one PostgreSQL server (databases ``jupyterhub_*`` and ``oefenkit_*``)."""
     if not CHP.exists():
         pytest.fail(f"configurable-http-proxy is not installed at {CHP}: run ./kit test, which installs it.")
-    root = tmp_path_factory.mktemp("hub")
-    suffix = uuid.uuid4().hex[:8]
-    hub_db, kit_db = f"jupyterhub_{suffix}", f"oefenkit_{suffix}"
-    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{hub_db}"'))
-        conn.execute(text(f'CREATE DATABASE "{kit_db}"'))
-    kit_url = _pg_url(pg_server, kit_db)
-    data_dir = root / "kit-data"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("OEFENKIT_", "JUPYTERHUB_"))},
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "OEFENKIT_HUB_DB_URL": _pg_url(pg_server, hub_db),
-        "OEFENKIT_DATABASE_URL": kit_url,
-        "OEFENKIT_DATA_DIR": str(data_dir),
-        "OEFENKIT_HUB_STATE_DIR": str(root),
-        "OEFENKIT_HUB_PROXY": str(CHP),
-        # each person's kit server as it ships: from the runtime-only environment
-        "OEFENKIT_HUB_KIT_BIN": str(RUNTIME_BIN),
-    }
-    # The administrator's steps from deploy/README.md: migrate the kit database once, then
-    # register the cursist in a group (hub users appear in the kit at their first login).
-    oefenkit_cmd(data_dir, "init", env={"OEFENKIT_DATABASE_URL": kit_url})
-    oefenkit_cmd(data_dir, "users", "add", CURSIST, "--role", "cursist", "--display-name", "Hub Cursist",
-                 "--group", GROUP, env={"OEFENKIT_DATABASE_URL": kit_url})
-    server = Hub(root, env)
-    try:
-        server.start()
-        server.kit_url = kit_url
+
+    def register(data_dir, kit_url):
+        # The administrator's step from deploy/README.md: register the cursist in a group
+        # (hub users appear in the kit at their first login).
+        oefenkit_cmd(data_dir, "users", "add", CURSIST, "--role", "cursist", "--display-name", "Hub Cursist",
+                     "--group", GROUP, env={"OEFENKIT_DATABASE_URL": kit_url})
+
+    with running_hub(pg_server, tmp_path_factory.mktemp("hub"), users={CURSIST, TRAINER, COORDINATOR, *(username(i) for i in range(ROOM))},
+                     groups={"oefenkit-trainer": {"users": [TRAINER]},
+                             "oefenkit-coordinator": {"users": [COORDINATOR]}},
+                     setup=register) as server:
         yield server
-    finally:
-        server.stop()
-        with admin.connect() as conn:
-            for name in (hub_db, kit_db):
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-        shutil.rmtree(root / "homes", ignore_errors=True)
 
 
 def hub_login(page, hub: Hub, username: str) -> None:
@@ -313,3 +194,36 @@ def test_hub_logout_closes_the_kit_to_a_copied_cookie(browser, hub):
     finally:
         owner.close()
         copy.close()
+
+
+def test_a_room_opens_the_participant_app_at_once_through_the_hub(hub):
+    """Issue 14 under the hub: three logged-in persons whose servers are not running open
+    "Terugkomdag: meedoen" at the same moment; does each one's server spawn, and does each get a
+    usable page (widget view, join-code field in the kernel's widget states) on a kernel of their
+    own that the others cannot reach? (The same clients as ``benchmarks/hub_room.py``.)"""
+    phones = [HubPhone(hub.url, i) for i in range(ROOM)]
+    for phone in phones:
+        phone.login()
+    start, t0 = threading.Event(), [0.0]
+    threads = [threading.Thread(target=p.join, args=(start, t0, 80.0)) for p in phones]
+    for t in threads:
+        t.start()
+    t0[0] = time.monotonic()
+    start.set()
+    for t in threads:
+        t.join()
+    try:
+        assert [p.error for p in phones] == [None] * ROOM, hub.log()
+        assert all(p.client.spawned for p in phones)  # the spawn was part of the wait
+        assert all(p.usable_s is not None for p in phones)
+        assert len({p.kernel_id for p in phones}) == ROOM
+        print("hub room of 3, usable after (s):", sorted(round(p.usable_s, 1) for p in phones))
+        # Each page and kernel is its owner's: another person's session reaches neither.
+        first, second = phones[0], phones[1]
+        status, _, _, _ = first.client.fetch(f"{second.base_url}{APP}")
+        assert status in (403, 404)
+        with pytest.raises(InvalidStatus):
+            KernelSocket(second.base_url, second.kernel_id, first.client).close()
+    finally:
+        for phone in phones:
+            phone.close()
