@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket
 import tempfile
+import threading
 from pathlib import Path
 
 import jinja2
@@ -32,6 +33,7 @@ from .hub import HubIdentityProvider
 from .kernels import OefenkitKernelManager, OefenkitRenderHandler, kernel_routes
 from .kernelws import SETTING as WEBSOCKET_MAX_SETTING
 from .templates import install as share_compiled_templates
+from .templates import warm as warm_templates
 
 __all__ = ["OefenkitVoila", "TEMPLATES_DIR", "voila_config", "cookie_secret", "serve"]
 
@@ -79,6 +81,8 @@ class OefenkitVoila(Voila):
     def initialize(self, argv=None):
         super().initialize(argv)
         share_compiled_templates()  # pages reuse the compiled lab templates (templates.py)
+        # ... compiled now, in the background, rather than by the first pages together
+        threading.Thread(target=self._warm_templates, name="oefenkit-warm-templates", daemon=True).start()
         quiet = QuietStartFilter()
         for logger in (self.log, logging.getLogger("tornado.general")):
             logger.addFilter(quiet)
@@ -86,6 +90,13 @@ class OefenkitVoila(Voila):
         # (they live in their own sessions). Stop them too, on SIGTERM and Ctrl+C.
         signal.signal(signal.SIGTERM, self._handle_signal_stop)
         signal.signal(signal.SIGINT, self._handle_signal_stop)
+
+    def _warm_templates(self):
+        try:
+            count = warm_templates(self.template_paths, self.voila_configuration.template, self.config)
+            self.log.debug("Compiled %d page templates ahead of the first page.", count)
+        except Exception:  # noqa: BLE001 - the pages compile them themselves
+            self.log.warning("Could not compile the page templates ahead", exc_info=True)
 
     def _handle_signal_stop(self, sig, frame):
         self.log.info("Signal %s: stopping kernels and server.", sig)
