@@ -49,10 +49,8 @@ import os
 import platform
 import re
 import secrets
-import statistics
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -62,7 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psutil  # noqa: E402
 
-from benchmarks.room import APP, MIB, Phone, tree_cpu, tree_memory, username  # noqa: E402
+from benchmarks.room import APP, MIB, Phone, join_at_once, timings, tree_cpu, tree_memory, username  # noqa: E402
 from tests.hub_server import PASSWORD, Hub, HubClient, running_hub  # noqa: E402
 
 SERVICE = "oefenkit-terugkomdag"
@@ -180,39 +178,18 @@ def run_room(hub: Hub, n: int, scenario: str, token: str, timeout: float, settle
                 list(pool.map(warm_up, phones))
             result["warmup_cpu"] = sum(tree_cpu(hub.process.pid)) - cpu_before
         time.sleep(settle)
-    start, t0 = threading.Event(), [0.0]
-    threads = [threading.Thread(target=p.join, args=(start, t0, timeout)) for p in phones]
-    for t in threads:
-        t.start()
-    time.sleep(0.5)
-    me = psutil.Process()
-    hub_before, others_before = tree_cpu(hub.process.pid)
-    client_before = sum(me.cpu_times()[:2])
-    t0[0] = time.monotonic()
-    start.set()
-    for t in threads:
-        t.join()
-    hub_after, others_after = tree_cpu(hub.process.pid)
-    result.update(room_hub_cpu=hub_after - hub_before, room_tree_cpu=others_after - others_before,
-                  room_client_cpu=sum(me.cpu_times()[:2]) - client_before, load_after=os.getloadavg()[0])
+    room = join_at_once(phones, hub.process.pid, timeout)
+    result.update(room_hub_cpu=room["room_server_cpu"], room_tree_cpu=room["room_kernel_cpu"],
+                  room_client_cpu=room["room_client_cpu"], load_after=os.getloadavg()[0])
     time.sleep(1.0)  # let the kernels settle before reading memory
     result.update(tree_memory(hub.process.pid), by_kind=memory_by_kind(hub.process.pid))
     for p in phones:
         p.close()
-    usable = sorted(p.usable_s for p in phones if p.usable_s is not None)
-    pages = sorted(p.page_s for p in phones if p.page_s is not None)
-    failures = [p.error for p in phones if p.error]
     if scenario == "cold":
         assert all(p.client.spawned for p in phones if p.usable_s is not None), "a cold phone found its server running"
     else:
         assert not any(p.client.spawned for p in phones), f"a {scenario} phone found its server not running"
-
-    def q95(xs):
-        return statistics.quantiles(xs, n=20, method="inclusive")[18] if len(xs) >= 2 else (xs[0] if xs else float("nan"))
-    result.update(ok=len(usable), failed=len(failures), errors=failures[:3],
-                  p50=statistics.median(usable) if usable else float("nan"), p95=q95(usable),
-                  max=max(usable) if usable else float("nan"),
-                  page_p50=statistics.median(pages) if pages else float("nan"))
+    result.update(timings(phones))
     return result
 
 

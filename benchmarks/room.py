@@ -186,41 +186,52 @@ def tree_cpu(pid: int) -> tuple[float, float]:
     return sum(root.cpu_times()[:2]), others
 
 
-def run_room(server: LiveServer, n: int, timeout: float) -> dict:
-    phones = [Phone(server.base_url, i) for i in range(n)]
-    with concurrent.futures.ThreadPoolExecutor(8) as pool:  # untimed: the room is logged in already
-        list(pool.map(Phone.login, phones))
+def join_at_once(phones: list, root_pid: int, timeout: float) -> dict:
+    """Every phone joins at one start signal; returns the CPU seconds spent while the room joined
+    (logins and server start excluded): the root process (``room_server_cpu``), all its descendants
+    (``room_kernel_cpu``: kernels, kernel parent, or under a hub the user servers), and this
+    benchmark's own clients (``room_client_cpu``), which share the same cores."""
     start, t0 = threading.Event(), [0.0]
     threads = [threading.Thread(target=p.join, args=(start, t0, timeout)) for p in phones]
     for t in threads:
         t.start()
     time.sleep(0.5)
     me = psutil.Process()
-    server_before, others_before = tree_cpu(server.process.pid)
+    root_before, others_before = tree_cpu(root_pid)
     client_before = sum(me.cpu_times()[:2])
     t0[0] = time.monotonic()
     start.set()
     for t in threads:
         t.join()
-    # CPU spent while the room joined (logins and server start excluded): the server process, the
-    # kernels (and kernel parent), and this benchmark's own clients, which share the same cores
-    server_after, others_after = tree_cpu(server.process.pid)
-    room_cpu = {"room_server_cpu": server_after - server_before, "room_kernel_cpu": others_after - others_before,
-                "room_client_cpu": sum(me.cpu_times()[:2]) - client_before}
-    time.sleep(1.0)  # let the kernels settle before reading memory
-    memory = tree_memory(server.process.pid)
-    for p in phones:
-        p.close()
+    root_after, others_after = tree_cpu(root_pid)
+    return {"room_server_cpu": root_after - root_before, "room_kernel_cpu": others_after - others_before,
+            "room_client_cpu": sum(me.cpu_times()[:2]) - client_before}
+
+
+def timings(phones: list) -> dict:
+    """p50/p95/max to a usable page, the page's own p50, and the failures of a room that has joined."""
     usable = sorted(p.usable_s for p in phones if p.usable_s is not None)
     pages = sorted(p.page_s for p in phones if p.page_s is not None)
     failures = [p.error for p in phones if p.error]
 
     def q95(xs):
         return statistics.quantiles(xs, n=20, method="inclusive")[18] if len(xs) >= 2 else (xs[0] if xs else float("nan"))
-    return {"n": n, "ok": len(usable), "failed": len(failures), "errors": failures[:3],
+    return {"ok": len(usable), "failed": len(failures), "errors": failures[:3],
             "p50": statistics.median(usable) if usable else float("nan"), "p95": q95(usable),
             "max": max(usable) if usable else float("nan"),
-            "page_p50": statistics.median(pages) if pages else float("nan"), **memory, **room_cpu}
+            "page_p50": statistics.median(pages) if pages else float("nan")}
+
+
+def run_room(server: LiveServer, n: int, timeout: float) -> dict:
+    phones = [Phone(server.base_url, i) for i in range(n)]
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:  # untimed: the room is logged in already
+        list(pool.map(Phone.login, phones))
+    room_cpu = join_at_once(phones, server.process.pid, timeout)
+    time.sleep(1.0)  # let the kernels settle before reading memory
+    memory = tree_memory(server.process.pid)
+    for p in phones:
+        p.close()
+    return {"n": n, **timings(phones), **memory, **room_cpu}
 
 
 def main(argv=None) -> int:
