@@ -283,6 +283,175 @@ def test_no_spread_at_all_fails_on_icc(babytijd):
     assert any("ICC(A,1) is niet te berekenen" in r for r in about(decision, "sensitiviteit"))
 
 
+# -- decide(): each threshold on, just under and just over its value (issue 21) --------------------
+#
+# The data sets were found by an exact-fraction search for ICC(A,1) (not with the code under
+# test); pingouin recomputes every ICC here. Each set fails or passes on ONE threshold only, so a
+# boundary moved by one comparison (``<`` ↔ ``<=``) changes the outcome.
+
+FAILED_MARKERS = ("lager dan", "minder dan", "te hoog", "te laag", "minimaal", "niet te berekenen",
+                  "niet te beoordelen")
+
+
+def failed(decision: Decision, scale: str) -> list[str]:
+    """The reasons about ``scale`` that report a threshold missed."""
+    return [r for r in about(decision, scale) if any(m in r for m in FAILED_MARKERS)]
+
+
+#: ICC(A,1) exactly 7/10 and exactly 8 of 10 clips within one point: both thresholds hit exactly.
+ON_TRAINEE = [7, 8, 8, 4, 6, 2, 9, 3, 5, 9]
+ON_CONSENSUS = [7, 8, 8, 5, 6, 2, 5, 4, 9, 9]
+#: ICC(A,1) = 0.6953 (just under 0.70); 8 of 10 within one, bias and extremes fine.
+ICC_UNDER = ([3, 8, 2, 7, 3, 8, 2, 1, 6, 5], [4, 8, 3, 6, 3, 7, 2, 5, 7, 1])
+#: ICC(A,1) = 0.7018 (just over 0.70); 8 of 10 within one, bias and extremes fine.
+ICC_OVER = ([8, 1, 6, 2, 9, 7, 3, 2, 8, 8], [8, 1, 5, 7, 9, 2, 4, 1, 7, 8])
+
+
+def test_icc_and_within_one_exactly_at_their_thresholds_pass(babytijd):
+    """Is each threshold inclusive: ICC(A,1) of exactly 0,70 and exactly 80 % of the clips within one
+    point (8 of 10) pass?"""
+    expected = independent_stats(clips(ON_TRAINEE), clips(ON_CONSENSUS))
+    assert expected["icc_a1"] == pytest.approx(0.70, abs=1e-12)
+    assert expected["within_one"] == 0.8
+    decision = decide(babytijd, both_scales(ON_TRAINEE), both_scales(ON_CONSENSUS))
+    for scale in SCALES:
+        s = decision.statistics["scales"][scale]
+        assert s["icc_a1"] == pytest.approx(0.70, abs=1e-12) and s["within_one"] == pytest.approx(0.8, abs=1e-12)
+        assert failed(decision, scale) == []
+    assert decision.passed is True, decision.reasons
+
+
+@pytest.mark.parametrize("data, passes", [(ICC_UNDER, False), (ICC_OVER, True)], ids=["under", "over"])
+def test_icc_just_under_the_threshold_fails_and_just_over_passes(babytijd, data, passes):
+    """Does an ICC(A,1) of 0,695 fail (only on the ICC) and one of 0,702 pass?"""
+    trainee, consensus = data
+    expected = independent_stats(clips(trainee), clips(consensus))
+    assert (0.69 < expected["icc_a1"] < 0.70) if not passes else (0.70 < expected["icc_a1"] < 0.71)
+    assert expected["within_one"] >= 0.8 and abs(expected["bias"]) <= 1
+    decision = decide(babytijd, both_scales(trainee), both_scales(consensus))
+    assert decision.passed is passes, decision.reasons
+    for scale in SCALES:
+        assert decision.statistics["scales"][scale]["icc_a1"] == pytest.approx(expected["icc_a1"], abs=1e-9)
+        if passes:
+            assert failed(decision, scale) == []
+        else:
+            reason, = failed(decision, scale)
+            assert "ICC(A,1)" in reason and "lager dan de drempel 0,70" in reason
+
+
+@pytest.mark.parametrize("trainee, consensus, within, passes", [
+    # 7 of 10 within one point (70 %): ICC 0.91, bias 0.1, every extreme recognised.
+    ([5, 1, 5, 9, 9, 3, 9, 5, 5, 6], [3, 1, 6, 9, 9, 3, 7, 5, 7, 6], 0.7, False),
+    # 9 of 10 within one point (90 %).
+    ([1, 2, 3, 4, 7, 5, 6, 7, 8, 9], [1, 2, 3, 4, 5, 5, 6, 7, 8, 9], 0.9, True),
+], ids=["under", "over"])
+def test_within_one_just_under_fails_and_just_over_passes(babytijd, trainee, consensus, within, passes):
+    """Does 70 % within one point fail (only on within-one) and 90 % pass?"""
+    expected = independent_stats(clips(trainee), clips(consensus))
+    assert expected["within_one"] == pytest.approx(within) and expected["icc_a1"] >= 0.8
+    decision = decide(babytijd, both_scales(trainee), both_scales(consensus))
+    assert decision.passed is passes, decision.reasons
+    for scale in SCALES:
+        if passes:
+            assert failed(decision, scale) == []
+        else:
+            reason, = failed(decision, scale)
+            assert f"{round(within * 100)} % binnen één punt" in reason and "minder dan 80 %" in reason
+
+
+@pytest.mark.parametrize("trainee, bias, passes", [
+    ([2, 3, 4, 5, 6, 6, 6, 8, 8, 9], 0.9, True),
+    ([2, 3, 4, 5, 6, 7, 7, 8, 8, 9], 1.1, False),
+], ids=["under", "over"])
+def test_bias_just_under_the_maximum_passes_and_just_over_fails(babytijd, trainee, bias, passes):
+    """With the consensus below, does a mean difference of +0,9 pass and +1,1 fail (only on bias)?"""
+    consensus = [1, 2, 3, 4, 5, 5, 6, 7, 7, 8]
+    expected = independent_stats(clips(trainee), clips(consensus))
+    assert expected["bias"] == pytest.approx(bias) and expected["icc_a1"] >= 0.8 and expected["within_one"] >= 0.9
+    decision = decide(babytijd, both_scales(trainee), both_scales(consensus))
+    assert decision.passed is passes, decision.reasons
+    for scale in SCALES:
+        if passes:
+            assert failed(decision, scale) == []
+        else:
+            reason, = failed(decision, scale)
+            assert "gemiddeld 1,10 punten te hoog (toegestaan: 1,00)" in reason
+
+
+@pytest.mark.parametrize("trainee, recognised, passes", [
+    ([1, 3, 3, 3, 5, 5, 6, 7, 8, 9], 1, False),  # 1 of 3 low extremes: 33 %
+    ([1, 2, 3, 3, 5, 5, 6, 7, 8, 9], 2, True),   # 2 of 3: 67 %  (1 of 2, exactly 50 %, is the passing test above)
+], ids=["under", "over"])
+def test_extremes_just_under_the_share_fail_and_just_over_pass(babytijd, trainee, recognised, passes):
+    """With three low-extreme clips, does recognising one fail (only on that band) and two pass?"""
+    consensus = [1, 2, 2, 3, 5, 5, 6, 7, 8, 9]
+    decision = decide(babytijd, both_scales(trainee), both_scales(consensus))
+    assert decision.passed is passes, decision.reasons
+    for scale in SCALES:
+        s = decision.statistics["scales"][scale]
+        assert s["low_extremes"] == {"band": [1.0, 2.0], "consensus_items": 3, "recognised": recognised}
+        assert s["high_extremes"] == {"band": [8.0, 9.0], "consensus_items": 2, "recognised": 2}
+        if passes:
+            assert failed(decision, scale) == []
+        else:
+            reason, = failed(decision, scale)
+            assert "van de 3 fragmenten met een lage extreme consensusscore (1–2) zijn er 1 ook zo gescoord" in reason
+
+
+def test_exactly_the_supervised_cases_required_and_more_pass(ouder_baby):
+    """Are two supervised cases (the minimum) and three both enough, and one not?"""
+    trainee, consensus = both_scales(PASS_TRAINEE), both_scales(PASS_CONSENSUS)
+    outcomes = {n: decide(ouder_baby, trainee, consensus, supervised_cases=n).passed for n in (1, 2, 3)}
+    assert outcomes == {1: False, 2: True, 3: True}
+
+
+# -- decide(): an ICC that cannot be calculated fails on its own ----------------------------------
+
+#: Trainee and consensus anti-correlated: every clip's mean is 1,5, so there is no spread between
+#: clips and ICC(A,1) is undefined. Everything else passes: each clip is one point off (100 % within
+#: one), bias 0, and every low-extreme clip (all ten) is scored 1 or 2.
+ANTI_TRAINEE = [1, 2] * 5
+ANTI_CONSENSUS = [2, 1] * 5
+
+
+def test_anti_correlated_trainee_fails_on_the_incalculable_icc_alone(babytijd):
+    """Does a trainee who scores 1 wherever the experts say 2 and vice versa fail, with the
+    undefined ICC as the ONLY reason (no extreme-clip or other failure to lean on)?"""
+    assert np.corrcoef(ANTI_TRAINEE, ANTI_CONSENSUS)[0, 1] == pytest.approx(-1.0)
+    decision = decide(babytijd, both_scales(ANTI_TRAINEE), both_scales(ANTI_CONSENSUS))
+    assert decision.passed is False
+    assert decision.reasons[0] == NOT_PASSED
+    for scale in SCALES:
+        s = decision.statistics["scales"][scale]
+        assert s["icc_a1"] is None
+        assert s["within_one"] == 1.0 and s["bias"] == 0
+        assert s["low_extremes"] == {"band": [1.0, 2.0], "consensus_items": 10, "recognised": 10}
+        assert failed(decision, scale) == [
+            f"{scale}: ICC(A,1) is niet te berekenen (geen spreiding in de scores)."]
+
+
+# -- decide_against_experts(): one scale range per rule ------------------------------------------
+
+
+def test_scales_with_different_ranges_are_refused(babytijd):
+    """Is a rule whose scales have different ranges (1–9 and 1–7) refused with a Dutch
+    ValidationError, rather than decided on one of the two ranges?"""
+    from oefenkit.certification import decide_against_experts
+
+    # Expert scores of 1-7 fit both ranges, so only the difference in range can cause the refusal.
+    within_seven = [min(v, 7) for v in PASS_CONSENSUS]
+    experts = {scale: [(e, code, v) for e in ("a", "b") for code, v in clips(within_seven).items()]
+               for scale in SCALES}
+    kwargs = dict(case_set_code="toets")
+    same = decide_against_experts(babytijd, both_scales(within_seven), experts,
+                                  {"sensitiviteit": (1, 7), "cooperatie": (1, 7)}, **kwargs)
+    assert same.statistics["case_set"] == "toets"
+    assert same.statistics["scales"]["cooperatie"]["icc_a1"] == pytest.approx(1.0)
+    with pytest.raises(ValidationError, match="verschillende bereiken"):
+        decide_against_experts(babytijd, both_scales(within_seven), experts,
+                               {"sensitiviteit": (1, 9), "cooperatie": (1, 7)}, **kwargs)
+
+
 def test_score_outside_the_scale_is_refused(babytijd):
     """Is a trainee score of 10 on a 1–9 scale refused with a Dutch ValidationError?"""
     trainee = both_scales(PASS_TRAINEE)
