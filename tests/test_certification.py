@@ -636,6 +636,45 @@ def test_min_clips_must_be_a_positive_integer(tmp_path, value):
     refused(write_rule(tmp_path, "min.yaml", data), "min_clips")
 
 
+# The allowed range of each threshold, written out: 0–1 for the shares and the ICC, 0–8 points for
+# the bias (the widest difference on a 1–9 scale). Each end is allowed; just past it is refused.
+THRESHOLD_RANGES = {"icc_a1_min": (0, 1), "within_one_min": (0, 1), "abs_bias_max": (0, 8),
+                    "extremes_min_share": (0, 1)}
+
+
+@pytest.mark.parametrize("field", sorted(THRESHOLD_RANGES))
+def test_each_threshold_accepts_both_ends_of_its_range(tmp_path, field):
+    """Does each threshold load at exactly its lowest and highest allowed value?"""
+    for value in THRESHOLD_RANGES[field]:
+        data = base_rule()
+        data["scales"]["sensitiviteit"][field] = value
+        rule = load_rule(write_rule(tmp_path, f"{field}-{value}.yaml", data))
+        assert getattr(rule.scales["sensitiviteit"], field) == value
+
+
+@pytest.mark.parametrize("field", sorted(THRESHOLD_RANGES))
+def test_each_threshold_refuses_just_outside_its_range(tmp_path, field):
+    """Is each threshold refused just below 0 and just above its maximum, with the range in Dutch?"""
+    lo, hi = THRESHOLD_RANGES[field]
+    for value in (lo - 0.01, hi + 0.01):
+        data = base_rule()
+        data["scales"]["sensitiviteit"][field] = value
+        refused(write_rule(tmp_path, "buiten.yaml", data), field, f"moet een getal van {lo} tot en met {hi} zijn")
+
+
+def test_smallest_allowed_counts_load(tmp_path):
+    """Are min_clips 1, validity 1 year and 0 supervised cases (each the lowest allowed) accepted, and
+    -1 supervised cases refused?"""
+    data = base_rule()
+    data["min_clips"] = 1
+    data["validity"]["years"] = 1
+    data["required_supervised_cases"] = 0
+    rule = load_rule(write_rule(tmp_path, "klein.yaml", data))
+    assert (rule.min_clips, rule.validity_years, rule.required_supervised_cases) == (1, 1, 0)
+    data["required_supervised_cases"] = -1
+    refused(write_rule(tmp_path, "negatief.yaml", data), "required_supervised_cases", "minstens 0")
+
+
 def test_validity_years_zero_is_refused(tmp_path):
     """Is a certificate valid for 0 years refused?"""
     data = base_rule()
