@@ -980,3 +980,94 @@ def test_override_needs_a_reason(kit, people):
     row, = kit.list_certification_decisions(trainer, "cursist1")
     assert row["kind"] == "override"
     assert row["reason"].startswith("Toets opnieuw besproken")
+
+
+# -- explain(): each rule at, just under and just over its threshold (issue 21) -------------------
+
+EXPLAIN_RULE = {"min_clips": 8, "required_supervised_cases": 2,
+                "scales": {"sensitiviteit": {"icc_a1_min": 0.7, "within_one_min": 0.8, "abs_bias_max": 1.0,
+                                             "extremes_min_share": 0.5}}}
+
+
+def explained(**scale) -> list:
+    """``explain`` of one scale (sensitiviteit, shown as "Sensitiviteit") with these statistics."""
+    from oefenkit.certification import explain
+
+    stats = {"n_clips": 10, "icc_a1": 0.9, "within_one": 1.0, "bias": 0.0,
+             "low_extremes": {"band": [1, 2], "consensus_items": 2, "recognised": 2},
+             "high_extremes": {"band": [8, 9], "consensus_items": 2, "recognised": 2}, **scale}
+    return explain({"scales": {"sensitiviteit": stats}, "supervised_cases": 2}, EXPLAIN_RULE,
+                   {"sensitiviteit": "Sensitiviteit"})
+
+
+def test_explain_at_every_threshold_says_met():
+    """At exactly ICC 0,70, 80 % within one, a bias of −1,0 and 1 of 2 extremes, and 2 of 2 supervised
+    cases, is every rule met — with the words a trainee reads?"""
+    checks = explained(icc_a1=0.7, within_one=0.8, bias=-1.0,
+                       low_extremes={"band": [1, 2], "consensus_items": 2, "recognised": 1})
+    assert [(c.scale, c.met) for c in checks] == [("sensitiviteit", True)] * 5 + [(None, True)]
+    assert [c.text for c in checks] == [
+        "Sensitiviteit: je scores gaan goed samen op en neer met die van de experts.",
+        "Sensitiviteit: bij 8 van de 10 fragmenten lag je score hoogstens 1 punt van die van de experts.",
+        "Sensitiviteit: je scores liggen gemiddeld 1,0 punt lager dan die van de experts.",
+        "Sensitiviteit: de experts scoorden 2 fragmenten heel laag (1–2); jij scoorde er 1 ook zo laag.",
+        "Sensitiviteit: de experts scoorden 2 fragmenten heel hoog (8–9); jij scoorde er 2 ook zo hoog.",
+        "2 van de 2 casussen die je moet uitvoeren en bespreken in supervisie zijn vastgelegd.",
+    ]
+    assert [c.detail for c in checks] == [
+        "ICC(A,1) 0,70 (nodig: minstens 0,70)",
+        "Binnen één punt 80 % (nodig: minstens 80 %)",
+        "Gemiddeld verschil -1,00 (toegestaan: hoogstens 1,00)",
+        "Uitersten herkend (heel laag): 1 van 2 (nodig: minstens 50 %)",
+        "Uitersten herkend (heel hoog): 2 van 2 (nodig: minstens 50 %)",
+        "Supervisiecasussen 2 van 2",
+    ]
+
+
+def test_explain_just_past_every_threshold_says_unmet():
+    """Just past each threshold (ICC 0,69, 70 % within one, bias +1,1, 0 of 1 high extreme, 1 of 2
+    supervised cases), is each rule unmet, saying what is needed?"""
+    from oefenkit.certification import explain
+
+    stats = {"n_clips": 10, "icc_a1": 0.69, "within_one": 0.7, "bias": 1.1,
+             "low_extremes": {"band": [1, 2], "consensus_items": 2, "recognised": 1},
+             "high_extremes": {"band": [8, 9], "consensus_items": 1, "recognised": 0}}
+    checks = explain({"scales": {"sensitiviteit": stats}, "supervised_cases": 1}, EXPLAIN_RULE,
+                     {"sensitiviteit": "Sensitiviteit"})
+    assert [c.met for c in checks] == [False, False, False, True, False, False]
+    texts = [c.text for c in checks]
+    assert texts[0].startswith("Sensitiviteit: je scores gaan nog niet genoeg samen op en neer")
+    assert texts[1] == ("Sensitiviteit: bij 7 van de 10 fragmenten lag je score hoogstens 1 punt van die van de "
+                        "experts; er moeten er minstens 8 zijn.")
+    assert texts[2] == ("Sensitiviteit: je scores liggen gemiddeld 1,1 punt hoger dan die van de experts; dat mag "
+                        "hoogstens 1,0 punt zijn.")
+    assert texts[4] == ("Sensitiviteit: de experts scoorden 1 fragment heel hoog (8–9); jij scoorde er 0 ook zo "
+                        "hoog; dat moeten er minstens 1 zijn.")
+    assert texts[5] == "1 van de 2 casussen die je moet uitvoeren en bespreken in supervisie zijn vastgelegd."
+    assert checks[2].detail == "Gemiddeld verschil +1,10 (toegestaan: hoogstens 1,00)"
+
+
+@pytest.mark.parametrize("bias, text", [
+    (0.04, "Sensitiviteit: je scores liggen gemiddeld even hoog als die van de experts."),
+    (-0.04, "Sensitiviteit: je scores liggen gemiddeld even hoog als die van de experts."),
+    (0.05, "Sensitiviteit: je scores liggen gemiddeld 0,1 punt hoger dan die van de experts."),
+])
+def test_explain_calls_a_bias_under_five_hundredths_even(bias, text):
+    """Is a mean difference under 0,05 told as "even hoog", and 0,05 as a difference?"""
+    assert explained(bias=bias)[2].text == text
+
+
+def test_explain_without_icc_without_extremes_and_without_rule_for_supervision():
+    """Does an undefined ICC read as "(bijna) overal dezelfde score", an exam without extreme clips
+    as "niet te beoordelen", and a rule without supervised cases add no line for them?"""
+    from oefenkit.certification import explain
+
+    stats = {"n_clips": 10, "icc_a1": None, "within_one": 1.0, "bias": 0.0,
+             "low_extremes": {"band": [1, 2], "consensus_items": 0, "recognised": 0},
+             "high_extremes": {"band": [8, 9], "consensus_items": 0, "recognised": 0}}
+    rule = {k: v for k, v in EXPLAIN_RULE.items() if k != "required_supervised_cases"}
+    checks = explain({"scales": {"sensitiviteit": stats}}, rule, {"sensitiviteit": "Sensitiviteit"})
+    assert [c.met for c in checks] == [False, True, True, False]
+    assert "(bijna) overal dezelfde score" in checks[0].text and checks[0].detail == "ICC(A,1) niet te berekenen"
+    assert "niet worden beoordeeld" in checks[3].text and checks[3].detail == "Uitersten herkend: niet te beoordelen"
+    assert all(c.scale == "sensitiviteit" for c in checks)
