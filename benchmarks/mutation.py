@@ -10,8 +10,10 @@ first three). For each area this
 2. writes a cosmic-ray config for the area's modules with its test command (the area's own tests,
    SQLite only, ``-x``) and runs ``cosmic-ray init`` / ``cr-filter-operators`` / ``cosmic-ray exec``
    with ONE local worker (the machine has two cores and CI and benchmarks share them);
-3. prints the score (killed / all, an incompetent mutant — one that does not even import — counts
-   as killed) and every surviving mutant as a unified diff.
+3. deletes each one-line permission check (``require(...)``) of the area's modules in turn, a
+   mutant cosmic-ray has no operator for, and runs the module's tests the same way;
+4. prints the score of each pass (killed / all; an incompetent mutant — one that does not even
+   import — and one that hits the timeout count as killed) and every surviving mutant as a diff.
 
 Outside the regular CI run: a full run takes tens of minutes (see ``benchmarks/README.md``).
 Exit status 1 when an area scores below ``TARGET``.
@@ -28,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shlex
 import shutil
 import sqlite3
@@ -120,6 +123,30 @@ exclude-operators = [{excluded}]
 """
 
 
+def rerun_survivors(area: str, workdir: Path) -> dict:
+    """Run the survivors of a kept run (``--keep DIR``) again against the checkout's current tests:
+    the tests are copied into the kept copy, the survivors' results are cleared and ``cosmic-ray exec``
+    runs just those (the session keeps the killed ones). For the loop "add a test, check the survivor"."""
+    tree = workdir / area
+    shutil.rmtree(tree / "tests")
+    shutil.copytree(ROOT / "tests", tree / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    for module in AREAS[area]:  # a run killed half-way may have left a mutant in the copy
+        shutil.copy2(tree / PRISTINE / module, tree / module)
+    session = tree / "mutation.sqlite"
+    con = sqlite3.connect(session)
+    con.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+    con.commit()
+    con.close()
+    env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
+    started = time.monotonic()
+    subprocess.run([str(Path(sys.executable).parent / "cosmic-ray"), "exec", str(tree / "mutation.toml"), str(session)],
+                   cwd=tree, env=env, check=True)
+    total, killed, survivors = _results(session)
+    return {"area": area, "modules": list(AREAS[area]), "mutants": total, "killed": killed,
+            "score": killed / total if total else 1.0, "seconds": round(time.monotonic() - started),
+            "survivors": survivors}
+
+
 def _results(session: Path) -> tuple[int, int, list[dict]]:
     """(all mutants, killed, survivors) from a cosmic-ray session database."""
     con = sqlite3.connect(session)
@@ -174,13 +201,63 @@ def run_area(area: str, workdir: Path, timeout: float) -> dict:
             "score": killed / total if total else 1.0, "seconds": round(seconds), "survivors": survivors}
 
 
+CHECK = re.compile(r"^(?P<indent>\s*)require\(.*\)\s*(#.*)?$")
+
+
+def run_check_removal(area: str, workdir: Path, timeout: float) -> dict:
+    """A second pass cosmic-ray has no operator for: delete each permission check (a whole
+    ``require(...)`` statement on one line) of the area's modules, one at a time, and run that
+    module's tests. This is the mutant that hid the ``find_exam_outcome`` gap of issue 21."""
+    spec = AREAS[area]
+    tree = workdir / f"{area}-checks"
+    _copy_tree(tree)
+    for module in spec:
+        (tree / PRISTINE / module).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(tree / module, tree / PRISTINE / module)
+    env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
+    baseline = subprocess.run([sys.executable, "benchmarks/mutation.py", "--run-tests", area], cwd=tree, env=env,
+                              capture_output=True, text=True)
+    if baseline.returncode != 0:
+        raise SystemExit(f"{area}: the tests fail without any mutation:\n{baseline.stdout[-3000:]}")
+    started = time.monotonic()
+    total, killed, survivors = 0, 0, []
+    for module in spec:
+        path = tree / module
+        source = path.read_text(encoding="utf-8")
+        lines = source.splitlines(keepends=True)
+        for i, line in enumerate(lines):
+            match = CHECK.match(line.rstrip("\n"))
+            if not match:
+                continue
+            total += 1
+            mutant = lines[:i] + [f"{match['indent']}pass  # mutant: permission check removed\n"] + lines[i + 1:]
+            path.write_text("".join(mutant), encoding="utf-8")
+            try:
+                result = subprocess.run([sys.executable, "benchmarks/mutation.py", "--run-tests", area], cwd=tree,
+                                        env=env, capture_output=True, text=True, timeout=timeout)
+                outcome = result.returncode
+            except subprocess.TimeoutExpired:
+                outcome = -1  # counted as killed, as cosmic-ray does
+            finally:
+                path.write_text(source, encoding="utf-8")
+            if outcome == 0:
+                survivors.append({"module": module, "line": i + 1, "operator": "RemovePermissionCheck",
+                                  "diff": f"-{line.rstrip()}\n+{match['indent']}pass"})
+            else:
+                killed += 1
+    return {"area": f"{area} (checks removed)", "modules": list(spec), "mutants": total, "killed": killed,
+            "score": killed / total if total else 1.0, "seconds": round(time.monotonic() - started),
+            "survivors": survivors}
+
+
 def run_tests(area: str) -> int:
     """The test command cosmic-ray runs in the copy: the tests of the module that differs from its
     pristine copy (all of the area's tests when none does: the baseline)."""
     spec = AREAS[area]
     changed = [m for m in spec if Path(m).read_bytes() != (Path(PRISTINE) / m).read_bytes()]
     tests = list(dict.fromkeys(t for m in (changed or spec) for t in spec[m]))
-    return subprocess.run([sys.executable, *shlex.split(PYTEST)[1:], *tests]).returncode
+    # exec, not a child: when cosmic-ray stops a run that took too long, pytest itself gets the signal.
+    os.execv(sys.executable, [sys.executable, *shlex.split(PYTEST)[1:], *tests])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,6 +266,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per mutant before it counts as killed")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--only-checks", action="store_true",
+                        help="only the permission-check removal pass (no cosmic-ray run)")
+    parser.add_argument("--no-checks", action="store_true", help="skip the permission-check removal pass")
+    parser.add_argument("--rerun-survivors", action="store_true",
+                        help="with --keep DIR of an earlier run: run only its survivors again, with today's tests")
     parser.add_argument("--run-tests", metavar="AREA", help=argparse.SUPPRESS)  # cosmic-ray's test command
     args = parser.parse_args(argv)
     if args.run_tests:
@@ -200,8 +282,20 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     results = []
     try:
+        runs = []
         for area in args.areas or DEFAULT_AREAS:
-            result = run_area(area, workdir, args.timeout)
+            if args.rerun_survivors:
+                if args.keep is None:
+                    parser.error("--rerun-survivors needs --keep DIR of the earlier run")
+                runs.append(lambda area=area: rerun_survivors(area, workdir))
+                continue
+            if not args.only_checks:
+                runs.append(lambda area=area: run_area(area, workdir, args.timeout))
+            if not args.no_checks:
+                runs.append(lambda area=area: run_check_removal(area, workdir, args.timeout))
+        for run in runs:
+            result = run()
+            area = result["area"]
             results.append(result)
             print(f"\n== {area}: {result['killed']}/{result['mutants']} killed = {100 * result['score']:.1f} % "
                   f"in {result['seconds']} s", flush=True)

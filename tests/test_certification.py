@@ -1048,6 +1048,7 @@ def test_explain_just_past_every_threshold_says_unmet():
 
 
 @pytest.mark.parametrize("bias, text", [
+    (0.0, "Sensitiviteit: je scores liggen gemiddeld even hoog als die van de experts."),
     (0.04, "Sensitiviteit: je scores liggen gemiddeld even hoog als die van de experts."),
     (-0.04, "Sensitiviteit: je scores liggen gemiddeld even hoog als die van de experts."),
     (0.05, "Sensitiviteit: je scores liggen gemiddeld 0,1 punt hoger dan die van de experts."),
@@ -1071,3 +1072,43 @@ def test_explain_without_icc_without_extremes_and_without_rule_for_supervision()
     assert "(bijna) overal dezelfde score" in checks[0].text and checks[0].detail == "ICC(A,1) niet te berekenen"
     assert "niet worden beoordeeld" in checks[3].text and checks[3].detail == "Uitersten herkend: niet te beoordelen"
     assert all(c.scale == "sensitiviteit" for c in checks)
+
+
+def test_explain_a_decision_stored_without_thresholds_uses_zero():
+    """A stored rule without thresholds for the scale (an older or hand-edited decision): is each
+    threshold taken as 0 — perfect scores meet every rule, any bias does not?"""
+    from oefenkit.certification import explain
+
+    stats = {"n_clips": 10, "icc_a1": 0.0, "within_one": 0.0, "bias": 0.0,
+             "low_extremes": {"band": [1, 2], "consensus_items": 2, "recognised": 0}}
+    checks = explain({"scales": {"sensitiviteit": stats}}, {"scales": {}}, {"sensitiviteit": "Sensitiviteit"})
+    assert [c.met for c in checks] == [True, True, True, True]
+    assert checks[0].detail == "ICC(A,1) 0,00 (nodig: minstens 0,00)"
+    assert checks[1].detail == "Binnen één punt 0 % (nodig: minstens 0 %)"
+    assert checks[2].detail == "Gemiddeld verschil 0,00 (toegestaan: hoogstens 0,00)"
+    assert checks[3].detail == "Uitersten herkend (heel laag): 0 van 2 (nodig: minstens 0 %)"
+
+
+@pytest.mark.parametrize("stored", [{"supervised_cases": 0}, {}], ids=["zero", "missing"])
+def test_explain_counts_no_supervised_cases_as_zero(stored):
+    """With none recorded (0, or not stored at all), does the supervision line say "0 van de 2"?"""
+    from oefenkit.certification import explain
+
+    checks = explain({"scales": {}, **stored}, EXPLAIN_RULE)
+    assert [(c.scale, c.met, c.detail) for c in checks] == [(None, False, "Supervisiecasussen 0 van 2")]
+
+
+def test_a_bias_of_exactly_one_point_is_one_punt_in_the_reason(babytijd):
+    """Under a stricter rule (at most 0,5 point), is a bias of exactly +1 reported as "1,00 punt" (singular)
+    and +2 as "2,00 punten"?"""
+    import dataclasses
+
+    strict = dataclasses.replace(babytijd, scales={
+        s: dataclasses.replace(th, abs_bias_max=0.5) for s, th in babytijd.scales.items()})
+    for offset, consensus, words in (
+            (1, [1, 2, 3, 4, 5, 5, 6, 7, 8, 8], "gemiddeld 1,00 punt te hoog (toegestaan: 0,50)."),
+            (2, [1, 2, 3, 4, 5, 5, 6, 7, 7, 7], "gemiddeld 2,00 punten te hoog (toegestaan: 0,50).")):
+        trainee = [v + offset for v in consensus]
+        decision = decide(strict, both_scales(trainee), both_scales(consensus))
+        assert decision.statistics["scales"]["sensitiviteit"]["bias"] == pytest.approx(offset)
+        assert any(r.endswith(words) for r in about(decision, "sensitiviteit")), decision.reasons
