@@ -903,6 +903,22 @@ def test_proposal_is_computed_stored_and_audited(kit, people, exam):
     assert audit[0]["details"] == {"programme": "babytijd", "passed": True}
 
 
+def test_proposal_without_supervised_cases_counts_none(kit, people, exam):
+    """For Ouder-baby (two supervised cases needed), does a proposal given no count — through
+    propose() and decide_against_experts() alike — count zero, not some other default?"""
+    from oefenkit.certification import decide_against_experts
+
+    rate_exam(kit, people["cursist"])
+    rules = load_rules(CONTENT)
+    _, decision = propose(kit, people["trainer"], "cursist1", "ouder-baby", exam, rules=rules)
+    assert decision.statistics["supervised_cases"] == 0
+    assert decision.reasons[-1] == "0 van de 2 casussen zijn uitgevoerd en besproken in supervisie."
+    direct = decide_against_experts(rules["ouder-baby"], kit.exam_scores(people["trainer"], "cursist1", exam),
+                                    kit.expert_scores_of_set(people["trainer"], exam),
+                                    {s: (1, 9) for s in SCALES}, case_set_code=exam)
+    assert direct.statistics["supervised_cases"] == 0 and direct.passed is False
+
+
 def test_failing_exam_is_stored_as_failed(kit, people, exam):
     """Is a compressed, never-extreme exam proposed and stored as not passed, reasons included?"""
     squeezed = {scale: [min(max(v, 3), 7) for v in CONSENSUS[scale]] for scale in SCALES}
