@@ -1068,6 +1068,8 @@ def test_explain_just_past_every_threshold_says_unmet():
     (0.04, "Sensitiviteit: je scores liggen gemiddeld even hoog als die van de experts."),
     (-0.04, "Sensitiviteit: je scores liggen gemiddeld even hoog als die van de experts."),
     (0.05, "Sensitiviteit: je scores liggen gemiddeld 0,1 punt hoger dan die van de experts."),
+    (-0.5, "Sensitiviteit: je scores liggen gemiddeld 0,5 punt lager dan die van de experts."),
+    (0.5, "Sensitiviteit: je scores liggen gemiddeld 0,5 punt hoger dan die van de experts."),
 ])
 def test_explain_calls_a_bias_under_five_hundredths_even(bias, text):
     """Is a mean difference under 0,05 told as "even hoog", and 0,05 as a difference?"""
