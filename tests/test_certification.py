@@ -1130,3 +1130,25 @@ def test_a_bias_of_exactly_one_point_is_one_punt_in_the_reason(babytijd):
         decision = decide(strict, both_scales(trainee), both_scales(consensus))
         assert decision.statistics["scales"]["sensitiviteit"]["bias"] == pytest.approx(offset)
         assert any(r.endswith(words) for r in about(decision, "sensitiviteit")), decision.reasons
+
+
+def test_decide_without_a_supervised_count_counts_zero(ouder_baby):
+    """Called without ``supervised_cases``, does decide() count zero for a rule that needs two?"""
+    decision = decide(ouder_baby, both_scales(PASS_TRAINEE), both_scales(PASS_CONSENSUS))
+    assert decision.statistics["supervised_cases"] == 0 and decision.passed is False
+
+
+def test_explain_names_how_many_extremes_are_needed():
+    """With 4 very low clips and at least half needed, does a trainee with 1 read "minstens 2"?"""
+    checks = explained(low_extremes={"band": [1, 2], "consensus_items": 4, "recognised": 1})
+    assert checks[3].met is False
+    assert checks[3].text == ("Sensitiviteit: de experts scoorden 4 fragmenten heel laag (1–2); jij scoorde er 1 ook "
+                              "zo laag; dat moeten er minstens 2 zijn.")
+
+
+def test_rule_name_is_read_and_defaults_to_the_programme(tmp_path):
+    """Is the rule's name taken from the file, and the programme code used when it has none?"""
+    data = base_rule()
+    assert load_rule(write_rule(tmp_path, "met.yaml", data)).name == "Scoringstoets Ainsworth-schalen (Babytijd)"
+    del data["name"]
+    assert load_rule(write_rule(tmp_path, "zonder.yaml", data)).name == "babytijd"
