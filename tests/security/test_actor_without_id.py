@@ -37,3 +37,13 @@ def test_an_id_less_cursist_cannot_list_everyones_ratings(kit, people, rated):  
     with pytest.raises(PermissionDenied, match="eigen beoordelingen"):
         kit.list_ratings(NOBODY_CURSIST)
     assert {r.rater_username for r in kit.list_ratings(people["trainer"])} == {"cursist1", "cursist2"}
+
+
+def test_an_id_less_actor_cannot_start_an_exam(kit, people):
+    """Is an exam attempt refused to an actor that is no stored person (an id-less cursist, the CLI's
+    system actor), instead of being stored for nobody?"""
+    from oefenkit.identity import SYSTEM
+
+    for actor in (NOBODY_CURSIST, SYSTEM):
+        with pytest.raises(PermissionDenied, match="jezelf"):
+            kit.start_exam(actor, "babytijd", max_attempts=3)
