@@ -1152,3 +1152,12 @@ def test_rule_name_is_read_and_defaults_to_the_programme(tmp_path):
     assert load_rule(write_rule(tmp_path, "met.yaml", data)).name == "Scoringstoets Ainsworth-schalen (Babytijd)"
     del data["name"]
     assert load_rule(write_rule(tmp_path, "zonder.yaml", data)).name == "babytijd"
+
+
+def test_decide_takes_the_scale_range_by_keyword_only(babytijd):
+    """Is the scale range keyword-only (no silent swap of a positional min and max), while the rule and
+    the scores may be named?"""
+    trainee, consensus = both_scales(PASS_TRAINEE), both_scales(PASS_CONSENSUS)
+    assert decide(rule=babytijd, trainee=trainee, consensus=consensus).passed is True
+    with pytest.raises(TypeError):
+        decide(babytijd, trainee, consensus, 1, 9)  # type: ignore[misc]
