@@ -1161,3 +1161,22 @@ def test_decide_takes_the_scale_range_by_keyword_only(babytijd):
     assert decide(rule=babytijd, trainee=trainee, consensus=consensus).passed is True
     with pytest.raises(TypeError):
         decide(babytijd, trainee, consensus, 1, 9)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("field, value, fragment", [
+    ("programme", "   ", "'programme' ontbreekt"),
+    ("programme", None, "'programme' ontbreekt"),
+    ("scales", {}, "'scales' moet per schaal de drempels geven"),
+    ("scales", ["sensitiviteit"], "'scales' moet per schaal de drempels geven"),
+])
+def test_blank_programme_and_empty_scales_are_refused(tmp_path, field, value, fragment):
+    """Is a blank or missing programme, and an empty or listed 'scales', refused in Dutch?"""
+    data = base_rule()
+    data[field] = value
+    refused(write_rule(tmp_path, "leeg.yaml", data), fragment)
+
+
+def test_propose_takes_the_rules_by_keyword_only(kit, people):
+    """Is ``rules`` keyword-only in propose(), so a positional mix-up of rules and case set cannot happen?"""
+    with pytest.raises(TypeError):
+        propose(kit, people["trainer"], "cursist1", "babytijd", "toets", load_rules(CONTENT))  # type: ignore[misc]
