@@ -1180,3 +1180,46 @@ def test_propose_takes_the_rules_by_keyword_only(kit, people):
     """Is ``rules`` keyword-only in propose(), so a positional mix-up of rules and case set cannot happen?"""
     with pytest.raises(TypeError):
         propose(kit, people["trainer"], "cursist1", "babytijd", "toets", load_rules(CONTENT))  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("bias, detail", [(0.5, "Gemiddeld verschil +0,50 (toegestaan: hoogstens 1,00)"),
+                                          (-0.5, "Gemiddeld verschil -0,50 (toegestaan: hoogstens 1,00)")])
+def test_explain_shows_the_sign_of_a_small_bias(bias, detail):
+    """Does the detail show +0,50 for a trainee half a point high and -0,50 for half a point low?"""
+    assert explained(bias=bias)[2].detail == detail
+
+
+@pytest.mark.parametrize("stats", [{"n_clips": 0}, {}], ids=["zero", "missing"])
+def test_explain_of_an_unscored_scale_says_zero_clips(stats):
+    """With no clip scored (0, or nothing stored), does the scale read "je hebt 0 fragmenten gescoord"?"""
+    from oefenkit.certification import explain
+
+    checks = explain({"scales": {"sensitiviteit": stats}}, EXPLAIN_RULE, {"sensitiviteit": "Sensitiviteit"})
+    assert [(c.met, c.text) for c in checks[:1]] == [
+        (False, "Sensitiviteit: je hebt 0 fragmenten gescoord; er zijn er minstens 8 nodig.")]
+
+
+def test_a_trainee_just_under_the_consensus_is_told_too_low(babytijd):
+    """Under a stricter rule (at most 0,5 point), is a mean difference of −0,8 reported as "te laag"?"""
+    import dataclasses
+
+    strict = dataclasses.replace(babytijd, scales={
+        s: dataclasses.replace(th, abs_bias_max=0.5) for s, th in babytijd.scales.items()})
+    consensus = [2, 3, 3, 4, 5, 5, 6, 7, 8, 9]
+    trainee = [1, 2, 2, 3, 4, 4, 5, 6, 8, 9]  # eight clips one point low, two exact: −0,8
+    decision = decide(strict, both_scales(trainee), both_scales(consensus))
+    assert decision.statistics["scales"]["sensitiviteit"]["bias"] == pytest.approx(-0.8)
+    assert any(r.endswith("gemiddeld 0,80 punten te laag (toegestaan: 0,50).") for r in about(decision, "sensitiviteit"))
+
+
+def test_a_scale_without_expert_scores_does_not_stop_the_next(babytijd):
+    """When the first scale of the rule has no expert scores, is the next scale still given its consensus?"""
+    from oefenkit.certification import decide_against_experts
+
+    experts = {"cooperatie": [(e, code, v) for e in ("a", "b") for code, v in clips(PASS_CONSENSUS).items()]}
+    assert list(babytijd.scales)[0] == "sensitiviteit"
+    decision = decide_against_experts(babytijd, both_scales(PASS_TRAINEE), experts,
+                                      {s: (1, 9) for s in SCALES}, case_set_code="toets")
+    assert decision.statistics["scales"]["sensitiviteit"] == {"n_clips": 0}
+    assert decision.statistics["scales"]["cooperatie"]["n_clips"] == 10
+    assert set(decision.statistics["expert_consensus"]) == {"cooperatie"}
