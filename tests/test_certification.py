@@ -1223,3 +1223,21 @@ def test_a_scale_without_expert_scores_does_not_stop_the_next(babytijd):
     assert decision.statistics["scales"]["sensitiviteit"] == {"n_clips": 0}
     assert decision.statistics["scales"]["cooperatie"]["n_clips"] == 10
     assert set(decision.statistics["expert_consensus"]) == {"cooperatie"}
+
+
+def test_out_of_range_score_is_refused_even_on_a_scale_with_too_few_clips(babytijd):
+    """Is a score of 10 refused by decide() itself, also on a scale with too few clips (where the
+    agreement statistics, which check the range too, are never computed)?"""
+    trainee, consensus = both_scales(PASS_TRAINEE), both_scales(PASS_CONSENSUS)
+    trainee["sensitiviteit"] = clips([1, 2, 3, 4, 5, 6, 10])
+    consensus["sensitiviteit"] = clips([1, 2, 3, 4, 5, 6, 9])
+    with pytest.raises(ValidationError, match="Score 10 voor c07 ligt buiten de schaal 1–9"):
+        decide(babytijd, trainee, consensus)
+
+
+def test_explain_of_a_rule_without_min_clips_says_zero():
+    """A stored rule without ``min_clips``: does the too-few-clips line say "minstens 0"?"""
+    from oefenkit.certification import explain
+
+    checks = explain({"scales": {"sensitiviteit": {"n_clips": 3}}}, {"scales": {}}, {"sensitiviteit": "Sensitiviteit"})
+    assert [c.text for c in checks] == ["Sensitiviteit: je hebt 3 fragmenten gescoord; er zijn er minstens 0 nodig."]
