@@ -1241,3 +1241,14 @@ def test_explain_of_a_rule_without_min_clips_says_zero():
 
     checks = explain({"scales": {"sensitiviteit": {"n_clips": 3}}}, {"scales": {}}, {"sensitiviteit": "Sensitiviteit"})
     assert [c.text for c in checks] == ["Sensitiviteit: je hebt 3 fragmenten gescoord; er zijn er minstens 0 nodig."]
+
+
+def test_explain_goes_on_after_a_scale_with_too_few_clips():
+    """When the first scale had too few clips, are the next scale's rules still explained?"""
+    from oefenkit.certification import explain
+
+    full = {"n_clips": 10, "icc_a1": 0.9, "within_one": 1.0, "bias": 0.0,
+            "low_extremes": {"band": [1, 2], "consensus_items": 2, "recognised": 2}}
+    rule = {"min_clips": 8, "scales": {s: EXPLAIN_RULE["scales"]["sensitiviteit"] for s in SCALES}}
+    checks = explain({"scales": {"sensitiviteit": {"n_clips": 3}, "cooperatie": full}}, rule)
+    assert [c.scale for c in checks] == ["sensitiviteit"] + ["cooperatie"] * 4
