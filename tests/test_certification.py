@@ -1252,3 +1252,24 @@ def test_explain_goes_on_after_a_scale_with_too_few_clips():
     rule = {"min_clips": 8, "scales": {s: EXPLAIN_RULE["scales"]["sensitiviteit"] for s in SCALES}}
     checks = explain({"scales": {"sensitiviteit": {"n_clips": 3}, "cooperatie": full}}, rule)
     assert [c.scale for c in checks] == ["sensitiviteit"] + ["cooperatie"] * 4
+
+
+def test_a_rule_made_in_code_needs_no_supervised_cases_and_decisions_are_immutable(babytijd):
+    """Does a CertificationRule built without ``required_supervised_cases`` need none, and is a
+    Decision a value nobody can change after the fact?"""
+    import dataclasses
+
+    rule = CertificationRule(programme="p", name="P", min_clips=8, scales=babytijd.scales, validity_years=2,
+                             renewal="none")
+    assert rule.required_supervised_cases == 0
+    decision = decide(rule, both_scales(PASS_TRAINEE), both_scales(PASS_CONSENSUS))
+    assert decision.passed is True and "supervised_cases" not in decision.statistics
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        decision.passed = False  # type: ignore[misc]
+
+
+def test_the_first_unknown_threshold_field_is_named(tmp_path):
+    """With two unknown fields in a scale, is the alphabetically first one named?"""
+    data = base_rule()
+    data["scales"]["sensitiviteit"].update({"zz_extra": 1, "aa_extra": 1})
+    refused(write_rule(tmp_path, "twee.yaml", data), "onbekend veld 'aa_extra'")
