@@ -1273,3 +1273,16 @@ def test_the_first_unknown_threshold_field_is_named(tmp_path):
     data = base_rule()
     data["scales"]["sensitiviteit"].update({"zz_extra": 1, "aa_extra": 1})
     refused(write_rule(tmp_path, "twee.yaml", data), "onbekend veld 'aa_extra'")
+
+
+def test_decide_against_experts_takes_the_case_set_by_keyword_only(babytijd):
+    """Is ``case_set_code`` keyword-only, while the rule, scores and ranges may be named?"""
+    from oefenkit.certification import decide_against_experts
+
+    experts = {s: [(e, code, v) for e in ("a", "b") for code, v in clips(PASS_CONSENSUS).items()] for s in SCALES}
+    ranges = {s: (1, 9) for s in SCALES}
+    named = decide_against_experts(rule=babytijd, trainee=both_scales(PASS_TRAINEE), expert_scores=experts,
+                                   scale_ranges=ranges, case_set_code="toets")
+    assert named.passed is True
+    with pytest.raises(TypeError):
+        decide_against_experts(babytijd, both_scales(PASS_TRAINEE), experts, ranges, "toets")  # type: ignore[misc]
