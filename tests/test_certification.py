@@ -1286,3 +1286,14 @@ def test_decide_against_experts_takes_the_case_set_by_keyword_only(babytijd):
     assert named.passed is True
     with pytest.raises(TypeError):
         decide_against_experts(babytijd, both_scales(PASS_TRAINEE), experts, ranges, "toets")  # type: ignore[misc]
+
+
+def test_rules_thresholds_and_explained_checks_cannot_be_changed(babytijd):
+    """Are a loaded rule, its thresholds and an explained check immutable values (a widget holding
+    one cannot lower a threshold for everyone)?"""
+    import dataclasses
+
+    check = explained()[0]
+    for value, field in ((babytijd, "min_clips"), (babytijd.scales["sensitiviteit"], "icc_a1_min"), (check, "met")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(value, field, 0)
