@@ -283,6 +283,175 @@ def test_no_spread_at_all_fails_on_icc(babytijd):
     assert any("ICC(A,1) is niet te berekenen" in r for r in about(decision, "sensitiviteit"))
 
 
+# -- decide(): each threshold on, just under and just over its value (issue 21) --------------------
+#
+# The data sets were found by an exact-fraction search for ICC(A,1) (not with the code under
+# test); pingouin recomputes every ICC here. Each set fails or passes on ONE threshold only, so a
+# boundary moved by one comparison (``<`` ↔ ``<=``) changes the outcome.
+
+FAILED_MARKERS = ("lager dan", "minder dan", "te hoog", "te laag", "minimaal", "niet te berekenen",
+                  "niet te beoordelen")
+
+
+def failed(decision: Decision, scale: str) -> list[str]:
+    """The reasons about ``scale`` that report a threshold missed."""
+    return [r for r in about(decision, scale) if any(m in r for m in FAILED_MARKERS)]
+
+
+#: ICC(A,1) exactly 7/10 and exactly 8 of 10 clips within one point: both thresholds hit exactly.
+ON_TRAINEE = [7, 8, 8, 4, 6, 2, 9, 3, 5, 9]
+ON_CONSENSUS = [7, 8, 8, 5, 6, 2, 5, 4, 9, 9]
+#: ICC(A,1) = 0.6953 (just under 0.70); 8 of 10 within one, bias and extremes fine.
+ICC_UNDER = ([3, 8, 2, 7, 3, 8, 2, 1, 6, 5], [4, 8, 3, 6, 3, 7, 2, 5, 7, 1])
+#: ICC(A,1) = 0.7018 (just over 0.70); 8 of 10 within one, bias and extremes fine.
+ICC_OVER = ([8, 1, 6, 2, 9, 7, 3, 2, 8, 8], [8, 1, 5, 7, 9, 2, 4, 1, 7, 8])
+
+
+def test_icc_and_within_one_exactly_at_their_thresholds_pass(babytijd):
+    """Is each threshold inclusive: ICC(A,1) of exactly 0,70 and exactly 80 % of the clips within one
+    point (8 of 10) pass?"""
+    expected = independent_stats(clips(ON_TRAINEE), clips(ON_CONSENSUS))
+    assert expected["icc_a1"] == pytest.approx(0.70, abs=1e-12)
+    assert expected["within_one"] == 0.8
+    decision = decide(babytijd, both_scales(ON_TRAINEE), both_scales(ON_CONSENSUS))
+    for scale in SCALES:
+        s = decision.statistics["scales"][scale]
+        assert s["icc_a1"] == pytest.approx(0.70, abs=1e-12) and s["within_one"] == pytest.approx(0.8, abs=1e-12)
+        assert failed(decision, scale) == []
+    assert decision.passed is True, decision.reasons
+
+
+@pytest.mark.parametrize("data, passes", [(ICC_UNDER, False), (ICC_OVER, True)], ids=["under", "over"])
+def test_icc_just_under_the_threshold_fails_and_just_over_passes(babytijd, data, passes):
+    """Does an ICC(A,1) of 0,695 fail (only on the ICC) and one of 0,702 pass?"""
+    trainee, consensus = data
+    expected = independent_stats(clips(trainee), clips(consensus))
+    assert (0.69 < expected["icc_a1"] < 0.70) if not passes else (0.70 < expected["icc_a1"] < 0.71)
+    assert expected["within_one"] >= 0.8 and abs(expected["bias"]) <= 1
+    decision = decide(babytijd, both_scales(trainee), both_scales(consensus))
+    assert decision.passed is passes, decision.reasons
+    for scale in SCALES:
+        assert decision.statistics["scales"][scale]["icc_a1"] == pytest.approx(expected["icc_a1"], abs=1e-9)
+        if passes:
+            assert failed(decision, scale) == []
+        else:
+            reason, = failed(decision, scale)
+            assert "ICC(A,1)" in reason and "lager dan de drempel 0,70" in reason
+
+
+@pytest.mark.parametrize("trainee, consensus, within, passes", [
+    # 7 of 10 within one point (70 %): ICC 0.91, bias 0.1, every extreme recognised.
+    ([5, 1, 5, 9, 9, 3, 9, 5, 5, 6], [3, 1, 6, 9, 9, 3, 7, 5, 7, 6], 0.7, False),
+    # 9 of 10 within one point (90 %).
+    ([1, 2, 3, 4, 7, 5, 6, 7, 8, 9], [1, 2, 3, 4, 5, 5, 6, 7, 8, 9], 0.9, True),
+], ids=["under", "over"])
+def test_within_one_just_under_fails_and_just_over_passes(babytijd, trainee, consensus, within, passes):
+    """Does 70 % within one point fail (only on within-one) and 90 % pass?"""
+    expected = independent_stats(clips(trainee), clips(consensus))
+    assert expected["within_one"] == pytest.approx(within) and expected["icc_a1"] >= 0.8
+    decision = decide(babytijd, both_scales(trainee), both_scales(consensus))
+    assert decision.passed is passes, decision.reasons
+    for scale in SCALES:
+        if passes:
+            assert failed(decision, scale) == []
+        else:
+            reason, = failed(decision, scale)
+            assert f"{round(within * 100)} % binnen één punt" in reason and "minder dan 80 %" in reason
+
+
+@pytest.mark.parametrize("trainee, bias, passes", [
+    ([2, 3, 4, 5, 6, 6, 6, 8, 8, 9], 0.9, True),
+    ([2, 3, 4, 5, 6, 7, 7, 8, 8, 9], 1.1, False),
+], ids=["under", "over"])
+def test_bias_just_under_the_maximum_passes_and_just_over_fails(babytijd, trainee, bias, passes):
+    """With the consensus below, does a mean difference of +0,9 pass and +1,1 fail (only on bias)?"""
+    consensus = [1, 2, 3, 4, 5, 5, 6, 7, 7, 8]
+    expected = independent_stats(clips(trainee), clips(consensus))
+    assert expected["bias"] == pytest.approx(bias) and expected["icc_a1"] >= 0.8 and expected["within_one"] >= 0.9
+    decision = decide(babytijd, both_scales(trainee), both_scales(consensus))
+    assert decision.passed is passes, decision.reasons
+    for scale in SCALES:
+        if passes:
+            assert failed(decision, scale) == []
+        else:
+            reason, = failed(decision, scale)
+            assert "gemiddeld 1,10 punten te hoog (toegestaan: 1,00)" in reason
+
+
+@pytest.mark.parametrize("trainee, recognised, passes", [
+    ([1, 3, 3, 3, 5, 5, 6, 7, 8, 9], 1, False),  # 1 of 3 low extremes: 33 %
+    ([1, 2, 3, 3, 5, 5, 6, 7, 8, 9], 2, True),   # 2 of 3: 67 %  (1 of 2, exactly 50 %, is the passing test above)
+], ids=["under", "over"])
+def test_extremes_just_under_the_share_fail_and_just_over_pass(babytijd, trainee, recognised, passes):
+    """With three low-extreme clips, does recognising one fail (only on that band) and two pass?"""
+    consensus = [1, 2, 2, 3, 5, 5, 6, 7, 8, 9]
+    decision = decide(babytijd, both_scales(trainee), both_scales(consensus))
+    assert decision.passed is passes, decision.reasons
+    for scale in SCALES:
+        s = decision.statistics["scales"][scale]
+        assert s["low_extremes"] == {"band": [1.0, 2.0], "consensus_items": 3, "recognised": recognised}
+        assert s["high_extremes"] == {"band": [8.0, 9.0], "consensus_items": 2, "recognised": 2}
+        if passes:
+            assert failed(decision, scale) == []
+        else:
+            reason, = failed(decision, scale)
+            assert "van de 3 fragmenten met een lage extreme consensusscore (1–2) zijn er 1 ook zo gescoord" in reason
+
+
+def test_exactly_the_supervised_cases_required_and_more_pass(ouder_baby):
+    """Are two supervised cases (the minimum) and three both enough, and one not?"""
+    trainee, consensus = both_scales(PASS_TRAINEE), both_scales(PASS_CONSENSUS)
+    outcomes = {n: decide(ouder_baby, trainee, consensus, supervised_cases=n).passed for n in (1, 2, 3)}
+    assert outcomes == {1: False, 2: True, 3: True}
+
+
+# -- decide(): an ICC that cannot be calculated fails on its own ----------------------------------
+
+#: Trainee and consensus anti-correlated: every clip's mean is 1,5, so there is no spread between
+#: clips and ICC(A,1) is undefined. Everything else passes: each clip is one point off (100 % within
+#: one), bias 0, and every low-extreme clip (all ten) is scored 1 or 2.
+ANTI_TRAINEE = [1, 2] * 5
+ANTI_CONSENSUS = [2, 1] * 5
+
+
+def test_anti_correlated_trainee_fails_on_the_incalculable_icc_alone(babytijd):
+    """Does a trainee who scores 1 wherever the experts say 2 and vice versa fail, with the
+    undefined ICC as the ONLY reason (no extreme-clip or other failure to lean on)?"""
+    assert np.corrcoef(ANTI_TRAINEE, ANTI_CONSENSUS)[0, 1] == pytest.approx(-1.0)
+    decision = decide(babytijd, both_scales(ANTI_TRAINEE), both_scales(ANTI_CONSENSUS))
+    assert decision.passed is False
+    assert decision.reasons[0] == NOT_PASSED
+    for scale in SCALES:
+        s = decision.statistics["scales"][scale]
+        assert s["icc_a1"] is None
+        assert s["within_one"] == 1.0 and s["bias"] == 0
+        assert s["low_extremes"] == {"band": [1.0, 2.0], "consensus_items": 10, "recognised": 10}
+        assert failed(decision, scale) == [
+            f"{scale}: ICC(A,1) is niet te berekenen (geen spreiding in de scores)."]
+
+
+# -- decide_against_experts(): one scale range per rule ------------------------------------------
+
+
+def test_scales_with_different_ranges_are_refused(babytijd):
+    """Is a rule whose scales have different ranges (1–9 and 1–7) refused with a Dutch
+    ValidationError, rather than decided on one of the two ranges?"""
+    from oefenkit.certification import decide_against_experts
+
+    # Expert scores of 1-7 fit both ranges, so only the difference in range can cause the refusal.
+    within_seven = [min(v, 7) for v in PASS_CONSENSUS]
+    experts = {scale: [(e, code, v) for e in ("a", "b") for code, v in clips(within_seven).items()]
+               for scale in SCALES}
+    kwargs = dict(case_set_code="toets")
+    same = decide_against_experts(babytijd, both_scales(within_seven), experts,
+                                  {"sensitiviteit": (1, 7), "cooperatie": (1, 7)}, **kwargs)
+    assert same.statistics["case_set"] == "toets"
+    assert same.statistics["scales"]["cooperatie"]["icc_a1"] == pytest.approx(1.0)
+    with pytest.raises(ValidationError, match="verschillende bereiken"):
+        decide_against_experts(babytijd, both_scales(within_seven), experts,
+                               {"sensitiviteit": (1, 9), "cooperatie": (1, 7)}, **kwargs)
+
+
 def test_score_outside_the_scale_is_refused(babytijd):
     """Is a trainee score of 10 on a 1–9 scale refused with a Dutch ValidationError?"""
     trainee = both_scales(PASS_TRAINEE)
@@ -465,6 +634,45 @@ def test_min_clips_must_be_a_positive_integer(tmp_path, value):
     data = base_rule()
     data["min_clips"] = value
     refused(write_rule(tmp_path, "min.yaml", data), "min_clips")
+
+
+# The allowed range of each threshold, written out: 0–1 for the shares and the ICC, 0–8 points for
+# the bias (the widest difference on a 1–9 scale). Each end is allowed; just past it is refused.
+THRESHOLD_RANGES = {"icc_a1_min": (0, 1), "within_one_min": (0, 1), "abs_bias_max": (0, 8),
+                    "extremes_min_share": (0, 1)}
+
+
+@pytest.mark.parametrize("field", sorted(THRESHOLD_RANGES))
+def test_each_threshold_accepts_both_ends_of_its_range(tmp_path, field):
+    """Does each threshold load at exactly its lowest and highest allowed value?"""
+    for value in THRESHOLD_RANGES[field]:
+        data = base_rule()
+        data["scales"]["sensitiviteit"][field] = value
+        rule = load_rule(write_rule(tmp_path, f"{field}-{value}.yaml", data))
+        assert getattr(rule.scales["sensitiviteit"], field) == value
+
+
+@pytest.mark.parametrize("field", sorted(THRESHOLD_RANGES))
+def test_each_threshold_refuses_just_outside_its_range(tmp_path, field):
+    """Is each threshold refused just below 0 and just above its maximum, with the range in Dutch?"""
+    lo, hi = THRESHOLD_RANGES[field]
+    for value in (lo - 0.01, hi + 0.01):
+        data = base_rule()
+        data["scales"]["sensitiviteit"][field] = value
+        refused(write_rule(tmp_path, "buiten.yaml", data), field, f"moet een getal van {lo} tot en met {hi} zijn")
+
+
+def test_smallest_allowed_counts_load(tmp_path):
+    """Are min_clips 1, validity 1 year and 0 supervised cases (each the lowest allowed) accepted, and
+    -1 supervised cases refused?"""
+    data = base_rule()
+    data["min_clips"] = 1
+    data["validity"]["years"] = 1
+    data["required_supervised_cases"] = 0
+    rule = load_rule(write_rule(tmp_path, "klein.yaml", data))
+    assert (rule.min_clips, rule.validity_years, rule.required_supervised_cases) == (1, 1, 0)
+    data["required_supervised_cases"] = -1
+    refused(write_rule(tmp_path, "negatief.yaml", data), "required_supervised_cases", "minstens 0")
 
 
 def test_validity_years_zero_is_refused(tmp_path):
@@ -695,6 +903,22 @@ def test_proposal_is_computed_stored_and_audited(kit, people, exam):
     assert audit[0]["details"] == {"programme": "babytijd", "passed": True}
 
 
+def test_proposal_without_supervised_cases_counts_none(kit, people, exam):
+    """For Ouder-baby (two supervised cases needed), does a proposal given no count — through
+    propose() and decide_against_experts() alike — count zero, not some other default?"""
+    from oefenkit.certification import decide_against_experts
+
+    rate_exam(kit, people["cursist"])
+    rules = load_rules(CONTENT)
+    _, decision = propose(kit, people["trainer"], "cursist1", "ouder-baby", exam, rules=rules)
+    assert decision.statistics["supervised_cases"] == 0
+    assert decision.reasons[-1] == "0 van de 2 casussen zijn uitgevoerd en besproken in supervisie."
+    direct = decide_against_experts(rules["ouder-baby"], kit.exam_scores(people["trainer"], "cursist1", exam),
+                                    kit.expert_scores_of_set(people["trainer"], exam),
+                                    {s: (1, 9) for s in SCALES}, case_set_code=exam)
+    assert direct.statistics["supervised_cases"] == 0 and direct.passed is False
+
+
 def test_failing_exam_is_stored_as_failed(kit, people, exam):
     """Is a compressed, never-extreme exam proposed and stored as not passed, reasons included?"""
     squeezed = {scale: [min(max(v, 3), 7) for v in CONSENSUS[scale]] for scale in SCALES}
@@ -772,3 +996,304 @@ def test_override_needs_a_reason(kit, people):
     row, = kit.list_certification_decisions(trainer, "cursist1")
     assert row["kind"] == "override"
     assert row["reason"].startswith("Toets opnieuw besproken")
+
+
+# -- explain(): each rule at, just under and just over its threshold (issue 21) -------------------
+
+EXPLAIN_RULE = {"min_clips": 8, "required_supervised_cases": 2,
+                "scales": {"sensitiviteit": {"icc_a1_min": 0.7, "within_one_min": 0.8, "abs_bias_max": 1.0,
+                                             "extremes_min_share": 0.5}}}
+
+
+def explained(**scale) -> list:
+    """``explain`` of one scale (sensitiviteit, shown as "Sensitiviteit") with these statistics."""
+    from oefenkit.certification import explain
+
+    stats = {"n_clips": 10, "icc_a1": 0.9, "within_one": 1.0, "bias": 0.0,
+             "low_extremes": {"band": [1, 2], "consensus_items": 2, "recognised": 2},
+             "high_extremes": {"band": [8, 9], "consensus_items": 2, "recognised": 2}, **scale}
+    return explain({"scales": {"sensitiviteit": stats}, "supervised_cases": 2}, EXPLAIN_RULE,
+                   {"sensitiviteit": "Sensitiviteit"})
+
+
+def test_explain_at_every_threshold_says_met():
+    """At exactly ICC 0,70, 80 % within one, a bias of −1,0 and 1 of 2 extremes, and 2 of 2 supervised
+    cases, is every rule met — with the words a trainee reads?"""
+    checks = explained(icc_a1=0.7, within_one=0.8, bias=-1.0,
+                       low_extremes={"band": [1, 2], "consensus_items": 2, "recognised": 1})
+    assert [(c.scale, c.met) for c in checks] == [("sensitiviteit", True)] * 5 + [(None, True)]
+    assert [c.text for c in checks] == [
+        "Sensitiviteit: je scores gaan goed samen op en neer met die van de experts.",
+        "Sensitiviteit: bij 8 van de 10 fragmenten lag je score hoogstens 1 punt van die van de experts.",
+        "Sensitiviteit: je scores liggen gemiddeld 1,0 punt lager dan die van de experts.",
+        "Sensitiviteit: de experts scoorden 2 fragmenten heel laag (1–2); jij scoorde er 1 ook zo laag.",
+        "Sensitiviteit: de experts scoorden 2 fragmenten heel hoog (8–9); jij scoorde er 2 ook zo hoog.",
+        "2 van de 2 casussen die je moet uitvoeren en bespreken in supervisie zijn vastgelegd.",
+    ]
+    assert [c.detail for c in checks] == [
+        "ICC(A,1) 0,70 (nodig: minstens 0,70)",
+        "Binnen één punt 80 % (nodig: minstens 80 %)",
+        "Gemiddeld verschil -1,00 (toegestaan: hoogstens 1,00)",
+        "Uitersten herkend (heel laag): 1 van 2 (nodig: minstens 50 %)",
+        "Uitersten herkend (heel hoog): 2 van 2 (nodig: minstens 50 %)",
+        "Supervisiecasussen 2 van 2",
+    ]
+
+
+def test_explain_just_past_every_threshold_says_unmet():
+    """Just past each threshold (ICC 0,69, 70 % within one, bias +1,1, 0 of 1 high extreme, 1 of 2
+    supervised cases), is each rule unmet, saying what is needed?"""
+    from oefenkit.certification import explain
+
+    stats = {"n_clips": 10, "icc_a1": 0.69, "within_one": 0.7, "bias": 1.1,
+             "low_extremes": {"band": [1, 2], "consensus_items": 2, "recognised": 1},
+             "high_extremes": {"band": [8, 9], "consensus_items": 1, "recognised": 0}}
+    checks = explain({"scales": {"sensitiviteit": stats}, "supervised_cases": 1}, EXPLAIN_RULE,
+                     {"sensitiviteit": "Sensitiviteit"})
+    assert [c.met for c in checks] == [False, False, False, True, False, False]
+    texts = [c.text for c in checks]
+    assert texts[0].startswith("Sensitiviteit: je scores gaan nog niet genoeg samen op en neer")
+    assert texts[1] == ("Sensitiviteit: bij 7 van de 10 fragmenten lag je score hoogstens 1 punt van die van de "
+                        "experts; er moeten er minstens 8 zijn.")
+    assert texts[2] == ("Sensitiviteit: je scores liggen gemiddeld 1,1 punt hoger dan die van de experts; dat mag "
+                        "hoogstens 1,0 punt zijn.")
+    assert texts[4] == ("Sensitiviteit: de experts scoorden 1 fragment heel hoog (8–9); jij scoorde er 0 ook zo "
+                        "hoog; dat moeten er minstens 1 zijn.")
+    assert texts[5] == "1 van de 2 casussen die je moet uitvoeren en bespreken in supervisie zijn vastgelegd."
+    assert checks[2].detail == "Gemiddeld verschil +1,10 (toegestaan: hoogstens 1,00)"
+
+
+@pytest.mark.parametrize("bias, text", [
+    (0.0, "Sensitiviteit: je scores liggen gemiddeld even hoog als die van de experts."),
+    (0.04, "Sensitiviteit: je scores liggen gemiddeld even hoog als die van de experts."),
+    (-0.04, "Sensitiviteit: je scores liggen gemiddeld even hoog als die van de experts."),
+    (0.05, "Sensitiviteit: je scores liggen gemiddeld 0,1 punt hoger dan die van de experts."),
+    (-0.5, "Sensitiviteit: je scores liggen gemiddeld 0,5 punt lager dan die van de experts."),
+    (0.5, "Sensitiviteit: je scores liggen gemiddeld 0,5 punt hoger dan die van de experts."),
+])
+def test_explain_calls_a_bias_under_five_hundredths_even(bias, text):
+    """Is a mean difference under 0,05 told as "even hoog", and 0,05 as a difference?"""
+    assert explained(bias=bias)[2].text == text
+
+
+def test_explain_without_icc_without_extremes_and_without_rule_for_supervision():
+    """Does an undefined ICC read as "(bijna) overal dezelfde score", an exam without extreme clips
+    as "niet te beoordelen", and a rule without supervised cases add no line for them?"""
+    from oefenkit.certification import explain
+
+    stats = {"n_clips": 10, "icc_a1": None, "within_one": 1.0, "bias": 0.0,
+             "low_extremes": {"band": [1, 2], "consensus_items": 0, "recognised": 0},
+             "high_extremes": {"band": [8, 9], "consensus_items": 0, "recognised": 0}}
+    rule = {k: v for k, v in EXPLAIN_RULE.items() if k != "required_supervised_cases"}
+    checks = explain({"scales": {"sensitiviteit": stats}}, rule, {"sensitiviteit": "Sensitiviteit"})
+    assert [c.met for c in checks] == [False, True, True, False]
+    assert "(bijna) overal dezelfde score" in checks[0].text and checks[0].detail == "ICC(A,1) niet te berekenen"
+    assert "niet worden beoordeeld" in checks[3].text and checks[3].detail == "Uitersten herkend: niet te beoordelen"
+    assert all(c.scale == "sensitiviteit" for c in checks)
+
+
+def test_explain_a_decision_stored_without_thresholds_uses_zero():
+    """A stored rule without thresholds for the scale (an older or hand-edited decision): is each
+    threshold taken as 0 — perfect scores meet every rule, any bias does not?"""
+    from oefenkit.certification import explain
+
+    stats = {"n_clips": 10, "icc_a1": 0.0, "within_one": 0.0, "bias": 0.0,
+             "low_extremes": {"band": [1, 2], "consensus_items": 2, "recognised": 0}}
+    checks = explain({"scales": {"sensitiviteit": stats}}, {"scales": {}}, {"sensitiviteit": "Sensitiviteit"})
+    assert [c.met for c in checks] == [True, True, True, True]
+    assert checks[0].detail == "ICC(A,1) 0,00 (nodig: minstens 0,00)"
+    assert checks[1].detail == "Binnen één punt 0 % (nodig: minstens 0 %)"
+    assert checks[2].detail == "Gemiddeld verschil 0,00 (toegestaan: hoogstens 0,00)"
+    assert checks[3].detail == "Uitersten herkend (heel laag): 0 van 2 (nodig: minstens 0 %)"
+
+
+@pytest.mark.parametrize("stored", [{"supervised_cases": 0}, {}], ids=["zero", "missing"])
+def test_explain_counts_no_supervised_cases_as_zero(stored):
+    """With none recorded (0, or not stored at all), does the supervision line say "0 van de 2"?"""
+    from oefenkit.certification import explain
+
+    checks = explain({"scales": {}, **stored}, EXPLAIN_RULE)
+    assert [(c.scale, c.met, c.detail) for c in checks] == [(None, False, "Supervisiecasussen 0 van 2")]
+
+
+def test_a_bias_of_exactly_one_point_is_one_punt_in_the_reason(babytijd):
+    """Under a stricter rule (at most 0,5 point), is a bias of exactly +1 reported as "1,00 punt" (singular)
+    and +2 as "2,00 punten"?"""
+    import dataclasses
+
+    strict = dataclasses.replace(babytijd, scales={
+        s: dataclasses.replace(th, abs_bias_max=0.5) for s, th in babytijd.scales.items()})
+    for offset, consensus, words in (
+            (1, [1, 2, 3, 4, 5, 5, 6, 7, 8, 8], "gemiddeld 1,00 punt te hoog (toegestaan: 0,50)."),
+            (2, [1, 2, 3, 4, 5, 5, 6, 7, 7, 7], "gemiddeld 2,00 punten te hoog (toegestaan: 0,50).")):
+        trainee = [v + offset for v in consensus]
+        decision = decide(strict, both_scales(trainee), both_scales(consensus))
+        assert decision.statistics["scales"]["sensitiviteit"]["bias"] == pytest.approx(offset)
+        assert any(r.endswith(words) for r in about(decision, "sensitiviteit")), decision.reasons
+
+
+def test_decide_without_a_supervised_count_counts_zero(ouder_baby):
+    """Called without ``supervised_cases``, does decide() count zero for a rule that needs two?"""
+    decision = decide(ouder_baby, both_scales(PASS_TRAINEE), both_scales(PASS_CONSENSUS))
+    assert decision.statistics["supervised_cases"] == 0 and decision.passed is False
+
+
+def test_explain_names_how_many_extremes_are_needed():
+    """With 4 very low clips and at least half needed, does a trainee with 1 read "minstens 2"?"""
+    checks = explained(low_extremes={"band": [1, 2], "consensus_items": 4, "recognised": 1})
+    assert checks[3].met is False
+    assert checks[3].text == ("Sensitiviteit: de experts scoorden 4 fragmenten heel laag (1–2); jij scoorde er 1 ook "
+                              "zo laag; dat moeten er minstens 2 zijn.")
+
+
+def test_rule_name_is_read_and_defaults_to_the_programme(tmp_path):
+    """Is the rule's name taken from the file, and the programme code used when it has none?"""
+    data = base_rule()
+    assert load_rule(write_rule(tmp_path, "met.yaml", data)).name == "Scoringstoets Ainsworth-schalen (Babytijd)"
+    del data["name"]
+    assert load_rule(write_rule(tmp_path, "zonder.yaml", data)).name == "babytijd"
+
+
+def test_decide_takes_the_scale_range_by_keyword_only(babytijd):
+    """Is the scale range keyword-only (no silent swap of a positional min and max), while the rule and
+    the scores may be named?"""
+    trainee, consensus = both_scales(PASS_TRAINEE), both_scales(PASS_CONSENSUS)
+    assert decide(rule=babytijd, trainee=trainee, consensus=consensus).passed is True
+    with pytest.raises(TypeError):
+        decide(babytijd, trainee, consensus, 1, 9)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("field, value, fragment", [
+    ("programme", "   ", "'programme' ontbreekt"),
+    ("programme", None, "'programme' ontbreekt"),
+    ("scales", {}, "'scales' moet per schaal de drempels geven"),
+    ("scales", ["sensitiviteit"], "'scales' moet per schaal de drempels geven"),
+])
+def test_blank_programme_and_empty_scales_are_refused(tmp_path, field, value, fragment):
+    """Is a blank or missing programme, and an empty or listed 'scales', refused in Dutch?"""
+    data = base_rule()
+    data[field] = value
+    refused(write_rule(tmp_path, "leeg.yaml", data), fragment)
+
+
+def test_propose_takes_the_rules_by_keyword_only(kit, people):
+    """Is ``rules`` keyword-only in propose(), so a positional mix-up of rules and case set cannot happen?"""
+    with pytest.raises(TypeError):
+        propose(kit, people["trainer"], "cursist1", "babytijd", "toets", load_rules(CONTENT))  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("bias, detail", [(0.5, "Gemiddeld verschil +0,50 (toegestaan: hoogstens 1,00)"),
+                                          (-0.5, "Gemiddeld verschil -0,50 (toegestaan: hoogstens 1,00)")])
+def test_explain_shows_the_sign_of_a_small_bias(bias, detail):
+    """Does the detail show +0,50 for a trainee half a point high and -0,50 for half a point low?"""
+    assert explained(bias=bias)[2].detail == detail
+
+
+@pytest.mark.parametrize("stats", [{"n_clips": 0}, {}], ids=["zero", "missing"])
+def test_explain_of_an_unscored_scale_says_zero_clips(stats):
+    """With no clip scored (0, or nothing stored), does the scale read "je hebt 0 fragmenten gescoord"?"""
+    from oefenkit.certification import explain
+
+    checks = explain({"scales": {"sensitiviteit": stats}}, EXPLAIN_RULE, {"sensitiviteit": "Sensitiviteit"})
+    assert [(c.met, c.text) for c in checks[:1]] == [
+        (False, "Sensitiviteit: je hebt 0 fragmenten gescoord; er zijn er minstens 8 nodig.")]
+
+
+def test_a_trainee_just_under_the_consensus_is_told_too_low(babytijd):
+    """Under a stricter rule (at most 0,5 point), is a mean difference of −0,8 reported as "te laag"?"""
+    import dataclasses
+
+    strict = dataclasses.replace(babytijd, scales={
+        s: dataclasses.replace(th, abs_bias_max=0.5) for s, th in babytijd.scales.items()})
+    consensus = [2, 3, 3, 4, 5, 5, 6, 7, 8, 9]
+    trainee = [1, 2, 2, 3, 4, 4, 5, 6, 8, 9]  # eight clips one point low, two exact: −0,8
+    decision = decide(strict, both_scales(trainee), both_scales(consensus))
+    assert decision.statistics["scales"]["sensitiviteit"]["bias"] == pytest.approx(-0.8)
+    assert any(r.endswith("gemiddeld 0,80 punten te laag (toegestaan: 0,50).") for r in about(decision, "sensitiviteit"))
+
+
+def test_a_scale_without_expert_scores_does_not_stop_the_next(babytijd):
+    """When the first scale of the rule has no expert scores, is the next scale still given its consensus?"""
+    from oefenkit.certification import decide_against_experts
+
+    experts = {"cooperatie": [(e, code, v) for e in ("a", "b") for code, v in clips(PASS_CONSENSUS).items()]}
+    assert list(babytijd.scales)[0] == "sensitiviteit"
+    decision = decide_against_experts(babytijd, both_scales(PASS_TRAINEE), experts,
+                                      {s: (1, 9) for s in SCALES}, case_set_code="toets")
+    assert decision.statistics["scales"]["sensitiviteit"] == {"n_clips": 0}
+    assert decision.statistics["scales"]["cooperatie"]["n_clips"] == 10
+    assert set(decision.statistics["expert_consensus"]) == {"cooperatie"}
+
+
+def test_out_of_range_score_is_refused_even_on_a_scale_with_too_few_clips(babytijd):
+    """Is a score of 10 refused by decide() itself, also on a scale with too few clips (where the
+    agreement statistics, which check the range too, are never computed)?"""
+    trainee, consensus = both_scales(PASS_TRAINEE), both_scales(PASS_CONSENSUS)
+    trainee["sensitiviteit"] = clips([1, 2, 3, 4, 5, 6, 10])
+    consensus["sensitiviteit"] = clips([1, 2, 3, 4, 5, 6, 9])
+    with pytest.raises(ValidationError, match="Score 10 voor c07 ligt buiten de schaal 1–9"):
+        decide(babytijd, trainee, consensus)
+
+
+def test_explain_of_a_rule_without_min_clips_says_zero():
+    """A stored rule without ``min_clips``: does the too-few-clips line say "minstens 0"?"""
+    from oefenkit.certification import explain
+
+    checks = explain({"scales": {"sensitiviteit": {"n_clips": 3}}}, {"scales": {}}, {"sensitiviteit": "Sensitiviteit"})
+    assert [c.text for c in checks] == ["Sensitiviteit: je hebt 3 fragmenten gescoord; er zijn er minstens 0 nodig."]
+
+
+def test_explain_goes_on_after_a_scale_with_too_few_clips():
+    """When the first scale had too few clips, are the next scale's rules still explained?"""
+    from oefenkit.certification import explain
+
+    full = {"n_clips": 10, "icc_a1": 0.9, "within_one": 1.0, "bias": 0.0,
+            "low_extremes": {"band": [1, 2], "consensus_items": 2, "recognised": 2}}
+    rule = {"min_clips": 8, "scales": {s: EXPLAIN_RULE["scales"]["sensitiviteit"] for s in SCALES}}
+    checks = explain({"scales": {"sensitiviteit": {"n_clips": 3}, "cooperatie": full}}, rule)
+    assert [c.scale for c in checks] == ["sensitiviteit"] + ["cooperatie"] * 4
+
+
+def test_a_rule_made_in_code_needs_no_supervised_cases_and_decisions_are_immutable(babytijd):
+    """Does a CertificationRule built without ``required_supervised_cases`` need none, and is a
+    Decision a value nobody can change after the fact?"""
+    import dataclasses
+
+    rule = CertificationRule(programme="p", name="P", min_clips=8, scales=babytijd.scales, validity_years=2,
+                             renewal="none")
+    assert rule.required_supervised_cases == 0
+    decision = decide(rule, both_scales(PASS_TRAINEE), both_scales(PASS_CONSENSUS))
+    assert decision.passed is True and "supervised_cases" not in decision.statistics
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        decision.passed = False  # type: ignore[misc]
+
+
+def test_the_first_unknown_threshold_field_is_named(tmp_path):
+    """With two unknown fields in a scale, is the alphabetically first one named?"""
+    data = base_rule()
+    data["scales"]["sensitiviteit"].update({"zz_extra": 1, "aa_extra": 1})
+    refused(write_rule(tmp_path, "twee.yaml", data), "onbekend veld 'aa_extra'")
+
+
+def test_decide_against_experts_takes_the_case_set_by_keyword_only(babytijd):
+    """Is ``case_set_code`` keyword-only, while the rule, scores and ranges may be named?"""
+    from oefenkit.certification import decide_against_experts
+
+    experts = {s: [(e, code, v) for e in ("a", "b") for code, v in clips(PASS_CONSENSUS).items()] for s in SCALES}
+    ranges = {s: (1, 9) for s in SCALES}
+    named = decide_against_experts(rule=babytijd, trainee=both_scales(PASS_TRAINEE), expert_scores=experts,
+                                   scale_ranges=ranges, case_set_code="toets")
+    assert named.passed is True
+    with pytest.raises(TypeError):
+        decide_against_experts(babytijd, both_scales(PASS_TRAINEE), experts, ranges, "toets")  # type: ignore[misc]
+
+
+def test_rules_thresholds_and_explained_checks_cannot_be_changed(babytijd):
+    """Are a loaded rule, its thresholds and an explained check immutable values (a widget holding
+    one cannot lower a threshold for everyone)?"""
+    import dataclasses
+
+    check = explained()[0]
+    for value, field in ((babytijd, "min_clips"), (babytijd.scales["sensitiviteit"], "icc_a1_min"), (check, "met")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(value, field, 0)

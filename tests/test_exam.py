@@ -336,15 +336,12 @@ def test_no_cursist_verb_reveals_exam_expert_scores_before_submission(kit, peopl
         lambda: kit.submit_exam(cursist, attempt.id, rules=rules),  # incomplete: no decision yet
     ]
     # Practice verbs (practice app) must not give feedback on an exam case either.
-    if hasattr(kit, "submit_practice"):
-        refused.append(lambda: kit.submit_practice(cursist, attempt.case_codes[0], CONSENSUS[attempt.case_codes[0]]))
+    refused.append(lambda: kit.submit_practice(cursist, attempt.case_codes[0], CONSENSUS[attempt.case_codes[0]]))
     for call in refused:
         with pytest.raises((PermissionDenied, ValidationError)):
             call()
-    if hasattr(kit, "practice_overview"):
-        assert not exam_codes & {c.code for c in kit.practice_overview(cursist)}
-    if hasattr(kit, "practice_history"):
-        assert _contains_secret(kit.practice_history(cursist)) == []
+    assert not exam_codes & {c.code for c in kit.practice_overview(cursist)}
+    assert _contains_secret(kit.practice_history(cursist)) == []
     assert count(kit, m.CertificationDecision) == 0
 
 

@@ -218,3 +218,35 @@ def test_system_actor():
     assert SYSTEM.is_system
     assert SYSTEM.role == "coordinator"
     assert not Actor(3, "anna", "Anna", "cursist").is_system
+
+
+# -- the documented numbers, written out (issue 21: the tests above take the minimum from the code) --
+
+
+def test_the_minimum_password_length_is_the_documented_eight():
+    """README and ``oefenkit users add --help`` promise "minstens 8 tekens": are 7 characters refused
+    and 8 accepted, whatever ``MIN_PASSWORD_LENGTH`` says?"""
+    with pytest.raises(ValidationError, match="minstens 8 tekens"):
+        validate_password("x" * 7)
+    assert validate_password("x" * 8) == "x" * 8
+
+
+def test_generated_passwords_are_fourteen_characters_and_never_below_eight():
+    """Is a generated password 14 characters by default, may it be exactly 8, and is a shorter
+    length a programming error?"""
+    from oefenkit.identity import generate_password
+
+    assert len(generate_password()) == 14
+    assert len(generate_password(8)) == 8
+    with pytest.raises(ValueError, match="at least 8"):
+        generate_password(7)
+
+
+def test_an_actor_cannot_be_changed():
+    """Is an ``Actor`` immutable, so no widget or callback can promote the person it holds?"""
+    import dataclasses
+
+    actor = Actor(id=5, username="cursist5", display_name="C", role="cursist")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        actor.role = "coordinator"  # type: ignore[misc]
+    assert hash(actor) == hash(Actor(id=5, username="cursist5", display_name="C", role="cursist"))

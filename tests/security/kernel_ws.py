@@ -35,6 +35,11 @@ def open_app_kernel(client, path: str = "/voila/render/start.ipynb") -> str:
     """Render an app page for ``client`` (logged in) and return its kernel id."""
     status, _, page = client.request(path)
     assert status == 200, (status, page[:300])
+    return kernel_id_of(page)
+
+
+def kernel_id_of(page: str) -> str:
+    """The kernel id in a rendered app page (``"kernelId"`` of its ``jupyter-config-data``)."""
     return re.search(r'"kernelId": "([0-9a-f-]{36})"', page).group(1)
 
 
@@ -206,3 +211,25 @@ class KernelSocket:
 def is_states_reply(msg: dict) -> bool:
     return (msg.get("header", {}).get("msg_type") == "comm_msg"
             and msg.get("content", {}).get("data", {}).get("method") == "update_states")
+
+
+def page_widget_states(client, path: str, timeout: float = 20) -> dict[str, dict]:
+    """Every widget state the kernel of app page ``path`` hands to a browser, for ``client`` (logged in).
+
+    Renders the page, opens its kernel websocket with the client's cookies and asks the widget control
+    comm for all states (``request_states``), as Voilà's front end does on load. Returns model id →
+    ``{"model_name": ..., "state": {...}}`` — the state the browser's widget manager would hold."""
+    return kernel_widget_states(client, open_app_kernel(client, path), timeout)
+
+
+def kernel_widget_states(client, kernel_id: str, timeout: float = 20) -> dict[str, dict]:
+    """:func:`page_widget_states` for a page already rendered (its kernel ``kernel_id``)."""
+    with KernelSocket(client.base_url, kernel_id, client, timeout=timeout) as sock:
+        reply = sock.states(sock.open_control(), timeout=timeout)
+    assert reply is not None, f"no widget states from the kernel of {path}"
+    return reply["content"]["data"]["states"]
+
+
+def dom_classes(states: dict[str, dict]) -> set[str]:
+    """Every CSS class any widget of ``states`` carries."""
+    return {c for s in states.values() for c in s.get("state", {}).get("_dom_classes", ())}

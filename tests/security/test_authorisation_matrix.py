@@ -1,8 +1,10 @@
 """The authorisation matrix over HTTP: every catalogued app and every media route, for every role and
 for a visitor who is not logged in.
 
-The expectations are written out here per area (not derived from ``oefenkit.permissions``), so a change
-to the permission layer that opens an app to the wrong role fails this test.
+The expectations come from the hand-written table in ``access_matrix.py`` (not from
+``oefenkit.permissions``), so a change to the permission layer that opens an app to the wrong role fails
+this test. An allowed app must also have rendered: the widget state its kernel hands the browser (read
+over the kernel websocket) carries the app's own ``ok-`` hook, not just a status 200.
 """
 
 from __future__ import annotations
@@ -16,18 +18,12 @@ from oefenkit.settings import load_settings
 
 from ..live_server import PASSWORD
 from ..test_server_http import Client
+from .access_matrix import APP_ACCESS, APP_HOOKS, may_open
+from .kernel_ws import dom_classes, kernel_id_of, kernel_widget_states
 
 # The cursist is this module's own: the shared server's cursist1 may hold an exam attempt (browser tests),
 # which rightly opens the exam clips to them.
 ROLES = {"cursist": "matrix.cursist", "trainer": "trainer1", "coordinator": "coord1"}
-
-#: Who may open the apps of each area. A new area must be added here on purpose.
-EXPECTED_ROLES = {
-    "landing": {"cursist", "trainer", "coordinator"},
-    "training": {"cursist", "trainer", "coordinator"},
-    "supervision": {"trainer", "coordinator"},
-    "beheer": {"coordinator"},
-}
 
 _clients: dict[str, Client] = {}
 
@@ -40,6 +36,13 @@ def as_role(live_server):
         if role not in _clients or _clients[role].base_url != live_server.base_url:
             if role == "cursist":
                 live_server.add_user(ROLES[role], "cursist")
+                # In a team, so the intervision app shows its panel rather than "not in a team yet".
+                kit = open_kit(load_settings(data_dir=live_server.data_dir))
+                try:
+                    kit.add_group(SYSTEM, "Matrix-team", programme_code="babytijd")
+                    kit.add_group_member(SYSTEM, "Matrix-team", ROLES[role])
+                finally:
+                    kit.engine.dispose()
             client = Client(live_server.base_url)
             status, _, _ = client.login(ROLES[role], PASSWORD)
             assert status == 302
@@ -49,9 +52,10 @@ def as_role(live_server):
     return get
 
 
-def test_every_area_has_an_expectation():
-    assert {app.area for app in APPS} <= set(EXPECTED_ROLES)
-    assert len(APPS) >= 7
+def test_every_app_has_an_expectation_and_a_hook():
+    """Does the hand-written table name every catalogued app, with its hook?"""
+    assert set(APP_ACCESS) == set(APP_HOOKS) == {app.id for app in APPS}
+    assert len(APPS) >= 13
 
 
 @pytest.mark.parametrize("app", APPS, ids=lambda a: a.id)
@@ -65,11 +69,16 @@ def test_visitor_is_sent_to_the_login_page(live_server, app):
 @pytest.mark.parametrize("role", sorted(ROLES))
 @pytest.mark.parametrize("app", APPS, ids=lambda a: a.id)
 def test_role_matrix(as_role, app, role):
-    """Is each app rendered for exactly the roles of its area and refused (403, Dutch page) for the rest?"""
-    status, _, page = as_role(role).request(app.url)
-    if role in EXPECTED_ROLES[app.area]:
+    """Is each app rendered for exactly the roles the table gives (its own hook in the widget state the
+    browser gets) and refused (403, Dutch page) for the rest?"""
+    client = as_role(role)
+    status, _, page = client.request(app.url)
+    if may_open(role, app):
         assert status == 200, page[:500]
         assert "oefenkit.kernel.bind_person" not in page
+        classes = dom_classes(kernel_widget_states(client, kernel_id_of(page)))
+        assert APP_HOOKS[app.id] in classes, (app.id, sorted(classes))
+        assert "ok-page" in classes and "ok-access-lost" not in classes, app.id
     else:
         assert status == 403
         assert "Geen toegang" in page

@@ -1,5 +1,10 @@
 """Exam integrity: before a cursist submits, no expert score, consensus or rationale of an exam clip
-reaches them, through any widget state of any app they may open, or over HTTP."""
+reaches them, through any widget state of any app they may open, or over HTTP.
+
+Voilà 0.5 does not put widget state in the page's HTML: the browser's widget manager gets it over the
+kernel websocket. The live test therefore reads the states a cursist's browser receives there
+(``kernel_ws.page_widget_states``), not the page HTML. Which apps a cursist may open comes from the
+hand-written table in ``access_matrix.py``, not from ``can()``."""
 
 from __future__ import annotations
 
@@ -13,11 +18,12 @@ import oefenkit.kernel
 from oefenkit.apps import APPS
 from oefenkit.identity import SYSTEM
 from oefenkit.instance import init, open_kit
-from oefenkit.permissions import can
 from oefenkit.settings import load_settings
 
 from ..live_server import PASSWORD
 from ..test_server_http import Client
+from .access_matrix import APP_HOOKS, CURSIST, may_open
+from .kernel_ws import dom_classes, kernel_id_of, kernel_widget_states
 from .test_xss import _notebook_code
 
 
@@ -82,11 +88,10 @@ def _state_of_new_widgets(before: set) -> str:
     return "\n".join(states)
 
 
-@pytest.mark.parametrize("app", [a for a in APPS if a.area in ("landing", "training")], ids=lambda a: a.id)
+@pytest.mark.parametrize("app", [a for a in APPS if may_open(CURSIST, a)], ids=lambda a: a.id)
 def test_no_widget_state_of_a_cursist_app_holds_exam_secrets(exam_kit, monkeypatch, app):
     """Every widget the app builds for a cursist in the middle of an exam: no rationale, no consensus."""
     kit, cursist = exam_kit
-    assert can(cursist, "open_app", app)
     monkeypatch.setattr(oefenkit.kernel, "_person", cursist)
     monkeypatch.setattr(oefenkit.kernel, "_app", app)
     monkeypatch.setattr(oefenkit.instance, "current_kit", lambda: kit)
@@ -115,27 +120,44 @@ def test_the_exam_app_resumes_without_expert_fields(exam_kit, monkeypatch):
 
 
 def test_no_route_gives_a_cursist_exam_secrets(live_server):
-    """Over HTTP, with an exam open: the training apps' pages and the exam clips' subtitles hold no
-    rationale, and every other app (supervision: where expert scores live) is refused."""
+    """Over the real server, with an exam half done: the widget states every app a cursist may open
+    sends to their browser (over the kernel websocket) and the exam clips' subtitles hold no rationale
+    or consensus; every other app (supervision: where expert scores live) is refused."""
     live_server.add_user("toets.http", "cursist")
     kit = open_kit(load_settings(data_dir=live_server.data_dir))
     try:
         person = kit.find_person("toets.http")
+        kit.add_group(SYSTEM, "Toets-team", programme_code="babytijd")  # so intervision shows its panel
+        kit.add_group_member(SYSTEM, "Toets-team", "toets.http")
         attempt = kit.start_exam(person, "babytijd", max_attempts=3, rng_seed=3)
+        for case in attempt.cases[:3]:
+            kit.save_exam_rating(person, attempt.id, case.code, {"sensitiviteit": 5, "cooperatie": 5})
         secrets = _exam_secrets(kit)
     finally:
         kit.engine.dispose()
+    assert secrets
     client = Client(live_server.base_url)
     assert client.login("toets.http", PASSWORD)[0] == 302
-    bodies = []
+    sent = []
     for app in APPS:
-        status, _, body = client.request(app.url)
-        assert status == (200 if app.area in ("landing", "training") else 403), app.id
-        bodies.append(body)
+        status, _, page = client.request(app.url)
+        if not may_open(CURSIST, app):
+            assert status == 403, app.id
+            assert not [s for s in secrets if s in page], app.id
+            continue
+        assert status == 200, app.id
+        states = kernel_widget_states(client, kernel_id_of(page))
+        assert APP_HOOKS[app.id] in dom_classes(states), app.id  # the app really rendered
+        text = json.dumps(states, ensure_ascii=False, default=str)
+        if app.id == "exam":
+            # The exam screen of the open attempt reached the browser, with this cursist's clips.
+            assert "ok-exam" in dom_classes(states)
+            assert attempt.cases[0].title in text or any(c.title in text for c in attempt.cases)
+        sent.append(text)
     for case in attempt.cases:
         status, _, body = client.request(f"/oefenkit/media/subtitles/{case.code}.vtt")
         assert status == 200
-        bodies.append(body)
-    everything = "\n".join(bodies)
+        sent.append(body)
+    everything = "\n".join(sent)
     leaked = [s for s in secrets if s in everything]
     assert not leaked, leaked[:3]

@@ -1,0 +1,49 @@
+"""A non-staff actor without a person id (issue 21).
+
+``can()`` compares ``actor.id`` with the person a read or write is about. When both are ``None``
+(an actor that is not a stored person, asking about "everyone" or about an unknown user name),
+that comparison must not count as "own data": ``None == None`` would hand an id-less cursist every
+person's ratings. Expected answers are written out here, not taken from ``can()``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from oefenkit.errors import PermissionDenied
+from oefenkit.identity import Actor
+from oefenkit.permissions import can, require
+
+from ..test_permissions import rated  # noqa: F401  (fixture: a case rated by both cursists)
+
+#: Per-person actions, with ``thing=None`` (everyone / no such person): an id-less cursist may do none.
+PER_PERSON_ACTIONS = ("read_ratings_of", "read_certification_of", "read_progress_of", "export_person_data",
+                      "write_rating_for", "write_progress_for")
+
+NOBODY_CURSIST = Actor(id=None, username="zonder-id", display_name="Zonder id", role="cursist")
+
+
+@pytest.mark.parametrize("action", PER_PERSON_ACTIONS)
+def test_an_id_less_cursist_owns_nobodys_data(action):
+    """Is each per-person action refused to an id-less cursist when it is about no one in particular?"""
+    assert can(NOBODY_CURSIST, action, None) is False
+    with pytest.raises(PermissionDenied):
+        require(NOBODY_CURSIST, action, None)
+
+
+def test_an_id_less_cursist_cannot_list_everyones_ratings(kit, people, rated):  # noqa: F811
+    """Through the storage façade: is an id-less cursist asking for all ratings refused, while a
+    trainer gets both cursists' ratings (so there was something to leak)?"""
+    with pytest.raises(PermissionDenied, match="eigen beoordelingen"):
+        kit.list_ratings(NOBODY_CURSIST)
+    assert {r.rater_username for r in kit.list_ratings(people["trainer"])} == {"cursist1", "cursist2"}
+
+
+def test_an_id_less_actor_cannot_start_an_exam(kit, people):
+    """Is an exam attempt refused to an actor that is no stored person (an id-less cursist, the CLI's
+    system actor), instead of being stored for nobody?"""
+    from oefenkit.identity import SYSTEM
+
+    for actor in (NOBODY_CURSIST, SYSTEM):
+        with pytest.raises(PermissionDenied, match="jezelf"):
+            kit.start_exam(actor, "babytijd", max_attempts=3)
