@@ -188,8 +188,22 @@ def _nl(x: float, digits: int = 2) -> str:
     return f"{x:.{digits}f}".replace(".", ",")
 
 
+def _nl_apart(x: float, threshold: float, digits: int = 2) -> str:
+    """``x`` the Dutch way, with as many decimals (``digits`` up to two more) as it takes not to read
+    the same as ``threshold``: an ICC of 0.6953 against 0.70 reads "0,695", not "0,70, lager dan 0,70"."""
+    for more in range(digits, digits + 3):
+        if x == threshold or _nl(x, more) != _nl(threshold, more):
+            return _nl(x, more)
+    return _nl(x, digits + 2)
+
+
 def _pct(x: float) -> str:
     return f"{round(100 * x)} %"
+
+
+def _pct_apart(x: float, threshold: float) -> str:
+    """A share as a percentage that does not read the same as ``threshold`` (79.6 % is not "80 %")."""
+    return f"{_nl_apart(100 * x, 100 * threshold, 0)} %"
 
 
 def decide(
@@ -235,20 +249,21 @@ def decide(
             reasons.append(f"{scale}: ICC(A,1) is niet te berekenen (geen spreiding in de scores).")
         elif icc < th.icc_a1_min:
             passed = False
-            reasons.append(f"{scale}: ICC(A,1) is {_nl(icc)}, lager dan de drempel {_nl(th.icc_a1_min)}.")
+            reasons.append(f"{scale}: ICC(A,1) is {_nl_apart(icc, th.icc_a1_min)}, lager dan de drempel {_nl(th.icc_a1_min)}.")
         else:
             reasons.append(f"{scale}: ICC(A,1) is {_nl(icc)} (drempel {_nl(th.icc_a1_min)}).")
         if agreement.within_one < th.within_one_min:
             passed = False
-            reasons.append(f"{scale}: {_pct(agreement.within_one)} binnen één punt van de consensus, "
-                           f"minder dan {_pct(th.within_one_min)}.")
+            reasons.append(f"{scale}: {_pct_apart(agreement.within_one, th.within_one_min)} binnen één punt van de "
+                           f"consensus, minder dan {_pct(th.within_one_min)}.")
         else:
             reasons.append(f"{scale}: {_pct(agreement.within_one)} binnen één punt van de consensus.")
         if abs(agreement.bias) > th.abs_bias_max:
             direction = "te hoog" if agreement.bias > 0 else "te laag"
             passed = False
             unit = "punt" if abs(agreement.bias) == 1 else "punten"
-            reasons.append(f"{scale}: scores liggen gemiddeld {_nl(abs(agreement.bias))} {unit} {direction} "
+            reasons.append(f"{scale}: scores liggen gemiddeld {_nl_apart(abs(agreement.bias), th.abs_bias_max)} "
+                           f"{unit} {direction} "
                            f"(toegestaan: {_nl(th.abs_bias_max)}).")
         bands = [(name, band) for name, band in (("lage", agreement.low_extremes),
                                                  ("hoge", agreement.high_extremes)) if band.consensus_items]
@@ -405,23 +420,24 @@ def explain(statistics: Mapping[str, Any], rule: Mapping[str, Any],
             text = (f"{name}: je scores gaan goed samen op en neer met die van de experts." if met else
                     f"{name}: je scores gaan nog niet genoeg samen op en neer met die van de experts: waar zij "
                     "hoger of lager scoren, doe jij dat vaak niet.")
-            checks.append(Check(code, met, text, f"ICC(A,1) {_nl(icc)} (nodig: minstens {_nl(icc_min)})"))
+            checks.append(Check(code, met, text, f"ICC(A,1) {_nl_apart(icc, icc_min)} (nodig: minstens {_nl(icc_min)})"))
         within, within_min = float(s.get("within_one") or 0.0), th.get("within_one_min", 0.0)
         k = round(within * n)
         needed = math.ceil(within_min * n - 1e-9)
         met = within >= within_min
         checks.append(Check(code, met, f"{name}: bij {k} van de {n} fragmenten lag je score hoogstens 1 punt van die "
                                        f"van de experts" + ("." if met else f"; er moeten er minstens {needed} zijn."),
-                            f"Binnen één punt {_pct(within)} (nodig: minstens {_pct(within_min)})"))
+                            f"Binnen één punt {_pct_apart(within, within_min)} (nodig: minstens {_pct(within_min)})"))
         bias, bias_max = float(s.get("bias") or 0.0), th.get("abs_bias_max", 0.0)
         met = abs(bias) <= bias_max
         if abs(bias) < 0.05:
             text = f"{name}: je scores liggen gemiddeld even hoog als die van de experts."
         else:
-            text = (f"{name}: je scores liggen gemiddeld {_points(abs(bias))} {'hoger' if bias > 0 else 'lager'} "
+            text = (f"{name}: je scores liggen gemiddeld {_nl_apart(abs(bias), bias_max, 1)} punt "
+                    f"{'hoger' if bias > 0 else 'lager'} "
                     "dan die van de experts")
             text += "." if met else f"; dat mag hoogstens {_points(bias_max)} zijn."
-        checks.append(Check(code, met, text, f"Gemiddeld verschil {'+' if bias > 0 else ''}{_nl(bias)} "
+        checks.append(Check(code, met, text, f"Gemiddeld verschil {'+' if bias > 0 else ''}{_nl_apart(bias, bias_max if bias > 0 else -bias_max)} "
                                              f"(toegestaan: hoogstens {_nl(bias_max)})"))
         share_min = th.get("extremes_min_share", 0.0)
         bands = [(word, s.get(key) or {}) for word, key in (("heel laag", "low_extremes"),

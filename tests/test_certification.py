@@ -336,7 +336,7 @@ def test_icc_just_under_the_threshold_fails_and_just_over_passes(babytijd, data,
             assert failed(decision, scale) == []
         else:
             reason, = failed(decision, scale)
-            assert "ICC(A,1)" in reason and "lager dan de drempel 0,70" in reason
+            assert "ICC(A,1) is 0,695, lager dan de drempel 0,70" in reason  # not "0,70, lager dan 0,70"
 
 
 @pytest.mark.parametrize("trainee, consensus, within, passes", [
@@ -1061,6 +1061,23 @@ def test_explain_just_past_every_threshold_says_unmet():
                         "hoog; dat moeten er minstens 1 zijn.")
     assert texts[5] == "1 van de 2 casussen die je moet uitvoeren en bespreken in supervisie zijn vastgelegd."
     assert checks[2].detail == "Gemiddeld verschil +1,10 (toegestaan: hoogstens 1,00)"
+
+
+def test_explain_never_shows_a_failing_figure_equal_to_its_threshold():
+    """Just under a threshold by less than the rounding (ICC 0,6953, 79,6 % within one, bias +1,04): does
+    each unmet rule show enough decimals that the figure does not read the same as the threshold?"""
+    from oefenkit.certification import explain
+
+    stats = {"n_clips": 49, "icc_a1": 0.6953, "within_one": 39 / 49, "bias": 1.04,
+             "low_extremes": {"band": [1, 2], "consensus_items": 0, "recognised": 0},
+             "high_extremes": {"band": [8, 9], "consensus_items": 0, "recognised": 0}}
+    checks = explain({"scales": {"sensitiviteit": stats}, "supervised_cases": 2}, EXPLAIN_RULE,
+                     {"sensitiviteit": "Sensitiviteit"})
+    assert [c.met for c in checks[:3]] == [False, False, False]
+    assert checks[0].detail == "ICC(A,1) 0,695 (nodig: minstens 0,70)"
+    assert checks[1].detail == "Binnen één punt 79,6 % (nodig: minstens 80 %)"
+    assert checks[2].detail == "Gemiddeld verschil +1,04 (toegestaan: hoogstens 1,00)"
+    assert "gemiddeld 1,04 punt hoger" in checks[2].text and "hoogstens 1,0 punt" in checks[2].text
 
 
 @pytest.mark.parametrize("bias, text", [
