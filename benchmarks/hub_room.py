@@ -60,7 +60,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import psutil  # noqa: E402
 
-from benchmarks.room import APP, MIB, Phone, join_at_once, timings, tree_cpu, tree_memory, username  # noqa: E402
+from benchmarks.room import (  # noqa: E402
+    APP, MIB, Phone, join_at_once, stop_cleanly_on_sigterm, timings, tree_cpu, tree_memory, username,
+)
 from tests.hub_server import PASSWORD, Hub, HubClient, running_hub  # noqa: E402
 
 SERVICE = "oefenkit-terugkomdag"
@@ -194,6 +196,7 @@ def run_room(hub: Hub, n: int, scenario: str, token: str, timeout: float, settle
 
 
 def main(argv=None) -> int:
+    stop_cleanly_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10", help="room sizes, comma-separated")
     parser.add_argument("--scenarios", default="cold,prespawned,warmed",

@@ -37,6 +37,7 @@ import concurrent.futures
 import os
 import platform
 import re
+import signal
 import statistics
 import sys
 import tempfile
@@ -234,7 +235,14 @@ def run_room(server: LiveServer, n: int, timeout: float) -> dict:
     return {"n": n, **timings(phones), **memory, **room_cpu}
 
 
+def stop_cleanly_on_sigterm() -> None:
+    """``timeout`` or a CI stop sends SIGTERM: leave through the ``finally`` blocks, so the servers,
+    kernels and databases this benchmark started are stopped too (they run in their own sessions)."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+
+
 def main(argv=None) -> int:
+    stop_cleanly_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,10,30,60", help="room sizes, comma-separated")
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
