@@ -185,10 +185,18 @@ def test_message_size_is_capped_both_ways(ws_server, cursist):
     """Does a frame over OEFENKIT_WEBSOCKET_MAX_MB from the page close the socket (1009), and is a
     message over it from the kernel dropped while smaller ones still go through?"""
     kernel_id = open_app_kernel(cursist)
+    too_big = CAP_MB * MB + 1000
     with KernelSocket(ws_server.base_url, kernel_id, cursist) as sock:
-        sock.open_image(b"x" * (CAP_MB * MB + 1000))
+        sock.open_image(b"x" * too_big)
         closed = sock.wait_closed(timeout=10)
-    assert closed is not None and closed.rcvd is not None and closed.rcvd.code == 1009
+    # Tornado answers with a close frame (1009) and drops the connection without reading the rest of
+    # the frame; under load the client sees the reset before that close frame (CI, once). Either way the
+    # socket is closed and the frame never reaches the kernel.
+    assert closed is not None
+    assert closed.rcvd is None or closed.rcvd.code == 1009, closed
+    with KernelSocket(ws_server.base_url, kernel_id, cursist) as sock:
+        states = sock.states(sock.open_control())
+    assert states is not None and not any(len(b) == too_big for b in states["buffers"])
 
     with KernelSocket(ws_server.base_url, kernel_id, cursist) as sock:
         big = int(CAP_MB * MB * 0.6)
