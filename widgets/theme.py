@@ -95,22 +95,15 @@ A11Y_COLORS = {
     "warning": "#a34700", "warning_active": "#7f3700",   # 6.1:1
     "danger": "#c62828", "danger_active": "#b71c1c",     # 5.6:1
 }
-_CSS += """
+_CSS += ("""
 <style>
 /* accessibility (issue 15) */
-.ok-page .jupyter-button.mod-success {{ background-color: {success}; color: #fff; }}
-.ok-page .jupyter-button.mod-success:active, .ok-page .jupyter-button.mod-success.mod-active {{
-  background-color: {success_active}; color: #fff; }}
-.ok-page .jupyter-button.mod-info {{ background-color: {info}; color: #fff; }}
-.ok-page .jupyter-button.mod-info:active, .ok-page .jupyter-button.mod-info.mod-active {{
-  background-color: {info_active}; color: #fff; }}
-.ok-page .jupyter-button.mod-warning {{ background-color: {warning}; color: #fff; }}
-.ok-page .jupyter-button.mod-warning:active, .ok-page .jupyter-button.mod-warning.mod-active {{
-  background-color: {warning_active}; color: #fff; }}
-.ok-page .jupyter-button.mod-danger {{ background-color: {danger}; color: #fff; }}
-.ok-page .jupyter-button.mod-danger:active, .ok-page .jupyter-button.mod-danger.mod-active {{
-  background-color: {danger_active}; color: #fff; }}
-/* an answered choice is disabled but still tells what was chosen: full strength, no 60 % dimming */
+""" + "".join(
+    f".ok-page .jupyter-button.mod-{kind} {{{{ background-color: {{{kind}}}; color: #fff; }}}}\n"
+    f".ok-page .jupyter-button.mod-{kind}:active, .ok-page .jupyter-button.mod-{kind}.mod-active {{{{\n"
+    f"  background-color: {{{kind}_active}}; color: #fff; }}}}\n"
+    for kind in ("success", "info", "warning", "danger")  # ipywidgets' button styles, in the kit's colours
+) + """/* an answered choice is disabled but still tells what was chosen: full strength, no 60 % dimming */
 .ok-page .ok-quiz-option:disabled, .ok-page .ok-case-choice:disabled,
 .ok-page .ok-score-button.ok-selected:disabled {{ opacity: 1; cursor: default; }}
 /* links inside running text are underlined, not told apart by colour alone */
@@ -128,7 +121,7 @@ _CSS += """
 .ok-table .widget-html-content {{ max-width: 100%; min-width: 0; }}
 .ok-table-scroll {{ overflow-x: auto; max-width: 100%; }}
 </style>
-""".format(**A11Y_COLORS)
+""").format(**A11Y_COLORS)
 
 # -- phones and touch targets (issue 15) ---------------------------------------------------------
 # Layout only (no colours of controls, no ARIA): no text cut off, touch targets >= 44 px on phones,
