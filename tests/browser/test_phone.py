@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from .test_login_landing import login
+from .test_room_join import trainer_opens_a_round
 from .viewport import PHONE, phone_context, phone_problems, wait_in_view_and_focused
 
 
@@ -47,29 +48,27 @@ def assert_even_rows(page, scope: str) -> None:
         assert min(widths) >= 44, widths  # touch targets: 44 px both ways
 
 
+def open_app_on_phone(ctx, base_url: str, username: str, app_hook: str):
+    """In the phone context ``ctx``: log in as ``username`` and open the app whose landing card has
+    class ``app_hook``; returns the page."""
+    page = ctx.new_page()
+    page.set_default_timeout(60_000)
+    login(page, base_url, username)
+    page.locator(f".{app_hook} a").click()
+    return page
+
+
 def test_terugkomdag_round_on_a_phone(browser, live_server):
     """Join a round on a phone: the video and the sensitivity scale in the first screen, 1–9 on two
     even rows, anchors folded, no ellipsis, no horizontal scroll, targets ≥ 44 px."""
     live_server.add_user("tel.trainer", "trainer", "Tel Trainer")
     live_server.add_user("tel.deelnemer", "cursist", "Tel Deelnemer")
-    trainer_ctx = browser.new_context(locale="nl-NL")
+    trainer_ctx, trainer, code = trainer_opens_a_round(browser, live_server.base_url, "tel.trainer", 60_000)
     phone_ctx = phone_context(browser)
     try:
-        trainer = trainer_ctx.new_page()
-        trainer.set_default_timeout(60_000)
-        login(trainer, live_server.base_url, "tel.trainer")
-        trainer.locator(".ok-app-dashboard a").click()
-        trainer.locator(".ok-session-create").click()
-        code_box = trainer.locator(".ok-join-code .ok-join-code-value")
-        code_box.wait_for()
-        code = code_box.inner_text().strip()
-        trainer.locator(".ok-round-open").click()
         trainer.locator(".ok-dashboard-count").wait_for()
 
-        page = phone_ctx.new_page()
-        page.set_default_timeout(60_000)
-        login(page, live_server.base_url, "tel.deelnemer")
-        page.locator(".ok-app-session a").click()
+        page = open_app_on_phone(phone_ctx, live_server.base_url, "tel.deelnemer", "ok-app-session")
         page.locator(".ok-session-join input").wait_for()
         assert_phone_ready(page, "join")
         page.locator(".ok-session-join input").fill(code)
@@ -111,10 +110,7 @@ def test_practice_on_a_phone(browser, live_server):
     live_server.add_user("tel.oefen", "cursist", "Tel Oefen")
     ctx = phone_context(browser)
     try:
-        page = ctx.new_page()
-        page.set_default_timeout(60_000)
-        login(page, live_server.base_url, "tel.oefen")
-        page.locator(".ok-app-practice a").click()
+        page = open_app_on_phone(ctx, live_server.base_url, "tel.oefen", "ok-app-practice")
         page.locator(".ok-case").first.wait_for()
         assert_phone_ready(page, "list")
         # every title is shown whole (the longest ones wrap)
@@ -142,10 +138,7 @@ def test_modules_on_a_phone(browser, live_server):
     live_server.add_user("tel.modules", "cursist", "Tel Modules")
     ctx = phone_context(browser)
     try:
-        page = ctx.new_page()
-        page.set_default_timeout(60_000)
-        login(page, live_server.base_url, "tel.modules")
-        page.locator(".ok-app-modules a").click()
+        page = open_app_on_phone(ctx, live_server.base_url, "tel.modules", "ok-app-modules")
         page.locator(".ok-module").first.wait_for()
         assert_phone_ready(page, "list")
         page.locator(".ok-module-context-piramide .ok-module-open").tap()
@@ -182,10 +175,7 @@ def test_intervision_choices_fit_on_a_phone(browser, live_server):
     oefenkit_cmd(live_server.data_dir, "groups", "add-member", team, "tel.intervisie")
     ctx = phone_context(browser)
     try:
-        page = ctx.new_page()
-        page.set_default_timeout(60_000)
-        login(page, live_server.base_url, "tel.intervisie")
-        page.locator(".ok-app-intervision a").click()
+        page = open_app_on_phone(ctx, live_server.base_url, "tel.intervisie", "ok-app-intervision")
         page.locator(".ok-intervision").wait_for()
         for hook in ("ok-intervision-set", "ok-intervision-team"):
             box = page.locator(f".{hook} select").evaluate(

@@ -19,12 +19,12 @@ def phone(browser):
     return context, page
 
 
-def trainer_opens_a_round(browser, base_url: str, username: str):
+def trainer_opens_a_round(browser, base_url: str, username: str, timeout_ms: float = 120_000):
     """The trainer's laptop: "Terugkomdag leiden", a new session, its first round open.
     Returns the browser context, the page and the join code."""
     context = browser.new_context(locale="nl-NL")
     trainer = context.new_page()
-    trainer.set_default_timeout(120_000)
+    trainer.set_default_timeout(timeout_ms)
     login(trainer, base_url, username)
     trainer.locator(".ok-app-dashboard a").click()
     trainer.locator(".ok-session-create").click()

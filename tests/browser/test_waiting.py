@@ -65,7 +65,7 @@ def test_participant_carries_on_in_the_same_round_after_a_server_restart(browser
     server.add_user("herstart.trainer", "trainer", "Herstart Trainer")
     contexts = []
     try:
-        desk, trainer, code = trainer_opens_a_round(browser, server.base_url, "herstart.trainer")
+        desk, trainer, code = trainer_opens_a_round(browser, server.base_url, "herstart.trainer", 60_000)
         contexts.append(desk)
 
         context = phone_context(browser)
