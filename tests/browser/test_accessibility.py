@@ -23,7 +23,7 @@ from oefenkit.identity import Actor
 from ..live_server import oefenkit_cmd
 from .test_login_landing import login
 from .test_modules import walk_to_last_page
-from .viewport import wait_in_view_and_focused
+from .viewport import open_practice_clip, wait_in_view_and_focused
 
 AXE = Path(__file__).resolve().parents[2] / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
 SAMPLE_CLIP = Path(__file__).resolve().parents[2] / "sample_cases" / "clips" / "bt-speelmat-01.mp4"
@@ -118,10 +118,7 @@ def modules_quiz_answered(page) -> None:
 
 def practice_clip_scored(page) -> None:
     """A practice clip open with a score chosen on one scale."""
-    page.locator(".ok-case-open").first.click()
-    # the clip's title takes the focus and scrolls into view first; a click before that can land
-    # where the button was before the scroll (seen once in CI under load)
-    wait_in_view_and_focused(page, ".ok-practice-case-title h2", timeout=60_000)
+    open_practice_clip(page, page.locator(".ok-case-open").first)
     page.locator(".ok-score-sensitivity .ok-score-7").click()
     page.locator(".ok-score-sensitivity .ok-score-7.ok-selected").wait_for()
 
@@ -247,7 +244,7 @@ def test_score_buttons_carry_scale_point_and_pressed_state(page, a11y_server):
     exactly the chosen point pressed after a click, in the accessibility tree Chromium exposes?"""
     login(page, a11y_server.base_url, ROLES["cursist"])
     page.locator(".ok-app-practice a").click()
-    page.locator(".ok-case-open").first.click()
+    open_practice_clip(page, page.locator(".ok-case-open").first)
     group = page.get_by_role("group", name="Sensitiviteit")
     group.wait_for()
     assert group.get_by_role("button").count() == 9
@@ -309,7 +306,7 @@ def test_focus_ring_is_visible_on_every_control(page, a11y_server):
     page.set_viewport_size({"width": 1366, "height": 768})
     login(page, a11y_server.base_url, ROLES["cursist"])
     page.locator(".ok-app-practice a").click()
-    page.locator(".ok-case-open").first.click()
+    open_practice_clip(page, page.locator(".ok-case-open").first)
     page.locator(".ok-score-sensitivity .ok-score-1").wait_for()
     rings = tab_through(page, 30)
     page.goto(a11y_server.base_url + "/logout")

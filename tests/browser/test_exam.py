@@ -14,6 +14,7 @@ import yaml
 from oefenkit.settings import PROJECT_ROOT
 
 from .test_login_landing import login
+from .viewport import wait_in_view_and_focused
 
 SCRIPTS = PROJECT_ROOT / "sample_cases" / "scripts"
 _EXAM = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(SCRIPTS.glob("*.yaml"))]
@@ -37,6 +38,7 @@ def wait_scored(page, n: int) -> None:
 
 
 def score_current(page, scores: dict[str, int], done_before: int) -> None:
+    settled(page)
     for scale in SCALES:
         page.locator(f".ok-exam-scale-{scale} .ok-score-{scores[scale]}").click()
         page.locator(f".ok-exam-scale-{scale} .ok-score-{scores[scale]}.ok-selected").wait_for()
@@ -46,6 +48,12 @@ def score_current(page, scores: dict[str, int], done_before: int) -> None:
 def go_next(page, position: int) -> None:
     page.locator(".ok-exam-next").click()
     page.locator(".ok-exam-position", has_text=f"Fragment {position} van 10").wait_for()
+
+
+def settled(page) -> None:
+    """Wait until the app has scrolled the current clip's title into view and focused it: a click aimed
+    before that scroll can land where a score button was."""
+    wait_in_view_and_focused(page, ".ok-exam-case-title h2", timeout=60_000)
 
 
 def score_everything(page, scores_for) -> list[str]:

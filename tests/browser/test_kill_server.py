@@ -13,6 +13,7 @@ from oefenkit.storage.kit import Kit
 from ..live_server import PASSWORD, LiveServer, oefenkit_cmd
 from ..reliability.checks import integrity
 from .test_login_landing import login
+from .viewport import back_to_practice_list, open_practice_clip
 
 
 def test_kill_the_server_mid_submissions(browser, tmp_path, report):
@@ -33,7 +34,7 @@ def test_kill_the_server_mid_submissions(browser, tmp_path, report):
         acknowledged = 0
         cases = page.locator(".ok-case .ok-case-open")
         for i in range(4):
-            cases.nth(i).click()
+            open_practice_clip(page, cases.nth(i))
             page.locator(".ok-score-sensitivity button", has_text=str(3 + i)).click()
             page.locator(".ok-score-cooperation button", has_text=str(4 + i)).click()
             page.wait_for_function("!document.querySelector('.ok-submit').disabled")
@@ -44,8 +45,7 @@ def test_kill_the_server_mid_submissions(browser, tmp_path, report):
                 break
             page.locator(".ok-feedback").wait_for(state="visible")
             acknowledged += 1
-            page.locator(".ok-back").click()
-            page.locator(".ok-case").first.wait_for()
+            back_to_practice_list(page)
         context.close()
     finally:
         server.stop()

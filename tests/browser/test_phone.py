@@ -13,7 +13,7 @@ import re
 
 from .test_login_landing import login
 from .test_room_join import trainer_opens_a_round
-from .viewport import PHONE, phone_context, phone_problems, wait_in_view_and_focused
+from .viewport import PHONE, open_practice_clip, phone_context, phone_problems, wait_in_view_and_focused
 
 
 
@@ -118,7 +118,7 @@ def test_practice_on_a_phone(browser, live_server):
         for i in range(titles.count()):
             box = titles.nth(i).evaluate("b => ({sw: b.scrollWidth, cw: b.clientWidth})")
             assert box["sw"] <= box["cw"] + 1, (titles.nth(i).inner_text(), box)
-        titles.first.tap()
+        open_practice_clip(page, titles.first, tap=True)
         page.locator(".ok-practice-workspace .ok-video video").wait_for()
         assert_phone_ready(page, "clip")
         assert_even_rows(page, ".ok-practice-workspace")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .test_login_landing import login
+from .viewport import wait_in_view_and_focused
 
 
 def open_practice(page, base_url: str) -> None:
@@ -64,6 +65,8 @@ def test_scoring_by_keyboard_on_a_tablet(page, live_server):
     open_practice(page, live_server.base_url)
     page.locator(".ok-case .ok-case-open").nth(1).focus()
     page.keyboard.press("Enter")
+    # the app moves the focus to the clip's title once it is rendered; wait for that before moving it on
+    wait_in_view_and_focused(page, ".ok-practice-case-title h2", timeout=60_000)
     page.locator(".ok-video video").wait_for()
     button = page.locator(".ok-score-sensitivity button", has_text="5")
     button.focus()

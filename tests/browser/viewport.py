@@ -99,3 +99,18 @@ PHONE_PROBLEMS = r"""() => {
 def phone_problems(page) -> dict:
     """Horizontal scrolling, ellipsised text and targets under 44 px on the page as it is now."""
     return page.evaluate(PHONE_PROBLEMS)
+
+
+def open_practice_clip(page, opener, *, tap: bool = False, timeout: float = 60_000) -> None:
+    """Open a practice clip with a click (or a tap) on ``opener`` and wait until its title has taken the
+    focus and scrolled into view. The app scrolls the page once the clip is rendered; a click aimed
+    before that scroll can land where a score button *was* (seen under load in CI)."""
+    opener.tap() if tap else opener.click()
+    wait_in_view_and_focused(page, ".ok-practice-case-title h2", timeout=timeout)
+
+
+def back_to_practice_list(page, timeout: float = 60_000) -> None:
+    """Press "terug" on a practice clip and wait until the list has scrolled back to that clip's entry
+    and focused it, so that the next click is aimed at the settled list."""
+    page.locator(".ok-back").click()
+    wait_in_view_and_focused(page, ".ok-case .ok-case-open:focus", timeout=timeout)
