@@ -23,6 +23,8 @@ from jupyter_client.provisioning import LocalProvisioner
 from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
 from traitlets import default
 
+from .zygote import KERNEL_FLAGS
+
 __all__ = ["KernelParent", "ForkedProcess", "ForkingKernelManager"]
 
 log = logging.getLogger(__name__)
@@ -186,6 +188,14 @@ class ForkingKernelManager(ServerKernelManager):
         if ForkingKernelManager._shared_event_logger is None:
             ForkingKernelManager._shared_event_logger = super()._default_event_logger()
         return ForkingKernelManager._shared_event_logger
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        """The kernel spec's command plus the app kernels' flags (:data:`zygote.KERNEL_FLAGS`), when it
+        is the standard IPython kernel."""
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if cmd[1:3] == ["-m", "ipykernel_launcher"]:
+            cmd = [*cmd, *(f for f in KERNEL_FLAGS if f not in cmd)]
+        return cmd
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
         parent = getattr(self.parent, "kernel_parent", None)

@@ -46,6 +46,15 @@ BASE_MODULES = (
     "oefenkit.kernel", "oefenkit.instance", "oefenkit.logins", "oefenkit.storage.kit",
     "sqlalchemy.dialects.sqlite", "widgets",
 )
+#: Configuration every app kernel gets (forked or started the normal way; ``ForkingKernelManager``
+#: adds it to the kernel command as :data:`KERNEL_FLAGS`). No IPython history: it would write each
+#: page's session and cells, among them the person's name and address from the binding cell, to one
+#: SQLite file in the server's home (kept forever, outside the kit's data), and 30 kernels starting at
+#: once queued on its lock. No capture of the process's own file descriptors 1 and 2 (two threads and
+#: two pipes per kernel): output of C libraries goes to the server's log instead of the page.
+KERNEL_CONFIG = {"HistoryManager": {"enabled": False}, "IPKernelApp": {"capture_fd_output": False}}
+KERNEL_FLAGS = tuple(f"--{cls}.{name}={value}" for cls, traits in KERNEL_CONFIG.items()
+                     for name, value in traits.items())
 _IMPORT_RE = re.compile(r"(?:from|import)\s+((?:widgets|oefenkit)(?:\.\w+)*)")
 
 
@@ -101,8 +110,31 @@ def preload(notebooks_dir: Path | None) -> list[str]:
     return failed
 
 
+def prepare_kernel() -> None:
+    """Do here, once, the part of a kernel's start that depends on no page: the IPython shell.
+
+    Creating ipykernel's shell (magics, completer, inspector, display hooks, namespaces) was the
+    largest part of each kernel's start (≈ 20 ms of CPU and ≈ 3 MiB of its own memory per kernel).
+    The shell made here has run no code; each child gets its own copy-on-write copy of it, which
+    ``IPythonKernel`` picks up as the shell singleton (:class:`_ForkedKernel` links it to the kernel).
+    Also switched off for every child: ipykernel's debugger (app pages have no debugger; without it a
+    kernel neither lists every loaded module nor offers the debug requests on its control channel)."""
+    from ipykernel import debugger
+    from ipykernel.compiler import XCachingCompiler
+    from ipykernel.zmqshell import ZMQInteractiveShell
+    from traitlets.config import Config
+
+    debugger._is_debugpy_available = False
+    ZMQInteractiveShell.instance(config=Config(KERNEL_CONFIG), compiler_class=XCachingCompiler)
+
+
 def check_clean() -> None:
     """Refuse to serve when preloading left state a child must not inherit."""
+    shell_module = sys.modules.get("ipykernel.zmqshell")
+    if shell_module is not None and shell_module.ZMQInteractiveShell.initialized():
+        shell = shell_module.ZMQInteractiveShell.instance()
+        if shell.execution_count != 1 or getattr(shell, "kernel", None) is not None:
+            raise RuntimeError("kernel parent's shell has run code or belongs to a kernel")
     if threading.active_count() != 1:
         raise RuntimeError(f"kernel parent has {threading.active_count()} threads; forking would be unsafe")
     widget = sys.modules.get("ipywidgets.widgets.widget")
@@ -117,9 +149,11 @@ def valid_request(request: dict) -> tuple[list[str], dict, str]:
     argv, env, cwd = request.get("argv"), request.get("env"), request.get("cwd")
     if not (isinstance(argv, list) and all(isinstance(a, str) for a in argv)):
         raise ValueError("argv")
-    # Only the standard Python kernel command, for this very interpreter.
-    if len(argv) != 5 or argv[1:4] != ["-m", "ipykernel_launcher", "-f"]:
+    # Only the standard Python kernel command, for this very interpreter, with the app kernels' flags.
+    if len(argv) < 5 or argv[1:4] != ["-m", "ipykernel_launcher", "-f"]:
         raise ValueError("not an ipykernel command")
+    if not set(argv[5:]) <= set(KERNEL_FLAGS):
+        raise ValueError("unknown kernel flag")
     if os.path.realpath(argv[0]) != os.path.realpath(sys.executable):
         raise ValueError("another interpreter")
     if not (isinstance(env, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in env.items())):
@@ -145,9 +179,7 @@ def run_kernel(argv: list[str], env: dict, cwd: str) -> None:
         os.environ.update(env)
         sys.path[0] = cwd  # as ``python -m`` puts the working directory first
         sys.argv = [argv[0], *argv[3:]]
-        from ipykernel.kernelapp import IPKernelApp
-
-        app = IPKernelApp.instance()
+        app = _kernel_app_class().instance()
         # ipykernel reads JPY_PARENT_PID when it is imported (here: in the parent, without it); with
         # it, the kernel's parent poller ends the kernel once it is orphaned (the server died, so
         # this parent left), as a kernel started the normal way ends with its server.
@@ -172,6 +204,35 @@ def run_kernel(argv: list[str], env: dict, cwd: str) -> None:
             sys.stderr.flush()
         finally:
             os._exit(code)
+
+
+def _kernel_app_class():
+    """``IPKernelApp`` for a forked child: its command line is the fixed one :func:`valid_request`
+    allows, so it is set without traitlets' parser (which walks every configurable class: ≈ 10 ms),
+    and its kernel takes over the shell :func:`prepare_kernel` made."""
+    from ipykernel.ipkernel import IPythonKernel
+    from ipykernel.kernelapp import IPKernelApp
+    from traitlets import Type
+    from traitlets.config import Config
+
+    class _ForkedKernel(IPythonKernel):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            # the shell existed before this kernel, so ``instance(kernel=self, ...)`` could not set it
+            self.shell.kernel = self
+
+    class _ForkedKernelApp(IPKernelApp):
+        kernel_class = Type(_ForkedKernel, klass="ipykernel.kernelbase.Kernel")
+
+        def parse_command_line(self, argv=None):
+            argv = list(argv or [])
+            self.argv = argv
+            config = Config({cls: dict(traits) for cls, traits in KERNEL_CONFIG.items()})
+            config.IPKernelApp.connection_file = argv[1]  # argv: -f <connection file> [KERNEL_FLAGS]
+            self.cli_config = config
+            self.update_config(config)
+
+    return _ForkedKernelApp
 
 
 def serve(channel: socket.socket) -> None:
@@ -202,6 +263,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     channel = socket.socket(fileno=args.fd)
     failed = preload(args.notebooks)
+    try:
+        prepare_kernel()
+    except Exception:  # noqa: BLE001 - each kernel creates its shell itself, as before
+        failed.append("ipykernel shell")
     check_clean()
     gc.collect()
     gc.freeze()  # the children's collector leaves the shared objects (and their pages) alone

@@ -45,6 +45,9 @@ print(json.dumps({
     "widgets": len(_w._instances),
     "rows": "cached_rows" in globals(),
     "pid": __import__("os").getpid(), "ppid": __import__("os").getppid(),
+    "count": get_ipython().execution_count, "shell_kernel": get_ipython().kernel is not None,
+    "history": get_ipython().history_manager.enabled,
+    "debugger": getattr(get_ipython().kernel, "debugger", None) is not None,
 }))
 """
 
@@ -123,6 +126,11 @@ def test_forked_kernel_carries_nothing_of_a_previous_page(kit_env, tmp_path):
                                           "kit_cached", "guard", "live_kit_cached", "widgets", "rows")} == {
                 "person": None, "app": None, "address": None, "checked": False, "login_session": None,
                 "kit_cached": 0, "guard": False, "live_kit_cached": 0, "widgets": 0, "rows": False}
+            # the shell made once in the parent: this kernel's copy has run only the probe, and the
+            # kernel drives it; no history file (it would keep names and addresses) and no debugger
+            assert clean["count"] == dirty["count"] - 1 and clean["shell_kernel"]  # dirty ran DIRTY first
+            assert clean["history"] is dirty["history"] is False
+            assert not clean["debugger"] and not dirty["debugger"]
             assert km.kernel_parent.forked == 2 and km.kernel_parent.fallbacks == 0
             await km.shutdown_all(now=True)
         finally:
