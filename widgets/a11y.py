@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import anywidget
 
+from .shared import plain_layout
+
 __all__ = ["AccessibilityHook"]
 
 _ESM = r"""
@@ -78,3 +80,6 @@ class AccessibilityHook(anywidget.AnyWidget):
     """Invisible; keeps the ARIA of score buttons and the page landmark in step (see the module docstring)."""
 
     _esm = _ESM
+
+    def __init__(self, **kwargs):
+        super().__init__(layout=plain_layout(), **kwargs)

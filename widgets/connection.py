@@ -23,7 +23,8 @@ other.
 from __future__ import annotations
 
 import anywidget
-import ipywidgets as w
+
+from .shared import hidden_layout
 
 __all__ = ["ConnectionWatch"]
 
@@ -111,4 +112,4 @@ class ConnectionWatch(anywidget.AnyWidget):
     _esm = _ESM
 
     def __init__(self, **kwargs):
-        super().__init__(layout=w.Layout(display="none", width="0", height="0"), **kwargs)
+        super().__init__(layout=hidden_layout(), **kwargs)

@@ -6,6 +6,8 @@ import html
 
 import ipywidgets as w
 
+from .shared import plain_html_style, plain_layout
+
 __all__ = ["Notice"]
 
 
@@ -15,7 +17,7 @@ class Notice(w.HTML):
     def __init__(self, text: str, kind: str = "info"):
         if kind not in {"info", "error"}:
             raise ValueError(kind)
-        super().__init__(f"<div role='{'alert' if kind == 'error' else 'status'}'>{html.escape(text)}</div>")
+        super().__init__(f"<div role='{'alert' if kind == 'error' else 'status'}'>{html.escape(text)}</div>",
+                         layout=plain_layout(), style=plain_html_style(),
+                         _dom_classes=("ok-notice", f"ok-notice-{kind}"))
         self.text = text
-        self.add_class("ok-notice")
-        self.add_class(f"ok-notice-{kind}")

@@ -18,7 +18,8 @@ old reveal. One instance per kernel (one page per kernel in Voilà): pages put
 from __future__ import annotations
 
 import anywidget
-import ipywidgets as w
+
+from .shared import hidden_layout
 
 __all__ = ["Reveal", "reveal", "reveal_anchor"]
 
@@ -103,7 +104,7 @@ class Reveal(anywidget.AnyWidget):
     _esm = _ESM
 
     def __init__(self, **kwargs):
-        super().__init__(layout=w.Layout(display="none", width="0", height="0"), **kwargs)
+        super().__init__(layout=hidden_layout(), **kwargs)
 
     def show(self, selector: str) -> None:
         """Scroll the last visible element matching ``selector`` into view and focus it."""

@@ -28,6 +28,7 @@ from oefenkit.errors import OefenkitError
 from .notice import Notice
 from .practice import SCORE_CLASSES, FeedbackPanel, ScaleScorer, VideoPlayer
 from .reveal import reveal, reveal_anchor
+from .shared import plain_layout, static_box, static_html
 from .tables import DataTable
 
 __all__ = ["LivePoller", "SessionPage", "session_page", "code_from_query"]
@@ -115,14 +116,12 @@ class SessionPage(w.VBox):
 
         self.code = w.Text(value=code, placeholder="bijv. K7M3QX", description="Code",
                            layout=w.Layout(width="14rem"))
-        self.join_button = w.Button(description="Meedoen", button_style="primary")
+        self.join_button = w.Button(description="Meedoen", button_style="primary", layout=plain_layout())
         self.join_button.on_click(lambda _b: self.join())
-        self.join_box = w.HBox([self.code, self.join_button])
-        self.join_box.add_class("ok-session-join")
-        self.status = w.HTML()
-        self.status.add_class("ok-session-status")
-        self.message = w.Box()
-        self.message.add_class("ok-session-message")
+        # its own layout: hidden once the person has joined
+        self.join_box = w.HBox([self.code, self.join_button], _dom_classes=("ok-session-join",))
+        self.status = static_html(classes=["ok-session-status"])
+        self.message = static_box(classes=["ok-session-message"], kind=w.Box)
 
         # The round's widgets (clip, two 1-9 scales, note, submit, feedback: about two thirds of the
         # page's widgets) are built when the first round is shown, not while a room of phones is
@@ -130,13 +129,11 @@ class SessionPage(w.VBox):
         self.scales = list(scales)
         self.scorers: list[ScaleScorer] = []
         self.title = self.player = self.note = self.submit_button = self.feedback = None
-        self.round_box = w.VBox(layout=w.Layout(display="none"))
-        self.round_box.add_class("ok-session-round")
-        self.history = w.VBox()
-        self.history.add_class("ok-session-history")
+        self.round_box = w.VBox(layout=w.Layout(display="none"), _dom_classes=("ok-session-round",))
+        self.history = static_box(classes=["ok-session-history"])
         super().__init__([self.join_box, self.status, self.message, self.round_box,
-                          w.HTML("<h2>Mijn terugkomdagen</h2>"), self.history, reveal_anchor()])
-        self.add_class("ok-session")
+                          static_html("<h2>Mijn terugkomdagen</h2>"), self.history, reveal_anchor()],
+                         layout=plain_layout(), _dom_classes=("ok-session",))
         self.poller = LivePoller(lambda: self.verbs["token"](self.session_id),
                                  lambda: self.verbs["state"](self.session_id), self.show)
         self.show_history()

@@ -17,6 +17,7 @@ from . import failures
 from .a11y import AccessibilityHook
 from .connection import ConnectionWatch
 from .notice import Notice
+from .shared import plain_layout, static_box, static_html
 from .theme import stylesheet
 
 __all__ = ["AppPage", "show_app"]
@@ -32,13 +33,11 @@ class AppPage(w.VBox):
         if person is not None:
             who = (f"<span class='ok-who'>{html.escape(person.display_name)} · {html.escape(person.role_label)}"
                    f" · <a class='ok-logout' href='/logout'>Afmelden</a></span>")
-        header = w.HTML(f"<h1>{html.escape(title)}</h1>{who}")
-        header.add_class("ok-header")
+        header = static_html(f"<h1>{html.escape(title)}</h1>{who}", ["ok-header"])
         #: Messages about the page itself (e.g. a failing callback), between header and body.
-        self.notices = w.VBox()
-        self.notices.add_class("ok-page-notices")
-        super().__init__([stylesheet(), header, self.notices, AccessibilityHook(), ConnectionWatch(), body])
-        self.add_class("ok-page")
+        self.notices = static_box(classes=["ok-page-notices"])
+        super().__init__([stylesheet(), header, self.notices, AccessibilityHook(), ConnectionWatch(), body],
+                         layout=plain_layout(), _dom_classes=("ok-page",))
         self.body = body
 
     def lose_access(self) -> None:

@@ -7,6 +7,8 @@ from typing import Any, Sequence
 
 import ipywidgets as w
 
+from .shared import plain_html_style, plain_layout
+
 __all__ = ["DataTable"]
 
 
@@ -25,8 +27,6 @@ class DataTable(w.HTML):
                      f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
         else:
             value = f"<p>{html.escape(empty)}</p>"
-        super().__init__(value)
-        self.add_class("ok-table")
-        if css_class:
-            self.add_class(css_class)
+        super().__init__(value, layout=plain_layout(), style=plain_html_style(),
+                         _dom_classes=("ok-table", css_class) if css_class else ("ok-table",))
         self.rows = [list(r) for r in rows]

@@ -45,7 +45,9 @@ _CSS = """
 
 def stylesheet() -> w.HTML:
     """An (invisible) widget carrying the kit's CSS; include it once per page."""
-    return w.HTML(_CSS, layout=w.Layout(display="none"))
+    from .shared import static_html
+
+    return static_html(_CSS, hidden=True)
 
 
 # -- practice app (widgets/practice.py) ------------------------------------------------------------
