@@ -124,8 +124,10 @@ def prepare_kernel() -> None:
     from ipykernel.zmqshell import ZMQInteractiveShell
     from traitlets.config import Config
 
+    global _lean_init
     debugger._is_debugpy_available = False
     ZMQInteractiveShell.instance(config=Config(KERNEL_CONFIG), compiler_class=XCachingCompiler)
+    _lean_init = lean_kernel_init_applies()
 
 
 def check_clean() -> None:
@@ -206,20 +208,65 @@ def run_kernel(argv: list[str], env: dict, cwd: str) -> None:
             os._exit(code)
 
 
+#: SHA-256 of ``inspect.getsource(IPythonKernel.__init__)`` of the ipykernel whose constructor
+#: ``_ForkedKernel`` repeats without the debugger part (ipykernel 7.4.0). Another version's constructor
+#: may do more: then the kernel runs ipykernel's own (``tests/test_zygote.py`` says so).
+IPYTHONKERNEL_INIT_SHA256 = "943995af8385790e32fdb0d00cb837261eb7fac6e8f593d2d7054afa52bfc879"
+
+
+#: Set by :func:`prepare_kernel` (in the parent, once): forked kernels use the lean constructor.
+_lean_init = False
+
+
+def lean_kernel_init_applies() -> bool:
+    """Is the installed ``IPythonKernel.__init__`` the one ``_ForkedKernel`` repeats?"""
+    import hashlib
+    import inspect
+
+    from ipykernel.ipkernel import IPythonKernel
+
+    source = inspect.getsource(IPythonKernel.__init__)
+    return hashlib.sha256(source.encode()).hexdigest() == IPYTHONKERNEL_INIT_SHA256
+
+
 def _kernel_app_class():
     """``IPKernelApp`` for a forked child: its command line is the fixed one :func:`valid_request`
     allows, so it is set without traitlets' parser (which walks every configurable class: ≈ 10 ms),
     and its kernel takes over the shell :func:`prepare_kernel` made."""
+    import comm
     from ipykernel.ipkernel import IPythonKernel
     from ipykernel.kernelapp import IPKernelApp
+    from ipykernel.kernelbase import Kernel as KernelBase
     from traitlets import Type
     from traitlets.config import Config
 
     class _ForkedKernel(IPythonKernel):
         def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            # the shell existed before this kernel, so ``instance(kernel=self, ...)`` could not set it
-            self.shell.kernel = self
+            if not _lean_init:
+                super().__init__(**kwargs)
+                self.shell.kernel = self  # the shell existed already, so ``instance(kernel=self)`` could not set it
+                return
+            # ``IPythonKernel.__init__`` (ipykernel 7.4) without its debugger part, which is off
+            # (``prepare_kernel``): that part listed the file of every loaded module, touching ~1,000
+            # module objects shared with the kernel parent, which copied ≈ 7 MiB of their pages into
+            # each kernel and took ≈ 8 ms.
+            KernelBase.__init__(self, **kwargs)
+            self.shell = self.shell_class.instance(parent=self, profile_dir=self.profile_dir,
+                                                   user_module=self.user_module, user_ns=self.user_ns,
+                                                   kernel=self, compiler_class=self.compiler_class)
+            self.shell.kernel = self  # the shell existed already, so ``instance(kernel=self)`` could not set it
+            self.shell.displayhook.session = self.session
+            session_name = os.environ.get("JPY_SESSION_NAME")
+            if session_name:
+                self.shell.user_ns["__session__"] = session_name
+            self.shell.displayhook.pub_socket = self.iopub_socket
+            self.shell.displayhook.topic = self._topic("execute_result")
+            self.shell.display_pub.session = self.session
+            self.shell.display_pub.pub_socket = self.iopub_socket
+            self.comm_manager = comm.get_comm_manager()
+            self.shell.configurables.append(self.comm_manager)
+            for msg_type in ("comm_open", "comm_msg", "comm_close"):
+                self.shell_handlers[msg_type] = getattr(self.comm_manager, msg_type)
 
     class _ForkedKernelApp(IPKernelApp):
         kernel_class = Type(_ForkedKernel, klass="ipykernel.kernelbase.Kernel")
