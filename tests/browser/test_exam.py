@@ -91,6 +91,7 @@ def test_cursist_passes_and_downloads_the_certificate(page, live_server):
     assert page.locator(".ok-exam-outcome").inner_text().strip() == "Geslaagd"
     assert "Je bent geslaagd" in page.locator(".ok-exam-summary").inner_text()
     assert "ICC" not in page.locator(".ok-exam-reasons").inner_text()
+    wait_in_view_and_focused(page, ".ok-exam-outcome", timeout=60_000)  # the app scrolls to the result first
     page.locator(".ok-exam-details summary").click()
     assert "ICC(A,1)" in page.locator(".ok-exam-stats").inner_text()
     href = page.locator(".ok-exam-certificate").get_attribute("href")

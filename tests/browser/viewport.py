@@ -110,7 +110,9 @@ def open_practice_clip(page, opener, *, tap: bool = False, timeout: float = 60_0
 
 
 def back_to_practice_list(page, timeout: float = 60_000) -> None:
-    """Press "terug" on a practice clip and wait until the list has scrolled back to that clip's entry
-    and focused it, so that the next click is aimed at the settled list."""
+    """After the feedback of a practice clip: wait until the app has scrolled to the feedback, press
+    "terug", and wait until the list has scrolled back to that clip's entry and focused it, so that
+    each click is aimed at a settled page."""
+    wait_in_view_and_focused(page, ".ok-practice-workspace .ok-feedback", timeout=timeout)
     page.locator(".ok-back").click()
     wait_in_view_and_focused(page, ".ok-case .ok-case-open:focus", timeout=timeout)
