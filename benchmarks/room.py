@@ -26,7 +26,8 @@ copy-on-write) of the server process and all its descendants (kernels, and the k
 if there is one), read with psutil.
 
 Run: ``.venv/bin/python benchmarks/room.py`` (N = 10, 30, 60 on SQLite; ``--db postgresql`` for
-a throwaway PostgreSQL as ``tests/pg_server.py`` starts it; ``--sizes 1,30``). Figures go to
+a throwaway PostgreSQL as ``tests/pg_server.py`` starts it; ``--sizes 1,30``; ``--repeat 5`` runs
+each size five times on a new server and judges the p95 targets on the median). Figures go to
 ``benchmarks/README.md``. Exit status 1 when a target of issue 14 is missed.
 """
 
@@ -235,6 +236,43 @@ def run_room(server: LiveServer, n: int, timeout: float) -> dict:
     return {"n": n, **timings(phones), **memory, **room_cpu}
 
 
+def cpu_probe() -> float:
+    """Milliseconds one core takes for a fixed piece of pure Python, measured just before a room.
+
+    The 2-core machine is a shared VM: the same room used 5.3 to 7.4 CPU seconds on different runs, as
+    its cores ran faster or slower. Printed with each room so runs can be compared."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(2_000_000):
+        total += i * i
+    return 1000 * (time.perf_counter() - started)
+
+
+def one_room(data_dir: Path, env: dict, n: int, args) -> dict:
+    """A new server on ``data_dir``, one room of ``n`` joining at once, the result printed."""
+    server = LiveServer(data_dir, env=env).start()
+    try:
+        time.sleep(args.settle)  # let the server (and any kernel parent) finish starting
+        probe = cpu_probe()
+        r = run_room(server, n, args.timeout)
+    finally:
+        server.stop()
+    Path(f"/tmp/room-server-{n}.log").write_text(server.log())
+    parent_lines = [line for line in server.log().splitlines() if "parent" in line.lower()]
+    if parent_lines:
+        print("        server log: " + "\n        ".join(parent_lines[-4:]))
+    print(f"N={n:>3}  usable p50 {r['p50']:.2f} s  p95 {r['p95']:.2f} s  max {r['max']:.2f} s  "
+          f"(page p50 {r['page_p50']:.2f} s)  failed {r['failed']}  "
+          f"RSS server+kernels {r['rss'] / MIB:,.0f} MiB  PSS {r['pss'] / MIB:,.0f} MiB  "
+          f"(server {r['server_rss'] / MIB:.0f} MiB, {r['processes']} processes, "
+          f"{r['kernels']} kernels; CPU s in the room: server {r['room_server_cpu']:.1f}, "
+          f"kernels {r['room_kernel_cpu']:.1f}, clients {r['room_client_cpu']:.1f}; CPU probe {probe:.0f} ms)",
+          flush=True)
+    for err in r["errors"]:
+        print(f"        e.g. {err}")
+    return r
+
+
 def stop_cleanly_on_sigterm() -> None:
     """``timeout`` or a CI stop sends SIGTERM: leave through the ``finally`` blocks, so the servers,
     kernels and databases this benchmark started are stopped too (they run in their own sessions)."""
@@ -248,6 +286,9 @@ def main(argv=None) -> int:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds a phone may take")
     parser.add_argument("--settle", type=float, default=10.0, help="seconds between server start and the room")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rooms per size, each on a new server; the p95 targets are judged on the median "
+                             "(the speed of the shared 2-core VM varies between runs)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment of the server (e.g. OEFENKIT_KERNEL_LAUNCHER=plain)")
     args = parser.parse_args(argv)
@@ -270,27 +311,14 @@ def main(argv=None) -> int:
             oefenkit_cmd(data_dir, "init", env=env)
             create_users(data_dir, max(sizes), env)
             for n in sizes:
-                server = LiveServer(data_dir, env=env).start()
-                try:
-                    time.sleep(args.settle)  # let the server (and any kernel parent) finish starting
-                    r = run_room(server, n, args.timeout)
-                finally:
-                    server.stop()
-                Path(f"/tmp/room-server-{n}.log").write_text(server.log())
-                parent_lines = [line for line in server.log().splitlines() if "parent" in line.lower()]
-                if parent_lines:
-                    print("        server log: " + "\n        ".join(parent_lines[-4:]))
-                print(f"N={n:>3}  usable p50 {r['p50']:.2f} s  p95 {r['p95']:.2f} s  max {r['max']:.2f} s  "
-                      f"(page p50 {r['page_p50']:.2f} s)  failed {r['failed']}  "
-                      f"RSS server+kernels {r['rss'] / MIB:,.0f} MiB  PSS {r['pss'] / MIB:,.0f} MiB  "
-                      f"(server {r['server_rss'] / MIB:.0f} MiB, {r['processes']} processes, "
-                      f"{r['kernels']} kernels; CPU s in the room: server {r['room_server_cpu']:.1f}, "
-                      f"kernels {r['room_kernel_cpu']:.1f}, clients {r['room_client_cpu']:.1f})", flush=True)
-                for err in r["errors"]:
-                    print(f"        e.g. {err}")
-                if r["failed"] or (n in P95_TARGETS and r["p95"] > P95_TARGETS[n]):
+                rooms = [one_room(data_dir, env, n, args) for _ in range(args.repeat)]
+                p95 = statistics.median(r["p95"] for r in rooms)
+                if args.repeat > 1:
+                    print(f"N={n:>3}  median p95 of {args.repeat} rooms {p95:.2f} s "
+                          f"(range {min(r['p95'] for r in rooms):.2f}–{max(r['p95'] for r in rooms):.2f} s)", flush=True)
+                if any(r["failed"] for r in rooms) or (n in P95_TARGETS and p95 > P95_TARGETS[n]):
                     missed = True
-                if n == 30 and r["pss"] > MEMORY_TARGET_30:
+                if n == 30 and max(r["pss"] for r in rooms) > MEMORY_TARGET_30:
                     missed = True
         finally:
             if pg is not None:
