@@ -244,55 +244,68 @@ def run_area(area: str, workdir: Path, timeout: float, coverage_map: bool = True
 
 # -- the coverage map ------------------------------------------------------------------------------
 
-class _ContextPlugin:
-    """Pytest plugin for :func:`make_coverage_map`: one coverage context per test (its node id), and
-    each test's duration (setup + call + teardown) and outcome."""
-
-    def __init__(self, cov) -> None:
-        self.cov = cov
-        self.durations: dict[str, float] = {}
-        self.failed: set[str] = set()
-
-    def pytest_runtest_setup(self, item) -> None:
-        self.cov.switch_context(item.nodeid)
-
-    def pytest_runtest_logreport(self, report) -> None:
-        self.durations[report.nodeid] = self.durations.get(report.nodeid, 0.0) + report.duration
-        if report.failed:
-            self.failed.add(report.nodeid)
-
-    def pytest_runtest_logfinish(self, nodeid, location) -> None:
-        self.cov.switch_context("")  # what runs between tests (module teardown, collection) is no test's
-
-
 def make_coverage_map(area: str, out: Path, selection: list[str]) -> int:
     """Run ``selection`` (pytest arguments) under coverage.py in this process, limited to the area's
-    modules, and write the map to ``out``: ``{"lines": {module: {line: [node id, ...]}},
-    "durations": {node id: s}, "failed": [node id, ...]}``. Failed tests are left out of ``lines``."""
+    modules, and write the map to ``out``: ``{"lines": {module: {line: [node id, ...]}}, "setup_lines":
+    {...}, "durations": {node id: s}, "failed": [node id, ...]}``. ``lines`` holds the tests whose own
+    body (the call phase) executed the line, ``setup_lines`` those whose fixtures did (every test
+    with the ``kit`` fixture loads the content, so the loading code would otherwise select nearly
+    the whole suite). Failed tests are left out."""
     import coverage  # the test extra; imported here so that the per-mutant command does not pay for it
     modules = {str(Path(m).resolve()): m for m in AREAS[area]}
     cov = coverage.Coverage(data_file=None, include=list(modules), config_file=False)
     cov.start()
     import pytest
-    plugin = _ContextPlugin(cov)
-    options = [a for a in shlex.split(PYTEST)[3:] if a != "-x"]  # every test, not up to the first failure
-    code = pytest.main([*options, *selection], plugins=[plugin])
+
+    class ContextPlugin:
+        """One coverage context per test and phase (``<node id>`` for the call, ``<node id>|setup``
+        for its fixtures' setup and teardown), and each test's duration and outcome."""
+
+        def __init__(self) -> None:
+            self.durations: dict[str, float] = {}
+            self.failed: set[str] = set()
+
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_runtest_setup(self, item) -> None:
+            cov.switch_context(f"{item.nodeid}|setup")
+
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_runtest_call(self, item) -> None:
+            cov.switch_context(item.nodeid)
+
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_runtest_teardown(self, item) -> None:
+            cov.switch_context(f"{item.nodeid}|setup")
+
+        def pytest_runtest_logreport(self, report) -> None:
+            self.durations[report.nodeid] = self.durations.get(report.nodeid, 0.0) + report.duration
+            if report.failed:
+                self.failed.add(report.nodeid)
+
+        def pytest_runtest_logfinish(self, nodeid, location) -> None:
+            cov.switch_context("")  # what runs between tests (collection, module teardown) is no test's
+
+    plugin = ContextPlugin()
+    options = [a for a in shlex.split(PYTEST)[3:] if a not in ("-x", "-q")]  # every test, not up to the first failure
+    code = pytest.main([*options, "-rf", *selection], plugins=[plugin])
     cov.stop()
     data = cov.get_data()
     lines: dict[str, dict[str, list[str]]] = {}
+    setup_lines: dict[str, dict[str, list[str]]] = {}
     for path in data.measured_files():
         module = modules.get(str(Path(path).resolve()))
         if module is None:
             continue
-        by_line = data.contexts_by_lineno(path)
-        lines[module] = {str(n): sorted(c for c in ctx if c and c not in plugin.failed)
-                         for n, ctx in sorted(by_line.items())}
-    out.write_text(json.dumps({"lines": lines, "durations": plugin.durations, "failed": sorted(plugin.failed)}),
-                   encoding="utf-8")
-    if plugin.failed:
-        print(f"{area}: {len(plugin.failed)} tests failed and are left out of the coverage map: "
-              + ", ".join(sorted(plugin.failed)), flush=True)
-    return 0 if code in (0, 1) else int(code)  # 1: some tests failed (left out, printed above)
+        for n, contexts in sorted(data.contexts_by_lineno(path).items()):
+            call = sorted(c for c in contexts if c and "|" not in c and c not in plugin.failed)
+            setup = sorted({c.split("|")[0] for c in contexts if c.endswith("|setup")} - plugin.failed)
+            if call:
+                lines.setdefault(module, {})[str(n)] = call
+            if setup:
+                setup_lines.setdefault(module, {})[str(n)] = setup
+    out.write_text(json.dumps({"lines": lines, "setup_lines": setup_lines, "durations": plugin.durations,
+                               "failed": sorted(plugin.failed)}), encoding="utf-8")
+    return 0 if code in (0, 1) else int(code)  # 1: some tests failed (left out of the map, listed)
 
 
 def build_coverage_map(area: str, tree: Path, env: dict, selection: list[str] | None = None) -> dict:
@@ -302,25 +315,30 @@ def build_coverage_map(area: str, tree: Path, env: dict, selection: list[str] | 
     target = tree / COVERAGE_MAP
     partial = tree / f"{COVERAGE_MAP}.part"
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "benchmarks/mutation.py", "--make-map", area, str(partial),
-                             *(selection or MAP_TESTS)], cwd=tree, env=env, capture_output=True, text=True)
+    log = tree / f"{COVERAGE_MAP}.log"  # pytest's output, to follow a long run
+    with log.open("w", encoding="utf-8") as out:
+        result = subprocess.run([sys.executable, "benchmarks/mutation.py", "--make-map", area, str(partial),
+                                 *(selection or MAP_TESTS)], cwd=tree, env=env, stdout=out, stderr=subprocess.STDOUT)
     if result.returncode != 0 or not partial.exists():
-        raise SystemExit(f"{area}: making the coverage map failed:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}")
+        raise SystemExit(f"{area}: making the coverage map failed, see {log}:\n"
+                         + log.read_text(encoding="utf-8")[-3000:])
     new = json.loads(partial.read_text(encoding="utf-8"))
     partial.unlink()
     if selection is not None and target.exists():
         old = json.loads(target.read_text(encoding="utf-8"))
         mine = tuple(f"{t}::" for t in selection)
-        for module, by_line in old["lines"].items():
-            merged = new["lines"].setdefault(module, {})
-            for line, tests in by_line.items():
-                kept = [t for t in tests if not t.startswith(mine)]
-                merged[line] = sorted(set(merged.get(line, [])) | set(kept))
+        for kind in ("lines", "setup_lines"):
+            for module, by_line in old[kind].items():
+                merged = new[kind].setdefault(module, {})
+                for line, tests in by_line.items():
+                    kept = [t for t in tests if not t.startswith(mine)]
+                    merged[line] = sorted(set(merged.get(line, [])) | set(kept))
         new["durations"] = {**{t: d for t, d in old["durations"].items() if not t.startswith(mine)},
                             **new["durations"]}
         new["failed"] = sorted({t for t in old["failed"] if not t.startswith(mine)} | set(new["failed"]))
     target.write_text(json.dumps(new), encoding="utf-8")
-    tests = {t for by_line in new["lines"].values() for ts in by_line.values() for t in ts}
+    tests = {t for kind in ("lines", "setup_lines") for by_line in new[kind].values() for ts in by_line.values()
+             for t in ts}
     print(f"{area}: coverage map of {len(tests)} tests over {len(new['lines'])} modules "
           f"in {time.monotonic() - started:.0f} s" + (f"; {len(new['failed'])} failed, left out" if new["failed"] else ""),
           flush=True)
@@ -370,8 +388,19 @@ def _statement_at(tree, line: int):
 def tests_for_mutant(cmap: dict, module: str, pristine: str, lines: list[int]) -> list[str]:
     """The mapped tests that execute the statement(s) at ``lines`` of ``module``, fastest first."""
     import ast
-    by_line = {int(n): ts for n, ts in cmap["lines"].get(module, {}).items()}
     syntax = ast.parse(pristine)
+    selected: set[str] = set()
+    for kind in ("lines", "setup_lines"):  # the tests whose own body runs it; else those whose fixtures do
+        by_line = {int(n): ts for n, ts in cmap.get(kind, {}).get(module, {}).items()}
+        selected = _select(syntax, by_line, lines)
+        if selected:
+            break
+    durations = cmap["durations"]
+    return sorted(selected, key=lambda t: (durations.get(t, 0.0), t))
+
+
+def _select(syntax, by_line: dict[int, list[str]], lines: list[int]) -> set[str]:
+    import ast
     selected: set[str] = set()
     for line in lines:
         stmt, in_function, header_of = _statement_at(syntax, line)
@@ -386,8 +415,7 @@ def tests_for_mutant(cmap: dict, module: str, pristine: str, lines: list[int]) -
         for n, tests in by_line.items():
             if first <= n <= last:
                 selected.update(tests)
-    durations = cmap["durations"]
-    return sorted(selected, key=lambda t: (durations.get(t, 0.0), t))
+    return selected
 
 
 def _prepare_map(area: str, tree: Path, workdir: Path, env: dict) -> None:
