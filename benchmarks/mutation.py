@@ -19,10 +19,14 @@ first three). For each area this
 
 Test selection (what mutmut does). The coverage map comes from one run of the fast part of the suite
 (``tests/`` without ``tests/browser``, ``-k 'not postgresql'``, no nbval) under coverage.py, limited to
-the area's modules, with one dynamic context per test (its pytest node id) and each test's duration.
-Per mutant the test command diffs the mutated module against its pristine copy, finds the statement
-the changed line belongs to and runs only the tests that executed that statement, fastest first,
-``-x``. A change in a function's header (a default value, a decorator) selects the tests that ran
+the area's modules, with one dynamic context per test and phase (its pytest node id for the test's
+own body, another for its fixtures) and each test's duration. Per mutant the test command diffs the
+mutated module against its pristine copy, finds the statement the changed line belongs to and runs
+only the tests whose own body executed that statement (when there are none: the tests whose
+fixtures did), fastest first, ``-x``. Fixtures are kept apart because every test with the ``kit``
+fixture loads the content: counting them would select nearly the whole suite (≈ 300 s) for every
+mutant of the loading code that survives. A narrower selection can only make a mutant survive that a
+wider one would kill, never the other way round; such a survivor is then looked at like any other. A change in a function's header (a default value, a decorator) selects the tests that ran
 the function's body; a change at module or class level (a constant, a dataclass field) selects
 every test that ran any line of the module. A mutant on a statement no test executes survives at
 once, without running pytest: a real gap in the tests. Tests that failed while the map was made

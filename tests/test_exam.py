@@ -110,6 +110,16 @@ def test_case_info_holds_no_expert_data(kit, people):
         assert set(dataclasses.asdict(case)) == {"code", "title", "vignette"}
 
 
+def test_attempt_names_its_own_cursist_set_and_programme(kit, people):
+    """Does an attempt name the cursist who made it, its set and its programme — also in the list a
+    trainer reads — and never another person?"""
+    attempt = kit.start_exam(people["cursist2"], "babytijd", max_attempts=3)
+    assert (attempt.username, attempt.case_set_code, attempt.programme_code) == ("cursist2", "toets", "babytijd")
+    listed, = kit.list_exam_attempts(people["trainer"], "cursist2")
+    assert (listed.id, listed.username, listed.case_set_code) == (attempt.id, "cursist2", "toets")
+    assert kit.list_exam_attempts(people["trainer"], "cursist1") == []
+
+
 def test_max_attempts(kit, people, rules):
     """Is a new attempt beyond the limit refused in Dutch, while an open attempt can still be resumed?"""
     cursist = people["cursist"]
@@ -245,6 +255,7 @@ def test_pass_is_decided_linked_and_certified(kit, people, rules):
     info = outcome.certificate
     issued_on = info.issued_at.astimezone(LOCAL_TZ).date() if info.issued_at.tzinfo else info.issued_at.date()
     assert info.valid_until == valid_until(issued_on, rules["babytijd"])
+    assert outcome.statistics["case_set"] == "toets" and info.statistics["case_set"] == "toets"
     assert (info.valid_until - issued_on).days in (730, 731)
     assert kit.find_certificate(cursist, info.code) == info
     assert kit.find_certificate(people["trainer"], info.code.lower()) == info
@@ -287,6 +298,19 @@ def test_certificate_codes_are_unique(kit, people, rules):
     assert len({new_verification_code() for _ in range(1000)}) == 1000
     for code in codes:
         assert len(code) == 17 and code.startswith("OK-") and code.count("-") == 3
+
+
+def test_staff_read_each_experts_own_scores_of_the_exam_set(kit, people):
+    """Does a trainer get, per scale, exactly the experts' scores of the exam set's cases as the case
+    scripts give them — each score under the expert who gave it, no case of another set?"""
+    expected = {scale: sorted((e["rater"], d["code"], e["score"]) for d in _scripts() if d["set"] == "exam"
+                              for e in d["experts"][scale]) for scale in SCALES}
+    got = kit.expert_scores_of_set(people["trainer"], "toets")
+    assert {scale: sorted(rows) for scale, rows in got.items()} == expected
+    # The practice set gives its own cases, none of the exam's.
+    practice = kit.expert_scores_of_set(people["trainer"], "oefenen")
+    assert {c for rows in practice.values() for _, c, _ in rows} == \
+        {d["code"] for d in _scripts() if d["set"] == "practice"}
 
 
 # -- security: nothing of the experts before submission -----------------------------------------

@@ -119,6 +119,17 @@ def test_feedback_equals_the_documented_consensus(loaded, content, people):
         assert {s.scale_code: s.consensus for s in feedback.scales} == dict(script.consensus)
 
 
+def test_retried_attempt_gets_its_own_first_scores_back_per_scale(loaded, content, people):
+    """Does a retried submission (same id, a stale form with other scores) answer with the feedback of
+    the first one: sensitiviteit 7 and coöperatie 3 each on its own scale, not swapped or mixed?"""
+    code = codes_of_set(content, "practice")[0]
+    first = loaded.submit_practice(people["cursist"], code, both(7, 3), submission_id="poging-1")
+    again = loaded.submit_practice(people["cursist"], code, both(2, 9), submission_id="poging-1")
+    assert {s.scale_code: s.own for s in again.scales} == {"sensitiviteit": 7, "cooperatie": 3}
+    assert again == first
+    assert rating_count(loaded) == 2
+
+
 @pytest.mark.parametrize("kind", ["exam", "session"])
 def test_no_feedback_outside_the_practice_set(loaded, content, people, kind):
     """Is a cursist refused feedback (expert scores) on an exam or session case, with nothing stored?"""
