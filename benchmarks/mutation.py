@@ -172,16 +172,49 @@ def rerun_survivors(area: str, workdir: Path) -> dict:
         build_coverage_map(area, tree, env, None if full else selection)
     session = tree / "mutation.sqlite"
     con = sqlite3.connect(session)
+    # A run stopped half-way: its unrun mutants stay unrun (held back by a placeholder result,
+    # removed again below), so that only the survivors run now.
+    unrun = [j for (j,) in con.execute("SELECT job_id FROM work_items WHERE job_id NOT IN "
+                                       "(SELECT job_id FROM work_results)")]
+    con.executemany("INSERT INTO work_results (job_id, worker_outcome) VALUES (?, 'HELD')", [(j,) for j in unrun])
     con.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
     con.commit()
-    con.close()
     started = time.monotonic()
-    subprocess.run([str(Path(sys.executable).parent / "cosmic-ray"), "exec", str(tree / "mutation.toml"), str(session)],
-                   cwd=tree, env=env, check=True)
+    try:
+        subprocess.run([str(Path(sys.executable).parent / "cosmic-ray"), "exec", str(tree / "mutation.toml"),
+                        str(session)], cwd=tree, env=env, check=True)
+    finally:
+        con.execute("DELETE FROM work_results WHERE worker_outcome = 'HELD'")
+        con.commit()
+        con.close()
     total, killed, survivors = _results(session)
     return {"area": area, "modules": list(AREAS[area]), "mutants": total, "killed": killed,
             "score": killed / total if total else 1.0, "seconds": round(time.monotonic() - started),
             "survivors": survivors}
+
+
+def skip_signature_stars(session: Path, tree: Path) -> int:
+    """Mark as left out (SKIPPED, as ``cr-filter-operators`` does) the mutants of cosmic-ray's ``*`` → ``/``
+    operator that hit the bare ``*`` of a signature (``def f(a, *, b)`` → ``def f(a, /, b)``): that
+    ``*`` is the keyword-only marker, not a multiplication, and every call in the kit passes those
+    arguments by keyword. Returns how many were left out (also of a session that already ran them)."""
+    con = sqlite3.connect(session)
+    sources: dict[str, list[str]] = {}
+    marked = []
+    for job, module, row, col in con.execute(
+            "SELECT job_id, module_path, start_pos_row, start_pos_col FROM mutation_specs "
+            "WHERE operator_name LIKE '%ReplaceBinaryOperator_Mul_%' AND job_id NOT IN "
+            "(SELECT job_id FROM work_results WHERE worker_outcome = 'SKIPPED')"):
+        lines = sources.setdefault(module, (tree / PRISTINE / module).read_text(encoding="utf-8").splitlines())
+        line = lines[row - 1]
+        if line[col:col + 1] == "*" and line[col + 1:].lstrip()[:1] in (",", ")"):
+            marked.append(job)
+    con.executemany("INSERT OR REPLACE INTO work_results (job_id, worker_outcome, output, test_outcome, diff) "
+                    "VALUES (?, 'SKIPPED', 'the keyword-only marker * of a signature', NULL, NULL)",
+                    [(j,) for j in marked])
+    con.commit()
+    con.close()
+    return len(marked)
 
 
 def _changed_test_files(new: Path, old: Path) -> list[str]:
@@ -203,7 +236,7 @@ def _results(session: Path) -> tuple[int, int, list[dict]]:
     con.close()
     survivors = []
     killed = 0
-    rows = [r for r in rows if r[6] != "SKIPPED"]  # left out by the operator filter
+    rows = [r for r in rows if r[6] not in ("SKIPPED", "HELD")]  # left out by the operator filter; not run yet
     for job, module, op, occ, line, test_outcome, worker_outcome, diff in rows:
         if worker_outcome == "EXCEPTION":
             raise SystemExit(f"cosmic-ray could not run mutant {job} ({module}:{line} {op})")
@@ -239,6 +272,7 @@ def run_area(area: str, workdir: Path, timeout: float, coverage_map: bool = True
         _baseline(area, tree, env)
     subprocess.run([str(bin_dir / "cosmic-ray"), "init", str(config), str(session)], cwd=tree, env=env, check=True)
     subprocess.run([str(bin_dir / "cr-filter-operators"), str(session), str(config)], cwd=tree, env=env, check=True)
+    skip_signature_stars(session, tree)
     subprocess.run([str(bin_dir / "cosmic-ray"), "exec", str(config), str(session)], cwd=tree, env=env, check=True)
     seconds = time.monotonic() - started
     total, killed, survivors = _results(session)

@@ -136,6 +136,19 @@ def test_max_attempts(kit, people, rules):
         kit.start_exam(cursist, "babytijd", max_attempts=0)
 
 
+def test_a_limit_of_one_attempt(kit, people, rules):
+    """With the limit set to 1, may a cursist make exactly one attempt, and is the second refused
+    with the singular "poging"?"""
+    cursist = people["cursist"]
+    attempt = kit.start_exam(cursist, "babytijd", max_attempts=1)
+    assert attempt.number == 1
+    score_all(kit, cursist, attempt, lambda code: {s: 5 for s in SCALES})
+    kit.submit_exam(cursist, attempt.id, rules=rules)
+    with pytest.raises(Conflict, match="al 1 keer gemaakt; meer dan 1 poging is"):
+        kit.start_exam(cursist, "babytijd", max_attempts=1)
+    assert count(kit, m.ExamAttempt) == 1
+
+
 def test_max_attempts_setting_defaults_to_three(tmp_path):
     """Is the limit a setting (default 3, env OEFENKIT_EXAM_MAX_ATTEMPTS) with a Dutch error for bad values?"""
     from oefenkit.errors import ConfigurationError

@@ -299,6 +299,7 @@ def test_load_creates_cases_experts_scores_and_sets(loaded, cases, content):
         assert info.vignette.splitlines()[0].startswith("[0:00] ")
         got = {(e.scale_code, e.expert_username): (e.score, e.rationale) for e in info.expert_scores}
         assert got == {(s, j.rater): (j.score, j.rationale) for s in SCALES for j in case.experts[s]}
+        assert {e.case_code for e in info.expert_scores} == {case.code}  # each score names its own case
     people = {p["username"]: p for p in loaded.list_people(SYSTEM)}
     assert people["expert-a"]["display_name"] == "Expert A" and people["expert-a"]["role"] == "trainer"
     with pytest.raises(AuthenticationError):
