@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
 
 import pytest
 import yaml
@@ -134,6 +135,29 @@ def test_max_attempts(kit, people, rules):
     kit.start_exam(people["cursist2"], "babytijd", max_attempts=2)
     with pytest.raises(ValidationError):
         kit.start_exam(cursist, "babytijd", max_attempts=0)
+
+
+def test_simultaneous_starts_open_one_attempt(kit, people):
+    """Do eight starts by one cursist at the same moment (double clicks, two tabs) open one attempt,
+    every click answered with that attempt?"""
+    cursist = people["cursist"]
+    barrier = threading.Barrier(8)
+    ids, errors = [], []
+
+    def click():
+        barrier.wait()
+        try:
+            ids.append(kit.start_exam(cursist, "babytijd", max_attempts=3).id)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=click) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(ids) == 8 and len(set(ids)) == 1
+    assert count(kit, m.ExamAttempt) == 1
 
 
 def test_a_limit_of_one_attempt(kit, people, rules):
