@@ -25,7 +25,7 @@ from oefenkit.agreement.trainee import expert_consensus
 from oefenkit.cases import case_overview
 from oefenkit.certification import load_rules, propose
 from oefenkit.content import SAMPLES_DIR, load_content, load_into
-from oefenkit.errors import AuthenticationError, ContentError, PermissionDenied
+from oefenkit.errors import AuthenticationError, ContentError, PermissionDenied, ValidationError
 from oefenkit.identity import SYSTEM
 from oefenkit.samples.script import MAX_DURATION, MIN_DURATION, MIN_EXPERTS, SETTINGS
 from oefenkit.settings import PROJECT_ROOT
@@ -351,6 +351,30 @@ def test_update_or_create_case_reports_changes(kit, people):
     assert info.title == "Nieuwe titel" and info.details == {"duration": 40}
     with pytest.raises(PermissionDenied):
         kit.update_or_create_case(people["cursist"], "casus-y", "Niet toegestaan")
+
+
+def test_loaded_case_and_set_texts_up_to_their_limits(kit, people):
+    """Are a case code of 64 characters, a title of 200, a clip path of 500 and a set name of 200
+    accepted, and one character more (or a blank title or name) refused in Dutch with nothing stored?"""
+    trainer = people["trainer"]
+    code, title, clip = "c" * 64, "T" * 200, "/clips/" + "p" * 489 + ".mp4"
+    assert len(clip) == 500
+    assert kit.update_or_create_case(trainer, code, title, clip_path=clip)
+    assert kit.update_or_create_case_set(trainer, "set-x", "N" * 200, "practice", [code])
+    for kwargs, message in [
+        (dict(code="c" * 65, title="Titel"), "casuscode heeft 1 tot 64 tekens"),
+        (dict(code="", title="Titel"), "casuscode heeft 1 tot 64 tekens"),
+        (dict(code="casus-y", title="T" * 201), "casustitel heeft 1 tot 200 tekens"),
+        (dict(code="casus-y", title="   "), "casustitel heeft 1 tot 200 tekens"),
+        (dict(code="casus-y", title="Titel", clip_path=clip + "x"), "langer dan 500 tekens"),
+    ]:
+        with pytest.raises(ValidationError, match=message):
+            kit.update_or_create_case(trainer, **kwargs)
+    for name in ("N" * 201, "  "):
+        with pytest.raises(ValidationError, match="setnaam heeft 1 tot 200 tekens"):
+            kit.update_or_create_case_set(trainer, "set-y", name, "practice", [code])
+    assert [(c.code, c.title, c.clip_path, c.set_codes) for c in kit.list_cases(trainer)] == \
+        [(code, title, clip, ("set-x",))]
 
 
 def test_update_or_create_expert_score_updates_in_place(kit, people):
