@@ -217,6 +217,18 @@ def test_rescore_replaces_and_progress_counts(kit, people):
     assert progress.notes == {first: "toch anders"} and progress.n_scored == 1
 
 
+def test_exam_note_up_to_5000_characters(kit, people):
+    """Is an exam note of 5000 characters kept whole, and one of 5001 refused?"""
+    cursist = people["cursist"]
+    attempt = kit.start_exam(cursist, "babytijd", max_attempts=3)
+    code = attempt.case_codes[0]
+    with pytest.raises(ValidationError, match="hoogstens 5000 tekens"):
+        kit.save_exam_rating(cursist, attempt.id, code, {"sensitiviteit": 4}, "x" * 5001)
+    assert kit.exam_progress(cursist, attempt.id).scores == {}
+    progress = kit.save_exam_rating(cursist, attempt.id, code, {"sensitiviteit": 4}, "x" * 5000)
+    assert progress.notes == {code: "x" * 5000}
+
+
 def test_rating_refused_outside_the_attempt(kit, people, rules):
     """Are a case outside the attempt, an unknown scale, a bad score, another person's attempt and
     a submitted attempt all refused?"""

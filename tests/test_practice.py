@@ -119,6 +119,17 @@ def test_feedback_equals_the_documented_consensus(loaded, content, people):
         assert {s.scale_code: s.consensus for s in feedback.scales} == dict(script.consensus)
 
 
+def test_practice_note_up_to_5000_characters(loaded, content, people):
+    """Is a practice note of 5000 characters kept whole, and one of 5001 refused with nothing stored?"""
+    code = codes_of_set(content, "practice")[0]
+    with pytest.raises(ValidationError, match="hoogstens 5000 tekens"):
+        loaded.submit_practice(people["cursist"], code, both(), "x" * 5001)
+    assert rating_count(loaded) == 0
+    feedback = loaded.submit_practice(people["cursist"], code, both(), "x" * 5000)
+    assert feedback.note == "x" * 5000
+    assert {r.note for r in loaded.list_ratings(people["cursist"], rater_username="cursist1")} == {"x" * 5000}
+
+
 def test_retried_attempt_gets_its_own_first_scores_back_per_scale(loaded, content, people):
     """Does a retried submission (same id, a stale form with other scores) answer with the feedback of
     the first one: sensitiviteit 7 and coöperatie 3 each on its own scale, not swapped or mixed?"""
