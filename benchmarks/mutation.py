@@ -11,7 +11,8 @@ first three). For each area this
    below; it is also the baseline: every mapped test passed on the unmutated copy);
 3. writes a cosmic-ray config for the area's modules with its test command and runs
    ``cosmic-ray init`` / ``cr-filter-operators`` / ``cosmic-ray exec`` with ONE local worker (the
-   machine has two cores and CI and benchmarks share them);
+   machine has two cores and CI and benchmarks share them); cosmic-ray's ``*`` → ``/`` on the bare
+   ``*`` of a signature is left out too (:func:`skip_signature_stars`);
 4. deletes each one-line permission check (``require(...)``) of the area's modules in turn, a
    mutant cosmic-ray has no operator for, and runs the module's tests the same way;
 5. prints the score of each pass (killed / all; an incompetent mutant — one that does not even
