@@ -598,3 +598,22 @@ def test_cases_list_before_init(tmp_path, capsys, monkeypatch):
     code, out, err = run("cases", "list")
     assert code == 3
     assert "oefenkit init" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("role", ["cursist", "trainer"])
+def test_only_the_allowed_roles_load_sets_and_experts(kit, people, role):
+    """Who may load what (docs/: trainers manage cases and sets, only a coördinator manages people):
+    is a cursist refused a new or loaded case set, and are a cursist and a trainer refused an expert
+    account, with nothing stored?"""
+    actor = people[role]
+    kit.update_or_create_case(people["trainer"], "casus-x", "Titel")
+    if role == "cursist":
+        with pytest.raises(PermissionDenied):
+            kit.add_case_set(actor, "set-x", "Set", "practice", ["casus-x"])
+        with pytest.raises(PermissionDenied):
+            kit.update_or_create_case_set(actor, "set-y", "Set", "practice", ["casus-x"])
+        assert [c.set_codes for c in kit.list_cases(people["trainer"])] == [()]
+    with pytest.raises(PermissionDenied):
+        kit.update_or_create_expert(actor, "expert-z", "Expert Z")
+    assert "expert-z" not in {p["username"] for p in kit.list_people(SYSTEM)}
+    assert kit.update_or_create_expert(people["coordinator"], "expert-z", "Expert Z")
