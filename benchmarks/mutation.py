@@ -7,13 +7,35 @@ first three). For each area this
 
 1. copies the committed-or-not working tree (without ``.venv``/``.git``/data) to a scratch folder, so
    the real checkout is never mutated, not even when the run is killed half-way;
-2. writes a cosmic-ray config for the area's modules with its test command (the area's own tests,
-   SQLite only, ``-x``) and runs ``cosmic-ray init`` / ``cr-filter-operators`` / ``cosmic-ray exec``
-   with ONE local worker (the machine has two cores and CI and benchmarks share them);
-3. deletes each one-line permission check (``require(...)``) of the area's modules in turn, a
+2. records once which tests execute which lines of the area's modules (the *coverage map*, see
+   below; it is also the baseline: every mapped test passed on the unmutated copy);
+3. writes a cosmic-ray config for the area's modules with its test command and runs
+   ``cosmic-ray init`` / ``cr-filter-operators`` / ``cosmic-ray exec`` with ONE local worker (the
+   machine has two cores and CI and benchmarks share them); cosmic-ray's ``*`` → ``/`` on the bare
+   ``*`` of a signature is left out too (:func:`skip_signature_stars`);
+4. deletes each one-line permission check (``require(...)``) of the area's modules in turn, a
    mutant cosmic-ray has no operator for, and runs the module's tests the same way;
-4. prints the score of each pass (killed / all; an incompetent mutant — one that does not even
+5. prints the score of each pass (killed / all; an incompetent mutant — one that does not even
    import — and one that hits the timeout count as killed) and every surviving mutant as a diff.
+
+Test selection (what mutmut does). The coverage map comes from one run of the fast part of the suite
+(``tests/`` without ``tests/browser``, ``-k 'not postgresql'``, no nbval) under coverage.py, limited to
+the area's modules, with one dynamic context per test and phase (its pytest node id for the test's
+own body, another for its fixtures) and each test's duration. Per mutant the test command diffs the
+mutated module against its pristine copy, finds the statement the changed line belongs to and runs
+only the tests whose own body executed that statement (when there are none: the tests whose
+fixtures did), fastest first, ``-x``. Fixtures are kept apart because every test with the ``kit``
+fixture loads the content: counting them would select nearly the whole suite (≈ 300 s) for every
+mutant of the loading code that survives. A narrower selection can only make a mutant survive that a
+wider one would kill, never the other way round; such a survivor is then looked at like any other. A change in a function's header (a default value, a decorator) selects the tests that ran
+the function's body; a change at module or class level (a constant, a dataclass field) selects
+every test that ran any line of the module. A mutant on a statement no test executes survives at
+once, without running pytest: a real gap in the tests. Tests that failed while the map was made
+are left out of it (and printed). Code that tests run in another process (the live server, app
+kernels, the reliability tests' writer processes) is not in the map, so a mutant only such tests
+would kill counts as a survivor; the per-module lists in ``AREAS`` remain the fallback when there
+is no map (``--no-coverage-map``). ``--rerun-survivors`` maps the test files that changed since the
+kept run again before it reruns the survivors.
 
 Outside the regular CI run: a full run takes tens of minutes (see ``benchmarks/README.md``).
 Exit status 1 when an area scores below ``TARGET``.
@@ -53,8 +75,15 @@ PYTEST = ("python -m pytest -x -q -p no:cacheprovider -p no:randomly -p no:nbval
           "-o 'addopts=--strict-markers' "
           "-k 'not postgresql'")
 
+#: The coverage map in the copy (see the docstring): module → statement line → test node ids, and
+#: each test's duration.
+COVERAGE_MAP = ".mutation-coverage.json"
+#: What the coverage map is made from: the fast, in-process part of the suite (no browser tests, no
+#: PostgreSQL, no nbval; ``-k`` is in ``PYTEST``).
+MAP_TESTS = ("tests", "--ignore=tests/browser")
+
 #: Per area: each module with the tests that exercise it (in the order they run; the fastest killers
-#: first, since ``-x`` stops at the first failure). A mutant of one module runs only that module's tests.
+#: first, since ``-x`` stops at the first failure). Without a coverage map, a mutant of one module runs only that module's tests.
 AREAS: dict[str, dict[str, list[str]]] = {
     "permissions": {
         "oefenkit/permissions.py": ["tests/test_permissions.py", "tests/security/test_actor_without_id.py"],
@@ -132,23 +161,70 @@ def rerun_survivors(area: str, workdir: Path) -> dict:
     the tests are copied into the kept copy, the survivors' results are cleared and ``cosmic-ray exec``
     runs just those (the session keeps the killed ones). For the loop "add a test, check the survivor"."""
     tree = workdir / area
+    changed = _changed_test_files(ROOT / "tests", tree / "tests")
     shutil.rmtree(tree / "tests")
     shutil.copytree(ROOT / "tests", tree / "tests", ignore=shutil.ignore_patterns("__pycache__"))
     for module in AREAS[area]:  # a run killed half-way may have left a mutant in the copy
         shutil.copy2(tree / PRISTINE / module, tree / module)
+    env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
+    if (tree / COVERAGE_MAP).exists() and changed:  # map the changed tests again (all, if a helper changed)
+        selection = [f for f in changed if Path(f).name.startswith("test_") and not f.startswith("tests/browser/")]
+        full = len(selection) < len(changed) or any(not (tree / f).exists() for f in changed)
+        build_coverage_map(area, tree, env, None if full else selection)
     session = tree / "mutation.sqlite"
     con = sqlite3.connect(session)
+    # A run stopped half-way: its unrun mutants stay unrun (held back by a placeholder result,
+    # removed again below), so that only the survivors run now.
+    unrun = [j for (j,) in con.execute("SELECT job_id FROM work_items WHERE job_id NOT IN "
+                                       "(SELECT job_id FROM work_results)")]
+    con.executemany("INSERT INTO work_results (job_id, worker_outcome) VALUES (?, 'HELD')", [(j,) for j in unrun])
     con.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
     con.commit()
-    con.close()
-    env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
     started = time.monotonic()
-    subprocess.run([str(Path(sys.executable).parent / "cosmic-ray"), "exec", str(tree / "mutation.toml"), str(session)],
-                   cwd=tree, env=env, check=True)
+    try:
+        subprocess.run([str(Path(sys.executable).parent / "cosmic-ray"), "exec", str(tree / "mutation.toml"),
+                        str(session)], cwd=tree, env=env, check=True)
+    finally:
+        con.execute("DELETE FROM work_results WHERE worker_outcome = 'HELD'")
+        con.commit()
+        con.close()
     total, killed, survivors = _results(session)
     return {"area": area, "modules": list(AREAS[area]), "mutants": total, "killed": killed,
             "score": killed / total if total else 1.0, "seconds": round(time.monotonic() - started),
             "survivors": survivors}
+
+
+def skip_signature_stars(session: Path, tree: Path) -> int:
+    """Mark as left out (SKIPPED, as ``cr-filter-operators`` does) the mutants of cosmic-ray's ``*`` → ``/``
+    operator that hit the bare ``*`` of a signature (``def f(a, *, b)`` → ``def f(a, /, b)``): that
+    ``*`` is the keyword-only marker, not a multiplication, and every call in the kit passes those
+    arguments by keyword. Returns how many were left out (also of a session that already ran them)."""
+    con = sqlite3.connect(session)
+    sources: dict[str, list[str]] = {}
+    marked = []
+    for job, module, row, col in con.execute(
+            "SELECT job_id, module_path, start_pos_row, start_pos_col FROM mutation_specs "
+            "WHERE operator_name LIKE '%ReplaceBinaryOperator_Mul_%' AND job_id NOT IN "
+            "(SELECT job_id FROM work_results WHERE worker_outcome = 'SKIPPED')"):
+        lines = sources.setdefault(module, (tree / PRISTINE / module).read_text(encoding="utf-8").splitlines())
+        line = lines[row - 1]
+        if line[col:col + 1] == "*" and line[col + 1:].lstrip()[:1] in (",", ")"):
+            marked.append(job)
+    con.executemany("INSERT OR REPLACE INTO work_results (job_id, worker_outcome, output, test_outcome, diff) "
+                    "VALUES (?, 'SKIPPED', 'the keyword-only marker * of a signature', NULL, NULL)",
+                    [(j,) for j in marked])
+    con.commit()
+    con.close()
+    return len(marked)
+
+
+def _changed_test_files(new: Path, old: Path) -> list[str]:
+    """Files under ``tests/`` (as ``tests/...`` paths) that differ between two copies, or exist in one only."""
+    def files(root: Path) -> dict[str, bytes]:
+        return {f"tests/{p.relative_to(root).as_posix()}": p.read_bytes() for p in root.rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts}
+    a, b = files(new), files(old)
+    return sorted(f for f in a.keys() | b.keys() if a.get(f) != b.get(f))
 
 
 def _results(session: Path) -> tuple[int, int, list[dict]]:
@@ -161,7 +237,7 @@ def _results(session: Path) -> tuple[int, int, list[dict]]:
     con.close()
     survivors = []
     killed = 0
-    rows = [r for r in rows if r[6] != "SKIPPED"]  # left out by the operator filter
+    rows = [r for r in rows if r[6] not in ("SKIPPED", "HELD")]  # left out by the operator filter; not run yet
     for job, module, op, occ, line, test_outcome, worker_outcome, diff in rows:
         if worker_outcome == "EXCEPTION":
             raise SystemExit(f"cosmic-ray could not run mutant {job} ({module}:{line} {op})")
@@ -173,7 +249,7 @@ def _results(session: Path) -> tuple[int, int, list[dict]]:
     return len(rows), killed, survivors
 
 
-def run_area(area: str, workdir: Path, timeout: float) -> dict:
+def run_area(area: str, workdir: Path, timeout: float, coverage_map: bool = True) -> dict:
     spec = AREAS[area]
     tree = workdir / area
     _copy_tree(tree)
@@ -190,14 +266,14 @@ def run_area(area: str, workdir: Path, timeout: float) -> dict:
                            capture_output=True, text=True, check=True).stdout.strip()
     if not where.startswith(str(tree)):
         raise SystemExit(f"{area}: the tests would import {where}, not the copy in {tree}")
-    # The tests must pass on the unmutated copy, or every mutant would count as killed.
-    baseline = subprocess.run([sys.executable, "benchmarks/mutation.py", "--run-tests", area], cwd=tree, env=env,
-                              capture_output=True, text=True)
-    if baseline.returncode != 0:
-        raise SystemExit(f"{area}: the tests fail without any mutation:\n{baseline.stdout[-3000:]}")
     started = time.monotonic()
+    if coverage_map:
+        _prepare_map(area, tree, workdir, env)
+    else:
+        _baseline(area, tree, env)
     subprocess.run([str(bin_dir / "cosmic-ray"), "init", str(config), str(session)], cwd=tree, env=env, check=True)
     subprocess.run([str(bin_dir / "cr-filter-operators"), str(session), str(config)], cwd=tree, env=env, check=True)
+    skip_signature_stars(session, tree)
     subprocess.run([str(bin_dir / "cosmic-ray"), "exec", str(config), str(session)], cwd=tree, env=env, check=True)
     seconds = time.monotonic() - started
     total, killed, survivors = _results(session)
@@ -205,10 +281,205 @@ def run_area(area: str, workdir: Path, timeout: float) -> dict:
             "score": killed / total if total else 1.0, "seconds": round(seconds), "survivors": survivors}
 
 
+# -- the coverage map ------------------------------------------------------------------------------
+
+def make_coverage_map(area: str, out: Path, selection: list[str]) -> int:
+    """Run ``selection`` (pytest arguments) under coverage.py in this process, limited to the area's
+    modules, and write the map to ``out``: ``{"lines": {module: {line: [node id, ...]}}, "setup_lines":
+    {...}, "durations": {node id: s}, "failed": [node id, ...]}``. ``lines`` holds the tests whose own
+    body (the call phase) executed the line, ``setup_lines`` those whose fixtures did (every test
+    with the ``kit`` fixture loads the content, so the loading code would otherwise select nearly
+    the whole suite). Failed tests are left out."""
+    import coverage  # the test extra; imported here so that the per-mutant command does not pay for it
+    modules = {str(Path(m).resolve()): m for m in AREAS[area]}
+    cov = coverage.Coverage(data_file=None, include=list(modules), config_file=False)
+    cov.start()
+    import pytest
+
+    class ContextPlugin:
+        """One coverage context per test and phase (``<node id>`` for the call, ``<node id>|setup``
+        for its fixtures' setup and teardown), and each test's duration and outcome."""
+
+        def __init__(self) -> None:
+            self.durations: dict[str, float] = {}
+            self.failed: set[str] = set()
+
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_runtest_setup(self, item) -> None:
+            cov.switch_context(f"{item.nodeid}|setup")
+
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_runtest_call(self, item) -> None:
+            cov.switch_context(item.nodeid)
+
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_runtest_teardown(self, item) -> None:
+            cov.switch_context(f"{item.nodeid}|setup")
+
+        def pytest_runtest_logreport(self, report) -> None:
+            self.durations[report.nodeid] = self.durations.get(report.nodeid, 0.0) + report.duration
+            if report.failed:
+                self.failed.add(report.nodeid)
+
+        def pytest_runtest_logfinish(self, nodeid, location) -> None:
+            cov.switch_context("")  # what runs between tests (collection, module teardown) is no test's
+
+    plugin = ContextPlugin()
+    options = [a for a in shlex.split(PYTEST)[3:] if a not in ("-x", "-q")]  # every test, not up to the first failure
+    code = pytest.main([*options, "-rf", *selection], plugins=[plugin])
+    cov.stop()
+    data = cov.get_data()
+    lines: dict[str, dict[str, list[str]]] = {}
+    setup_lines: dict[str, dict[str, list[str]]] = {}
+    for path in data.measured_files():
+        module = modules.get(str(Path(path).resolve()))
+        if module is None:
+            continue
+        for n, contexts in sorted(data.contexts_by_lineno(path).items()):
+            call = sorted(c for c in contexts if c and "|" not in c and c not in plugin.failed)
+            setup = sorted({c.split("|")[0] for c in contexts if c.endswith("|setup")} - plugin.failed)
+            if call:
+                lines.setdefault(module, {})[str(n)] = call
+            if setup:
+                setup_lines.setdefault(module, {})[str(n)] = setup
+    out.write_text(json.dumps({"lines": lines, "setup_lines": setup_lines, "durations": plugin.durations,
+                               "failed": sorted(plugin.failed)}), encoding="utf-8")
+    return 0 if code in (0, 1) else int(code)  # 1: some tests failed (left out of the map, listed)
+
+
+def build_coverage_map(area: str, tree: Path, env: dict, selection: list[str] | None = None) -> dict:
+    """Make the coverage map in ``tree`` (a child process: the copy's modules, not the checkout's).
+    With ``selection`` (test files), map only those and merge them into the existing map, replacing
+    their old entries."""
+    target = tree / COVERAGE_MAP
+    partial = tree / f"{COVERAGE_MAP}.part"
+    started = time.monotonic()
+    log = tree / f"{COVERAGE_MAP}.log"  # pytest's output, to follow a long run
+    with log.open("w", encoding="utf-8") as out:
+        result = subprocess.run([sys.executable, "benchmarks/mutation.py", "--make-map", area, str(partial),
+                                 *(selection or MAP_TESTS)], cwd=tree, env=env, stdout=out, stderr=subprocess.STDOUT)
+    if result.returncode != 0 or not partial.exists():
+        raise SystemExit(f"{area}: making the coverage map failed, see {log}:\n"
+                         + log.read_text(encoding="utf-8")[-3000:])
+    new = json.loads(partial.read_text(encoding="utf-8"))
+    partial.unlink()
+    if selection is not None and target.exists():
+        old = json.loads(target.read_text(encoding="utf-8"))
+        mine = tuple(f"{t}::" for t in selection)
+        for kind in ("lines", "setup_lines"):
+            for module, by_line in old[kind].items():
+                merged = new[kind].setdefault(module, {})
+                for line, tests in by_line.items():
+                    kept = [t for t in tests if not t.startswith(mine)]
+                    merged[line] = sorted(set(merged.get(line, [])) | set(kept))
+        new["durations"] = {**{t: d for t, d in old["durations"].items() if not t.startswith(mine)},
+                            **new["durations"]}
+        new["failed"] = sorted({t for t in old["failed"] if not t.startswith(mine)} | set(new["failed"]))
+    target.write_text(json.dumps(new), encoding="utf-8")
+    tests = {t for kind in ("lines", "setup_lines") for by_line in new[kind].values() for ts in by_line.values()
+             for t in ts}
+    print(f"{area}: coverage map of {len(tests)} tests over {len(new['lines'])} modules "
+          f"in {time.monotonic() - started:.0f} s" + (f"; {len(new['failed'])} failed, left out" if new["failed"] else ""),
+          flush=True)
+    if new["failed"]:
+        print("  failed: " + ", ".join(new["failed"]), flush=True)
+    return new
+
+
+def _changed_lines(pristine: str, mutant: str) -> list[int]:
+    """Line numbers (1-based, in the pristine source) that the mutant changed."""
+    import difflib
+    a, b = pristine.splitlines(), mutant.splitlines()
+    out: list[int] = []
+    for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag != "equal":
+            out.extend(range(i1 + 1, i2 + 1) if i2 > i1 else [max(i1, 1)])
+    return out
+
+
+def _statement_at(tree, line: int):
+    """(innermost statement containing ``line``, whether it is inside a function body, and the
+    function whose header — decorators, signature, defaults — holds the line, if any)."""
+    import ast
+    best, in_function, header_of = None, False, None
+
+    def start(node) -> int:
+        return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+
+    def visit(node, inside: bool) -> None:
+        nonlocal best, in_function, header_of
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.stmt) and start(child) <= line <= child.end_lineno:
+                best, in_function, header_of = child, inside, None
+                is_function = isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
+                if is_function and line < child.body[0].lineno:
+                    header_of = child
+                    return
+                visit(child, inside or is_function)
+                return
+            if not isinstance(child, ast.stmt):
+                visit(child, inside)
+
+    visit(tree, False)
+    return best, in_function, header_of
+
+
+def tests_for_mutant(cmap: dict, module: str, pristine: str, lines: list[int]) -> list[str]:
+    """The mapped tests that execute the statement(s) at ``lines`` of ``module``, fastest first."""
+    import ast
+    syntax = ast.parse(pristine)
+    selected: set[str] = set()
+    for kind in ("lines", "setup_lines"):  # the tests whose own body runs it; else those whose fixtures do
+        by_line = {int(n): ts for n, ts in cmap.get(kind, {}).get(module, {}).items()}
+        selected = _select(syntax, by_line, lines)
+        if selected:
+            break
+    durations = cmap["durations"]
+    return sorted(selected, key=lambda t: (durations.get(t, 0.0), t))
+
+
+def _select(syntax, by_line: dict[int, list[str]], lines: list[int]) -> set[str]:
+    import ast
+    selected: set[str] = set()
+    for line in lines:
+        stmt, in_function, header_of = _statement_at(syntax, line)
+        if header_of is not None:  # a default value or a decorator: the tests that call the function
+            first, last = header_of.body[0].lineno, header_of.end_lineno
+        elif stmt is None or not in_function:  # module or class level: every test that uses the module
+            first, last = 0, 10 ** 9
+        else:  # the statement's own lines (a compound statement's header, not its body)
+            body = getattr(stmt, "body", None)
+            first = stmt.lineno
+            last = body[0].lineno - 1 if isinstance(body, list) and body and body[0].lineno > line else stmt.end_lineno
+        for n, tests in by_line.items():
+            if first <= n <= last:
+                selected.update(tests)
+    return selected
+
+
+def _prepare_map(area: str, tree: Path, workdir: Path, env: dict) -> None:
+    """Put the area's coverage map into ``tree``: made once per run (in the first copy), then shared."""
+    shared = workdir / f"{area}{COVERAGE_MAP}"
+    if shared.exists():
+        shutil.copy2(shared, tree / COVERAGE_MAP)
+    else:
+        build_coverage_map(area, tree, env)
+        shutil.copy2(tree / COVERAGE_MAP, shared)
+
+
+def _baseline(area: str, tree: Path, env: dict) -> None:
+    """Without a coverage map: the area's listed tests must pass on the unmutated copy, or every
+    mutant would count as killed. (With a map, making it was the baseline: failed tests are not in it.)"""
+    baseline = subprocess.run([sys.executable, "benchmarks/mutation.py", "--run-tests", area], cwd=tree, env=env,
+                              capture_output=True, text=True)
+    if baseline.returncode != 0:
+        raise SystemExit(f"{area}: the tests fail without any mutation:\n{baseline.stdout[-3000:]}")
+
+
 CHECK = re.compile(r"^(?P<indent>\s*)require\(.*\)\s*(#.*)?$")
 
 
-def run_check_removal(area: str, workdir: Path, timeout: float) -> dict:
+def run_check_removal(area: str, workdir: Path, timeout: float, coverage_map: bool = True) -> dict:
     """A second pass cosmic-ray has no operator for: delete each permission check (a whole
     ``require(...)`` statement on one line) of the area's modules, one at a time, and run that
     module's tests. This is the mutant that hid the ``find_exam_outcome`` gap of issue 21."""
@@ -219,11 +490,11 @@ def run_check_removal(area: str, workdir: Path, timeout: float) -> dict:
         (tree / PRISTINE / module).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(tree / module, tree / PRISTINE / module)
     env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
-    baseline = subprocess.run([sys.executable, "benchmarks/mutation.py", "--run-tests", area], cwd=tree, env=env,
-                              capture_output=True, text=True)
-    if baseline.returncode != 0:
-        raise SystemExit(f"{area}: the tests fail without any mutation:\n{baseline.stdout[-3000:]}")
     started = time.monotonic()
+    if coverage_map:
+        _prepare_map(area, tree, workdir, env)
+    else:
+        _baseline(area, tree, env)
     total, killed, survivors = 0, 0, []
     for module in spec:
         path = tree / module
@@ -255,11 +526,25 @@ def run_check_removal(area: str, workdir: Path, timeout: float) -> dict:
 
 
 def run_tests(area: str) -> int:
-    """The test command cosmic-ray runs in the copy: the tests of the module that differs from its
-    pristine copy (all of the area's tests when none does: the baseline)."""
+    """The test command cosmic-ray runs in the copy. With a coverage map: the mapped tests that execute
+    the changed statement, fastest first (none: the mutant survives at once). Without one: the listed
+    tests of the module that differs from its pristine copy (all of the area's when none does: the
+    baseline)."""
     spec = AREAS[area]
     changed = [m for m in spec if Path(m).read_bytes() != (Path(PRISTINE) / m).read_bytes()]
-    tests = list(dict.fromkeys(t for m in (changed or spec) for t in spec[m]))
+    if changed and Path(COVERAGE_MAP).exists():
+        cmap = json.loads(Path(COVERAGE_MAP).read_text(encoding="utf-8"))
+        tests = []
+        for module in changed:
+            pristine = (Path(PRISTINE) / module).read_text(encoding="utf-8")
+            lines = _changed_lines(pristine, Path(module).read_text(encoding="utf-8"))
+            tests += tests_for_mutant(cmap, module, pristine, lines)
+            print(f"{module}:{','.join(map(str, lines))}: {len(tests)} tests execute it", flush=True)
+        tests = sorted(set(tests), key=lambda t: (cmap["durations"].get(t, 0.0), t))
+        if not tests:
+            return 0  # no test executes the mutated statement: a survivor without running anything
+    else:
+        tests = list(dict.fromkeys(t for m in (changed or spec) for t in spec[m]))
     # exec, not a child: when cosmic-ray stops a run that took too long, pytest itself gets the signal.
     os.execv(sys.executable, [sys.executable, *shlex.split(PYTEST)[1:], *tests])
 
@@ -275,8 +560,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-checks", action="store_true", help="skip the permission-check removal pass")
     parser.add_argument("--rerun-survivors", action="store_true",
                         help="with --keep DIR of an earlier run: run only its survivors again, with today's tests")
+    parser.add_argument("--no-coverage-map", action="store_true",
+                        help="run each module's listed tests (AREAS) instead of the tests that execute the mutant")
     parser.add_argument("--run-tests", metavar="AREA", help=argparse.SUPPRESS)  # cosmic-ray's test command
-    args = parser.parse_args(argv)
+    parser.add_argument("--make-map", nargs=2, metavar=("AREA", "OUT"), help=argparse.SUPPRESS)
+    args, extra = parser.parse_known_args(argv)
+    if args.make_map:  # in the copy: the rest of the command line is the pytest selection
+        return make_coverage_map(args.make_map[0], Path(args.make_map[1]), [*args.areas, *extra])
+    if extra:
+        parser.error(f"unrecognised arguments: {' '.join(extra)}")
     if args.run_tests:
         return run_tests(args.run_tests)
     unknown = set(args.areas) - set(AREAS)
@@ -294,9 +586,9 @@ def main(argv: list[str] | None = None) -> int:
                 runs.append(lambda area=area: rerun_survivors(area, workdir))
                 continue
             if not args.only_checks:
-                runs.append(lambda area=area: run_area(area, workdir, args.timeout))
+                runs.append(lambda area=area: run_area(area, workdir, args.timeout, not args.no_coverage_map))
             if not args.no_checks:
-                runs.append(lambda area=area: run_check_removal(area, workdir, args.timeout))
+                runs.append(lambda area=area: run_check_removal(area, workdir, args.timeout, not args.no_coverage_map))
         for run in runs:
             result = run()
             area = result["area"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
 
 import pytest
 import yaml
@@ -110,6 +111,16 @@ def test_case_info_holds_no_expert_data(kit, people):
         assert set(dataclasses.asdict(case)) == {"code", "title", "vignette"}
 
 
+def test_attempt_names_its_own_cursist_set_and_programme(kit, people):
+    """Does an attempt name the cursist who made it, its set and its programme — also in the list a
+    trainer reads — and never another person?"""
+    attempt = kit.start_exam(people["cursist2"], "babytijd", max_attempts=3)
+    assert (attempt.username, attempt.case_set_code, attempt.programme_code) == ("cursist2", "toets", "babytijd")
+    listed, = kit.list_exam_attempts(people["trainer"], "cursist2")
+    assert (listed.id, listed.username, listed.case_set_code) == (attempt.id, "cursist2", "toets")
+    assert kit.list_exam_attempts(people["trainer"], "cursist1") == []
+
+
 def test_max_attempts(kit, people, rules):
     """Is a new attempt beyond the limit refused in Dutch, while an open attempt can still be resumed?"""
     cursist = people["cursist"]
@@ -124,6 +135,42 @@ def test_max_attempts(kit, people, rules):
     kit.start_exam(people["cursist2"], "babytijd", max_attempts=2)
     with pytest.raises(ValidationError):
         kit.start_exam(cursist, "babytijd", max_attempts=0)
+
+
+def test_simultaneous_starts_open_one_attempt(kit, people):
+    """Do eight starts by one cursist at the same moment (double clicks, two tabs) open one attempt,
+    every click answered with that attempt?"""
+    cursist = people["cursist"]
+    barrier = threading.Barrier(8)
+    ids, errors = [], []
+
+    def click():
+        barrier.wait()
+        try:
+            ids.append(kit.start_exam(cursist, "babytijd", max_attempts=3).id)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=click) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(ids) == 8 and len(set(ids)) == 1
+    assert count(kit, m.ExamAttempt) == 1
+
+
+def test_a_limit_of_one_attempt(kit, people, rules):
+    """With the limit set to 1, may a cursist make exactly one attempt, and is the second refused
+    with the singular "poging"?"""
+    cursist = people["cursist"]
+    attempt = kit.start_exam(cursist, "babytijd", max_attempts=1)
+    assert attempt.number == 1
+    score_all(kit, cursist, attempt, lambda code: {s: 5 for s in SCALES})
+    kit.submit_exam(cursist, attempt.id, rules=rules)
+    with pytest.raises(Conflict, match="al 1 keer gemaakt; meer dan 1 poging is"):
+        kit.start_exam(cursist, "babytijd", max_attempts=1)
+    assert count(kit, m.ExamAttempt) == 1
 
 
 def test_max_attempts_setting_defaults_to_three(tmp_path):
@@ -168,6 +215,18 @@ def test_rescore_replaces_and_progress_counts(kit, people):
     progress = kit.exam_progress(cursist, attempt.id)
     assert progress.scores == {first: {"sensitiviteit": 4, "cooperatie": 6}, second: {"cooperatie": 2}}
     assert progress.notes == {first: "toch anders"} and progress.n_scored == 1
+
+
+def test_exam_note_up_to_5000_characters(kit, people):
+    """Is an exam note of 5000 characters kept whole, and one of 5001 refused?"""
+    cursist = people["cursist"]
+    attempt = kit.start_exam(cursist, "babytijd", max_attempts=3)
+    code = attempt.case_codes[0]
+    with pytest.raises(ValidationError, match="hoogstens 5000 tekens"):
+        kit.save_exam_rating(cursist, attempt.id, code, {"sensitiviteit": 4}, "x" * 5001)
+    assert kit.exam_progress(cursist, attempt.id).scores == {}
+    progress = kit.save_exam_rating(cursist, attempt.id, code, {"sensitiviteit": 4}, "x" * 5000)
+    assert progress.notes == {code: "x" * 5000}
 
 
 def test_rating_refused_outside_the_attempt(kit, people, rules):
@@ -245,6 +304,7 @@ def test_pass_is_decided_linked_and_certified(kit, people, rules):
     info = outcome.certificate
     issued_on = info.issued_at.astimezone(LOCAL_TZ).date() if info.issued_at.tzinfo else info.issued_at.date()
     assert info.valid_until == valid_until(issued_on, rules["babytijd"])
+    assert outcome.statistics["case_set"] == "toets" and info.statistics["case_set"] == "toets"
     assert (info.valid_until - issued_on).days in (730, 731)
     assert kit.find_certificate(cursist, info.code) == info
     assert kit.find_certificate(people["trainer"], info.code.lower()) == info
@@ -287,6 +347,19 @@ def test_certificate_codes_are_unique(kit, people, rules):
     assert len({new_verification_code() for _ in range(1000)}) == 1000
     for code in codes:
         assert len(code) == 17 and code.startswith("OK-") and code.count("-") == 3
+
+
+def test_staff_read_each_experts_own_scores_of_the_exam_set(kit, people):
+    """Does a trainer get, per scale, exactly the experts' scores of the exam set's cases as the case
+    scripts give them — each score under the expert who gave it, no case of another set?"""
+    expected = {scale: sorted((e["rater"], d["code"], e["score"]) for d in _scripts() if d["set"] == "exam"
+                              for e in d["experts"][scale]) for scale in SCALES}
+    got = kit.expert_scores_of_set(people["trainer"], "toets")
+    assert {scale: sorted(rows) for scale, rows in got.items()} == expected
+    # The practice set gives its own cases, none of the exam's.
+    practice = kit.expert_scores_of_set(people["trainer"], "oefenen")
+    assert {c for rows in practice.values() for _, c, _ in rows} == \
+        {d["code"] for d in _scripts() if d["set"] == "practice"}
 
 
 # -- security: nothing of the experts before submission -----------------------------------------

@@ -119,6 +119,57 @@ def test_feedback_equals_the_documented_consensus(loaded, content, people):
         assert {s.scale_code: s.consensus for s in feedback.scales} == dict(script.consensus)
 
 
+def test_practice_note_up_to_5000_characters(loaded, content, people):
+    """Is a practice note of 5000 characters kept whole, and one of 5001 refused with nothing stored?"""
+    code = codes_of_set(content, "practice")[0]
+    with pytest.raises(ValidationError, match="hoogstens 5000 tekens"):
+        loaded.submit_practice(people["cursist"], code, both(), "x" * 5001)
+    assert rating_count(loaded) == 0
+    feedback = loaded.submit_practice(people["cursist"], code, both(), "x" * 5000)
+    assert feedback.note == "x" * 5000
+    assert {r.note for r in loaded.list_ratings(people["cursist"], rater_username="cursist1")} == {"x" * 5000}
+
+
+def test_a_retry_that_loses_the_race_gets_the_first_feedback(loaded, content, people, monkeypatch):
+    """A retried practice submission whose first look misses the winner's rows (not committed yet)
+    hits the database's unique rule: does it get the winner's feedback instead of an error, with
+    nothing stored twice? The race is made deterministic by hiding the rows from that first look."""
+    code = codes_of_set(content, "practice")[0]
+    first = loaded.submit_practice(people["cursist"], code, both(7, 3), submission_id="race")
+    real, looks = type(loaded)._submitted, []
+
+    def first_look_misses(s, actor, submission_id):
+        looks.append(submission_id)
+        return [] if len(looks) == 1 else real(s, actor, submission_id)
+
+    monkeypatch.setattr(loaded, "_submitted", first_look_misses)
+    assert loaded.submit_practice(people["cursist"], code, both(7, 3), submission_id="race") == first
+    assert looks == ["race", "race"] and rating_count(loaded) == 2
+
+
+def test_a_rating_on_one_scale_is_its_own_attempt_in_the_history(loaded, content, people):
+    """Does a practice rating on one scale only (stored through add_ratings) show in the history as
+    an attempt of its own, with the deviation on that scale only?"""
+    code = codes_of_set(content, "practice")[0]
+    script = next(c for c in content.cases if c.code == code)
+    loaded.add_ratings(people["cursist"], code, {"sensitiviteit": 2}, mode="practice")
+    [attempt] = loaded.practice_history(people["cursist"])
+    assert (attempt.number, attempt.case_code, attempt.scores) == (1, code, {"sensitiviteit": 2})
+    assert attempt.consensus == {"sensitiviteit": script.consensus["sensitiviteit"]}
+    assert attempt.abs_deviation == {"sensitiviteit": abs(2 - script.consensus["sensitiviteit"])}
+
+
+def test_retried_attempt_gets_its_own_first_scores_back_per_scale(loaded, content, people):
+    """Does a retried submission (same id, a stale form with other scores) answer with the feedback of
+    the first one: sensitiviteit 7 and coöperatie 3 each on its own scale, not swapped or mixed?"""
+    code = codes_of_set(content, "practice")[0]
+    first = loaded.submit_practice(people["cursist"], code, both(7, 3), submission_id="poging-1")
+    again = loaded.submit_practice(people["cursist"], code, both(2, 9), submission_id="poging-1")
+    assert {s.scale_code: s.own for s in again.scales} == {"sensitiviteit": 7, "cooperatie": 3}
+    assert again == first
+    assert rating_count(loaded) == 2
+
+
 @pytest.mark.parametrize("kind", ["exam", "session"])
 def test_no_feedback_outside_the_practice_set(loaded, content, people, kind):
     """Is a cursist refused feedback (expert scores) on an exam or session case, with nothing stored?"""

@@ -25,7 +25,7 @@ from oefenkit.agreement.trainee import expert_consensus
 from oefenkit.cases import case_overview
 from oefenkit.certification import load_rules, propose
 from oefenkit.content import SAMPLES_DIR, load_content, load_into
-from oefenkit.errors import AuthenticationError, ContentError, PermissionDenied
+from oefenkit.errors import AuthenticationError, ContentError, PermissionDenied, ValidationError
 from oefenkit.identity import SYSTEM
 from oefenkit.samples.script import MAX_DURATION, MIN_DURATION, MIN_EXPERTS, SETTINGS
 from oefenkit.settings import PROJECT_ROOT
@@ -299,6 +299,7 @@ def test_load_creates_cases_experts_scores_and_sets(loaded, cases, content):
         assert info.vignette.splitlines()[0].startswith("[0:00] ")
         got = {(e.scale_code, e.expert_username): (e.score, e.rationale) for e in info.expert_scores}
         assert got == {(s, j.rater): (j.score, j.rationale) for s in SCALES for j in case.experts[s]}
+        assert {e.case_code for e in info.expert_scores} == {case.code}  # each score names its own case
     people = {p["username"]: p for p in loaded.list_people(SYSTEM)}
     assert people["expert-a"]["display_name"] == "Expert A" and people["expert-a"]["role"] == "trainer"
     with pytest.raises(AuthenticationError):
@@ -350,6 +351,30 @@ def test_update_or_create_case_reports_changes(kit, people):
     assert info.title == "Nieuwe titel" and info.details == {"duration": 40}
     with pytest.raises(PermissionDenied):
         kit.update_or_create_case(people["cursist"], "casus-y", "Niet toegestaan")
+
+
+def test_loaded_case_and_set_texts_up_to_their_limits(kit, people):
+    """Are a case code of 64 characters, a title of 200, a clip path of 500 and a set name of 200
+    accepted, and one character more (or a blank title or name) refused in Dutch with nothing stored?"""
+    trainer = people["trainer"]
+    code, title, clip = "c" * 64, "T" * 200, "/clips/" + "p" * 489 + ".mp4"
+    assert len(clip) == 500
+    assert kit.update_or_create_case(trainer, code, title, clip_path=clip)
+    assert kit.update_or_create_case_set(trainer, "set-x", "N" * 200, "practice", [code])
+    for kwargs, message in [
+        (dict(code="c" * 65, title="Titel"), "casuscode heeft 1 tot 64 tekens"),
+        (dict(code="", title="Titel"), "casuscode heeft 1 tot 64 tekens"),
+        (dict(code="casus-y", title="T" * 201), "casustitel heeft 1 tot 200 tekens"),
+        (dict(code="casus-y", title="   "), "casustitel heeft 1 tot 200 tekens"),
+        (dict(code="casus-y", title="Titel", clip_path=clip + "x"), "langer dan 500 tekens"),
+    ]:
+        with pytest.raises(ValidationError, match=message):
+            kit.update_or_create_case(trainer, **kwargs)
+    for name in ("N" * 201, "  "):
+        with pytest.raises(ValidationError, match="setnaam heeft 1 tot 200 tekens"):
+            kit.update_or_create_case_set(trainer, "set-y", name, "practice", [code])
+    assert [(c.code, c.title, c.clip_path, c.set_codes) for c in kit.list_cases(trainer)] == \
+        [(code, title, clip, ("set-x",))]
 
 
 def test_update_or_create_expert_score_updates_in_place(kit, people):
@@ -573,3 +598,22 @@ def test_cases_list_before_init(tmp_path, capsys, monkeypatch):
     code, out, err = run("cases", "list")
     assert code == 3
     assert "oefenkit init" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("role", ["cursist", "trainer"])
+def test_only_the_allowed_roles_load_sets_and_experts(kit, people, role):
+    """Who may load what (docs/: trainers manage cases and sets, only a coördinator manages people):
+    is a cursist refused a new or loaded case set, and are a cursist and a trainer refused an expert
+    account, with nothing stored?"""
+    actor = people[role]
+    kit.update_or_create_case(people["trainer"], "casus-x", "Titel")
+    if role == "cursist":
+        with pytest.raises(PermissionDenied):
+            kit.add_case_set(actor, "set-x", "Set", "practice", ["casus-x"])
+        with pytest.raises(PermissionDenied):
+            kit.update_or_create_case_set(actor, "set-y", "Set", "practice", ["casus-x"])
+        assert [c.set_codes for c in kit.list_cases(people["trainer"])] == [()]
+    with pytest.raises(PermissionDenied):
+        kit.update_or_create_expert(actor, "expert-z", "Expert Z")
+    assert "expert-z" not in {p["username"] for p in kit.list_people(SYSTEM)}
+    assert kit.update_or_create_expert(people["coordinator"], "expert-z", "Expert Z")

@@ -507,6 +507,14 @@ def test_invalid_rating_request(kit, people, case):
     assert count(kit, m.Rating) == 0
 
 
+def test_a_note_of_5000_characters_is_stored_whole(kit, people, case):
+    """Is the longest allowed note (5000 characters) stored whole with the rating?"""
+    note = "x" * 5000
+    kit.add_ratings(people["cursist"], case, {"sensitiviteit": 5}, note=note)
+    [rating] = kit.list_ratings(people["cursist"], rater_username="cursist1")
+    assert rating.note == note
+
+
 def test_rating_uses_newest_scale_version(kit, people, case):
     """Is a rating checked against, and linked to, the newest version of the scale?"""
     kit.update_or_create_scale("sensitiviteit", 2, "Sensitiviteit (v2)",

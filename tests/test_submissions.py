@@ -57,6 +57,32 @@ def test_bad_ids_are_refused(kit, people, case, bad):
     assert _count(kit) == 0
 
 
+def test_an_id_of_64_characters_is_accepted(kit, people, case):
+    """Is the longest allowed submission id (64 characters) stored, and a retry with it recognised?"""
+    longest = "x" * 64
+    first = kit.add_ratings(people["cursist"], case, {"sensitiviteit": 6}, submission_id=longest)
+    assert kit.add_ratings(people["cursist"], case, {"sensitiviteit": 6}, submission_id=longest) == first
+    assert _count(kit, submission_id=longest) == 1
+
+
+def test_a_retry_that_loses_the_race_gets_the_winners_ids(kit, people, case, monkeypatch):
+    """A retry whose first look misses the winner's rows (not committed yet) then hits the database's
+    unique rule: does it answer with the winner's ids instead of an error, storing nothing new?
+    The race is made deterministic by hiding the stored rows from that first look only."""
+    cursist = people["cursist"]
+    first = kit.add_ratings(cursist, case, {"sensitiviteit": 6, "cooperatie": 4}, submission_id="race")
+    real, looks = type(kit)._submitted, []
+
+    def first_look_misses(s, actor, submission_id):
+        looks.append(submission_id)
+        return [] if len(looks) == 1 else real(s, actor, submission_id)
+
+    monkeypatch.setattr(kit, "_submitted", first_look_misses)
+    assert kit.add_ratings(cursist, case, {"sensitiviteit": 6, "cooperatie": 4}, submission_id="race") == first
+    assert looks == ["race", "race"]
+    assert _count(kit, rater_id=cursist.id) == 2
+
+
 def test_racing_retries_store_once(kit, people, case):
     """Eight threads send the same submission at the same moment: one set of rows, every caller the same ids."""
     cursist = people["cursist"]

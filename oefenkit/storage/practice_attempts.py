@@ -192,7 +192,7 @@ class PracticeMixin:
             stored = self._submitted(s, actor, submission_id)
             if stored:  # a retry: answer with what the first submission stored
                 rows = s.execute(select(m.Rating, m.Scale.code).join(m.Scale, m.Scale.id == m.Rating.scale_id)
-                                 .where(m.Rating.id.in_(stored))).all()
+                                 .where(m.Rating.id.in_(stored)).order_by(m.Rating.id)).all()  # as first stored
                 if any(r.case_id != case.id for r, _ in rows):
                     raise ValidationError("Deze inzendingscode hoort bij een andere casus.")
                 scores = {code: r.score for r, code in rows}
