@@ -9,12 +9,22 @@ from __future__ import annotations
 import ipywidgets as w
 import pytest
 
+from widgets import shared
 from widgets.notice import Notice
 from widgets.shared import SharedModelChanged, hidden_layout, plain_html_style, plain_layout, static_box, static_html
 from widgets.tables import DataTable
 
 from .live_server import PASSWORD
 from .test_server_http import Client
+
+
+@pytest.fixture(autouse=True)
+def fresh_page():
+    """Each test is a page of its own: no shared model left from another test (whose widgets may have
+    been made under another comm manager)."""
+    shared._shared.clear()
+    yield
+    shared._shared.clear()
 
 
 def test_static_widgets_share_one_layout_and_style_and_keep_their_classes():
