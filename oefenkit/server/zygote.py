@@ -47,11 +47,12 @@ BASE_MODULES = (
     "sqlalchemy.dialects.sqlite", "widgets",
 )
 #: Configuration every app kernel gets (forked or started the normal way; ``ForkingKernelManager``
-#: adds it to the kernel command as :data:`KERNEL_FLAGS`). No IPython history: it would write each
-#: page's session and cells, among them the person's name and address from the binding cell, to one
-#: SQLite file in the server's home (kept forever, outside the kit's data), and 30 kernels starting at
-#: once queued on its lock. No capture of the process's own file descriptors 1 and 2 (two threads and
-#: two pipes per kernel): output of C libraries goes to the server's log instead of the page.
+#: adds it to the kernel command as :data:`KERNEL_FLAGS`). No IPython history, as the kit's IPython
+#: configuration (``app.KERNEL_IPYTHON_CONFIG``) already says; on the command line it also holds for a
+#: kernel started without that configuration: history would keep each page's binding cell, with the
+#: person's name and address, in a file outside the kit's data. No capture of the process's own file
+#: descriptors 1 and 2 (two threads and two pipes per kernel): output of C libraries goes to the
+#: server's log instead of the page.
 KERNEL_CONFIG = {"HistoryManager": {"enabled": False}, "IPKernelApp": {"capture_fd_output": False}}
 KERNEL_FLAGS = tuple(f"--{cls}.{name}={value}" for cls, traits in KERNEL_CONFIG.items()
                      for name, value in traits.items())
