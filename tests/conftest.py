@@ -118,6 +118,14 @@ def kit(database_url, fast_password_hashing):
     engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def content():
+    """The repository's content with the sample cases, parsed once per test module."""
+    from oefenkit.content import SAMPLES_DIR, load_content
+
+    return load_content(PROJECT_ROOT / "content", samples_dir=SAMPLES_DIR)
+
+
 @pytest.fixture
 def people(kit):
     """One person of each role (password ``geheim-wachtwoord``), plus a second cursist."""

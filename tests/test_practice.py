@@ -11,17 +11,11 @@ from sqlalchemy import select
 
 from oefenkit.agreement.data import Ratings
 from oefenkit.agreement.trainee import expert_consensus
-from oefenkit.content import SAMPLES_DIR, load_content, load_into
+from oefenkit.content import SAMPLES_DIR, load_into
 from oefenkit.errors import NotFound, PermissionDenied, ValidationError
 from oefenkit.identity import SYSTEM
 from oefenkit.practice import PracticeFeedback, group_attempts
-from oefenkit.settings import PROJECT_ROOT
 from oefenkit.storage import models as m
-
-
-@pytest.fixture(scope="module")
-def content():
-    return load_content(PROJECT_ROOT / "content", samples_dir=SAMPLES_DIR)
 
 
 @pytest.fixture

@@ -16,15 +16,10 @@ import pytest
 from sqlalchemy import select
 
 from oefenkit.certification import load_rules
-from oefenkit.content import SAMPLES_DIR, load_content, load_into
+from oefenkit.content import load_into
 from oefenkit.settings import PROJECT_ROOT
 from oefenkit.storage import database
 from oefenkit.storage import models as m
-
-
-@pytest.fixture(scope="module")
-def content():
-    return load_content(PROJECT_ROOT / "content", samples_dir=SAMPLES_DIR)
 
 
 @pytest.fixture

@@ -41,11 +41,6 @@ SET_CODES = {"practice": "oefenen", "exam": "toets", "session": "terugkomdag"}
 
 
 @pytest.fixture(scope="module")
-def content():
-    return load_content(CONTENT, samples_dir=SAMPLES_DIR)
-
-
-@pytest.fixture(scope="module")
 def cases(content):
     return content.cases
 

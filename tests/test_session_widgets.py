@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from oefenkit.certification import load_rules
-from oefenkit.content import SAMPLES_DIR, load_content, load_into
+from oefenkit.content import load_into
 from oefenkit.identity import SYSTEM
 from oefenkit.sessions import load_prompts
 from oefenkit.settings import PROJECT_ROOT
@@ -19,11 +19,6 @@ from widgets.dashboard import dashboard_page, histogram_html, participant_url, q
 from widgets.session import LivePoller, code_from_query, session_page
 
 CONTENT = PROJECT_ROOT / "content"
-
-
-@pytest.fixture(scope="module")
-def content():
-    return load_content(CONTENT, samples_dir=SAMPLES_DIR)
 
 
 @pytest.fixture

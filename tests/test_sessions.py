@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from oefenkit.certification import load_rules
-from oefenkit.content import SAMPLES_DIR, load_content, load_into
+from oefenkit.content import load_into
 from oefenkit.errors import Conflict, ContentError, NotFound, PermissionDenied, ValidationError
 from oefenkit.identity import SYSTEM
 from oefenkit.sessions import (
@@ -95,11 +95,6 @@ def test_prompts_are_validated_and_chosen_by_situation(tmp_path):
 
 
 # -- storage ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def content():
-    return load_content(CONTENT, samples_dir=SAMPLES_DIR)
 
 
 @pytest.fixture

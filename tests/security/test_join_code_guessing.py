@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from oefenkit import kernel
 from oefenkit.certification import load_rules
-from oefenkit.content import SAMPLES_DIR, load_content, load_into
+from oefenkit.content import load_into
 from oefenkit.errors import NotFound, TooManyAttempts
 from oefenkit.identity import SYSTEM
 from oefenkit.sessions import JOIN_CODE_ALPHABET, JOIN_FAILURE_LIMIT, JOIN_FAILURE_WINDOW
@@ -25,11 +25,6 @@ from oefenkit.storage import models as m
 
 WAIT = "Te veel onjuiste codes. Probeer het over"
 ROOM = "192.0.2.50"  # one Wi-Fi address for a whole room (TEST-NET-1)
-
-
-@pytest.fixture(scope="module")
-def content():
-    return load_content(PROJECT_ROOT / "content", samples_dir=SAMPLES_DIR)
 
 
 @pytest.fixture
