@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -10,6 +9,8 @@ from sqlalchemy import func, select
 from oefenkit.errors import ValidationError
 from oefenkit.identity import SYSTEM
 from oefenkit.storage import models as m
+
+from .together import at_once
 
 
 def _count(kit, **where) -> int:
@@ -86,22 +87,8 @@ def test_a_retry_that_loses_the_race_gets_the_winners_ids(kit, people, case, mon
 def test_racing_retries_store_once(kit, people, case):
     """Eight threads send the same submission at the same moment: one set of rows, every caller the same ids."""
     cursist = people["cursist"]
-    barrier = threading.Barrier(8)
-    results, errors = [], []
-
-    def send():
-        barrier.wait()
-        try:
-            results.append(tuple(kit.add_ratings(cursist, case, {"sensitiviteit": 5, "cooperatie": 5},
-                                                 submission_id="race")))
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=send) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results, errors = at_once(lambda: tuple(kit.add_ratings(cursist, case, {"sensitiviteit": 5, "cooperatie": 5},
+                                                            submission_id="race")))
     assert not errors
     assert len(set(results)) == 1 and len(results) == 8
     assert _count(kit, rater_id=cursist.id) == 2
