@@ -74,6 +74,63 @@ def create_users(data_dir: Path, n: int, env: dict) -> None:
         list(pool.map(add, range(n)))
 
 
+TRAINER = "kamer.trainer"
+
+
+def create_trainer(data_dir: Path, env: dict) -> None:
+    oefenkit_cmd(data_dir, "users", "add", TRAINER, "--role", "trainer", "--display-name", "Trainer",
+                 "--password-stdin", stdin=PASSWORD + "\n", env=env)
+
+
+def open_session(data_dir: Path, env: dict, expected: int) -> int:
+    """The trainer starts a terugkomdag expecting ``expected`` people, as "Terugkomdag leiden" does
+    (untimed: the trainer opens the session before showing the code). Returns its id."""
+    from oefenkit.instance import open_kit
+    from oefenkit.settings import load_settings
+
+    kit = open_kit(load_settings({**os.environ, **env}, data_dir=data_dir))
+    try:
+        trainer = kit.find_person(TRAINER)
+        return kit.create_session(trainer, expected=expected)["id"]
+    finally:
+        kit.engine.dispose()
+
+
+def close_session(data_dir: Path, env: dict, session_id: int) -> None:
+    from oefenkit.instance import open_kit
+    from oefenkit.settings import load_settings
+
+    kit = open_kit(load_settings({**os.environ, **env}, data_dir=data_dir))
+    try:
+        kit.close_session(kit.find_person(TRAINER), session_id, rules={})
+    finally:
+        kit.engine.dispose()
+
+
+def kernel_count(pid: int) -> int:
+    """Kernel processes below the server ``pid`` (forked by the kernel parent, or started as
+    ``ipykernel_launcher``; the kernel parent itself is not one)."""
+    count = 0
+    for p in psutil.Process(pid).children(recursive=True):
+        try:
+            cmd = " ".join(p.cmdline())
+        except psutil.Error:
+            continue
+        if "ipykernel" in cmd or "oefenkit.server.zygote" in cmd and p.ppid() != pid:
+            count += 1  # started as ipykernel_launcher, or forked by the kernel parent (its cmdline)
+    return count
+
+
+def wait_for_kernels(pid: int, n: int, timeout: float) -> float:
+    """Seconds until ``n`` kernels run below the server (the ones started ahead), or RuntimeError."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if kernel_count(pid) >= n:
+            return time.monotonic() - started
+        time.sleep(0.2)
+    raise RuntimeError(f"only {kernel_count(pid)} of {n} kernels were started ahead in {timeout:.0f} s")
+
+
 def has_code_field(states: dict) -> bool:
     """Do the widget states hold the participant page's join-code field?"""
     for entry in states.values():
@@ -249,13 +306,25 @@ def cpu_probe() -> float:
 
 
 def one_room(data_dir: Path, env: dict, n: int, args) -> dict:
-    """A new server on ``data_dir``, one room of ``n`` joining at once, the result printed."""
+    """A new server on ``data_dir``, one room of ``n`` joining at once, the result printed.
+
+    Unless ``--cold``, the trainer first starts a session expecting ``n`` people and the room waits
+    until the server has started their kernels ahead (as a trainer opens the session, then shows the
+    code); how long that took is printed as "ahead"."""
     server = LiveServer(data_dir, env=env).start()
+    session_id = None
+    ahead = None
     try:
         time.sleep(args.settle)  # let the server (and any kernel parent) finish starting
+        if not args.cold:
+            session_id = open_session(data_dir, env, n)
+            ahead = wait_for_kernels(server.process.pid, n, args.timeout)
+            time.sleep(1.0)
         probe = cpu_probe()
         r = run_room(server, n, args.timeout)
     finally:
+        if session_id is not None:
+            close_session(data_dir, env, session_id)
         server.stop()
     Path(f"/tmp/room-server-{n}.log").write_text(server.log())
     parent_lines = [line for line in server.log().splitlines() if "parent" in line.lower()]
@@ -266,7 +335,8 @@ def one_room(data_dir: Path, env: dict, n: int, args) -> dict:
           f"RSS server+kernels {r['rss'] / MIB:,.0f} MiB  PSS {r['pss'] / MIB:,.0f} MiB  "
           f"(server {r['server_rss'] / MIB:.0f} MiB, {r['processes']} processes, "
           f"{r['kernels']} kernels; CPU s in the room: server {r['room_server_cpu']:.1f}, "
-          f"kernels {r['room_kernel_cpu']:.1f}, clients {r['room_client_cpu']:.1f}; CPU probe {probe:.0f} ms)",
+          f"kernels {r['room_kernel_cpu']:.1f}, clients {r['room_client_cpu']:.1f}; CPU probe {probe:.0f} ms; "
+          + (f"{n} kernels started ahead in {ahead:.1f} s)" if ahead is not None else "cold: no session)"),
           flush=True)
     for err in r["errors"]:
         print(f"        e.g. {err}")
@@ -289,6 +359,9 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=1,
                         help="rooms per size, each on a new server; the p95 targets are judged on the median "
                              "(the speed of the shared 2-core VM varies between runs)")
+    parser.add_argument("--cold", action="store_true",
+                        help="no session opened before the room: every page starts its own kernel "
+                             "(the figures before kernels were started ahead)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment of the server (e.g. OEFENKIT_KERNEL_LAUNCHER=plain)")
     args = parser.parse_args(argv)
@@ -310,6 +383,7 @@ def main(argv=None) -> int:
             data_dir = Path(tmp) / "data"
             oefenkit_cmd(data_dir, "init", env=env)
             create_users(data_dir, max(sizes), env)
+            create_trainer(data_dir, env)
             for n in sizes:
                 rooms = [one_room(data_dir, env, n, args) for _ in range(args.repeat)]
                 p95 = statistics.median(r["p95"] for r in rooms)

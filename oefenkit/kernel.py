@@ -58,12 +58,21 @@ _checked: tuple[float, Actor] | None = None
 _lost = False
 
 
-def bind_person(username: str, app_id: str, address: str | None = None) -> None:
+def bind_person(username: str, app_id: str, address: str | None = None, *,
+                environment: dict[str, str | None] | None = None) -> None:
     """Called by the injected first cell of a standalone page (returns nothing, so the cell shows nothing).
 
     ``address`` is the client's IP address as the server saw it (for the limit on wrong join
-    codes); anything that is not an IP address is dropped."""
+    codes); anything that is not an IP address is dropped. ``environment``: for a kernel the server
+    started ahead (``server/kernels.py``, "Kernels started ahead"), the page request's variables
+    (``QUERY_STRING``, Voilà's ``VOILA_*``…) that differ from the ones it started with; None removes
+    one. They are set before anything else runs, so the page sees what a kernel started for it sees."""
     global _person, _app, _address, _checked, _lost
+    for name, value in (environment or {}).items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     _person, _app, _checked, _lost = None, None, None, False  # a new page: nothing from before
     from .logins import bind_login_session
 

@@ -65,6 +65,11 @@ JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH = 6
 #: An open session's code stops working this long after the session was created (a day's session).
 SESSION_LIFETIME = dt.timedelta(hours=12)
+#: The most people a trainer can say they expect at one session.
+MAX_EXPECTED = 200
+#: The server keeps kernels started for a session's expected people this long after the session was
+#: created: a room opens the app at the start; latecomers start their own kernel as usual.
+PREWARM_WINDOW = dt.timedelta(hours=3)
 #: Wrong join codes allowed per person, and per client address, within :data:`JOIN_FAILURE_WINDOW`;
 #: the next attempt (even with the right code) is refused until the oldest failure leaves the window.
 JOIN_FAILURE_LIMIT = 10

@@ -193,6 +193,14 @@ class Settings:
                     "0 start elke kernel als nieuw Python-proces. Nooit in de hub-modus.",
         },
     )
+    prewarm_kernels: bool = field(
+        default=True,
+        metadata={
+            "env": "OEFENKIT_PREWARM_KERNELS",
+            "help": "Start voor een open terugkomdag vooraf de kernels van het verwachte aantal deelnemers; "
+                    "0 = pas starten als iemand de pagina opent. Nooit in de hub-modus.",
+        },
+    )
 
     @property
     def effective_database_url(self) -> str:
@@ -260,7 +268,7 @@ def _convert(name: str, raw: str):
         return value
     if name == "base_url":
         return _base_url(raw)
-    if name in {"secure_cookie", "keep_originals", "hub", "fork_kernels"}:
+    if name in {"secure_cookie", "keep_originals", "hub", "fork_kernels", "prewarm_kernels"}:
         value = raw.strip().lower()
         if value not in {"0", "1", "true", "false", "ja", "nee", "yes", "no"}:
             raise ConfigurationError(f"Instelling {name} moet 0 of 1 zijn, niet {raw!r}.")

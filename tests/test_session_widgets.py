@@ -101,7 +101,7 @@ def test_reload_reattaches_both_pages(setup):
     score(pa, 5, 6)
     again = dashboard_page(kit, trainer, rules={}, prompts=())
     assert again.session_id == dash.session_id and "1 van 1" in text_of(again.count)
-    assert again.create_button.layout.display == "none"
+    assert again.start_row.layout.display == "none"
     back = session_page(kit, a, code="")
     assert back.session_id == dash.session_id and back.scorers[0].value == 5 and back.scorers[1].value == 6
 
@@ -221,3 +221,19 @@ def test_prompts_name_their_scale_and_do_not_contradict():
     assert any("ver uiteen" in t or "Coöperatie gaat over" in t for t in by_name["Coöperatie"])
     assert not any("dicht bij elkaar" in t or "Sensitiviteit gaat over" in t for t in by_name["Coöperatie"])
     assert all(len(t) <= 2 for t in by_name.values())
+
+
+def test_the_trainer_says_how_many_people_are_expected(setup):
+    """Does "Verwacht aantal deelnemers" start prefilled, reach the stored session when the trainer
+    changes it, and hide with the start button once the session runs?"""
+    from oefenkit.storage import models as m
+
+    kit, trainer, dash, _ = setup
+    assert dash.expected.value == 15 and (dash.expected.min, dash.expected.max) == (1, 200)
+    assert dash.expected.description == "Verwacht aantal deelnemers"
+    dash.expected.value = 27
+    dash.create_button.click()
+    with kit.transaction() as s:
+        assert s.get(m.LiveSession, dash.session_id).expected_participants == 27
+    assert dash.start_row.layout.display == "none"
+    assert kit.list_prewarm_demand() == [(dash.session_id, 27, set())]

@@ -364,3 +364,50 @@ def test_mijn_gegevens_shows_the_private_terugkomdag_feedback(room, people):
     assert table(c).rows == [] and "nog niet aan een terugkomdag" in table(c).value
     [ratings] = [child for child in profile_page(kit, a).children if "ok-my-ratings" in child._dom_classes]
     assert {row[4] for row in ratings.rows} == {"terugkomdag"}  # live rounds, not intervision
+
+
+# -- the people a session expects (kernels started ahead, server/kernels.py) ------------------------
+
+
+def test_expected_participants_are_validated_and_stored(kit, content, people):
+    """Does a session keep the number of people the trainer expects, refusing anything but a whole
+    number from 1 to 200 with a Dutch message and storing nothing then?"""
+    load_into(kit, content)
+    trainer = people["trainer"]
+    for bad in (0, -3, 201, True, 2.5, "12"):
+        with pytest.raises(ValidationError, match="heel getal van 1 tot en met 200"):
+            kit.create_session(trainer, expected=bad)
+    with kit.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(m.LiveSession)) == 0
+    for ok in (1, 200, None):
+        sid = kit.create_session(trainer, expected=ok)["id"]
+        with kit.transaction() as s:
+            assert s.get(m.LiveSession, sid).expected_participants == ok
+        kit.close_session(trainer, sid, rules={})
+
+
+def test_prewarm_demand_counts_open_recent_sessions_minus_who_joined(kit, content, people):
+    """Does the server's demand list only open sessions with an expected number created in the last
+    three hours, each with the user names of those who joined?"""
+    load_into(kit, content)
+    trainer = people["trainer"]
+    assert kit.list_prewarm_demand() == []
+    unknown = kit.create_session(trainer)  # no expected number: nothing to start ahead
+    wanted = kit.create_session(trainer, expected=12)
+    closed = kit.create_session(trainer, expected=30)
+    kit.close_session(trainer, closed["id"], rules={})
+    old = kit.create_session(trainer, expected=40)
+    with kit.transaction() as s:
+        s.execute(update(m.LiveSession).where(m.LiveSession.id == old["id"])
+                  .values(created_at=m.utcnow() - dt.timedelta(hours=3, minutes=1)))
+    kit.join_session(people["cursist"], wanted["join_code"])
+    kit.join_session(people["cursist2"], wanted["join_code"])
+    kit.join_session(people["cursist"], unknown["join_code"])
+    assert kit.list_prewarm_demand() == [(wanted["id"], 12, {people["cursist"].username,
+                                                              people["cursist2"].username})]
+    with kit.transaction() as s:
+        s.execute(update(m.LiveSession).where(m.LiveSession.id == old["id"])
+                  .values(created_at=m.utcnow() - dt.timedelta(hours=2, minutes=59)))
+    assert sorted(kit.list_prewarm_demand()) == sorted([(wanted["id"], 12, {people["cursist"].username,
+                                                                             people["cursist2"].username}),
+                                                        (old["id"], 40, set())])

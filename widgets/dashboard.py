@@ -27,6 +27,7 @@ import ipywidgets as w
 
 from oefenkit.dutch import count
 from oefenkit.errors import OefenkitError
+from oefenkit.sessions import MAX_EXPECTED
 
 from .confirm import ConfirmButton
 from .notice import Notice
@@ -119,6 +120,10 @@ def histogram_html(stats) -> str:
     return (f"<div class='ok-histogram'>{svg}<p class='ok-hist-legend' style='margin:.2rem 0'>{legend}</p></div>")
 
 
+#: Prefilled "Verwacht aantal deelnemers": a usual terugkomdag group.
+DEFAULT_EXPECTED = 15
+
+
 class DashboardPage(w.VBox):
     """The trainer's page. ``verbs`` are the façade's calls bound to the trainer:
     ``create()``, ``current()``, ``state(id)``, ``token(id)``, ``open_round(id)``,
@@ -136,6 +141,13 @@ class DashboardPage(w.VBox):
                                       layout=w.Layout(width="auto"))
         self.create_button.add_class("ok-session-create")
         self.create_button.on_click(lambda _b: self.create())
+        # How many people the trainer expects: the server starts their pages' kernels ahead, so the
+        # room opens "Terugkomdag: meedoen" in seconds once the code is on the screen.
+        self.expected = w.BoundedIntText(value=DEFAULT_EXPECTED, min=1, max=MAX_EXPECTED,
+                                         description="Verwacht aantal deelnemers",
+                                         style={"description_width": "initial"},
+                                         layout=w.Layout(width="17rem"))
+        self.expected.add_class("ok-session-expected")
         self.code = w.HTML()
         self.code.add_class("ok-join-code")
         self.qr = w.HTML()
@@ -170,7 +182,9 @@ class DashboardPage(w.VBox):
                             self.controls,
                             self.count, self.round_title, self.stats, self.alpha, self.expert, self.prompt_box],
                            layout=w.Layout(display="none"))
-        super().__init__([w.HBox([self.create_button]), self.message, self.live, self.report])
+        self.start_row = w.HBox([self.expected, self.create_button],
+                                layout=w.Layout(flex_flow="row wrap", align_items="center"))
+        super().__init__([self.start_row, self.message, self.live, self.report])
         self.add_class("ok-dashboard")
         self.poller = LivePoller(lambda: self.verbs["token"](self.session_id),
                                  lambda: self.verbs["state"](self.session_id), self.show)
@@ -198,7 +212,7 @@ class DashboardPage(w.VBox):
 
     def attach(self, session_id: int) -> None:
         self.session_id = session_id
-        self.create_button.layout.display = "none"
+        self.start_row.layout.display = "none"
         self.live.layout.display = None
         self.report.value = ""
         self.refresh()
@@ -206,7 +220,7 @@ class DashboardPage(w.VBox):
 
     def create(self) -> None:
         try:
-            created = self.verbs["create"]()
+            created = self.verbs["create"](self.expected.value)
         except OefenkitError as exc:
             self._say(str(exc), "error")
             return
@@ -235,7 +249,7 @@ class DashboardPage(w.VBox):
                   f"{renewed} certifica{'at is' if renewed == 1 else 'ten zijn'} verlengd.")
         self.refresh()
         self.live.layout.display = "none"
-        self.create_button.layout.display = None
+        self.start_row.layout.display = None
         self.show_report(sid)
 
     def show_report(self, session_id: int) -> None:
@@ -322,7 +336,7 @@ def dashboard_page(kit, person, *, rules=None, prompts=None) -> DashboardPage:
                                  else rules)
 
     verbs = {
-        "create": lambda: kit.create_session(person),
+        "create": lambda expected: kit.create_session(person, expected=expected),
         "current": lambda: kit.trainer_open_session(person),
         "state": lambda sid: kit.session_state(person, sid),
         "token": lambda sid: kit.session_token(person, sid),

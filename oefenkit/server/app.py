@@ -238,6 +238,9 @@ def voila_config(settings: Settings, kit: Kit) -> Config:
     # start-up"); OEFENKIT_FORK_KERNELS=0 starts each as a new Python, as before. Not under the hub:
     # there each person has their own server, and a parent per person would cost more than it saves.
     cfg.OefenkitKernelManager.fork_kernels = settings.fork_kernels and not settings.hub
+    # Kernels started ahead for the people an open live session expects (docs/architecture.md
+    # "Kernels started before the room arrives"). Not under the hub: each person has their own server.
+    cfg.OefenkitKernelManager.prewarm = settings.prewarm_kernels and not settings.hub
     # nbclient waits 4 s for a cell's output after its reply and then drops what comes later: under a
     # room joining at once, pages came back without their app (benchmarks/room.py). Wait longer.
     cfg.VoilaExecutor.iopub_timeout = 60

@@ -23,22 +23,30 @@ from ..errors import NotFound
 from ..permissions import can
 from ..sessions import client_address
 from .auth import login_session_cell
-from .kernels import PENDING_OWNER, KernelOwner, admit_page
+from .kernels import PENDING_BINDING, PENDING_OWNER, KernelOwner, PendingBinding, admit_page
 from .pageerror import PageError
 
-__all__ = ["RENDER_PREFIX", "make_prelaunch_hook", "binding_cell"]
+__all__ = ["RENDER_PREFIX", "make_prelaunch_hook", "binding_cell", "binding_source"]
 
 RENDER_PREFIX = "/voila/render/"
 
 
-def binding_cell(username: str, app_id: str, address: str | None = None) -> nbformat.NotebookNode:
-    # Both names are validated identifiers ([a-z0-9._-]) and the address a canonical IP address or
-    # None; repr() keeps them literal.
+def binding_source(username: str, app_id: str, address: str | None = None,
+                   environment: dict[str, str | None] | None = None) -> str:
+    """The code of the binding cell. Both names are validated identifiers ([a-z0-9._-]), the address
+    a canonical IP address or None, and ``environment`` a dict of strings (or None values); repr()
+    keeps them all literal."""
     address = client_address(address)
-    return nbformat.v4.new_code_cell(
-        f"import oefenkit.kernel\noefenkit.kernel.bind_person({username!r}, {app_id!r}, {address!r})",
-        metadata={"tags": ["oefenkit-binding"]},
-    )
+    extra = ""
+    if environment:
+        clean = {str(k): (None if v is None else str(v)) for k, v in environment.items()}
+        extra = f", environment={clean!r}"
+    return f"import oefenkit.kernel\noefenkit.kernel.bind_person({username!r}, {app_id!r}, {address!r}{extra})"
+
+
+def binding_cell(username: str, app_id: str, address: str | None = None) -> nbformat.NotebookNode:
+    return nbformat.v4.new_code_cell(binding_source(username, app_id, address),
+                                     metadata={"tags": ["oefenkit-binding"]})
 
 
 def make_prelaunch_hook(kit):
@@ -58,12 +66,17 @@ def make_prelaunch_hook(kit):
             handler.log.warning("Refused %s to %s (%s)", app.id, actor.username, actor.role)
             raise PageError(403, "Deze app is niet beschikbaar voor jouw rol.")
         admit_page(handler, actor.username)
-        notebook.cells.insert(0, binding_cell(actor.username, app.id, handler.request.remote_ip))
+        cell = binding_cell(actor.username, app.id, handler.request.remote_ip)
+        notebook.cells.insert(0, cell)
         if (login_cell := login_session_cell(user)) is not None:  # "deze sessie" in Mijn gegevens
             notebook.cells.insert(1, login_cell)
         session_id = getattr(user, "session_id", None)
         PENDING_OWNER.set(KernelOwner(actor.username, app.id,
                                       login_session=session_id if isinstance(session_id, int) else None))
+        # A kernel started ahead takes the request's environment through this cell (kernels.py).
+        address = handler.request.remote_ip
+        PENDING_BINDING.set(PendingBinding(
+            cell, lambda environment: binding_source(actor.username, app.id, address, environment)))
         return notebook
 
     return prelaunch_hook

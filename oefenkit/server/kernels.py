@@ -31,9 +31,11 @@ import asyncio
 import contextvars
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 from jupyter_client.jsonutil import json_default
 from jupyter_core.utils import ensure_async
@@ -41,7 +43,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.services.kernels.handlers import KernelActionHandler, KernelHandler
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
-from traitlets import Bool, Float, Int, default
+from traitlets import Bool, Float, Int, Unicode, default
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
@@ -54,7 +56,7 @@ from .kernelparent import KernelParent
 from .kernelws import OefenkitKernelWebsocketHandler
 from .pageerror import PageError
 
-__all__ = ["KernelOwner", "PENDING_OWNER", "OefenkitKernelManager", "require_kernel_owner", "admit_page",
+__all__ = ["KernelOwner", "PENDING_OWNER", "PENDING_BINDING", "PendingBinding", "WarmKernel", "OefenkitKernelManager", "require_kernel_owner", "admit_page",
            "OwnedKernelHandler", "OwnedKernelActionHandler", "OwnKernelsHandler", "OwnedShutdownHandler",
            "OwnedKernelWebsocketHandler", "OefenkitRenderHandler", "kernel_routes", "available_memory",
            "RETRY_AFTER_SECONDS"]
@@ -86,6 +88,31 @@ class KernelOwner:
 #: The owner of the kernel the current page request is about to start (set by the prelaunch hook).
 PENDING_OWNER: contextvars.ContextVar[KernelOwner | None] = contextvars.ContextVar("oefenkit_kernel_owner",
                                                                                     default=None)
+
+
+@dataclass(frozen=True)
+class PendingBinding:
+    """The page's binding cell (the notebook's first cell, ``hooks.py``) and how to rewrite it with an
+    environment: a kernel started ahead learns its page's request variables from that cell."""
+
+    cell: Any
+    source_with: Callable[[dict[str, str | None]], str]
+
+
+#: The binding cell of the page request about to start a kernel (set by the prelaunch hook).
+PENDING_BINDING: contextvars.ContextVar[PendingBinding | None] = contextvars.ContextVar("oefenkit_binding",
+                                                                                        default=None)
+
+
+@dataclass
+class WarmKernel:
+    """A kernel started ahead for a live session's participants: running, never given to a page."""
+
+    kernel_id: str
+    kernel_name: str
+    path: str
+    env: dict[str, str]
+    started: float
 
 
 # -- memory ----------------------------------------------------------------------------------------
@@ -131,6 +158,21 @@ def _rss(pid: int | None) -> int | None:
     return None
 
 
+def _app_id_of(notebook: str) -> str | None:
+    return next((app.id for app in APPS if app.path == notebook), None)
+
+
+def _kernel_spec_of(root: Path, notebook: str) -> tuple[str, str]:
+    """(kernel spec name, directory as an API path) of ``notebook`` below ``root``, as Voilà passes
+    them when it starts the notebook's kernel."""
+    try:
+        metadata = json.loads((root / notebook).read_text(encoding="utf-8")).get("metadata", {})
+        name = metadata.get("kernelspec", {}).get("name") or "python3"
+    except (OSError, ValueError):
+        name = "python3"
+    return name, os.path.dirname(notebook)
+
+
 # -- the kernel manager ----------------------------------------------------------------------------
 
 
@@ -146,6 +188,12 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
     watch_interval = Float(1.0, config=True, help="Seconds between two runs of the kernel watch.")
     fork_kernels = Bool(False, config=True,
                         help="Fork app kernels from a pre-imported kernel parent (kernelparent.py, zygote.py).")
+    prewarm = Bool(False, config=True,
+                   help="Start the participant app's kernels ahead for the people open live sessions expect.")
+    prewarm_notebook = Unicode("training/terugkomdag.ipynb", config=True,
+                               help="The app (notebook path below the root) whose kernels are started ahead.")
+    prewarm_max = Int(60, config=True, help="Kernels started ahead at most (whatever the sessions expect).")
+    prewarm_interval = Float(1.0, config=True, help="Seconds between two looks at what the sessions expect.")
 
     @default("kernel_manager_class")
     def _default_kernel_manager_class(self):
@@ -162,6 +210,17 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
         self._revoked_since: dict[str, float] = {}
         self._closing: set[str] = set()
         self._watch: asyncio.Task | None = None
+        #: Kernels started ahead, oldest first (``fill_pool_once``); none has been given to a page.
+        self.warm: list[WarmKernel] = []
+        self._pool_task: asyncio.Task | None = None
+        self._filling = False
+        self.handed_out = 0
+        if self.prewarm:
+            # From the server's start, on its loop: after a restart during a terugkomdag the kernels are
+            # started ahead again before the phones reconnect.
+            from tornado.ioloop import IOLoop
+
+            IOLoop.current().add_callback(self.start_pool)
 
     @property
     def kit(self):
@@ -174,7 +233,13 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
                 and kid not in self._closing]
 
     def live_count(self) -> int:
-        return sum(1 for kid in self.list_kernel_ids() if kid not in self._closing)
+        """Kernels of pages (kernels started ahead are not counted: their memory is already taken, so
+        :meth:`capacity` leaves it out too, and handing one to a page adds no kernel)."""
+        warm = self._warm_ids()
+        return sum(1 for kid in self.list_kernel_ids() if kid not in self._closing and kid not in warm)
+
+    def _warm_ids(self) -> set[str]:
+        return {w.kernel_id for w in self.warm}
 
     def _idle_order(self, kernel_ids: list[str]) -> list[str]:
         """Oldest idle first: kernels without a connected websocket before connected ones, then by
@@ -235,7 +300,11 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
                 culled += 1
             if culled:
                 kwargs["env"] = {**(kwargs.get("env") or {}), OLDER_PAGE_CLOSED_ENV: "1"}
-        kernel_id = await super().start_kernel(*args, **kwargs)
+        binding = PENDING_BINDING.get()
+        PENDING_BINDING.set(None)
+        kernel_id = self._take_warm(kwargs, binding) if owner is not None and not args else None
+        if kernel_id is None:
+            kernel_id = await super().start_kernel(*args, **kwargs)
         if owner is not None:
             self.owners[kernel_id] = KernelOwner(owner.username, owner.app_id, time.time(), owner.login_session)
         self._disconnected_since[kernel_id] = time.time()
@@ -249,6 +318,7 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
             self._forget(kernel_id)
 
     def _forget(self, kernel_id: str) -> None:
+        self.warm = [w for w in self.warm if w.kernel_id != kernel_id]
         self.owners.pop(kernel_id, None)
         self._disconnected_since.pop(kernel_id, None)
         self._revoked_since.pop(kernel_id, None)
@@ -266,6 +336,100 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
             log.warning("Could not shut down kernel %s", kernel_id, exc_info=True)
             self._forget(kernel_id)
         OwnedKernelWebsocketHandler.close_all(kernel_id, "Oefenkit: de pagina is gesloten")
+
+    # -- kernels started ahead --
+
+    def _take_warm(self, kwargs: dict, binding: PendingBinding | None) -> str | None:
+        """Hand a kernel started ahead to this page, or None (then the page starts its own).
+
+        Only a kernel for the same kernel spec and directory, still running, and never one given out
+        before: it leaves the pool here, once. The page's request environment differs from the one
+        the kernel started with; the differences go into the page's binding cell, which runs before
+        any of the app's code (``oefenkit.kernel.bind_person``)."""
+        if binding is None or not self.warm:
+            return None
+        name, path = kwargs.get("kernel_name"), kwargs.get("path")
+        for warm in list(self.warm):
+            if (warm.kernel_name, warm.path) != (name, path):
+                continue
+            self.warm.remove(warm)
+            kernel = self._kernels.get(warm.kernel_id)
+            process = getattr(getattr(kernel, "provisioner", None), "process", None)
+            if kernel is None or process is None or process.poll() is not None:
+                log.warning("Kernel %s started ahead has died; not handing it out", warm.kernel_id)
+                asyncio.ensure_future(self._close(warm.kernel_id, "died before a page took it"))
+                continue
+            env = kwargs.get("env") or {}
+            changes: dict[str, str | None] = {k: v for k, v in env.items() if warm.env.get(k) != v}
+            changes.update({k: None for k in warm.env if k not in env and not k.startswith("JPY_")})
+            binding.cell.source = binding.source_with(changes)
+            self.handed_out += 1
+            log.info("Page gets kernel %s started ahead (%d left)", warm.kernel_id, len(self.warm))
+            return warm.kernel_id
+        return None
+
+    def start_pool(self) -> None:
+        """Start looking after the kernels started ahead (on the server's loop)."""
+        if self.prewarm and (self._pool_task is None or self._pool_task.done()):
+            self._pool_task = asyncio.ensure_future(self._pool_loop())
+
+    async def _pool_loop(self) -> None:
+        while True:
+            try:
+                await self.fill_pool_once()
+            except Exception:  # noqa: BLE001 - keep going; a database hiccup is retried next time
+                log.warning("Kernels started ahead: look failed", exc_info=True)
+            await asyncio.sleep(self.prewarm_interval)
+
+    def pool_target(self, demand: list[tuple[int, int, set[str]]]) -> int:
+        """How many kernels to keep ahead for ``demand`` (``Kit.list_prewarm_demand``): the people the
+        open sessions expect, minus those who joined or have the participant app open already, at
+        most :attr:`prewarm_max`, and never more than the memory allows."""
+        app_id = _app_id_of(self.prewarm_notebook)
+        opened = {o.username for kid, o in self.owners.items() if o.app_id == app_id and kid not in self._closing}
+        joined_anywhere: set[str] = set()
+        want = 0
+        for _session_id, expected, joined in demand:
+            want += max(0, expected - len(joined))
+            joined_anywhere |= joined
+        want -= len(opened - joined_anywhere)
+        room = len(self.warm) + max(0, self.capacity() - self.live_count())
+        return max(0, min(want, self.prewarm_max, room))
+
+    async def fill_pool_once(self) -> None:
+        """One look: start kernels ahead up to :meth:`pool_target`, or stop the ones no longer wanted.
+
+        Kernels are started one at a time, and not while a page is being rendered (pages come first:
+        the pool fills in the server's quiet moments)."""
+        if not self.prewarm or self.kit is None or self._filling:
+            return
+        self._filling = True
+        try:
+            demand = await asyncio.to_thread(self.kit.list_prewarm_demand)
+            # dead ones leave the pool
+            for warm in list(self.warm):
+                kernel = self._kernels.get(warm.kernel_id)
+                process = getattr(getattr(kernel, "provisioner", None), "process", None)
+                if kernel is None or process is None or process.poll() is not None:
+                    self.warm.remove(warm)
+                    await self._close(warm.kernel_id, "died before a page took it")
+            target = self.pool_target(demand)
+            while len(self.warm) > target:
+                warm = self.warm.pop()  # the newest: the oldest are the most ready
+                await self._close(warm.kernel_id, "no longer expected")
+            while len(self.warm) < target:
+                while OefenkitRenderHandler.rendering:
+                    await asyncio.sleep(0.05)
+                await self._start_warm()
+                target = self.pool_target(await asyncio.to_thread(self.kit.list_prewarm_demand))
+        finally:
+            self._filling = False
+
+    async def _start_warm(self) -> None:
+        kernel_name, path = _kernel_spec_of(Path(self.root_dir), self.prewarm_notebook)
+        env = {**os.environ, "VOILA_PREHEAT": "False"}
+        kernel_id = await super().start_kernel(kernel_name=kernel_name, path=path, env=env)
+        self.warm.append(WarmKernel(kernel_id, kernel_name, path, env, time.time()))
 
     # -- capacity --
 
@@ -317,8 +481,8 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
         live = set(self.list_kernel_ids())
         for kid in [k for k in self.owners if k not in live]:
             self._forget(kid)
-        # kernels without a connected websocket for a while
-        for kid in live - self._closing:
+        # kernels without a connected websocket for a while (kernels started ahead wait for a page)
+        for kid in live - self._closing - self._warm_ids():
             if self._kernel_connections.get(kid, 0) > 0:
                 self._disconnected_since.pop(kid, None)
                 continue
@@ -481,8 +645,18 @@ FLUSH_SECONDS = 0.02
 class OefenkitRenderHandler(TornadoVoilaHandler):
     """Voilà's page handler; a full server (503 from :func:`admit_page`) gets the Dutch busy page."""
 
+    #: Pages being rendered now (the pool of kernels started ahead waits while there are any).
+    rendering = 0
+
     @web.authenticated
     async def get(self, path=None):
+        OefenkitRenderHandler.rendering += 1
+        try:
+            await self._render(path)
+        finally:
+            OefenkitRenderHandler.rendering -= 1
+
+    async def _render(self, path):
         loop = asyncio.get_running_loop()
         pending: asyncio.TimerHandle | None = None
 

@@ -43,3 +43,24 @@ class KernelAccessMixin:
             actor = _actor(person) if person is not None else SYSTEM
             self.audit(s, actor, "kernel.access_refused", kernel_id[:200], user=username, owner=owner,
                        reason=reason, method=method)
+
+    def list_prewarm_demand(self) -> list[tuple[int, int, set[str]]]:
+        """The open live sessions that want kernels started ahead: ``(session id, expected people,
+        user names of those who joined)``, for sessions with an expected number that were created less
+        than :data:`~oefenkit.sessions.PREWARM_WINDOW` ago (the server's kernel pool, ``kernels.py``)."""
+        from ..sessions import PREWARM_WINDOW
+
+        with self.transaction(readonly=True) as s:
+            sessions = s.execute(select(m.LiveSession.id, m.LiveSession.expected_participants)
+                                 .where(m.LiveSession.state == "open",
+                                        m.LiveSession.expected_participants.is_not(None),
+                                        m.LiveSession.created_at > m.utcnow() - PREWARM_WINDOW)).all()
+            if not sessions:
+                return []
+            joined: dict[int, set[str]] = {sid: set() for sid, _ in sessions}
+            rows = s.execute(select(m.LiveSessionParticipant.session_id, m.Person.username)
+                             .join(m.Person, m.Person.id == m.LiveSessionParticipant.person_id)
+                             .where(m.LiveSessionParticipant.session_id.in_(list(joined))))
+            for sid, username in rows:
+                joined[sid].add(username)
+            return [(sid, expected, joined[sid]) for sid, expected in sessions]

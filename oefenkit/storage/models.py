@@ -330,6 +330,8 @@ class LiveSession(Base):
     __tablename__ = "live_session"
     __table_args__ = (
         CheckConstraint("state IN ('open', 'closed')", name="state"),
+        CheckConstraint("expected_participants IS NULL OR expected_participants BETWEEN 1 AND 200",
+                        name="expected_participants"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -342,6 +344,8 @@ class LiveSession(Base):
     change_token: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column()
+    #: How many people the trainer expects (the server starts their page kernels ahead); None: unknown.
+    expected_participants: Mapped[Optional[int]] = mapped_column(Integer)
 
 
 class LiveRound(Base):

@@ -104,13 +104,21 @@ class SessionsMixin:
 
     # -- the trainer -------------------------------------------------------------------------
 
-    def create_session(self, actor: Actor, set_code: str = "terugkomdag") -> dict[str, Any]:
-        """A new session over a session-kind case set; returns ``id`` and ``join_code``."""
-        from ..sessions import new_join_code
+    def create_session(self, actor: Actor, set_code: str = "terugkomdag", *,
+                       expected: int | None = None) -> dict[str, Any]:
+        """A new session over a session-kind case set; returns ``id`` and ``join_code``.
+
+        ``expected``: how many people the trainer expects (1 to :data:`~oefenkit.sessions.MAX_EXPECTED`),
+        or None. The server starts that many participant pages' kernels ahead, so the room opens the
+        app in seconds (:meth:`list_prewarm_demand`)."""
+        from ..sessions import MAX_EXPECTED, new_join_code
 
         require(actor, "lead_live_session")
         if actor.id is None:
             raise ValidationError("Een sessie wordt geleid door een persoon met een account.")
+        if expected is not None and (isinstance(expected, bool) or not isinstance(expected, int)
+                                     or not 1 <= expected <= MAX_EXPECTED):
+            raise ValidationError(f"Het verwachte aantal deelnemers is een heel getal van 1 tot en met {MAX_EXPECTED}.")
         with self.transaction() as s:
             case_set = s.scalar(select(m.CaseSet).where(m.CaseSet.code == set_code))
             if case_set is None:
@@ -123,10 +131,11 @@ class SessionsMixin:
             code = new_join_code()
             while code in used:  # 30**6 codes: a clash is rare, and the unique constraint still guards
                 code = new_join_code()
-            session = m.LiveSession(join_code=code, trainer_id=actor.id, case_set_id=case_set.id)
+            session = m.LiveSession(join_code=code, trainer_id=actor.id, case_set_id=case_set.id,
+                                    expected_participants=expected)
             s.add(session)
             s.flush()
-            self.audit(s, actor, "live_session.create", code, set=set_code)
+            self.audit(s, actor, "live_session.create", code, set=set_code, expected=expected)
             return {"id": session.id, "join_code": code}
 
     def trainer_open_session(self, actor: Actor) -> int | None:
