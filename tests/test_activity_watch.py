@@ -57,5 +57,8 @@ def test_activity_and_execution_state_follow_the_kernel(tmp_path):
             assert kernel.execution_state == "idle" and kernel.last_activity == seen
         finally:
             await km.shutdown_all(now=True)
+            # Close the manager's zmq context now: left to the garbage collector, its destruction
+            # once blocked a later test for good (zmq's term waiting on a socket of this closed loop).
+            km.context.destroy(linger=0)
 
     asyncio.run(scenario())
