@@ -66,9 +66,16 @@ def open_kit(settings: Settings, *, check: bool = True) -> Kit:
     return kit
 
 
+#: The process that opened this process's kit (a forked kernel opens its own: ``zygote.open_kit_early``).
+_opened_in: int | None = None
+
+
 @lru_cache(maxsize=1)
 def _process_kit() -> Kit:
-    return open_kit(load_settings())
+    global _opened_in
+    kit = open_kit(load_settings())
+    _opened_in = os.getpid()
+    return kit
 
 
 #: Set by ``oefenkit.kernel.bind_person``: wraps the façade in the kernel's live permission check.

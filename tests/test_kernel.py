@@ -7,6 +7,7 @@ hub's ``/hub/api/user`` endpoint.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -100,6 +101,26 @@ def test_bind_unknown_or_deactivated(instance, kit):
         kernel.bind_person("cursist2", "start")
     with pytest.raises(AuthenticationError):
         kernel.current_person()
+
+
+def test_binding_cell_hands_a_kernel_started_ahead_its_page_environment(instance, monkeypatch):
+    """Does the binding cell the server writes for a kernel started ahead set the page's request
+    variables (hostile values stay literal) and remove the ones the page does not have, before it
+    binds the person?"""
+    from oefenkit.server.hooks import binding_source
+
+    monkeypatch.setenv("OEFENKIT_TEST_STALE", "van de server")
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    hostile = "code=K7M3QX&x='); import os; os.system('false') #\n\"\""
+    source = binding_source("cursist1", "session", "192.0.2.7",
+                            {"QUERY_STRING": hostile, "OEFENKIT_TEST_STALE": None})
+    namespace: dict = {}
+    exec(compile(source, "<binding>", "exec"), namespace)  # what the kernel runs as the page's first cell
+    assert os.environ["QUERY_STRING"] == hostile
+    assert "OEFENKIT_TEST_STALE" not in os.environ
+    assert kernel.current_person().username == "cursist1" and kernel.current_app().id == "session"
+    assert kernel.current_address() == "192.0.2.7"
+    assert source.count("\n") == 1  # two statements: the import and one call
 
 
 def test_require_unknown_app(instance):

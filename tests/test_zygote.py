@@ -30,3 +30,26 @@ def test_the_parent_refuses_an_unknown_kernel_flag(tmp_path):
     with pytest.raises(ValueError):
         zygote.valid_request({"argv": [*base, "--IPKernelApp.exec_lines=['import os']"], "env": {},
                               "cwd": str(tmp_path)})
+
+
+def test_the_kernel_parent_refuses_to_serve_with_an_open_kit():
+    """Does the parent's check refuse to fork when the kit (a database engine with connections) was
+    opened in it, and pass in the same process before that? Forked kernels open their own kit."""
+    import subprocess
+    import sys
+
+    code = (
+        "import oefenkit.instance as i\n"
+        "from oefenkit.server import zygote\n"
+        "zygote.check_clean()\n"
+        "print('clean before')\n"
+        "i.open_kit = lambda settings: object()\n"
+        "i._process_kit()\n"
+        "try:\n"
+        "    zygote.check_clean()\n"
+        "except RuntimeError as exc:\n"
+        "    print('refused:', exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout
+    assert out.splitlines() == ["clean before",
+                                "refused: kernel parent opened the kit (a database connection must not be shared)"]

@@ -353,9 +353,7 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
             if (warm.kernel_name, warm.path) != (name, path):
                 continue
             self.warm.remove(warm)
-            kernel = self._kernels.get(warm.kernel_id)
-            process = getattr(getattr(kernel, "provisioner", None), "process", None)
-            if kernel is None or process is None or process.poll() is not None:
+            if not self._running(warm.kernel_id):
                 log.warning("Kernel %s started ahead has died; not handing it out", warm.kernel_id)
                 asyncio.ensure_future(self._close(warm.kernel_id, "died before a page took it"))
                 continue
@@ -367,6 +365,12 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
             log.info("Page gets kernel %s started ahead (%d left)", warm.kernel_id, len(self.warm))
             return warm.kernel_id
         return None
+
+    def _running(self, kernel_id: str) -> bool:
+        """Is the kernel's process still there? (A cheap look at its pid, no message to it.)"""
+        kernel = self._kernels.get(kernel_id)
+        process = getattr(getattr(kernel, "provisioner", None), "process", None)
+        return process is not None and process.poll() is None
 
     def start_pool(self) -> None:
         """Start looking after the kernels started ahead (on the server's loop)."""
@@ -408,9 +412,7 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
             demand = await asyncio.to_thread(self.kit.list_prewarm_demand)
             # dead ones leave the pool
             for warm in list(self.warm):
-                kernel = self._kernels.get(warm.kernel_id)
-                process = getattr(getattr(kernel, "provisioner", None), "process", None)
-                if kernel is None or process is None or process.poll() is not None:
+                if not self._running(warm.kernel_id):
                     self.warm.remove(warm)
                     await self._close(warm.kernel_id, "died before a page took it")
             target = self.pool_target(demand)

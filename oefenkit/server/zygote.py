@@ -86,10 +86,14 @@ def preload(notebooks_dir: Path | None) -> list[str]:
             __import__(name)
         except Exception:  # noqa: BLE001 - a missing optional driver: the kernel imports it itself
             failed.append(name)
-    try:
-        __import__("psycopg")
-    except Exception:  # noqa: BLE001 - PostgreSQL driver not installed
-        pass
+    # PostgreSQL: the driver and SQLAlchemy's dialect for it (each kernel imported the dialect itself,
+    # ≈ 4 MiB of private memory per kernel on PostgreSQL)
+    for name in ("psycopg", "sqlalchemy.dialects.postgresql.psycopg", "sqlalchemy.dialects.postgresql.json",
+                 "sqlalchemy.dialects.postgresql.ranges", "sqlalchemy.dialects.postgresql.hstore"):
+        try:
+            __import__(name)
+        except Exception:  # noqa: BLE001 - PostgreSQL driver not installed
+            pass
     # jupyter_client finds the machine's local addresses once per process (a subprocess `ip addr`,
     # ~20 ms); every kernel asks for them when it reads its connection file
     try:
@@ -146,6 +150,9 @@ def check_clean() -> None:
     kernel = sys.modules.get("oefenkit.kernel")
     if kernel is not None and getattr(kernel, "_person", None) is not None:
         raise RuntimeError("kernel parent has a bound person")
+    instance = sys.modules.get("oefenkit.instance")
+    if instance is not None and instance._process_kit.cache_info().currsize:
+        raise RuntimeError("kernel parent opened the kit (a database connection must not be shared)")
 
 
 def valid_request(request: dict) -> tuple[list[str], dict, str]:
@@ -193,6 +200,7 @@ def run_kernel(argv: list[str], env: dict, cwd: str) -> None:
         widgets = sys.modules.get("ipywidgets")
         if widgets is not None:
             widgets.register_comm_target()
+        open_kit_early()
         app.start()
         code = 0
     except SystemExit as exc:
@@ -207,6 +215,20 @@ def run_kernel(argv: list[str], env: dict, cwd: str) -> None:
             sys.stderr.flush()
         finally:
             os._exit(code)
+
+
+def open_kit_early() -> None:
+    """In the child, before its loop: open the kit the apps will use (its database engine and first
+    connection, with the dialect's first-connect queries). Every app page opens it in its first cell;
+    here it costs the same, but a kernel started ahead for a terugkomdag (``kernels.py``) has it done
+    before its page arrives. Nothing of a person is read. On failure nothing is kept, and the page's
+    own first call opens it again and shows the Dutch error."""
+    try:
+        from oefenkit.instance import current_kit
+
+        current_kit(guarded=False)
+    except Exception:  # noqa: BLE001 - the page reports it
+        pass
 
 
 #: SHA-256 of ``inspect.getsource(IPythonKernel.__init__)`` of the ipykernel whose constructor

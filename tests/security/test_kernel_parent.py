@@ -41,6 +41,7 @@ print(json.dumps({
     "address": k._address, "checked": k._checked is not None,
     "login_session": lg.current_login_session(),
     "kit_cached": inst._process_kit.cache_info().currsize, "guard": inst._kit_guard is not None,
+    "kit_opened_here": inst._opened_in == __import__("os").getpid(),
     "live_kit_cached": k._live_kit.cache_info().currsize,
     "widgets": len(_w._instances),
     "rows": "cached_rows" in globals(),
@@ -122,10 +123,14 @@ def test_forked_kernel_carries_nothing_of_a_previous_page(kit_env, tmp_path):
             clean = probe(await run(km, second, PROBE))
             assert clean["ppid"] == km.kernel_parent.pid == dirty["ppid"]  # both forked by the parent
             assert clean["pid"] != dirty["pid"]
+            # The kernel opens its own kit before its loop (zygote.open_kit_early): opened in this very
+            # process, unguarded, with nothing read through it yet.
             assert {k: clean[k] for k in ("person", "app", "address", "checked", "login_session",
-                                          "kit_cached", "guard", "live_kit_cached", "widgets", "rows")} == {
+                                          "kit_cached", "kit_opened_here", "guard", "live_kit_cached",
+                                          "widgets", "rows")} == {
                 "person": None, "app": None, "address": None, "checked": False, "login_session": None,
-                "kit_cached": 0, "guard": False, "live_kit_cached": 0, "widgets": 0, "rows": False}
+                "kit_cached": 1, "kit_opened_here": True, "guard": False, "live_kit_cached": 0,
+                "widgets": 0, "rows": False}
             # the shell made once in the parent: this kernel's copy has run only the probe, and the
             # kernel drives it; no history file (it would keep names and addresses) and no debugger
             assert clean["count"] == dirty["count"] - 1 and clean["shell_kernel"]  # dirty ran DIRTY first
