@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import logging
 import sys
 from typing import Sequence
 
 from . import __version__
-from .errors import DatabaseNotReady, OefenkitError, ValidationError
+from .errors import DatabaseNotReady, NotFound, OefenkitError, ValidationError
 from .identity import ROLE_LABELS, SYSTEM
 from .instance import FIRST_ADMIN_FILE, init, open_kit
 from .settings import DEFAULT_PORT, Settings, load_settings
@@ -233,6 +234,42 @@ def cmd_groups_add_member(args) -> int:
     kit = _ready_kit(_settings(args))
     kit.add_group_member(SYSTEM, args.group, args.name)
     print(f"{args.name} zit nu in groep {args.group}.")
+    return 0
+
+
+def _paths(args):
+    from .content import load_content
+
+    return load_content(_settings(args).content_dir).paths
+
+
+def cmd_programmes_list(args) -> int:
+    for path in _paths(args).values():
+        print(f"{path.code}\t{path.name}")
+    return 0
+
+
+def cmd_programmes_show(args) -> int:
+    paths = _paths(args)
+    path = paths.get(args.code)
+    if path is None:
+        raise NotFound(f"Programma {args.code!r} bestaat niet; kies uit {', '.join(sorted(paths))}.")
+    if args.json:
+        print(json.dumps(path.as_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(path.name)
+    for r in path.requirements:
+        extra = " (aanbevolen)" if not r.required else ""
+        extra += " [toevoeging van de kit]" if r.kit_addition else ""
+        print(f"  - {r.label}{extra}\n      bron: {r.source}")
+    v = path.validity
+    if v.kind == "registration":
+        print(f"Registratie als uitvoerder; blijft actief met een {v.refresher} elke {v.every_years} jaar.")
+    else:
+        print("Certificaat" + (f"; te vernieuwen met een {v.refresher} elke {v.every_years} jaar." if v.refresher
+                               else "; verloopt niet."))
+    for line in path.afterwards:
+        print(f"Daarna: {line}")
     return 0
 
 
@@ -526,6 +563,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_groups_add_member)
     p = gsub.add_parser("list", help="toon alle groepen")
     p.set_defaults(func=cmd_groups_list)
+
+    progs = sub.add_parser("programmes", help="de paden van de programma's (wat iemand moet doen)")
+    psub = progs.add_subparsers(dest="programmes_command", title="opdrachten", metavar="OPDRACHT",
+                                required=True)
+    p = psub.add_parser("list", help="toon de programmacodes")
+    p.set_defaults(func=cmd_programmes_list)
+    p = psub.add_parser("show", help="toon het pad van een programma")
+    p.add_argument("code", help="programmacode, bijv. babytijd")
+    p.add_argument("--json", action="store_true", help="als JSON (voor automatisering)")
+    p.set_defaults(func=cmd_programmes_show)
 
     certs = sub.add_parser("certificates", help="certificaten controleren en bekijken")
     cesub = certs.add_subparsers(dest="certificates_command", title="opdrachten", metavar="OPDRACHT",

@@ -82,6 +82,8 @@ class Content:
     case_sets: Mapping[str, CaseSetSpec] = field(default_factory=dict)  # set kind → code and name
     modules: tuple[Module, ...] = field(default_factory=tuple)  # course modules (content/modules/*.yaml)
     intervision_sets: tuple[IntervisionSetSpec, ...] = field(default_factory=tuple)  # only with sample cases
+    #: Each programme's path (content/programmes/<code>.yaml, :mod:`oefenkit.programmes`), by code.
+    paths: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -317,8 +319,11 @@ def load_content(content_dir: Path, *, samples_dir: Path | None = None) -> Conte
                                                      taken={spec.code for spec in case_sets.values()})
     modules = load_modules(content_dir / "modules", programmes=codes, scale_codes=scale_codes,
                            scripts_dir=(Path(samples_dir) if samples_dir is not None else SAMPLES_DIR) / "scripts")
+    from .programmes import load_paths
+
+    paths = load_paths(content_dir, programme_codes=codes, module_codes={m.code for m in modules})
     return Content(tuple(programmes), tuple(groups), scales, rules, situations, skills, cases, case_sets,
-                   modules, intervision_sets)
+                   modules, intervision_sets, paths)
 
 
 _INTERVISION_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
