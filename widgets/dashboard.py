@@ -126,7 +126,7 @@ DEFAULT_EXPECTED = 15
 
 class DashboardPage(w.VBox):
     """The trainer's page. ``verbs`` are the façade's calls bound to the trainer:
-    ``create()``, ``current()``, ``state(id)``, ``token(id)``, ``open_round(id)``,
+    ``create(expected)``, ``current()``, ``state(id)``, ``token(id)``, ``open_round(id)``,
     ``close_round(id)``, ``reveal(id)``, ``close(id)`` and ``report(id)`` (HTML).
     ``prompts`` are the discussion prompts (:func:`oefenkit.sessions.load_prompts`).
     """

@@ -66,7 +66,8 @@ def make_prelaunch_hook(kit):
             handler.log.warning("Refused %s to %s (%s)", app.id, actor.username, actor.role)
             raise PageError(403, "Deze app is niet beschikbaar voor jouw rol.")
         admit_page(handler, actor.username)
-        cell = binding_cell(actor.username, app.id, handler.request.remote_ip)
+        address = handler.request.remote_ip
+        cell = binding_cell(actor.username, app.id, address)
         notebook.cells.insert(0, cell)
         if (login_cell := login_session_cell(user)) is not None:  # "deze sessie" in Mijn gegevens
             notebook.cells.insert(1, login_cell)
@@ -74,7 +75,6 @@ def make_prelaunch_hook(kit):
         PENDING_OWNER.set(KernelOwner(actor.username, app.id,
                                       login_session=session_id if isinstance(session_id, int) else None))
         # A kernel started ahead takes the request's environment through this cell (kernels.py).
-        address = handler.request.remote_ip
         PENDING_BINDING.set(PendingBinding(
             cell, lambda environment: binding_source(actor.username, app.id, address, environment)))
         return notebook

@@ -47,7 +47,7 @@ from traitlets import Bool, Float, Int, Unicode, default
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 from voila.tornado.handler import TornadoVoilaHandler
 
-from ..apps import APPS
+from ..apps import APPS, app_for_path
 from ..errors import NotFound, OefenkitError
 from ..kernel import OLDER_PAGE_CLOSED_ENV
 from ..permissions import can
@@ -112,7 +112,6 @@ class WarmKernel:
     kernel_name: str
     path: str
     env: dict[str, str]
-    started: float
 
 
 # -- memory ----------------------------------------------------------------------------------------
@@ -156,10 +155,6 @@ def _rss(pid: int | None) -> int | None:
     except (OSError, ValueError, IndexError):
         return None
     return None
-
-
-def _app_id_of(notebook: str) -> str | None:
-    return next((app.id for app in APPS if app.path == notebook), None)
 
 
 def _kernel_spec_of(root: Path, notebook: str) -> tuple[str, str]:
@@ -214,7 +209,6 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
         self.warm: list[WarmKernel] = []
         self._pool_task: asyncio.Task | None = None
         self._filling = False
-        self.handed_out = 0
         if self.prewarm:
             # From the server's start, on its loop: after a restart during a terugkomdag the kernels are
             # started ahead again before the phones reconnect.
@@ -361,7 +355,6 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
             changes: dict[str, str | None] = {k: v for k, v in env.items() if warm.env.get(k) != v}
             changes.update({k: None for k in warm.env if k not in env and not k.startswith("JPY_")})
             binding.cell.source = binding.source_with(changes)
-            self.handed_out += 1
             log.info("Page gets kernel %s started ahead (%d left)", warm.kernel_id, len(self.warm))
             return warm.kernel_id
         return None
@@ -389,7 +382,7 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
         """How many kernels to keep ahead for ``demand`` (``Kit.list_prewarm_demand``): the people the
         open sessions expect, minus those who joined or have the participant app open already, at
         most :attr:`prewarm_max`, and never more than the memory allows."""
-        app_id = _app_id_of(self.prewarm_notebook)
+        app_id = app_for_path(self.prewarm_notebook).id
         opened = {o.username for kid, o in self.owners.items() if o.app_id == app_id and kid not in self._closing}
         joined_anywhere: set[str] = set()
         want = 0
@@ -419,19 +412,20 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
             while len(self.warm) > target:
                 warm = self.warm.pop()  # the newest: the oldest are the most ready
                 await self._close(warm.kernel_id, "no longer expected")
+            if len(self.warm) < target:
+                kernel_name, path = _kernel_spec_of(Path(self.root_dir), self.prewarm_notebook)
             while len(self.warm) < target:
                 while OefenkitRenderHandler.rendering:
                     await asyncio.sleep(0.05)
-                await self._start_warm()
+                await self._start_warm(kernel_name, path)
                 target = self.pool_target(await asyncio.to_thread(self.kit.list_prewarm_demand))
         finally:
             self._filling = False
 
-    async def _start_warm(self) -> None:
-        kernel_name, path = _kernel_spec_of(Path(self.root_dir), self.prewarm_notebook)
+    async def _start_warm(self, kernel_name: str, path: str) -> None:
         env = {**os.environ, "VOILA_PREHEAT": "False"}
         kernel_id = await super().start_kernel(kernel_name=kernel_name, path=path, env=env)
-        self.warm.append(WarmKernel(kernel_id, kernel_name, path, env, time.time()))
+        self.warm.append(WarmKernel(kernel_id, kernel_name, path, env))
 
     # -- capacity --
 

@@ -45,6 +45,10 @@ BASE_MODULES = (
     "IPython.extensions.storemagic", "tornado.platform.asyncio", "psutil", "faulthandler", "sqlite3",
     "oefenkit.kernel", "oefenkit.instance", "oefenkit.logins", "oefenkit.storage.kit",
     "sqlalchemy.dialects.sqlite", "widgets",
+    # PostgreSQL: the driver and SQLAlchemy's dialect for it (each kernel imported the dialect itself,
+    # ≈ 4 MiB of private memory per kernel on PostgreSQL)
+    "psycopg", "sqlalchemy.dialects.postgresql.psycopg", "sqlalchemy.dialects.postgresql.json",
+    "sqlalchemy.dialects.postgresql.ranges", "sqlalchemy.dialects.postgresql.hstore",
 )
 #: Configuration every app kernel gets (forked or started the normal way; ``ForkingKernelManager``
 #: adds it to the kernel command as :data:`KERNEL_FLAGS`). No IPython history, as the kit's IPython
@@ -86,14 +90,6 @@ def preload(notebooks_dir: Path | None) -> list[str]:
             __import__(name)
         except Exception:  # noqa: BLE001 - a missing optional driver: the kernel imports it itself
             failed.append(name)
-    # PostgreSQL: the driver and SQLAlchemy's dialect for it (each kernel imported the dialect itself,
-    # ≈ 4 MiB of private memory per kernel on PostgreSQL)
-    for name in ("psycopg", "sqlalchemy.dialects.postgresql.psycopg", "sqlalchemy.dialects.postgresql.json",
-                 "sqlalchemy.dialects.postgresql.ranges", "sqlalchemy.dialects.postgresql.hstore"):
-        try:
-            __import__(name)
-        except Exception:  # noqa: BLE001 - PostgreSQL driver not installed
-            pass
     # jupyter_client finds the machine's local addresses once per process (a subprocess `ip addr`,
     # ~20 ms); every kernel asks for them when it reads its connection file
     try:
