@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 
-from .contentfile import read_yaml_mapping
+from .contentfile import read_yaml_mapping, refuse_unknown_fields
 from .errors import ContentError, NotFound, ValidationError
 from .identity import Actor
 from .permissions import require
@@ -124,9 +124,8 @@ def load_rule(path: Path) -> CertificationRule:
     data = read_yaml_mapping(path, missing="Certificeringsregels ontbreken",
                              expect="velden als programme, min_clips en scales")
     # A misspelt optional field (e.g. required_supervised_cases) must not silently fall back to its default.
-    unknown = set(data) - {"programme", "name", "min_clips", "scales", "validity", "required_supervised_cases"}
-    if unknown:
-        raise ContentError(f"{where}: onbekend veld {min(map(str, unknown))!r}.")
+    refuse_unknown_fields(data, {"programme", "name", "min_clips", "scales", "validity", "required_supervised_cases"},
+                          where)
     programme = data.get("programme")
     if not isinstance(programme, str) or not programme.strip():
         raise ContentError(f"{where}: 'programme' ontbreekt.")
@@ -139,9 +138,7 @@ def load_rule(path: Path) -> CertificationRule:
         w = f"{where}, schaal {code}"
         if not isinstance(th, dict):
             raise ContentError(f"{w}: verwacht icc_a1_min, within_one_min, abs_bias_max en extremes_min_share.")
-        unknown = set(th) - {"icc_a1_min", "within_one_min", "abs_bias_max", "extremes_min_share"}
-        if unknown:
-            raise ContentError(f"{w}: onbekend veld {sorted(unknown)[0]!r}.")
+        refuse_unknown_fields(th, {"icc_a1_min", "within_one_min", "abs_bias_max", "extremes_min_share"}, w)
         scales[str(code)] = ScaleThresholds(
             icc_a1_min=_number(th, "icc_a1_min", w, 0, 1),
             within_one_min=_number(th, "within_one_min", w, 0, 1),
@@ -151,9 +148,7 @@ def load_rule(path: Path) -> CertificationRule:
     validity = data.get("validity")
     if not isinstance(validity, dict):
         raise ContentError(f"{where}: 'validity' moet 'years' en 'renewal' geven.")
-    unknown = set(validity) - {"years", "renewal"}
-    if unknown:
-        raise ContentError(f"{where}, validity: onbekend veld {min(map(str, unknown))!r}.")
+    refuse_unknown_fields(validity, {"years", "renewal"}, f"{where}, validity")
     renewal = validity.get("renewal")
     if renewal not in {"terugkomdag", "none"}:
         raise ContentError(f"{where}: 'validity.renewal' is 'terugkomdag' of 'none'.")

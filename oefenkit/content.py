@@ -22,7 +22,7 @@ from typing import Any, Mapping
 
 
 from .cases import CaseSetSpec, SampleCase, expert_display_name, load_case_sets, load_sample_cases
-from .contentfile import read_yaml_mapping
+from .contentfile import read_yaml_mapping, refuse_unknown_fields
 from .errors import ContentError
 from .example_situations import ExampleSituation, Skill, load_example_situations
 from .modules import Module, load_modules
@@ -234,9 +234,7 @@ def _components(data: dict, where: str) -> list[dict[str, str]]:
         here = f"{where}, onderdeel {i} van 'components'"
         if not isinstance(comp, dict):
             raise ContentError(f"{here}: verwacht de velden {', '.join(_COMPONENT_FIELDS)}.")
-        unknown = set(comp) - set(_COMPONENT_FIELDS)
-        if unknown:
-            raise ContentError(f"{here}: onbekend veld {sorted(unknown)[0]!r}.")
+        refuse_unknown_fields(comp, _COMPONENT_FIELDS, here)
         clean = {"code": _code(comp, "code", here)}
         for f in _COMPONENT_FIELDS[1:]:
             clean[f] = " ".join(_text(comp, f, here).split())
@@ -350,9 +348,7 @@ def load_intervision_sets(
         here = f"{where}, intervisieset {i}"
         if not isinstance(item, dict):
             raise ContentError(f"{here}: verwacht de velden code, name, programme en cases.")
-        unknown = set(item) - {"code", "name", "programme", "cases"}
-        if unknown:
-            raise ContentError(f"{here}: onbekend veld {sorted(map(str, unknown))[0]!r}.")
+        refuse_unknown_fields(item, {"code", "name", "programme", "cases"}, here)
         code = item.get("code")
         if not isinstance(code, str) or not _INTERVISION_CODE.match(code):
             raise ContentError(f"{here}: 'code' mag alleen kleine letters, cijfers en streepjes bevatten.")

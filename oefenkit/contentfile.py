@@ -10,13 +10,13 @@ the file.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Mapping
 
 import yaml
 
 from .errors import ContentError
 
-__all__ = ["read_yaml_mapping"]
+__all__ = ["read_yaml_mapping", "refuse_unknown_fields"]
 
 # libyaml's loader when present: about 4× faster on the case scripts, same values.
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -63,3 +63,11 @@ def read_yaml_mapping(
     if not isinstance(data, dict):
         raise ContentError(f"{name}: verwacht {expect}.")
     return data
+
+
+def refuse_unknown_fields(data: Mapping, allowed: Iterable[str], where: str) -> None:
+    """A Dutch :class:`ContentError` naming the first field of ``data`` (sorted) that is not ``allowed``:
+    a misspelt field would otherwise be ignored without a word."""
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ContentError(f"{where}: onbekend veld {sorted(map(str, unknown))[0]!r}.")

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 
-from .contentfile import read_yaml_mapping
+from .contentfile import read_yaml_mapping, refuse_unknown_fields
 from .errors import ContentError
 
 __all__ = ["THEME_COUNT", "SKILL_CODES", "Skill", "ExampleSituation", "load_example_situations"]
@@ -124,9 +124,7 @@ def _situation(item: Any, index: int, name: str, skill_codes: set[str]) -> Examp
     if isinstance(theme, bool) or not isinstance(theme, int) or not 1 <= theme <= THEME_COUNT:
         raise ContentError(f"{where}: veld 'theme' moet een themanummer van 1 tot en met {THEME_COUNT} zijn.")
     where = f"{name}, thema {theme}"
-    unknown = set(item) - _SITUATION_FIELDS
-    if unknown:
-        raise ContentError(f"{where}: onbekend veld {sorted(unknown)[0]!r}.")
+    refuse_unknown_fields(item, _SITUATION_FIELDS, where)
     skill = _text(item, "skill", where)
     if skill not in skill_codes:
         raise ContentError(f"{where}: veld 'skill' {skill!r} is geen van de vaardigheden "

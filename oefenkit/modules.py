@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .contentfile import read_yaml_mapping
+from .contentfile import read_yaml_mapping, refuse_unknown_fields
 from .errors import ContentError
 from .example_situations import THEME_COUNT
 
@@ -172,12 +172,6 @@ def _texts(data: Mapping, key: str, where: str, *, required: bool = True) -> tup
     return tuple(_clean(v) for v in value)
 
 
-def _unknown(data: Mapping, allowed: set[str], where: str) -> None:
-    unknown = set(data) - allowed
-    if unknown:
-        raise ContentError(f"{where}: onbekend veld {sorted(map(str, unknown))[0]!r}.")
-
-
 def _choices(page: Mapping, where: str) -> tuple[Choice, ...]:
     raw = page.get("choices")
     if not isinstance(raw, list) or len(raw) < 2:
@@ -188,7 +182,7 @@ def _choices(page: Mapping, where: str) -> tuple[Choice, ...]:
         here = f"{where}, keuze {i}"
         if not isinstance(item, dict):
             raise ContentError(f"{here}: verwacht de velden label, correct en feedback.")
-        _unknown(item, {"label", "correct", "feedback"}, here)
+        refuse_unknown_fields(item, {"label", "correct", "feedback"}, here)
         correct = item.get("correct", False)
         if not isinstance(correct, bool):
             raise ContentError(f"{here}: veld 'correct' moet true of false zijn.")
@@ -206,7 +200,7 @@ def _page(raw: Any, index: int, where_file: str, *, scale_codes: set[str] | None
     kind = raw.get("kind", "text")
     if kind not in PAGE_KINDS:
         raise ContentError(f"{where}: soort pagina {kind!r} bestaat niet; kies uit {', '.join(PAGE_KINDS)}.")
-    _unknown(raw, _PAGE_FIELDS[kind], where)
+    refuse_unknown_fields(raw, _PAGE_FIELDS[kind], where)
     title = _text(raw, "title", where)
     where = f"{where_file}, pagina {index} ('{title}')"
     if kind == "text":
@@ -238,7 +232,7 @@ def _question(raw: Any, index: int, where_file: str) -> QuizQuestion:
     where = f"{where_file}, checkvraag {index}"
     if not isinstance(raw, dict):
         raise ContentError(f"{where}: verwacht de velden question, options en explanation.")
-    _unknown(raw, {"question", "options", "explanation"}, where)
+    refuse_unknown_fields(raw, {"question", "options", "explanation"}, where)
     question = _text(raw, "question", where)
     options = raw.get("options")
     if not isinstance(options, list) or not 2 <= len(options) <= 6:
@@ -250,7 +244,7 @@ def _question(raw: Any, index: int, where_file: str) -> QuizQuestion:
             option = {"text": option}
         if not isinstance(option, dict):
             raise ContentError(f"{here}: verwacht een tekst, of de velden text en correct.")
-        _unknown(option, {"text", "correct"}, here)
+        refuse_unknown_fields(option, {"text", "correct"}, here)
         flag = option.get("correct", False)
         if not isinstance(flag, bool):
             raise ContentError(f"{here}: veld 'correct' moet true of false zijn.")
@@ -277,7 +271,7 @@ def load_module(path: Path, *, programmes: Iterable[str] | None = None, scale_co
     path = Path(path)
     name = f"{path.parent.name}/{path.name}"
     data = read_yaml_mapping(path, name=name, expect="de velden code, title, programme, source, pages en check")
-    _unknown(data, _MODULE_FIELDS, name)
+    refuse_unknown_fields(data, _MODULE_FIELDS, name)
     code = _text(data, "code", name)
     if not _CODE.match(code):
         raise ContentError(f"{name}: 'code' {code!r} mag alleen kleine letters, cijfers en streepjes bevatten.")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .contentfile import read_yaml_mapping
+from .contentfile import read_yaml_mapping, refuse_unknown_fields
 from .errors import ContentError
 
 __all__ = ["REQUIREMENT_KINDS", "VALIDITY_KINDS", "Requirement", "Validity", "ProgrammePath", "load_path",
@@ -136,9 +136,7 @@ def _requirement(data: Any, where: str, module_codes: set[str] | None) -> Requir
     """One requirement, or None when the organisation switched it off (``enabled: false``)."""
     if not isinstance(data, dict):
         raise ContentError(f"{where}: verwacht velden code, kind, count, label en source.")
-    unknown = sorted(set(data) - _REQUIREMENT_KEYS)
-    if unknown:
-        raise ContentError(f"{where}: onbekend veld {unknown[0]!r}.")
+    refuse_unknown_fields(data, _REQUIREMENT_KEYS, where)
     code = _code(data, "code", where)
     where = f"{where} ({code})"
     kind = data.get("kind")

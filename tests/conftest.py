@@ -127,6 +127,16 @@ def content():
 
 
 @pytest.fixture
+def content_dir(tmp_path):
+    """A writable copy of the repository's content (for tests that break a content file)."""
+    import shutil
+
+    target = tmp_path / "content"
+    shutil.copytree(PROJECT_ROOT / "content", target)
+    return target
+
+
+@pytest.fixture
 def people(kit):
     """One person of each role (password ``geheim-wachtwoord``), plus a second cursist."""
     pw = "geheim-wachtwoord"

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
 import warnings
 from pathlib import Path
 
@@ -702,14 +701,6 @@ def test_two_files_for_one_programme_are_refused(tmp_path):
     with pytest.raises(ContentError) as info:
         load_rules(tmp_path)
     assert "b-babytijd.yaml" in str(info.value) and "babytijd" in str(info.value)
-
-
-@pytest.fixture
-def content_dir(tmp_path) -> Path:
-    """A writable copy of the repository's content."""
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT, target)
-    return target
 
 
 def test_load_content_refuses_rule_for_unknown_programme(content_dir):

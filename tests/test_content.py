@@ -19,14 +19,6 @@ from oefenkit.storage.kit import Kit
 REPO_CONTENT = PROJECT_ROOT / "content"
 
 
-@pytest.fixture
-def content_dir(tmp_path) -> Path:
-    """A writable copy of the repository's content."""
-    target = tmp_path / "content"
-    shutil.copytree(REPO_CONTENT, target)
-    return target
-
-
 def read(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
@@ -261,11 +253,10 @@ def test_new_scale_version_is_added_next_to_old(kit, content_dir):
     assert kit.find_scale("sensitiviteit", 1).version == 1
 
 
-def test_overlong_or_odd_scale_code_is_refused_on_load(tmp_path):
+def test_overlong_or_odd_scale_code_is_refused_on_load(content_dir):
     """Is a scale code that the database could not store refused with a Dutch ContentError naming the file?"""
-    shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content")
-    path = tmp_path / "content" / "scales" / "sensitiviteit.yaml"
+    path = content_dir / "scales" / "sensitiviteit.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("code: sensitiviteit", "code: " + "x" * 40),
                     encoding="utf-8")
     with pytest.raises(ContentError, match="sensitiviteit.yaml.*hoogstens 32"):
-        load_content(tmp_path / "content")
+        load_content(content_dir)

@@ -93,13 +93,6 @@ def test_worked_example_uses_both_gezin_m_clips():
 # -- validation -------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def content_dir(tmp_path):
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT, target)
-    return target
-
-
 def _rewrite(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text

@@ -4,7 +4,6 @@ shown by ``oefenkit programmes list|show``."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,11 +12,8 @@ import yaml
 from oefenkit.content import load_content
 from oefenkit.errors import ContentError
 from oefenkit.programmes import load_paths
-from oefenkit.settings import PROJECT_ROOT
 
 from .live_server import oefenkit_cmd
-
-CONTENT = PROJECT_ROOT / "content"
 
 
 def show(code: str, tmp_path: Path, content: Path | None = None) -> dict:
@@ -68,13 +64,6 @@ def test_list_and_unknown_programme(tmp_path):
     assert done.returncode != 0 and "bestaat niet" in done.stderr and "babytijd" in done.stderr
 
 
-@pytest.fixture
-def content(tmp_path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT, target)
-    return target
-
-
 def edit(content: Path, code: str, change) -> None:
     file = content / "programmes" / f"{code}.yaml"
     data = yaml.safe_load(file.read_text(encoding="utf-8"))
@@ -82,7 +71,7 @@ def edit(content: Path, code: str, change) -> None:
     file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 
-def test_an_organisation_can_switch_off_the_kits_scoring_test(content, tmp_path):
+def test_an_organisation_can_switch_off_the_kits_scoring_test(content_dir, tmp_path):
     """Does ``enabled: false`` on the scoring test remove it from the Ouder-baby path, while the
     programme owner's own requirements cannot be switched off?"""
     def off(code):
@@ -90,13 +79,13 @@ def test_an_organisation_can_switch_off_the_kits_scoring_test(content, tmp_path)
             next(r for r in data["requirements"] if r["code"] == code)["enabled"] = False
         return change
 
-    edit(content, "ouder-baby", off("scoringstoets"))
-    path = show("ouder-baby", tmp_path, content)
+    edit(content_dir, "ouder-baby", off("scoringstoets"))
+    path = show("ouder-baby", tmp_path, content_dir)
     assert "scoring_test" not in kinds(path) and kinds(path)["cases"] == 2
-    assert load_content(content).paths["ouder-baby"].has_scoring_test is False
-    edit(content, "ouder-baby", off("casussen"))
+    assert load_content(content_dir).paths["ouder-baby"].has_scoring_test is False
+    edit(content_dir, "ouder-baby", off("casussen"))
     with pytest.raises(ContentError, match=r"casussen.*alleen een eis die de kit zelf toevoegt"):
-        load_paths(content)
+        load_paths(content_dir)
 
 
 BROKEN = [
@@ -122,20 +111,20 @@ BROKEN = [
 
 
 @pytest.mark.parametrize("code, change, message", BROKEN)
-def test_a_broken_path_file_gives_a_dutch_error_naming_file_and_field(content, code, change, message):
+def test_a_broken_path_file_gives_a_dutch_error_naming_file_and_field(content_dir, code, change, message):
     """Is each kind of mistake in a path file refused with a Dutch message naming the file?"""
-    edit(content, code, change)
+    edit(content_dir, code, change)
     with pytest.raises(ContentError, match=message) as caught:
-        load_content(content)
+        load_content(content_dir)
     assert f"programmes/{code}.yaml" in str(caught.value)
 
 
-def test_every_programme_needs_a_path_and_init_checks_them(content, tmp_path):
+def test_every_programme_needs_a_path_and_init_checks_them(content_dir, tmp_path):
     """Does a programme without a path file stop ``oefenkit init`` with a Dutch message, before the
     database is touched?"""
-    (content / "programmes" / "babytijd.yaml").unlink()
+    (content_dir / "programmes" / "babytijd.yaml").unlink()
     with pytest.raises(ContentError, match=r"'babytijd' heeft geen pad"):
-        load_content(content)
-    done = oefenkit_cmd(tmp_path / "data", "init", check=False, env={"OEFENKIT_CONTENT_DIR": str(content)})
+        load_content(content_dir)
+    done = oefenkit_cmd(tmp_path / "data", "init", check=False, env={"OEFENKIT_CONTENT_DIR": str(content_dir)})
     assert done.returncode != 0 and "heeft geen pad in programmes/babytijd.yaml" in done.stderr
     assert not (tmp_path / "data" / "oefenkit.db").exists()

@@ -3,7 +3,6 @@ components and example behaviour, and the errors for broken scale files."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -25,13 +24,6 @@ COMPONENTS = {
 def scale(code: str, content_dir: Path = REPO_CONTENT):
     [found] = [s for s in load_content(content_dir).scales if s.code == code]
     return found
-
-
-@pytest.fixture
-def content_dir(tmp_path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(REPO_CONTENT, target)
-    return target
 
 
 def edit(content_dir: Path, code: str, change) -> None:
