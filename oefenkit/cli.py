@@ -16,8 +16,9 @@ from typing import Sequence
 
 from . import __version__
 from .errors import DatabaseNotReady, NotFound, OefenkitError, ValidationError
-from .identity import ROLE_LABELS, SYSTEM
+from .identity import SYSTEM, role_label
 from .instance import FIRST_ADMIN_FILE, init, open_kit
+from .permissions import roles
 from .settings import DEFAULT_PORT, Settings, load_settings
 from .storage import database
 
@@ -141,7 +142,7 @@ def cmd_users_list(args) -> int:
     print(f"{'gebruikersnaam':<24} {'rol':<12} {'actief':<7} naam / groepen")
     for p in people:
         groups = f" [{', '.join(p['groups'])}]" if p["groups"] else ""
-        print(f"{p['username']:<24} {ROLE_LABELS[p['role']]:<12} {'ja' if p['active'] else 'nee':<7} "
+        print(f"{p['username']:<24} {role_label(p['role']):<12} {'ja' if p['active'] else 'nee':<7} "
               f"{p['display_name']}{groups}")
     return 0
 
@@ -241,6 +242,19 @@ def _paths(args):
     from .content import load_content
 
     return load_content(_settings(args).content_dir).paths
+
+
+def cmd_roles(args) -> int:
+    """The roles file in use: each role with what it opens and may do (``oefenkit/roles.yaml``)."""
+    table = roles()
+    if args.json:
+        print(json.dumps([{"code": r.code, "label": r.label, "staff": r.staff, "hub_group": r.hub_group,
+                           "areas": sorted(r.areas), "actions": sorted(r.actions)} for r in table.roles],
+                         ensure_ascii=False, indent=2))
+        return 0
+    for r in table.roles:
+        print(f"{r.code}\t{r.label}\t{', '.join(sorted(r.areas))}\t{len(r.actions)} handelingen")
+    return 0
 
 
 def cmd_programmes_list(args) -> int:
@@ -513,7 +527,7 @@ def build_parser() -> argparse.ArgumentParser:
     usub.required = True
     p = usub.add_parser("add", help="voeg een gebruiker toe")
     p.add_argument("name", metavar="NAAM", help="gebruikersnaam (kleine letters, cijfers, . _ -)")
-    p.add_argument("--role", required=True, help="cursist, trainer of coordinator")
+    p.add_argument("--role", required=True, help="de rol, bijv. cursist, trainer of coordinator (alle: oefenkit roles)")
     p.add_argument("--display-name", help="naam zoals die in de apps verschijnt")
     p.add_argument("--group", action="append", help="zet de gebruiker in deze groep (mag vaker)")
     p.add_argument("--password-stdin", action="store_true",
@@ -524,7 +538,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_users_list)
     p = usub.add_parser("set-role", help="wijzig de rol van een gebruiker")
     p.add_argument("name", metavar="NAAM")
-    p.add_argument("role", metavar="ROL", help="cursist, trainer of coordinator")
+    p.add_argument("role", metavar="ROL", help="de nieuwe rol (alle rollen: oefenkit roles)")
     p.set_defaults(func=cmd_users_set_role)
     p = usub.add_parser("set-password", help="stel een nieuw wachtwoord in (van standaardinvoer)")
     p.add_argument("name", metavar="NAAM")
@@ -564,6 +578,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = gsub.add_parser("list", help="toon alle groepen")
     p.set_defaults(func=cmd_groups_list)
 
+    p = sub.add_parser("roles", help="toon de rollen: welke apps en handelingen (oefenkit/roles.yaml)")
+    p.add_argument("--json", action="store_true", help="als JSON (voor automatisering)")
+    p.set_defaults(func=cmd_roles)
     progs = sub.add_parser("programmes", help="de paden van de programma's (wat iemand moet doen)")
     psub = progs.add_subparsers(dest="programmes_command", title="opdrachten", metavar="OPDRACHT",
                                 required=True)

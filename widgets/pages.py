@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import ipywidgets as w
 
 from oefenkit.apps import apps_for
-from oefenkit.identity import ROLE_LABELS, Actor
+from oefenkit.identity import Actor, role_label
 from oefenkit.storage.kit import Kit
 
 from .landing import LandingPage
@@ -106,7 +106,7 @@ def people_page(kit: Kit, person: Actor) -> w.VBox:
     people = kit.list_people(person)
     table = DataTable(
         ["Gebruikersnaam", "Naam", "Rol", "Groepen"],
-        [[p["username"], p["display_name"], ROLE_LABELS[p["role"]], ", ".join(p["groups"]) or "-"] for p in people],
+        [[p["username"], p["display_name"], role_label(p["role"]), ", ".join(p["groups"]) or "-"] for p in people],
         empty="Er zijn nog geen personen.",
         css_class="ok-people-table",
         label="Personen",

@@ -43,7 +43,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
     "Base",
-    "ROLES",
+    "Role",
     "RATING_MODES",
     "SET_KINDS",
     "utcnow",
@@ -71,8 +71,6 @@ __all__ = [
     "AuditEntry",
 ]
 
-#: Roles, as stored. The Dutch display names live in ``oefenkit.identity``.
-ROLES = ("cursist", "trainer", "coordinator")
 #: Why a rating was given.
 RATING_MODES = ("practice", "exam", "session")
 #: What a case set is for.
@@ -102,16 +100,24 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, dt.datetime: DateTime(timezone=True)}
 
 
+class Role(Base):
+    """A role named in ``oefenkit/roles.yaml`` (what it may do lives there): its row lets people
+    hold it. ``oefenkit init`` adds the rows of new roles (``PeopleMixin.sync_roles``)."""
+
+    __tablename__ = "role"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
 class Person(Base):
-    """A trainee, trainer or coördinator."""
+    """A trainee, trainer or coördinator (or another role of ``roles.yaml``)."""
 
     __tablename__ = "person"
-    __table_args__ = (CheckConstraint(f"role IN ({_in(ROLES)})", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(16), default="cursist")
+    role: Mapped[str] = mapped_column(String(16), ForeignKey("role.code"), default="cursist")
     password_hash: Mapped[Optional[str]] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

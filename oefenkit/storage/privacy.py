@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict, ValidationError
 from ..identity import Actor
-from ..permissions import require
+from ..permissions import require, roles
 from . import models as m
 
 __all__ = ["PrivacyMixin", "DELETED_PERSON"]
@@ -146,9 +146,10 @@ class PrivacyMixin:
         with self.transaction() as s:
             person = self._person(s, username)
             pid = person.id
-            if person.role == "coordinator" and person.active:
+            admins = roles().with_action("manage_people")
+            if person.role in admins and person.active:
                 others = s.scalar(select(func.count()).select_from(m.Person).where(
-                    m.Person.role == "coordinator", m.Person.active.is_(True), m.Person.id != pid)) or 0
+                    m.Person.role.in_(admins), m.Person.active.is_(True), m.Person.id != pid)) or 0
                 if not others:
                     raise Conflict(f"{username} is de laatste actieve coördinator en kan niet worden verwijderd. "
                                    "Maak eerst iemand anders coördinator.")
