@@ -11,10 +11,12 @@ import argparse
 import getpass
 import json
 import logging
+import os
 import sys
 from typing import Sequence
 
 from . import __version__
+from .cli_table import Column, print_table
 from .errors import DatabaseNotReady, NotFound, OefenkitError, ValidationError
 from .identity import SYSTEM, role_label
 from .instance import FIRST_ADMIN_FILE, init, open_kit
@@ -94,6 +96,11 @@ def _ready_kit(settings: Settings):
     return kit
 
 
+def _kit(args):
+    """The façade for a command's options (``--data-dir``, ``--database-url``): :func:`_ready_kit`."""
+    return _ready_kit(_settings(args))
+
+
 # -- commands --------------------------------------------------------------------------
 
 
@@ -134,35 +141,34 @@ def cmd_users_add(args) -> int:
 
 
 def cmd_users_list(args) -> int:
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     people = kit.list_people(SYSTEM, include_inactive=args.all)
     if not people:
         print("Er zijn nog geen gebruikers.")
         return 0
-    print(f"{'gebruikersnaam':<24} {'rol':<12} {'actief':<7} naam / groepen")
-    for p in people:
-        groups = f" [{', '.join(p['groups'])}]" if p["groups"] else ""
-        print(f"{p['username']:<24} {role_label(p['role']):<12} {'ja' if p['active'] else 'nee':<7} "
-              f"{p['display_name']}{groups}")
+    print_table(
+        [Column("gebruikersnaam", 24), Column("rol", 12), Column("actief", 7), Column("naam / groepen")],
+        [(p["username"], role_label(p["role"]), "ja" if p["active"] else "nee",
+          p["display_name"] + (f" [{', '.join(p['groups'])}]" if p["groups"] else "")) for p in people])
     return 0
 
 
 def cmd_users_set_role(args) -> int:
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     actor = kit.update_person_role(SYSTEM, args.name, args.role)
     print(f"Rol van {actor.username} is nu {actor.role_label}.")
     return 0
 
 
 def cmd_users_set_password(args) -> int:
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     kit.update_person_password(SYSTEM, args.name, _read_password_stdin())
     print(f"Wachtwoord van {args.name} is gewijzigd.")
     return 0
 
 
 def cmd_users_deactivate(args) -> int:
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     kit.remove_person(SYSTEM, args.name)
     print(f"Account {args.name} is gedeactiveerd.")
     return 0
@@ -172,7 +178,7 @@ def cmd_users_export(args) -> int:
     import json
     from pathlib import Path
 
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     data = kit.export_person(SYSTEM, args.name)
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if args.out:
@@ -187,7 +193,7 @@ def cmd_users_delete(args) -> int:
     if not args.yes:
         raise ValidationError(f"Verwijderen van {args.name} kan niet ongedaan worden gemaakt; "
                               "bevestig met --yes.")
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     removed = kit.delete_person(SYSTEM, args.name)
     print(f"{args.name} en alle gegevens zijn verwijderd ({sum(removed.values())} rij(en)); "
           "het logboek bewaart de acties zonder naam.")
@@ -197,7 +203,7 @@ def cmd_users_delete(args) -> int:
 def cmd_certificates_verify(args) -> int:
     from .certificate_pdf import dutch_date
 
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     c = kit.verify_certificate(args.code)
     if c["valid"]:
         print(f"Geldig certificaat: {c['display_name']}, {c['programme_name']}, "
@@ -212,27 +218,28 @@ def cmd_certificates_verify(args) -> int:
 
 
 def cmd_certificates_list(args) -> int:
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     register = kit.certificate_register(SYSTEM, expiring_within_days=args.expiring)
     if not register:
         print("Er zijn nog geen certificaten.")
         return 0
-    print(f"{'code':<18} {'gebruikersnaam':<20} {'programma':<12} {'uitgegeven':<11} {'geldig tot':<11} status")
-    for c in register:
-        print(f"{c['code']:<18} {c['username']:<20} {c['programme']:<12} {c['issued'].isoformat():<11} "
-              f"{c['valid_until'].isoformat():<11} {c['status']}")
+    print_table(
+        [Column("code", 18), Column("gebruikersnaam", 20), Column("programma", 12), Column("uitgegeven", 11),
+         Column("geldig tot", 11), Column("status")],
+        [(c["code"], c["username"], c["programme"], c["issued"].isoformat(), c["valid_until"].isoformat(),
+          c["status"]) for c in register])
     return 0
 
 
 def cmd_groups_add(args) -> int:
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     group = kit.add_group(SYSTEM, args.name, args.programme)
     print(f"Groep {group.name} aangemaakt.")
     return 0
 
 
 def cmd_groups_add_member(args) -> int:
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     kit.add_group_member(SYSTEM, args.group, args.name)
     print(f"{args.name} zit nu in groep {args.group}.")
     return 0
@@ -288,7 +295,7 @@ def cmd_programmes_show(args) -> int:
 
 
 def cmd_groups_list(args) -> int:
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     for g in kit.list_groups(SYSTEM):
         print(f"{g.name} ({g.programme_code or 'geen programma'}): {', '.join(g.member_usernames) or '-'}")
     return 0
@@ -299,7 +306,7 @@ def cmd_cases_list(args) -> int:
 
     from .cases import SETTING_LABELS, case_overview
 
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     cases = case_overview(kit, SYSTEM)
     missing = [c for c in cases if not c["clip_available"]]
     if args.json:
@@ -307,17 +314,18 @@ def cmd_cases_list(args) -> int:
     elif not cases:
         print("Er zijn nog geen casussen. Voer eerst 'oefenkit init' uit.")
     else:
-        print(f"{'casus':<22} {'set':<12} {'situatie':<11} {'duur':>5} {'sens':>5} {'coöp':>5} "
-              f"{'experts':>8}  titel")
+        rows = []
         for c in cases:
             scales = c["scales"]
-            sens = scales.get("sensitiviteit", {}).get("consensus")
-            coop = scales.get("cooperatie", {}).get("consensus")
-            experts = min((len(v["experts"]) for v in scales.values()), default=0)
-            duration = f"{c['duration']:g}s" if c["duration"] is not None else "-"
-            print(f"{c['id']:<22} {c['set'] or '-':<12} {SETTING_LABELS.get(c['setting'], c['setting'] or '-'):<11} "
-                  f"{duration:>5} {sens if sens is not None else '-':>5} {coop if coop is not None else '-':>5} "
-                  f"{experts:>8}  {c['title']}")
+            rows.append((
+                c["id"], c["set"] or None, SETTING_LABELS.get(c["setting"], c["setting"]),
+                None if c["duration"] is None else f"{c['duration']:g}s",
+                scales.get("sensitiviteit", {}).get("consensus"), scales.get("cooperatie", {}).get("consensus"),
+                min((len(v["experts"]) for v in scales.values()), default=0), c["title"],
+            ))
+        print_table([Column("casus", 22), Column("set", 12), Column("situatie", 11), Column("duur", 5, ">"),
+                     Column("sens", 5, ">"), Column("coöp", 5, ">"), Column("experts", 8, ">"),
+                     Column("titel", gap=2)], rows)
     if missing:
         print(f"Let op: van {len(missing)} van de {len(cases)} casussen is het fragment nog niet gemaakt "
               f"(bijvoorbeeld {missing[0]['clip']}). Maak de fragmenten met 'oefenkit samples render'.",
@@ -330,7 +338,7 @@ def cmd_cases_upload(args) -> int:
     import shutil
     from pathlib import Path
 
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     source = Path(args.file)
     if not source.is_file():
         raise ValidationError(f"Het bestand {args.file} bestaat niet.")
@@ -351,7 +359,7 @@ def cmd_cases_upload(args) -> int:
 def cmd_cases_anonymise(args) -> int:
     from tqdm import tqdm
 
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     bar_format = "{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}"
     with tqdm(total=1.0, bar_format=bar_format, file=sys.stderr, disable=args.quiet, leave=False) as bar:
         def progress(fraction: float, label: str) -> None:
@@ -708,6 +716,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` that stopped reading: end quietly, as `ls` does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's flush at exit fails too
+        return 141
 
 
 if __name__ == "__main__":  # pragma: no cover
