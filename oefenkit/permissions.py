@@ -22,6 +22,8 @@ Actions
 ``write_progress_for``  thing: person id whose course-module progress is written (own only)
 ``view_certificate_register`` thing: ignored (every certificate with its status)
 ``record_supervised_cases`` thing: ignored (record a case carried out and discussed in supervision)
+``record_requirements`` thing: ignored (record or undo a programme-path requirement of a person:
+                        training days, supervision, national supervision, cases, the terugkomdag)
 ``delete_person_data``  thing: ignored (AVG: remove a person and everything stored about them)
 ``export_person_data``  thing: person id whose stored data is exported (AVG: that person or a
                         coördinator)
@@ -66,6 +68,7 @@ _ROLE_ACTIONS: dict[str, set[str]] = {
     "view_all_clips": _STAFF,
     "view_certificate_register": _STAFF,
     "record_supervised_cases": _STAFF,
+    "record_requirements": _STAFF,
     "delete_person_data": {"coordinator"},
     "lead_live_session": _STAFF,
 }
@@ -99,6 +102,7 @@ _MESSAGES = {
     "view_all_clips": "Dit fragment is niet voor jou beschikbaar.",
     "view_certificate_register": "Alleen trainers en coördinatoren zien het certificaatregister.",
     "record_supervised_cases": "Alleen een trainer (supervisor) kan supervisiecasussen vastleggen.",
+    "record_requirements": "Alleen een trainer kan vastleggen wat iemand voor een programma heeft gedaan.",
     "delete_person_data": "Alleen een coördinator kan een persoon met al zijn gegevens verwijderen.",
     "lead_live_session": "Alleen een trainer kan een terugkomdag-sessie leiden.",
     "export_person_data": "Je mag alleen je eigen gegevens opvragen; een coördinator kan dat voor iedereen.",
