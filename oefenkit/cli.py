@@ -195,10 +195,17 @@ def cmd_users_delete(args) -> int:
 
 def cmd_certificates_verify(args) -> int:
     from .certificate_pdf import dutch_date
+    from .requirements import NO_END
 
     kit = _ready_kit(_settings(args))
     c = kit.verify_certificate(args.code)
-    if c["valid"]:
+    if c.get("kind") == "registration" and not c.get("revoked"):
+        state = "actief" if c["valid"] else c["status"]
+        print(f"Registratie als uitvoerder ({state}): {c['display_name']}, {c['programme_name']}, "
+              f"{'actief tot' if c['valid'] else 'was actief tot'} {dutch_date(c['valid_until'])}.")
+    elif c["valid"] and c["valid_until"] == NO_END:
+        print(f"Geldig certificaat: {c['display_name']}, {c['programme_name']}, verloopt niet.")
+    elif c["valid"]:
         print(f"Geldig certificaat: {c['display_name']}, {c['programme_name']}, "
               f"geldig tot {dutch_date(c['valid_until'])}.")
     elif c.get("revoked"):
@@ -216,10 +223,14 @@ def cmd_certificates_list(args) -> int:
     if not register:
         print("Er zijn nog geen certificaten.")
         return 0
+    from .requirements import NO_END
+
     print(f"{'code':<18} {'gebruikersnaam':<20} {'programma':<12} {'uitgegeven':<11} {'geldig tot':<11} status")
     for c in register:
+        until = "onbeperkt" if c["valid_until"] == NO_END else c["valid_until"].isoformat()
+        status = c["status"] + (" (registratie)" if c.get("kind") == "registration" else "")
         print(f"{c['code']:<18} {c['username']:<20} {c['programme']:<12} {c['issued'].isoformat():<11} "
-              f"{c['valid_until'].isoformat():<11} {c['status']}")
+              f"{until:<11} {status}")
     return 0
 
 
@@ -573,6 +584,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("code", help="programmacode, bijv. babytijd")
     p.add_argument("--json", action="store_true", help="als JSON (voor automatisering)")
     p.set_defaults(func=cmd_programmes_show)
+
+    from .cli_requirements import add_parsers as add_requirements_parsers
+
+    add_requirements_parsers(sub)
 
     certs = sub.add_parser("certificates", help="certificaten controleren en bekijken")
     cesub = certs.add_subparsers(dest="certificates_command", title="opdrachten", metavar="OPDRACHT",
