@@ -248,7 +248,8 @@ class CertificatesMixin:
 
         Each is a dict with ``decision_id``, ``username``, ``display_name``, ``programme``,
         ``programme_name``, ``passed``, ``reasons``, ``statistics``, ``proposed_at``,
-        ``exam_attempt_id``, ``required_supervised_cases`` (from the stored rule),
+        ``exam_attempt_id``, ``rule`` (a path proposal's names its path), ``required_supervised_cases``
+        (from the stored rule),
         ``supervised_cases`` (recorded now, which may be more than when the rules proposed) and
         ``certificate`` (the code of the certificate the exam already issued, or None).
         """
@@ -275,7 +276,8 @@ class CertificatesMixin:
                 out.append({
                     "decision_id": d.id, "username": username, "display_name": name, "programme": p_code,
                     "programme_name": p_name, "passed": d.passed, "reasons": list(d.reasons or []),
-                    "statistics": dict(d.statistics or {}), "proposed_at": _utc(d.decided_at),
+                    "statistics": dict(d.statistics or {}), "rule": dict(d.rule or {}),
+                    "proposed_at": _utc(d.decided_at),
                     "exam_attempt_id": d.exam_attempt_id, "required_supervised_cases": int(required),
                     "supervised_cases": self._supervised_case_count(s, d.person_id, d.programme_id),
                     "certificate": issued.get(d.id)})
