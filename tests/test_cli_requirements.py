@@ -116,3 +116,36 @@ def test_help_is_dutch(capsys):
             main(args)
         out = capsys.readouterr().out
         assert out.startswith("gebruik: ") and "toon deze hulptekst" in out
+
+
+def test_certificates_verify_and_list_name_a_registration(data_dir, capsys, monkeypatch):
+    """Does ``certificates verify`` call an accepted Babytijd path a registration that is active (and,
+    after its two years without terugkomdag, "verlopen: terugkomdag gemist"), and does the register
+    mark it as a registration?"""
+    from sqlalchemy import update
+
+    from oefenkit.programmes import load_paths
+    from oefenkit.settings import PROJECT_ROOT
+
+    run = Runner(data_dir, capsys, monkeypatch)
+    kit = run.kit()
+    try:
+        paths = load_paths(PROJECT_ROOT / "content")
+        for _ in range(2):
+            kit.record_requirement(SYSTEM, "anna", "babytijd", "train-de-trainer", paths=paths)
+        [proposal] = kit.list_open_proposals(SYSTEM)
+        code = kit.decide_certificate(SYSTEM, proposal["decision_id"], accept=True, rules={})["certificate"].code
+    finally:
+        kit.engine.dispose()
+    status, out, _ = run("certificates", "verify", code)
+    assert status == 0 and out.startswith("Registratie als uitvoerder (actief): Anna de Vries, ")
+    status, out, _ = run("certificates", "list")
+    assert status == 0 and out.rstrip().endswith("geldig (registratie)")
+    kit = run.kit()
+    try:
+        with kit.transaction() as s:
+            s.execute(update(m.Certificate).values(valid_until=dt.datetime(2020, 1, 1, 12, tzinfo=dt.timezone.utc)))
+    finally:
+        kit.engine.dispose()
+    status, out, _ = run("certificates", "verify", code)
+    assert status == 0 and "(verlopen: terugkomdag gemist)" in out and "was actief tot 1 januari 2020" in out

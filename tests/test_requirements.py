@@ -103,7 +103,10 @@ def test_babytijd_records_progress_proposal_and_registration(kit, people, paths)
     assert any("2 van 2" in r for r in proposal["reasons"])
     result = kit.decide_certificate(trainer, proposal["decision_id"], accept=True, rules={})
     cert = result["certificate"]
-    assert result["passed"] and cert.valid_until == rq.add_years(today(), 2)
+    assert result["passed"] and cert.valid_until == rq.add_years(today(), 2) and cert.kind == "registration"
+    assert cert.statistics["path"] == "babytijd" and cert.statistics["requirements"][0]["dates"] == [
+        days_ago(10).isoformat(), days_ago(3).isoformat()]
+    assert kit.find_certificate(cursist, cert.code).kind == "registration"
     [row] = kit.certificate_register(trainer)
     assert row["kind"] == "registration" and row["status"] == "geldig"
     done = kit.requirement_progress(cursist, "cursist1", "babytijd", paths=paths)
@@ -188,7 +191,7 @@ def test_ouder_baby_needs_every_requirement_and_the_passed_test(kit, people, pat
     assert item(kit.requirement_progress(trainer, "cursist1", "ouder-baby", paths=paths), "scoringstoets")["dates"] \
         == [today()]
     result = kit.decide_certificate(trainer, new, accept=True, rules={})
-    assert result["certificate"].valid_until == rq.NO_END
+    assert result["certificate"].valid_until == rq.NO_END and result["certificate"].kind == "certificate"
     [row] = [r for r in kit.certificate_register(trainer) if r["code"] == result["certificate"].code]
     assert row["kind"] == "certificate" and row["status"] == "geldig"
 
