@@ -329,3 +329,14 @@ def test_registration_until():
     assert rq.registration_until(base, [], 2) == base
     assert rq.registration_until(base, [dt.date(2024, 2, 29)], 2) == base
     assert rq.registration_until(base, [dt.date(2026, 2, 28), dt.date(2028, 2, 29)], 2) == dt.date(2030, 2, 28)
+
+
+def test_records_at_once_never_exceed_the_count_or_propose_twice(kit, people, paths):
+    """Do eight trainers' clicks at the same moment store exactly two dagdelen (the rest refused with a
+    Conflict) and exactly one proposal, on both databases?"""
+    from .together import at_once
+
+    ids, errors = at_once(lambda: kit.record_requirement(people["trainer"], "cursist1", "babytijd",
+                                                         "train-de-trainer", paths=paths))
+    assert len(ids) == 2 and len(errors) == 6 and all(isinstance(e, Conflict) for e in errors)
+    assert count(kit, m.RequirementRecord) == 2 and len(path_proposals(kit, people["trainer"])) == 1

@@ -280,6 +280,8 @@ class RequirementsMixin:
         path certificate, no proposal is waiting, and no decided proposal is newer than the newest
         evidence (a trainer who turned a proposal down is not asked again until something new is
         recorded). Returns the new proposal's id, or None."""
+        # Serialise with a record of the same person (PostgreSQL), so two writers never add two proposals.
+        s.scalar(select(m.Person.id).where(m.Person.id == person.id).with_for_update())
         evidence = self._path_evidence(s, person.id, programme.id, path)
         state = rq.progress(path, evidence)
         if not state["complete"] or self._valid_path_certificate(s, person.id, programme.id) is not None:
