@@ -84,7 +84,8 @@ def cmd_requirements_record(args) -> int:
     done = f" ({min(item['done_count'], item['count'])} van {item['count']})" if item else ""
     print(f"Vastgelegd voor {args.person}: {args.code} op {day_text(day)}{done}.")
     if progress.get("proposal"):
-        print("Alle verplichte eisen zijn gedaan: een voorstel wacht op het besluit van een trainer (app Certificering).")
+        print("Alle verplichte eisen zijn gedaan: een voorstel wacht op het besluit van een trainer "
+              "(app Certificering).")
     return 0
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from oefenkit import requirements as rq
 from oefenkit.certification import load_rules

@@ -391,8 +391,9 @@ class CertificatesMixin:
         """Attending a terugkomdag on ``attended_on`` renews the person's certificates that are
         still valid that day (:func:`oefenkit.certification.renewed_until`); expired ones stay
         expired. Registrations are left alone: the terugkomdag keeps them active as a requirement
-        record (``record_requirement`` with the path's refresher code). Returns per certificate ``code``, ``programme``, ``old`` and ``new`` last day and
-        ``renewed``; every renewal is audited."""
+        record (``record_requirement`` with the path's refresher code). Returns per certificate
+        ``code``, ``programme``, ``old`` and ``new`` last day and ``renewed``; every renewal is
+        audited."""
         from ..certification import renewed_until  # imports no storage
 
         require(actor, "decide_certification")

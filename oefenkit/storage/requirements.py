@@ -23,7 +23,7 @@ from .. import requirements as rq
 from . import exams as ex
 from . import models as m
 
-__all__ = ["RequirementsMixin", "PATH_KEY"]
+__all__ = ["RequirementsMixin", "PATH_KEY", "is_path_certificate"]
 
 #: The key in a proposal's (and a certificate's) statistics that names the path it follows.
 PATH_KEY = "path"
@@ -213,9 +213,10 @@ class RequirementsMixin:
                 break  # one pool: the first cases requirement takes the supervised cases
         for r in path.requirements:
             if r.kind == "modules" and r.modules:
-                for code, done_at in s.execute(select(m.ModuleProgress.module_code, m.ModuleProgress.completed_at).where(
-                        m.ModuleProgress.person_id == person_id, m.ModuleProgress.module_code.in_(r.modules),
-                        m.ModuleProgress.completed_at.is_not(None))):
+                for code, done_at in s.execute(
+                        select(m.ModuleProgress.module_code, m.ModuleProgress.completed_at).where(
+                            m.ModuleProgress.person_id == person_id, m.ModuleProgress.module_code.in_(r.modules),
+                            m.ModuleProgress.completed_at.is_not(None))):
                     evidence.setdefault(r.code, []).append(rq.Evidence(
                         _local_day(done_at), _utc(done_at), "module", code))
             elif r.kind == "scoring_test":
@@ -262,7 +263,8 @@ class RequirementsMixin:
         if not proposals:
             return None
         decided = {(d.statistics or {}).get("proposal_id") for d in s.scalars(select(m.CertificationDecision).where(
-            m.CertificationDecision.person_id == person_id, m.CertificationDecision.kind.in_(("accepted", "override"))))}
+            m.CertificationDecision.person_id == person_id,
+            m.CertificationDecision.kind.in_(("accepted", "override"))))}
         return next((p for p in proposals if p.id not in decided), None)
 
     def _valid_path_certificate(self, s: Session, person_id: int, programme_id: int) -> m.Certificate | None:

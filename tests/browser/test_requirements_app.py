@@ -54,8 +54,8 @@ def test_trainer_records_the_requirements_and_then_sees_the_proposal(page, brows
         form.locator(".ok-requirements-date input").fill((today - dt.timedelta(days=days)).isoformat())
         form.locator(".ok-requirements-note input").fill(note)
         form.locator(".ok-requirements-save").click()
-        form.locator(".ok-requirements-message .ok-notice-info", has_text=f"{today - dt.timedelta(days=days):%d-%m-%Y}")\
-            .wait_for()
+        day = today - dt.timedelta(days=days)
+        form.locator(".ok-requirements-message .ok-notice-info", has_text=f"{day:%d-%m-%Y}").wait_for()
         if days == 8:
             overview.locator(".ok-requirement-count", has_text="1 van 2").wait_for()
             assert page.locator(".ok-proposal", has_text="Eisen Cursist").count() == 0
