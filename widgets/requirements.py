@@ -58,8 +58,8 @@ def status_text(progress: Mapping[str, Any], *, own: bool = True) -> str:
 
 
 def requirements_html(progress: Mapping[str, Any], *, own: bool = True) -> str:
-    """One path as a list: each requirement done or open ("x van n", dates), then the refresher and
-    the status (:func:`status_text`)."""
+    """One path as a list: each requirement done or open ("x van n", dates; for a trainer,
+    ``own=False``, with each record's note), then the refresher and the status (:func:`status_text`)."""
     items = []
     for r in progress["requirements"]:
         done = r["done"]
@@ -69,7 +69,11 @@ def requirements_html(progress: Mapping[str, Any], *, own: bool = True) -> str:
             extra += " <span class='ok-muted'>(aanbevolen, niet verplicht)</span>"
         if r["kit_addition"]:
             extra += " <span class='ok-muted'>(toevoeging van de kit)</span>"
-        dates = ", ".join(day_text(d) for d in r["dates"])
+        if own:
+            dates = ", ".join(day_text(d) for d in r["dates"])
+        else:  # a trainer also sees each record's note
+            dates = ", ".join(day_text(e["date"]) + (f" ({e['note']})" if e.get("note") else "")
+                              for e in r.get("evidence") or [])
         how = f"{min(r['done_count'], r['count'])} van {r['count']}" + (f": {dates}" if dates else "")
         items.append(
             f"<li class='ok-requirement ok-requirement-{'done' if done else 'open'}' data-code='{_e(r['code'])}'>"

@@ -213,12 +213,12 @@ class RequirementsMixin:
                 break  # one pool: the first cases requirement takes the supervised cases
         for r in path.requirements:
             if r.kind == "modules" and r.modules:
-                for code, done_at in s.execute(
+                for _code, done_at in s.execute(
                         select(m.ModuleProgress.module_code, m.ModuleProgress.completed_at).where(
                             m.ModuleProgress.person_id == person_id, m.ModuleProgress.module_code.in_(r.modules),
                             m.ModuleProgress.completed_at.is_not(None))):
                     evidence.setdefault(r.code, []).append(rq.Evidence(
-                        _local_day(done_at), _utc(done_at), "module", code))
+                        _local_day(done_at), _utc(done_at), "module"))
             elif r.kind == "scoring_test":
                 passed = self._passed_exam(s, person_id, programme_id)
                 if passed is not None:
