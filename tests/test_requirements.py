@@ -340,3 +340,22 @@ def test_records_at_once_never_exceed_the_count_or_propose_twice(kit, people, pa
                                                          "train-de-trainer", paths=paths))
     assert len(ids) == 2 and len(errors) == 6 and all(isinstance(e, Conflict) for e in errors)
     assert count(kit, m.RequirementRecord) == 2 and len(path_proposals(kit, people["trainer"])) == 1
+
+
+def test_with_the_scoring_test_switched_off_the_path_needs_no_test(kit, people, content_dir):
+    """When an organisation switches the kit's scoring test off (``enabled: false``), is the Ouder-baby
+    path complete — and proposed — without any test?"""
+    file = content_dir / "programmes" / "ouder-baby.yaml"
+    file.write_text(file.read_text(encoding="utf-8").replace("    kit_addition: true\n",
+                                                              "    kit_addition: true\n    enabled: false\n"),
+                    encoding="utf-8")
+    paths = load_paths(content_dir)
+    assert not paths["ouder-baby"].has_scoring_test
+    trainer = people["trainer"]
+    for code in ("trainingsdagen", "supervisie", "landelijke-supervisie", "casussen"):
+        for n in (3, 2):
+            kit.record_requirement(trainer, "cursist1", "ouder-baby", code, days_ago(n), paths=paths)
+    progress = kit.requirement_progress(trainer, "cursist1", "ouder-baby", paths=paths)
+    assert progress["complete"] and "scoringstoets" not in [r["code"] for r in progress["requirements"]]
+    [proposal] = path_proposals(kit, trainer)
+    assert proposal["programme"] == "ouder-baby"
