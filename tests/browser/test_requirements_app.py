@@ -61,7 +61,8 @@ def test_trainer_records_the_requirements_and_then_sees_the_proposal(page, brows
             assert page.locator(".ok-proposal", has_text="Eisen Cursist").count() == 0
 
     overview.locator(".ok-requirement-done[data-code='train-de-trainer']").wait_for()
-    assert f"{today - dt.timedelta(days=8):%d-%m-%Y}, {today - dt.timedelta(days=1):%d-%m-%Y}" in overview.inner_text()
+    assert (f"{today - dt.timedelta(days=8):%d-%m-%Y} (Eerste dagdeel), "
+            f"{today - dt.timedelta(days=1):%d-%m-%Y} (Tweede dagdeel)") in overview.inner_text()
     card = page.locator(".ok-proposal", has_text="Eisen Cursist")
     card.wait_for()
     assert "registreren als uitvoerder" in card.locator(".ok-proposal-outcome").inner_text()
