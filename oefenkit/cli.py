@@ -21,6 +21,7 @@ from .errors import DatabaseNotReady, NotFound, OefenkitError, ValidationError
 from .identity import SYSTEM, role_label
 from .instance import FIRST_ADMIN_FILE, init, open_kit
 from .permissions import roles
+from .requirements import NO_END
 from .settings import DEFAULT_PORT, Settings, load_settings
 from .storage import database
 
@@ -205,7 +206,13 @@ def cmd_certificates_verify(args) -> int:
 
     kit = _kit(args)
     c = kit.verify_certificate(args.code)
-    if c["valid"]:
+    if c.get("kind") == "registration" and not c.get("revoked"):
+        state = "actief" if c["valid"] else c["status"]
+        print(f"Registratie als uitvoerder ({state}): {c['display_name']}, {c['programme_name']}, "
+              f"{'actief tot' if c['valid'] else 'was actief tot'} {dutch_date(c['valid_until'])}.")
+    elif c["valid"] and c["valid_until"] == NO_END:
+        print(f"Geldig certificaat: {c['display_name']}, {c['programme_name']}, verloopt niet.")
+    elif c["valid"]:
         print(f"Geldig certificaat: {c['display_name']}, {c['programme_name']}, "
               f"geldig tot {dutch_date(c['valid_until'])}.")
     elif c.get("revoked"):
@@ -226,8 +233,9 @@ def cmd_certificates_list(args) -> int:
     print_table(
         [Column("code", 18), Column("gebruikersnaam", 20), Column("programma", 12), Column("uitgegeven", 11),
          Column("geldig tot", 11), Column("status")],
-        [(c["code"], c["username"], c["programme"], c["issued"].isoformat(), c["valid_until"].isoformat(),
-          c["status"]) for c in register])
+        [(c["code"], c["username"], c["programme"], c["issued"].isoformat(),
+          "onbeperkt" if c["valid_until"] == NO_END else c["valid_until"].isoformat(),
+          c["status"] + (" (registratie)" if c.get("kind") == "registration" else "")) for c in register])
     return 0
 
 
@@ -598,6 +606,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("code", help="programmacode, bijv. babytijd")
     p.add_argument("--json", action="store_true", help="als JSON (voor automatisering)")
     p.set_defaults(func=cmd_programmes_show)
+
+    from .cli_requirements import add_parsers as add_requirements_parsers
+
+    add_requirements_parsers(sub)
 
     certs = sub.add_parser("certificates", help="certificaten controleren en bekijken")
     cesub = certs.add_subparsers(dest="certificates_command", title="opdrachten", metavar="OPDRACHT",

@@ -521,7 +521,7 @@ def comparison(kit, actor, *, group_name: str, case_set_code: str, scale_code: s
     if group is None:
         raise NotFound(f"Groep {group_name!r} bestaat niet.")
     people = {p["username"]: p for p in kit.list_people(actor, include_inactive=True)}
-    learners = {r.code for r in roles().roles if not r.staff}  # the group's trainees, not its trainers
+    learners = roles().learners  # the group's trainees, not its trainers
     members = [people[u] for u in group.member_usernames if u in people and people[u]["role"] in learners]
     members.sort(key=lambda p: (p["display_name"].casefold(), p["username"]))
 

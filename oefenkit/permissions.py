@@ -26,6 +26,8 @@ Actions
 ``write_progress_for``  thing: person id whose course-module progress is written (own only)
 ``view_certificate_register`` thing: ignored (every certificate with its status)
 ``record_supervised_cases`` thing: ignored (record a case carried out and discussed in supervision)
+``record_requirements`` thing: ignored (record or undo a programme-path requirement of a person:
+                        training days, supervision, national supervision, cases, the terugkomdag)
 ``delete_person_data``  thing: ignored (AVG: remove a person and everything stored about them)
 ``export_person_data``  thing: person id whose stored data is exported (AVG: that person or a
                         coördinator)
@@ -58,7 +60,7 @@ AREAS = frozenset({"landing", "training", "supervision", "beheer"})
 _ROLE_ONLY = frozenset({
     "read_expert_scores", "write_expert_scores", "manage_cases", "view_people", "manage_people",
     "manage_groups", "view_audit_log", "decide_certification", "view_all_clips",
-    "view_certificate_register", "record_supervised_cases", "delete_person_data", "lead_live_session",
+    "view_certificate_register", "record_supervised_cases", "record_requirements", "delete_person_data", "lead_live_session",
     "lead_any_live_session",
 })
 
@@ -99,6 +101,7 @@ _MESSAGES = {
     "view_all_clips": "Dit fragment is niet voor jou beschikbaar.",
     "view_certificate_register": "Alleen trainers en coördinatoren zien het certificaatregister.",
     "record_supervised_cases": "Alleen een trainer (supervisor) kan supervisiecasussen vastleggen.",
+    "record_requirements": "Alleen een trainer kan vastleggen wat iemand voor een programma heeft gedaan.",
     "delete_person_data": "Alleen een coördinator kan een persoon met al zijn gegevens verwijderen.",
     "lead_live_session": "Alleen een trainer kan een terugkomdag-sessie leiden.",
     "lead_any_live_session": "Alleen de trainer die deze sessie leidt, kan haar bedienen.",

@@ -69,6 +69,11 @@ class RoleTable:
                 return role
         return None
 
+    @property
+    def learners(self) -> tuple[str, ...]:
+        """The roles that are not staff: the people who are trained (cursisten in the shipped file)."""
+        return tuple(r.code for r in self.roles if not r.staff)
+
     def with_action(self, action: str) -> tuple[str, ...]:
         return tuple(r.code for r in self.roles if action in r.actions)
 

@@ -31,6 +31,7 @@ ROLE_RULES = {
     "view_all_clips": STAFF,
     "view_certificate_register": STAFF,
     "record_supervised_cases": STAFF,
+    "record_requirements": STAFF,
     "delete_person_data": {"coordinator"},
     "lead_live_session": STAFF,
     "lead_any_live_session": {"coordinator"},

@@ -3,7 +3,7 @@
 new role needs no schema change (``docs/architecture.md`` "Where to add a role")
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-07 04:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = '0014'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
