@@ -202,7 +202,8 @@ def cmd_users_delete(args) -> int:
 
 
 def cmd_certificates_verify(args) -> int:
-    from .certificate_pdf import dutch_date
+    from .certificate_pdf import Issuer, dutch_date, requirement_lines
+    from .programmes import load_paths
 
     kit = _kit(args)
     c = kit.verify_certificate(args.code)
@@ -221,6 +222,23 @@ def cmd_certificates_verify(args) -> int:
     else:
         print(f"Certificaat verlopen: {c['display_name']}, {c['programme_name']}, "
               f"was geldig tot {dutch_date(c['valid_until'])}.")
+    if c.get("demo"):
+        print("DEMONSTRATIE: gemaakt met de openbare voorbeeldtoets, geen bewijs van bekwaamheid.")
+    if c.get("basis") == "path":
+        print("Afgerond:")
+        for text in requirement_lines(c["requirements"]):
+            print(f"  - {text}")
+    elif c.get("basis") == "converted":
+        print("Omgezet uit een eerder certificaat van de scoringstoets (voor dit programma niet meer nodig).")
+    else:
+        print("Op basis van: de scoringstoets met de Ainsworth-schalen, een toevoeging van Oefenkit.")
+    settings = _settings(args)
+    try:
+        path = load_paths(settings.content_dir).get(c["programme_code"])
+    except OefenkitError:
+        path = None  # a broken path file: the statement names no owner
+    print(Issuer.from_settings(settings).statement(c["programme_code"], c["programme_name"],
+                                                   path.owner if path else None))
     return 0
 
 

@@ -139,6 +139,16 @@ def test_certificates_verify_and_list_name_a_registration(data_dir, capsys, monk
         kit.engine.dispose()
     status, out, _ = run("certificates", "verify", code)
     assert status == 0 and out.startswith("Registratie als uitvoerder (actief): Anna de Vries, ")
+    # what was completed, with dates, and who issued it: the same as on the PDF
+    assert "Afgerond:\n  - De train-de-trainer gevolgd" in out
+    assert ("Uitgegeven door de organisatie die deze training geeft met Oefenkit. Dit is geen certificaat "
+            "van Van Veldhuizen Stichting (VVS)") in out
+    monkeypatch.setenv("OEFENKIT_ORGANISATION", "Van Veldhuizen Stichting (VVS)")
+    monkeypatch.setenv("OEFENKIT_OWNS_PROGRAMMES", "babytijd")
+    status, out, _ = run("certificates", "verify", code)
+    assert "Uitgegeven door Van Veldhuizen Stichting (VVS), eigenaar van het programma Babytijd, met Oefenkit." in out
+    monkeypatch.delenv("OEFENKIT_ORGANISATION")
+    monkeypatch.delenv("OEFENKIT_OWNS_PROGRAMMES")
     status, out, _ = run("certificates", "list")
     assert status == 0 and out.rstrip().endswith("geldig (registratie)")
     kit = run.kit()

@@ -307,27 +307,34 @@ class CertificatesMixin:
     # -- verification and register ------------------------------------------------------------
 
     def verify_certificate(self, code: str, *, today: dt.date | None = None) -> dict[str, Any]:
-        """PUBLIC: what a verification code proves — holder, programme, dates, valid today.
+        """PUBLIC: what a verification code proves — holder, programme, dates, valid today, and
+        what was completed (a path's requirements with their dates; ``basis`` is ``path``,
+        ``scoring_test`` or ``converted``).
 
-        Needs no actor and returns nothing else (no statistics, no user name). An unknown
+        Needs no actor and returns nothing else (no figures, no user name). An unknown
         code raises :class:`NotFound`.
         """
         today = today or _today()
         with self.transaction(readonly=True) as s:
             row = s.execute(
-                select(m.Certificate, m.Person.display_name, m.Programme.name)
+                select(m.Certificate, m.Person.display_name, m.Programme.name, m.Programme.code)
                 .join(m.Person, m.Person.id == m.Certificate.person_id)
                 .join(m.Programme, m.Programme.id == m.Certificate.programme_id)
                 .where(m.Certificate.verification_code == (code or "").strip().upper())).first()
             if row is None:
                 raise NotFound("Er bestaat geen certificaat met deze verificatiecode.")
-            cert, name, programme_name = row
+            cert, name, programme_name, programme_code = row
             until = _until_day(cert)
             revoked = _revoked(cert)
-            return {"display_name": name, "programme_name": programme_name,
+            stats = cert.statistics or {}
+            basis = "path" if stats.get("path") else "converted" if stats.get("converted_from") else "scoring_test"
+            requirements = [{k: item.get(k) for k in ("code", "label", "count", "done_count", "dates", "required")}
+                            for item in stats.get("requirements") or ()] if basis == "path" else []
+            return {"display_name": name, "programme_name": programme_name, "programme_code": programme_code,
                     "issued": _utc(cert.issued_at).astimezone(ex.LOCAL_TZ).date(), "valid_until": until,
                     "valid": not revoked and until >= today, "revoked": revoked, "kind": cert.kind,
-                    "status": certificate_status(cert, today)}
+                    "status": certificate_status(cert, today), "basis": basis, "requirements": requirements,
+                    "demo": bool(stats.get("demo"))}
 
     def certificate_register(
         self, actor: Actor, *, expiring_within_days: int = 90, today: dt.date | None = None,
