@@ -19,6 +19,7 @@ from . import __version__
 from .cli_table import Column, print_table
 from .errors import DatabaseNotReady, NotFound, OefenkitError, ValidationError
 from .identity import SYSTEM, role_label
+from .cli_common import _kit, _ready_kit, _settings
 from .instance import FIRST_ADMIN_FILE, init, open_kit
 from .permissions import roles
 from .requirements import NO_END
@@ -81,25 +82,6 @@ def _read_password_stdin() -> str:
     if not data:
         raise ValidationError("Geen wachtwoord ontvangen op standaardinvoer.")
     return data
-
-
-def _settings(args) -> Settings:
-    return load_settings(data_dir=args.data_dir, database_url=args.database_url,
-                         port=getattr(args, "port", None), host=getattr(args, "host", None),
-                         hub=getattr(args, "hub", None) or None, base_url=getattr(args, "base_url", None))
-
-
-def _ready_kit(settings: Settings):
-    """The façade on a reachable, fully migrated database, or a Dutch error pointing to init."""
-    kit = open_kit(settings)  # DatabaseUnavailable when unreachable
-    if database.current_revision(kit.engine) != database.head_revision(kit.engine):
-        raise DatabaseNotReady("De database is niet actueel. Voer eerst 'oefenkit init' uit.")
-    return kit
-
-
-def _kit(args):
-    """The façade for a command's options (``--data-dir``, ``--database-url``): :func:`_ready_kit`."""
-    return _ready_kit(_settings(args))
 
 
 # -- commands --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 
 from .errors import ValidationError
 from .identity import SYSTEM
+from .cli_common import _ready_kit, _settings
 from .requirements import day_text
 
 __all__ = ["add_parsers", "progress_lines", "jsonable"]
@@ -70,8 +71,6 @@ def progress_lines(progress: dict[str, Any], person: str) -> list[str]:
 
 
 def cmd_requirements_record(args) -> int:
-    from .cli import _ready_kit, _settings
-
     from .storage.exams import LOCAL_TZ
 
     day = _day(args.date) or dt.datetime.now(LOCAL_TZ).date()
@@ -90,8 +89,6 @@ def cmd_requirements_record(args) -> int:
 
 
 def cmd_requirements_show(args) -> int:
-    from .cli import _ready_kit, _settings
-
     settings = _settings(args)
     paths = _paths(settings)
     kit = _ready_kit(settings)

@@ -21,6 +21,7 @@ from ..identity import SYSTEM, Actor
 from ..permissions import require
 from .. import requirements as rq
 from . import exams as ex
+from .certificate_status import certificate_status
 from . import models as m
 
 __all__ = ["RequirementsMixin", "PATH_KEY", "is_path_certificate"]
@@ -338,8 +339,6 @@ class RequirementsMixin:
 
     def _path_certificate_info(self, s: Session, person_id: int, programme_id: int,
                                today: dt.date) -> dict[str, Any] | None:
-        from .certificates import certificate_status
-
         cert = next((c for c in s.scalars(select(m.Certificate).where(
             m.Certificate.person_id == person_id, m.Certificate.programme_id == programme_id)
             .order_by(m.Certificate.id.desc())) if is_path_certificate(c)), None)
