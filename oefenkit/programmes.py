@@ -119,10 +119,12 @@ def _code(data: dict, key: str, where: str) -> str:
     return value
 
 
-def _whole(data: dict, key: str, where: str, *, low: int, high: int, optional: bool = False) -> int | None:
+def _whole_or_none(data: dict, key: str, where: str, *, low: int, high: int) -> int | None:
+    return None if data.get(key) is None else _whole(data, key, where, low=low, high=high)
+
+
+def _whole(data: dict, key: str, where: str, *, low: int, high: int) -> int:
     value = data.get(key)
-    if value is None and optional:
-        return None
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ContentError(f"{where}: '{key}' moet een heel getal van {low} tot en met {high} zijn.")
     return value
@@ -211,7 +213,7 @@ def load_path(path: Path, *, programme_codes: Iterable[str] | None = None,
     refresher = v.get("refresher")
     if refresher is not None and (not isinstance(refresher, str) or not _CODE.match(refresher)):
         raise ContentError(f"{where}: validity.refresher moet een code zijn (of leeg).")
-    every = _whole(v, "every_years", f"{where}, validity", low=1, high=10, optional=True)
+    every = _whole_or_none(v, "every_years", f"{where}, validity", low=1, high=10)
     if kind == "registration" and (refresher is None or every is None):
         raise ContentError(f"{where}: een registratie heeft een refresher en every_years nodig.")
     if (refresher is None) != (every is None):
