@@ -92,6 +92,12 @@ def certificate_pdf(cert: CertificateInfo) -> bytes:
         line("INGETROKKEN", 26, "B", 12)
         line("Dit certificaat is ingetrokken en is niet meer geldig.", 12)
         pdf.ln(4)
+    if cert.demo:
+        pdf.set_text_color(176, 0, 32)
+        line("DEMONSTRATIE", 22, "B", 12)
+        line("Dit is een demonstratie: afgegeven na een toets op een openbare oefenset; geen certificering.",
+             11, height=6)
+        pdf.ln(4)
     pdf.set_text_color(11, 85, 102)
     line("Certificaat", 30, "B", 16)
     pdf.set_text_color(31, 41, 51)

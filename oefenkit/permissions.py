@@ -6,7 +6,9 @@ protection.
 
 Actions
 -------
-``open_app``            thing: :class:`oefenkit.apps.App`
+``open_app``            thing: :class:`oefenkit.apps.App` (the area's roles; an app that needs a
+                        scoring test, the certification test, only for a person with at least one
+                        programme in ``Actor.exam_programmes``)
 ``read_ratings_of``     thing: person id whose ratings are read
 ``write_rating_for``    thing: person id the rating is written for
 ``read_expert_scores``  thing: ignored (expert/master scores)
@@ -81,7 +83,7 @@ ACTIONS = frozenset({"open_app", "write_rating_for", "write_progress_for", "read
                      *_ROLE_ACTIONS})
 
 _MESSAGES = {
-    "open_app": "Deze app is niet beschikbaar voor jouw rol.",
+    "open_app": "Deze app is niet beschikbaar voor jouw rol of programma.",
     "read_ratings_of": "Je mag alleen je eigen beoordelingen bekijken.",
     "read_intervision_of": "Alleen de leden van dit intervisieteam en de trainers zien deze scores.",
     "write_rating_for": "Je kunt alleen voor jezelf een beoordeling invullen.",
@@ -112,6 +114,8 @@ def can(actor: Actor | None, action: str, thing: Any = None) -> bool:
     if actor is None:
         return False
     if action == "open_app":
+        if getattr(thing, "needs_scoring_test", False) and not actor.exam_programmes:
+            return False
         return actor.role in AREA_ROLES.get(thing.area, set())
     if action in _OWN_OR_STAFF:
         return actor.role in _STAFF or (actor.id is not None and actor.id == thing)

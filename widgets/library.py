@@ -406,11 +406,22 @@ class ExpertScoreForm(w.VBox):
 CHOOSE_SET = "— kies een set —"
 
 
+def set_label(case_set) -> str:
+    """A set's name with its kind; an exam set also says whether it certifies (own set) or is an
+    oefentoets (public set), and a set made by this publication says "nieuw"."""
+    kind = SET_KIND_LABELS.get(case_set.kind, case_set.kind)
+    if case_set.kind == "exam":
+        kind += ", openbaar: oefentoets" if getattr(case_set, "public", False) else ", eigen set: certificering"
+    if getattr(case_set, "new", False):
+        kind += ", nieuw"
+    return f"{case_set.name} ({kind})"
+
+
 class PublishPanel(w.VBox):
     """The set to publish to (name and kind) and the "Publiceren" button."""
 
     def __init__(self, sets: Sequence, on_publish: Callable[[str], None]):
-        options = [(f"{s.name} ({SET_KIND_LABELS.get(s.kind, s.kind)})", s.code) for s in sets]
+        options = [(set_label(s), s.code) for s in sets]
         # No set is preselected: publishing to the wrong set (e.g. an Intervisie set) must be a choice.
         self.set_choice = w.Dropdown(options=[(CHOOSE_SET, None), *options], index=0, description="Set",
                                      style={"description_width": "3rem"}, layout=w.Layout(width="28rem"))
@@ -474,7 +485,7 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
                for p in kit.list_people(person) if p["role"] != "cursist"]
     programmes = [(p["name"], p["code"]) for p in kit.list_programmes()]
     case_sets = kit.list_case_sets(person)
-    set_names = {s.code: f"{s.name} ({SET_KIND_LABELS.get(s.kind, s.kind)})" for s in case_sets}
+    set_names = {s.code: set_label(s) for s in case_sets}
     current: dict[str, Any] = {"code": None, "busy": False, "version": "", "cancel": None}
 
     top_message = w.Box()

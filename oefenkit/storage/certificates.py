@@ -137,7 +137,7 @@ class CertificatesMixin:
                 cert = m.Certificate(
                     person_id=person.id, programme_id=programme.id, verification_code=ex.new_verification_code(),
                     issued_at=now, valid_until=_until_moment(until), decided_by_id=actor.id, decision=kind,
-                    reason=reason,
+                    reason=reason, demo=bool(stats.get("demo")),  # a proposal from a public set under the demo setting
                     statistics={"decision_id": row.id, "proposal_id": proposal.id,
                                 "exam_attempt": proposal.exam_attempt_id, "case_set": stats.get("case_set"),
                                 "scales": stats.get("scales", {}), "reasons": list(proposal.reasons or [])})
@@ -179,7 +179,7 @@ class CertificatesMixin:
         for cert in s.scalars(select(m.Certificate).where(
                 m.Certificate.person_id == person_id, m.Certificate.programme_id == programme_id)
                 .order_by(m.Certificate.id.desc())):
-            if not _revoked(cert) and _until_day(cert) >= today:
+            if not _revoked(cert) and not cert.demo and _until_day(cert) >= today:  # a demo certifies nothing
                 return cert
         return None
 
