@@ -17,19 +17,28 @@ from ..permissions import can, require
 from . import exams as ex
 from . import models as m
 
-__all__ = ["ExamMixin", "exam_programmes"]
+__all__ = ["ExamMixin", "exam_programmes", "scoring_test_programmes"]
 
 
-def exam_programmes(s: Session, role: str, programmes: frozenset[str]) -> frozenset[str]:
+def scoring_test_programmes(s: Session) -> frozenset[str]:
+    """The codes of the programmes whose path has an enabled scoring test (``programme.scoring_test``,
+    set by ``oefenkit init`` from ``content/programmes/<code>.yaml``)."""
+    return frozenset(s.scalars(select(m.Programme.code).where(m.Programme.scoring_test.is_(True))))
+
+
+def exam_programmes(with_test: frozenset[str], role: str, programmes: frozenset[str]) -> frozenset[str]:
     """The programmes whose certification test a person may take.
 
-    Only programmes whose path has an enabled scoring test (``programme.scoring_test``, set by
-    ``oefenkit init`` from ``content/programmes/<code>.yaml``) have a test. A person's programmes
-    are those of their groups (``programmes``): a cursist gets the tests of those programmes, so a
-    Babytijd-only cursist gets none. A cursist in no programme group yet, and staff, get every
-    programme with a test.
+    Only programmes with a scoring test (``with_test``, :func:`scoring_test_programmes`) have a test.
+    A person's programmes are those of their groups (``programmes``): a cursist gets the tests of those
+    programmes, so a Babytijd-only cursist gets none. A cursist in no programme group yet, and staff,
+    get every programme with a test.
+
+    >>> exam_programmes(frozenset({"ouder-baby"}), "cursist", frozenset({"babytijd"}))
+    frozenset()
+    >>> sorted(exam_programmes(frozenset({"ouder-baby"}), "cursist", frozenset()))
+    ['ouder-baby']
     """
-    with_test = frozenset(s.scalars(select(m.Programme.code).where(m.Programme.scoring_test.is_(True))))
     if role == "cursist" and programmes:
         return with_test & programmes
     return with_test
@@ -44,7 +53,7 @@ def _person_exam_programmes(s: Session, person_id: int) -> frozenset[str]:
         select(m.Programme.code).join(m.Group, m.Group.programme_id == m.Programme.id)
         .join(m.GroupMembership, m.GroupMembership.group_id == m.Group.id)
         .where(m.GroupMembership.person_id == person_id)))
-    return exam_programmes(s, person.role, programmes)
+    return exam_programmes(scoring_test_programmes(s), person.role, programmes)
 
 
 def _open_attempt(s: Session, person_id: int) -> m.ExamAttempt | None:

@@ -34,14 +34,20 @@ class GroupInfo:
     member_usernames: tuple[str, ...]
 
 
-def _actor(person: m.Person) -> Actor:
-    """The person as a plain value (called inside a transaction: reads the groups' programmes)."""
+def _actor(person: m.Person, with_test: frozenset[str] | None = None) -> Actor:
+    """The person as a plain value (inside a transaction: reads the groups' programmes).
+
+    ``with_test``: the programmes with a scoring test, when the caller has read them already
+    (:func:`~oefenkit.storage.exam_attempts.scoring_test_programmes`).
+    """
     from sqlalchemy.orm import object_session
 
-    from .exam_attempts import exam_programmes
+    from .exam_attempts import exam_programmes, scoring_test_programmes
 
     programmes = frozenset(ms.group.programme.code for ms in person.memberships
                            if ms.group.programme is not None)
+    if with_test is None:
+        with_test = scoring_test_programmes(object_session(person))
     return Actor(
         id=person.id,
         username=person.username,
@@ -49,7 +55,7 @@ def _actor(person: m.Person) -> Actor:
         role=person.role,
         group_ids=frozenset(ms.group_id for ms in person.memberships),
         programmes=programmes,
-        exam_programmes=exam_programmes(object_session(person), person.role, programmes),
+        exam_programmes=exam_programmes(with_test, person.role, programmes),
     )
 
 
