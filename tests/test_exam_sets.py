@@ -246,6 +246,11 @@ def test_demo_setting_gives_a_demo_certificate(kit, enrolled, rules):
     assert b"DEMONSTRATIE" in pdf and cert.code.encode() in pdf
     plain = certificate_pdf(dataclasses.replace(cert, demo=False))
     assert b"DEMONSTRATIE" not in plain
+    from oefenkit.certificate_pdf import certificate_url
+    from widgets.exam import ExamResult
+
+    shown = _text(ExamResult(outcome, certificate_url))
+    assert "demonstratiecertificaat" in shown and "niet als certificering" in shown
 
 
 def test_demo_setting_is_read_from_the_environment(tmp_path):
@@ -274,6 +279,27 @@ def test_open_babytijd_attempt_from_before_does_not_block(kit, enrolled, rules):
 
 
 # -- the exam page --------------------------------------------------------------------------------
+
+
+def test_rules_and_set_labels_say_what_a_set_gives(rules):
+    """Do the start panel's rules promise a certificate only on an own set, explain the oefentoets
+    (no certificate, no supervised cases) and the demonstration, and do the set labels say the same?"""
+    from oefenkit.storage.exams import ExamSetInfo
+    from widgets.exam import DEMO_TEXT, PRACTICE_TEXT, rule_lines, set_label
+
+    rule = rules["ouder-baby"].as_dict()
+    own = rule_lines(rule, 3, 0)
+    assert any("krijgt een certificaat" in line for line in own) and any("supervisie" in line for line in own)
+    assert PRACTICE_TEXT not in own and DEMO_TEXT not in own
+    practice = rule_lines(rule, 3, 0, practice=True)
+    assert PRACTICE_TEXT in practice
+    assert not any("krijgt een certificaat" in line or "supervisie" in line for line in practice)
+    demo = rule_lines(rule, 3, 0, demo=True)
+    assert DEMO_TEXT in demo and not any("verificatiecode" in line for line in demo)
+    public = ExamSetInfo("toets", "Voorbeeldtoets", "ouder-baby", 10, True)
+    assert set_label(public) == "Voorbeeldtoets (oefentoets, geen certificaat)"
+    assert set_label(public, demo=True) == "Voorbeeldtoets (openbare set, demonstratiecertificaat)"
+    assert set_label(dataclasses.replace(public, public=False)) == "Voorbeeldtoets (certificeringstoets)"
 
 
 def _text(widget) -> str:

@@ -438,6 +438,13 @@ class PublishPanel(w.VBox):
         super().__init__([w.HBox([self.set_choice, self.button]), self.hint, self.sets_label])
         self.add_class("ok-publish-panel")
 
+    def update_sets(self, sets: Sequence) -> None:
+        """New set choices (after a publication made a set), keeping the chosen set."""
+        chosen = self.set_choice.value
+        options = [(CHOOSE_SET, None), *((set_label(s), s.code) for s in sets)]
+        self.set_choice.options = options
+        self.set_choice.value = chosen if chosen in {code for _label, code in options} else None
+
     def _publish(self, on_publish: Callable[[str], None]) -> None:
         if self.set_choice.value is None:
             self.hint.value = "<p role='alert'>Kies eerst in welke set je dit fragment publiceert.</p>"
@@ -647,6 +654,11 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
     def do_publish(set_code: str) -> None:
         def action():
             item = kit.publish_case(person, current["code"], set_code)
+            if any(c.code == set_code and c.new for c in case_sets):  # publishing made the own exam set
+                case_sets[:] = kit.list_case_sets(person)
+                set_names.clear()
+                set_names.update({c.code: set_label(c) for c in case_sets})
+                publish.update_sets(case_sets)
             library_list.update(kit.list_library(person))
             show(item)
             say(message, f"Gepubliceerd in {set_names.get(set_code, set_code)}.")
