@@ -343,6 +343,14 @@ def test_exam_page_offers_the_sets_and_says_what_an_oefentoets_is(kit, enrolled,
     assert "Oefentoets: geslaagd" in shown and "geen certificaat" in shown
     assert "Certificaat downloaden" not in shown
     assert count(kit, m.Certificate) == 0
+    # Not a dead end: the app opens on this result next time, and from there the own set is one click away.
+    again = exam_page(kit, ob, rules=rules, max_attempts=3, demo_certificates=False)
+    assert isinstance(again.screen, ExamResult) and again.screen.outcome.practice
+    button = next(c for c in again.screen.children if "ok-exam-again" in getattr(c, "_dom_classes", ()))
+    assert button.description == "Naar de toetsen"
+    button.click()
+    assert isinstance(again.screen, ExamStart) and again.screen.case_set.value == "eigen"
+    assert not again.screen.button.disabled
 
 
 # -- migration 0012 --------------------------------------------------------------------------------

@@ -418,11 +418,15 @@ class ExamResult(w.VBox):
         if not outcome.passed:
             step = _html("Volgende stap: " + next_step(checks, names, attempts), "ok-exam-next-step")
             children.append(step)
-            if on_again is not None and attempts is not None and attempts[0] < attempts[1]:
-                again = w.Button(description="Nieuwe poging voorbereiden", icon="redo", layout=w.Layout(width="auto"))
-                again.add_class("ok-exam-again")
-                again.on_click(lambda _b: on_again())
-                children.append(again)
+        # After an oefentoets (passed or not) the way to the own set's test must stay open: the app
+        # opens on the latest result, so without this button a passed oefentoets would be a dead end.
+        left = attempts is not None and attempts[0] < attempts[1]
+        if on_again is not None and (outcome.practice or (not outcome.passed and left)):
+            again = w.Button(description="Naar de toetsen" if outcome.practice and (outcome.passed or not left)
+                             else "Nieuwe poging voorbereiden", icon="redo", layout=w.Layout(width="auto"))
+            again.add_class("ok-exam-again")
+            again.on_click(lambda _b: on_again())
+            children.append(again)
         details = w.HTML(details_html(outcome.statistics, checks, names))
         details.add_class("ok-exam-details-box")
         children.append(details)

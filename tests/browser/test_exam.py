@@ -256,6 +256,7 @@ def test_ouder_baby_cursist_passing_the_public_set_gets_an_oefentoets(page, live
     assert "ICC(A,1)" in page.locator(".ok-exam-stats").inner_text()  # the full result
     assert page.locator(".ok-exam-certificate").count() == 0
     assert page.locator(".ok-exam-code").count() == 0
+    assert page.locator(".ok-exam-again").inner_text().strip() == "Naar de toetsen"  # on to the own set
     page.goto(live_server.base_url + "/voila/render/training/mijn_gegevens.ipynb")
     mine = page.locator(".ok-my-certificates")
     mine.wait_for()
