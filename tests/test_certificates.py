@@ -143,14 +143,15 @@ def test_no_second_certificate_while_one_is_valid(kit, people, rules):
 
 
 def test_verify_valid_expired_and_unknown(kit, people, rules):
-    """Does public verification give exactly name, programme, dates and validity — valid today,
-    expired after the last day — and NotFound (Dutch) for an unknown code?"""
+    """Does public verification give exactly name, programme, dates, validity, kind (certificate or
+    registration) and status — valid today, expired after the last day — and NotFound (Dutch) for an
+    unknown code?"""
     cert = kit.decide_certificate(people["trainer"], proposal(kit, passed=True), accept=True,
                                   rules=rules)["certificate"]
     info = kit.verify_certificate(cert.code.lower())
     assert info == {"display_name": "Cursist Een", "programme_name": cert.programme_name,
                     "issued": cert.issued_at.astimezone(LOCAL_TZ).date(), "valid_until": cert.valid_until,
-                    "valid": True, "revoked": False}
+                    "valid": True, "revoked": False, "kind": "certificate", "status": "geldig"}
     assert kit.verify_certificate(cert.code, today=cert.valid_until)["valid"] is True
     assert kit.verify_certificate(cert.code, today=cert.valid_until + dt.timedelta(days=1))["valid"] is False
     set_valid_until(kit, cert.code, today() - dt.timedelta(days=3))

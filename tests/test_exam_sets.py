@@ -253,6 +253,28 @@ def test_demo_setting_gives_a_demo_certificate(kit, enrolled, rules):
     assert "demonstratiecertificaat" in shown and "niet als certificering" in shown
 
 
+def test_only_a_test_on_an_own_set_counts_for_the_path(kit, enrolled, rules):
+    """Does the Ouder-baby path's scoring test stay open after a passed oefentoets and after a demo
+    certificate on the public set, and count as done after a pass on the own set?"""
+    from oefenkit.programmes import load_paths
+
+    paths = load_paths(PROJECT_ROOT / "content")
+    ob, trainer = enrolled["ob.cursist"], enrolled["trainer1"]
+
+    def done() -> bool:
+        progress = kit.requirement_progress(trainer, "ob.cursist", "ouder-baby", paths=paths)
+        return next(r for r in progress["requirements"] if r["code"] == "scoringstoets")["done"]
+
+    for n in (1, 2):
+        kit.record_supervised_case(trainer, "ob.cursist", "ouder-baby", f"casus {n}")
+    assert take(kit, ob, "toets", rules, lambda code: PUBLIC_KEY[code]).passed
+    assert take(kit, ob, "toets", rules, lambda code: PUBLIC_KEY[code], demo_certificates=True).certificate.demo
+    assert not done()
+    kit.add_case_set(SYSTEM, "eigen", "Eigen toetsset", "exam", sorted(PUBLIC_KEY), programme_code="ouder-baby")
+    assert take(kit, ob, "eigen", rules, lambda code: PUBLIC_KEY[code]).passed
+    assert done()
+
+
 def test_demo_setting_is_read_from_the_environment(tmp_path):
     """Is ``OEFENKIT_DEMO_CERTIFICATES`` a yes/no setting, off by default, with a Dutch error?"""
     from oefenkit.errors import ConfigurationError
@@ -355,16 +377,19 @@ def test_exam_page_offers_the_sets_and_says_what_an_oefentoets_is(kit, enrolled,
 
 # -- migration 0012 --------------------------------------------------------------------------------
 
+#: The revision 0012 follows (0010 on the exam branch; re-chained after 0011 and 0014 on main).
+BEFORE_0012 = "0014"
+
 
 def test_migration_makes_existing_sets_public_and_leaves_certificates(database_url):
-    """Migrating a database at 0010: do its case sets become public, its certificates stay exactly as
+    """Migrating a database at the revision before 0012: do its case sets become public, its certificates stay exactly as
     they were (and not demo), and does Ouder-baby (not Babytijd) get its scoring test?"""
     engine = database.make_engine(database_url)
     try:
         from alembic import command
 
-        # The test's database is at head and empty: go back to 0010 and fill it as it was then.
-        command.downgrade(database.alembic_config(engine), "0010")
+        # The test's database is at head and empty: go back to the revision before 0012 and fill it.
+        command.downgrade(database.alembic_config(engine), BEFORE_0012)
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO programme (id, code, name, description) VALUES "
                               "(1, 'babytijd', 'Babytijd', ''), (2, 'ouder-baby', 'Ouder-baby interventie', '')"))
@@ -374,7 +399,7 @@ def test_migration_makes_existing_sets_public_and_leaves_certificates(database_u
                               "(1, 'toets', 'Toets', 'exam', NULL), (2, 'oefenen', 'Oefenen', 'practice', 2)"))
             conn.execute(text(
                 "INSERT INTO certificate (id, person_id, programme_id, verification_code, issued_at, valid_until, "
-                "decision, reason, statistics) VALUES (1, 1, 1, 'OK-AAAA-BBBB-CCCC', '2025-02-01 10:00:00', "
+                "decision, reason, statistics) VALUES (1, 1, 2, 'OK-AAAA-BBBB-CCCC', '2025-02-01 10:00:00', "
                 "'2027-02-01 12:00:00', 'accepted', 'oud', '{\"case_set\": \"toets\"}')"))
             before = conn.execute(text("SELECT id, person_id, programme_id, verification_code, issued_at, "
                                        "valid_until, decision, reason, statistics FROM certificate")).all()

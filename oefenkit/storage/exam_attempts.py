@@ -26,22 +26,30 @@ def scoring_test_programmes(s: Session) -> frozenset[str]:
     return frozenset(s.scalars(select(m.Programme.code).where(m.Programme.scoring_test.is_(True))))
 
 
-def exam_programmes(with_test: frozenset[str], role: str, programmes: frozenset[str]) -> frozenset[str]:
+def exam_programmes(with_test: frozenset[str], staff: bool, programmes: frozenset[str]) -> frozenset[str]:
     """The programmes whose certification test a person may take.
 
     Only programmes with a scoring test (``with_test``, :func:`scoring_test_programmes`) have a test.
-    A person's programmes are those of their groups (``programmes``): a cursist gets the tests of those
-    programmes, so a Babytijd-only cursist gets none. A cursist in no programme group yet, and staff,
-    get every programme with a test.
+    A person's programmes are those of their groups (``programmes``): a trainee gets the tests of
+    those programmes, so a Babytijd-only cursist gets none. A trainee in no programme group yet, and
+    staff (``staff`` in ``roles.yaml``), get every programme with a test.
 
-    >>> exam_programmes(frozenset({"ouder-baby"}), "cursist", frozenset({"babytijd"}))
+    >>> exam_programmes(frozenset({"ouder-baby"}), False, frozenset({"babytijd"}))
     frozenset()
-    >>> sorted(exam_programmes(frozenset({"ouder-baby"}), "cursist", frozenset()))
+    >>> sorted(exam_programmes(frozenset({"ouder-baby"}), False, frozenset()))
     ['ouder-baby']
     """
-    if role == "cursist" and programmes:
+    if not staff and programmes:
         return with_test & programmes
     return with_test
+
+
+def role_is_staff(role_code: str) -> bool:
+    """Is a stored role one that guides others (``staff`` in ``roles.yaml``)?"""
+    from ..permissions import roles
+
+    role = roles().get(role_code)
+    return role is not None and role.staff
 
 
 def _person_exam_programmes(s: Session, person_id: int) -> frozenset[str]:
@@ -53,7 +61,7 @@ def _person_exam_programmes(s: Session, person_id: int) -> frozenset[str]:
         select(m.Programme.code).join(m.Group, m.Group.programme_id == m.Programme.id)
         .join(m.GroupMembership, m.GroupMembership.group_id == m.Group.id)
         .where(m.GroupMembership.person_id == person_id)))
-    return exam_programmes(scoring_test_programmes(s), person.role, programmes)
+    return exam_programmes(scoring_test_programmes(s), role_is_staff(person.role), programmes)
 
 
 def _open_attempt(s: Session, person_id: int) -> m.ExamAttempt | None:
@@ -398,7 +406,7 @@ class ExamMixin:
 
         return ex.CertificateInfo(cert.verification_code, person.username, person.display_name, programme.code,
                                   programme.name, utc(cert.issued_at), utc(cert.valid_until).date(), cert.decision,
-                                  dict(cert.statistics or {}), demo=bool(cert.demo))
+                                  dict(cert.statistics or {}), cert.kind or "certificate", demo=bool(cert.demo))
 
     def find_certificate(self, actor: Actor, code: str) -> ex.CertificateInfo:
         """A certificate by verification code, for its owner or staff.

@@ -119,6 +119,9 @@ class CertificateInfo:
     valid_until: dt.date
     decision: str
     statistics: dict[str, Any] = field(default_factory=dict)
+    #: ``certificate`` or ``registration`` (a Babytijd registration as uitvoerder, kept active by the
+    #: terugkomdag; ``oefenkit.requirements``).
+    kind: str = "certificate"
     #: Issued from a public set under the demo setting: a demonstration, no certification.
     demo: bool = False
 

@@ -8,7 +8,7 @@ scores are public: they all become ``public``. Existing certificates stay exactl
 Ouder-baby interventie); ``oefenkit init`` sets it from the content from then on.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0014
 Create Date: 2026-12-07 03:10:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
