@@ -30,6 +30,8 @@ class App:
     description: str
     path: str  # relative to the notebooks directory, POSIX style
     area: str  # "landing" or one of AREAS
+    #: Only for people with a programme whose path has an enabled scoring test (the exam app).
+    needs_scoring_test: bool = False
 
     @property
     def url(self) -> str:
@@ -75,6 +77,7 @@ APPS: tuple[App, ...] = (
         description="Scoor de toetsfragmenten zonder feedback; na het inleveren zie je de uitslag.",
         path="training/toets.ipynb",
         area="training",
+        needs_scoring_test=True,
     ),
     App(
         id="deelnemers",

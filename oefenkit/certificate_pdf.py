@@ -124,7 +124,7 @@ def certificate_texts(cert: CertificateInfo, issuer: Issuer, owner: str | None =
     marks = []
     if cert.revoked:
         marks.append("INGETROKKEN")
-    if stats.get("demo"):
+    if cert.demo:
         marks.append("DEMONSTRATIE")
     if registration:
         title, subtitle = "Registratie als uitvoerder", programme

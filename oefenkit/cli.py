@@ -189,7 +189,10 @@ def cmd_certificates_verify(args) -> int:
 
     kit = _kit(args)
     c = kit.verify_certificate(args.code)
-    if c.get("kind") == "registration" and not c.get("revoked"):
+    if c.get("demo"):
+        print(f"Demonstratie, geen certificaat: {c['display_name']}, {c['programme_name']}, "
+              f"uitgegeven {dutch_date(c['issued'])} na een toets op de openbare voorbeeldset.")
+    elif c.get("kind") == "registration" and not c.get("revoked"):
         state = "actief" if c["valid"] else c["status"]
         print(f"Registratie als uitvoerder ({state}): {c['display_name']}, {c['programme_name']}, "
               f"{'actief tot' if c['valid'] else 'was actief tot'} {dutch_date(c['valid_until'])}.")
@@ -204,8 +207,6 @@ def cmd_certificates_verify(args) -> int:
     else:
         print(f"Certificaat verlopen: {c['display_name']}, {c['programme_name']}, "
               f"was geldig tot {dutch_date(c['valid_until'])}.")
-    if c.get("demo"):
-        print("DEMONSTRATIE: gemaakt met de openbare voorbeeldtoets, geen bewijs van bekwaamheid.")
     if c.get("basis") == "path":
         print("Afgerond:")
         for text in requirement_lines(c["requirements"]):

@@ -379,7 +379,9 @@ def load_into(kit: Kit, content: Content) -> int:
     """Load content into the database idempotently; returns the number of changes."""
     changes = 0
     for p in content.programmes:
-        changes += kit.update_or_create_programme(p.code, p.name, p.description)
+        path = content.paths.get(p.code)
+        changes += kit.update_or_create_programme(
+            p.code, p.name, p.description, scoring_test=path is not None and path.has_scoring_test)
     for sc in content.scales:
         changes += kit.update_or_create_scale(sc.code, sc.version, sc.name, sc.definition,
                                               sc.min_score, sc.max_score)
@@ -406,8 +408,9 @@ def _load_cases(kit: Kit, content: Content) -> int:
     if content.cases:
         for kind, spec in content.case_sets.items():
             codes = [case.code for case in content.cases if case.set == kind]
-            changes += kit.update_or_create_case_set(SYSTEM, spec.code, spec.name, kind, codes)
+            # Shipped sets are public: their expert scores are in sample_cases/scripts/.
+            changes += kit.update_or_create_case_set(SYSTEM, spec.code, spec.name, kind, codes, public=True)
         for spec in content.intervision_sets:
             changes += kit.update_or_create_case_set(SYSTEM, spec.code, spec.name, "intervision", spec.cases,
-                                                     programme_code=spec.programme)
+                                                     programme_code=spec.programme, public=True)
     return changes

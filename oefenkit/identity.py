@@ -55,6 +55,11 @@ class Actor:
     display_name: str
     role: str
     group_ids: frozenset[int] = field(default_factory=frozenset)
+    #: Codes of the programmes of the person's groups (how the kit knows a person's programme).
+    programmes: frozenset[str] = field(default_factory=frozenset)
+    #: Codes of the programmes whose certification test this person may take (see
+    #: :func:`oefenkit.storage.exam_attempts.exam_programmes`); empty: the exam app is not theirs.
+    exam_programmes: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def role_label(self) -> str:

@@ -10,7 +10,9 @@ their own data; ``roles.yaml`` gives a role the same on anyone's.
 
 Actions
 -------
-``open_app``            thing: :class:`oefenkit.apps.App`
+``open_app``            thing: :class:`oefenkit.apps.App` (the area's roles; an app that needs a
+                        scoring test, the certification test, only for a person with at least one
+                        programme in ``Actor.exam_programmes``)
 ``read_ratings_of``     thing: person id whose ratings are read
 ``write_rating_for``    thing: person id the rating is written for
 ``read_expert_scores``  thing: ignored (expert/master scores)
@@ -83,7 +85,7 @@ def roles() -> RoleTable:
 
 
 _MESSAGES = {
-    "open_app": "Deze app is niet beschikbaar voor jouw rol.",
+    "open_app": "Deze app is niet beschikbaar voor jouw rol of programma.",
     "read_ratings_of": "Je mag alleen je eigen beoordelingen bekijken.",
     "read_intervision_of": "Alleen de leden van dit intervisieteam en de trainers zien deze scores.",
     "write_rating_for": "Je kunt alleen voor jezelf een beoordeling invullen.",
@@ -122,6 +124,8 @@ def can(actor: Actor | None, action: str, thing: Any = None) -> bool:
     if role is None:  # a stored role that the roles file no longer has: nothing
         return False
     if action == "open_app":
+        if getattr(thing, "needs_scoring_test", False) and not actor.exam_programmes:
+            return False
         return thing.area in role.areas
     if action in _OWN_OR_GRANTED and own:
         return True

@@ -17,6 +17,10 @@ media_dir
     ``$OEFENKIT_MEDIA_DIR``, else ``<data_dir>/media`` (:attr:`Settings.effective_media_dir`):
     the case library's protected originals, anonymised clips, contact sheets and
     partial uploads (see ``docs/library.md``).
+demo_certificates
+    Off: a test on a public exam set (the shipped sample set, whose expert scores are in the
+    repository) is an oefentoets without certificate. On (demonstrations only): it certifies,
+    and the certificate is marked as a demonstration.
 keep_originals
     Off: an uploaded original is deleted when its case is published (privacy by
     default); until then it is kept so the clip can be anonymised again.
@@ -172,6 +176,15 @@ class Settings:
             "help": "Hoe vaak een cursist de certificeringstoets per toetsset mag maken.",
         },
     )
+    demo_certificates: bool = field(
+        default=False,
+        metadata={
+            "env": "OEFENKIT_DEMO_CERTIFICATES",
+            "help": "Geef ook na een toets op een openbare toetsset (de meegeleverde voorbeeldset) een "
+                    "certificaat, gemarkeerd als demonstratie. Alleen voor demonstraties; standaard uit: "
+                    "zo'n toets is een oefentoets zonder certificaat.",
+        },
+    )
     media_dir: Path | None = field(
         default=None,
         metadata={
@@ -294,7 +307,7 @@ def _convert(name: str, raw: str):
         if not all(re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", c) for c in codes):
             raise ConfigurationError(f"Instelling owned_programmes is een lijst programmacodes met komma's, niet {raw!r}.")
         return ",".join(codes)
-    if name in {"secure_cookie", "keep_originals", "hub", "fork_kernels", "prewarm_kernels"}:
+    if name in {"secure_cookie", "keep_originals", "hub", "fork_kernels", "prewarm_kernels", "demo_certificates"}:
         value = raw.strip().lower()
         if value not in {"0", "1", "true", "false", "ja", "nee", "yes", "no"}:
             raise ConfigurationError(f"Instelling {name} moet 0 of 1 zijn, niet {raw!r}.")

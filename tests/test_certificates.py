@@ -22,7 +22,7 @@ from oefenkit.settings import PROJECT_ROOT
 from oefenkit.storage import models as m
 from oefenkit.storage.exams import LOCAL_TZ
 
-from .test_exam import CONSENSUS, score_all
+from .test_exam import CONSENSUS, EXAM, PROGRAMME, private_exam_set, score_all, supervised_cases
 
 STATS = {"scales": {"sensitiviteit": {"n_clips": 10, "icc_a1": 0.9, "within_one": 1.0, "bias": 0.1}},
          "case_set": "toets"}
@@ -45,7 +45,7 @@ def count(kit, model, **where) -> int:
         return s.scalar(query)
 
 
-def proposal(kit, username="cursist1", programme="babytijd", *, passed: bool) -> int:
+def proposal(kit, username="cursist1", programme="ouder-baby", *, passed: bool) -> int:
     return kit.add_certification_decision(SYSTEM, username, programme, passed=passed,
                                           reasons=["Geslaagd." if passed else "Nog niet geslaagd."],
                                           statistics=STATS, rule={"programme": programme})
@@ -176,7 +176,7 @@ def test_register_statuses(kit, people, rules):
     register = kit.certificate_register(people["trainer"])
     assert [(c["username"], c["status"]) for c in register] == [
         ("cursist1", "verlopen"), ("cursist2", "verloopt binnenkort"), ("trainer1", "geldig")]
-    assert {c["programme"] for c in register} == {"babytijd"}
+    assert {c["programme"] for c in register} == {"ouder-baby"}
     assert all(set(c) >= {"code", "display_name", "issued", "valid_until"} for c in register)
     narrow = kit.certificate_register(people["coordinator"], expiring_within_days=7)
     assert [c["status"] for c in narrow] == ["verlopen", "geldig", "geldig"]
@@ -229,8 +229,9 @@ def test_ouder_baby_exam_uses_the_recorded_supervised_cases(exam_kit, people, ru
     for n in (1, 2):
         kit.record_supervised_case(trainer, "cursist2", "ouder-baby", f"Casus {n} besproken.")
     outcomes = {}
+    private_exam_set(kit)  # the shipped set is public: an oefentoets judges the scoring only
     for who in ("cursist", "cursist2"):
-        attempt = kit.start_exam(people[who], "ouder-baby", max_attempts=3)
+        attempt = kit.start_exam(people[who], "ouder-baby", EXAM, max_attempts=3)
         score_all(kit, people[who], attempt, lambda code: CONSENSUS[code])
         outcomes[who] = kit.submit_exam(people[who], attempt.id, rules=rules)
     one, two = outcomes["cursist"], outcomes["cursist2"]
@@ -310,8 +311,16 @@ def test_pdf_parses_and_its_code_verifies_on_the_command_line(kit, people, rules
 # -- overriding an exam's pass, the trainer's work list, own certificates -----------------------------
 
 
-def _perfect_exam(kit, actor, rules, programme="babytijd"):
-    attempt = kit.start_exam(actor, programme, max_attempts=3)
+def _perfect_exam(kit, actor, rules, programme=PROGRAMME):
+    """A perfect exam on the private set (with the supervised cases): it passes and certifies."""
+    private_exam_set(kit)
+    with kit.transaction() as s:
+        trainer = s.scalar(select(m.Person).where(m.Person.username == "trainer1"))
+        done = s.scalar(select(func.count()).select_from(m.SupervisedCase)
+                        .where(m.SupervisedCase.person_id == actor.id))
+    if not done:
+        supervised_cases(kit, kit.find_person(trainer.username), actor.username)
+    attempt = kit.start_exam(actor, programme, EXAM, max_attempts=3)
     score_all(kit, actor, attempt, lambda code: CONSENSUS[code])
     return kit.submit_exam(actor, attempt.id, rules=rules)
 
@@ -365,8 +374,9 @@ def test_open_proposals_list_what_awaits_a_decision(exam_kit, people, rules):
     open_ = kit.list_open_proposals(trainer)
     assert [p["decision_id"] for p in open_] == [passed.decision_id, failed.decision_id]
     first, second = open_
-    assert (first["username"], first["programme"], first["passed"]) == ("cursist1", "babytijd", True)
-    assert first["certificate"] == passed.certificate.code and first["required_supervised_cases"] == 0
+    assert (first["username"], first["programme"], first["passed"]) == ("cursist1", "ouder-baby", True)
+    assert first["certificate"] == passed.certificate.code
+    assert (first["supervised_cases"], first["required_supervised_cases"]) == (2, 2)
     assert first["statistics"]["scales"]["sensitiviteit"]["within_one"] == 1.0
     assert (second["username"], second["programme"], second["passed"]) == ("cursist2", "ouder-baby", False)
     assert second["certificate"] is None
@@ -386,7 +396,7 @@ def test_own_certificates_for_owner_and_staff_only(kit, people, rules):
                                   rules=rules)["certificate"]
     mine = kit.list_certificates_of(people["cursist"], "cursist1")
     assert [(c["code"], c["programme"], c["valid"], c["revoked"]) for c in mine] == [
-        (cert.code, "babytijd", True, False)]
+        (cert.code, "ouder-baby", True, False)]
     assert mine[0]["valid_until"] == cert.valid_until
     assert kit.list_certificates_of(people["trainer"], "cursist1") == mine
     assert kit.list_certificates_of(people["cursist2"], "cursist2") == []

@@ -12,6 +12,7 @@ import pytest
 from oefenkit.certificate_pdf import certificate_url
 from oefenkit.certification import load_rules
 from oefenkit.errors import PermissionDenied
+from oefenkit.identity import SYSTEM
 from oefenkit.settings import PROJECT_ROOT
 from widgets.certificates import (
     CertificateRegister,
@@ -41,8 +42,15 @@ def exam_kit(kit):
     return kit
 
 
-def take_exam(kit, actor, rules, programme="babytijd", scores=None):
-    attempt = kit.start_exam(actor, programme, max_attempts=3)
+def take_exam(kit, actor, rules, programme="ouder-baby", scores=None):
+    """An exam on the private set that certifies (``tests/test_exam.py``), with the two supervised
+    cases the Ouder-baby rule asks."""
+    from .test_exam import EXAM, private_exam_set, supervised_cases
+
+    private_exam_set(kit)
+    if not kit.count_supervised_cases(SYSTEM, actor.username, programme):
+        supervised_cases(kit, kit.find_person("trainer1"), actor.username)
+    attempt = kit.start_exam(actor, programme, EXAM, max_attempts=3)
     score_all(kit, actor, attempt, scores or (lambda code: CONSENSUS[code]))
     return kit.submit_exam(actor, attempt.id, rules=rules)
 
@@ -61,7 +69,7 @@ def test_accepting_a_proposal_from_the_page(exam_kit, people, rules):
     assert "ok-proposal-passed" in card.outcome._dom_classes
     assert "Cursist Een" in card.children[0].value and "Voorstel: geslaagd" in card.outcome.value
     assert "ICC(A,1)" in card.stats.value and "100 %" in card.stats.value and "Sensitiviteit" in card.stats.value
-    assert card.supervised.value == ""  # Babytijd asks no supervised cases
+    assert "voldoende" in card.supervised.value  # the two supervised cases the Ouder-baby rule asks
     code = outcome.certificate.code
     assert f"href='{certificate_url(code)}'" in page.register.table.value
     assert "ok-certificate-download" in page.register.table.value and code in page.register.table.value
@@ -165,7 +173,7 @@ def test_own_certificates_on_my_profile(kit, people, rules):
     """Does "Mijn gegevens" list the person's own certificates with the PDF link, and nobody else's?"""
     from oefenkit.identity import SYSTEM
 
-    pid = kit.add_certification_decision(SYSTEM, "cursist1", "babytijd", passed=True, reasons=["Geslaagd."],
+    pid = kit.add_certification_decision(SYSTEM, "cursist1", "ouder-baby", passed=True, reasons=["Geslaagd."],
                                          statistics={}, rule={})
     cert = kit.decide_certificate(people["trainer"], pid, accept=True, rules=rules)["certificate"]
     html = own_certificates_html(kit.list_certificates_of(people["cursist"], "cursist1"), certificate_url)

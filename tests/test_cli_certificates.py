@@ -31,7 +31,7 @@ def certified(run, username: str = "cursist1") -> str:
     kit = run.kit()
     try:
         kit.add_person(SYSTEM, username, role="cursist", display_name="Cursist Een")
-        proposal = kit.add_certification_decision(SYSTEM, username, "babytijd", passed=True, reasons=["Geslaagd."],
+        proposal = kit.add_certification_decision(SYSTEM, username, "ouder-baby", passed=True, reasons=["Geslaagd."],
                                                   statistics={}, rule={})
         return kit.decide_certificate(SYSTEM, proposal, accept=True,
                                       rules=load_rules(PROJECT_ROOT / "content"))["certificate"].code

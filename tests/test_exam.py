@@ -3,7 +3,10 @@ ratings per attempt, submission with the decision and certificate, the PDF — a
 cursist cannot reach the exam's expert scores before submitting.
 
 Tests that use ``kit`` or ``people`` run on SQLite and on PostgreSQL (``conftest.py``); the
-kit holds the shipped content, so the exam set is ``toets`` with its ten sample cases.
+kit holds the shipped content. The shipped ``toets`` set is public (an oefentoets, see
+``tests/test_exam_sets.py``), so these tests certify on :data:`EXAM`, a private exam set of the
+Ouder-baby interventie with the same ten sample cases, as an organisation's own set would be;
+the cursists have the two supervised cases the Ouder-baby rule asks.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ from oefenkit.storage.exams import LOCAL_TZ, new_verification_code
 from .together import at_once
 
 SCALES = ("sensitiviteit", "cooperatie")
+#: The programme with a scoring test, and a private exam set of it (the fixture ``kit`` makes it).
+PROGRAMME = "ouder-baby"
+EXAM = "toets-eigen"
 SCRIPTS = PROJECT_ROOT / "sample_cases" / "scripts"
 
 
@@ -54,7 +60,32 @@ def kit(kit, sample_content):
     from oefenkit.content import load_into
 
     load_into(kit, sample_content)
+    return private_exam_set(kit)
+
+
+def private_exam_set(kit):
+    """Add :data:`EXAM`: a private Ouder-baby exam set of the ten sample exam cases (idempotent)."""
+    from oefenkit.identity import SYSTEM
+
+    with kit.transaction() as s:
+        exists = s.scalar(select(m.CaseSet.id).where(m.CaseSet.code == EXAM)) is not None
+    if not exists:
+        kit.add_case_set(SYSTEM, EXAM, "Eigen toetsset", "exam", sorted(CONSENSUS), programme_code=PROGRAMME)
     return kit
+
+
+def supervised_cases(kit, trainer, *usernames) -> None:
+    """Record the Ouder-baby rule's two supervised cases for each of ``usernames``."""
+    for username in usernames:
+        for n in (1, 2):
+            kit.record_supervised_case(trainer, username, PROGRAMME, f"casus {n}")
+
+
+@pytest.fixture
+def people(people, kit):
+    """The shared people; both cursists have the Ouder-baby rule's two supervised cases."""
+    supervised_cases(kit, people["trainer"], "cursist1", "cursist2")
+    return people
 
 
 @pytest.fixture
@@ -88,26 +119,26 @@ def test_order_is_random_per_attempt_and_fixed_within_it(kit, people, rules):
     """Does each attempt get its own shuffled order of the whole set, and does resuming give the
     same order back?"""
     cursist = people["cursist"]
-    first = kit.start_exam(cursist, "babytijd", max_attempts=3, rng_seed=1)
+    first = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3, rng_seed=1)
     assert sorted(first.case_codes) == sorted(CONSENSUS)
     assert first.number == 1 and first.resumed is False and first.submitted_at is None
-    again = kit.start_exam(cursist, "babytijd", max_attempts=3, rng_seed=2)
+    again = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3, rng_seed=2)
     assert again.resumed is True and again.id == first.id and again.case_codes == first.case_codes
     assert kit.find_open_exam(cursist).case_codes == first.case_codes
     score_all(kit, cursist, first, lambda code: CONSENSUS[code])
     kit.submit_exam(cursist, first.id, rules=rules)
-    second = kit.start_exam(cursist, "babytijd", max_attempts=3, rng_seed=2)
+    second = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3, rng_seed=2)
     assert second.id != first.id and second.number == 2
     assert sorted(second.case_codes) == sorted(first.case_codes)
     assert second.case_codes != first.case_codes
     # Another seed gives another order; the same seed the same order (so the shuffle is the seed's).
-    other = kit.start_exam(people["cursist2"], "babytijd", max_attempts=3, rng_seed=1)
+    other = kit.start_exam(people["cursist2"], PROGRAMME, EXAM, max_attempts=3, rng_seed=1)
     assert other.case_codes == first.case_codes
 
 
 def test_case_info_holds_no_expert_data(kit, people):
     """Do the attempt's cases carry only code, title and vignette?"""
-    attempt = kit.start_exam(people["cursist"], "babytijd", max_attempts=3)
+    attempt = kit.start_exam(people["cursist"], PROGRAMME, EXAM, max_attempts=3)
     for case in attempt.cases:
         assert set(dataclasses.asdict(case)) == {"code", "title", "vignette"}
 
@@ -115,10 +146,11 @@ def test_case_info_holds_no_expert_data(kit, people):
 def test_attempt_names_its_own_cursist_set_and_programme(kit, people):
     """Does an attempt name the cursist who made it, its set and its programme — also in the list a
     trainer reads — and never another person?"""
-    attempt = kit.start_exam(people["cursist2"], "babytijd", max_attempts=3)
-    assert (attempt.username, attempt.case_set_code, attempt.programme_code) == ("cursist2", "toets", "babytijd")
+    attempt = kit.start_exam(people["cursist2"], PROGRAMME, EXAM, max_attempts=3)
+    assert (attempt.username, attempt.case_set_code, attempt.programme_code) == ("cursist2", EXAM, PROGRAMME)
+    assert attempt.practice is False
     listed, = kit.list_exam_attempts(people["trainer"], "cursist2")
-    assert (listed.id, listed.username, listed.case_set_code) == (attempt.id, "cursist2", "toets")
+    assert (listed.id, listed.username, listed.case_set_code) == (attempt.id, "cursist2", EXAM)
     assert kit.list_exam_attempts(people["trainer"], "cursist1") == []
 
 
@@ -126,23 +158,23 @@ def test_max_attempts(kit, people, rules):
     """Is a new attempt beyond the limit refused in Dutch, while an open attempt can still be resumed?"""
     cursist = people["cursist"]
     for _ in range(2):
-        attempt = kit.start_exam(cursist, "babytijd", max_attempts=2)
+        attempt = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=2)
         score_all(kit, cursist, attempt, lambda code: {s: 5 for s in SCALES})
         kit.submit_exam(cursist, attempt.id, rules=rules)
     with pytest.raises(Conflict, match="al 2 keer gemaakt"):
-        kit.start_exam(cursist, "babytijd", max_attempts=2)
+        kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=2)
     assert count(kit, m.ExamAttempt) == 2
     # The limit is per person: somebody else may still start.
-    kit.start_exam(people["cursist2"], "babytijd", max_attempts=2)
+    kit.start_exam(people["cursist2"], PROGRAMME, EXAM, max_attempts=2)
     with pytest.raises(ValidationError):
-        kit.start_exam(cursist, "babytijd", max_attempts=0)
+        kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=0)
 
 
 def test_simultaneous_starts_open_one_attempt(kit, people):
     """Do eight starts by one cursist at the same moment (double clicks, two tabs) open one attempt,
     every click answered with that attempt?"""
     cursist = people["cursist"]
-    ids, errors = at_once(lambda: kit.start_exam(cursist, "babytijd", max_attempts=3).id)
+    ids, errors = at_once(lambda: kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3).id)
     assert errors == [] and len(ids) == 8 and len(set(ids)) == 1
     assert count(kit, m.ExamAttempt) == 1
 
@@ -151,12 +183,12 @@ def test_a_limit_of_one_attempt(kit, people, rules):
     """With the limit set to 1, may a cursist make exactly one attempt, and is the second refused
     with the singular "poging"?"""
     cursist = people["cursist"]
-    attempt = kit.start_exam(cursist, "babytijd", max_attempts=1)
+    attempt = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=1)
     assert attempt.number == 1
     score_all(kit, cursist, attempt, lambda code: {s: 5 for s in SCALES})
     kit.submit_exam(cursist, attempt.id, rules=rules)
     with pytest.raises(Conflict, match="al 1 keer gemaakt; meer dan 1 poging is"):
-        kit.start_exam(cursist, "babytijd", max_attempts=1)
+        kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=1)
     assert count(kit, m.ExamAttempt) == 1
 
 
@@ -174,7 +206,7 @@ def test_max_attempts_setting_defaults_to_three(tmp_path):
 def test_only_exam_sets_and_known_programmes(kit, people):
     """Is a practice set or an unknown programme refused, with no attempt stored?"""
     with pytest.raises(ValidationError, match="geen toetsset"):
-        kit.start_exam(people["cursist"], "babytijd", "oefenen", max_attempts=3)
+        kit.start_exam(people["cursist"], PROGRAMME, "oefenen", max_attempts=3)
     with pytest.raises(NotFound):
         kit.start_exam(people["cursist"], "bestaat-niet", max_attempts=3)
     assert count(kit, m.ExamAttempt) == 0
@@ -187,7 +219,7 @@ def test_rescore_replaces_and_progress_counts(kit, people):
     """Does a second score of a case and scale replace the first, does a note stick, and does the
     progress count only clips scored on both scales?"""
     cursist = people["cursist"]
-    attempt = kit.start_exam(cursist, "babytijd", max_attempts=3)
+    attempt = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3)
     first, second = attempt.case_codes[:2]
     p = kit.save_exam_rating(cursist, attempt.id, first, {"sensitiviteit": 3})
     assert (p.n_scored, p.n_total, p.complete) == (0, 10, False)
@@ -207,7 +239,7 @@ def test_rescore_replaces_and_progress_counts(kit, people):
 def test_exam_note_up_to_5000_characters(kit, people):
     """Is an exam note of 5000 characters kept whole, and one of 5001 refused?"""
     cursist = people["cursist"]
-    attempt = kit.start_exam(cursist, "babytijd", max_attempts=3)
+    attempt = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3)
     code = attempt.case_codes[0]
     with pytest.raises(ValidationError, match="hoogstens 5000 tekens"):
         kit.save_exam_rating(cursist, attempt.id, code, {"sensitiviteit": 4}, "x" * 5001)
@@ -220,7 +252,7 @@ def test_rating_refused_outside_the_attempt(kit, people, rules):
     """Are a case outside the attempt, an unknown scale, a bad score, another person's attempt and
     a submitted attempt all refused?"""
     cursist = people["cursist"]
-    attempt = kit.start_exam(cursist, "babytijd", max_attempts=3)
+    attempt = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3)
     code = attempt.case_codes[0]
     with pytest.raises(ValidationError, match="hoort niet bij deze toets"):
         kit.save_exam_rating(cursist, attempt.id, "obi-bad-01", {"sensitiviteit": 5})
@@ -251,9 +283,9 @@ def test_rating_refused_outside_the_attempt(kit, people, rules):
 def test_submit_refused_while_incomplete(kit, people, rules):
     """Is an attempt with one clip scored on one scale only refused, with nothing decided?"""
     cursist = people["cursist"]
-    attempt = kit.start_exam(cursist, "babytijd", max_attempts=3)
+    attempt = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3)
     score_all(kit, cursist, attempt, lambda code: CONSENSUS[code])
-    attempt2 = kit.start_exam(people["cursist2"], "babytijd", max_attempts=3)
+    attempt2 = kit.start_exam(people["cursist2"], PROGRAMME, EXAM, max_attempts=3)
     for code in attempt2.case_codes[:-1]:
         kit.save_exam_rating(people["cursist2"], attempt2.id, code, CONSENSUS[code])
     kit.save_exam_rating(people["cursist2"], attempt2.id, attempt2.case_codes[-1], {"sensitiviteit": 5})
@@ -269,7 +301,7 @@ def test_pass_is_decided_linked_and_certified(kit, people, rules):
     """Does scoring the consensus pass, store a proposal linked to the attempt, close the attempt and
     issue a certificate by the rules, valid for two years, downloadable as a PDF with its code?"""
     cursist = people["cursist"]
-    attempt = kit.start_exam(cursist, "babytijd", max_attempts=3)
+    attempt = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3)
     score_all(kit, cursist, attempt, lambda code: CONSENSUS[code])
     outcome = kit.submit_exam(cursist, attempt.id, rules=rules)
     assert outcome.passed is True, outcome.reasons
@@ -290,8 +322,9 @@ def test_pass_is_decided_linked_and_certified(kit, people, rules):
     assert stored["id"] == outcome.decision_id and stored["reasons"] == list(outcome.reasons)
     info = outcome.certificate
     issued_on = info.issued_at.astimezone(LOCAL_TZ).date() if info.issued_at.tzinfo else info.issued_at.date()
-    assert info.valid_until == valid_until(issued_on, rules["babytijd"])
-    assert outcome.statistics["case_set"] == "toets" and info.statistics["case_set"] == "toets"
+    assert info.valid_until == valid_until(issued_on, rules[PROGRAMME])
+    assert outcome.statistics["case_set"] == EXAM and info.statistics["case_set"] == EXAM
+    assert outcome.practice is False and info.demo is False
     assert (info.valid_until - issued_on).days in (730, 731)
     assert kit.find_certificate(cursist, info.code) == info
     assert kit.find_certificate(people["trainer"], info.code.lower()) == info
@@ -311,7 +344,7 @@ def test_pass_is_decided_linked_and_certified(kit, people, rules):
 def test_fail_is_decided_and_linked_without_certificate(kit, people, rules):
     """Does scoring everything 5 fail with Dutch reasons, stored and linked, and no certificate?"""
     cursist = people["cursist2"]
-    attempt = kit.start_exam(cursist, "babytijd", max_attempts=3)
+    attempt = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3)
     score_all(kit, cursist, attempt, lambda code: {s: 5 for s in SCALES})
     outcome = kit.submit_exam(cursist, attempt.id, rules=rules)
     assert outcome.passed is False and outcome.certificate is None
@@ -327,7 +360,7 @@ def test_certificate_codes_are_unique(kit, people, rules):
     """Do two passes get two different codes (and is the code format the documented one)?"""
     codes = []
     for who in ("cursist", "cursist2"):
-        attempt = kit.start_exam(people[who], "babytijd", max_attempts=3)
+        attempt = kit.start_exam(people[who], PROGRAMME, EXAM, max_attempts=3)
         score_all(kit, people[who], attempt, lambda code: CONSENSUS[code])
         codes.append(kit.submit_exam(people[who], attempt.id, rules=rules).certificate.code)
     assert len(set(codes)) == 2
@@ -364,7 +397,7 @@ def test_no_cursist_verb_reveals_exam_expert_scores_before_submission(kit, peopl
     cursist = people["cursist"]
     # The detector works: a trainer's view of the same cases is full of expert data.
     assert _contains_secret(kit.list_cases(people["trainer"], with_expert_scores=True))
-    attempt = kit.start_exam(cursist, "babytijd", max_attempts=3)
+    attempt = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3)
     for code in attempt.case_codes[:4]:
         kit.save_exam_rating(cursist, attempt.id, code, CONSENSUS[code])
     exam_codes = set(attempt.case_codes)
@@ -374,7 +407,7 @@ def test_no_cursist_verb_reveals_exam_expert_scores_before_submission(kit, peopl
         kit.exam_progress(cursist, attempt.id),
         kit.save_exam_rating(cursist, attempt.id, attempt.case_codes[4], {"sensitiviteit": 5}),
         kit.list_exam_attempts(cursist, "cursist1"),
-        kit.exam_scores(cursist, "cursist1", "toets"),
+        kit.exam_scores(cursist, "cursist1", EXAM),
         kit.list_ratings(cursist, rater_username="cursist1"),
         kit.list_certification_decisions(cursist, "cursist1"),
         [c for c in kit.list_cases(cursist) if c.code in exam_codes],
@@ -387,9 +420,9 @@ def test_no_cursist_verb_reveals_exam_expert_scores_before_submission(kit, peopl
             assert case.expert_scores == () and "rationale" not in case.details
     refused = [
         lambda: kit.list_expert_scores(cursist, attempt.case_codes[0]),
-        lambda: kit.expert_scores_of_set(cursist, "toets"),
+        lambda: kit.expert_scores_of_set(cursist, EXAM),
         lambda: kit.list_cases(cursist, with_expert_scores=True),
-        lambda: kit.exam_scores(cursist, "cursist2", "toets"),
+        lambda: kit.exam_scores(cursist, "cursist2", EXAM),
         lambda: kit.list_certification_decisions(cursist, "cursist2"),
         lambda: kit.list_ratings(cursist),
         lambda: kit.exam_progress(people["cursist2"], attempt.id),
@@ -469,7 +502,7 @@ def test_exam_widget_holds_no_expert_data_mid_attempt(kit, people, rules):
     from widgets.pages import exam_page
 
     cursist = people["cursist"]
-    attempt = kit.start_exam(cursist, "babytijd", max_attempts=3)
+    attempt = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3)
     for code in attempt.case_codes[:3]:
         kit.save_exam_rating(cursist, attempt.id, code, CONSENSUS[code], "mijn toelichting")
     page = exam_page(kit, cursist, rules=rules, max_attempts=3)

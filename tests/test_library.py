@@ -449,3 +449,26 @@ def test_cli_upload_and_anonymise(tmp_path, clip, capsys, monkeypatch):
     assert list((data / "media" / "uploads").iterdir()) == []
     assert cli.main(["--data-dir", str(data), "cases", "upload", str(tmp_path / "nee.mp4")]) != 0
     assert "bestaat niet" in capsys.readouterr().err
+
+
+def test_publishing_to_the_programmes_own_exam_set_makes_it_private(lib, people, clip):
+    """Is the own exam set of the programme with a scoring test offered before it exists (and none for
+    Babytijd), made private on the first publication to it, and then listed with its case?"""
+    from oefenkit.storage.library import private_exam_set_code
+
+    t = people["trainer"]
+    own = private_exam_set_code("ouder-baby")
+    offered = {s.code: s for s in lib.list_case_sets(t)}
+    assert offered[own].new and not offered[own].public and offered[own].kind == "exam"
+    assert private_exam_set_code("babytijd") not in offered
+    assert not offered[EXAM].public  # a set made by a trainer is private unless said otherwise
+    code = ready(lib, people, clip)
+    with pytest.raises(NotFound):  # Babytijd has no scoring test, so no own exam set either
+        lib.publish_case(t, code, private_exam_set_code("babytijd"))
+    item = lib.publish_case(t, code, own)
+    assert item.set_codes == (own,)
+    made = {s.code: s for s in lib.list_case_sets(t)}[own]
+    assert (made.new, made.public, made.kind, made.programme_code, made.case_codes) == \
+        (False, False, "exam", "ouder-baby", (code,))
+    with lib.transaction() as s:
+        assert s.scalar(select(m.CaseSet.public).where(m.CaseSet.code == own)) is False

@@ -369,3 +369,32 @@ def test_publish_has_no_preselected_set():
     assert panel.hint.value == ""
     panel.button.click()
     assert published == ["oefenen"]
+
+
+def test_publishing_makes_the_own_exam_set_and_says_what_each_exam_set_is(lib, short_clip, tmp_path):
+    """Does the set choice name the public sample exam as an oefentoets and offer the own (not yet
+    made) exam set for certification — and does publishing there make it, private, after which the
+    choice no longer calls it new?"""
+    kit, people = lib
+    trainer = people["trainer"]
+    item = upload(kit, trainer, short_clip, tmp_path)
+    kit.anonymise_library_clip(trainer, item.case_code)
+    kit.mark_library_reviewed(trainer, item.case_code)
+    kit.set_expert_scores(trainer, item.case_code, [("bib.expert1", "sensitiviteit", 7, ""),
+                                                     ("bib.expert1", "cooperatie", 6, "")])
+    page = make_page(kit, trainer)
+    page.open_item(item.case_code)
+    labels = dict((code, label) for label, code in page.publish.set_choice.options)
+    assert labels["toets"] == "Voorbeeldtoets Ainsworth-schalen (toets, openbaar: oefentoets)"
+    assert labels["eigen-toets-ouder-baby"] == \
+        "Eigen toetsset Ouder-baby interventie (toets, eigen set: certificering, nieuw)"
+    assert "eigen-toets-babytijd" not in labels
+    page.publish.set_choice.value = "eigen-toets-ouder-baby"
+    page.publish.button.click()
+    assert "Gepubliceerd in Eigen toetsset Ouder-baby interventie (toets, eigen set: certificering)" \
+        in notice_text(page)
+    assert kit.find_library_item(trainer, item.case_code).set_codes == ("eigen-toets-ouder-baby",)
+    labels = dict((code, label) for label, code in page.publish.set_choice.options)
+    assert labels["eigen-toets-ouder-baby"].endswith("(toets, eigen set: certificering)")
+    own = next(s for s in kit.list_case_sets(trainer) if s.code == "eigen-toets-ouder-baby")
+    assert not own.public and not own.new and own.case_codes == (item.case_code,)

@@ -44,8 +44,10 @@ OWN_OR_COORDINATOR = ("export_person_data",)
 AREA_RULES = {"landing": EVERYONE, "training": EVERYONE, "supervision": STAFF, "beheer": {"coordinator"}}
 
 
-def actor(role: str, id: int = 10) -> Actor:
-    return Actor(id=id, username=f"{role}{id}", display_name=role.title(), role=role)
+def actor(role: str, id: int = 10, exam_programmes=frozenset({"ouder-baby"})) -> Actor:
+    """A person of ``role`` who may take the Ouder-baby scoring test (so the exam app is theirs)."""
+    return Actor(id=id, username=f"{role}{id}", display_name=role.title(), role=role,
+                 exam_programmes=frozenset(exam_programmes))
 
 
 def app(area: str) -> App:
@@ -187,6 +189,19 @@ def test_staff_get_training_and_supervision_apps(role):
     areas = {"training", "supervision"} | ({"beheer"} if role == "coordinator" else set())
     assert {a.area for a in apps} == areas
     assert apps == [a for a in APPS if a.area in areas]
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_exam_app_only_with_a_programme_that_has_a_scoring_test(role):
+    """Is the certification test missing for a person without a programme with a scoring test (a
+    Babytijd-only cursist; staff when no programme has one), while every other app stays?"""
+    without = apps_for(actor(role, exam_programmes=()))
+    assert "exam" not in {a.id for a in without}
+    assert [a for a in apps_for(actor(role)) if a.id != "exam"] == without
+    exam = next(a for a in APPS if a.id == "exam")
+    assert exam.needs_scoring_test and not can(actor(role, exam_programmes=()), "open_app", exam)
+    with pytest.raises(PermissionDenied, match="rol of programma"):
+        require(actor(role, exam_programmes=()), "open_app", exam)
 
 
 def test_landing_is_never_listed():

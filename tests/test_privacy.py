@@ -17,7 +17,7 @@ from oefenkit.settings import PROJECT_ROOT
 from oefenkit.storage import models as m
 from oefenkit.storage.privacy import DELETED_PERSON, PrivacyMixin
 
-from .test_exam import CONSENSUS, score_all
+from .test_exam import CONSENSUS, EXAM, private_exam_set, score_all
 
 #: Per table, the column that ties a row to one person.
 PERSON_COLUMNS = {
@@ -34,8 +34,13 @@ def data(kit, people):
     live session and audit entries."""
     from oefenkit.content import SAMPLES_DIR, load_content, load_into
 
+    import dataclasses
+
     load_into(kit, load_content(PROJECT_ROOT / "content", samples_dir=SAMPLES_DIR))
-    rules = load_rules(PROJECT_ROOT / "content")
+    private_exam_set(kit)  # the public set would be an oefentoets: no decision, no certificate
+    # What the rule asks beyond the scoring (two supervised cases) is not what this test is about.
+    rules = {code: dataclasses.replace(rule, required_supervised_cases=0)
+             for code, rule in load_rules(PROJECT_ROOT / "content").items()}
     trainer = people["trainer"]
     kit.add_case(trainer, "casus-avg", "Casus AVG")
     with kit.transaction() as s:
@@ -45,9 +50,9 @@ def data(kit, people):
         session_id = session.id
     for who, username in (("cursist", "cursist1"), ("cursist2", "cursist2")):
         me = people[who]
-        kit.add_group_member(SYSTEM, "Voorbeeldgroep Babytijd", username)
+        kit.add_group_member(SYSTEM, "Voorbeeldgroep Ouder-baby", username)
         kit.add_ratings(me, "casus-avg", {"sensitiviteit": 4}, note=f"notitie van {username}")
-        attempt = kit.start_exam(me, "babytijd", max_attempts=3)
+        attempt = kit.start_exam(me, "ouder-baby", EXAM, max_attempts=3)
         score_all(kit, me, attempt, lambda code: CONSENSUS[code])
         outcome = kit.submit_exam(me, attempt.id, rules=rules)
         kit.decide_certificate(trainer, outcome.decision_id, accept=True, rules=rules)
@@ -88,7 +93,7 @@ def test_export_holds_every_kind_of_data_and_no_password(kit, data):
     export = kit.export_person(data["coordinator"], "cursist1")
     text = json.dumps(export, ensure_ascii=False)
     assert export["account"]["username"] == "cursist1" and export["account"]["display_name"] == "Cursist Een"
-    assert export["groups"] == [{"name": "Voorbeeldgroep Babytijd", "programme": "babytijd"}]
+    assert export["groups"] == [{"name": "Voorbeeldgroep Ouder-baby", "programme": "ouder-baby"}]
     assert "notitie van cursist1" in {r["note"] for r in export["ratings"]}
     assert {r["mode"] for r in export["ratings"]} == {"practice", "exam"}
     assert len(export["exam_attempts"]) == 1 and export["exam_attempts"][0]["submitted_at"]

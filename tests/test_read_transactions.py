@@ -30,7 +30,12 @@ def world(kit, people, content):
     practice = next(c.code for c in content.cases if c.set == "practice")
     kit.submit_practice(cursist, practice, {"sensitiviteit": 5, "cooperatie": 5})
     consensus = {c.code: dict(c.consensus) for c in content.cases if c.set == "exam"}
-    attempt = kit.start_exam(cursist, "babytijd", max_attempts=3)
+    # The certificate needs the organisation's own (private) set and the two supervised cases.
+    from .test_exam import EXAM, private_exam_set, supervised_cases
+
+    private_exam_set(kit)
+    supervised_cases(kit, people["trainer"], cursist.username)
+    attempt = kit.start_exam(cursist, "ouder-baby", EXAM, max_attempts=3)
     for code in attempt.case_codes:
         kit.save_exam_rating(cursist, attempt.id, code, consensus[code])
     outcome = kit.submit_exam(cursist, attempt.id, rules=load_rules(PROJECT_ROOT / "content"))
@@ -44,6 +49,7 @@ READS = {
     "practice_overview": lambda kit, p, w: kit.practice_overview(p["cursist"]),
     "practice_history": lambda kit, p, w: kit.practice_history(p["cursist"]),
     "find_open_exam": lambda kit, p, w: kit.find_open_exam(p["cursist"]),
+    "list_exam_sets": lambda kit, p, w: kit.list_exam_sets(p["cursist"], "ouder-baby"),
     "list_exam_attempts": lambda kit, p, w: kit.list_exam_attempts(p["trainer"], "cursist1"),
     "exam_progress": lambda kit, p, w: kit.exam_progress(p["cursist"], w["attempt"]),
     "find_exam_outcome": lambda kit, p, w: kit.find_exam_outcome(p["cursist"], w["attempt"]),
@@ -53,7 +59,7 @@ READS = {
     "list_expert_scores": lambda kit, p, w: kit.list_expert_scores(p["trainer"], w["practice"]),
     "list_cases": lambda kit, p, w: kit.list_cases(p["trainer"], with_expert_scores=True),
     "list_ratings": lambda kit, p, w: kit.list_ratings(p["trainer"]),
-    "exam_scores": lambda kit, p, w: kit.exam_scores(p["trainer"], "cursist1", "toets"),
+    "exam_scores": lambda kit, p, w: kit.exam_scores(p["trainer"], "cursist1", "toets-eigen"),
     "expert_scores_of_set": lambda kit, p, w: kit.expert_scores_of_set(p["trainer"], "toets"),
 }
 

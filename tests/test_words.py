@@ -146,14 +146,14 @@ def words_kit(tmp_path_factory):
     people = {role: kit.add_person(SYSTEM, f"woorden.{n}", role=role, display_name=f"Woorden {n.title()}",
                                    password=PASSWORD)
               for n, role in (("een", "cursist"), ("twee", "trainer"), ("drie", "coordinator"))}
-    kit.add_group(SYSTEM, "Woordengroep", programme_code="babytijd")
+    kit.add_group(SYSTEM, "Woordengroep", programme_code="ouder-baby")  # a programme with the exam app
     for person in people.values():
         kit.add_group_member(SYSTEM, "Woordengroep", person.username)
     cursist = people["cursist"]
     practice = next(c for c in kit.list_cases(SYSTEM) if "oefenen" in c.set_codes)
     kit.add_ratings(cursist, practice.code, {"sensitiviteit": 6, "cooperatie": 5}, note="Zag veel.")
     # A submitted (failed) exam: the exam app then opens on its result, the profile lists it.
-    attempt = kit.start_exam(cursist, "babytijd", max_attempts=3)
+    attempt = kit.start_exam(cursist, "ouder-baby", max_attempts=3)
     for code in attempt.case_codes:
         kit.save_exam_rating(cursist, attempt.id, code, {"sensitiviteit": 5, "cooperatie": 5})
     kit.submit_exam(cursist, attempt.id, rules=load_rules(settings.content_dir))

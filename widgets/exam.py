@@ -34,11 +34,31 @@ from .statistics_link import statistics_link_html
 from .tables import DataTable
 
 __all__ = ["ExamStart", "ExamScreen", "ExamResult", "ExamFlow", "rule_lines", "statistics_rows", "next_step",
-           "details_html"]
+           "details_html", "set_label", "PRACTICE_TEXT", "DEMO_TEXT"]
 
 log = logging.getLogger(__name__)
 
 SCALE_TITLES = {"sensitiviteit": "Sensitiviteit", "cooperatie": "Coöperatie"}
+
+#: What an oefentoets is (a test on a public set), on the start panel and with the result.
+PRACTICE_TEXT = ("Dit is een oefentoets. De expertscores van deze set zijn openbaar: ze staan in de kit zelf. "
+                 "Daarom krijg je na het inleveren wel de volledige uitslag, maar geen certificaat, en gaat er "
+                 "geen voorstel naar je trainer. Voor je certificaat maak je de toets op de eigen toetsset "
+                 "van je organisatie.")
+#: A public set under the demo setting (``OEFENKIT_DEMO_CERTIFICATES``).
+DEMO_TEXT = ("Deze set is openbaar. Deze installatie is ingesteld voor demonstraties: wie slaagt, krijgt een "
+             "certificaat met het woord demonstratie erop. Dat geldt niet als certificering.")
+
+
+def set_label(exam_set: Any, *, demo: bool = False) -> str:
+    """An exam set in the set choice: its name and what a test on it is."""
+    if not exam_set.public:
+        what = "certificeringstoets"
+    elif demo:
+        what = "openbare set, demonstratiecertificaat"
+    else:
+        what = "oefentoets, geen certificaat"
+    return f"{exam_set.name} ({what})"
 
 
 def _nl(x: float | None, digits: int = 2) -> str:
@@ -58,8 +78,13 @@ def _html(text: str, css_class: str, tag: str = "p") -> w.HTML:
 # -- small components -------------------------------------------------------------------
 
 
-def rule_lines(rule: Mapping[str, Any], max_attempts: int, attempts_used: int) -> list[str]:
-    """The rules of the test explained in Dutch, from a rule's ``as_dict()``."""
+def rule_lines(rule: Mapping[str, Any], max_attempts: int, attempts_used: int, *, practice: bool = False,
+               demo: bool = False) -> list[str]:
+    """The rules of the test explained in Dutch, from a rule's ``as_dict()``.
+
+    ``practice``: the set is public, so the test is an oefentoets (no certificate); ``demo``: a
+    public set that still gives a certificate, marked as a demonstration (the demo setting).
+    """
     lines = [
         "Je scoort elk toetsfragment op sensitiviteit en op coöperatie (1–9). De fragmenten staan in een "
         "willekeurige volgorde die voor jouw poging vastligt.",
@@ -77,13 +102,18 @@ def rule_lines(rule: Mapping[str, Any], max_attempts: int, attempts_used: int) -
             "hoog of te laag, je scores gaan samen op en neer met die van de experts, en van de fragmenten die de "
             f"experts heel laag (1–2) of heel hoog (8–9) scoorden, scoor jij er minstens "
             f"{_pct(th['extremes_min_share'])} ook zo. De precieze getallen zie je na afloop onder Details.")
-    if rule.get("required_supervised_cases"):
-        lines.append(f"Voor dit programma zijn daarnaast {rule['required_supervised_cases']} in supervisie "
-                     "besproken casussen nodig.")
-    years = (rule.get("validity") if isinstance(rule.get("validity"), dict) else {}).get("years") \
-        or rule.get("validity_years")
-    if years:
-        lines.append(f"Wie slaagt, krijgt een certificaat met een verificatiecode, {years} jaar geldig.")
+    if practice:
+        lines.append(PRACTICE_TEXT)
+    else:
+        if rule.get("required_supervised_cases"):
+            lines.append(f"Voor dit programma zijn daarnaast {rule['required_supervised_cases']} in supervisie "
+                         "besproken casussen nodig.")
+        years = (rule.get("validity") if isinstance(rule.get("validity"), dict) else {}).get("years") \
+            or rule.get("validity_years")
+        if demo:
+            lines.append(DEMO_TEXT)
+        elif years:
+            lines.append(f"Wie slaagt, krijgt een certificaat met een verificatiecode, {years} jaar geldig.")
     lines.append(f"Je mag de toets {max_attempts} keer maken; je hebt {attempts_used} "
                  f"{'poging' if attempts_used == 1 else 'pogingen'} gebruikt.")
     return lines
@@ -110,33 +140,63 @@ def statistics_rows(statistics: Mapping[str, Any], scale_names: Mapping[str, str
 
 
 class ExamStart(w.VBox):
-    """The rules in Dutch, a programme choice and the ``ok-exam-start`` button."""
+    """The rules in Dutch, a programme and an exam-set choice, and the ``ok-exam-start`` button.
+
+    ``sets_for(programme)`` gives the set choices ``[(label, code)]`` of a programme;
+    ``lines_for(programme, set_code)`` the rules; ``blocked(programme, set_code)`` why a new
+    attempt cannot start ("" when it can); ``practice(set_code)`` whether the set is public (an
+    oefentoets). ``on_start(programme, set_code)`` starts.
+    """
 
     def __init__(self, programmes: Sequence[tuple[str, str]], programme: str | None,
-                 lines_for: Callable[[str], list[str]], on_start: Callable[[str], Any], *,
-                 can_start: bool = True, reason: str = ""):
-        self._lines_for = lines_for
+                 sets_for: Callable[[str], Sequence[tuple[str, str]]],
+                 lines_for: Callable[[str, str | None], list[str]], on_start: Callable[[str, str], Any], *,
+                 blocked: Callable[[str, str | None], str] | None = None,
+                 practice: Callable[[str | None], bool] | None = None):
+        self._sets_for, self._lines_for = sets_for, lines_for
+        self._blocked = blocked or (lambda _p, _s: "")
+        self._practice = practice or (lambda _s: False)
         self.programme = w.Dropdown(options=list(programmes), value=programme, description="Programma")
         self.programme.add_class("ok-exam-programme")
+        self.case_set = w.Dropdown(options=[], description="Toetsset", layout=w.Layout(width="auto"))
+        self.case_set.add_class("ok-exam-set")
+        self.kind = w.HTML()
+        self.kind.add_class("ok-exam-kind")
         self.rules = w.HTML()
         self.rules.add_class("ok-exam-rules")
-        self.button = w.Button(description="Toets starten", button_style="primary", disabled=not can_start,
-                               icon="play")
+        self.reason = w.Box()
+        self.button = w.Button(description="Toets starten", button_style="primary", icon="play")
         self.button.add_class("ok-exam-start")
-        self.button.on_click(lambda _b: on_start(self.programme.value))
-        children: list[w.Widget] = [_html("Zo werkt de toets", "ok-section-title", "h2"), self.programme,
-                                    self.rules]
-        if reason:
-            children.append(Notice(reason))
-        children.append(self.button)
-        super().__init__(children)
+        self.button.on_click(lambda _b: self.case_set.value and on_start(self.programme.value, self.case_set.value))
+        super().__init__([_html("Zo werkt de toets", "ok-section-title", "h2"), self.programme, self.case_set,
+                          self.kind, self.rules, self.reason, self.button])
         self.add_class("ok-exam-intro")
-        self.programme.observe(lambda _c: self._show_rules(), names="value")
+        self.programme.observe(lambda _c: self._show_sets(), names="value")
+        self.case_set.observe(lambda _c: self._show_rules(), names="value")
+        self._show_sets()
+
+    def _show_sets(self) -> None:
+        options = list(self._sets_for(self.programme.value)) if self.programme.value else []
+        self.case_set.options = options
+        self.case_set.value = options[0][1] if options else None
         self._show_rules()
 
     def _show_rules(self) -> None:
-        items = "".join(f"<li>{html.escape(t)}</li>" for t in self._lines_for(self.programme.value))
+        programme, set_code = self.programme.value, self.case_set.value
+        if programme is None or set_code is None:
+            self.kind.value = ""
+            self.rules.value = ""
+            self.reason.children = (Notice("Voor dit programma is nog geen toetsset met fragmenten."),)
+            self.button.disabled = True
+            return
+        practice = self._practice(set_code)
+        self.kind.value = ("<p><strong>Oefentoets</strong>: openbare set, geen certificaat.</p>" if practice else
+                           "<p><strong>Certificeringstoets</strong> op de eigen toetsset van je organisatie.</p>")
+        items = "".join(f"<li>{html.escape(t)}</li>" for t in self._lines_for(programme, set_code))
         self.rules.value = f"<ul>{items}</ul>"
+        reason = self._blocked(programme, set_code)
+        self.reason.children = (Notice(reason),) if reason else ()
+        self.button.disabled = bool(reason)
 
 
 class ExamScreen(w.VBox):
@@ -331,13 +391,16 @@ class ExamResult(w.VBox):
 
         names = dict(SCALE_TITLES if scale_names is None else scale_names)
         checks = explain(outcome.statistics, outcome.rule, names)
-        head = _html("Geslaagd" if outcome.passed else "Niet geslaagd", "ok-exam-outcome", "h2")
+        prefix = "Oefentoets: " if outcome.practice else ""
+        head = _html(prefix + ("geslaagd" if outcome.passed else "niet geslaagd") if prefix else
+                     ("Geslaagd" if outcome.passed else "Niet geslaagd"), "ok-exam-outcome", "h2")
         head.add_class("ok-exam-passed" if outcome.passed else "ok-exam-failed")
+        test = "de oefentoets" if outcome.practice else "de scoringstoets"
         if outcome.passed:
-            sentence = "Je bent geslaagd voor de scoringstoets: je scores komen goed overeen met die van de experts."
+            sentence = f"Je bent geslaagd voor {test}: je scores komen goed overeen met die van de experts."
         else:
             short = list(dict.fromkeys(names.get(c.scale, c.scale) for c in checks if not c.met and c.scale))
-            sentence = ("Je bent nog niet geslaagd voor de scoringstoets"
+            sentence = (f"Je bent nog niet geslaagd voor {test}"
                         + (f": bij {' en '.join(short)} wijken je scores nog te veel af van die van de experts."
                            if short else "."))
         summary = _html(sentence, "ok-exam-summary")
@@ -349,14 +412,21 @@ class ExamResult(w.VBox):
         reasons = w.HTML(f"<ul style='list-style:none;padding-left:0'>{items}</ul>")
         reasons.add_class("ok-exam-reasons")
         children: list[w.Widget] = [head, summary, reasons]
+        if outcome.practice:
+            # After the reasons, so a certificate link (never for an oefentoets) keeps its place.
+            children.append(_html(PRACTICE_TEXT, "ok-exam-oefentoets"))
         if not outcome.passed:
             step = _html("Volgende stap: " + next_step(checks, names, attempts), "ok-exam-next-step")
             children.append(step)
-            if on_again is not None and attempts is not None and attempts[0] < attempts[1]:
-                again = w.Button(description="Nieuwe poging voorbereiden", icon="redo", layout=w.Layout(width="auto"))
-                again.add_class("ok-exam-again")
-                again.on_click(lambda _b: on_again())
-                children.append(again)
+        # After an oefentoets (passed or not) the way to the own set's test must stay open: the app
+        # opens on the latest result, so without this button a passed oefentoets would be a dead end.
+        left = attempts is not None and attempts[0] < attempts[1]
+        if on_again is not None and (outcome.practice or (not outcome.passed and left)):
+            again = w.Button(description="Naar de toetsen" if outcome.practice and (outcome.passed or not left)
+                             else "Nieuwe poging voorbereiden", icon="redo", layout=w.Layout(width="auto"))
+            again.add_class("ok-exam-again")
+            again.on_click(lambda _b: on_again())
+            children.append(again)
         details = w.HTML(details_html(outcome.statistics, checks, names))
         details.add_class("ok-exam-details-box")
         children.append(details)
@@ -366,6 +436,9 @@ class ExamResult(w.VBox):
             validity = ("Je trainer heeft dit certificaat ingetrokken; het is niet meer geldig. "
                         if cert.revoked else
                         f"Je certificaat is geldig tot en met {cert.valid_until.strftime('%d-%m-%Y')}. ")
+            if cert.demo:
+                validity = ("Dit is een demonstratiecertificaat: de toets was op een openbare set. Het geldt niet "
+                            "als certificering. ") + validity
             link = w.HTML(
                 f"<p>{validity}"
                 f"Verificatiecode: <code class='ok-exam-code'>{html.escape(cert.code)}</code></p>"
@@ -382,19 +455,21 @@ class ExamResult(w.VBox):
 class ExamFlow(w.VBox):
     """Start → exam → result, over callbacks (``widgets.pages.exam_page`` gives them).
 
-    ``start(programme)`` returns the (new or resumed) attempt; ``progress(attempt_id)``,
+    ``start(programme, set_code)`` returns the (new or resumed) attempt; ``progress(attempt_id)``,
     ``save(attempt_id, case, scores, note)`` and ``submit(attempt_id)`` do what their names say.
     ``latest`` is the outcome of the person's last submitted attempt: with no open attempt the
-    app opens on that result (not the start panel). ``attempts()`` gives ``(used, allowed)``.
+    app opens on that result (not the start panel). ``attempts(set_code)`` gives ``(used, allowed)``
+    on that exam set.
     """
 
-    def __init__(self, *, open_attempt: ExamAttemptInfo | None, make_start: Callable[[Callable[[str], Any]], w.Widget],
-                 start: Callable[[str], ExamAttemptInfo], progress: Callable[[int], ExamProgress],
+    def __init__(self, *, open_attempt: ExamAttemptInfo | None,
+                 make_start: Callable[[Callable[[str, str], Any]], w.Widget],
+                 start: Callable[[str, str], ExamAttemptInfo], progress: Callable[[int], ExamProgress],
                  save: Callable[[int, str, dict[str, int], str | None], ExamProgress],
                  submit: Callable[[int], ExamOutcome], scales: Sequence[tuple[str, str, dict]],
                  clip_url: Callable[[str], str], subtitles_url: Callable[[str], str | None],
                  certificate_url: Callable[[str], str], latest: ExamOutcome | None = None,
-                 attempts: Callable[[], tuple[int, int]] | None = None):
+                 attempts: Callable[[str | None], tuple[int, int]] | None = None):
         super().__init__()
         self.add_class("ok-exam-app")
         self._start, self._progress, self._save, self._submit = start, progress, save, submit
@@ -417,7 +492,7 @@ class ExamFlow(w.VBox):
         self._show(self._make_start(self._on_start))
 
     def _show_result(self, outcome: ExamOutcome, notice: str | None = None) -> None:
-        attempts = self._attempts() if self._attempts else None
+        attempts = self._attempts((outcome.statistics or {}).get("case_set")) if self._attempts else None
         self._show(ExamResult(outcome, self._certificate_url, scale_names=self._scale_names or None,
                               attempts=attempts, on_again=self.show_start), notice)
 
@@ -431,9 +506,9 @@ class ExamFlow(w.VBox):
         self.children = (self.message, *(c for c in self.children if c is not self.message))
         reveal(".ok-exam-message .ok-notice-error")
 
-    def _on_start(self, programme: str) -> None:
+    def _on_start(self, programme: str, set_code: str) -> None:
         try:
-            attempt = self._start(programme)
+            attempt = self._start(programme, set_code)
         except OefenkitError as exc:
             self._error(exc)
             return
@@ -445,7 +520,7 @@ class ExamFlow(w.VBox):
         except OefenkitError as exc:
             self._error(exc)
             return
-        max_attempts = self._attempts()[1] if self._attempts else None
+        max_attempts = self._attempts(attempt.case_set_code)[1] if self._attempts else None
         screen = ExamScreen(attempt, progress, self._scales, self._clip_url, self._subtitles_url,
                             lambda case, scores, note: self._save(attempt.id, case, scores, note),
                             lambda: self._on_submit(attempt.id), max_attempts=max_attempts)

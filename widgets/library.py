@@ -407,11 +407,22 @@ class ExpertScoreForm(w.VBox):
 CHOOSE_SET = "— kies een set —"
 
 
+def set_label(case_set) -> str:
+    """A set's name with its kind; an exam set also says whether it certifies (own set) or is an
+    oefentoets (public set), and a set made by this publication says "nieuw"."""
+    kind = SET_KIND_LABELS.get(case_set.kind, case_set.kind)
+    if case_set.kind == "exam":
+        kind += ", openbaar: oefentoets" if getattr(case_set, "public", False) else ", eigen set: certificering"
+    if getattr(case_set, "new", False):
+        kind += ", nieuw"
+    return f"{case_set.name} ({kind})"
+
+
 class PublishPanel(w.VBox):
     """The set to publish to (name and kind) and the "Publiceren" button."""
 
     def __init__(self, sets: Sequence, on_publish: Callable[[str], None]):
-        options = [(f"{s.name} ({SET_KIND_LABELS.get(s.kind, s.kind)})", s.code) for s in sets]
+        options = [(set_label(s), s.code) for s in sets]
         # No set is preselected: publishing to the wrong set (e.g. an Intervisie set) must be a choice.
         self.set_choice = w.Dropdown(options=[(CHOOSE_SET, None), *options], index=0, description="Set",
                                      style={"description_width": "3rem"}, layout=w.Layout(width="28rem"))
@@ -427,6 +438,13 @@ class PublishPanel(w.VBox):
         self.sets_label.add_class("ok-publish-sets")
         super().__init__([w.HBox([self.set_choice, self.button]), self.hint, self.sets_label])
         self.add_class("ok-publish-panel")
+
+    def update_sets(self, sets: Sequence) -> None:
+        """New set choices (after a publication made a set), keeping the chosen set."""
+        chosen = self.set_choice.value
+        options = [(CHOOSE_SET, None), *((set_label(s), s.code) for s in sets)]
+        self.set_choice.options = options
+        self.set_choice.value = chosen if chosen in {code for _label, code in options} else None
 
     def _publish(self, on_publish: Callable[[str], None]) -> None:
         if self.set_choice.value is None:
@@ -475,7 +493,7 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
                for p in kit.list_people(person) if p["role"] in roles().with_action("write_expert_scores")]
     programmes = [(p["name"], p["code"]) for p in kit.list_programmes()]
     case_sets = kit.list_case_sets(person)
-    set_names = {s.code: f"{s.name} ({SET_KIND_LABELS.get(s.kind, s.kind)})" for s in case_sets}
+    set_names = {s.code: set_label(s) for s in case_sets}
     current: dict[str, Any] = {"code": None, "busy": False, "version": "", "cancel": None}
 
     top_message = w.Box()
@@ -637,6 +655,11 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
     def do_publish(set_code: str) -> None:
         def action():
             item = kit.publish_case(person, current["code"], set_code)
+            if any(c.code == set_code and c.new for c in case_sets):  # publishing made the own exam set
+                case_sets[:] = kit.list_case_sets(person)
+                set_names.clear()
+                set_names.update({c.code: set_label(c) for c in case_sets})
+                publish.update_sets(case_sets)
             library_list.update(kit.list_library(person))
             show(item)
             say(message, f"Gepubliceerd in {set_names.get(set_code, set_code)}.")

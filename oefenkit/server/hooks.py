@@ -65,7 +65,7 @@ def make_prelaunch_hook(kit):
             raise PageError(404, str(exc)) from None
         if not can(actor, "open_app", app):
             handler.log.warning("Refused %s to %s (%s)", app.id, actor.username, actor.role)
-            raise PageError(403, "Deze app is niet beschikbaar voor jouw rol.")
+            raise PageError(403, "Deze app is niet beschikbaar voor jouw rol of programma.")
         admit_page(handler, actor.username)
         address = handler.request.remote_ip
         cell = binding_cell(actor.username, app.id, address)

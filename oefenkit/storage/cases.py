@@ -164,8 +164,11 @@ class CasesMixin:
     # -- case sets ----------------------------------------------------------------------
 
     def add_case_set(self, actor: Actor, code: str, name: str, kind: str, case_codes: Sequence[str],
-                     programme_code: str | None = None) -> int:
-        """Create an ordered set of existing cases (practice, exam, session or intervision)."""
+                     programme_code: str | None = None, *, public: bool = False) -> int:
+        """Create an ordered set of existing cases (practice, exam, session or intervision).
+
+        A new set is private (its expert scores exist only in this database) unless ``public``.
+        """
         require(actor, "manage_cases")
         if kind not in m.SET_KINDS:
             raise ValidationError(f"Onbekend soort set {kind!r}.")
@@ -173,7 +176,7 @@ class CasesMixin:
             if s.scalar(select(m.CaseSet.id).where(m.CaseSet.code == code)) is not None:
                 raise AlreadyExists(f"Set {code!r} bestaat al.")
             programme_id = self._programme_id(s, programme_code, optional=True)
-            case_set = m.CaseSet(code=code, name=name, kind=kind, programme_id=programme_id)
+            case_set = m.CaseSet(code=code, name=name, kind=kind, programme_id=programme_id, public=bool(public))
             for position, case_code in enumerate(dict.fromkeys(case_codes)):
                 case_id = s.scalar(select(m.Case.id).where(m.Case.code == case_code))
                 if case_id is None:
@@ -181,7 +184,7 @@ class CasesMixin:
                 case_set.items.append(m.CaseSetItem(case_id=case_id, position=position))
             s.add(case_set)
             s.flush()
-            self.audit(s, actor, "case_set.add", code, kind=kind, cases=len(case_set.items))
+            self.audit(s, actor, "case_set.add", code, kind=kind, cases=len(case_set.items), public=bool(public))
             return case_set.id
 
     # == sample cases: idempotent loading and listing ==================================
@@ -265,9 +268,12 @@ class CasesMixin:
 
     def update_or_create_case_set(
         self, actor: Actor, code: str, name: str, kind: str, case_codes: Sequence[str],
-        programme_code: str | None = None,
+        programme_code: str | None = None, *, public: bool = False,
     ) -> bool:
-        """Load a case set with exactly these cases in this order; True when anything changed."""
+        """Load a case set with exactly these cases in this order; True when anything changed.
+
+        ``public``: its expert scores are public (the shipped sets; ``oefenkit.content.load_into``).
+        """
         require(actor, "manage_cases")
         if kind not in m.SET_KINDS:
             raise ValidationError(f"Onbekend soort set {kind!r}.")
@@ -283,15 +289,17 @@ class CasesMixin:
                 wanted.append(case_id)
             case_set = s.scalar(select(m.CaseSet).where(m.CaseSet.code == code))
             if case_set is None:
-                case_set = m.CaseSet(code=code, name=name, kind=kind, programme_id=programme_id)
+                case_set = m.CaseSet(code=code, name=name, kind=kind, programme_id=programme_id, public=bool(public))
                 case_set.items = [m.CaseSetItem(case_id=c, position=i) for i, c in enumerate(wanted)]
                 s.add(case_set)
                 self.audit(s, actor, "case_set.add", code, kind=kind, cases=len(wanted))
                 return True
             same_items = [(it.case_id, it.position) for it in case_set.items] == [(c, i) for i, c in enumerate(wanted)]
-            if same_items and (case_set.name, case_set.kind, case_set.programme_id) == (name, kind, programme_id):
+            if same_items and (case_set.name, case_set.kind, case_set.programme_id, case_set.public) == \
+                    (name, kind, programme_id, bool(public)):
                 return False
             case_set.name, case_set.kind, case_set.programme_id = name, kind, programme_id
+            case_set.public = bool(public)
             existing = {it.case_id: it for it in case_set.items}
             for case_id, item in existing.items():
                 if case_id not in wanted:

@@ -137,7 +137,7 @@ class CertificatesMixin:
                 cert = m.Certificate(
                     person_id=person.id, programme_id=programme.id, verification_code=ex.new_verification_code(),
                     issued_at=now, valid_until=_until_moment(until), decided_by_id=actor.id, decision=kind,
-                    reason=reason,
+                    reason=reason, demo=bool(stats.get("demo")),  # a proposal from a public set under the demo setting
                     statistics={"decision_id": row.id, "proposal_id": proposal.id,
                                 "exam_attempt": proposal.exam_attempt_id, "case_set": stats.get("case_set"),
                                 "scales": stats.get("scales", {}), "reasons": list(proposal.reasons or [])})
@@ -204,7 +204,7 @@ class CertificatesMixin:
         for cert in s.scalars(select(m.Certificate).where(
                 m.Certificate.person_id == person_id, m.Certificate.programme_id == programme_id)
                 .order_by(m.Certificate.id.desc())):
-            if not _revoked(cert) and _until_day(cert) >= today:
+            if not _revoked(cert) and not cert.demo and _until_day(cert) >= today:  # a demo certifies nothing
                 return cert
         return None
 
@@ -299,9 +299,9 @@ class CertificatesMixin:
                             for item in stats.get("requirements") or ()] if basis == "path" else []
             return {"display_name": name, "programme_name": programme_name, "programme_code": programme_code,
                     "issued": _utc(cert.issued_at).astimezone(ex.LOCAL_TZ).date(), "valid_until": until,
-                    "valid": not revoked and until >= today, "revoked": revoked, "kind": cert.kind,
+                    "valid": not revoked and not cert.demo and until >= today, "revoked": revoked, "kind": cert.kind,
                     "status": certificate_status(cert, today), "basis": basis, "requirements": requirements,
-                    "demo": bool(stats.get("demo"))}
+                    "demo": bool(cert.demo)}
 
     def certificate_register(
         self, actor: Actor, *, expiring_within_days: int = 90, today: dt.date | None = None,

@@ -11,13 +11,68 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, NotFound, ValidationError
+from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..identity import SYSTEM, Actor
 from ..permissions import can, require
 from . import exams as ex
 from . import models as m
 
-__all__ = ["ExamMixin"]
+__all__ = ["ExamMixin", "exam_programmes", "scoring_test_programmes"]
+
+
+def scoring_test_programmes(s: Session) -> frozenset[str]:
+    """The codes of the programmes whose path has an enabled scoring test (``programme.scoring_test``,
+    set by ``oefenkit init`` from ``content/programmes/<code>.yaml``)."""
+    return frozenset(s.scalars(select(m.Programme.code).where(m.Programme.scoring_test.is_(True))))
+
+
+def exam_programmes(with_test: frozenset[str], staff: bool, programmes: frozenset[str]) -> frozenset[str]:
+    """The programmes whose certification test a person may take.
+
+    Only programmes with a scoring test (``with_test``, :func:`scoring_test_programmes`) have a test.
+    A person's programmes are those of their groups (``programmes``): a trainee gets the tests of
+    those programmes, so a Babytijd-only cursist gets none. A trainee in no programme group yet, and
+    staff (``staff`` in ``roles.yaml``), get every programme with a test.
+
+    >>> exam_programmes(frozenset({"ouder-baby"}), False, frozenset({"babytijd"}))
+    frozenset()
+    >>> sorted(exam_programmes(frozenset({"ouder-baby"}), False, frozenset()))
+    ['ouder-baby']
+    """
+    if not staff and programmes:
+        return with_test & programmes
+    return with_test
+
+
+def role_is_staff(role_code: str) -> bool:
+    """Is a stored role one that guides others (``staff`` in ``roles.yaml``)?"""
+    from ..permissions import roles
+
+    role = roles().get(role_code)
+    return role is not None and role.staff
+
+
+def _person_exam_programmes(s: Session, person_id: int) -> frozenset[str]:
+    """:func:`exam_programmes` of a person as stored now (not as an Actor value remembers it)."""
+    person = s.get(m.Person, person_id)
+    if person is None:
+        raise NotFound("Deze persoon bestaat niet.")
+    programmes = frozenset(s.scalars(
+        select(m.Programme.code).join(m.Group, m.Group.programme_id == m.Programme.id)
+        .join(m.GroupMembership, m.GroupMembership.group_id == m.Group.id)
+        .where(m.GroupMembership.person_id == person_id)))
+    return exam_programmes(scoring_test_programmes(s), role_is_staff(person.role), programmes)
+
+
+def _open_attempt(s: Session, person_id: int) -> m.ExamAttempt | None:
+    """The person's unsubmitted attempt on a programme that still has a scoring test (an open
+    attempt of a programme whose test was switched off, or of Babytijd from before issue 17, is
+    left alone: it can never be handed in and must not block a new test)."""
+    return s.scalar(
+        select(m.ExamAttempt).join(m.Programme, m.Programme.id == m.ExamAttempt.programme_id)
+        .where(m.ExamAttempt.person_id == person_id, m.ExamAttempt.submitted_at.is_(None),
+               m.Programme.scoring_test.is_(True))
+        .order_by(m.ExamAttempt.id).limit(1))
 
 
 class ExamMixin:
@@ -33,7 +88,8 @@ class ExamMixin:
     def _exam_attempt_info(s: Session, attempt: m.ExamAttempt, *, resumed: bool = False) -> ex.ExamAttemptInfo:
         cases = {c.code: c for c in s.scalars(select(m.Case).where(m.Case.code.in_(attempt.case_order or [])))}
         username = s.scalar(select(m.Person.username).where(m.Person.id == attempt.person_id))
-        set_code = s.scalar(select(m.CaseSet.code).where(m.CaseSet.id == attempt.case_set_id))
+        set_code, public = s.execute(select(m.CaseSet.code, m.CaseSet.public)
+                                     .where(m.CaseSet.id == attempt.case_set_id)).one()
         programme_code = None
         if attempt.programme_id is not None:
             programme_code = s.scalar(select(m.Programme.code).where(m.Programme.id == attempt.programme_id))
@@ -45,7 +101,7 @@ class ExamMixin:
             cases=tuple(ex.ExamCase(code, cases[code].title, cases[code].vignette)
                         for code in attempt.case_order if code in cases),
             started_at=attempt.started_at, submitted_at=attempt.submitted_at, decision_id=attempt.decision_id,
-            number=number or 0, resumed=resumed,
+            number=number or 0, resumed=resumed, practice=bool(public),
         )
 
     @staticmethod
@@ -56,6 +112,25 @@ class ExamMixin:
             raise NotFound("Deze toetspoging bestaat niet.")
         return attempt
 
+    def list_exam_sets(self, actor: Actor, programme_code: str) -> list[ex.ExamSetInfo]:
+        """The exam sets the actor can take for a programme: its own (private) sets first, then the
+        public ones (an oefentoets). Empty when the programme has no scoring test or is not the
+        actor's (see :func:`exam_programmes`). Names and sizes only, never a case or a score."""
+        require(actor, "write_rating_for", actor.id)
+        with self.transaction(readonly=True) as s:
+            programme = s.scalar(select(m.Programme).where(m.Programme.code == programme_code))
+            if programme is None or programme_code not in _person_exam_programmes(s, actor.id):
+                return []
+            n_cases = (select(func.count()).select_from(m.CaseSetItem)
+                       .where(m.CaseSetItem.set_id == m.CaseSet.id).scalar_subquery())
+            rows = s.execute(
+                select(m.CaseSet.code, m.CaseSet.name, m.CaseSet.public, n_cases)
+                .where(m.CaseSet.kind == "exam",
+                       (m.CaseSet.programme_id.is_(None)) | (m.CaseSet.programme_id == programme.id))
+                .order_by(m.CaseSet.public, m.CaseSet.code))
+            return [ex.ExamSetInfo(code, name, programme_code, n, bool(public))
+                    for code, name, public, n in rows if n]
+
     def start_exam(
         self, actor: Actor, programme_code: str, case_set_code: str = "toets", *, max_attempts: int,
         rng_seed: int | None = None,
@@ -64,7 +139,10 @@ class ExamMixin:
 
         An attempt that is still open (not submitted) is returned instead (``resumed`` is
         True), whatever programme is asked: an open attempt is always finished first. A new
-        attempt beyond ``max_attempts`` on this set is refused with :class:`Conflict`.
+        attempt beyond ``max_attempts`` on this set is refused with :class:`Conflict`. A programme
+        without an enabled scoring test (Babytijd) is refused with :class:`ValidationError`, a
+        programme that is not the person's (:func:`exam_programmes`) with :class:`PermissionDenied`,
+        and a set of another programme with :class:`ValidationError`.
         """
         require(actor, "write_rating_for", actor.id)
         if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
@@ -77,13 +155,18 @@ class ExamMixin:
                 raise NotFound(f"Set {case_set_code!r} bestaat niet.")
             if case_set.kind != "exam":
                 raise ValidationError(f"Set {case_set_code!r} is geen toetsset.")
-            open_attempt = s.scalar(
-                select(m.ExamAttempt).where(m.ExamAttempt.person_id == actor.id,
-                                            m.ExamAttempt.submitted_at.is_(None))
-                .order_by(m.ExamAttempt.id).limit(1))
+            open_attempt = _open_attempt(s, actor.id)
             if open_attempt is not None:
                 return self._exam_attempt_info(s, open_attempt, resumed=True)
             programme_id = self._programme_id(s, programme_code)
+            programme = s.get(m.Programme, programme_id)
+            if not programme.scoring_test:
+                raise ValidationError(f"Bij {programme.name} hoort geen scoringstoets; er is geen "
+                                      "certificeringstoets voor dit programma.")
+            if programme_code not in _person_exam_programmes(s, actor.id):
+                raise PermissionDenied(f"De toets van {programme.name} hoort niet bij jouw programma.")
+            if case_set.programme_id is not None and case_set.programme_id != programme_id:
+                raise ValidationError(f"Set {case_set.name!r} hoort bij een ander programma.")
             used = s.scalar(select(func.count()).select_from(m.ExamAttempt).where(
                 m.ExamAttempt.person_id == actor.id, m.ExamAttempt.case_set_id == case_set.id)) or 0
             if used >= max_attempts:
@@ -98,16 +181,13 @@ class ExamMixin:
             s.add(attempt)
             s.flush()
             self.audit(s, actor, "exam.start", actor.username, attempt=attempt.id, case_set=case_set_code,
-                       programme=programme_code)
+                       programme=programme_code, public=case_set.public)
             return self._exam_attempt_info(s, attempt)
 
     def find_open_exam(self, actor: Actor) -> ex.ExamAttemptInfo | None:
         """The actor's attempt that is not submitted yet, or None."""
         with self.transaction(readonly=True) as s:
-            attempt = s.scalar(
-                select(m.ExamAttempt).where(m.ExamAttempt.person_id == actor.id,
-                                            m.ExamAttempt.submitted_at.is_(None))
-                .order_by(m.ExamAttempt.id).limit(1))
+            attempt = _open_attempt(s, actor.id)
             if attempt is None:
                 return None
             require(actor, "read_ratings_of", attempt.person_id)
@@ -184,15 +264,25 @@ class ExamMixin:
             require(actor, "read_ratings_of", attempt.person_id)
             return self._exam_progress(s, attempt)
 
-    def submit_exam(self, actor: Actor, attempt_id: int, *, rules: dict[str, Any]) -> ex.ExamOutcome:
-        """Hand in a complete attempt: decide by the rules, store and link the decision, and on a
-        pass issue a certificate — all in one transaction.
+    def submit_exam(self, actor: Actor, attempt_id: int, *, rules: dict[str, Any],
+                    demo_certificates: bool = False) -> ex.ExamOutcome:
+        """Hand in a complete attempt: decide by the rules and store the result, in one transaction.
+
+        * On the organisation's own (private) exam set: store a proposal linked to the attempt and,
+          on a pass, issue a certificate.
+        * On a public set (its expert scores are in the repository): an **oefentoets**. The same
+          statistics and reasons on the scoring alone (the rule's supervised cases are not asked),
+          stored with the attempt (``practice_result``); no proposal, no certificate.
+          With ``demo_certificates`` (the ``OEFENKIT_DEMO_CERTIFICATES`` setting) a public set
+          certifies after all, and the certificate is marked ``demo``.
 
         Refused (:class:`ValidationError`) while a case lacks a score on one of the rule's
         scales, and (:class:`Conflict`) when the attempt was already submitted. The consensus
         is computed here, with the core's rights, from the stored expert scores
         (:func:`oefenkit.certification.decide_against_experts`).
         """
+        import dataclasses
+
         from ..certification import decide_against_experts, valid_until  # imports no storage
 
         with self.transaction() as s:
@@ -202,8 +292,12 @@ class ExamMixin:
                 raise Conflict("Deze toets is al ingeleverd.")
             programme = s.get(m.Programme, attempt.programme_id) if attempt.programme_id else None
             rule = rules.get(programme.code) if programme else None
-            if rule is None:
+            if rule is None or not programme.scoring_test:
                 raise NotFound("Er zijn geen certificeringsregels voor het programma van deze toets.")
+            case_set = s.get(m.CaseSet, attempt.case_set_id)
+            practice = case_set.public and not demo_certificates
+            if practice:  # the scoring alone: cases carried out are not part of an oefentoets
+                rule = dataclasses.replace(rule, required_supervised_cases=0)
             progress = self._exam_progress(s, attempt)
             missing = [c for c in progress.case_codes
                        if not all(sc in progress.scores.get(c, {}) for sc in rule.scales)]
@@ -234,12 +328,23 @@ class ExamMixin:
                         .join(m.Case, m.Case.id == m.ExpertScore.case_id)
                         .where(m.ExpertScore.scale_id == scale.id, m.ExpertScore.case_id.in_(case_ids))
                         .order_by(m.Case.code, m.Person.username))]
-            set_code = s.scalar(select(m.CaseSet.code).where(m.CaseSet.id == attempt.case_set_id))
-            supervised = self._supervised_case_count(s, attempt.person_id, programme.id)  # Ouder-baby: recorded cases
+            set_code = case_set.code
+            supervised = 0 if practice else self._supervised_case_count(s, attempt.person_id, programme.id)
             decision = decide_against_experts(rule, trainee, experts, ranges, case_set_code=set_code,
                                               supervised_cases=supervised)
             decision.statistics["exam_attempt"] = attempt.id
             person = s.get(m.Person, attempt.person_id)
+            if practice:
+                decision.statistics["oefentoets"] = True
+                attempt.practice_result = {"passed": decision.passed, "reasons": list(decision.reasons),
+                                           "statistics": decision.statistics, "rule": dict(decision.rule)}
+                self.audit(s, actor, "exam.submit", person.username, attempt=attempt.id, passed=decision.passed,
+                           oefentoets=True)
+                return ex.ExamOutcome(attempt.id, None, decision.passed, tuple(decision.reasons),
+                                      decision.statistics, None, dict(decision.rule), practice=True)
+            demo = bool(case_set.public)  # only reached with demo_certificates
+            if demo:
+                decision.statistics["demo"] = True
             row = m.CertificationDecision(
                 person_id=person.id, programme_id=programme.id, exam_attempt_id=attempt.id, kind="proposal",
                 passed=decision.passed, reasons=list(decision.reasons), statistics=decision.statistics,
@@ -257,23 +362,29 @@ class ExamMixin:
                 cert = m.Certificate(
                     person_id=person.id, programme_id=programme.id, verification_code=ex.new_verification_code(),
                     issued_at=now, valid_until=dt.datetime.combine(until, dt.time(12), tzinfo=dt.timezone.utc),
-                    decided_by_id=None, decision="accepted", reason="",
+                    decided_by_id=None, decision="accepted", reason="", demo=demo,
                     statistics={"decision_id": row.id, "exam_attempt": attempt.id, "case_set": set_code,
                                 "scales": decision.statistics.get("scales", {}),
                                 "reasons": list(decision.reasons)})
                 s.add(cert)
                 s.flush()
                 self.audit(s, SYSTEM, "certificate.issue", person.username, programme=programme.code,
-                           code=cert.verification_code)
+                           code=cert.verification_code, demo=demo)
                 certificate = self._certificate_info(cert, person, programme)
             return ex.ExamOutcome(attempt.id, row.id, decision.passed, tuple(decision.reasons),
                                   decision.statistics, certificate, dict(decision.rule))
 
     def find_exam_outcome(self, actor: Actor, attempt_id: int) -> ex.ExamOutcome:
-        """The decision (and certificate) of a submitted attempt (own or staff)."""
+        """The result (and certificate) of a submitted attempt (own or staff); an oefentoets's
+        result comes from the attempt itself."""
         with self.transaction(readonly=True) as s:
             attempt = self._exam_attempt(s, attempt_id)
             require(actor, "read_certification_of", attempt.person_id)
+            if attempt.submitted_at is not None and attempt.decision_id is None and attempt.practice_result:
+                r = attempt.practice_result
+                return ex.ExamOutcome(attempt.id, None, bool(r.get("passed")), tuple(r.get("reasons") or ()),
+                                      dict(r.get("statistics") or {}), None, dict(r.get("rule") or {}),
+                                      practice=True)
             if attempt.submitted_at is None or attempt.decision_id is None:
                 raise NotFound("Deze toets is nog niet ingeleverd.")
             row = s.get(m.CertificationDecision, attempt.decision_id)
@@ -295,7 +406,7 @@ class ExamMixin:
 
         return ex.CertificateInfo(cert.verification_code, person.username, person.display_name, programme.code,
                                   programme.name, utc(cert.issued_at), utc(cert.valid_until).date(), cert.decision,
-                                  dict(cert.statistics or {}), cert.kind or "certificate")
+                                  dict(cert.statistics or {}), cert.kind or "certificate", demo=bool(cert.demo))
 
     def find_certificate(self, actor: Actor, code: str) -> ex.CertificateInfo:
         """A certificate by verification code, for its owner or staff.

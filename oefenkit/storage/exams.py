@@ -19,6 +19,7 @@ __all__ = [
     "EXAM_SCALES",
     "LOCAL_TZ",
     "ExamCase",
+    "ExamSetInfo",
     "ExamAttemptInfo",
     "ExamProgress",
     "CertificateInfo",
@@ -47,6 +48,18 @@ class ExamCase:
 
 
 @dataclass(frozen=True)
+class ExamSetInfo:
+    """An exam set a person can take for a programme (``Kit.list_exam_sets``)."""
+
+    code: str
+    name: str
+    programme_code: str | None
+    n_cases: int
+    #: Public expert scores (shipped set): a test on it is an oefentoets, without certificate.
+    public: bool
+
+
+@dataclass(frozen=True)
 class ExamAttemptInfo:
     """One attempt: its cases in the attempt's fixed order."""
 
@@ -60,6 +73,8 @@ class ExamAttemptInfo:
     decision_id: int | None
     number: int  # 1 for a person's first attempt on this set, 2 for the second, ...
     resumed: bool = False  # True when start_exam returned an attempt that was already open
+    #: The set is public: this attempt is an oefentoets (full result, no certificate).
+    practice: bool = False
 
     @property
     def case_codes(self) -> tuple[str, ...]:
@@ -107,6 +122,8 @@ class CertificateInfo:
     #: ``certificate`` or ``registration`` (a Babytijd registration as uitvoerder, kept active by the
     #: terugkomdag; ``oefenkit.requirements``).
     kind: str = "certificate"
+    #: Issued from a public set under the demo setting: a demonstration, no certification.
+    demo: bool = False
 
     @property
     def revoked(self) -> bool:
@@ -116,16 +133,21 @@ class CertificateInfo:
 
 @dataclass(frozen=True)
 class ExamOutcome:
-    """The result of a submitted attempt: the stored decision and, on a pass, the certificate."""
+    """The result of a submitted attempt: the stored decision and, on a pass, the certificate.
+
+    An oefentoets (``practice``: an attempt on a public set) has the same statistics and reasons
+    but no decision (``decision_id`` None) and never a certificate.
+    """
 
     attempt_id: int
-    decision_id: int
+    decision_id: int | None
     passed: bool
     reasons: tuple[str, ...]
     statistics: dict[str, Any]
     certificate: CertificateInfo | None
     #: The rule the decision applied (``CertificationRule.as_dict()``), to explain the result.
     rule: dict[str, Any] = field(default_factory=dict)
+    practice: bool = False
 
 
 def shuffled(codes: Sequence[str], rng_seed: int | None = None) -> list[str]:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ..identity import SYSTEM, Actor
 from . import models as m
+from .exam_attempts import scoring_test_programmes
 from .people import _actor
 
 __all__ = ["KernelAccessMixin"]
@@ -19,18 +20,21 @@ class KernelAccessMixin:
     """Verbs for the server's kernel bookkeeping; mixed into :class:`~oefenkit.storage.kit.Kit`."""
 
     def list_active_people(self, usernames: Iterable[str]) -> dict[str, Actor]:
-        """The active people among ``usernames`` (fresh role and groups), by user name.
+        """The active people among ``usernames`` (fresh role, groups and exam programmes), by user name.
 
-        One read for all owners of the live kernels (the memberships come with it); a
-        deactivated or unknown name is simply missing from the answer.
+        One read for all owners of the live kernels (the memberships, their groups and programmes
+        come with it, and the programmes with a scoring test are read once); a deactivated or
+        unknown name is simply missing from the answer.
         """
         names = sorted(set(usernames))
         if not names:
             return {}
         with self.transaction(readonly=True) as s:
             query = (select(m.Person).where(m.Person.username.in_(names), m.Person.active.is_(True))
-                     .options(selectinload(m.Person.memberships)))
-            return {p.username: _actor(p) for p in s.scalars(query)}
+                     .options(selectinload(m.Person.memberships).selectinload(m.GroupMembership.group)
+                              .selectinload(m.Group.programme)))
+            with_test = scoring_test_programmes(s)  # once for all, not once per person
+            return {p.username: _actor(p, with_test) for p in s.scalars(query)}
 
     def add_kernel_refusal(self, username: str, kernel_id: str, *, reason: str, method: str,
                            owner: str | None = None) -> None:

@@ -58,6 +58,7 @@ __all__ = [
     "LibraryItem",
     "FlaggedFrame",
     "CaseSetInfo",
+    "private_exam_set_code",
     "DEFAULT_UPLOAD_MAX_BYTES",
     "MEDIA_SUBDIRS",
     "VIDEO_EXTENSIONS",
@@ -126,6 +127,30 @@ class CaseSetInfo:
     kind: str
     programme_code: str | None
     case_codes: tuple[str, ...]
+    #: The expert scores are public (shipped sets): an exam on it is an oefentoets.
+    public: bool = False
+    #: Not made yet: the organisation's own exam set, made by the first publication to it.
+    new: bool = False
+
+
+#: Prefix of the code of a programme's own (private) exam set (``private_exam_set_code``).
+_PRIVATE_EXAM_PREFIX = "eigen-toets-"
+
+
+def private_exam_set_code(programme_code: str) -> str:
+    """The code of the organisation's own exam set of a programme: the set for certification.
+
+    Publishing a case to it in the Casusbibliotheek makes it (private: its expert scores exist
+    only in this database) when it does not exist yet.
+
+    >>> private_exam_set_code("ouder-baby")
+    'eigen-toets-ouder-baby'
+    """
+    return _PRIVATE_EXAM_PREFIX + programme_code
+
+
+def _private_exam_set_name(programme: m.Programme) -> str:
+    return f"Eigen toetsset {programme.name}"
 
 
 def sanitise_file_name(name: str) -> str:
@@ -333,7 +358,8 @@ class LibraryMixin:
         return path
 
     def list_case_sets(self, actor: Actor) -> list[CaseSetInfo]:
-        """Every case set with its kind and cases (in set order), by code."""
+        """Every case set with its kind and cases (in set order), by code; then, for every programme
+        with a scoring test that has no own exam set yet, that set as ``new`` (made on publishing)."""
         require(actor, "manage_cases")
         with self.transaction(readonly=True) as s:
             out = []
@@ -344,8 +370,31 @@ class LibraryMixin:
                 codes = tuple(s.scalars(select(m.Case.code).join(m.CaseSetItem, m.CaseSetItem.case_id == m.Case.id)
                                         .where(m.CaseSetItem.set_id == case_set.id)
                                         .order_by(m.CaseSetItem.position)))
-                out.append(CaseSetInfo(case_set.code, case_set.name, case_set.kind, programme_code, codes))
+                out.append(CaseSetInfo(case_set.code, case_set.name, case_set.kind, programme_code, codes,
+                                       public=case_set.public))
+            taken = {c.code for c in out}
+            for programme in s.scalars(select(m.Programme).where(m.Programme.scoring_test.is_(True))
+                                       .order_by(m.Programme.code)):
+                code = private_exam_set_code(programme.code)
+                if code not in taken:
+                    out.append(CaseSetInfo(code, _private_exam_set_name(programme), "exam", programme.code, (),
+                                           public=False, new=True))
             return out
+
+    def _new_private_exam_set(self, s: Session, actor: Actor, set_code: str) -> m.CaseSet | None:
+        """Make the programme's own exam set named ``set_code``, or None when the code is not one."""
+        if not set_code.startswith(_PRIVATE_EXAM_PREFIX):
+            return None
+        programme = s.scalar(select(m.Programme).where(
+            m.Programme.code == set_code[len(_PRIVATE_EXAM_PREFIX):]))
+        if programme is None or not programme.scoring_test:
+            return None
+        case_set = m.CaseSet(code=set_code, name=_private_exam_set_name(programme), kind="exam",
+                             programme_id=programme.id, public=False)
+        s.add(case_set)
+        s.flush()
+        self.audit(s, actor, "case_set.add", set_code, kind="exam", cases=0, public=False)
+        return case_set
 
     # -- upload ------------------------------------------------------------------------------
 
@@ -614,7 +663,9 @@ class LibraryMixin:
         case is already in that set, an exam set's case lacks expert scores on a
         current scale, the case would sit in a practice set and an exam set at
         once, or the programmes differ. Unless ``keep_originals``, the original
-        is deleted once the publication is committed.
+        is deleted once the publication is committed. ``set_code`` may name a
+        programme's own exam set that does not exist yet (:func:`private_exam_set_code`,
+        offered by ``list_case_sets``): it is made here, private, in the same transaction.
         """
         require(actor, "manage_cases")
         with self.transaction() as s:
@@ -624,7 +675,8 @@ class LibraryMixin:
                                       "casus publiceert.")
             if not case.clip_path or not Path(case.clip_path).is_file():
                 raise NotFound("Het geanonimiseerde fragment van deze casus is niet gevonden; anonimiseer opnieuw.")
-            case_set = s.scalar(select(m.CaseSet).where(m.CaseSet.code == set_code))
+            case_set = s.scalar(select(m.CaseSet).where(m.CaseSet.code == set_code)) \
+                or self._new_private_exam_set(s, actor, set_code)
             if case_set is None:
                 raise NotFound(f"Set {set_code!r} bestaat niet.")
             if any(item.case_id == case.id for item in case_set.items):

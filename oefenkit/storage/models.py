@@ -41,6 +41,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
@@ -148,6 +150,9 @@ class Programme(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    #: The programme's path (``content/programmes/<code>.yaml``) has an enabled ``scoring_test``:
+    #: only then is there a certification test for it. Set from the content by ``oefenkit init``.
+    scoring_test: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
 
 class Group(Base):
@@ -246,7 +251,13 @@ class CaseMedia(Base):
 
 
 class CaseSet(Base):
-    """An ordered set of cases: practice, exam, session or intervision."""
+    """An ordered set of cases: practice, exam, session or intervision.
+
+    ``public``: the set's expert scores are public (the shipped sample sets: their scripts are in
+    the repository). An exam on a public set is an *oefentoets*: full result, no certificate
+    (``Kit.submit_exam``). A new set is private unless said otherwise; the server default is
+    true because every set that existed before migration 0012 was a shipped one.
+    """
 
     __tablename__ = "case_set"
     __table_args__ = (CheckConstraint(f"kind IN ({_in(SET_KINDS)})", name="kind"),)
@@ -256,6 +267,7 @@ class CaseSet(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))
     programme_id: Mapped[Optional[int]] = mapped_column(ForeignKey("programme.id"))
+    public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_true())
 
     items: Mapped[list["CaseSetItem"]] = relationship(
         order_by="CaseSetItem.position", cascade="all, delete-orphan"
@@ -296,6 +308,9 @@ class ExamAttempt(Base):
     ``case_order`` is the random order of the set's cases, fixed when the attempt
     starts, so a resumed attempt shows the same order. Expert scores and feedback
     stay closed until ``submitted_at`` is set.
+
+    ``practice_result`` holds the result of an *oefentoets* (an attempt on a public set): the
+    same statistics as a decision, but no certification decision and no certificate.
     """
 
     __tablename__ = "exam_attempt"
@@ -309,6 +324,7 @@ class ExamAttempt(Base):
     submitted_at: Mapped[Optional[dt.datetime]] = mapped_column()
     decision_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("certification_decision.id", use_alter=True, name="fk_exam_attempt_decision_id"))
+    practice_result: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
 
 
 class ModuleProgress(Base):
@@ -468,6 +484,9 @@ class Certificate(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     statistics: Mapped[dict[str, Any]] = mapped_column(default=dict)
     kind: Mapped[str] = mapped_column(String(16), default="certificate", server_default="certificate")
+    #: Issued from a public exam set because the demo setting allowed it (``OEFENKIT_DEMO_CERTIFICATES``):
+    #: a demonstration, not a certification; the PDF says so.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
 
 class CertificationDecision(Base):

@@ -34,13 +34,28 @@ class GroupInfo:
     member_usernames: tuple[str, ...]
 
 
-def _actor(person: m.Person) -> Actor:
+def _actor(person: m.Person, with_test: frozenset[str] | None = None) -> Actor:
+    """The person as a plain value (inside a transaction: reads the groups' programmes).
+
+    ``with_test``: the programmes with a scoring test, when the caller has read them already
+    (:func:`~oefenkit.storage.exam_attempts.scoring_test_programmes`).
+    """
+    from sqlalchemy.orm import object_session
+
+    from .exam_attempts import exam_programmes, role_is_staff, scoring_test_programmes
+
+    programmes = frozenset(ms.group.programme.code for ms in person.memberships
+                           if ms.group.programme is not None)
+    if with_test is None:
+        with_test = scoring_test_programmes(object_session(person))
     return Actor(
         id=person.id,
         username=person.username,
         display_name=person.display_name,
         role=person.role,
         group_ids=frozenset(ms.group_id for ms in person.memberships),
+        programmes=programmes,
+        exam_programmes=exam_programmes(with_test, role_is_staff(person.role), programmes),
     )
 
 
@@ -236,22 +251,28 @@ class PeopleMixin:
 
     # -- programmes and groups ----------------------------------------------------------
 
-    def update_or_create_programme(self, code: str, name: str, description: str = "") -> bool:
-        """Load a programme from content; returns True when something changed."""
+    def update_or_create_programme(self, code: str, name: str, description: str = "", *,
+                                   scoring_test: bool | None = None) -> bool:
+        """Load a programme from content; returns True when something changed.
+
+        ``scoring_test``: whether the programme's path has an enabled scoring test (the exam
+        app offers only those programmes); ``None`` leaves it as stored.
+        """
         with self.transaction() as s:
             prog = s.scalar(select(m.Programme).where(m.Programme.code == code))
             if prog is None:
-                s.add(m.Programme(code=code, name=name, description=description))
+                s.add(m.Programme(code=code, name=name, description=description, scoring_test=bool(scoring_test)))
                 return True
-            if (prog.name, prog.description) == (name, description):
+            wanted = prog.scoring_test if scoring_test is None else bool(scoring_test)
+            if (prog.name, prog.description, prog.scoring_test) == (name, description, wanted):
                 return False
-            prog.name, prog.description = name, description
+            prog.name, prog.description, prog.scoring_test = name, description, wanted
             return True
 
-    def list_programmes(self) -> list[dict[str, str]]:
+    def list_programmes(self) -> list[dict[str, Any]]:
         with self.transaction(readonly=True) as s:
             return [
-                {"code": p.code, "name": p.name, "description": p.description}
+                {"code": p.code, "name": p.name, "description": p.description, "scoring_test": p.scoring_test}
                 for p in s.scalars(select(m.Programme).order_by(m.Programme.code))
             ]
 

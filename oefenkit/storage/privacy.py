@@ -68,7 +68,8 @@ class PrivacyMixin:
             attempts = [
                 {"id": a.id, "case_set": set_code, "programme": programmes.get(a.programme_id),
                  "case_order": list(a.case_order or []), "started_at": a.started_at,
-                 "submitted_at": a.submitted_at, "decision": a.decision_id}
+                 "submitted_at": a.submitted_at, "decision": a.decision_id,
+                 "oefentoets_result": a.practice_result}
                 for a, set_code in s.execute(
                     select(m.ExamAttempt, m.CaseSet.code).join(m.CaseSet, m.CaseSet.id == m.ExamAttempt.case_set_id)
                     .where(m.ExamAttempt.person_id == pid).order_by(m.ExamAttempt.id))]
@@ -81,7 +82,7 @@ class PrivacyMixin:
             certificates = [
                 {"code": c.verification_code, "programme": programmes.get(c.programme_id), "issued_at": c.issued_at,
                  "valid_until": c.valid_until, "kind": c.kind, "decision": c.decision, "reason": c.reason,
-                 "statistics": c.statistics}
+                 "statistics": c.statistics, "demo": c.demo}
                 for c in s.scalars(select(m.Certificate).where(m.Certificate.person_id == pid)
                                    .order_by(m.Certificate.id))]
             progress = [

@@ -235,8 +235,10 @@ class RequirementsMixin:
         rows = s.execute(
             select(m.ExamAttempt.submitted_at, m.CertificationDecision.id, m.CertificationDecision.passed)
             .join(m.CertificationDecision, m.CertificationDecision.id == m.ExamAttempt.decision_id)
+            # Only the organisation's own (private) sets: a public set's demo certificate proves nothing.
+            .join(m.CaseSet, m.CaseSet.id == m.ExamAttempt.case_set_id)
             .where(m.ExamAttempt.person_id == person_id, m.ExamAttempt.programme_id == programme_id,
-                   m.ExamAttempt.submitted_at.is_not(None))
+                   m.ExamAttempt.submitted_at.is_not(None), m.CaseSet.public.is_(False))
             .order_by(m.ExamAttempt.submitted_at)).all()
         if not rows:
             return None

@@ -228,7 +228,9 @@ def test_axe_finds_no_serious_violations(page, a11y_server, role, report):
 
 
 def actor(role: str) -> Actor:
-    return Actor(id=1, username=ROLES[role], display_name=role, role=role)
+    # In no programme group: every programme with a scoring test (the Ouder-baby interventie) is theirs.
+    return Actor(id=1, username=ROLES[role], display_name=role, role=role,
+                 exam_programmes=frozenset({"ouder-baby"}))
 
 
 def test_the_roles_cover_every_app():

@@ -23,12 +23,16 @@ CONSENSUS = {d["code"]: d["consensus"] for d in (yaml.safe_load(p.read_text(enco
 
 
 def take_exam(data_dir, username: str, scores_for) -> tuple[int, str | None]:
-    """Start, score and submit a Babytijd exam for ``username`` through the façade."""
+    """Start, score and submit an Ouder-baby exam for ``username`` through the façade, on the
+    organisation's own set (the public set certifies nothing), with the two supervised cases."""
+    from .test_exam import OWN_SET, own_exam_set
+
+    own_exam_set(data_dir, username)
     kit = open_kit(load_settings(data_dir=data_dir))
     try:
         rules = load_rules(PROJECT_ROOT / "content")
         person = kit.find_person(username)
-        attempt = kit.start_exam(person, "babytijd", max_attempts=3)
+        attempt = kit.start_exam(person, "ouder-baby", OWN_SET, max_attempts=3)
         for code in attempt.case_codes:
             kit.save_exam_rating(person, attempt.id, code, scores_for(code))
         outcome = kit.submit_exam(person, attempt.id, rules=rules)

@@ -1,7 +1,10 @@
 """The certification test in the browser, as a cursist: a passing attempt with a certificate PDF,
-a failing attempt, and an attempt resumed after a reload.
+a failing attempt, an attempt resumed after a reload; a Babytijd cursist who does not see the test,
+and an Ouder-baby cursist whose pass on the public set is an oefentoets without certificate.
 
-The passing scores are the consensus read from the case scripts on disk, never from the app.
+The passing scores are the consensus read from the case scripts on disk, never from the app: exactly
+what anybody can type from ``sample_cases/scripts/*.yaml``. That is why the shipped set is public and
+certifies nothing; certificates come from the organisation's own set (:func:`own_exam_set`).
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ import urllib.request
 
 import yaml
 
-from oefenkit.settings import PROJECT_ROOT
+from oefenkit.identity import SYSTEM
+from oefenkit.instance import open_kit
+from oefenkit.settings import PROJECT_ROOT, load_settings
 
 from .test_login_landing import login
 from .viewport import wait_in_view_and_focused
@@ -21,6 +26,43 @@ _EXAM = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(SCRIPTS.g
 #: Exam case title → consensus per scale (titles are unique within the exam set).
 CONSENSUS_BY_TITLE = {d["title"]: d["consensus"] for d in _EXAM if d["set"] == "exam"}
 SCALES = ("sensitiviteit", "cooperatie")
+
+
+#: The organisation's own (private) Ouder-baby exam set, as the Casusbibliotheek makes it on publishing.
+OWN_SET = "eigen-toets-ouder-baby"
+#: The set choice's labels (widgets.exam.set_label): the own set certifies, the public one does not.
+OWN_LABEL = "Eigen toetsset Ouder-baby interventie (certificeringstoets)"
+PUBLIC_LABEL = "Voorbeeldtoets Ainsworth-schalen (oefentoets, geen certificaat)"
+
+
+def own_exam_set(data_dir, *certified: str) -> None:
+    """Give the live server the organisation's own exam set (the ten sample exam cases, private) and
+    record the Ouder-baby rule's two supervised cases for each of ``certified``.
+
+    Publishing ten uploaded clips through the library would take minutes; the library's own tests
+    cover that path (``tests/test_library.py``). Here the set is made the way publishing makes it:
+    private, for the Ouder-baby interventie.
+    """
+    kit = open_kit(load_settings(data_dir=data_dir))
+    try:
+        if not any(s.code == OWN_SET for s in kit.list_case_sets(SYSTEM) if not s.new):
+            codes = sorted(d["code"] for d in _EXAM if d["set"] == "exam")
+            kit.add_case_set(SYSTEM, OWN_SET, "Eigen toetsset Ouder-baby interventie", "exam",
+                             codes, programme_code="ouder-baby")
+        for username in certified:
+            if not kit.count_supervised_cases(SYSTEM, username, "ouder-baby"):
+                for n in (1, 2):
+                    kit.record_supervised_case(SYSTEM, username, "ouder-baby", f"Casus {n} besproken.")
+    finally:
+        kit.engine.dispose()
+
+
+def enrol(data_dir, username: str, group: str) -> None:
+    kit = open_kit(load_settings(data_dir=data_dir))
+    try:
+        kit.add_group_member(SYSTEM, group, username)
+    finally:
+        kit.engine.dispose()
 
 
 def open_exam(page, base_url: str, username: str) -> None:
@@ -68,11 +110,15 @@ def score_everything(page, scores_for) -> list[str]:
 
 
 def test_cursist_passes_and_downloads_the_certificate(page, live_server):
-    """Does a cursist who scores every clip as the consensus pass, see "Geslaagd" with the statistics,
-    and download a certificate PDF that needs a login?"""
+    """On the organisation's own set: does a cursist who scores every clip as the consensus (with the two
+    supervised cases recorded) pass, see "Geslaagd" with the statistics, and download a certificate PDF
+    that needs a login?"""
+    own_exam_set(live_server.data_dir, "cursist1")
     open_exam(page, live_server.base_url, "cursist1")
     page.locator(".ok-exam-intro").wait_for()
     assert "geen feedback" in page.locator(".ok-exam-rules").inner_text()
+    page.locator(".ok-exam-set select").select_option(label=OWN_LABEL)
+    page.locator(".ok-exam-kind", has_text="Certificeringstoets").wait_for()
     page.locator(".ok-exam-start").click()
     page.locator(".ok-exam").wait_for()
     assert page.locator(".ok-exam-submit").is_disabled()
@@ -163,3 +209,55 @@ def test_reload_resumes_the_attempt_in_the_same_order(page, live_server):
             chosen = page.locator(f".ok-exam-scale-{scale} .ok-selected")
             chosen.wait_for()
             assert chosen.inner_text().strip() == str(given[position - 1][scale])
+
+
+def test_babytijd_cursist_does_not_see_the_certification_test(page, live_server):
+    """A cursist whose only group is Babytijd (a registration after the training, no scoring test):
+    is the certification test missing from the start page while practising is offered, and is the
+    app's address refused with a Dutch page?"""
+    live_server.add_user("toets.babytijd", "cursist", "Babytijd Cursist")
+    enrol(live_server.data_dir, "toets.babytijd", "Voorbeeldgroep Babytijd")
+    login(page, live_server.base_url, "toets.babytijd")
+    page.locator(".ok-app-practice a").wait_for()
+    assert page.locator(".ok-app-exam").count() == 0
+    assert "Certificeringstoets" not in page.locator(".ok-landing").inner_text()
+    response = page.goto(live_server.base_url + "/voila/render/training/toets.ipynb")
+    assert response.status == 403
+    assert "niet beschikbaar voor jouw rol of programma" in page.content()
+    assert page.locator(".ok-exam-app").count() == 0
+
+
+def test_ouder_baby_cursist_passing_the_public_set_gets_an_oefentoets(page, live_server):
+    """An Ouder-baby cursist types the expert scores of the public set (from the case scripts): does the
+    page say beforehand that this is an oefentoets without certificate, and afterwards show the full
+    result marked as an oefentoets — with no certificate link and nothing in "Mijn gegevens"?"""
+    own_exam_set(live_server.data_dir)  # the own set exists, so the cursist really has to choose
+    live_server.add_user("toets.openbaar", "cursist", "Openbare Toets")
+    enrol(live_server.data_dir, "toets.openbaar", "Voorbeeldgroep Ouder-baby")
+    open_exam(page, live_server.base_url, "toets.openbaar")
+    page.locator(".ok-exam-intro").wait_for()
+    page.locator(".ok-exam-set select").select_option(label=PUBLIC_LABEL)
+    page.locator(".ok-exam-kind", has_text="Oefentoets").wait_for()
+    assert "geen certificaat" in page.locator(".ok-exam-rules").inner_text()
+    page.locator(".ok-exam-start").click()
+    page.locator(".ok-exam").wait_for()
+    titles = score_everything(page, lambda title: CONSENSUS_BY_TITLE[title])
+    assert sorted(titles) == sorted(CONSENSUS_BY_TITLE)
+    page.wait_for_function("() => !document.querySelector('.ok-exam-submit').disabled")
+    page.locator(".ok-exam-submit").click()
+    page.locator(".ok-exam-submit-confirm").click()
+    page.locator(".ok-exam-result").wait_for()
+    wait_in_view_and_focused(page, ".ok-exam-outcome", timeout=60_000)
+    assert page.locator(".ok-exam-outcome").inner_text().strip() == "Oefentoets: geslaagd"
+    assert "geslaagd voor de oefentoets" in page.locator(".ok-exam-summary").inner_text()
+    note = page.locator(".ok-exam-oefentoets").inner_text()
+    assert "oefentoets" in note and "geen certificaat" in note and "eigen toetsset" in note
+    page.locator(".ok-exam-details summary").click()
+    assert "ICC(A,1)" in page.locator(".ok-exam-stats").inner_text()  # the full result
+    assert page.locator(".ok-exam-certificate").count() == 0
+    assert page.locator(".ok-exam-code").count() == 0
+    assert page.locator(".ok-exam-again").inner_text().strip() == "Naar de toetsen"  # on to the own set
+    page.goto(live_server.base_url + "/voila/render/training/mijn_gegevens.ipynb")
+    mine = page.locator(".ok-my-certificates")
+    mine.wait_for()
+    assert "OK-" not in mine.inner_text()

@@ -25,7 +25,8 @@ APP_ACCESS: dict[str, frozenset[str]] = {
     "mijn-gegevens": EVERYONE,            # own name, groups, ratings, certificates, export
     "modules": EVERYONE,                  # Lesmodules
     "practice": EVERYONE,                 # Oefenen met scoren
-    "exam": EVERYONE,                     # Certificeringstoets
+    "exam": EVERYONE,                     # Certificeringstoets (only with a programme that has a scoring test:
+                                          # a Babytijd-only cursist is refused, test_authorisation_matrix)
     "session": EVERYONE,                  # Terugkomdag: meedoen
     "intervision": EVERYONE,              # Intervisie with one's team
     "deelnemers": STAFF,                  # Personen en groepen

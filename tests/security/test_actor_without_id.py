@@ -46,7 +46,7 @@ def test_an_id_less_actor_cannot_start_an_exam(kit, people):
 
     for actor in (NOBODY_CURSIST, SYSTEM):
         with pytest.raises(PermissionDenied, match="jezelf"):
-            kit.start_exam(actor, "babytijd", max_attempts=3)
+            kit.start_exam(actor, "ouder-baby", max_attempts=3)
 
 
 def test_an_id_less_cursist_gets_no_practice_overview_and_stores_no_attempt(kit, people):

@@ -39,7 +39,8 @@ def as_role(live_server):
                 # In a team, so the intervision app shows its panel rather than "not in a team yet".
                 kit = open_kit(load_settings(data_dir=live_server.data_dir))
                 try:
-                    kit.add_group(SYSTEM, "Matrix-team", programme_code="babytijd")
+                    # Ouder-baby: a programme with a scoring test, so the exam app is the cursist's.
+                    kit.add_group(SYSTEM, "Matrix-team", programme_code="ouder-baby")
                     kit.add_group_member(SYSTEM, "Matrix-team", ROLES[role])
                 finally:
                     kit.engine.dispose()
@@ -56,6 +57,26 @@ def test_every_app_has_an_expectation_and_a_hook():
     """Does the hand-written table name every catalogued app, with its hook?"""
     assert set(APP_ACCESS) == set(APP_HOOKS) == {app.id for app in APPS}
     assert len(APPS) >= 13
+
+
+def test_babytijd_only_cursist_is_refused_the_exam_app(live_server):
+    """A cursist whose only group is Babytijd (no scoring test in its path): is the certification test
+    refused over HTTP (403, Dutch page, nothing rendered) while the practice app still opens?"""
+    live_server.add_user("matrix.babytijd", "cursist")
+    kit = open_kit(load_settings(data_dir=live_server.data_dir))
+    try:
+        kit.add_group(SYSTEM, "Matrix-babytijd", programme_code="babytijd")
+        kit.add_group_member(SYSTEM, "Matrix-babytijd", "matrix.babytijd")
+    finally:
+        kit.engine.dispose()
+    client = Client(live_server.base_url)
+    assert client.login("matrix.babytijd", PASSWORD)[0] == 302
+    exam = next(app for app in APPS if app.id == "exam")
+    status, _, page = client.request(exam.url)
+    assert status == 403 and "niet beschikbaar voor jouw rol of programma" in page
+    assert "bind_person" not in page
+    practice = next(app for app in APPS if app.id == "practice")
+    assert client.request(practice.url)[0] == 200
 
 
 @pytest.mark.parametrize("app", APPS, ids=lambda a: a.id)

@@ -64,7 +64,7 @@ def exam_kit(tmp_path_factory):
     kit = open_kit(settings)
     cursist = kit.add_person(SYSTEM, "toets.cursist", role="cursist", display_name="Toets Cursist",
                              password=PASSWORD)
-    attempt = kit.start_exam(cursist, "babytijd", max_attempts=3, rng_seed=7)
+    attempt = kit.start_exam(cursist, "ouder-baby", max_attempts=3, rng_seed=7)
     for case in attempt.cases[: len(attempt.cases) // 2]:
         kit.save_exam_rating(cursist, attempt.id, case.code, {"sensitiviteit": 5, "cooperatie": 5}, note="half")
     yield kit, kit.find_person("toets.cursist")
@@ -127,9 +127,9 @@ def test_no_route_gives_a_cursist_exam_secrets(live_server):
     kit = open_kit(load_settings(data_dir=live_server.data_dir))
     try:
         person = kit.find_person("toets.http")
-        kit.add_group(SYSTEM, "Toets-team", programme_code="babytijd")  # so intervision shows its panel
+        kit.add_group(SYSTEM, "Toets-team", programme_code="ouder-baby")  # so intervision shows its panel
         kit.add_group_member(SYSTEM, "Toets-team", "toets.http")
-        attempt = kit.start_exam(person, "babytijd", max_attempts=3, rng_seed=3)
+        attempt = kit.start_exam(person, "ouder-baby", max_attempts=3, rng_seed=3)
         for case in attempt.cases[:3]:
             kit.save_exam_rating(person, attempt.id, case.code, {"sensitiviteit": 5, "cooperatie": 5})
         secrets = _exam_secrets(kit)

@@ -18,10 +18,10 @@ from ..test_exam import CONSENSUS, kit, rules, sample_content, score_all  # noqa
 @pytest.fixture
 def submitted(kit, people, rules):  # noqa: F811
     """cursist1's submitted (passed) attempt; cursist2 is half-way through their own attempt."""
-    first = kit.start_exam(people["cursist"], "babytijd", max_attempts=3)
+    first = kit.start_exam(people["cursist"], "ouder-baby", max_attempts=3)
     score_all(kit, people["cursist"], first, lambda code: CONSENSUS[code])
     outcome = kit.submit_exam(people["cursist"], first.id, rules=rules)
-    second = kit.start_exam(people["cursist2"], "babytijd", max_attempts=3)
+    second = kit.start_exam(people["cursist2"], "ouder-baby", max_attempts=3)
     for code in second.case_codes[:3]:
         kit.save_exam_rating(people["cursist2"], second.id, code, CONSENSUS[code])
     return first, outcome, second
