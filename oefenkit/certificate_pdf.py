@@ -59,9 +59,9 @@ class Issuer:
         """Who issued this, in one Dutch sentence or two."""
         if programme_code in self.owns:
             return f"Uitgegeven door {self.name}, eigenaar van het programma {programme_name}, met Oefenkit."
-        owner_text = f"{owner}, de eigenaar van het programma" if owner else "de eigenaar van het programma"
-        return (f"Uitgegeven door {self.name} met Oefenkit. Dit is geen certificaat van {owner_text}; "
-                "die geeft zijn eigen bewijs van deelname.")
+        owner_text = f" ({owner})" if owner else ""
+        return (f"Uitgegeven door {self.name} met Oefenkit. Dit is geen certificaat van de eigenaar van "
+                f"het programma{owner_text}.")
 
 
 def certificate_url(code: str) -> str:

@@ -297,8 +297,8 @@ def test_pdf_parses_and_its_code_verifies_on_the_command_line(kit, people, rules
     assert out.splitlines() == [
         f"Geldig certificaat: Cursist Een, {cert.programme_name}, geldig tot {dutch_date(cert.valid_until)}.",
         "Op basis van: de scoringstoets met de Ainsworth-schalen, een toevoeging van Oefenkit.",
-        "Uitgegeven door de organisatie die deze training geeft met Oefenkit. Dit is geen certificaat van "
-        "Van Veldhuizen Stichting (VVS), de eigenaar van het programma; die geeft zijn eigen bewijs van deelname."]
+        "Uitgegeven door de organisatie die deze training geeft met Oefenkit. Dit is geen certificaat van de "
+        "eigenaar van het programma (de auteurs van de interventie en het Trimbos-instituut)."]
     # the PDF says the same: the test as the kit's addition, and who issued it
     assert "toevoeging van Oefenkit" in text and "Dit is geen certificaat van" in " ".join(text.split())
     set_valid_until(kit, cert.code, today() - dt.timedelta(days=1))

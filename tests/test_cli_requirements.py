@@ -142,7 +142,7 @@ def test_certificates_verify_and_list_name_a_registration(data_dir, capsys, monk
     # what was completed, with dates, and who issued it: the same as on the PDF
     assert "Afgerond:\n  - De train-de-trainer gevolgd" in out
     assert ("Uitgegeven door de organisatie die deze training geeft met Oefenkit. Dit is geen certificaat "
-            "van Van Veldhuizen Stichting (VVS)") in out
+            "van de eigenaar van het programma (Van Veldhuizen Stichting (VVS)).") in out
     monkeypatch.setenv("OEFENKIT_ORGANISATION", "Van Veldhuizen Stichting (VVS)")
     monkeypatch.setenv("OEFENKIT_OWNS_PROGRAMMES", "babytijd")
     status, out, _ = run("certificates", "verify", code)
