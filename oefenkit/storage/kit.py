@@ -65,13 +65,15 @@ from .practice_attempts import PracticeMixin
 from .privacy import PrivacyMixin
 from .progress import ProgressMixin
 from .ratings import RatingInfo, RatingsMixin
+from .session_answers import SessionAnswersMixin
 from .sessions import SessionsMixin
 
 __all__ = ["Kit", "GroupInfo", "RatingInfo", "ScaleInfo", "CaseInfo"]
 
 
 class Kit(PeopleMixin, CasesMixin, RatingsMixin, DecisionsMixin, ProgressMixin, PracticeMixin, ExamMixin,
-          CertificatesMixin, PrivacyMixin, LibraryMixin, SessionsMixin, IntervisionMixin, LoginsMixin,
+          CertificatesMixin, PrivacyMixin, LibraryMixin, SessionsMixin, SessionAnswersMixin,
+          IntervisionMixin, LoginsMixin,
           KernelAccessMixin):
     """Façade over one database. Cheap to create; share one per process."""
 
