@@ -226,6 +226,8 @@ class SessionsMixin:
             elif content is None:
                 content, case = self._next_up(s, session)
                 if content is None and case is None:
+                    if session.plan is None:  # a day of clips, as before
+                        raise Conflict("Alle fragmenten van deze set zijn al besproken. Sluit de sessie af.")
                     raise Conflict("Alle rondes van deze sessie zijn al geweest. Voeg een ronde toe of sluit de "
                                    "sessie af.")
             number = session.current_round + 1
