@@ -202,7 +202,7 @@ class DashboardPage(w.VBox):
         # "Ronde toevoegen" opens the picker below the controls (a plain button: no accordion to learn).
         self.add_button = self._button("Ronde toevoegen", "ok-round-add-toggle", self.toggle_picker)
         self.picker.layout.display = "none"
-        self.add_fold = w.VBox([self.add_button, self.picker])
+        self.add_fold = w.VBox([self.add_button, self.picker], layout=w.Layout(align_items="flex-start"))
         self.live = w.VBox([w.HBox([self.code, self.qr], layout=w.Layout(align_items="center", flex_flow="row wrap")),
                             self.controls, self.next_label, self.add_fold,
                             self.count, self.round_title, self.stats, self.alpha, self.expert, self.prompt_box],

@@ -213,7 +213,7 @@ def round_answers_html(rnd: dict[str, Any], answers: dict[str, Any] | None) -> s
     """The projector's view of a ``situatie``, ``vraag`` or ``ervaring`` round: the question, the room's
     answers without names, and after the reveal the right answer or the facilitator notes."""
     answers = answers or {}
-    parts = [f"<div class='ok-round-answers'>{_question_html(rnd)}"]
+    parts = [f"<div class='ok-round-answers' style='font-size:1.15rem'>{_question_html(rnd)}"]
     if rnd["kind"] == "vraag":
         parts.append(_distribution_html(rnd, answers.get("distribution") or [(o, 0) for o in rnd["options"]]))
         if rnd.get("revealed"):

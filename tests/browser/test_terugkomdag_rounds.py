@@ -25,10 +25,18 @@ def assert_accessible(page, width: int, height: int) -> None:
     page.set_viewport_size({"width": width, "height": height})
 
 
-def add_round(trainer, kind_label: str) -> None:
+def pick_kind(trainer, kind_label: str, first: str) -> None:
+    """Choose the kind under "Ronde toevoegen" and wait until the kernel has sent that kind's rounds
+    (``first`` is the text of its first one): a choice made before would pick from the old list."""
+    trainer.locator(".ok-round-add-kind select").select_option(label=kind_label)
+    trainer.wait_for_function("(t) => (document.querySelector('.ok-round-add-item select option') || {})"
+                              ".textContent?.replace(/\\s+/g, ' ').includes(t)", arg=first)
+
+
+def add_round(trainer, kind_label: str, first: str) -> None:
     """"Ronde toevoegen", a kind, its first round from the content, "Deze ronde starten"."""
     trainer.locator(".ok-round-add-toggle").click()
-    trainer.locator(".ok-round-add-kind select").select_option(label=kind_label)
+    pick_kind(trainer, kind_label, first)
     trainer.locator(".ok-round-add-start").click()
 
 
@@ -71,7 +79,7 @@ def test_babytijd_day_with_a_situation_and_a_question(browser, live_server):
             phones.append(page)
 
         # -- a voorbeeldsituatie: typed answers, grouped on the projector ------------------------
-        add_round(trainer, "Voorbeeldsituatie")
+        add_round(trainer, "Voorbeeldsituatie", "Huilen")
         answers = ["Eerst zelf rustig worden en dan troosten", "Troosten en hulp vragen aan de partner"]
         for page, answer in zip(phones, answers):
             box = page.locator(".ok-session-round .ok-answer-text textarea")
@@ -94,14 +102,15 @@ def test_babytijd_day_with_a_situation_and_a_question(browser, live_server):
         phones[1].locator(".ok-answer-reveal .ok-facilitator-notes").wait_for(timeout=15_000)
 
         # -- a multiple-choice question: the distribution, then the right answer ------------------
-        add_round(trainer, "Meerkeuzevraag")
+        add_round(trainer, "Meerkeuzevraag", "Evaluatie")
         for n, page in enumerate(phones):
             options = page.locator(".ok-session-round .ok-answer-option")
             options.first.wait_for()
             assert options.count() == 4
             options.nth(1 if n == 0 else 0).click()  # the first phone picks the right one (the second)
             page.locator(".ok-answer-option.ok-selected").wait_for()
-            assert page.locator(".ok-answer-option.ok-selected").get_attribute("aria-pressed") == "true"
+            page.wait_for_function("() => document.querySelector('.ok-answer-option.ok-selected')"
+                                   ".getAttribute('aria-pressed') === 'true'")  # the a11y hook follows the class
             page.locator(".ok-answer-submit").click()
             page.locator(".ok-session-message", has_text="opgeslagen").wait_for()
         trainer.locator(".ok-dashboard-count", has_text="2 van 2").wait_for(timeout=15_000)
@@ -129,6 +138,19 @@ def test_babytijd_day_with_a_situation_and_a_question(browser, live_server):
             assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
         assert_accessible(trainer, 1366, 768)  # the projector after the reveal
         assert_accessible(phones[1], 390, 844)  # a phone with the verdict
+
+        # -- a round the trainer types: the form appears for "Zelf typen" -------------------------
+        trainer.locator(".ok-round-add-toggle").click()
+        pick_kind(trainer, "Ervaringen uitwisselen", "bijgebleven")
+        trainer.locator(".ok-round-add-item select").select_option(label="Zelf typen")
+        typed = trainer.locator(".ok-round-add-text textarea")
+        typed.wait_for()
+        typed.fill("Wat neem je vandaag mee naar je eigen groep?")
+        trainer.locator(".ok-round-add-start").click()
+        phones[0].locator(".ok-answer-question", has_text="Wat neem je vandaag mee").wait_for(timeout=15_000)
+        phones[0].locator(".ok-answer-text textarea").fill("Meer stilte laten vallen")
+        phones[0].locator(".ok-answer-submit").click()
+        trainer.locator(".ok-answer-wall", has_text="Meer stilte laten vallen").wait_for(timeout=15_000)
 
         trainer.locator(".ok-session-close").click()
         trainer.locator(".ok-session-close-confirm").click()
