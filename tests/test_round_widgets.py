@@ -140,6 +140,11 @@ def test_an_exchange_round_is_a_wall_and_has_nothing_to_reveal(babytijd_day):
     shown = text_of(dash.stats.value)
     assert shown.index("Alle namen onthouden") < shown.index("Zingen aan het eind")
     assert dash.reveal_button.layout.display == "none"
+    dash.finish()  # closing the day: the phone thanks, and its history does not claim "no terugkomdag"
+    assert "2 deelnemers hebben meegedaan" in dash.message.children[0].text
+    pa.refresh()
+    assert "Bedankt voor het meedoen" in text_of(pa.status.value)
+    assert "geen fragmenten gescoord" in text_of(pa.history.children[0].value)
 
 
 def test_trainer_adds_a_typed_question_and_a_voorbeeldsituatie(babytijd_day):

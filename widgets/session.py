@@ -248,7 +248,9 @@ class SessionPage(w.VBox):
         rnd = state.get("round")
         fragment = rnd is not None and rnd.get("kind", "fragment") == "fragment"
         if state["state"] != "open":
-            self.status.value = ("<p><strong>De sessie is afgesloten.</strong> Je scores en feedback staan "
+            self.status.value = ("<p><strong>De sessie is afgesloten.</strong> Bedankt voor het meedoen; je "
+                                 "antwoorden zijn bewaard.</p>" if state.get("planned") else
+                                 "<p><strong>De sessie is afgesloten.</strong> Je scores en feedback staan "
                                  "hieronder bij Mijn terugkomdagen.</p>")
             self.poller.stop()
             self.show_history()
@@ -340,7 +342,7 @@ def session_history_table(entries: list[dict[str, Any]], format_time: Callable) 
         rows.append([format_time(e["date"]), e["case_title"],
                      ", ".join(f"{k} {v}" for k, v in e["scores"].items()), consensus, e["note"] or "–"])
     return DataTable(["Datum", "Fragment", "Jouw score", "Expertscore", "Notitie"], rows,
-                     empty="Je hebt nog niet aan een terugkomdag meegedaan.", css_class="ok-session-history")
+                     empty="Je hebt nog niet aan een terugkomdag meegedaan, of er geen fragmenten gescoord.", css_class="ok-session-history")
 
 
 def _clip(code: str) -> str:
