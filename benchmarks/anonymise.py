@@ -16,7 +16,7 @@ What is run, in one process, on the same input file:
 Frames per second = frames in the clip / wall-clock time of the whole run
 (for deface including its start-up, as a user would wait for it).
 
-Input: :func:`oefenkit.video.synthetic.make_clip` – real faces from
+Input: :func:`tests.video.synthetic.make_clip` – real faces from
 package-shipped photographs (astronaut, Grace Hopper) pasted on a drawn living
 room at known positions, moving slowly, upright, lying at 90° and 270°,
 upside down, tilted 135° and 315°, one slowly spinning through every angle;
@@ -26,7 +26,7 @@ apart. Written with x264 CRF 18.
 Coverage = share of ground-truth faces (one per face per frame) whose content
 is destroyed in the output. "Destroyed" is judged on the output pixels alone,
 with the same function for both anonymisers
-(:func:`oefenkit.video.synthetic.residual_detail`): the share of the face's
+(:func:`tests.video.synthetic.residual_detail`): the share of the face's
 feature-scale detail (difference of Gaussians at size/48 and size/12, over the
 pixels of the rotated face box) that survives, measured against the decoded
 input frame. A face counts as destroyed when at most 10 % survives
@@ -66,7 +66,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from oefenkit.video.anonymiser import Anonymiser, MaskingOptions
-from oefenkit.video.synthetic import (
+from tests.video.synthetic import (
     DESTROYED_DETAIL,
     DESTROYED_SHARE,
     make_clip,

@@ -11,13 +11,18 @@ import argparse
 import getpass
 import json
 import logging
+import os
 import sys
 from typing import Sequence
 
 from . import __version__
+from .cli_table import Column, print_table
 from .errors import DatabaseNotReady, NotFound, OefenkitError, ValidationError
-from .identity import ROLE_LABELS, SYSTEM
+from .identity import SYSTEM, role_label
+from .cli_common import _kit, _ready_kit, _settings
 from .instance import FIRST_ADMIN_FILE, init, open_kit
+from .permissions import roles
+from .requirements import NO_END
 from .settings import DEFAULT_PORT, Settings, load_settings
 from .storage import database
 
@@ -79,20 +84,6 @@ def _read_password_stdin() -> str:
     return data
 
 
-def _settings(args) -> Settings:
-    return load_settings(data_dir=args.data_dir, database_url=args.database_url,
-                         port=getattr(args, "port", None), host=getattr(args, "host", None),
-                         hub=getattr(args, "hub", None) or None, base_url=getattr(args, "base_url", None))
-
-
-def _ready_kit(settings: Settings):
-    """The façade on a reachable, fully migrated database, or a Dutch error pointing to init."""
-    kit = open_kit(settings)  # DatabaseUnavailable when unreachable
-    if database.current_revision(kit.engine) != database.head_revision(kit.engine):
-        raise DatabaseNotReady("De database is niet actueel. Voer eerst 'oefenkit init' uit.")
-    return kit
-
-
 # -- commands --------------------------------------------------------------------------
 
 
@@ -133,35 +124,34 @@ def cmd_users_add(args) -> int:
 
 
 def cmd_users_list(args) -> int:
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     people = kit.list_people(SYSTEM, include_inactive=args.all)
     if not people:
         print("Er zijn nog geen gebruikers.")
         return 0
-    print(f"{'gebruikersnaam':<24} {'rol':<12} {'actief':<7} naam / groepen")
-    for p in people:
-        groups = f" [{', '.join(p['groups'])}]" if p["groups"] else ""
-        print(f"{p['username']:<24} {ROLE_LABELS[p['role']]:<12} {'ja' if p['active'] else 'nee':<7} "
-              f"{p['display_name']}{groups}")
+    print_table(
+        [Column("gebruikersnaam", 24), Column("rol", 12), Column("actief", 7), Column("naam / groepen")],
+        [(p["username"], role_label(p["role"]), "ja" if p["active"] else "nee",
+          p["display_name"] + (f" [{', '.join(p['groups'])}]" if p["groups"] else "")) for p in people])
     return 0
 
 
 def cmd_users_set_role(args) -> int:
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     actor = kit.update_person_role(SYSTEM, args.name, args.role)
     print(f"Rol van {actor.username} is nu {actor.role_label}.")
     return 0
 
 
 def cmd_users_set_password(args) -> int:
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     kit.update_person_password(SYSTEM, args.name, _read_password_stdin())
     print(f"Wachtwoord van {args.name} is gewijzigd.")
     return 0
 
 
 def cmd_users_deactivate(args) -> int:
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     kit.remove_person(SYSTEM, args.name)
     print(f"Account {args.name} is gedeactiveerd.")
     return 0
@@ -171,7 +161,7 @@ def cmd_users_export(args) -> int:
     import json
     from pathlib import Path
 
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     data = kit.export_person(SYSTEM, args.name)
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if args.out:
@@ -186,7 +176,7 @@ def cmd_users_delete(args) -> int:
     if not args.yes:
         raise ValidationError(f"Verwijderen van {args.name} kan niet ongedaan worden gemaakt; "
                               "bevestig met --yes.")
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     removed = kit.delete_person(SYSTEM, args.name)
     print(f"{args.name} en alle gegevens zijn verwijderd ({sum(removed.values())} rij(en)); "
           "het logboek bewaart de acties zonder naam.")
@@ -194,11 +184,18 @@ def cmd_users_delete(args) -> int:
 
 
 def cmd_certificates_verify(args) -> int:
-    from .certificate_pdf import dutch_date
+    from .certificate_pdf import Issuer, dutch_date, requirement_lines
+    from .programmes import load_paths
 
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     c = kit.verify_certificate(args.code)
-    if c["valid"]:
+    if c.get("kind") == "registration" and not c.get("revoked"):
+        state = "actief" if c["valid"] else c["status"]
+        print(f"Registratie als uitvoerder ({state}): {c['display_name']}, {c['programme_name']}, "
+              f"{'actief tot' if c['valid'] else 'was actief tot'} {dutch_date(c['valid_until'])}.")
+    elif c["valid"] and c["valid_until"] == NO_END:
+        print(f"Geldig certificaat: {c['display_name']}, {c['programme_name']}, verloopt niet.")
+    elif c["valid"]:
         print(f"Geldig certificaat: {c['display_name']}, {c['programme_name']}, "
               f"geldig tot {dutch_date(c['valid_until'])}.")
     elif c.get("revoked"):
@@ -207,31 +204,50 @@ def cmd_certificates_verify(args) -> int:
     else:
         print(f"Certificaat verlopen: {c['display_name']}, {c['programme_name']}, "
               f"was geldig tot {dutch_date(c['valid_until'])}.")
+    if c.get("demo"):
+        print("DEMONSTRATIE: gemaakt met de openbare voorbeeldtoets, geen bewijs van bekwaamheid.")
+    if c.get("basis") == "path":
+        print("Afgerond:")
+        for text in requirement_lines(c["requirements"]):
+            print(f"  - {text}")
+    elif c.get("basis") == "converted":
+        print("Omgezet uit een eerder certificaat van de scoringstoets (voor dit programma niet meer nodig).")
+    else:
+        print("Op basis van: de scoringstoets met de Ainsworth-schalen, een toevoeging van Oefenkit.")
+    settings = _settings(args)
+    try:
+        path = load_paths(settings.content_dir).get(c["programme_code"])
+    except OefenkitError:
+        path = None  # a broken path file: the statement names no owner
+    print(Issuer.from_settings(settings).statement(c["programme_code"], c["programme_name"],
+                                                   path.owner if path else None))
     return 0
 
 
 def cmd_certificates_list(args) -> int:
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     register = kit.certificate_register(SYSTEM, expiring_within_days=args.expiring)
     if not register:
         print("Er zijn nog geen certificaten.")
         return 0
-    print(f"{'code':<18} {'gebruikersnaam':<20} {'programma':<12} {'uitgegeven':<11} {'geldig tot':<11} status")
-    for c in register:
-        print(f"{c['code']:<18} {c['username']:<20} {c['programme']:<12} {c['issued'].isoformat():<11} "
-              f"{c['valid_until'].isoformat():<11} {c['status']}")
+    print_table(
+        [Column("code", 18), Column("gebruikersnaam", 20), Column("programma", 12), Column("uitgegeven", 11),
+         Column("geldig tot", 11), Column("status")],
+        [(c["code"], c["username"], c["programme"], c["issued"].isoformat(),
+          "onbeperkt" if c["valid_until"] == NO_END else c["valid_until"].isoformat(),
+          c["status"] + (" (registratie)" if c.get("kind") == "registration" else "")) for c in register])
     return 0
 
 
 def cmd_groups_add(args) -> int:
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     group = kit.add_group(SYSTEM, args.name, args.programme)
     print(f"Groep {group.name} aangemaakt.")
     return 0
 
 
 def cmd_groups_add_member(args) -> int:
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     kit.add_group_member(SYSTEM, args.group, args.name)
     print(f"{args.name} zit nu in groep {args.group}.")
     return 0
@@ -241,6 +257,19 @@ def _paths(args):
     from .content import load_content
 
     return load_content(_settings(args).content_dir).paths
+
+
+def cmd_roles(args) -> int:
+    """The roles file in use: each role with what it opens and may do (``oefenkit/roles.yaml``)."""
+    table = roles()
+    if args.json:
+        print(json.dumps([{"code": r.code, "label": r.label, "staff": r.staff, "hub_group": r.hub_group,
+                           "areas": sorted(r.areas), "actions": sorted(r.actions)} for r in table.roles],
+                         ensure_ascii=False, indent=2))
+        return 0
+    for r in table.roles:
+        print(f"{r.code}\t{r.label}\t{', '.join(sorted(r.areas))}\t{len(r.actions)} handelingen")
+    return 0
 
 
 def cmd_programmes_list(args) -> int:
@@ -274,7 +303,7 @@ def cmd_programmes_show(args) -> int:
 
 
 def cmd_groups_list(args) -> int:
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     for g in kit.list_groups(SYSTEM):
         print(f"{g.name} ({g.programme_code or 'geen programma'}): {', '.join(g.member_usernames) or '-'}")
     return 0
@@ -285,7 +314,7 @@ def cmd_cases_list(args) -> int:
 
     from .cases import SETTING_LABELS, case_overview
 
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     cases = case_overview(kit, SYSTEM)
     missing = [c for c in cases if not c["clip_available"]]
     if args.json:
@@ -293,17 +322,18 @@ def cmd_cases_list(args) -> int:
     elif not cases:
         print("Er zijn nog geen casussen. Voer eerst 'oefenkit init' uit.")
     else:
-        print(f"{'casus':<22} {'set':<12} {'situatie':<11} {'duur':>5} {'sens':>5} {'coöp':>5} "
-              f"{'experts':>8}  titel")
+        rows = []
         for c in cases:
             scales = c["scales"]
-            sens = scales.get("sensitiviteit", {}).get("consensus")
-            coop = scales.get("cooperatie", {}).get("consensus")
-            experts = min((len(v["experts"]) for v in scales.values()), default=0)
-            duration = f"{c['duration']:g}s" if c["duration"] is not None else "-"
-            print(f"{c['id']:<22} {c['set'] or '-':<12} {SETTING_LABELS.get(c['setting'], c['setting'] or '-'):<11} "
-                  f"{duration:>5} {sens if sens is not None else '-':>5} {coop if coop is not None else '-':>5} "
-                  f"{experts:>8}  {c['title']}")
+            rows.append((
+                c["id"], c["set"] or None, SETTING_LABELS.get(c["setting"], c["setting"]),
+                None if c["duration"] is None else f"{c['duration']:g}s",
+                scales.get("sensitiviteit", {}).get("consensus"), scales.get("cooperatie", {}).get("consensus"),
+                min((len(v["experts"]) for v in scales.values()), default=0), c["title"],
+            ))
+        print_table([Column("casus", 22), Column("set", 12), Column("situatie", 11), Column("duur", 5, ">"),
+                     Column("sens", 5, ">"), Column("coöp", 5, ">"), Column("experts", 8, ">"),
+                     Column("titel", gap=2)], rows)
     if missing:
         print(f"Let op: van {len(missing)} van de {len(cases)} casussen is het fragment nog niet gemaakt "
               f"(bijvoorbeeld {missing[0]['clip']}). Maak de fragmenten met 'oefenkit samples render'.",
@@ -316,7 +346,7 @@ def cmd_cases_upload(args) -> int:
     import shutil
     from pathlib import Path
 
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     source = Path(args.file)
     if not source.is_file():
         raise ValidationError(f"Het bestand {args.file} bestaat niet.")
@@ -337,7 +367,7 @@ def cmd_cases_upload(args) -> int:
 def cmd_cases_anonymise(args) -> int:
     from tqdm import tqdm
 
-    kit = _ready_kit(_settings(args))
+    kit = _kit(args)
     bar_format = "{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}"
     with tqdm(total=1.0, bar_format=bar_format, file=sys.stderr, disable=args.quiet, leave=False) as bar:
         def progress(fraction: float, label: str) -> None:
@@ -513,7 +543,7 @@ def build_parser() -> argparse.ArgumentParser:
     usub.required = True
     p = usub.add_parser("add", help="voeg een gebruiker toe")
     p.add_argument("name", metavar="NAAM", help="gebruikersnaam (kleine letters, cijfers, . _ -)")
-    p.add_argument("--role", required=True, help="cursist, trainer of coordinator")
+    p.add_argument("--role", required=True, help="de rol, bijv. cursist, trainer of coordinator (alle: oefenkit roles)")
     p.add_argument("--display-name", help="naam zoals die in de apps verschijnt")
     p.add_argument("--group", action="append", help="zet de gebruiker in deze groep (mag vaker)")
     p.add_argument("--password-stdin", action="store_true",
@@ -524,7 +554,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_users_list)
     p = usub.add_parser("set-role", help="wijzig de rol van een gebruiker")
     p.add_argument("name", metavar="NAAM")
-    p.add_argument("role", metavar="ROL", help="cursist, trainer of coordinator")
+    p.add_argument("role", metavar="ROL", help="de nieuwe rol (alle rollen: oefenkit roles)")
     p.set_defaults(func=cmd_users_set_role)
     p = usub.add_parser("set-password", help="stel een nieuw wachtwoord in (van standaardinvoer)")
     p.add_argument("name", metavar="NAAM")
@@ -564,6 +594,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = gsub.add_parser("list", help="toon alle groepen")
     p.set_defaults(func=cmd_groups_list)
 
+    p = sub.add_parser("roles", help="toon de rollen: welke apps en handelingen (oefenkit/roles.yaml)")
+    p.add_argument("--json", action="store_true", help="als JSON (voor automatisering)")
+    p.set_defaults(func=cmd_roles)
     progs = sub.add_parser("programmes", help="de paden van de programma's (wat iemand moet doen)")
     psub = progs.add_subparsers(dest="programmes_command", title="opdrachten", metavar="OPDRACHT",
                                 required=True)
@@ -573,6 +606,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("code", help="programmacode, bijv. babytijd")
     p.add_argument("--json", action="store_true", help="als JSON (voor automatisering)")
     p.set_defaults(func=cmd_programmes_show)
+
+    from .cli_requirements import add_parsers as add_requirements_parsers
+
+    add_requirements_parsers(sub)
 
     certs = sub.add_parser("certificates", help="certificaten controleren en bekijken")
     cesub = certs.add_subparsers(dest="certificates_command", title="opdrachten", metavar="OPDRACHT",
@@ -691,6 +728,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # output piped into `head` that stopped reading: end quietly, as `ls` does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's flush at exit fails too
+        return 141
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,7 +7,7 @@ Two ways to know the person:
   here and the Voilà ``prelaunch_hook`` hands the person to the app kernel
   (``oefenkit.kernel``).
 * **JupyterHub**: the hub authenticates; the kernel inherits
-  ``JUPYTERHUB_USER`` and roles come from hub groups (:data:`HUB_GROUP_ROLES`).
+  ``JUPYTERHUB_USER`` and roles come from hub groups (``hub_group`` in ``oefenkit/roles.yaml``).
 
 The person is never taken from a URL parameter or a widget value.
 """
@@ -16,19 +16,18 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from .errors import ValidationError
-from .storage.models import ROLES
+from .permissions import can, roles
+from .roles import SYSTEM_ROLE
 
 __all__ = [
-    "ROLES",
-    "ROLE_LABELS",
-    "HUB_GROUP_ROLES",
+    "role_codes",
+    "role_label",
     "Actor",
     "SYSTEM",
     "normalise_role",
@@ -39,23 +38,6 @@ __all__ = [
     "verify_password",
     "role_from_hub_groups",
 ]
-
-#: Dutch labels of the stored role names.
-ROLE_LABELS = {"cursist": "cursist", "trainer": "trainer", "coordinator": "coördinator"}
-
-#: JupyterHub group → role. Anyone in neither group is a cursist.
-HUB_GROUP_ROLES = {"oefenkit-coordinator": "coordinator", "oefenkit-trainer": "trainer"}
-
-_ROLE_ALIASES = {
-    "cursist": "cursist",
-    "deelnemer": "cursist",
-    "trainee": "cursist",
-    "trainer": "trainer",
-    "supervisor": "trainer",
-    "coordinator": "coordinator",
-    "coördinator": "coordinator",
-    "admin": "coordinator",
-}
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD_LENGTH = 8
@@ -76,7 +58,17 @@ class Actor:
 
     @property
     def role_label(self) -> str:
-        return ROLE_LABELS[self.role]
+        return role_label(self.role)
+
+    @property
+    def is_staff(self) -> bool:
+        """Does this person's role guide others (``staff`` in ``roles.yaml``)?"""
+        role = roles().get(self.role)
+        return role is not None and role.staff
+
+    def may(self, action: str, thing=None) -> bool:
+        """:func:`oefenkit.permissions.can` for this person."""
+        return can(self, action, thing)
 
     @property
     def is_system(self) -> bool:
@@ -84,18 +76,26 @@ class Actor:
 
 
 #: The actor for administrative CLI commands run on the server itself.
-SYSTEM = Actor(id=None, username="systeem", display_name="Systeembeheer", role="coordinator")
+SYSTEM = Actor(id=None, username="systeem", display_name="Systeembeheer", role=SYSTEM_ROLE)
+
+
+def role_codes() -> tuple[str, ...]:
+    """The stored role names, fewest rights first (``oefenkit/roles.yaml``)."""
+    return roles().codes
+
+
+def role_label(code: str) -> str:
+    """The Dutch name of a stored role (the code itself for a role the file no longer has)."""
+    role = roles().get(code)
+    return role.label if role is not None else code
 
 
 def normalise_role(role: str) -> str:
-    """Map a Dutch or English role name to the stored role, or raise."""
-    # NFC: "coördinator" may arrive with a combining diaeresis (o + U+0308).
-    key = unicodedata.normalize("NFC", role or "").strip().lower()
-    if key not in _ROLE_ALIASES:
-        raise ValidationError(
-            f"Onbekende rol {role!r}. Kies uit: cursist, trainer, coordinator."
-        )
-    return _ROLE_ALIASES[key]
+    """Map a Dutch or English role name or alias to the stored role, or raise."""
+    found = roles().lookup(role)
+    if found is None:
+        raise ValidationError(f"Onbekende rol {role!r}. Kies uit: {', '.join(role_codes())}.")
+    return found.code
 
 
 def validate_username(username: str) -> str:
@@ -165,9 +165,10 @@ def _safe_verify(password_hash: str, password: str) -> bool:
 
 
 def role_from_hub_groups(groups: list[str] | tuple[str, ...] | set[str]) -> str:
-    """The role for a JupyterHub user with these group names (highest wins)."""
+    """The role for a JupyterHub user with these group names: the role with the most rights whose
+    ``hub_group`` they are in, else the default role."""
     names = set(groups or ())
-    for group, role in HUB_GROUP_ROLES.items():  # ordered: coördinator first
+    for group, role in roles().hub_groups().items():  # the most rights first
         if group in names:
             return role
-    return "cursist"
+    return roles().default.code

@@ -18,6 +18,7 @@ from typing import Callable
 
 from .errors import AlreadyExists, ConfigurationError
 from .identity import SYSTEM
+from .permissions import roles
 from .settings import SAMPLES_DIR, Settings, load_settings
 from .storage import database
 from .storage.kit import Kit
@@ -117,16 +118,20 @@ def init(settings: Settings) -> InitReport:
     from .content import load_content, load_into
 
     content = load_content(settings.content_dir, samples_dir=SAMPLES_DIR)
+    role_codes = roles().codes
+    # the first account gets the role with the most rights that may manage accounts
+    admin_role = (roles().with_action("manage_people") or role_codes)[-1]
     kit = open_kit(settings)
     before = database.current_revision(kit.engine)
     database.upgrade(kit.engine)
     after = database.current_revision(kit.engine)
+    kit.sync_roles(role_codes)
     changes = load_into(kit, content)
     password_file = None
-    if kit.count_people("coordinator") == 0:
+    if kit.count_people(admin_role) == 0:
         password = secrets.token_urlsafe(12)
         try:
-            kit.add_person(SYSTEM, FIRST_ADMIN_USERNAME, role="coordinator",
+            kit.add_person(SYSTEM, FIRST_ADMIN_USERNAME, role=admin_role,
                            display_name="Beheerder", password=password)
         except AlreadyExists:
             # The first account exists but lost its role or was deactivated: do not

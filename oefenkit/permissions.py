@@ -4,6 +4,10 @@ Every query the apps make goes through the storage façade, and the façade
 asks this module before it reads or writes. Hiding a button is never the only
 protection.
 
+The actions are code; which role holds which action, and which app areas a role opens, is data
+(``oefenkit/roles.yaml``, read by :mod:`oefenkit.roles`). A person may always read and write
+their own data; ``roles.yaml`` gives a role the same on anyone's.
+
 Actions
 -------
 ``open_app``            thing: :class:`oefenkit.apps.App`
@@ -22,6 +26,8 @@ Actions
 ``write_progress_for``  thing: person id whose course-module progress is written (own only)
 ``view_certificate_register`` thing: ignored (every certificate with its status)
 ``record_supervised_cases`` thing: ignored (record a case carried out and discussed in supervision)
+``record_requirements`` thing: ignored (record or undo a programme-path requirement of a person:
+                        training days, supervision, national supervision, cases, the terugkomdag)
 ``delete_person_data``  thing: ignored (AVG: remove a person and everything stored about them)
 ``export_person_data``  thing: person id whose stored data is exported (AVG: that person or a
                         coördinator)
@@ -29,6 +35,7 @@ Actions
                         report; ``Kit`` also checks that the trainer leads that session)
 ``read_intervision_of`` thing: group id whose intervision scores are read (a member of that group,
                         or staff; ``Kit`` passes the person's memberships as stored now)
+``lead_any_live_session`` thing: ignored (lead a session another trainer started)
 ``view_all_clips``      thing: ignored (play any case's clip; a cursist only gets the clips of
                         their practice and session sets and of their own exam attempts,
                         decided by ``Kit.find_clip``)
@@ -36,49 +43,44 @@ Actions
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import PermissionDenied
-from .identity import Actor
+from .roles import RoleTable, role_table
 
-__all__ = ["ACTIONS", "AREA_ROLES", "can", "require"]
+if TYPE_CHECKING:
+    from .identity import Actor
 
-#: Which roles may open the apps of an area.
-AREA_ROLES = {
-    "landing": {"cursist", "trainer", "coordinator"},
-    "training": {"cursist", "trainer", "coordinator"},
-    "supervision": {"trainer", "coordinator"},
-    "beheer": {"coordinator"},
-}
+__all__ = ["ACTIONS", "AREAS", "GRANTABLE", "roles", "can", "require"]
 
-_STAFF = {"trainer", "coordinator"}
+#: The app areas (``App.area`` in :mod:`oefenkit.apps`); ``roles.yaml`` says who opens which.
+AREAS = frozenset({"landing", "training", "supervision", "beheer"})
 
-#: Actions that depend only on the role.
-_ROLE_ACTIONS: dict[str, set[str]] = {
-    "read_expert_scores": _STAFF,
-    "write_expert_scores": _STAFF,
-    "manage_cases": _STAFF,
-    "view_people": _STAFF,
-    "manage_people": {"coordinator"},
-    "manage_groups": {"coordinator"},
-    "view_audit_log": {"coordinator"},
-    "decide_certification": _STAFF,
-    "view_all_clips": _STAFF,
-    "view_certificate_register": _STAFF,
-    "record_supervised_cases": _STAFF,
-    "delete_person_data": {"coordinator"},
-    "lead_live_session": _STAFF,
-}
+#: Actions a role holds or not (``roles.yaml``), whoever's data it concerns.
+_ROLE_ONLY = frozenset({
+    "read_expert_scores", "write_expert_scores", "manage_cases", "view_people", "manage_people",
+    "manage_groups", "view_audit_log", "decide_certification", "view_all_clips",
+    "view_certificate_register", "record_supervised_cases", "record_requirements", "delete_person_data", "lead_live_session",
+    "lead_any_live_session",
+})
 
-#: Actions on one person's own data: allowed for that person and for staff.
-_OWN_OR_STAFF = {"read_ratings_of", "read_certification_of", "read_progress_of"}
+#: Actions on one person's data: always allowed on one's own; on anyone's for the roles that hold
+#: them in ``roles.yaml``.
+_OWN_OR_GRANTED = frozenset({"read_ratings_of", "read_certification_of", "read_progress_of", "export_person_data"})
 
-#: Actions on one person's own data: allowed for that person and for a coördinator (not a trainer).
-_OWN_OR_COORDINATOR = {"export_person_data"}
+#: Actions on one person's data that only that person may do (no role can be given them).
+_OWN_ONLY = frozenset({"write_rating_for", "write_progress_for"})
 
-ACTIONS = frozenset({"open_app", "write_rating_for", "write_progress_for", "read_intervision_of", *_OWN_OR_STAFF,
-                     *_OWN_OR_COORDINATOR,
-                     *_ROLE_ACTIONS})
+#: What ``roles.yaml`` may give a role.
+GRANTABLE = _ROLE_ONLY | _OWN_OR_GRANTED | {"read_intervision_of"}
+
+ACTIONS = frozenset({"open_app", *_OWN_ONLY, *GRANTABLE})
+
+
+def roles() -> RoleTable:
+    """The role table in use (``oefenkit/roles.yaml`` or ``OEFENKIT_ROLES_FILE``), checked."""
+    return role_table(areas=AREAS, actions=GRANTABLE)
+
 
 _MESSAGES = {
     "open_app": "Deze app is niet beschikbaar voor jouw rol.",
@@ -99,8 +101,10 @@ _MESSAGES = {
     "view_all_clips": "Dit fragment is niet voor jou beschikbaar.",
     "view_certificate_register": "Alleen trainers en coördinatoren zien het certificaatregister.",
     "record_supervised_cases": "Alleen een trainer (supervisor) kan supervisiecasussen vastleggen.",
+    "record_requirements": "Alleen een trainer kan vastleggen wat iemand voor een programma heeft gedaan.",
     "delete_person_data": "Alleen een coördinator kan een persoon met al zijn gegevens verwijderen.",
     "lead_live_session": "Alleen een trainer kan een terugkomdag-sessie leiden.",
+    "lead_any_live_session": "Alleen de trainer die deze sessie leidt, kan haar bedienen.",
     "export_person_data": "Je mag alleen je eigen gegevens opvragen; een coördinator kan dat voor iedereen.",
 }
 
@@ -111,17 +115,19 @@ def can(actor: Actor | None, action: str, thing: Any = None) -> bool:
         raise ValueError(f"unknown action {action!r}")
     if actor is None:
         return False
+    own = actor.id is not None and actor.id == thing
+    if action in _OWN_ONLY:
+        return own
+    role = roles().get(actor.role)
+    if role is None:  # a stored role that the roles file no longer has: nothing
+        return False
     if action == "open_app":
-        return actor.role in AREA_ROLES.get(thing.area, set())
-    if action in _OWN_OR_STAFF:
-        return actor.role in _STAFF or (actor.id is not None and actor.id == thing)
-    if action in _OWN_OR_COORDINATOR:
-        return actor.role == "coordinator" or (actor.id is not None and actor.id == thing)
-    if action == "read_intervision_of":
-        return actor.role in _STAFF or (thing is not None and thing in actor.group_ids)
-    if action in {"write_rating_for", "write_progress_for"}:
-        return actor.id is not None and actor.id == thing
-    return actor.role in _ROLE_ACTIONS[action]
+        return thing.area in role.areas
+    if action in _OWN_OR_GRANTED and own:
+        return True
+    if action == "read_intervision_of" and thing is not None and thing in actor.group_ids:
+        return True
+    return action in role.actions
 
 
 def require(actor: Actor | None, action: str, thing: Any = None) -> None:

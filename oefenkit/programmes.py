@@ -78,6 +78,9 @@ class ProgrammePath:
     validity: Validity
     #: Offered after the path, not part of it (e.g. the Ouder-baby intervision team, the opfriscursus).
     afterwards: tuple[str, ...] = field(default=())
+    #: Who owns the programme (its official certificates are theirs); the kit's certificate names
+    #: it to say that it is *not* issued by them, unless the organisation is the owner.
+    owner: str | None = None
 
     @property
     def has_scoring_test(self) -> bool:
@@ -93,7 +96,10 @@ class ProgrammePath:
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "name": self.name,
                 "requirements": [r.as_dict() for r in self.requirements],
-                "validity": self.validity.as_dict(), "afterwards": list(self.afterwards)}
+                "validity": self.validity.as_dict(), "afterwards": list(self.afterwards), "owner": self.owner}
+
+
+_PATH_KEYS = ("code", "name", "owner", "requirements", "validity", "afterwards")
 
 
 def _text(data: dict, key: str, where: str, *, limit: int = 300) -> str:
@@ -113,10 +119,12 @@ def _code(data: dict, key: str, where: str) -> str:
     return value
 
 
-def _whole(data: dict, key: str, where: str, *, low: int, high: int, optional: bool = False) -> int | None:
+def _whole_or_none(data: dict, key: str, where: str, *, low: int, high: int) -> int | None:
+    return None if data.get(key) is None else _whole(data, key, where, low=low, high=high)
+
+
+def _whole(data: dict, key: str, where: str, *, low: int, high: int) -> int:
     value = data.get(key)
-    if value is None and optional:
-        return None
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ContentError(f"{where}: '{key}' moet een heel getal van {low} tot en met {high} zijn.")
     return value
@@ -178,6 +186,7 @@ def load_path(path: Path, *, programme_codes: Iterable[str] | None = None,
     path = Path(path)
     data = read_yaml_mapping(path, name=f"programmes/{path.name}")
     where = f"programmes/{path.name}"
+    refuse_unknown_fields(data, _PATH_KEYS, where)
     code = _code(data, "code", where)
     if path.stem != code:
         raise ContentError(f"{where}: de bestandsnaam moet {code}.yaml zijn.")
@@ -204,7 +213,7 @@ def load_path(path: Path, *, programme_codes: Iterable[str] | None = None,
     refresher = v.get("refresher")
     if refresher is not None and (not isinstance(refresher, str) or not _CODE.match(refresher)):
         raise ContentError(f"{where}: validity.refresher moet een code zijn (of leeg).")
-    every = _whole(v, "every_years", f"{where}, validity", low=1, high=10, optional=True)
+    every = _whole_or_none(v, "every_years", f"{where}, validity", low=1, high=10)
     if kind == "registration" and (refresher is None or every is None):
         raise ContentError(f"{where}: een registratie heeft een refresher en every_years nodig.")
     if (refresher is None) != (every is None):
@@ -212,8 +221,9 @@ def load_path(path: Path, *, programme_codes: Iterable[str] | None = None,
     afterwards = data.get("afterwards") or []
     if not isinstance(afterwards, list) or not all(isinstance(a, str) and a.strip() for a in afterwards):
         raise ContentError(f"{where}: 'afterwards' moet een lijst met teksten zijn.")
+    owner = _text(data, "owner", where, limit=200) if data.get("owner") is not None else None
     return ProgrammePath(code, name, tuple(requirements), Validity(kind, refresher, every),
-                         tuple(" ".join(a.split()) for a in afterwards))
+                         tuple(" ".join(a.split()) for a in afterwards), owner)
 
 
 def load_paths(content_dir: Path, *, programme_codes: Iterable[str] | None = None,

@@ -25,6 +25,7 @@ keep_originals
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Mapping
@@ -149,6 +150,21 @@ class Settings:
         },
     )
 
+    organisation: str = field(
+        default="",
+        metadata={
+            "env": "OEFENKIT_ORGANISATION",
+            "help": "Naam van de organisatie die met de kit certificaten uitgeeft (staat op elk certificaat).",
+        },
+    )
+    owned_programmes: str = field(
+        default="",
+        metadata={
+            "env": "OEFENKIT_OWNS_PROGRAMMES",
+            "help": "Programmacodes (met komma's) waarvan de organisatie zelf de eigenaar is; alleen dan "
+                    "zegt het certificaat niet dat het geen certificaat van de eigenaar is.",
+        },
+    )
     exam_max_attempts: int = field(
         default=3,
         metadata={
@@ -268,6 +284,16 @@ def _convert(name: str, raw: str):
         return value
     if name == "base_url":
         return _base_url(raw)
+    if name == "organisation":
+        value = " ".join(raw.split())
+        if len(value) > 120 or any(c in value for c in "<>"):
+            raise ConfigurationError(f"Instelling organisation is een naam van hoogstens 120 tekens, niet {raw!r}.")
+        return value
+    if name == "owned_programmes":
+        codes = [c.strip().lower() for c in raw.split(",") if c.strip()]
+        if not all(re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", c) for c in codes):
+            raise ConfigurationError(f"Instelling owned_programmes is een lijst programmacodes met komma's, niet {raw!r}.")
+        return ",".join(codes)
     if name in {"secure_cookie", "keep_originals", "hub", "fork_kernels", "prewarm_kernels"}:
         value = raw.strip().lower()
         if value not in {"0", "1", "true", "false", "ja", "nee", "yes", "no"}:

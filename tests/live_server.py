@@ -72,7 +72,7 @@ class LiveServer:
         args = ["users", "add", username, "--role", role, "--password-stdin"]
         if display_name:
             args += ["--display-name", display_name]
-        oefenkit_cmd(self.data_dir, *args, stdin=PASSWORD + "\n")
+        oefenkit_cmd(self.data_dir, *args, stdin=PASSWORD + "\n", env=self.env)
 
     def start(self, timeout: float = 90) -> "LiveServer":
         self.log_path = self.data_dir.parent / "server.log"

@@ -143,14 +143,17 @@ def test_no_second_certificate_while_one_is_valid(kit, people, rules):
 
 
 def test_verify_valid_expired_and_unknown(kit, people, rules):
-    """Does public verification give exactly name, programme, dates and validity — valid today,
-    expired after the last day — and NotFound (Dutch) for an unknown code?"""
+    """Does public verification give exactly name, programme, dates, validity, kind (certificate or
+    registration), status and what it rests on (no figures) — valid today, expired after the last
+    day — and NotFound (Dutch) for an unknown code?"""
     cert = kit.decide_certificate(people["trainer"], proposal(kit, passed=True), accept=True,
                                   rules=rules)["certificate"]
     info = kit.verify_certificate(cert.code.lower())
     assert info == {"display_name": "Cursist Een", "programme_name": cert.programme_name,
                     "issued": cert.issued_at.astimezone(LOCAL_TZ).date(), "valid_until": cert.valid_until,
-                    "valid": True, "revoked": False}
+                    "valid": True, "revoked": False, "kind": "certificate", "status": "geldig",
+                    "programme_code": cert.programme_code, "basis": "scoring_test", "requirements": [],
+                    "demo": False}
     assert kit.verify_certificate(cert.code, today=cert.valid_until)["valid"] is True
     assert kit.verify_certificate(cert.code, today=cert.valid_until + dt.timedelta(days=1))["valid"] is False
     set_valid_until(kit, cert.code, today() - dt.timedelta(days=3))
@@ -290,8 +293,13 @@ def test_pdf_parses_and_its_code_verifies_on_the_command_line(kit, people, rules
     capsys.readouterr()
     assert main([*prefix, "certificates", "verify", cert.code]) == 0
     out = capsys.readouterr().out
-    assert out.strip() == (f"Geldig certificaat: Cursist Een, {cert.programme_name}, "
-                           f"geldig tot {dutch_date(cert.valid_until)}.")
+    assert out.splitlines() == [
+        f"Geldig certificaat: Cursist Een, {cert.programme_name}, geldig tot {dutch_date(cert.valid_until)}.",
+        "Op basis van: de scoringstoets met de Ainsworth-schalen, een toevoeging van Oefenkit.",
+        "Uitgegeven door de organisatie die deze training geeft met Oefenkit. Dit is geen certificaat van "
+        "Van Veldhuizen Stichting (VVS), de eigenaar van het programma; die geeft zijn eigen bewijs van deelname."]
+    # the PDF says the same: the test as the kit's addition, and who issued it
+    assert "toevoeging van Oefenkit" in text and "Dit is geen certificaat van" in " ".join(text.split())
     set_valid_until(kit, cert.code, today() - dt.timedelta(days=1))
     assert main([*prefix, "certificates", "verify", cert.code]) == 0
     assert capsys.readouterr().out.startswith("Certificaat verlopen: Cursist Een")

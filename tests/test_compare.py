@@ -28,7 +28,8 @@ from oefenkit.agreement import (
     icc_a1_many,
     trainee_vs_experts,
 )
-from oefenkit.compare import band, comparison, to_csv, to_xlsx
+from oefenkit.compare import band, comparison
+from oefenkit.compare_export import to_csv, to_xlsx
 from oefenkit.errors import NotFound, PermissionDenied
 from oefenkit.identity import SYSTEM
 

@@ -5,13 +5,8 @@ from __future__ import annotations
 import base64
 import re
 
-from oefenkit.compare import (
-    BAND_COLOURS,
-    CSV_ENCODING,
-    RatingRecord,
-    build_comparison,
-    to_csv,
-)
+from oefenkit.compare import BAND_COLOURS, RatingRecord, build_comparison
+from oefenkit.compare_export import CSV_ENCODING, to_csv
 from oefenkit.errors import NotFound
 from widgets.compare import ComparePanel
 

@@ -225,7 +225,7 @@ def test_cancelled_anonymisation_changes_nothing(lib, people, clip):
 
 def test_anonymise_with_the_real_detector(lib, people, tmp_path):
     """With the default CenterFace detector, are the synthetic clip's faces found and masked?"""
-    from oefenkit.video.synthetic import make_clip, write_clip as write_synthetic
+    from .video.synthetic import make_clip, write_clip as write_synthetic
 
     src = tmp_path / "echt.mp4"
     synthetic = make_clip(7, width=640, height=360, n_frames=12)

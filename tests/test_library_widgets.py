@@ -118,7 +118,7 @@ def lib(tmp_path, fast_password_hashing):
 @pytest.fixture(scope="module")
 def short_clip(tmp_path_factory):
     """A 1-second synthetic clip with photographed faces (640x360): the real detector finds them fast."""
-    from oefenkit.video.synthetic import make_clip, write_clip
+    from .video.synthetic import make_clip, write_clip
 
     path = tmp_path_factory.mktemp("clip") / "gezin.mp4"
     write_clip(make_clip(seed=7, width=640, height=360, n_frames=25), path)

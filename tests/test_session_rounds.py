@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, insert, select, text
 
 from oefenkit.certification import load_rules
@@ -300,7 +301,8 @@ def test_migration_keeps_existing_rounds_as_fragments(database_url):
     engine = database.make_engine(database_url)
     try:
         cfg = database.alembic_config(engine)
-        command.downgrade(cfg, "0010")
+        before = ScriptDirectory.from_config(cfg).get_revision("0013").down_revision
+        command.downgrade(cfg, before)
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO person (id, username, display_name, role, active, created_at) "
                               "VALUES (1, 'tr', 'Tr', 'trainer', true, CURRENT_TIMESTAMP)"))
@@ -328,7 +330,7 @@ def test_migration_keeps_existing_rounds_as_fragments(database_url):
             assert conn.execute(text("SELECT programme_code, plan FROM live_session")).one() == (None, None)
             conn.execute(text("INSERT INTO live_round (id, session_id, number, kind, content, opened_at) "
                               "VALUES (2, 1, 2, 'ervaring', :c, CURRENT_TIMESTAMP)"), {"c": '{"kind": "ervaring"}'})
-        command.downgrade(cfg, "0010")
+        command.downgrade(cfg, before)
         with engine.begin() as conn:
             assert conn.execute(text("SELECT id, case_id FROM live_round")).all() == [(1, 1)]
             assert conn.execute(text("SELECT live_round_id FROM rating")).all() == [(1,)]

@@ -15,7 +15,8 @@ import ipywidgets as w
 
 from oefenkit.apps import export_url
 from oefenkit.errors import OefenkitError
-from oefenkit.identity import ROLE_LABELS, ROLES, Actor
+from oefenkit.identity import Actor, role_codes, role_label
+from oefenkit.permissions import roles
 
 from .notice import Notice
 from .reveal import reveal, reveal_anchor
@@ -103,7 +104,7 @@ def people_html(people: Sequence[dict[str, Any]]) -> str:
     for p in people:
         status = "actief" if p["active"] else "gedeactiveerd"
         row_class = "ok-person" + ("" if p["active"] else " ok-inactive")
-        cells = [p["username"], p["display_name"], ROLE_LABELS.get(p["role"], p["role"]),
+        cells = [p["username"], p["display_name"], role_label(p["role"]),
                  ", ".join(p["groups"]) or "–", status]
         rows.append(f"<tr class='{row_class}' data-username='{html.escape(p['username'], quote=True)}'>"
                     + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
@@ -144,8 +145,8 @@ class AdminPanel(w.VBox):
         self.add_username = _classed(w.Text(description="Gebruikersnaam", placeholder="bijv. j.jansen"),
                                      "ok-add-username")
         self.add_name = _classed(w.Text(description="Naam", placeholder="Voornaam Achternaam"), "ok-add-name")
-        self.add_role = _classed(w.Dropdown(description="Rol", options=[(ROLE_LABELS[r], r) for r in ROLES],
-                                            value="cursist"), "ok-add-role")
+        self.add_role = _classed(w.Dropdown(description="Rol", options=[(role_label(r), r) for r in role_codes()],
+                                            value=roles().default.code), "ok-add-role")
         self.add_password = _classed(w.Password(description="Wachtwoord",
                                                 placeholder="leeg laten: de kit maakt er een"), "ok-add-password")
         self.add_button = _button("Account toevoegen", "ok-add-person", "primary")
@@ -155,7 +156,7 @@ class AdminPanel(w.VBox):
         self.person = _classed(w.Dropdown(description="Persoon", options=[]), "ok-admin-person")
         self.person.observe(self._on_person, names="value")
         self.status = _classed(w.HTML(), "ok-person-status")
-        self.role = _classed(w.Dropdown(description="Nieuwe rol", options=[(ROLE_LABELS[r], r) for r in ROLES]),
+        self.role = _classed(w.Dropdown(description="Nieuwe rol", options=[(role_label(r), r) for r in role_codes()]),
                              "ok-role-choice")
         self.role_button = _button("Rol opslaan", "ok-set-role")
         self.role_button.on_click(self._on_role)
@@ -300,7 +301,7 @@ class AdminPanel(w.VBox):
         self.delete_button.disabled = own
         state = "actief" if p["active"] else "gedeactiveerd: kan niet inloggen"
         self.status.value = (f"<p><strong>{html.escape(p['display_name'])}</strong> ({html.escape(p['username'])}), "
-                             f"{html.escape(ROLE_LABELS.get(p['role'], p['role']))}, {state}"
+                             f"{html.escape(role_label(p['role']))}, {state}"
                              + (" — dit ben jij zelf." if own else ".") + "</p>")
         href = html.escape(self.export_link(p["username"]), quote=True)
         filename = html.escape(f"gegevens-{p['username']}.json", quote=True)
@@ -321,7 +322,7 @@ class AdminPanel(w.VBox):
             password = generate_password() if generated else chosen
             self.actions.add_person(username, self.add_name.value.strip(), self.add_role.value, password)
             self._new = (username, password)
-            return f"Account {username} is toegevoegd als {ROLE_LABELS[self.add_role.value]}."
+            return f"Account {username} is toegevoegd als {role_label(self.add_role.value)}."
 
         self._new = None
         if self._run(add):
@@ -334,7 +335,7 @@ class AdminPanel(w.VBox):
     def _on_role(self, _button=None) -> None:
         username, role = self.person.value, self.role.value
         self._run(lambda: (self.actions.set_role(username, role),
-                           f"{username} is nu {ROLE_LABELS[role]}.")[1])
+                           f"{username} is nu {role_label(role)}.")[1])
 
     def _on_deactivate(self, _button=None) -> None:
         username = self.person.value

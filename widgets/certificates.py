@@ -12,7 +12,12 @@ content provides is escaped with :func:`html.escape`.
 * :class:`CertificateRegister` — every certificate with holder, programme, dates, status, the
   verification code and the PDF link (``ok-certificate-download``), and a separate list of
   certificates that expire soon.
-* :class:`CertificatesPanel` — the three sections together.
+* :class:`CertificatesPanel` — the sections together, with the trainer's requirement form
+  (:class:`widgets.requirements.RequirementsForm`) when the paths are given.
+
+A *path* proposal (every required requirement of a programme path done, ``statistics["path"]``)
+shows the requirements with their dates instead of test statistics; accepting it issues a
+registration (Babytijd) or a certificate.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import ipywidgets as w
 
 from oefenkit.errors import OefenkitError
 from oefenkit.identity import Actor
+from oefenkit.permissions import roles
 
 from .notice import Notice
 from .statistics_link import statistics_link_html
@@ -38,11 +44,13 @@ __all__ = [
     "own_certificates_html",
     "register_html",
     "statistics_html",
+    "path_requirements_html",
 ]
 
 SCALE_TITLES = {"sensitiviteit": "Sensitiviteit", "cooperatie": "Coöperatie"}
 STATUS_CLASSES = {"geldig": "ok-status-valid", "verloopt binnenkort": "ok-status-expiring",
-                  "verlopen": "ok-status-expired", "ingetrokken": "ok-status-revoked"}
+                  "verlopen": "ok-status-expired", "verlopen: terugkomdag gemist": "ok-status-expired",
+                  "ingetrokken": "ok-status-revoked"}
 
 
 def _e(value: Any) -> str:
@@ -61,7 +69,31 @@ def _pct(x: float | None) -> str:
 
 
 def _day(value: dt.date | None) -> str:
-    return value.strftime("%d-%m-%Y") if value else "–"
+    from oefenkit.requirements import day_text
+
+    return day_text(value)
+
+
+def path_requirements_html(statistics: Mapping[str, Any]) -> str:
+    """The requirements a path proposal rests on: label, how often done and the dates."""
+    rows = []
+    for r in (statistics or {}).get("requirements") or []:
+        dates = ", ".join(_day(dt.date.fromisoformat(d)) for d in r.get("dates") or [])
+        state = "gedaan" if r.get("done") else ("niet verplicht" if not r.get("required", True) else "open")
+        rows.append(f"<tr><td>{_e(r.get('label', r.get('code')))}</td>"
+                    f"<td>{_e(min(r.get('done_count', 0), r.get('count', 0)))} van {_e(r.get('count'))}</td>"
+                    f"<td>{_e(dates or '–')}</td><td>{_e(state)}</td></tr>")
+    return ("<table class='ok-proposal-requirements'><thead><tr><th>Eis</th><th>Gedaan</th><th>Data</th>"
+            f"<th>Stand</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def _path_kind(proposal: Mapping[str, Any]) -> str | None:
+    """``registration`` or ``certificate`` for a path proposal; None for a test's proposal."""
+    stats = proposal.get("statistics") or {}
+    if not stats.get("path"):
+        return None
+    rule = proposal.get("rule") or {}
+    return ((rule.get("path") or {}).get("validity") or {}).get("kind") or "certificate"
 
 
 def _band(band: Mapping[str, Any] | None) -> str:
@@ -113,18 +145,26 @@ class ProposalCard(w.VBox):
         self._decide = decide
         self._on_decided = on_decided
         passed = bool(proposal["passed"])
-        outcome = "Voorstel: geslaagd" if passed else "Voorstel: nog niet geslaagd"
+        self.path_kind = _path_kind(proposal)
+        if self.path_kind is not None:
+            outcome = ("Voorstel: registreren als uitvoerder" if self.path_kind == "registration"
+                       else "Voorstel: certificaat uitgeven")
+            when = f"Alle verplichte eisen gedaan op {format_time(proposal['proposed_at'])}"
+        else:
+            outcome = "Voorstel: geslaagd" if passed else "Voorstel: nog niet geslaagd"
+            when = f"Toets ingeleverd {format_time(proposal['proposed_at'])}"
         title = w.HTML(
             f"<h3>{_e(proposal['display_name'])} <span class='ok-muted'>({_e(proposal['username'])})</span> · "
             f"{_e(proposal['programme_name'])}</h3>"
-            f"<p class='ok-muted'>Toets ingeleverd {_e(format_time(proposal['proposed_at']))}</p>")
+            f"<p class='ok-muted'>{_e(when)}</p>")
         self.outcome = w.HTML(f"<p><strong>{_e(outcome)}</strong></p>")
         self.outcome.add_class("ok-proposal-outcome")
         self.outcome.add_class("ok-proposal-passed" if passed else "ok-proposal-failed")
         reasons = "".join(f"<li>{_e(reason_text(r))}</li>" for r in proposal.get("reasons") or [])
         self.reasons = w.HTML(f"<ul>{reasons}</ul>")
         self.reasons.add_class("ok-proposal-reasons")
-        self.stats = w.HTML(statistics_html(proposal.get("statistics") or {}))
+        self.stats = w.HTML(path_requirements_html(proposal.get("statistics") or {}) if self.path_kind else
+                            statistics_html(proposal.get("statistics") or {}))
         self.stats.add_class("ok-proposal-stats")
         self.supervised = w.HTML()
         self.supervised.add_class("ok-proposal-supervised")
@@ -177,7 +217,9 @@ class ProposalCard(w.VBox):
         outcome = "geslaagd" if result["passed"] else "niet geslaagd"
         text = f"{what}: {outcome}. Het besluit is vastgelegd."
         cert = result.get("certificate")
-        if cert is not None:
+        if cert is not None and self.path_kind == "registration":
+            text += f" Registratie {cert.code} is vastgelegd, actief tot {_day(cert.valid_until)}."
+        elif cert is not None:
             text += f" Certificaat {cert.code} is uitgegeven."
         elif not result["passed"] and self.proposal.get("certificate"):
             text += f" Certificaat {self.proposal['certificate']} is ingetrokken."
@@ -280,7 +322,8 @@ def register_html(rows: Sequence[Mapping[str, Any]], certificate_url: Callable[[
         body.append(
             f"<tr class='ok-register-row' data-code='{_e(c['code'])}'>"
             f"<td>{_e(c['display_name'])} <span class='ok-muted'>({_e(c['username'])})</span></td>"
-            f"<td>{_e(c['programme_name'])}</td><td>{_e(_day(c['issued']))}</td>"
+            f"<td>{_e(c['programme_name'])}{' (registratie)' if c.get('kind') == 'registration' else ''}</td>"
+            f"<td>{_e(_day(c['issued']))}</td>"
             f"<td>{_e(_day(c['valid_until']))}</td>"
             f"<td class='ok-status {STATUS_CLASSES.get(c['status'], '')}'>{_e(c['status'])}</td>"
             f"<td><code class='ok-certificate-code'>{_e(c['code'])}</code></td>"
@@ -296,8 +339,11 @@ def own_certificates_html(rows: Sequence[Mapping[str, Any]], certificate_url: Ca
     items = []
     for c in rows:
         state = "ingetrokken" if c.get("revoked") else ("geldig" if c["valid"] else "verlopen")
+        state = c.get("status") or state
+        what = "registratie als uitvoerder" if c.get("kind") == "registration" else "certificaat"
+        until = "actief tot" if c.get("kind") == "registration" else "geldig tot"
         items.append(
-            f"<li>{_e(c['programme_name'])}: uitgegeven {_e(_day(c['issued']))}, geldig tot "
+            f"<li>{_e(c['programme_name'])} ({what}): uitgegeven {_e(_day(c['issued']))}, {until} "
             f"{_e(_day(c['valid_until']))} ({_e(state)}) · verificatiecode "
             f"<code class='ok-certificate-code'>{_e(c['code'])}</code> · "
             f"<a class='ok-certificate-download' href='{_e(certificate_url(c['code']))}' target='_blank' "
@@ -340,23 +386,51 @@ class CertificatesPanel(w.VBox):
     def __init__(self, proposals: Sequence[Mapping[str, Any]], decide: Callable[[int, bool, str], Mapping[str, Any]],
                  supervised_form: SupervisedCaseForm, register_rows: Callable[[], Sequence[Mapping[str, Any]]],
                  certificate_url: Callable[[str], str], *, expiring_days: int = 90,
-                 format_time: Callable[[dt.datetime], str] | None = None):
+                 format_time: Callable[[dt.datetime], str] | None = None,
+                 requirements_form: Any = None,
+                 load_proposals: Callable[[], Sequence[Mapping[str, Any]]] | None = None):
         self._register_rows = register_rows
-        kwargs = {"format_time": format_time} if format_time else {}
-        self.cards = [ProposalCard(p, decide, on_decided=self._refresh_register, **kwargs) for p in proposals]
-        proposals_box = w.VBox(self.cards or [w.HTML("<p>Er wachten geen voorstellen op een besluit.</p>")])
+        self._decide = decide
+        self._card_kwargs = {"format_time": format_time} if format_time else {}
+        self._load_proposals = load_proposals
+        self.cards = [ProposalCard(p, decide, on_decided=self._refresh_register, **self._card_kwargs)
+                      for p in proposals]
+        self.no_proposals = w.HTML("<p>Er wachten geen voorstellen op een besluit.</p>")
+        self.proposals_box = proposals_box = w.VBox(self.cards or [self.no_proposals])
         proposals_box.add_class("ok-proposals")
+        self.requirements_form = requirements_form
+        if requirements_form is not None:
+            requirements_form.on_recorded = lambda _username, _programme: self.reload_proposals()
         self.supervised_form = supervised_form
         supervised_form._on_recorded = self._update_counts
         self.register = CertificateRegister(register_rows(), certificate_url, expiring_days=expiring_days)
         self.message = w.Box()
+        requirements = [w.HTML("<h2>Eisen per programma</h2>"), requirements_form] if requirements_form else []
         super().__init__([
-            w.HTML("<h2>Te beslissen</h2><p>De kit stelt na elke ingeleverde toets een besluit voor. Neem het "
-                   "voorstel over, of wijk ervan af met een reden; beide worden vastgelegd met de cijfers.</p>"),
-            proposals_box,
+            w.HTML("<h2>Te beslissen</h2><p>De kit stelt een besluit voor na elke ingeleverde toets en zodra "
+                   "iemand alle verplichte eisen van een programmapad heeft gedaan. Neem het voorstel over, of "
+                   "wijk ervan af met een reden; beide worden vastgelegd met waar het op rust.</p>"),
+            proposals_box, *requirements,
             w.HTML("<h2>Begeleide casussen</h2>"), supervised_form,
             w.HTML("<h2>Register</h2>"), self.register, self.message])
         self.add_class("ok-certificates")
+
+    def reload_proposals(self) -> None:
+        """Add a card for every proposal that appeared since the page was built (a record that
+        completed a path)."""
+        if self._load_proposals is None:
+            return
+        try:
+            proposals = self._load_proposals()
+        except OefenkitError as exc:
+            self.message.children = (Notice(str(exc), kind="error"),)
+            return
+        shown = {card.decision_id for card in self.cards}
+        new = [ProposalCard(p, self._decide, on_decided=self._refresh_register, **self._card_kwargs)
+               for p in proposals if int(p["decision_id"]) not in shown]
+        if new:
+            self.cards += new
+            self.proposals_box.children = tuple(self.cards)
 
     def _refresh_register(self, _result=None) -> None:
         try:
@@ -370,12 +444,14 @@ class CertificatesPanel(w.VBox):
                 card.set_supervised(count)
 
 
-def certificates_page(kit, person: Actor, *, rules=None, expiring_days: int = 90) -> CertificatesPanel:
+def certificates_page(kit, person: Actor, *, rules=None, paths=None, expiring_days: int = 90) -> CertificatesPanel:
     """The "Certificering" app over the façade (staff only; the verbs check).
 
     ``rules`` (programme → :class:`~oefenkit.certification.CertificationRule`) default to the
     content directory's rules; they give the validity of a certificate a decision issues and
-    the number of supervised cases each programme asks for.
+    the number of supervised cases each programme asks for. ``paths`` (programme →
+    :class:`~oefenkit.programmes.ProgrammePath`) default to the content directory's paths; opening
+    the page adds the proposals of paths completed without a record (``Kit.propose_complete_paths``).
     """
     from oefenkit.certificate_pdf import certificate_url
     from oefenkit.certification import load_rules
@@ -383,12 +459,20 @@ def certificates_page(kit, person: Actor, *, rules=None, expiring_days: int = 90
 
     from .pages import local_time
 
+    from oefenkit.programmes import load_paths
+
+    from .requirements import RequirementsForm
+
+    settings = load_settings()
     if rules is None:
-        rules = load_rules(load_settings().content_dir)
+        rules = load_rules(settings.content_dir)
+    if paths is None:
+        paths = load_paths(settings.content_dir)
+    kit.propose_complete_paths(person, paths=paths)  # e.g. a path whose scoring test passed last
     proposals = kit.list_open_proposals(person)
     names = {p["code"]: p["name"] for p in kit.list_programmes()}
     cursists = [(f"{p['display_name']} ({p['username']})", p["username"])
-                for p in kit.list_people(person) if p["role"] == "cursist"]
+                for p in kit.list_people(person) if p["role"] in roles().learners]
     form = SupervisedCaseForm(
         cursists, [(names.get(code, code), code) for code in sorted(names)],
         record=lambda username, programme, note: kit.record_supervised_case(person, username, programme, note),
@@ -396,9 +480,27 @@ def certificates_page(kit, person: Actor, *, rules=None, expiring_days: int = 90
         required={code: rule.required_supervised_cases for code, rule in rules.items()
                   if rule.required_supervised_cases},
         default_programme=next((c for c, r in rules.items() if r.required_supervised_cases), None))
+    from oefenkit.requirements import RECORDED_KINDS, refresher_label
+    from oefenkit.storage.exams import LOCAL_TZ
+
+    people = [(f"{p['display_name']} ({p['username']})", p["username"]) for p in kit.list_people(person)]
+    recordable = {}
+    for code, path in paths.items():
+        options = [(r.label, r.code) for r in path.requirements if r.kind in RECORDED_KINDS]
+        if path.validity.refresher:
+            options.append((refresher_label(path), path.validity.refresher))
+        recordable[code] = options
+    requirements_form = RequirementsForm(
+        people, [(names.get(code, path.name), code) for code, path in sorted(paths.items())], recordable,
+        progress=lambda username, programme: kit.requirement_progress(person, username, programme, paths=paths),
+        record=lambda username, programme, code, day, note: kit.record_requirement(
+            person, username, programme, code, day, note, paths=paths),
+        remove=lambda record_id: kit.remove_requirement_record(person, record_id),
+        today=dt.datetime.now(LOCAL_TZ).date())
     return CertificatesPanel(
         proposals, lambda decision_id, accept, reason: kit.decide_certificate(
             person, decision_id, accept=accept, reason=reason, rules=rules),
         form, lambda: kit.certificate_register(person, expiring_within_days=expiring_days), certificate_url,
         expiring_days=expiring_days,
-        format_time=lambda t: local_time(t))
+        format_time=lambda t: local_time(t), requirements_form=requirements_form,
+        load_proposals=lambda: kit.list_open_proposals(person))

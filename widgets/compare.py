@@ -14,15 +14,8 @@ from collections.abc import Callable, Sequence
 
 import ipywidgets as w
 
-from oefenkit.compare import (
-    BAND_COLOURS,
-    BAND_LABELS,
-    CSV_ENCODING,
-    MIN_CLIPS_FOR_ICC,
-    Comparison,
-    to_csv,
-    to_xlsx,
-)
+from oefenkit.compare import BAND_COLOURS, BAND_LABELS, MIN_CLIPS_FOR_ICC, Comparison
+from oefenkit.compare_export import CSV_ENCODING, to_csv, to_xlsx
 from oefenkit.errors import OefenkitError
 
 from .notice import Notice

@@ -158,7 +158,8 @@ class DashboardPage(w.VBox):
         self.expected = w.BoundedIntText(value=DEFAULT_EXPECTED, min=1, max=MAX_EXPECTED,
                                          description="Verwacht aantal deelnemers",
                                          style={"description_width": "initial"},
-                                         layout=w.Layout(width="17rem"))
+                                         # room between the field and the button, for touch and the focus ring
+                                         layout=w.Layout(width="17rem", margin="4px 0.75rem 4px 0"))
         self.expected.add_class("ok-session-expected")
         # What kind of day: clips only (an Ouder-baby opfrisdag or intervision, as before) or a round plan
         # of the content (the Babytijd terugkomdag: situations, questions, exchange).
@@ -208,7 +209,7 @@ class DashboardPage(w.VBox):
                             self.count, self.round_title, self.stats, self.alpha, self.expert, self.prompt_box],
                            layout=w.Layout(display="none"))
         self.start_row = w.HBox([self.plan, self.expected, self.create_button],
-                                layout=w.Layout(flex_flow="row wrap", align_items="center"))
+                                layout=w.Layout(flex_flow="row wrap", align_items="center", padding="4px 2px"))
         super().__init__([self.start_row, self.message, self.live, self.report])
         self.add_class("ok-dashboard")
         self.poller = LivePoller(lambda: self.verbs["token"](self.session_id),

@@ -309,7 +309,7 @@ def intervision_page(kit, person: Actor) -> w.Widget:
 
     sets = kit.list_intervision_sets(person)
     own_groups = kit.list_groups(person)
-    staff = person.role in {"trainer", "coordinator"}
+    staff = person.may("read_intervision_of")  # every team, not only their own
     teams = [g.name for g in own_groups if staff or g.id in person.group_ids or person.username in g.member_usernames]
     if not sets:
         return Notice("Er is nog geen intervisieset. Een trainer kan er een toevoegen in content/case_sets.yaml.")

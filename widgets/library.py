@@ -24,6 +24,7 @@ from typing import Any
 import ipywidgets as w
 
 from oefenkit.errors import Cancelled, OefenkitError, ValidationError
+from oefenkit.permissions import roles
 
 from .notice import Notice
 from .reveal import reveal, reveal_anchor
@@ -471,7 +472,7 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
     newest = {s.code: s for s in kit.list_scales()}  # ordered by version: the newest wins
     scales = [(s.code, s.name, s.min_score, s.max_score) for s in newest.values()]
     experts = [(f"{p['display_name']} ({p['username']})", p["username"])
-               for p in kit.list_people(person) if p["role"] != "cursist"]
+               for p in kit.list_people(person) if p["role"] in roles().with_action("write_expert_scores")]
     programmes = [(p["name"], p["code"]) for p in kit.list_programmes()]
     case_sets = kit.list_case_sets(person)
     set_names = {s.code: f"{s.name} ({SET_KIND_LABELS.get(s.kind, s.kind)})" for s in case_sets}

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import ipywidgets as w
 
 from oefenkit.apps import apps_for
-from oefenkit.identity import ROLE_LABELS, Actor
+from oefenkit.identity import Actor, role_label
 from oefenkit.storage.kit import Kit
 
 from .landing import LandingPage
@@ -36,7 +36,9 @@ def landing_page(person: Actor) -> LandingPage:
     return LandingPage(person.display_name, person.role_label, apps_for(person))
 
 
-def profile_page(kit: Kit, person: Actor) -> w.VBox:
+def profile_page(kit: Kit, person: Actor, *, paths=None) -> w.VBox:
+    """Mijn gegevens. ``paths`` (programme → path) default to the content directory's programme
+    paths; "Wat heb ik nog nodig?" shows those of the person's groups (all when none has one)."""
     groups = kit.list_groups(person)
     ratings = kit.list_ratings(person, rater_username=person.username)
     details = DataTable(
@@ -80,7 +82,17 @@ def profile_page(kit: Kit, person: Actor) -> w.VBox:
     from .session import session_history_table
 
     sessions = session_history_table(kit.session_history(person), local_time)
+    from .requirements import what_i_need_page_part
+
+    if paths is None:
+        from oefenkit.programmes import load_paths
+        from oefenkit.settings import load_settings
+
+        paths = load_paths(load_settings().content_dir)
+    mine = sorted({g.programme_code for g in groups if person.id and g.id in person.group_ids and g.programme_code})
+    needed = what_i_need_page_part(kit, person, paths, mine)
     return w.VBox([details, w.HTML("<h2>Mijn beoordelingen</h2>"), history,
+                   w.HTML("<h2>Wat heb ik nog nodig?</h2>"), needed,
                    w.HTML("<h2>Mijn certificaten</h2>"), certificates, w.HTML("<h2>Mijn gegevens</h2>"),
                    own_export, w.HTML("<h2>Mijn terugkomdagen</h2>"), sessions,
                    w.HTML("<h2>Waar ben ik ingelogd?</h2>"), _login_sessions(kit, person)])
@@ -106,7 +118,7 @@ def people_page(kit: Kit, person: Actor) -> w.VBox:
     people = kit.list_people(person)
     table = DataTable(
         ["Gebruikersnaam", "Naam", "Rol", "Groepen"],
-        [[p["username"], p["display_name"], ROLE_LABELS[p["role"]], ", ".join(p["groups"]) or "-"] for p in people],
+        [[p["username"], p["display_name"], role_label(p["role"]), ", ".join(p["groups"]) or "-"] for p in people],
         empty="Er zijn nog geen personen.",
         css_class="ok-people-table",
         label="Personen",

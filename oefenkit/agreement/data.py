@@ -166,15 +166,15 @@ class Ratings:
 
     def categories(self) -> np.ndarray:
         """Categories for category-based statistics: the declared integer range, or the observed values."""
-        if self.range_declared:
+        if self.scale_min is not None and self.scale_max is not None:  # the range is declared
             return np.arange(self.scale_min, self.scale_max + 1, dtype=float)
         observed = self.matrix[~self.missing]
         return np.unique(observed)
 
     def complete(self) -> "Ratings":
         """Only the items that every rater scored (listwise deletion, as ICC needs)."""
-        keep = ~self.missing.any(axis=1)
-        return Ratings(tuple(i for i, k in zip(self.items, keep) if k), self.raters, self.matrix[keep],
+        keep = np.logical_not(self.missing.any(axis=1))
+        return Ratings(tuple(i for i, k in zip(self.items, keep.tolist()) if k), self.raters, self.matrix[keep],
                        self.scale_min, self.scale_max)
 
     def select_raters(self, raters: Sequence[str]) -> "Ratings":

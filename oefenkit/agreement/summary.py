@@ -7,6 +7,8 @@ is ``None`` (JSON ``null``) and ``warnings`` says why; nothing is ever NaN.
 
 from __future__ import annotations
 
+from functools import partial
+
 import csv
 import io
 import math
@@ -40,6 +42,11 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _value(statistic: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``statistic(*args, **kwargs).value``."""
+    return statistic(*args, **kwargs).value
+
+
 def _try(label: str, warnings: list[str], fn: Callable[[], Any]) -> Any:
     """``fn()``, or ``None`` plus a warning when this one statistic cannot take the data.
 
@@ -66,7 +73,7 @@ def summarise(ratings: Ratings) -> dict[str, Any]:
         # One degenerate form (e.g. ICC(A,k) at ICC(A,1) = -1/(k-1)) must not hide the others.
         out["icc"] = {
             f: (lambda r: r[f].as_dict() if r else None)(
-                _try(f"ICC ({f})", warnings, lambda f=f: icc(ratings, forms=(f,))))
+                _try(f"ICC ({f})", warnings, partial(icc, ratings, forms=(f,))))
             for f in ICC_FORMS
         }
 
@@ -75,22 +82,21 @@ def summarise(ratings: Ratings) -> dict[str, Any]:
 
     if ratings.n_raters == 2:
         out["cohen_kappa"] = {
-            w: _try(f"Cohens kappa ({w})", warnings, lambda w=w: cohen_kappa(ratings, weights=w).value)
+            w: _try(f"Cohens kappa ({w})", warnings, partial(_value, cohen_kappa, ratings, weights=w))
             for w in ("unweighted", "linear", "quadratic")
         }
     out["fleiss_kappa"] = _try("Fleiss' kappa", warnings, lambda: fleiss_kappa(ratings).value)
     out["krippendorff_alpha"] = {
-        lv: _try(f"Krippendorffs alfa ({lv})", warnings, lambda lv=lv: krippendorff_alpha(ratings, lv))
+        lv: _try(f"Krippendorffs alfa ({lv})", warnings, partial(krippendorff_alpha, ratings, lv))
         for lv in ALPHA_LEVELS
     }
     out["gwet_ac1"] = _try("Gwets AC1", warnings, lambda: gwet_ac1(ratings).value)
     out["gwet_ac2"] = {
-        w: _try(f"Gwets AC2 ({w})", warnings, lambda w=w: gwet_ac2(ratings, weights=w).value)
+        w: _try(f"Gwets AC2 ({w})", warnings, partial(_value, gwet_ac2, ratings, weights=w))
         for w in ("linear", "quadratic")
     }
     out["percent_agreement"] = {
-        kind: _try(f"Percentage overeenstemming ({kind})", warnings,
-                   lambda kind=kind: percent_agreement(ratings, kind))
+        kind: _try(f"Percentage overeenstemming ({kind})", warnings, partial(percent_agreement, ratings, kind))
         for kind in ("exact", "within_1", "pairwise")
     }
     if ratings.n_raters == 2:

@@ -359,7 +359,7 @@ def expert_consensus(ratings: Ratings) -> Consensus:
     >>> round(cons.icc_a1, 3), round(cons.pairwise, 3), cons.within_one
     (0.971, 0.4, 1.0)
     """
-    if not ratings.range_declared:
+    if ratings.scale_min is None or ratings.scale_max is None:  # the range is not declared
         raise RatingsInputError(
             "Voor de consensus moet de schaal (minimum en maximum) zijn opgegeven."
         )

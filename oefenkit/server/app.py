@@ -27,6 +27,7 @@ from ..instance import open_kit
 from ..settings import Settings
 from ..storage.kit import Kit
 from .auth import OefenkitIdentityProvider
+from .certificates import CERTIFICATE_SETTING, certificate_issuer
 from .handlers import NotFoundHandler, routes
 from .hooks import make_prelaunch_hook
 from .hub import HubIdentityProvider
@@ -210,6 +211,8 @@ def voila_config(settings: Settings, kit: Kit) -> Config:
         WEBSOCKET_MAX_SETTING: settings.websocket_max_bytes,
         # Unknown URLs get the kit's Dutch 404 page instead of Tornado's English one.
         "default_handler_class": NotFoundHandler,
+        # Who issues the certificates and who owns each programme (certificates.py)
+        CERTIFICATE_SETTING: certificate_issuer(settings),
     }
     if settings.secure_cookie:
         cfg.OefenkitIdentityProvider.secure_cookie = True

@@ -54,6 +54,19 @@ class SessionUser(User):
 
     session_id: int | None = None
     session_token: str = field(default="", repr=False)  # never in a log line or a template
+    # The person as read from the database with the session, in this same request (active, with
+    # their current role). The page hook and the kernel owner check use it instead of reading the
+    # person a second time: one database round trip less per page and per websocket.
+    actor: Any = field(default=None, repr=False, compare=False)
+
+
+def request_actor(user: User | None):
+    """The person read with ``user``'s login session in this request, or None (hub mode, or no
+    session). Fresh: read from the database moments ago, inactive people never get this far."""
+    actor = getattr(user, "actor", None)
+    if actor is None or actor.username != getattr(user, "username", None):
+        return None
+    return actor
 
 
 def login_session_cell(user: User):
@@ -140,7 +153,7 @@ class OefenkitIdentityProvider(IdentityProvider):
             return None
         actor = info.actor
         return SessionUser(username=actor.username, name=actor.display_name, display_name=actor.display_name,
-                           session_id=info.session_id, session_token=token)
+                           session_id=info.session_id, session_token=token, actor=actor)
 
     async def get_user(self, handler: web.RequestHandler) -> User | None:
         # jupyter_server's _get_user asks get_user_cookie and clears a cookie that no longer resolves.

@@ -14,11 +14,26 @@ import re
 from jupyter_server.base.handlers import JupyterHandler
 from tornado import web
 
-from ..certificate_pdf import CERTIFICATE_PREFIX, certificate_pdf, certificate_url
-from ..errors import NotFound
+from ..certificate_pdf import CERTIFICATE_PREFIX, Issuer, certificate_pdf, certificate_url
+from ..errors import ContentError, NotFound
+from ..programmes import load_paths
+from ..settings import Settings
 from .pageerror import PageError
 
-__all__ = ["CERTIFICATE_PREFIX", "certificate_url", "CertificateHandler", "certificate_routes"]
+__all__ = ["CERTIFICATE_PREFIX", "CERTIFICATE_SETTING", "certificate_url", "certificate_issuer", "CertificateHandler",
+           "certificate_routes"]
+
+#: The Tornado setting with the issuer and the programme owners.
+CERTIFICATE_SETTING = "oefenkit_certificate_issuer"
+
+
+def certificate_issuer(settings: Settings) -> tuple[Issuer, dict[str, str | None]]:
+    """The issuing organisation, and each programme's owner from its path (read once at start)."""
+    try:
+        owners = {code: path.owner for code, path in load_paths(settings.content_dir).items()}
+    except ContentError:
+        owners = {}  # init refuses broken paths; a certificate then names no owner
+    return Issuer.from_settings(settings), owners
 
 _CODE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 
@@ -29,10 +44,12 @@ class CertificateHandler(JupyterHandler):
         if not _CODE.match(code):
             raise PageError(404, "Dit certificaat bestaat niet.")
         kit = self.identity_provider.kit
+        issuer, owners = self.settings.get(CERTIFICATE_SETTING) or (Issuer(), {})
 
         def load():
             actor = kit.find_person(self.current_user.username)
-            return certificate_pdf(kit.find_certificate(actor, code))
+            cert = kit.find_certificate(actor, code)
+            return certificate_pdf(cert, issuer, owners.get(cert.programme_code))
 
         try:
             data = await asyncio.to_thread(load)

@@ -22,7 +22,7 @@ from ..apps import app_for_path
 from ..errors import NotFound
 from ..permissions import can
 from ..sessions import client_address
-from .auth import login_session_cell
+from .auth import login_session_cell, request_actor
 from .kernels import PENDING_BINDING, PENDING_OWNER, KernelOwner, PendingBinding, admit_page
 from .pageerror import PageError
 
@@ -59,7 +59,8 @@ def make_prelaunch_hook(kit):
             raise PageError(404, "Deze app bestaat niet.")
         try:
             app = app_for_path(path[len(RENDER_PREFIX):])
-            actor = kit.find_person(user.username)
+            # the person read with the login session in this request, or (hub mode) read now
+            actor = request_actor(user) or kit.find_person(user.username)
         except NotFound as exc:
             raise PageError(404, str(exc)) from None
         if not can(actor, "open_app", app):

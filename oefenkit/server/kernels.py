@@ -52,6 +52,7 @@ from ..errors import NotFound, OefenkitError
 from ..kernel import OLDER_PAGE_CLOSED_ENV
 from ..permissions import can
 from ..settings import site_url
+from .auth import request_actor
 from .kernelparent import KernelParent
 from .kernelws import OefenkitKernelWebsocketHandler
 from .pageerror import PageError
@@ -508,15 +509,18 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
     def is_revoked(self, kernel_id: str) -> bool:
         return kernel_id in self._revoked_since or kernel_id in self._closing
 
-    async def still_allowed(self, owner: KernelOwner) -> bool:
-        """Is ``owner`` still active and allowed to open their kernel's app (read now)?"""
+    async def still_allowed(self, owner: KernelOwner, person=None) -> bool:
+        """Is ``owner`` still active and allowed to open their kernel's app? ``person`` is the
+        owner as read from the database in the current request (with its login session); without
+        it the person is read now."""
         if self.kit is None:
             return True
         app = _APPS.get(owner.app_id)
-        try:
-            person = await asyncio.to_thread(self.kit.find_person, owner.username)
-        except NotFound:
-            return False
+        if person is None or person.username != owner.username:
+            try:
+                person = await asyncio.to_thread(self.kit.find_person, owner.username)
+            except NotFound:
+                return False
         return app is not None and can(person, "open_app", app)
 
 
@@ -538,7 +542,7 @@ async def require_kernel_owner(handler, kernel_id: str) -> KernelOwner:
         reason = "unknown" if kernel_id not in km else "no owner"
     elif owner.username != username:
         reason = "not the owner"
-    elif km.is_revoked(kernel_id) or not await km.still_allowed(owner):
+    elif km.is_revoked(kernel_id) or not await km.still_allowed(owner, request_actor(user)):
         reason = "access lost"
     if reason is None:
         return owner

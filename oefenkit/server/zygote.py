@@ -108,6 +108,14 @@ def preload(notebooks_dir: Path | None) -> list[str]:
         configure_mappers()
     except Exception:  # noqa: BLE001 - the kernel configures them itself
         failed.append("sqlalchemy.orm.configure_mappers")
+    # The role table (roles.yaml, or OEFENKIT_ROLES_FILE, read once per process): read here, each
+    # kernel's first permission check finds it in its copy of the cache.
+    try:
+        from oefenkit.permissions import roles
+
+        roles()
+    except Exception:  # noqa: BLE001 - a broken file: the kernel's own read shows the Dutch error
+        failed.append("oefenkit.permissions.roles")
     return failed
 
 

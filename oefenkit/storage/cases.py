@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from ..errors import AlreadyExists, NotFound, ValidationError
 from ..identity import Actor, validate_username
-from ..permissions import can, require
+from ..permissions import can, require, roles
+from ..roles import SYSTEM_ROLE
 from . import models as m
 
 __all__ = ["CasesMixin", "ScaleInfo", "ExpertScoreInfo", "CaseInfo", "EXPERT_ONLY_DETAILS"]
@@ -203,9 +204,11 @@ class CasesMixin:
         with self.transaction() as s:
             if s.scalar(select(m.Person.id).where(m.Person.username == username)) is not None:
                 return False
-            s.add(m.Person(username=username, display_name=display_name, role="trainer", password_hash=None))
+            # the first role (fewest rights) that gives expert scores: a trainer in the shipped roles
+            role = next(iter(roles().with_action("write_expert_scores")), SYSTEM_ROLE)
+            s.add(m.Person(username=username, display_name=display_name, role=role, password_hash=None))
             s.flush()
-            self.audit(s, actor, "person.add", username, role="trainer", source="expert")
+            self.audit(s, actor, "person.add", username, role=role, source="expert")
             return True
 
     def update_or_create_case(

@@ -17,21 +17,14 @@ from sqlalchemy.orm import Session
 from ..errors import Conflict, NotFound, ValidationError
 from ..identity import Actor
 from ..permissions import require
+from .. import requirements as rq
 from . import exams as ex
 from . import models as m
+from .certificate_status import (CERTIFICATE_STATUSES, LAPSED_REGISTRATION, REVOKED, _revoked, _until_day, _utc,
+                                 certificate_status)
+from .requirements import PATH_KEY
 
-__all__ = ["CertificatesMixin", "CERTIFICATE_STATUSES", "REVOKED"]
-
-#: The register's statuses, in Dutch as shown.
-CERTIFICATE_STATUSES = ("geldig", "verloopt binnenkort", "verlopen", "ingetrokken")
-
-#: The key in ``Certificate.statistics`` that marks a certificate a trainer's override took back
-#: (``Certificate.decision`` is constrained to accepted/override; no migration for a new value).
-REVOKED = "revoked"
-
-
-def _revoked(cert: m.Certificate) -> bool:
-    return bool((cert.statistics or {}).get(REVOKED))
+__all__ = ["CertificatesMixin", "CERTIFICATE_STATUSES", "LAPSED_REGISTRATION", "REVOKED", "certificate_status"]
 
 _NOTE_MAX = 5000
 
@@ -40,17 +33,9 @@ def _today() -> dt.date:
     return dt.datetime.now(ex.LOCAL_TZ).date()
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:  # SQLite gives naive UTC, PostgreSQL aware values
-    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
-
-
 def _until_moment(day: dt.date) -> dt.datetime:
     """How a last valid day is stored (noon UTC, as ``submit_exam`` does)."""
     return dt.datetime.combine(day, dt.time(12), tzinfo=dt.timezone.utc)
-
-
-def _until_day(cert: m.Certificate) -> dt.date:
-    return _utc(cert.valid_until).date()
 
 
 class CertificatesMixin:
@@ -67,8 +52,14 @@ class CertificatesMixin:
 
     @staticmethod
     def _supervised_case_count(s: Session, person_id: int, programme_id: int) -> int:
-        return s.scalar(select(func.count()).select_from(m.SupervisedCase).where(
+        """Cases carried out and discussed: the supervised cases plus the path's ``cases`` records
+        (one pool, ``oefenkit.requirements``)."""
+        supervised = s.scalar(select(func.count()).select_from(m.SupervisedCase).where(
             m.SupervisedCase.person_id == person_id, m.SupervisedCase.programme_id == programme_id)) or 0
+        recorded = s.scalar(select(func.count()).select_from(m.RequirementRecord).where(
+            m.RequirementRecord.person_id == person_id, m.RequirementRecord.programme_id == programme_id,
+            m.RequirementRecord.kind == "cases")) or 0
+        return supervised + recorded
 
     # -- deciding on a proposal --------------------------------------------------------------
 
@@ -86,6 +77,11 @@ class CertificatesMixin:
         pass and the person holds no valid certificate for the programme, a certificate is
         issued, valid for the programme rule's period. Returns ``decision_id``, ``kind``,
         ``passed`` and ``certificate`` (a :class:`~oefenkit.storage.exams.CertificateInfo` or None).
+
+        A *path* proposal (``statistics["path"]``, :meth:`propose_complete_paths`) issues what its
+        path gives: a registration (``kind`` registration, active ``every_years`` from today and
+        extended by the refresher records) or a certificate (valid ``every_years``, or without end
+        when the path sets none); ``rules`` are not used for it.
         """
         require(actor, "decide_certification")
         reason = (reason or "").strip()
@@ -125,7 +121,11 @@ class CertificatesMixin:
                 # A passing proposal of a submitted exam already issued its certificate
                 # (submit_exam); turning that proposal down revokes it.
                 self._revoke_certificates_of_proposal(s, actor, person, programme, proposal.id, row.id, reason)
-            if passed and self._valid_certificate(s, person.id, programme.id) is None:
+            if passed and (proposal.statistics or {}).get(PATH_KEY):
+                if self._valid_path_certificate(s, person.id, programme.id) is None:
+                    certificate = self._issue_path_certificate(s, actor, person, programme, proposal, row, kind,
+                                                               reason)
+            elif passed and self._valid_certificate(s, person.id, programme.id) is None:
                 rule = rules.get(programme.code)
                 if rule is None:
                     raise NotFound(f"Er zijn geen certificeringsregels voor programma {programme.code!r}.")
@@ -147,6 +147,31 @@ class CertificatesMixin:
                            code=cert.verification_code, decision=row.id)
                 certificate = self._certificate_info(cert, person, programme)
             return {"decision_id": row.id, "kind": kind, "passed": passed, "certificate": certificate}
+
+    def _issue_path_certificate(
+        self, s: Session, actor: Actor, person: m.Person, programme: m.Programme,
+        proposal: m.CertificationDecision, row: m.CertificationDecision, kind: str, reason: str,
+    ) -> ex.CertificateInfo:
+        validity = ((proposal.rule or {}).get(PATH_KEY) or {}).get("validity") or {}
+        years, refresher = validity.get("every_years"), validity.get("refresher")
+        now = m.utcnow()
+        issued_on = now.astimezone(ex.LOCAL_TZ).date()
+        base = rq.add_years(issued_on, int(years)) if years else rq.NO_END
+        cert_kind = "registration" if validity.get("kind") == "registration" else "certificate"
+        stats = {"decision_id": row.id, "proposal_id": proposal.id, PATH_KEY: (proposal.statistics or {})[PATH_KEY],
+                 "requirements": list((proposal.statistics or {}).get("requirements") or []),
+                 "refresher": refresher, "every_years": years, "valid_until_base": base.isoformat()}
+        cert = m.Certificate(
+            person_id=person.id, programme_id=programme.id, verification_code=ex.new_verification_code(),
+            issued_at=now, valid_until=_until_moment(base), decided_by_id=actor.id, decision=kind, reason=reason,
+            statistics=stats, kind=cert_kind)
+        s.add(cert)
+        s.flush()
+        self.audit(s, actor, "certificate.issue", person.username, programme=programme.code,
+                   code=cert.verification_code, decision=row.id, kind=cert_kind)
+        if cert_kind == "registration":  # a terugkomdag recorded before the decision counts too
+            self._update_registrations(s, actor, person, programme)
+        return self._certificate_info(cert, person, programme)
 
     def _revoke_certificates_of_proposal(
         self, s: Session, actor: Actor, person: m.Person, programme: m.Programme, proposal_id: int,
@@ -190,7 +215,8 @@ class CertificatesMixin:
 
         Each is a dict with ``decision_id``, ``username``, ``display_name``, ``programme``,
         ``programme_name``, ``passed``, ``reasons``, ``statistics``, ``proposed_at``,
-        ``exam_attempt_id``, ``required_supervised_cases`` (from the stored rule),
+        ``exam_attempt_id``, ``rule`` (a path proposal's names its path), ``required_supervised_cases``
+        (from the stored rule),
         ``supervised_cases`` (recorded now, which may be more than when the rules proposed) and
         ``certificate`` (the code of the certificate the exam already issued, or None).
         """
@@ -217,7 +243,8 @@ class CertificatesMixin:
                 out.append({
                     "decision_id": d.id, "username": username, "display_name": name, "programme": p_code,
                     "programme_name": p_name, "passed": d.passed, "reasons": list(d.reasons or []),
-                    "statistics": dict(d.statistics or {}), "proposed_at": _utc(d.decided_at),
+                    "statistics": dict(d.statistics or {}), "rule": dict(d.rule or {}),
+                    "proposed_at": _utc(d.decided_at),
                     "exam_attempt_id": d.exam_attempt_id, "required_supervised_cases": int(required),
                     "supervised_cases": self._supervised_case_count(s, d.person_id, d.programme_id),
                     "certificate": issued.get(d.id)})
@@ -240,38 +267,49 @@ class CertificatesMixin:
                 revoked = _revoked(cert)
                 out.append({"code": cert.verification_code, "programme": p_code, "programme_name": p_name,
                             "issued": _utc(cert.issued_at).astimezone(ex.LOCAL_TZ).date(), "valid_until": until,
-                            "valid": not revoked and until >= today, "revoked": revoked})
+                            "valid": not revoked and until >= today, "revoked": revoked, "kind": cert.kind,
+                            "status": certificate_status(cert, today)})
             return out
 
     # -- verification and register ------------------------------------------------------------
 
     def verify_certificate(self, code: str, *, today: dt.date | None = None) -> dict[str, Any]:
-        """PUBLIC: what a verification code proves — holder, programme, dates, valid today.
+        """PUBLIC: what a verification code proves — holder, programme, dates, valid today, and
+        what was completed (a path's requirements with their dates; ``basis`` is ``path``,
+        ``scoring_test`` or ``converted``).
 
-        Needs no actor and returns nothing else (no statistics, no user name). An unknown
+        Needs no actor and returns nothing else (no figures, no user name). An unknown
         code raises :class:`NotFound`.
         """
         today = today or _today()
         with self.transaction(readonly=True) as s:
             row = s.execute(
-                select(m.Certificate, m.Person.display_name, m.Programme.name)
+                select(m.Certificate, m.Person.display_name, m.Programme.name, m.Programme.code)
                 .join(m.Person, m.Person.id == m.Certificate.person_id)
                 .join(m.Programme, m.Programme.id == m.Certificate.programme_id)
                 .where(m.Certificate.verification_code == (code or "").strip().upper())).first()
             if row is None:
                 raise NotFound("Er bestaat geen certificaat met deze verificatiecode.")
-            cert, name, programme_name = row
+            cert, name, programme_name, programme_code = row
             until = _until_day(cert)
             revoked = _revoked(cert)
-            return {"display_name": name, "programme_name": programme_name,
+            stats = cert.statistics or {}
+            basis = "path" if stats.get("path") else "converted" if stats.get("converted_from") else "scoring_test"
+            requirements = [{k: item.get(k) for k in ("code", "label", "count", "done_count", "dates", "required")}
+                            for item in stats.get("requirements") or ()] if basis == "path" else []
+            return {"display_name": name, "programme_name": programme_name, "programme_code": programme_code,
                     "issued": _utc(cert.issued_at).astimezone(ex.LOCAL_TZ).date(), "valid_until": until,
-                    "valid": not revoked and until >= today, "revoked": revoked}
+                    "valid": not revoked and until >= today, "revoked": revoked, "kind": cert.kind,
+                    "status": certificate_status(cert, today), "basis": basis, "requirements": requirements,
+                    "demo": bool(stats.get("demo"))}
 
     def certificate_register(
         self, actor: Actor, *, expiring_within_days: int = 90, today: dt.date | None = None,
     ) -> list[dict[str, Any]]:
-        """Every certificate (staff only), soonest expiry first, with its Dutch status:
-        ``geldig``, ``verloopt binnenkort`` (within ``expiring_within_days``) or ``verlopen``."""
+        """Every certificate and registration (staff only), soonest expiry first, with its ``kind``
+        and Dutch status (:func:`certificate_status`): ``geldig``, ``verloopt binnenkort`` (within
+        ``expiring_within_days``), ``verlopen``, ``verlopen: terugkomdag gemist`` (a registration)
+        or ``ingetrokken``."""
         require(actor, "view_certificate_register")
         if isinstance(expiring_within_days, bool) or not isinstance(expiring_within_days, int) \
                 or expiring_within_days < 0:
@@ -286,18 +324,11 @@ class CertificatesMixin:
                 .order_by(m.Certificate.valid_until, m.Certificate.id)
             ):
                 until = _until_day(cert)
-                if _revoked(cert):
-                    status = "ingetrokken"
-                elif until < today:
-                    status = "verlopen"
-                elif (until - today).days <= expiring_within_days:
-                    status = "verloopt binnenkort"
-                else:
-                    status = "geldig"
+                status = certificate_status(cert, today, expiring_within_days)
                 out.append({"code": cert.verification_code, "username": username, "display_name": name,
                             "programme": p_code, "programme_name": p_name,
                             "issued": _utc(cert.issued_at).astimezone(ex.LOCAL_TZ).date(),
-                            "valid_until": until, "status": status})
+                            "valid_until": until, "status": status, "kind": cert.kind})
             return out
 
     # -- supervised cases ---------------------------------------------------------------------
@@ -333,8 +364,10 @@ class CertificatesMixin:
     ) -> list[dict[str, Any]]:
         """Attending a terugkomdag on ``attended_on`` renews the person's certificates that are
         still valid that day (:func:`oefenkit.certification.renewed_until`); expired ones stay
-        expired. Returns per certificate ``code``, ``programme``, ``old`` and ``new`` last day and
-        ``renewed``; every renewal is audited."""
+        expired. Registrations are left alone: the terugkomdag keeps them active as a requirement
+        record (``record_requirement`` with the path's refresher code). Returns per certificate
+        ``code``, ``programme``, ``old`` and ``new`` last day and ``renewed``; every renewal is
+        audited."""
         from ..certification import renewed_until  # imports no storage
 
         require(actor, "decide_certification")
@@ -351,7 +384,9 @@ class CertificatesMixin:
             ):
                 rule = rules.get(p_code)
                 old = _until_day(cert)
-                new = renewed_until(old, attended_on, rule) if rule is not None and not _revoked(cert) else old
+                # A registration follows its refresher records (record_requirement), not this renewal.
+                renewable = rule is not None and not _revoked(cert) and cert.kind != "registration"
+                new = renewed_until(old, attended_on, rule) if renewable else old
                 if new != old:
                     cert.valid_until = _until_moment(new)
                     self.audit(s, actor, "certificate.renew", username, programme=p_code,

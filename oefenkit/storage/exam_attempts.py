@@ -295,7 +295,7 @@ class ExamMixin:
 
         return ex.CertificateInfo(cert.verification_code, person.username, person.display_name, programme.code,
                                   programme.name, utc(cert.issued_at), utc(cert.valid_until).date(), cert.decision,
-                                  dict(cert.statistics or {}))
+                                  dict(cert.statistics or {}), cert.kind or "certificate")
 
     def find_certificate(self, actor: Actor, code: str) -> ex.CertificateInfo:
         """A certificate by verification code, for its owner or staff.

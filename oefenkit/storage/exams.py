@@ -104,6 +104,9 @@ class CertificateInfo:
     valid_until: dt.date
     decision: str
     statistics: dict[str, Any] = field(default_factory=dict)
+    #: ``certificate`` or ``registration`` (a Babytijd registration as uitvoerder, kept active by the
+    #: terugkomdag; ``oefenkit.requirements``).
+    kind: str = "certificate"
 
     @property
     def revoked(self) -> bool:

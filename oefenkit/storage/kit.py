@@ -23,6 +23,7 @@ The verbs live in one mixin per noun, composed here:
 * :mod:`.practice_attempts`  practice attempts and clips (``find_clip``)
 * :mod:`.exam_attempts`      the certification test (value types in :mod:`.exams`)
 * :mod:`.certificates`       deciding on proposals, certificates, supervised cases, renewal
+* :mod:`.requirements`       programme-path requirement records, progress on a path, path proposals
 * :mod:`.logins`             login sessions of the standalone server: start, resolve, list, end
 * :mod:`.privacy`            AVG: export and delete everything stored about a person
 * :mod:`.sessions`           terugkomdag live sessions: join, rounds, scores, live state, report
@@ -65,6 +66,7 @@ from .practice_attempts import PracticeMixin
 from .privacy import PrivacyMixin
 from .progress import ProgressMixin
 from .ratings import RatingInfo, RatingsMixin
+from .requirements import RequirementsMixin
 from .session_answers import SessionAnswersMixin
 from .sessions import SessionsMixin
 
@@ -72,7 +74,7 @@ __all__ = ["Kit", "GroupInfo", "RatingInfo", "ScaleInfo", "CaseInfo"]
 
 
 class Kit(PeopleMixin, CasesMixin, RatingsMixin, DecisionsMixin, ProgressMixin, PracticeMixin, ExamMixin,
-          CertificatesMixin, PrivacyMixin, LibraryMixin, SessionsMixin, SessionAnswersMixin,
+          CertificatesMixin, RequirementsMixin, PrivacyMixin, LibraryMixin, SessionsMixin, SessionAnswersMixin,
           IntervisionMixin, LoginsMixin,
           KernelAccessMixin):
     """Façade over one database. Cheap to create; share one per process."""

@@ -49,7 +49,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import AlreadyExists, ConfigurationError, Conflict, NotFound, ValidationError, VideoError
 from ..identity import Actor
-from ..permissions import require
+from ..permissions import require, roles
 from . import models as m
 from .cases import ExpertScoreInfo
 
@@ -584,7 +584,7 @@ class LibraryMixin:
                 expert = s.scalar(select(m.Person).where(m.Person.username == username))
                 if expert is None:
                     raise NotFound(f"Expert {username!r} bestaat niet; voeg de expert eerst toe als persoon.")
-                if expert.role not in ("trainer", "coordinator"):
+                if expert.role not in roles().with_action("write_expert_scores"):
                     raise ValidationError(f"{username} is geen trainer of expert en kan geen expertscore geven.")
                 _, scale = self._case_and_scale(s, case.code, scale_code)
                 if isinstance(score, bool) or not isinstance(score, int) or not (

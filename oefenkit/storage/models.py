@@ -12,6 +12,7 @@ Overview::
       ├──< ExamAttempt             └── Programme
       ├──< Certificate ── Programme
       ├──< SupervisedCase ── Programme
+      ├──< RequirementRecord ── Programme (one occurrence of a programme-path requirement)
       ├──< LiveSession ──< LiveSessionParticipant
       │       └──< LiveRound ──< Rating (a fragment round: one per round × rater × scale)
       │                  └──< LiveAnswer (a situatie, vraag or ervaring round: one per round × person)
@@ -31,6 +32,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -44,7 +46,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
     "Base",
-    "ROLES",
+    "Role",
     "RATING_MODES",
     "SET_KINDS",
     "utcnow",
@@ -65,6 +67,9 @@ __all__ = [
     "CertificationDecision",
     "ModuleProgress",
     "SupervisedCase",
+    "RECORD_KINDS",
+    "CERTIFICATE_KINDS",
+    "RequirementRecord",
     "LiveSession",
     "LiveRound",
     "LiveSessionParticipant",
@@ -74,8 +79,6 @@ __all__ = [
     "AuditEntry",
 ]
 
-#: Roles, as stored. The Dutch display names live in ``oefenkit.identity``.
-ROLES = ("cursist", "trainer", "coordinator")
 #: Why a rating was given.
 RATING_MODES = ("practice", "exam", "session")
 #: What a live session's round asks (``oefenkit.rounds``): score a clip, or answer a situation,
@@ -85,6 +88,13 @@ ROUND_KINDS = ("fragment", "situatie", "vraag", "ervaring")
 ANSWER_TEXT_MAX = 500
 #: What a case set is for.
 SET_KINDS = ("practice", "exam", "session", "intervision")
+#: What a requirement record is: a trainer-recorded kind of a programme path
+#: (``oefenkit.programmes.REQUIREMENT_KINDS`` minus the kinds the kit derives), or the refresher
+#: that keeps a registration active (the Babytijd terugkomdag).
+RECORD_KINDS = ("attendance", "supervision", "national_supervision", "cases", "refresher")
+#: ``certificate``: a certificate; ``registration``: a registration as uitvoerder that lapses
+#: without the path's refresher (Babytijd).
+CERTIFICATE_KINDS = ("certificate", "registration")
 #: Where an uploaded clip is in the case library's workflow.
 LIBRARY_STATUSES = ("uploaded", "anonymised", "reviewed", "published")
 
@@ -110,16 +120,24 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, dt.datetime: DateTime(timezone=True)}
 
 
+class Role(Base):
+    """A role named in ``oefenkit/roles.yaml`` (what it may do lives there): its row lets people
+    hold it. ``oefenkit init`` adds the rows of new roles (``PeopleMixin.sync_roles``)."""
+
+    __tablename__ = "role"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
 class Person(Base):
-    """A trainee, trainer or coördinator."""
+    """A trainee, trainer or coördinator (or another role of ``roles.yaml``)."""
 
     __tablename__ = "person"
-    __table_args__ = (CheckConstraint(f"role IN ({_in(ROLES)})", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(16), default="cursist")
+    role: Mapped[str] = mapped_column(String(16), ForeignKey("role.code"), default="cursist")
     password_hash: Mapped[Optional[str]] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -332,6 +350,32 @@ class SupervisedCase(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class RequirementRecord(Base):
+    """One occurrence of a programme-path requirement, recorded by a trainer (``oefenkit.requirements``).
+
+    A requirement with count 2 (two training days) is done with two records, each with its own
+    date. ``requirement_code`` is the code in ``content/programmes/<programme>.yaml`` (or the
+    path's refresher, e.g. ``terugkomdag``); ``kind`` is kept as recorded, so a later edit of the
+    path file does not change what a stored record was.
+    """
+
+    __tablename__ = "requirement_record"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_in(RECORD_KINDS)})", name="kind"),
+        Index("ix_requirement_record_person_programme", "person_id", "programme_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"))
+    requirement_code: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    done_on: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class LiveSession(Base):
     """A terugkomdag or intervision session with a join code."""
 
@@ -453,11 +497,13 @@ class Rating(Base):
 
 
 class Certificate(Base):
-    """A certification decision that led to a certificate."""
+    """A certification decision that led to a certificate, or (``kind`` registration) to a
+    registration as uitvoerder that stays active with the path's refresher (Babytijd)."""
 
     __tablename__ = "certificate"
     __table_args__ = (
         CheckConstraint("decision IN ('accepted', 'override')", name="decision"),
+        CheckConstraint(f"kind IN ({_in(CERTIFICATE_KINDS)})", name="kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -470,6 +516,7 @@ class Certificate(Base):
     decision: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text, default="")
     statistics: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    kind: Mapped[str] = mapped_column(String(16), default="certificate", server_default="certificate")
 
 
 class CertificationDecision(Base):

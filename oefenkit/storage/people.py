@@ -9,7 +9,7 @@ from typing import Any, Sequence
 
 from sqlalchemy import func, select
 
-from ..errors import AlreadyExists, AuthenticationError, NotFound, ValidationError
+from ..errors import AlreadyExists, AuthenticationError, ContentError, NotFound, ValidationError
 from ..identity import (
     SYSTEM,
     Actor,
@@ -20,7 +20,7 @@ from ..identity import (
     validate_username,
     verify_password,
 )
-from ..permissions import require
+from ..permissions import can, require, roles
 from . import models as m
 
 __all__ = ["PeopleMixin", "GroupInfo"]
@@ -60,7 +60,7 @@ class PeopleMixin:
         actor: Actor,
         username: str,
         *,
-        role: str = "cursist",
+        role: str | None = None,
         display_name: str | None = None,
         password: str | None = None,
         groups: Sequence[str] = (),
@@ -73,7 +73,7 @@ class PeopleMixin:
         if groups:
             require(actor, "manage_groups")
         username = validate_username(username)
-        role = normalise_role(role)
+        role = normalise_role(role) if role is not None else roles().default.code
         display_name = (display_name or username).strip()
         if not display_name or len(display_name) > 200:
             raise ValidationError("Een naam heeft 1 tot 200 tekens.")
@@ -215,6 +215,25 @@ class PeopleMixin:
                 query = query.where(m.Person.role == normalise_role(role))
             return s.scalar(query) or 0
 
+    def sync_roles(self, codes: Sequence[str]) -> list[str]:
+        """Make the stored roles those of the roles file (``codes``): add the missing rows and drop
+        the rows nobody holds that the file no longer names. Refuses (nothing changed) when a
+        stored person holds a role the file dropped. Returns the added codes."""
+        wanted = list(dict.fromkeys(codes))
+        with self.transaction() as s:
+            held = set(s.scalars(select(m.Person.role).distinct()))
+            dropped = sorted(held - set(wanted))
+            if dropped:
+                raise ContentError(
+                    f"De rol {', '.join(dropped)} staat niet meer in het bestand met rollen, maar "
+                    "er zijn nog mensen met die rol. Geef hen eerst een andere rol (oefenkit users set-role).")
+            have = set(s.scalars(select(m.Role.code)))
+            added = [code for code in wanted if code not in have]
+            s.add_all(m.Role(code=code) for code in added)
+            for code in have - set(wanted):
+                s.delete(s.get(m.Role, code))
+            return added
+
     # -- programmes and groups ----------------------------------------------------------
 
     def update_or_create_programme(self, code: str, name: str, description: str = "") -> bool:
@@ -282,15 +301,16 @@ class PeopleMixin:
             return True
 
     def list_groups(self, actor: Actor) -> list[GroupInfo]:
-        """Staff see every group; a cursist sees only their own groups."""
+        """Who may view people (staff) sees every group; a cursist only their own, without members."""
         with self.transaction(readonly=True) as s:
             query = select(m.Group).order_by(m.Group.name)
-            if actor.role == "cursist":
+            everyone = can(actor, "view_people")
+            if not everyone:
                 query = query.where(m.Group.id.in_(actor.group_ids or {-1}))
             out = []
             for g in s.scalars(query):
                 members = tuple(sorted(ms.person.username for ms in g.memberships))
-                if actor.role == "cursist":
+                if not everyone:
                     members = ()  # a cursist does not get the member list
                 out.append(GroupInfo(g.id, g.name, g.programme.code if g.programme else None, members))
             return out

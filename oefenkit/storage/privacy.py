@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict, ValidationError
 from ..identity import Actor
-from ..permissions import require
+from ..permissions import require, roles
 from . import models as m
 
 __all__ = ["PrivacyMixin", "DELETED_PERSON"]
@@ -80,7 +80,8 @@ class PrivacyMixin:
                                    .order_by(m.CertificationDecision.id))]
             certificates = [
                 {"code": c.verification_code, "programme": programmes.get(c.programme_id), "issued_at": c.issued_at,
-                 "valid_until": c.valid_until, "decision": c.decision, "reason": c.reason, "statistics": c.statistics}
+                 "valid_until": c.valid_until, "kind": c.kind, "decision": c.decision, "reason": c.reason,
+                 "statistics": c.statistics}
                 for c in s.scalars(select(m.Certificate).where(m.Certificate.person_id == pid)
                                    .order_by(m.Certificate.id))]
             progress = [
@@ -95,6 +96,14 @@ class PrivacyMixin:
                     select(m.SupervisedCase, m.Person.username)
                     .outerjoin(m.Person, m.Person.id == m.SupervisedCase.recorded_by_id)
                     .where(m.SupervisedCase.person_id == pid).order_by(m.SupervisedCase.id))]
+            recorder = m.Person.__table__.alias("recorder")
+            requirements = [
+                {"programme": programmes.get(r.programme_id), "requirement": r.requirement_code, "kind": r.kind,
+                 "date": r.done_on, "note": r.note, "recorded_at": r.recorded_at, "recorded_by": by}
+                for r, by in s.execute(
+                    select(m.RequirementRecord, recorder.c.username)
+                    .outerjoin(recorder, recorder.c.id == m.RequirementRecord.recorded_by_id)
+                    .where(m.RequirementRecord.person_id == pid).order_by(m.RequirementRecord.id))]
             sessions = [
                 {"session": p.session_id, "joined_at": p.joined_at}
                 for p in s.scalars(select(m.LiveSessionParticipant)
@@ -133,6 +142,7 @@ class PrivacyMixin:
                 "certificates": certificates,
                 "module_progress": progress,
                 "supervised_cases": supervised,
+                "requirement_records": requirements,
                 "live_sessions": sessions,
                 "live_answers": answers,
                 "login_sessions": logins,
@@ -154,9 +164,10 @@ class PrivacyMixin:
         with self.transaction() as s:
             person = self._person(s, username)
             pid = person.id
-            if person.role == "coordinator" and person.active:
+            admins = roles().with_action("manage_people")
+            if person.role in admins and person.active:
                 others = s.scalar(select(func.count()).select_from(m.Person).where(
-                    m.Person.role == "coordinator", m.Person.active.is_(True), m.Person.id != pid)) or 0
+                    m.Person.role.in_(admins), m.Person.active.is_(True), m.Person.id != pid)) or 0
                 if not others:
                     raise Conflict(f"{username} is de laatste actieve coördinator en kan niet worden verwijderd. "
                                    "Maak eerst iemand anders coördinator.")
@@ -196,6 +207,8 @@ class PrivacyMixin:
         removed["module_progress"] = gone(delete(m.ModuleProgress).where(m.ModuleProgress.person_id == pid))
         removed["group_memberships"] = gone(delete(m.GroupMembership).where(m.GroupMembership.person_id == pid))
         removed["supervised_cases"] = gone(delete(m.SupervisedCase).where(m.SupervisedCase.person_id == pid))
+        removed["requirement_records"] = gone(
+            delete(m.RequirementRecord).where(m.RequirementRecord.person_id == pid))
         removed["login_sessions"] = gone(delete(m.LoginSession).where(m.LoginSession.person_id == pid))
         removed["live_answers"] = gone(delete(m.LiveAnswer).where(m.LiveAnswer.person_id == pid))
         removed["live_session_participations"] = gone(
@@ -203,7 +216,8 @@ class PrivacyMixin:
         # What this person decided or recorded about others stays, without their name.
         for model, column in ((m.Certificate, m.Certificate.decided_by_id),
                               (m.CertificationDecision, m.CertificationDecision.decided_by_id),
-                              (m.SupervisedCase, m.SupervisedCase.recorded_by_id)):
+                              (m.SupervisedCase, m.SupervisedCase.recorded_by_id),
+                              (m.RequirementRecord, m.RequirementRecord.recorded_by_id)):
             s.execute(update(model).where(column == pid).values({column.key: None})
                       .execution_options(synchronize_session=False))
         return removed

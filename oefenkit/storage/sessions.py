@@ -83,7 +83,7 @@ class SessionsMixin:
     @staticmethod
     def _require_leader(actor: Actor, session: m.LiveSession) -> None:
         require(actor, "lead_live_session")
-        if actor.role != "coordinator" and session.trainer_id != actor.id:
+        if not can(actor, "lead_any_live_session") and session.trainer_id != actor.id:
             raise PermissionDenied("Alleen de trainer die deze sessie leidt, kan haar bedienen.")
 
     @staticmethod
@@ -525,7 +525,7 @@ class SessionsMixin:
             require(None, "lead_live_session")
         with self.transaction(readonly=True) as s:
             session = self._live_session(s, session_id)
-            leader = can(actor, "lead_live_session") and (actor.role == "coordinator"
+            leader = can(actor, "lead_live_session") and (can(actor, "lead_any_live_session")
                                                            or session.trainer_id == actor.id)
             if not leader and not self._is_participant(s, session.id, actor.id):
                 raise PermissionDenied("Je doet niet mee aan deze sessie; vul eerst de code in.")

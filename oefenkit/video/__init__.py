@@ -8,8 +8,11 @@ Stages (each a small module with its own tests):
 ``track``      the temporal rule: union over a window, enlarged boxes, gaps filled
 ``mask``       solid or mosaic masking, and manual masks from a JSON file
 ``anonymiser`` detection pass → mask plan → masking, frame by frame
-``encode``     decode with the rotation baked in, encode H.264/yuv420p MP4 with
-               fast start, original timestamps, no metadata, audio only on request
+``decode``     upright BGR frames (the rotation baked in), even size, timestamps
+               relative to the first frame; audio frames on request
+``encode``     H.264/yuv420p MP4 with fast start, original timestamps, no metadata,
+               audio only on request; the single-pass ``transcode``
+``progress``   cancel tokens, the progress bar's stages and timings of a run
 ``pipeline``   ``anonymise(IN, OUT, options, progress, cancel)``: the whole run,
                written to a temporary file and renamed on success
 ``review``     a contact sheet and the frames worth a second look

@@ -37,19 +37,11 @@ import numpy as np
 
 from ..errors import Cancelled
 from .anonymiser import Anonymiser, MaskingOptions
+from .decode import read_clip
 from .detect import FaceDetector
-from .encode import (
-    CancelToken,
-    EncoderSettings,
-    ProgressCallback,
-    ProgressReporter,
-    Timings,
-    as_cancel_check,
-    check_output_path,
-    read_clip,
-    transcode,
-)
+from .encode import EncoderSettings, check_output_path, transcode
 from .probe import ProbeInfo, probe, validate
+from .progress import CancelToken, ProgressCallback, ProgressReporter, Timings, as_cancel_check
 from .review import ReviewReport
 
 __all__ = [

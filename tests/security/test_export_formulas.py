@@ -3,8 +3,8 @@ starts like a formula is inert in the compare CSV and XLSX, and numbers stay num
 
 The hostile names reach the export the way they would in use: the display name is stored through the
 façade (``kit.add_person``) and read back, then the comparison is built from plain data and written by
-the same functions the Vergelijken app offers for download (:func:`oefenkit.compare.to_csv`,
-:func:`oefenkit.compare.to_xlsx`). The XLSX file is read back with openpyxl.
+the same functions the Vergelijken app offers for download (:func:`oefenkit.compare_export.to_csv`,
+:func:`oefenkit.compare_export.to_xlsx`). The XLSX file is read back with openpyxl.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import io
 
 import pytest
 
-from oefenkit.compare import RatingRecord, build_comparison, to_csv, to_xlsx
+from oefenkit.compare import RatingRecord, build_comparison
+from oefenkit.compare_export import to_csv, to_xlsx
 from oefenkit.exports import FORMULA_TRIGGERS, csv_text
 from oefenkit.identity import SYSTEM
 

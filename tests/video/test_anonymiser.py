@@ -11,7 +11,8 @@ from oefenkit.errors import VideoError
 from oefenkit.video.anonymiser import Anonymiser, MaskingOptions
 from oefenkit.video.detect import FixedBoxDetector
 from oefenkit.video.mask import ManualMask
-from oefenkit.video.synthetic import DESTROYED_DETAIL, make_clip, residual_detail
+
+from .synthetic import DESTROYED_DETAIL, make_clip, residual_detail
 
 W, H = 160, 120
 

@@ -18,8 +18,9 @@ from oefenkit.video.detect import (
     rotate_image,
     unrotate_boxes,
 )
-from oefenkit.video.synthetic import face_sources
 from oefenkit.video.track import box_iou
+
+from .synthetic import face_sources
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from oefenkit.errors import Cancelled, VideoError
-from oefenkit.video.encode import EncoderSettings, read_clip, transcode
+from oefenkit.video.decode import read_clip
+from oefenkit.video.encode import EncoderSettings, transcode
 from oefenkit.video.probe import probe
 
 from .media import (

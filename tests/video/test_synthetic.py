@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from oefenkit.video.mask import apply_masks
-from oefenkit.video.synthetic import (
+
+from .synthetic import (
     FaceSpec,
     default_faces,
     face_sources,

@@ -6,7 +6,7 @@ Existing rounds become ``fragment`` rounds; nothing else changes for them. On SQ
 live_round keeps the live scores that refer to it (see ``_keep_live_scores``).
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0014
 Create Date: 2026-12-07 03:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = '0013'
-down_revision = '0010'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
