@@ -21,13 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-
 from .cases import CaseSetSpec, SampleCase, expert_display_name, load_case_sets, load_sample_cases
 from .contentfile import read_yaml_mapping, refuse_unknown_fields
 from .errors import ContentError
 from .example_situations import ExampleSituation, Skill, load_example_situations
-from .modules import Module, load_modules
 from .identity import SYSTEM
+from .modules import Module, load_modules
 from .settings import SAMPLES_DIR
 from .storage.kit import Kit
 

@@ -36,8 +36,8 @@ from oefenkit.sessions import MAX_EXPECTED
 
 from .confirm import ConfirmButton
 from .notice import Notice
-from .statistics_link import statistics_link_html
 from .session import LivePoller
+from .statistics_link import statistics_link_html
 
 __all__ = ["DashboardPage", "dashboard_page", "histogram_html", "qr_svg", "participant_url"]
 
