@@ -4,7 +4,8 @@
 ``content/scales/*.yaml`` holds one versioned scale definition per file
 (anchors on the odd points, guidance for the even points, the components a
 rater looks at, example behaviour); ``content/babytijd/voorbeeldsituaties.yaml``
-the example situation of each Babytijd theme (:mod:`oefenkit.example_situations`).
+the example situation of each Babytijd theme (:mod:`oefenkit.example_situations`);
+``content/sessions/rondes-*.yaml`` the terugkomdag round plans (:mod:`oefenkit.rounds`).
 When a samples directory is given, the sample case scripts in
 ``<samples>/scripts/`` (read by :mod:`oefenkit.samples.script`, checked against
 this content by :mod:`oefenkit.cases`) and the sets of ``content/case_sets.yaml``
@@ -20,13 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-
 from .cases import CaseSetSpec, SampleCase, expert_display_name, load_case_sets, load_sample_cases
 from .contentfile import read_yaml_mapping, refuse_unknown_fields
 from .errors import ContentError
 from .example_situations import ExampleSituation, Skill, load_example_situations
-from .modules import Module, load_modules
 from .identity import SYSTEM
+from .modules import Module, load_modules
 from .settings import SAMPLES_DIR
 from .storage.kit import Kit
 
@@ -84,6 +84,8 @@ class Content:
     intervision_sets: tuple[IntervisionSetSpec, ...] = field(default_factory=tuple)  # only with sample cases
     #: Each programme's path (content/programmes/<code>.yaml, :mod:`oefenkit.programmes`), by code.
     paths: Mapping[str, Any] = field(default_factory=dict)
+    #: The terugkomdag round plans (content/sessions/rondes-*.yaml, :mod:`oefenkit.rounds`).
+    round_plans: tuple[Any, ...] = field(default_factory=tuple)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -320,8 +322,12 @@ def load_content(content_dir: Path, *, samples_dir: Path | None = None) -> Conte
     from .programmes import load_paths
 
     paths = load_paths(content_dir, programme_codes=codes, module_codes={m.code for m in modules})
+    from .rounds import load_round_plans
+
+    round_plans = load_round_plans(content_dir / "sessions", situations=situations, programmes=codes,
+                                   case_sets={spec.code for spec in case_sets.values()} if case_sets else None)
     return Content(tuple(programmes), tuple(groups), scales, rules, situations, skills, cases, case_sets,
-                   modules, intervision_sets, paths)
+                   modules, intervision_sets, paths, round_plans)
 
 
 _INTERVISION_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")

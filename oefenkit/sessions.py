@@ -58,6 +58,8 @@ __all__ = [
     "choose_prompts",
     "prompts_by_scale",
     "report_html",
+    "RoundReport",
+    "SessionReport",
 ]
 
 #: 30 characters: capitals and digits without 0/O, 1/I/L (read aloud and typed on a phone).
@@ -418,11 +420,18 @@ def prompts_by_scale(prompts: Sequence[Prompt], stats: Sequence[ScaleStats], *, 
 
 @dataclass(frozen=True)
 class RoundReport:
+    """One round of the report. A clip round has ``scales``; a ``situatie``, ``vraag`` or ``ervaring``
+    round has its ``item`` (:class:`oefenkit.rounds.RoundItem`) and the room's ``answers`` without
+    names (``distribution``, ``groups`` or ``wall``, see ``Kit.session_state``)."""
+
     number: int
     case_code: str
     case_title: str
     scales: tuple[ScaleStats, ...]
     revealed: bool
+    kind: str = "fragment"
+    item: Any = None
+    answers: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -437,6 +446,7 @@ class SessionReport:
     rounds: tuple[RoundReport, ...]
     alpha: AlphaResult
     notes: tuple[str, ...] = field(default=())
+    plan_name: str = ""  # the round plan the day followed ("" for a day of clips only)
 
 
 def _num(x: float | None, digits: int = 1) -> str:
@@ -458,7 +468,7 @@ def report_html(report: SessionReport, *, format_time=lambda t: t.strftime("%d-%
         "<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto;}"
         "table{border-collapse:collapse;margin:.5rem 0;}td,th{border:1px solid #999;padding:.2rem .5rem;"
         "text-align:right;}th:first-child{text-align:left;}</style></head><body>",
-        f"<h1>Verslag terugkomdag</h1><p>{e(report.set_name)} · sessiecode {e(report.join_code)} · "
+        f"<h1>Verslag terugkomdag</h1><p>{e(report.plan_name or report.set_name)} · sessiecode {e(report.join_code)} · "
         f"trainer {e(report.trainer)}<br>Begonnen {e(format_time(report.created_at))}"
         + (f" · afgesloten {e(format_time(report.closed_at))}" if report.closed_at else " · nog open")
         + f"<br>{count(report.participants, 'deelnemer', 'deelnemers')}, {count(len(report.rounds), 'ronde', 'rondes')}.</p>",
@@ -467,6 +477,9 @@ def report_html(report: SessionReport, *, format_time=lambda t: t.strftime("%d-%
            else e(report.alpha.reason)) + "</p>",
     ]
     for rnd in report.rounds:
+        if rnd.kind != "fragment":
+            parts.append(_content_round_html(rnd))
+            continue
         parts.append(f"<h2>Ronde {rnd.number}: {e(rnd.case_title)}</h2>")
         parts.append("<table><thead><tr><th>Schaal</th><th>n</th><th>Mediaan</th><th>Gemiddelde</th>"
                      "<th>SD</th><th>IQR</th><th>Bereik</th><th>Uitschieters</th><th>Expertscore</th>"
@@ -486,9 +499,39 @@ def report_html(report: SessionReport, *, format_time=lambda t: t.strftime("%d-%
                 parts.append(f"<p><strong>Onderbouwing expertscore:</strong> {e(s.rationale)}</p>")
     parts.append("<h2>Aanwezigheid</h2>")
     if report.attended:
-        parts.append("<p>Deelnemers die minstens één ronde scoorden (telt mee voor verlenging van het "
-                     "certificaat):</p><ul>" + "".join(f"<li>{e(n)}</li>" for n in report.attended) + "</ul>")
+        parts.append("<p>Deelnemers die minstens één ronde scoorden of beantwoordden (telt mee als "
+                     "aanwezig):</p><ul>" + "".join(f"<li>{e(n)}</li>" for n in report.attended) + "</ul>")
     else:
-        parts.append("<p>Niemand heeft gescoord.</p>")
+        parts.append("<p>Niemand heeft gescoord of geantwoord.</p>")
     parts.append("</body></html>")
+    return "".join(parts)
+
+
+def _content_round_html(rnd: RoundReport) -> str:
+    """A ``situatie``, ``vraag`` or ``ervaring`` round of the report: the content and the answers, no names."""
+    e = html.escape
+    item, answers = rnd.item, rnd.answers or {}
+    kind = {"situatie": "voorbeeldsituatie", "vraag": "meerkeuzevraag", "ervaring": "ervaringen"}.get(rnd.kind, "")
+    parts = [f"<h2>Ronde {rnd.number}: {e(rnd.case_title)} <small>({kind})</small></h2>",
+             f"<p>{e(item.text)}</p>" if item is not None else ""]
+    n = answers.get("n", 0)
+    if rnd.kind == "vraag":
+        parts.append("<table><thead><tr><th>Antwoord</th><th>Aantal</th></tr></thead><tbody>")
+        for k, (option, number) in enumerate(answers.get("distribution", [])):
+            right = " (juist)" if item is not None and item.answer == k else ""
+            parts.append(f"<tr><th>{e(option)}{right}</th><td>{number}</td></tr>")
+        parts.append("</tbody></table>")
+        if item is not None and item.explanation:
+            parts.append(f"<p><strong>Uitleg:</strong> {e(item.explanation)}</p>")
+    elif rnd.kind == "situatie":
+        for word, texts in answers.get("groups", []):
+            label = f"Antwoorden met ‘{word}’" if word else "Overige antwoorden"
+            parts.append(f"<h3>{e(label)} ({len(texts)})</h3><ul>" + "".join(f"<li>{e(t)}</li>" for t in texts)
+                         + "</ul>")
+        if item is not None and (item.notes or item.discussion):
+            parts.append(f"<p><strong>Aantekeningen voor de begeleider:</strong> {e(item.notes)}</p><ul>"
+                         + "".join(f"<li>{e(d)}</li>" for d in item.discussion) + "</ul>")
+    else:
+        parts.append("<ul>" + "".join(f"<li>{e(t)}</li>" for t in answers.get("wall", [])) + "</ul>")
+    parts.append(f"<p>{count(n, 'antwoord', 'antwoorden')}.</p>")
     return "".join(parts)

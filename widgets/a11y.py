@@ -11,6 +11,8 @@ watches the page (a ``MutationObserver`` on class changes and new elements) and 
   follows the ``ok-selected`` class; its row of buttons becomes a ``group`` named after the scale;
 * an answered check question's options (``ok-quiz-correct`` / ``ok-quiz-chosen``, widgets/modules.py) are
   named with their verdict, e.g. "… (jouw keuze, goed antwoord)";
+* a terugkomdag question's options (``ok-answer-option``, widgets/rounds.py) get ``aria-pressed`` that
+  follows the ``ok-selected`` class;
 * the app's frame (``ok-page``) is the page's ``main`` landmark, so all its content sits in a landmark.
 
 The kernel keeps the CSS classes as the source of truth (the browser tests and docs/ui-hooks.md use them);
@@ -44,6 +46,11 @@ function sync() {
         if (scale) row.setAttribute('aria-label', scale);
       }
     }
+  }
+  // a terugkomdag question's options (widgets/rounds.py): the chosen one is pressed
+  for (const option of document.querySelectorAll('button.ok-answer-option')) {
+    const pressed = option.classList.contains('ok-selected') ? 'true' : 'false';
+    if (option.getAttribute('aria-pressed') !== pressed) option.setAttribute('aria-pressed', pressed);
   }
   // an answered check question: which option was chosen and which is right, not by colour alone
   for (const option of document.querySelectorAll('.ok-quiz-option.ok-quiz-correct, .ok-quiz-option.ok-quiz-chosen')) {

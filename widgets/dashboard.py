@@ -7,7 +7,12 @@ outliers without names, the expert score and rationale after the reveal, and
 discussion prompts. No participant's name ever appears here. A reload of the
 page re-attaches to the trainer's open session.
 
-Hooks (``docs/ui-hooks.md``): ``ok-dashboard``, ``ok-session-create``,
+A day follows a round plan of the content (the Babytijd terugkomdag: situations, questions and
+exchange, :mod:`widgets.rounds`) or, as before, the clips of the session set; "Ronde toevoegen"
+adds a round from the content or a typed one.
+
+Hooks (``docs/ui-hooks.md``): ``ok-dashboard``, ``ok-session-create``, ``ok-session-plan``,
+``ok-round-next``, ``ok-round-add`` (and those of :mod:`widgets.rounds`),
 ``ok-join-code``, ``ok-qr``, ``ok-round-open``, ``ok-round-close``,
 ``ok-reveal``, ``ok-session-close``, ``ok-dashboard-count``, ``ok-dashboard-stats``,
 ``ok-histogram``, ``ok-alpha``, ``ok-outliers``, ``ok-expert``, ``ok-prompts``,
@@ -31,8 +36,8 @@ from oefenkit.sessions import MAX_EXPECTED
 
 from .confirm import ConfirmButton
 from .notice import Notice
-from .statistics_link import statistics_link_html
 from .session import LivePoller
+from .statistics_link import statistics_link_html
 
 __all__ = ["DashboardPage", "dashboard_page", "histogram_html", "qr_svg", "participant_url"]
 
@@ -126,14 +131,21 @@ DEFAULT_EXPECTED = 15
 
 class DashboardPage(w.VBox):
     """The trainer's page. ``verbs`` are the façade's calls bound to the trainer:
-    ``create(expected)``, ``current()``, ``state(id)``, ``token(id)``, ``open_round(id)``,
-    ``close_round(id)``, ``reveal(id)``, ``close(id)`` and ``report(id)`` (HTML).
-    ``prompts`` are the discussion prompts (:func:`oefenkit.sessions.load_prompts`).
+    ``create(expected, plan_code)``, ``current()``, ``state(id)``, ``token(id)``,
+    ``open_round(id, **which)`` (``which``: as ``Kit.open_round``), ``close_round(id)``, ``reveal(id)``,
+    ``close(id)`` and ``report(id)`` (HTML).
+    ``prompts`` are the discussion prompts (:func:`oefenkit.sessions.load_prompts`); ``plans`` the round
+    plans (:func:`oefenkit.rounds.load_round_plans`) offered under "Soort dag"; ``situations`` the
+    Babytijd voorbeeldsituaties a trainer can add as a round.
     """
 
-    def __init__(self, verbs: dict[str, Callable], prompts: Sequence = ()):
+    def __init__(self, verbs: dict[str, Callable], prompts: Sequence = (), *, plans: Sequence = (),
+                 situations: Sequence = ()):
+        from .rounds import RoundPicker
+
         self.verbs = verbs
         self.prompts = tuple(prompts)
+        self.plans = tuple(plans)
         self.session_id: int | None = None
         self.state: dict[str, Any] | None = None
 
@@ -149,11 +161,20 @@ class DashboardPage(w.VBox):
                                          # room between the field and the button, for touch and the focus ring
                                          layout=w.Layout(width="17rem", margin="4px 0.75rem 4px 0"))
         self.expected.add_class("ok-session-expected")
+        # What kind of day: clips only (an Ouder-baby opfrisdag or intervision, as before) or a round plan
+        # of the content (the Babytijd terugkomdag: situations, questions, exchange).
+        self.plan = w.Dropdown(description="Soort dag",
+                               options=[("Fragmenten scoren (opfrisdag of intervisie)", None)]
+                               + [(p.name, p.code) for p in self.plans],
+                               value=None, style={"description_width": "initial"},
+                               layout=w.Layout(width="auto", max_width="100%"), _dom_classes=("ok-session-plan",))
         self.code = w.HTML()
         self.code.add_class("ok-join-code")
         self.qr = w.HTML()
         self.qr.add_class("ok-qr")
         self.open_button = self._button("Volgende fragment", "ok-round-open", self.open_round, "primary")
+        self.next_label = w.HTML(_dom_classes=("ok-round-next",))
+        self.picker = RoundPicker(situations, self.add_round)
         self.close_button = self._button("Ronde sluiten", "ok-round-close", self.close_round)
         self.reveal_button = self._button("Expertscore tonen", "ok-reveal", self.reveal, "warning")
         self.finish_button = w.Button(description="Sessie afsluiten", button_style="danger",
@@ -179,11 +200,15 @@ class DashboardPage(w.VBox):
         self.report.add_class("ok-session-report")
         self.controls = w.HBox([self.open_button, self.close_button, self.reveal_button, self.finish_confirm],
                                layout=w.Layout(flex_flow="row wrap"))
+        # "Ronde toevoegen" opens the picker below the controls (a plain button: no accordion to learn).
+        self.add_button = self._button("Ronde toevoegen", "ok-round-add-toggle", self.toggle_picker)
+        self.picker.layout.display = "none"
+        self.add_fold = w.VBox([self.add_button, self.picker], layout=w.Layout(align_items="flex-start"))
         self.live = w.VBox([w.HBox([self.code, self.qr], layout=w.Layout(align_items="center", flex_flow="row wrap")),
-                            self.controls,
+                            self.controls, self.next_label, self.add_fold,
                             self.count, self.round_title, self.stats, self.alpha, self.expert, self.prompt_box],
                            layout=w.Layout(display="none"))
-        self.start_row = w.HBox([self.expected, self.create_button],
+        self.start_row = w.HBox([self.plan, self.expected, self.create_button],
                                 layout=w.Layout(flex_flow="row wrap", align_items="center", padding="4px 2px"))
         super().__init__([self.start_row, self.message, self.live, self.report])
         self.add_class("ok-dashboard")
@@ -221,7 +246,7 @@ class DashboardPage(w.VBox):
 
     def create(self) -> None:
         try:
-            created = self.verbs["create"](self.expected.value)
+            created = self.verbs["create"](self.expected.value, self.plan.value)
         except OefenkitError as exc:
             self._say(str(exc), "error")
             return
@@ -230,6 +255,21 @@ class DashboardPage(w.VBox):
 
     def open_round(self) -> None:
         self._do("open_round")
+
+    def add_round(self, which: dict[str, Any]) -> bool:
+        """Start the round picked under "Ronde toevoegen" (:class:`widgets.rounds.RoundPicker`)."""
+        try:
+            self.verbs["open_round"](self.session_id, **which)
+        except OefenkitError as exc:
+            self._say(str(exc), "error")
+            return False
+        self._say("")
+        self.picker.layout.display = "none"
+        self.refresh()
+        return True
+
+    def toggle_picker(self) -> None:
+        self.picker.layout.display = None if self.picker.layout.display == "none" else "none"
 
     def close_round(self) -> None:
         self._do("close_round", "De ronde is gesloten; scores zijn nu definitief.")
@@ -246,7 +286,7 @@ class DashboardPage(w.VBox):
             return
         self.poller.stop()
         renewed = len(result["renewed"])
-        self._say(f"De sessie is afgesloten. {count(len(result['attended']), 'deelnemer heeft', 'deelnemers hebben')} gescoord; "
+        self._say(f"De sessie is afgesloten. {count(len(result['attended']), 'deelnemer heeft', 'deelnemers hebben')} meegedaan; "
                   f"{renewed} certifica{'at is' if renewed == 1 else 'ten zijn'} verlengd.")
         self.refresh()
         self.live.layout.display = "none"
@@ -266,7 +306,10 @@ class DashboardPage(w.VBox):
     # -- rendering --------------------------------------------------------------------------------
 
     def show(self, state: dict[str, Any]) -> None:
+        from oefenkit.rounds import KIND_LABELS
         from oefenkit.sessions import prompts_by_scale
+
+        from .rounds import round_answers_html, round_status
 
         self.state = state
         code = state["join_code"]
@@ -277,21 +320,41 @@ class DashboardPage(w.VBox):
         if not self.qr.value:
             self.qr.value = qr_svg(participant_url(code))
         rnd = state.get("round")
+        kind = rnd.get("kind", "fragment") if rnd else None
         is_open = state["state"] == "open"
-        self.open_button.disabled = not is_open or bool(rnd and rnd["open"]) or state["rounds"] >= state["cases_total"]
+        nxt = state.get("next")
+        planned = bool(state.get("planned"))
+        self.open_button.description = "Volgende ronde" if planned else "Volgende fragment"
+        self.open_button.disabled = not is_open or bool(rnd and rnd["open"]) or nxt is None
+        self.next_label.value = (f"<p class='ok-round-next-text'>Volgende: {_esc(KIND_LABELS[nxt['kind']].lower())} – "
+                                 f"{_esc(nxt['title'])}</p>" if nxt and is_open and planned else "")
+        self.picker.update(state)
+        self.add_fold.layout.display = None if is_open and not (rnd and rnd["open"]) else "none"
         self.close_button.disabled = not is_open or not (rnd and rnd["open"])
+        self.reveal_button.description = {"vraag": "Juiste antwoord tonen",
+                                          "situatie": "Aantekeningen tonen"}.get(kind, "Expertscore tonen")
+        nothing_to_reveal = (kind == "ervaring" or (kind == "vraag" and not rnd.get("has_answer"))
+                             or (kind == "situatie" and not rnd.get("has_notes")))
+        self.reveal_button.layout.display = "none" if nothing_to_reveal else None
         self.reveal_button.disabled = not rnd or rnd["open"] or rnd["revealed"]
         self.finish_button.disabled = not is_open
         submitted = rnd["submitted"] if rnd else 0
         self.count.value = (f"<p style='font-size:1.6rem'><span class='ok-count'>{submitted}</span> van "
                             f"{state['participants']} ingeleverd</p>")
         if rnd is None:
-            self.round_title.value = (f"<p>{count(state['participants'], 'deelnemer', 'deelnemers')}. Start het eerste fragment "
+            first = "de eerste ronde" if planned else "het eerste fragment"
+            self.round_title.value = (f"<p>{count(state['participants'], 'deelnemer', 'deelnemers')}. Start {first} "
                                       "als iedereen er is.</p>")
             self.stats.value = self.expert.value = self.prompt_box.value = ""
+        elif kind != "fragment":
+            where = "open" if rnd["open"] else ("gesloten, getoond" if rnd["revealed"] else "gesloten")
+            self.round_title.value = (f"<p class='ok-round-kind'>{_esc(KIND_LABELS[kind])} · "
+                                      f"{_esc(round_status(state, rnd))} <small>({where})</small></p>")
+            self.stats.value = round_answers_html(rnd, state.get("answers"))
+            self.expert.value = self.prompt_box.value = ""
         else:
             where = "open" if rnd["open"] else ("gesloten, expertscore getoond" if rnd["revealed"] else "gesloten")
-            self.round_title.value = (f"<h2>Ronde {rnd['number']} van {state['cases_total']}: "
+            self.round_title.value = (f"<h2>{_esc(round_status(state, rnd))}: "
                                       f"{_esc(rnd['case_title'])} <small>({where})</small></h2>")
             self.stats.value = "".join(self._scale_html(s) for s in state["stats"])
             self.expert.value = "".join(
@@ -302,6 +365,9 @@ class DashboardPage(w.VBox):
                 f"<h4 class='ok-prompt-scale'>{_esc(name or 'Bij elk fragment')}</h4><ul>"
                 + "".join(f"<li>{_esc(p)}</li>" for p in texts) + "</ul>" for name, texts in groups)) if groups else ""
         alpha = state["alpha"]
+        if kind not in (None, "fragment") or (planned and alpha.raters == 0):
+            self.alpha.value = ""  # the clips' agreement, only where clips are scored
+            return
         self.alpha.value = ("<p><strong>Overeenstemming van de groep</strong> (Krippendorffs alfa, alle rondes tot nu "
                             "toe): " + (f"<span class='ok-alpha-value'>{_num(alpha.value, 2)}</span>"
                                         if alpha.value is not None else _esc(alpha.reason)) + "</p>"
@@ -318,17 +384,29 @@ class DashboardPage(w.VBox):
                 f"IQR {_num(s.iqr)} · bereik {spread}</p><p class='ok-outliers'>{_esc(outliers)}</p></section>")
 
 
-def dashboard_page(kit, person, *, rules=None, prompts=None) -> DashboardPage:
-    """The trainer app over ``kit``; re-attaches to the trainer's open session after a reload."""
+def dashboard_page(kit, person, *, rules=None, prompts=None, plans=None, situations=None) -> DashboardPage:
+    """The trainer app over ``kit``; re-attaches to the trainer's open session after a reload.
+
+    ``plans`` and ``situations`` default to the content's round plans (``content/sessions/rondes-*.yaml``)
+    and Babytijd voorbeeldsituaties, both validated on load."""
     from oefenkit.sessions import load_prompts, report_html
     from oefenkit.settings import load_settings
 
     from .pages import local_time
 
-    if rules is None or prompts is None:
+    if rules is None or prompts is None or plans is None or situations is None:
         settings = load_settings()
         if prompts is None:
             prompts = load_prompts(settings.content_dir / "sessions" / "gespreksvragen.yaml")
+        if plans is None or situations is None:
+            from oefenkit.example_situations import load_example_situations
+            from oefenkit.rounds import load_round_plans
+
+            _skills, found = load_example_situations(settings.content_dir / "babytijd" / "voorbeeldsituaties.yaml")
+            situations = found if situations is None else situations
+            if plans is None:
+                plans = load_round_plans(settings.content_dir / "sessions", situations=found)
+    by_code = {p.code: p for p in plans}
 
     def close(sid):
         from oefenkit.certification import load_rules
@@ -337,17 +415,18 @@ def dashboard_page(kit, person, *, rules=None, prompts=None) -> DashboardPage:
                                  else rules)
 
     verbs = {
-        "create": lambda expected: kit.create_session(person, expected=expected),
+        "create": lambda expected, plan_code=None: kit.create_session(person, expected=expected,
+                                                                      plan=by_code.get(plan_code)),
         "current": lambda: kit.trainer_open_session(person),
         "state": lambda sid: kit.session_state(person, sid),
         "token": lambda sid: kit.session_token(person, sid),
-        "open_round": lambda sid: kit.open_round(person, sid),
+        "open_round": lambda sid, **which: kit.open_round(person, sid, **which),
         "close_round": lambda sid: kit.close_round(person, sid),
         "reveal": lambda sid: kit.reveal(person, sid),
         "close": close,
         "report": lambda sid: report_html(kit.session_report(person, sid), format_time=local_time),
     }
-    page = DashboardPage(verbs, prompts)
+    page = DashboardPage(verbs, prompts, plans=plans, situations=situations)
     current = verbs["current"]()
     if current is not None:
         page.attach(current)

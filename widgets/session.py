@@ -1,12 +1,14 @@
-"""Terugkomdag: the participant's page (join with the code, score the current clip, feedback after
-the reveal) and :class:`LivePoller`, the page-side half of the live updates.
+"""Terugkomdag: the participant's page (join with the code, score the current clip or answer the
+current situatie, vraag or ervaring round, feedback after the reveal) and :class:`LivePoller`, the
+page-side half of the live updates.
 
 No database access here: the page gets the façade's verbs as plain callables
 (``kit.join_session``, ``kit.session_state``, ...) through :func:`session_page`.
 Hooks (``docs/ui-hooks.md``): ``ok-session-join`` (code input and button),
 ``ok-session-status``, ``ok-session-round``, ``ok-session-submit``,
-``ok-session-message``, ``ok-feedback``, ``ok-session-history``, and the practice
-app's ``ok-video`` / ``ok-score-*`` / ``ok-note`` inside.
+``ok-session-message``, ``ok-feedback``, ``ok-session-history``, the practice
+app's ``ok-video`` / ``ok-score-*`` / ``ok-note`` inside, and the
+answer panel of :mod:`widgets.rounds` (``ok-answer-*``) inside ``ok-session-round`` in a round without a clip.
 """
 
 from __future__ import annotations
@@ -103,7 +105,8 @@ def code_from_query(query: str | None = None) -> str:
 class SessionPage(w.VBox):
     """The participant's page. ``verbs`` are the façade's calls bound to the person:
     ``join(code)``, ``current()``, ``state(session_id)``, ``token(session_id)``,
-    ``submit(session_id, round, scores, note, submission_id)`` and ``history()``.
+    ``submit(session_id, round, scores, note, submission_id)``, ``history()`` and
+    ``answer(session_id, round, choice, text, submission_id)``.
     """
 
     def __init__(self, verbs: dict[str, Callable], scales: list, *, code: str = "",
@@ -129,7 +132,11 @@ class SessionPage(w.VBox):
         self.scales = list(scales)
         self.scorers: list[ScaleScorer] = []
         self.title = self.player = self.note = self.submit_button = self.feedback = None
+        # The current round: the clip's widgets, or the answer panel of a situatie, vraag or ervaring round
+        # (widgets/rounds.py); each set is built when the first such round is shown.
         self.round_box = w.VBox(layout=w.Layout(display="none"), _dom_classes=("ok-session-round",))
+        self.fragment_widgets: tuple = ()
+        self.answer_panel = None
         self.history = static_box(classes=["ok-session-history"])
         super().__init__([self.join_box, self.status, self.message, self.round_box,
                           static_html("<h2>Mijn terugkomdagen</h2>"), self.history, reveal_anchor()],
@@ -157,8 +164,15 @@ class SessionPage(w.VBox):
         self.submit_button.add_class("ok-session-submit")
         self.submit_button.on_click(lambda _b: self.submit())
         self.feedback = FeedbackPanel()
-        self.round_box.children = (self.title, self.player, w.HBox(self.scorers, layout=w.Layout(flex_flow="row wrap")),
-                                   self.note, w.HBox([self.submit_button]), self.feedback)
+        self.fragment_widgets = (self.title, self.player, w.HBox(self.scorers, layout=w.Layout(flex_flow="row wrap")),
+                                 self.note, w.HBox([self.submit_button]), self.feedback)
+
+    def _build_answer(self) -> None:
+        """Create the answer panel (once, when the first round without a clip is shown)."""
+        if self.answer_panel is None:
+            from .rounds import AnswerPanel
+
+            self.answer_panel = AnswerPanel(self.submit_answer)
 
     # -- actions -----------------------------------------------------------------------------
 
@@ -210,27 +224,54 @@ class SessionPage(w.VBox):
         # the message is above the clip, out of view on a phone: bring it in (not for live updates)
         reveal(".ok-session-message .ok-notice")
 
+    def submit_answer(self, choice: int | None, text: str | None) -> None:
+        """Hand in the answer to a situatie, vraag or ervaring round (from :class:`widgets.rounds.AnswerPanel`)."""
+        if self.session_id is None or self.round_number is None:
+            return
+        try:
+            self.verbs["answer"](self.session_id, self.round_number, choice, text, uuid.uuid4().hex)
+        except OefenkitError as exc:
+            self._say(str(exc), "error")
+            self.refresh()
+            reveal(".ok-session-message .ok-notice")
+            return
+        self._say("Je antwoord is opgeslagen. Je kunt het wijzigen tot de trainer de ronde sluit.", "info")
+        self.answer_panel.saved()
+        reveal(".ok-session-message .ok-notice")
+
     # -- rendering ------------------------------------------------------------------------------
 
     def show(self, state: dict[str, Any]) -> None:
+        from .rounds import round_status
+
         self.state = state
         rnd = state.get("round")
+        fragment = rnd is not None and rnd.get("kind", "fragment") == "fragment"
         if state["state"] != "open":
-            self.status.value = ("<p><strong>De sessie is afgesloten.</strong> Je scores en feedback staan "
+            self.status.value = ("<p><strong>De sessie is afgesloten.</strong> Bedankt voor het meedoen; je "
+                                 "antwoorden zijn bewaard.</p>" if state.get("planned") else
+                                 "<p><strong>De sessie is afgesloten.</strong> Je scores en feedback staan "
                                  "hieronder bij Mijn terugkomdagen.</p>")
             self.poller.stop()
             self.show_history()
         elif rnd is None:
+            first = "het eerste fragment" if not state.get("planned") else "de eerste ronde"
             self.status.value = (f"<p>Je doet mee ({count(state['participants'], 'deelnemer', 'deelnemers')}). Wacht tot de trainer "
-                                 "het eerste fragment start.</p>")
+                                 f"{first} start.</p>")
         else:
-            where = "open: scoor en lever in" if rnd["open"] else "gesloten"
-            self.status.value = (f"<p>Ronde {rnd['number']} van {state['cases_total']} · {where} · "
+            where = ("gesloten" if not rnd["open"] else "open: scoor en lever in" if fragment
+                     else "open: kies een antwoord en lever in" if rnd["kind"] == "vraag" else "open: typ je antwoord")
+            self.status.value = (f"<p>{round_status(state, rnd)} · {where} · "
                                  f"{rnd['submitted']} van {state['participants']} ingeleverd</p>")
         if rnd is None:
             self.round_box.layout.display = "none"
             return
+        if not fragment:
+            self._show_answer_round(state, rnd)
+            return
         self._build_round()
+        if self.round_box.children != self.fragment_widgets:
+            self.round_box.children = self.fragment_widgets
         if rnd["number"] != self.round_number:  # a new clip: start empty (or with what was stored)
             self.round_number = rnd["number"]
             # the description folded: the video and the scale stay in the first screen on a phone
@@ -264,6 +305,23 @@ class SessionPage(w.VBox):
             self.message.children = ()
         self._update_submit()
 
+    def _show_answer_round(self, state: dict[str, Any], rnd: dict[str, Any]) -> None:
+        self._build_answer()
+        if self.round_box.children != (self.answer_panel,):
+            self.round_box.children = (self.answer_panel,)
+        if rnd["number"] != self.round_number:
+            self.round_number = rnd["number"]
+            self.message.children = ()
+        closed = not rnd["open"] or state["state"] != "open"
+        own = state.get("own_answer")
+        self.answer_panel.show(rnd, own, closed=closed)
+        self.round_box.layout.display = None
+        if closed and not rnd["revealed"]:
+            self._say("De trainer heeft de ronde gesloten. " + (
+                "Je antwoord is bewaard." if own else "Je hebt in deze ronde niet geantwoord."))
+        elif rnd["revealed"]:
+            self.message.children = ()
+
     def show_history(self) -> None:
         try:
             entries = self.verbs["history"]()
@@ -284,7 +342,7 @@ def session_history_table(entries: list[dict[str, Any]], format_time: Callable) 
         rows.append([format_time(e["date"]), e["case_title"],
                      ", ".join(f"{k} {v}" for k, v in e["scores"].items()), consensus, e["note"] or "–"])
     return DataTable(["Datum", "Fragment", "Jouw score", "Expertscore", "Notitie"], rows,
-                     empty="Je hebt nog niet aan een terugkomdag meegedaan.", css_class="ok-session-history")
+                     empty="Je hebt nog niet aan een terugkomdag meegedaan, of er geen fragmenten gescoord.", css_class="ok-session-history")
 
 
 def _clip(code: str) -> str:
@@ -314,6 +372,8 @@ def session_page(kit, person, *, code: str | None = None, address: str | None = 
         "submit": lambda sid, rnd, scores, note, sub: kit.submit_session_scores(person, sid, rnd, scores, note,
                                                                                  submission_id=sub),
         "history": lambda: kit.session_history(person),
+        "answer": lambda sid, rnd, choice, text, sub: kit.submit_round_answer(person, sid, rnd, choice=choice,
+                                                                              text=text, submission_id=sub),
     }
     page = SessionPage(verbs, [newest[c] for c in order], code=code_from_query() if code is None else code,
                        format_time=local_time)

@@ -67,14 +67,15 @@ from .privacy import PrivacyMixin
 from .progress import ProgressMixin
 from .ratings import RatingInfo, RatingsMixin
 from .requirements import RequirementsMixin
+from .session_answers import SessionAnswersMixin
 from .sessions import SessionsMixin
 
 __all__ = ["Kit", "GroupInfo", "RatingInfo", "ScaleInfo", "CaseInfo"]
 
 
 class Kit(PeopleMixin, CasesMixin, RatingsMixin, DecisionsMixin, ProgressMixin, PracticeMixin, ExamMixin,
-          CertificatesMixin, RequirementsMixin, PrivacyMixin, LibraryMixin, SessionsMixin, IntervisionMixin,
-          LoginsMixin,
+          CertificatesMixin, RequirementsMixin, PrivacyMixin, LibraryMixin, SessionsMixin, SessionAnswersMixin,
+          IntervisionMixin, LoginsMixin,
           KernelAccessMixin):
     """Façade over one database. Cheap to create; share one per process."""
 

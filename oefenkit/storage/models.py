@@ -14,7 +14,8 @@ Overview::
       ├──< SupervisedCase ── Programme
       ├──< RequirementRecord ── Programme (one occurrence of a programme-path requirement)
       ├──< LiveSession ──< LiveSessionParticipant
-      │       └──< LiveRound ──< Rating (mode session, one per round × rater × scale)
+      │       └──< LiveRound ──< Rating (a fragment round: one per round × rater × scale)
+      │                  └──< LiveAnswer (a situatie, vraag or ervaring round: one per round × person)
       ├──< LoginSession (a browser's login: only a hash of the cookie's session id)
       └──< AuditEntry
     Scale (code, version) is referenced by Rating and ExpertScore.
@@ -74,12 +75,19 @@ __all__ = [
     "LiveSession",
     "LiveRound",
     "LiveSessionParticipant",
+    "LiveAnswer",
+    "ROUND_KINDS",
     "LoginSession",
     "AuditEntry",
 ]
 
 #: Why a rating was given.
 RATING_MODES = ("practice", "exam", "session")
+#: What a live session's round asks (``oefenkit.rounds``): score a clip, or answer a situation,
+#: a multiple-choice question or an exchange prompt.
+ROUND_KINDS = ("fragment", "situatie", "vraag", "ervaring")
+#: The longest typed answer the database accepts (``oefenkit.rounds.ANSWER_LIMITS`` per kind).
+ANSWER_TEXT_MAX = 500
 #: What a case set is for.
 SET_KINDS = ("practice", "exam", "session", "intervision")
 #: What a requirement record is: a trainer-recorded kind of a programme path
@@ -406,19 +414,35 @@ class LiveSession(Base):
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column()
     #: How many people the trainer expects (the server starts their page kernels ahead); None: unknown.
     expected_participants: Mapped[Optional[int]] = mapped_column(Integer)
+    #: The programme of the day (its code): the round plan's, else the case set's (None: not known).
+    #: A code, not a foreign key: adding a foreign key would rebuild this table on SQLite, and its
+    #: rounds and participants would go with the old one (their ON DELETE CASCADE).
+    programme_code: Mapped[Optional[str]] = mapped_column(String(32))
+    #: The round plan the day follows (``oefenkit.rounds.RoundPlan.as_dict``, kept as it was at the
+    #: start); None: a day of clips only.
+    plan: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON(none_as_null=True))
 
 
 class LiveRound(Base):
-    """One clip of a live session: which case, when it was opened and closed, and when the
-    expert score was revealed (``oefenkit.storage.sessions``)."""
+    """One round of a live session: its kind, the clip (``fragment``) or the content it asks
+    (``situatie``, ``vraag``, ``ervaring``: a snapshot of :class:`oefenkit.rounds.RoundItem`), when
+    it was opened and closed, and when the expert score or right answer was revealed
+    (``oefenkit.storage.sessions``)."""
 
     __tablename__ = "live_round"
-    __table_args__ = (UniqueConstraint("session_id", "number", name="uq_live_round_session_number"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", "number", name="uq_live_round_session_number"),
+        CheckConstraint(f"kind IN ({_in(ROUND_KINDS)})", name="kind"),
+        CheckConstraint("(kind = 'fragment' AND case_id IS NOT NULL) OR "
+                        "(kind <> 'fragment' AND case_id IS NULL AND content IS NOT NULL)", name="kind_content"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("live_session.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_item.id"))
+    kind: Mapped[str] = mapped_column(String(16), default="fragment", server_default="fragment")
+    case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case_item.id"))
+    content: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON(none_as_null=True))
     opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column()
     revealed_at: Mapped[Optional[dt.datetime]] = mapped_column()
@@ -432,6 +456,31 @@ class LiveSessionParticipant(Base):
     )
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
     joined_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class LiveAnswer(Base):
+    """A participant's answer to a ``situatie``, ``vraag`` or ``ervaring`` round: one per person and
+    round, replaced in place until the round closes (``oefenkit.storage.session_answers``)."""
+
+    __tablename__ = "live_answer"
+    __table_args__ = (
+        UniqueConstraint("round_id", "person_id", name="uq_live_answer_round_person"),
+        CheckConstraint("choice IS NOT NULL OR answer_text IS NOT NULL", name="given"),
+        CheckConstraint(f"answer_text IS NULL OR length(answer_text) <= {ANSWER_TEXT_MAX}", name="text_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("live_round.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(ForeignKey("live_session.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    #: A ``vraag``: the index of the chosen option (0 = the first).
+    choice: Mapped[Optional[int]] = mapped_column(Integer)
+    #: A ``situatie`` or ``ervaring``: the typed text.
+    answer_text: Mapped[Optional[str]] = mapped_column(Text)
+    #: The client's id of the submission that last wrote this row (a retried submission changes nothing).
+    submission_id: Mapped[Optional[str]] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class Rating(Base):

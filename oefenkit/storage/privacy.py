@@ -109,6 +109,13 @@ class PrivacyMixin:
                 {"session": p.session_id, "joined_at": p.joined_at}
                 for p in s.scalars(select(m.LiveSessionParticipant)
                                    .where(m.LiveSessionParticipant.person_id == pid))]
+            answers = [
+                {"session": a.session_id, "round": number, "kind": kind, "choice": a.choice, "text": a.answer_text,
+                 "created_at": a.created_at, "updated_at": a.updated_at}
+                for a, number, kind in s.execute(
+                    select(m.LiveAnswer, m.LiveRound.number, m.LiveRound.kind)
+                    .join(m.LiveRound, m.LiveRound.id == m.LiveAnswer.round_id)
+                    .where(m.LiveAnswer.person_id == pid).order_by(m.LiveAnswer.id))]
             audit = [
                 {"at": e.at, "actor": actor_name or "systeem", "action": e.action, "target": e.target,
                  "details": e.details}
@@ -138,6 +145,7 @@ class PrivacyMixin:
                 "supervised_cases": supervised,
                 "requirement_records": requirements,
                 "live_sessions": sessions,
+                "live_answers": answers,
                 "login_sessions": logins,
                 "expert_scores": expert_scores,
                 "audit_entries": audit,
@@ -203,6 +211,7 @@ class PrivacyMixin:
         removed["requirement_records"] = gone(
             delete(m.RequirementRecord).where(m.RequirementRecord.person_id == pid))
         removed["login_sessions"] = gone(delete(m.LoginSession).where(m.LoginSession.person_id == pid))
+        removed["live_answers"] = gone(delete(m.LiveAnswer).where(m.LiveAnswer.person_id == pid))
         removed["live_session_participations"] = gone(
             delete(m.LiveSessionParticipant).where(m.LiveSessionParticipant.person_id == pid))
         # What this person decided or recorded about others stays, without their name.

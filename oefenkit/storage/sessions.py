@@ -104,13 +104,19 @@ class SessionsMixin:
 
     # -- the trainer -------------------------------------------------------------------------
 
-    def create_session(self, actor: Actor, set_code: str = "terugkomdag", *,
-                       expected: int | None = None) -> dict[str, Any]:
-        """A new session over a session-kind case set; returns ``id`` and ``join_code``.
+    def create_session(self, actor: Actor, set_code: str | None = "terugkomdag", *,
+                       expected: int | None = None, plan=None) -> dict[str, Any]:
+        """A new session; returns ``id`` and ``join_code``.
+
+        Without ``plan`` a day of clips over the session-kind case set ``set_code`` (an Ouder-baby
+        opfrisdag or intervision). With ``plan`` (:class:`oefenkit.rounds.RoundPlan`, e.g. the Babytijd
+        terugkomdag) the day follows the plan's rounds; its clips are optional (the plan's ``clips``
+        set, ``set_code`` is then ignored). The plan is kept with the session as it is now.
 
         ``expected``: how many people the trainer expects (1 to :data:`~oefenkit.sessions.MAX_EXPECTED`),
         or None. The server starts that many participant pages' kernels ahead, so the room opens the
         app in seconds (:meth:`list_prewarm_demand`)."""
+        from ..rounds import item_from_dict
         from ..sessions import MAX_EXPECTED, new_join_code
 
         require(actor, "lead_live_session")
@@ -119,23 +125,42 @@ class SessionsMixin:
         if expected is not None and (isinstance(expected, bool) or not isinstance(expected, int)
                                      or not 1 <= expected <= MAX_EXPECTED):
             raise ValidationError(f"Het verwachte aantal deelnemers is een heel getal van 1 tot en met {MAX_EXPECTED}.")
+        plan_data = None
+        if plan is not None:
+            if not plan.rounds:
+                raise ValidationError("Deze rondelijst heeft geen rondes.")
+            # checked again here: the storage never trusts what a page hands it
+            plan_data = plan.as_dict() | {"rounds": [item_from_dict(r.as_dict()).as_dict() for r in plan.rounds]}
+            set_code = plan.clips
         with self.transaction() as s:
-            case_set = s.scalar(select(m.CaseSet).where(m.CaseSet.code == set_code))
-            if case_set is None:
-                raise NotFound(f"Set {set_code!r} bestaat niet.")
-            if case_set.kind not in ("session", "intervision"):
-                raise ValidationError("Een terugkomdag gebruikt een sessieset, geen oefen- of toetsset.")
-            if not case_set.items:
-                raise ValidationError("Deze sessieset heeft nog geen fragmenten.")
+            case_set = None
+            if set_code is not None:
+                case_set = s.scalar(select(m.CaseSet).where(m.CaseSet.code == set_code))
+                if case_set is None:
+                    raise NotFound(f"Set {set_code!r} bestaat niet.")
+                if case_set.kind not in ("session", "intervision"):
+                    raise ValidationError("Een terugkomdag gebruikt een sessieset, geen oefen- of toetsset.")
+                if plan is None and not case_set.items:
+                    raise ValidationError("Deze sessieset heeft nog geen fragmenten.")
+            elif plan is None:
+                raise ValidationError("Kies een sessieset of een rondelijst.")
+            programme = (s.scalar(select(m.Programme.code).where(m.Programme.id == case_set.programme_id))
+                         if case_set is not None and case_set.programme_id is not None else None)
+            if plan is not None:
+                programme = s.scalar(select(m.Programme.code).where(m.Programme.code == plan.programme))
+                if programme is None:
+                    raise NotFound(f"Programma {plan.programme!r} bestaat niet.")
             used = set(s.scalars(select(m.LiveSession.join_code)))
             code = new_join_code()
             while code in used:  # 30**6 codes: a clash is rare, and the unique constraint still guards
                 code = new_join_code()
-            session = m.LiveSession(join_code=code, trainer_id=actor.id, case_set_id=case_set.id,
-                                    expected_participants=expected)
+            session = m.LiveSession(join_code=code, trainer_id=actor.id,
+                                    case_set_id=case_set.id if case_set is not None else None,
+                                    expected_participants=expected, programme_code=programme, plan=plan_data)
             s.add(session)
             s.flush()
-            self.audit(s, actor, "live_session.create", code, set=set_code, expected=expected)
+            self.audit(s, actor, "live_session.create", code, set=set_code, expected=expected,
+                       plan=plan.code if plan is not None else None)
             return {"id": session.id, "join_code": code}
 
     def trainer_open_session(self, actor: Actor) -> int | None:
@@ -147,29 +172,69 @@ class SessionsMixin:
                             .order_by(m.LiveSession.id.desc()).limit(1))
 
     def _set_cases(self, s: Session, session: m.LiveSession) -> list[m.Case]:
+        if session.case_set_id is None:
+            return []
         case_set = s.get(m.CaseSet, session.case_set_id)
         return [item.case for item in case_set.items] if case_set else []
 
-    def open_round(self, actor: Actor, session_id: int, case_code: str | None = None) -> int:
-        """Start the next round with ``case_code`` or the set's first clip not shown yet; its number."""
+    @staticmethod
+    def _held_codes(s: Session, session: m.LiveSession) -> set[str]:
+        """The codes of the plan's rounds this session held already."""
+        return {c["code"] for c in s.scalars(select(m.LiveRound.content).where(
+            m.LiveRound.session_id == session.id, m.LiveRound.kind != "fragment")) if c and c.get("code")}
+
+    def _next_up(self, s: Session, session: m.LiveSession) -> tuple[dict[str, Any] | None, m.Case | None]:
+        """What "Volgende ronde" opens: the plan's first round not held yet, else the set's first clip
+        not shown yet; ``(None, None)`` when nothing is left."""
+        held = self._held_codes(s, session)
+        for item in (session.plan or {}).get("rounds", []):
+            if item.get("code") not in held:
+                return item, None
+        shown = set(s.scalars(select(m.LiveRound.case_id).where(m.LiveRound.session_id == session.id,
+                                                                 m.LiveRound.case_id.is_not(None))))
+        return None, next((c for c in self._set_cases(s, session) if c.id not in shown), None)
+
+    def open_round(self, actor: Actor, session_id: int, case_code: str | None = None, *,
+                   item_code: str | None = None, item=None) -> int:
+        """Start the next round; its number.
+
+        ``case_code``: a clip of the session's set (a ``fragment`` round). ``item_code``: a round of the
+        session's plan. ``item``: a :class:`oefenkit.rounds.RoundItem` the trainer picked from the content
+        or typed (checked here). None of these: the plan's next round, else the set's next clip.
+        """
+        from ..rounds import item_from_dict
+
+        chosen = sum(x is not None for x in (case_code, item_code, item))
+        if chosen > 1:
+            raise ValidationError("Kies één ronde: een fragment, een ronde uit de lijst of een eigen vraag.")
+        content = item_from_dict(item.as_dict()).as_dict() if item is not None else None
         with self.transaction() as s:
             session = self._bump(s, session_id)
             self._require_leader(actor, session)
             self._require_open(session)
             if session.round_open:
                 raise Conflict(f"Ronde {session.current_round} is nog open; sluit die eerst.")
-            cases = self._set_cases(s, session)
+            case = None
             if case_code is not None:
-                case = next((c for c in cases if c.code == case_code), None)
+                case = next((c for c in self._set_cases(s, session) if c.code == case_code), None)
                 if case is None:
                     raise NotFound("Dit fragment hoort niet bij de set van deze sessie.")
-            else:
-                shown = set(s.scalars(select(m.LiveRound.case_id).where(m.LiveRound.session_id == session.id)))
-                case = next((c for c in cases if c.id not in shown), None)
-                if case is None:
-                    raise Conflict("Alle fragmenten van deze set zijn al besproken. Sluit de sessie af.")
+            elif item_code is not None:
+                content = next((r for r in (session.plan or {}).get("rounds", []) if r.get("code") == item_code), None)
+                if content is None:
+                    raise NotFound("Deze ronde staat niet in de rondelijst van deze sessie.")
+            elif content is None:
+                content, case = self._next_up(s, session)
+                if content is None and case is None:
+                    if session.plan is None:  # a day of clips, as before
+                        raise Conflict("Alle fragmenten van deze set zijn al besproken. Sluit de sessie af.")
+                    raise Conflict("Alle rondes van deze sessie zijn al geweest. Voeg een ronde toe of sluit de "
+                                   "sessie af.")
             number = session.current_round + 1
-            s.add(m.LiveRound(session_id=session.id, number=number, case_id=case.id))
+            if case is not None:
+                s.add(m.LiveRound(session_id=session.id, number=number, kind="fragment", case_id=case.id))
+            else:
+                s.add(m.LiveRound(session_id=session.id, number=number, kind=content["kind"], content=content))
             session.current_round, session.round_open = number, True
             return number
 
@@ -186,17 +251,19 @@ class SessionsMixin:
             session.round_open = False
             return session.current_round
 
-    def next_round(self, actor: Actor, session_id: int, case_code: str | None = None) -> int:
-        """Close the current round if it is open and start the next; the new round's number."""
+    def next_round(self, actor: Actor, session_id: int, case_code: str | None = None, **which) -> int:
+        """Close the current round if it is open and start the next (``which``: as :meth:`open_round`);
+        the new round's number."""
         with self.transaction() as s:
             session = self._live_session(s, session_id)
             is_open = session.round_open
         if is_open:
             self.close_round(actor, session_id)
-        return self.open_round(actor, session_id, case_code)
+        return self.open_round(actor, session_id, case_code, **which)
 
     def reveal(self, actor: Actor, session_id: int, round_number: int | None = None) -> int:
-        """Show the expert score and rationale of a closed round (default: the current one)."""
+        """Show the expert score and rationale of a closed round (default: the current one); for a
+        ``vraag`` the right answer and its explanation, for a ``situatie`` the facilitator notes."""
         with self.transaction() as s:
             session = self._bump(s, session_id)
             self._require_leader(actor, session)
@@ -214,10 +281,12 @@ class SessionsMixin:
             return number
 
     def close_session(self, actor: Actor, session_id: int, *, rules: Mapping[str, Any]) -> dict[str, Any]:
-        """Close the session (and its open round), then renew the certificates of everyone who scored
-        in at least one round (:meth:`renew_certificates_for_attendance`, attendance = today).
+        """Close the session (and its open round), then renew the certificates of everyone who took part
+        (scored or answered in at least one round, :meth:`session_participants_who_took_part`;
+        :meth:`renew_certificates_for_attendance`, attendance = today).
 
-        Returns ``attended`` (user names) and ``renewed`` (the renewals that extended a certificate).
+        Returns ``attended`` (user names), ``renewed`` (the renewals that extended a certificate) and
+        ``programme`` (the day's programme code, or None).
         """
         with self.transaction() as s:
             session = self._bump(s, session_id)
@@ -228,10 +297,8 @@ class SessionsMixin:
                 self._current_round(s, session).closed_at = now
                 session.round_open = False
             session.state, session.closed_at = "closed", now
-            attended = list(s.scalars(
-                select(m.Person.username).where(m.Person.id.in_(
-                    select(m.Rating.rater_id).where(m.Rating.live_session_id == session.id).distinct()))
-                .order_by(m.Person.username)))
+            attended = [p["username"] for p in self._took_part(s, session.id)]
+            programme = session.programme_code
             self.audit(s, actor, "live_session.close", session.join_code, rounds=session.current_round,
                        attended=len(attended))
         today = dt.datetime.now(_LOCAL_TZ).date()
@@ -239,7 +306,7 @@ class SessionsMixin:
         for username in attended:
             renewed += [r | {"username": username} for r in
                         self.renew_certificates_for_attendance(actor, username, today, rules=rules) if r["renewed"]]
-        return {"attended": attended, "renewed": renewed}
+        return {"attended": attended, "renewed": renewed, "programme": programme}
 
     # -- the participant ----------------------------------------------------------------------
 
@@ -346,6 +413,8 @@ class SessionsMixin:
                 raise Conflict(f"Ronde {round_number} is gesloten; je score is niet meer gewijzigd. Wat je "
                                "eerder inleverde, is bewaard.")
             rnd = self._current_round(s, session)
+            if rnd.kind != "fragment":
+                raise ValidationError("In deze ronde is er geen fragment om te scoren; geef je antwoord.")
             newest = self._newest_scales(s)
             if sorted(set(newest) - set(scores or {})):
                 raise ValidationError("Geef een score op beide schalen voordat je inlevert.")
@@ -444,6 +513,11 @@ class SessionsMixin:
         reveal. A participant's view has the current clip, their own scores and,
         after the reveal, their own feedback — never anyone else's name or score.
         Neither view holds a participant's name.
+
+        A ``situatie``, ``vraag`` or ``ervaring`` round (``round["kind"]``) carries its content; the
+        leader's ``answers`` are the room's answers without names (a distribution, groups or a wall,
+        :meth:`_room_answers`), a participant's ``own_answer`` only their own. The right answer and the
+        facilitator notes are in the round only after the reveal.
         """
         from ..sessions import room_alpha
 
@@ -455,38 +529,62 @@ class SessionsMixin:
                                                            or session.trainer_id == actor.id)
             if not leader and not self._is_participant(s, session.id, actor.id):
                 raise PermissionDenied("Je doet niet mee aan deze sessie; vul eerst de code in.")
-            case_set = s.get(m.CaseSet, session.case_set_id)
+            case_set = s.get(m.CaseSet, session.case_set_id) if session.case_set_id is not None else None
             rnd = self._current_round(s, session)
             participants = s.scalar(select(func.count()).select_from(m.LiveSessionParticipant)
                                     .where(m.LiveSessionParticipant.session_id == session.id)) or 0
             newest = self._newest_scales(s)
             order = self._scale_order(newest)
+            plan = session.plan or {}
             state: dict[str, Any] = {
                 "session_id": session.id, "token": session.change_token, "join_code": session.join_code,
                 "state": session.state, "set_name": case_set.name if case_set else "",
                 "participants": participants, "rounds": session.current_round,
                 "cases_total": len(case_set.items) if case_set else 0,
+                "plan_name": plan.get("name", ""), "planned": len(plan.get("rounds", [])),
+                "programme": session.programme_code,
                 "scales": [(c, newest[c].name) for c in order], "view": "leader" if leader else "participant",
                 "round": None,
             }
-            rows = self._round_rows(s, session.id) if rnd is not None or leader else []
-            if rnd is not None:
+            fragment = rnd is not None and rnd.kind == "fragment"
+            rows = self._round_rows(s, session.id) if fragment or leader else []
+            if fragment:
                 case = s.get(m.Case, rnd.case_id)
                 submitted = len({r[1] for r in rows if r[0] == rnd.id})
-                state["round"] = {"number": rnd.number, "case_code": case.code, "case_title": case.title,
-                                  "vignette": case.vignette, "open": rnd.closed_at is None,
+                state["round"] = {"number": rnd.number, "kind": "fragment", "case_code": case.code,
+                                  "case_title": case.title, "vignette": case.vignette, "open": rnd.closed_at is None,
                                   "revealed": rnd.revealed_at is not None, "submitted": submitted}
+            elif rnd is not None:
+                state["round"] = self._content_round_view(s, rnd)
             if leader:
-                state["stats"] = self._stats_of_round(s, rnd, rows, newest, order) if rnd is not None else []
+                state["stats"] = self._stats_of_round(s, rnd, rows, newest, order) if fragment else []
                 state["alpha"] = room_alpha((r[1], f"{r[0]}:{r[2]}", r[3]) for r in rows)
+                state["answers"] = self._room_answers(s, rnd) if rnd is not None and not fragment else None
+                state.update(self._leader_choices(s, session))
             else:
-                own = {r[2]: r[3] for r in rows if rnd is not None and r[0] == rnd.id and r[1] == actor.id}
-                note = next((r[4] for r in rows if rnd is not None and r[0] == rnd.id and r[1] == actor.id), "")
+                own = {r[2]: r[3] for r in rows if fragment and r[0] == rnd.id and r[1] == actor.id}
+                note = next((r[4] for r in rows if fragment and r[0] == rnd.id and r[1] == actor.id), "")
                 state["own"] = {"scores": own, "note": note} if own else None
                 state["feedback"] = None
-                if rnd is not None and own and rnd.revealed_at is not None:
+                if fragment and own and rnd.revealed_at is not None:
                     state["feedback"] = self._feedback(s, rnd, own, note, newest)
+                state["own_answer"] = (self._own_answer(s, rnd, actor.id)
+                                       if rnd is not None and not fragment else None)
             return state
+
+    def _leader_choices(self, s: Session, session: m.LiveSession) -> dict[str, Any]:
+        """What the trainer can open next: ``next`` (kind and title, or None), the plan's rounds
+        (``plan_rounds``: code, kind, title, held) and the clips not shown yet (``clips``: code, title)."""
+        held = self._held_codes(s, session)
+        shown = set(s.scalars(select(m.LiveRound.case_id).where(m.LiveRound.session_id == session.id,
+                                                                 m.LiveRound.case_id.is_not(None))))
+        item, case = self._next_up(s, session) if session.state == "open" else (None, None)
+        nxt = ({"kind": item["kind"], "title": item["title"]} if item is not None
+               else {"kind": "fragment", "title": case.title} if case is not None else None)
+        return {"next": nxt,
+                "plan_rounds": [(r["code"], r["kind"], r["title"], r["code"] in held)
+                                for r in (session.plan or {}).get("rounds", [])],
+                "clips": [(c.code, c.title) for c in self._set_cases(s, session) if c.id not in shown]}
 
     def _feedback(self, s: Session, rnd: m.LiveRound, own: dict[str, int], note: str, newest):
         from ..practice import build_feedback
@@ -508,19 +606,21 @@ class SessionsMixin:
         with self.transaction(readonly=True) as s:
             session = self._live_session(s, session_id)
             self._require_leader(actor, session)
-            case_set = s.get(m.CaseSet, session.case_set_id)
+            case_set = s.get(m.CaseSet, session.case_set_id) if session.case_set_id is not None else None
             newest = self._newest_scales(s)
             order = self._scale_order(newest)
             rows = self._round_rows(s, session.id)
             rounds = []
             for rnd in s.scalars(select(m.LiveRound).where(m.LiveRound.session_id == session.id)
                                  .order_by(m.LiveRound.number)):
+                if rnd.kind != "fragment":
+                    rounds.append(self._content_round_report(s, rnd))
+                    continue
                 case = s.get(m.Case, rnd.case_id)
                 rounds.append(RoundReport(rnd.number, case.code, case.title,
                                           tuple(self._stats_of_round(s, rnd, rows, newest, order)),
                                           rnd.revealed_at is not None))
-            attended = tuple(s.scalars(select(m.Person.display_name).where(
-                m.Person.id.in_({r[1] for r in rows} or {-1})).order_by(m.Person.display_name)))
+            attended = tuple(sorted((p["display_name"] for p in self._took_part(s, session.id)), key=str.casefold))
             participants = s.scalar(select(func.count()).select_from(m.LiveSessionParticipant)
                                     .where(m.LiveSessionParticipant.session_id == session.id)) or 0
             trainer = s.get(m.Person, session.trainer_id)
@@ -528,6 +628,7 @@ class SessionsMixin:
                 join_code=session.join_code, set_name=case_set.name if case_set else "",
                 trainer=trainer.display_name if trainer else "", created_at=_utc(session.created_at),
                 closed_at=_utc(session.closed_at) if session.closed_at else None, participants=participants,
+                plan_name=(session.plan or {}).get("name", ""),
                 attended=attended, rounds=tuple(rounds),
                 alpha=room_alpha((r[1], f"{r[0]}:{r[2]}", r[3]) for r in rows))
 
