@@ -3,6 +3,8 @@ of ``oefenkit.storage.sessions``), on SQLite and PostgreSQL (``kit`` fixture), a
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
@@ -210,6 +212,39 @@ def test_who_took_part_scored_or_answered(day, content):
     assert report.attended == (a.display_name,) and report.plan_name == plan.name
     page = report_html(report)
     assert "Een mooie groep" in page and "ervaringen" in page
+
+
+def test_closing_a_babytijd_day_records_the_terugkomdag_for_who_took_part(day):
+    """Does closing a Babytijd terugkomdag record the refresher (the terugkomdag) for today for each
+    person who answered, in the same transaction, so that their registration stays active, and
+    nothing for who only joined?"""
+    from oefenkit.programmes import load_paths
+    from oefenkit.storage.exams import LOCAL_TZ
+
+    kit, trainer, (a, b, _c), sid, plan = day
+    paths = load_paths(CONTENT)
+    for _ in range(2):  # a's registration: two dagdelen of the train-de-trainer, accepted
+        kit.record_requirement(trainer, a.username, "babytijd", "train-de-trainer", paths=paths)
+    [proposal] = kit.list_open_proposals(trainer)
+    cert = kit.decide_certificate(trainer, proposal["decision_id"], accept=True, rules={})["certificate"]
+    with kit.transaction() as s:  # the registration lapsed long ago: the terugkomdag was missed
+        row = s.scalar(select(m.Certificate).where(m.Certificate.verification_code == cert.code))
+        row.statistics = {**row.statistics, "valid_until_base": "2020-01-01"}
+        row.valid_until = dt.datetime(2020, 1, 1, 12, tzinfo=dt.timezone.utc)
+    assert kit.verify_certificate(cert.code)["status"] == "verlopen: terugkomdag gemist"
+    n = open_kind(kit, trainer, sid, plan, "ervaring")
+    kit.submit_round_answer(a, sid, n, text="Een mooie groep")
+    kit.close_round(trainer, sid)
+    closed = kit.close_session(trainer, sid, rules=load_rules(CONTENT), paths=paths)
+    assert closed["attendance_recorded"] == [a.username]
+    today = dt.datetime.now(LOCAL_TZ).date()
+    progress = kit.requirement_progress(a, a.username, "babytijd", paths=paths)
+    assert progress["refresher"]["dates"] == [today]
+    assert kit.requirement_progress(b, b.username, "babytijd", paths=paths)["refresher"]["dates"] == []
+    # the lapsed registration is active again, until two years after today's terugkomdag
+    verified = kit.verify_certificate(cert.code)
+    assert verified["status"] == "geldig" and verified["valid"]
+    assert verified["valid_until"] in {today.replace(year=today.year + 2), today.replace(year=today.year + 2, day=28)}
 
 
 def test_took_part_counts_clip_scores_too(kit, content, people):

@@ -182,7 +182,8 @@ class DashboardPage(w.VBox):
         # Closing cannot be undone (no more scoring, certificates renewed): ask first, inside the page.
         self.finish_confirm = ConfirmButton(
             self.finish_button, "ok-session-close",
-            "Sessie afsluiten? Daarna kan niemand meer scoren en worden de certificaten van wie meedeed verlengd.",
+            "Sessie afsluiten? Daarna kan niemand meer antwoorden. Wie meedeed, krijgt de terugkomdag "
+            "vastgelegd (Babytijd) of een verlenging van het toetscertificaat.",
             "Ja, sessie afsluiten", self.finish)
         self.message = w.Box()
         self.count = w.HTML()
@@ -286,8 +287,13 @@ class DashboardPage(w.VBox):
             return
         self.poller.stop()
         renewed = len(result["renewed"])
-        self._say(f"De sessie is afgesloten. {count(len(result['attended']), 'deelnemer heeft', 'deelnemers hebben')} meegedaan; "
-                  f"{renewed} certifica{'at is' if renewed == 1 else 'ten zijn'} verlengd.")
+        recorded = len(result.get("attendance_recorded") or ())
+        text = f"De sessie is afgesloten. {count(len(result['attended']), 'deelnemer heeft', 'deelnemers hebben')} meegedaan"
+        if recorded:
+            text += f"; bij {recorded} is de terugkomdag vastgelegd, die hun registratie actief houdt"
+        if renewed or not recorded:
+            text += f"; {renewed} certifica{'at is' if renewed == 1 else 'ten zijn'} verlengd"
+        self._say(text + ".")
         self.refresh()
         self.live.layout.display = "none"
         self.start_row.layout.display = None
@@ -410,9 +416,11 @@ def dashboard_page(kit, person, *, rules=None, prompts=None, plans=None, situati
 
     def close(sid):
         from oefenkit.certification import load_rules
+        from oefenkit.programmes import load_paths
 
-        return kit.close_session(person, sid, rules=load_rules(load_settings().content_dir) if rules is None
-                                 else rules)
+        content_dir = load_settings().content_dir
+        return kit.close_session(person, sid, rules=load_rules(content_dir) if rules is None else rules,
+                                 paths=load_paths(content_dir))
 
     verbs = {
         "create": lambda expected, plan_code=None: kit.create_session(person, expected=expected,

@@ -11,7 +11,7 @@ certification rules are (``rules``).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -89,18 +89,40 @@ class RequirementsMixin:
                 if done >= limit:
                     raise Conflict(f"Dit is al {done} keer vastgelegd; meer telt niet mee. Verwijder eerst een "
                                    "onjuiste vastlegging als je iets wilt verbeteren.")
-            row = m.RequirementRecord(person_id=person.id, programme_id=programme_row.id, requirement_code=code,
-                                      kind=kind, done_on=day, note=note, recorded_by_id=actor.id,
-                                      recorded_at=m.utcnow())
-            s.add(row)
-            s.flush()
-            self.audit(s, actor, "requirement.record", username, programme=programme, requirement=code,
-                       record=row.id, date=day.isoformat())
-            if kind == rq.REFRESHER:
-                self._update_registrations(s, actor, person, programme_row)
-            else:
-                self._propose_if_complete(s, person, programme_row, path)
-            return row.id
+            return self._add_requirement_record(s, actor, person, programme_row, path, code, kind, day, note)
+
+    def _add_requirement_record(self, s: Session, actor: Actor, person: m.Person, programme: m.Programme, path,
+                                code: str, kind: str, day: dt.date, note: str) -> int:
+        """Store one checked record in ``s`` (audited): a refresher extends the registration, anything
+        else may complete the path (its proposal)."""
+        row = m.RequirementRecord(person_id=person.id, programme_id=programme.id, requirement_code=code,
+                                  kind=kind, done_on=day, note=note, recorded_by_id=actor.id,
+                                  recorded_at=m.utcnow())
+        s.add(row)
+        s.flush()
+        self.audit(s, actor, "requirement.record", person.username, programme=programme.code, requirement=code,
+                   record=row.id, date=day.isoformat())
+        if kind == rq.REFRESHER:
+            self._update_registrations(s, actor, person, programme)
+        else:
+            self._propose_if_complete(s, person, programme, path)
+        return row.id
+
+    def _record_refresher_attendance(self, s: Session, actor: Actor, usernames: Sequence[str], programme_code: str | None,
+                                     day: dt.date, note: str, *, paths: Mapping[str, Any]) -> list[str]:
+        """In ``s``: record the refresher of ``programme_code``'s path (the Babytijd terugkomdag) on
+        ``day`` for each of ``usernames``; nothing when the path has no refresher. Returns who got one."""
+        path = paths.get(programme_code) if programme_code else None
+        refresher = path.validity.refresher if path is not None else None
+        if refresher is None:
+            return []
+        programme = self._programme(s, programme_code)
+        recorded = []
+        for username in usernames:
+            person = self._person(s, username)
+            self._add_requirement_record(s, actor, person, programme, path, refresher, rq.REFRESHER, day, note)
+            recorded.append(username)
+        return recorded
 
     def remove_requirement_record(self, actor: Actor, record_id: int) -> dict[str, Any]:
         """A trainer undoes a record made by mistake (audited ``requirement.remove``, with what it

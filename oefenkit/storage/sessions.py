@@ -280,14 +280,20 @@ class SessionsMixin:
                 self.audit(s, actor, "live_session.reveal", session.join_code, round=number)
             return number
 
-    def close_session(self, actor: Actor, session_id: int, *, rules: Mapping[str, Any]) -> dict[str, Any]:
-        """Close the session (and its open round), then renew the certificates of everyone who took part
-        (scored or answered in at least one round, :meth:`session_participants_who_took_part`;
-        :meth:`renew_certificates_for_attendance`, attendance = today).
+    def close_session(self, actor: Actor, session_id: int, *, rules: Mapping[str, Any],
+                      paths: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Close the session (and its open round). Everyone who took part (scored or answered in at
+        least one round, :meth:`session_participants_who_took_part`) gets, in the same transaction,
+        the refresher of the day's programme path recorded for today when that path has one (the
+        Babytijd terugkomdag, which keeps the registration active; ``paths`` are the programme
+        paths). Then their scoring-test certificates are renewed
+        (:meth:`renew_certificates_for_attendance`, attendance = today).
 
-        Returns ``attended`` (user names), ``renewed`` (the renewals that extended a certificate) and
-        ``programme`` (the day's programme code, or None).
+        Returns ``attended`` (user names), ``attendance_recorded`` (who got the refresher),
+        ``renewed`` (the renewals that extended a certificate) and ``programme`` (the day's
+        programme code, or None).
         """
+        today = dt.datetime.now(_LOCAL_TZ).date()
         with self.transaction() as s:
             session = self._bump(s, session_id)
             self._require_leader(actor, session)
@@ -301,12 +307,14 @@ class SessionsMixin:
             programme = session.programme_code
             self.audit(s, actor, "live_session.close", session.join_code, rounds=session.current_round,
                        attended=len(attended))
-        today = dt.datetime.now(_LOCAL_TZ).date()
+            recorded = self._record_refresher_attendance(
+                s, actor, attended, programme, today, f"Terugkomdag {session.join_code} (sessie afgesloten)",
+                paths=paths or {})
         renewed = []
         for username in attended:
             renewed += [r | {"username": username} for r in
                         self.renew_certificates_for_attendance(actor, username, today, rules=rules) if r["renewed"]]
-        return {"attended": attended, "renewed": renewed, "programme": programme}
+        return {"attended": attended, "attendance_recorded": recorded, "renewed": renewed, "programme": programme}
 
     # -- the participant ----------------------------------------------------------------------
 
