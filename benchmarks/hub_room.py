@@ -61,7 +61,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psutil  # noqa: E402
 
 from benchmarks.room import (  # noqa: E402
-    APP, MIB, Phone, join_at_once, stop_cleanly_on_sigterm, timings, tree_cpu, tree_memory, username,
+    APP,
+    MIB,
+    Phone,
+    join_at_once,
+    stop_cleanly_on_sigterm,
+    timings,
+    tree_cpu,
+    tree_memory,
+    username,
 )
 from tests.hub_server import PASSWORD, Hub, HubClient, running_hub  # noqa: E402
 

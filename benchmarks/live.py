@@ -54,13 +54,13 @@ def _kit(url: str):
 
 def setup(url: str, n: int) -> tuple[int, str]:
     """Migrate, load content and sample cases, add a trainer and ``n`` cursists, open round 1."""
+    from argon2 import PasswordHasher
+
     from oefenkit import identity
     from oefenkit.content import SAMPLES_DIR, load_content, load_into
     from oefenkit.identity import SYSTEM
     from oefenkit.settings import PROJECT_ROOT
     from oefenkit.storage import database
-
-    from argon2 import PasswordHasher
 
     identity._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)  # accounts only, no logins
     kit = _kit(url)

@@ -439,7 +439,6 @@ def tests_for_mutant(cmap: dict, module: str, pristine: str, lines: list[int]) -
 
 
 def _select(syntax, by_line: dict[int, list[str]], lines: list[int]) -> set[str]:
-    import ast
     selected: set[str] = set()
     for line in lines:
         stmt, in_function, header_of = _statement_at(syntax, line)

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
 from .contentfile import read_yaml_mapping
 from .errors import ContentError
 from .samples.script import SETS, CaseScript, ExpertScore, load_scripts

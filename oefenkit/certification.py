@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-
 from .contentfile import read_yaml_mapping, refuse_unknown_fields
 from .errors import ContentError, NotFound, ValidationError
 from .identity import Actor

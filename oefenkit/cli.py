@@ -16,14 +16,14 @@ import sys
 from typing import Sequence
 
 from . import __version__
-from .cli_table import Column, print_table
-from .errors import DatabaseNotReady, NotFound, OefenkitError, ValidationError
-from .identity import SYSTEM, role_label
 from .cli_common import _kit, _ready_kit, _settings
+from .cli_table import Column, print_table
+from .errors import NotFound, OefenkitError, ValidationError
+from .identity import SYSTEM, role_label
 from .instance import FIRST_ADMIN_FILE, init, open_kit
 from .permissions import roles
 from .requirements import NO_END
-from .settings import DEFAULT_PORT, Settings, load_settings
+from .settings import DEFAULT_PORT
 from .storage import database
 
 __all__ = ["main", "build_parser"]

@@ -10,9 +10,9 @@ import datetime as dt
 import json
 from typing import Any
 
+from .cli_common import _ready_kit, _settings
 from .errors import ValidationError
 from .identity import SYSTEM
-from .cli_common import _ready_kit, _settings
 from .requirements import day_text
 
 __all__ = ["add_parsers", "progress_lines", "jsonable"]

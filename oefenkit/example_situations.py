@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
 from .contentfile import read_yaml_mapping, refuse_unknown_fields
 from .errors import ContentError
 

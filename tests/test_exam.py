@@ -12,7 +12,6 @@ the cursists have the two supervised cases the Ouder-baby rule asks.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 
 import pytest
 import yaml
@@ -487,7 +486,7 @@ def _kernel_objects(obj, seen=None, depth=0) -> list:
 
 def _cell_ok(cell) -> bool:
     try:
-        cell.cell_contents
+        _ = cell.cell_contents  # raises on an empty cell
     except ValueError:
         return False
     return True

@@ -8,7 +8,6 @@ import pytest
 from argon2 import PasswordHasher, Type, extract_parameters
 
 from oefenkit.errors import ValidationError
-from oefenkit.permissions import roles
 from oefenkit.identity import (
     MIN_PASSWORD_LENGTH,
     SYSTEM,
@@ -22,6 +21,7 @@ from oefenkit.identity import (
     validate_username,
     verify_password,
 )
+from oefenkit.permissions import roles
 
 PASSWORD = "geheim-wachtwoord"
 

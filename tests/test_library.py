@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import stat
 import threading
 
@@ -10,8 +9,15 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from oefenkit.errors import (AlreadyExists, Cancelled, ConfigurationError, Conflict, NotFound, PermissionDenied,
-                             ValidationError)
+from oefenkit.errors import (
+    AlreadyExists,
+    Cancelled,
+    ConfigurationError,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from oefenkit.identity import SYSTEM
 from oefenkit.storage import models as m
 from oefenkit.storage.library import LibraryItem, normalise_manual_masks
@@ -225,7 +231,8 @@ def test_cancelled_anonymisation_changes_nothing(lib, people, clip):
 
 def test_anonymise_with_the_real_detector(lib, people, tmp_path):
     """With the default CenterFace detector, are the synthetic clip's faces found and masked?"""
-    from .video.synthetic import make_clip, write_clip as write_synthetic
+    from .video.synthetic import make_clip
+    from .video.synthetic import write_clip as write_synthetic
 
     src = tmp_path / "echt.mp4"
     synthetic = make_clip(7, width=640, height=360, n_frames=12)

@@ -32,9 +32,9 @@ def data(kit, people):
     """cursist1 and cursist2 each with every kind of data: group, practice and exam ratings with
     notes, a submitted exam with decision and certificate, module progress, a supervised case, a
     live session and audit entries."""
-    from oefenkit.content import SAMPLES_DIR, load_content, load_into
-
     import dataclasses
+
+    from oefenkit.content import SAMPLES_DIR, load_content, load_into
 
     load_into(kit, load_content(PROJECT_ROOT / "content", samples_dir=SAMPLES_DIR))
     private_exam_set(kit)  # the public set would be an oefentoets: no decision, no certificate

@@ -9,7 +9,6 @@ certificate register, and changes nothing). ``oefenkit init`` adds its row; noth
 from __future__ import annotations
 
 import json
-import urllib.request
 from pathlib import Path
 
 import pytest

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from oefenkit.errors import (
-    Conflict,
     AlreadyExists,
     AuthenticationError,
+    Conflict,
     DatabaseUnavailable,
     NotFound,
     PermissionDenied,

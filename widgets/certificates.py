@@ -455,12 +455,10 @@ def certificates_page(kit, person: Actor, *, rules=None, paths=None, expiring_da
     """
     from oefenkit.certificate_pdf import certificate_url
     from oefenkit.certification import load_rules
+    from oefenkit.programmes import load_paths
     from oefenkit.settings import load_settings
 
     from .pages import local_time
-
-    from oefenkit.programmes import load_paths
-
     from .requirements import RequirementsForm
 
     settings = load_settings()

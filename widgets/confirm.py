@@ -8,9 +8,8 @@ a phone and with a keyboard. Hooks: the button keeps its own class ``<css>``; th
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
 import html
+from typing import Any, Callable
 
 import ipywidgets as w
 

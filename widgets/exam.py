@@ -31,7 +31,6 @@ from .notice import Notice
 from .practice import ScaleScorer, VideoPlayer
 from .reveal import reveal, reveal_anchor
 from .statistics_link import statistics_link_html
-from .tables import DataTable
 
 __all__ = ["ExamStart", "ExamScreen", "ExamResult", "ExamFlow", "rule_lines", "statistics_rows", "next_step",
            "details_html", "set_label", "PRACTICE_TEXT", "DEMO_TEXT"]

@@ -27,8 +27,8 @@ from oefenkit.errors import Cancelled, OefenkitError, ValidationError
 from oefenkit.permissions import roles
 
 from .notice import Notice
-from .reveal import reveal, reveal_anchor
 from .practice import VideoPlayer
+from .reveal import reveal, reveal_anchor
 
 __all__ = [
     "STATUS_LABELS",

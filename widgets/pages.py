@@ -278,9 +278,9 @@ def exam_page(kit: Kit, person: Actor, *, rules=None, max_attempts: int | None =
     ``demo_certificates`` default to the content directory's rules and the settings. The flow
     only ever holds what the exam verbs return: no expert data before submission.
     """
+    from oefenkit.certificate_pdf import certificate_url
     from oefenkit.certification import load_rules
     from oefenkit.practice import clip_url, subtitles_url
-    from oefenkit.certificate_pdf import certificate_url
     from oefenkit.settings import load_settings
 
     from .exam import SCALE_TITLES, ExamFlow, ExamStart, rule_lines, set_label
@@ -359,9 +359,8 @@ def modules_page(kit: Kit, person: Actor, content_dir, query: str | None = None)
     with statistics do (:func:`oefenkit.apps.module_url`); an unknown code shows the list.
     """
     import os
-    from urllib.parse import parse_qs
-
     from pathlib import Path
+    from urllib.parse import parse_qs
 
     from oefenkit.content import load_content
 

@@ -7,11 +7,10 @@ is ``None`` (JSON ``null``) and ``warnings`` says why; nothing is ever NaN.
 
 from __future__ import annotations
 
-from functools import partial
-
 import csv
 import io
 import math
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 

@@ -207,7 +207,7 @@ def _tub_front(pen: Pen, pal: Palette, lay: Layout) -> None:
     pen.polygon([(sx - 96, 234), (sx + 96, 234), (sx + 80, 290), (sx - 80, 290)], pal.tub)
     pen.ellipse((sx, 290), (80, 6), pal.tub)
     pen.line((sx - 96, 234), (sx + 96, 234), _shade(pal.tub, 0.85), 4)
-    for k, (dx, dy, r) in enumerate(((-60, 232, 5), (-44, 229, 4), (58, 233, 6), (70, 229, 3), (-20, 231, 3))):
+    for dx, dy, r in ((-60, 232, 5), (-44, 229, 4), (58, 233, 6), (70, 229, 3), (-20, 231, 3)):
         pen.circle((sx + dx, dy), r, (250, 250, 245))
         pen.circle((sx + dx, dy), r, (220, 215, 200), 1)
     pen.ellipse((sx - 30, 262), (30, 8), (250, 250, 252))  # shine

@@ -45,7 +45,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
 from ..contentfile import read_yaml_mapping
 from ..errors import ContentError
 

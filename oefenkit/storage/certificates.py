@@ -14,14 +14,21 @@ from typing import Any, Mapping
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .. import requirements as rq
 from ..errors import Conflict, NotFound, ValidationError
 from ..identity import Actor
 from ..permissions import require
-from .. import requirements as rq
 from . import exams as ex
 from . import models as m
-from .certificate_status import (CERTIFICATE_STATUSES, LAPSED_REGISTRATION, REVOKED, _revoked, _until_day, _utc,
-                                 certificate_status)
+from .certificate_status import (
+    CERTIFICATE_STATUSES,
+    LAPSED_REGISTRATION,
+    REVOKED,
+    _revoked,
+    _until_day,
+    _utc,
+    certificate_status,
+)
 from .requirements import PATH_KEY
 
 __all__ = ["CertificatesMixin", "CERTIFICATE_STATUSES", "LAPSED_REGISTRATION", "REVOKED", "certificate_status"]

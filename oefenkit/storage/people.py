@@ -15,8 +15,8 @@ from ..identity import (
     Actor,
     generate_password,
     hash_password,
-    role_from_hub_groups,
     normalise_role,
+    role_from_hub_groups,
     validate_username,
     verify_password,
 )

@@ -16,13 +16,13 @@ from typing import Any, Mapping, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .. import requirements as rq
 from ..errors import Conflict, NotFound, ValidationError
 from ..identity import SYSTEM, Actor
 from ..permissions import require
-from .. import requirements as rq
 from . import exams as ex
-from .certificate_status import certificate_status
 from . import models as m
+from .certificate_status import certificate_status
 
 __all__ = ["RequirementsMixin", "PATH_KEY", "is_path_certificate"]
 

@@ -53,7 +53,6 @@ from .reference.cli_datasets import default_raters, long_rows, write_ratings_csv
 from .test_blandaltman import MINI_WRIGHT, WRIGHT
 from .test_icc import PSYCH_PRINTED, SHROUT_FLEISS, SHROUT_FLEISS_PUBLISHED, assert_as_printed
 
-
 #: The published data sets (items × raters, ``nan`` = missing) and their rater labels.
 #: Wikipedia's example and ``distrib.6raters`` are count tables: which rater gave which
 #: category is unknown, so only statistics that use per-item counts alone (Fleiss' kappa,

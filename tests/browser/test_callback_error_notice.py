@@ -3,8 +3,7 @@ the traceback reaches the browser, and the server log has it under the same refe
 
 from __future__ import annotations
 
-from ..security.test_callback_errors import LEAKS, MESSAGE, failing_server  # noqa: F401 - the fixture
-from ..security.test_callback_errors import _log_entry, _wait_in_log
+from ..security.test_callback_errors import LEAKS, MESSAGE, _log_entry, _wait_in_log, failing_server  # noqa: F401 - the fixture
 from .test_login_landing import login
 
 

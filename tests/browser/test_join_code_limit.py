@@ -45,7 +45,7 @@ def test_eleventh_code_on_the_page_is_refused_with_the_wait_message(page, live_s
         for n, guess in enumerate(wrong, start=1):
             box.fill(guess)
             page.locator(".ok-session-join button").click()
-            wait_until(lambda: len(failures(kit)) == n)  # each click is one widget message, one try
+            wait_until(lambda n=n: len(failures(kit)) == n)  # each click is one widget message, one try
             message.locator(".ok-notice-error", has_text="geen enkele sessie").wait_for()
         box.fill(code)
         page.locator(".ok-session-join button").click()

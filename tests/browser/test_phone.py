@@ -16,7 +16,6 @@ from .test_room_join import trainer_opens_a_round
 from .viewport import PHONE, open_practice_clip, phone_context, phone_problems, wait_in_view_and_focused
 
 
-
 def assert_phone_ready(page, where: str) -> None:
     problems = phone_problems(page)
     assert problems == {"hscroll": [], "ellipsis": [], "small": []}, f"{where}: {problems}"

@@ -55,7 +55,7 @@ def test_five_phones_join_one_session_at_once(browser, live_server):
             pages.append(page)
         for page in pages:  # all five loads in flight together
             page.goto(live_server.base_url + APP, wait_until="commit")
-        for n, page in enumerate(pages):
+        for page in pages:
             page.locator(".ok-session-join input").fill(code)
             page.locator(".ok-session-join button").click()
         for n, page in enumerate(pages):

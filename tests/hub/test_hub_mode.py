@@ -25,11 +25,10 @@ from oefenkit.apps import LANDING, render_url
 from oefenkit.certificate_pdf import certificate_url
 from oefenkit.errors import ConfigurationError
 from oefenkit.practice import clip_url, subtitles_url
+from oefenkit.server.hub import TOKEN_HEADER
 from oefenkit.settings import load_settings, site_url
 
 from ..live_server import OEFENKIT, _free_port, oefenkit_cmd
-from oefenkit.server.hub import TOKEN_HEADER
-
 from ..test_server_http import Client
 
 TOKEN = "server-token-123"

@@ -13,8 +13,6 @@ import pytest
 from jupyter_client.manager import KernelManager
 
 from oefenkit.identity import SYSTEM
-from oefenkit.storage import database
-from oefenkit.storage.kit import Kit
 
 from ..runtime_env import KERNEL_NAME, runtime_is_separate
 from .checks import integrity, lost_and_duplicated, stored_submissions

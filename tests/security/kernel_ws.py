@@ -226,7 +226,7 @@ def kernel_widget_states(client, kernel_id: str, timeout: float = 20) -> dict[st
     """:func:`page_widget_states` for a page already rendered (its kernel ``kernel_id``)."""
     with KernelSocket(client.base_url, kernel_id, client, timeout=timeout) as sock:
         reply = sock.states(sock.open_control(), timeout=timeout)
-    assert reply is not None, f"no widget states from the kernel of {path}"
+    assert reply is not None, f"no widget states from kernel {kernel_id}"
     return reply["content"]["data"]["states"]
 
 

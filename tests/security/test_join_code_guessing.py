@@ -37,8 +37,9 @@ def session(kit, content, people):
 
 def wrong_codes(code: str, n: int) -> list[str]:
     """``n`` different well-formed codes, none of them ``code``."""
-    shift = lambda k: "".join(JOIN_CODE_ALPHABET[(JOIN_CODE_ALPHABET.index(ch) + k) % len(JOIN_CODE_ALPHABET)]
-                              for ch in code)
+    def shift(k):
+        return "".join(JOIN_CODE_ALPHABET[(JOIN_CODE_ALPHABET.index(ch) + k) % len(JOIN_CODE_ALPHABET)] for ch in code)
+
     return [shift(k) for k in range(1, n + 1)]
 
 
