@@ -81,6 +81,8 @@ class ProgrammePath:
     #: Who owns the programme (its official certificates are theirs); the kit's certificate names
     #: it to say that it is *not* issued by them, unless the organisation is the owner.
     owner: str | None = None
+    #: The smallest intervision team the programme asks for (Ouder-baby: 4), or None.
+    intervision_team_min: int | None = None
 
     @property
     def has_scoring_test(self) -> bool:
@@ -96,10 +98,11 @@ class ProgrammePath:
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "name": self.name,
                 "requirements": [r.as_dict() for r in self.requirements],
-                "validity": self.validity.as_dict(), "afterwards": list(self.afterwards), "owner": self.owner}
+                "validity": self.validity.as_dict(), "afterwards": list(self.afterwards), "owner": self.owner,
+                "intervision_team_min": self.intervision_team_min}
 
 
-_PATH_KEYS = ("code", "name", "owner", "requirements", "validity", "afterwards")
+_PATH_KEYS = ("code", "name", "owner", "requirements", "validity", "afterwards", "intervision_team_min")
 
 
 def _text(data: dict, key: str, where: str, *, limit: int = 300) -> str:
@@ -222,8 +225,9 @@ def load_path(path: Path, *, programme_codes: Iterable[str] | None = None,
     if not isinstance(afterwards, list) or not all(isinstance(a, str) and a.strip() for a in afterwards):
         raise ContentError(f"{where}: 'afterwards' moet een lijst met teksten zijn.")
     owner = _text(data, "owner", where, limit=200) if data.get("owner") is not None else None
+    team_min = _whole_or_none(data, "intervision_team_min", where, low=2, high=20)
     return ProgrammePath(code, name, tuple(requirements), Validity(kind, refresher, every),
-                         tuple(" ".join(a.split()) for a in afterwards), owner)
+                         tuple(" ".join(a.split()) for a in afterwards), owner, team_min)
 
 
 def load_paths(content_dir: Path, *, programme_codes: Iterable[str] | None = None,

@@ -259,6 +259,29 @@ def test_page_scores_three_visits_and_draws_the_plot(team, kit):
     assert [s.value for s in page.scorers] == [7, 8] and page.note.value == f"Notitie {VISITS[1]}"
 
 
+def test_a_team_smaller_than_four_is_warned_until_it_has_four(team, kit, people):
+    """Does the Intervisie app warn a member of an Ouder-baby team with fewer than four members (the
+    programme's monthly intervision team, ``intervision_team_min`` in its path), by number only, and
+    stop once the team has four?"""
+    from widgets.intervision import intervision_page, team_notes
+
+    page = intervision_page(kit, team["cursist"])
+    assert page.team_choice.value == "Intervisie Oost"
+    [note] = page.team_note.children
+    assert "Dit team heeft 2 leden" in note.value and "minstens 4" in note.value
+    assert "Cursist" not in note.value  # a number, no names
+    for i in (4, 5):
+        kit.add_person(SYSTEM, f"cursist{i}", role="cursist", display_name=f"Cursist {i}", password="geheim-wachtwoord")
+        kit.add_group_member(people["coordinator"], "Intervisie Oost", f"cursist{i}")
+    assert intervision_page(kit, team["cursist"]).team_note.children == ()
+    kit.update_person_active(SYSTEM, "cursist5", False)  # an inactive account does not count
+    [note] = intervision_page(kit, team["cursist"]).team_note.children
+    assert "Dit team heeft 3 leden" in note.value
+    # a group of a programme without an intervision team size gets no note
+    groups = [g for g in kit.list_groups(people["coordinator"]) if g.name == "Intervisie Oost"]
+    assert team_notes([g.__class__(g.id, g.name, "babytijd", (), 1) for g in groups]) == {}
+
+
 def test_page_without_team_says_so(team, kit, people):
     """Does a cursist without a group get a Dutch notice instead of the app, and a missing scale a
     Dutch error without storing anything?"""

@@ -159,8 +159,10 @@ class IntervisionPanel(w.VBox):
     def __init__(self, sets: Sequence[Mapping[str, Any]], teams: Sequence[str], scales: Sequence[tuple],
                  username: str, *, load: Callable[[str, str], IntervisionSeries],
                  save: Callable[[str, str, dict[str, int], str], Any],
-                 clip_url: Callable[[str], str], subtitles_url: Callable[[str], str]):
+                 clip_url: Callable[[str], str], subtitles_url: Callable[[str], str],
+                 team_notes: Mapping[str, str] | None = None):
         self._sets = {s["code"]: s for s in sets}
+        self._team_notes = dict(team_notes or {})
         self._load, self._save = load, save
         self._clip_url, self._subtitles_url = clip_url, subtitles_url
         self.username = username
@@ -171,6 +173,9 @@ class IntervisionPanel(w.VBox):
         self.set_choice.add_class("ok-intervision-set")
         self.team_choice = w.Dropdown(options=list(teams), description="Team", layout=w.Layout(width="40rem"))
         self.team_choice.add_class("ok-intervision-team")
+        # a note on the chosen team (too few members for the programme's monthly intervision)
+        self.team_note = w.Box()
+        self.team_note.add_class("ok-intervision-team-note")
         self.visit_bar = w.HBox()
         self.visit_bar.add_class("ok-intervision-visits")
         self.visit_title = w.HTML()
@@ -204,7 +209,7 @@ class IntervisionPanel(w.VBox):
             w.HTML("<p>Scoor de fragmenten van deze casus, bezoek voor bezoek, op beide schalen en schrijf kort "
                    "op wat je ziet. Daarna zie je de scores van je team over de bezoeken heen, met de "
                    "teammediaan en ieders notities.</p>"),
-            self.set_choice, self.team_choice, w.HTML("<h2>Bezoeken</h2>"), self.visit_bar, self.progress,
+            self.set_choice, self.team_choice, self.team_note, w.HTML("<h2>Bezoeken</h2>"), self.visit_bar, self.progress,
             workspace, w.HTML("<h2>Scores van het team</h2>"), self.summary, self.plot,
             w.HTML("<h3>Notities per bezoek</h3>"), self.notes])
         self.add_class("ok-intervision")
@@ -221,6 +226,8 @@ class IntervisionPanel(w.VBox):
 
     def refresh(self) -> None:
         """Reload the team's series and redraw the visit buttons, the plot, the summary and the notes."""
+        note = self._team_notes.get(self.team_choice.value or "")
+        self.team_note.children = (Notice(note),) if note else ()
         visits = self._visits()
         buttons = []
         for i, visit in enumerate(visits):
@@ -300,6 +307,26 @@ class IntervisionPanel(w.VBox):
             self.message.children = (Notice(f"{label} opgeslagen. Ga verder met het volgende bezoek."),)
 
 
+def team_notes(groups, paths: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """A Dutch note per team that is smaller than its programme's intervision team
+    (``intervision_team_min`` in ``content/programmes/<code>.yaml``: 4 for the Ouder-baby
+    interventie)."""
+    if paths is None:
+        from oefenkit.programmes import load_paths
+        from oefenkit.settings import load_settings
+
+        paths = load_paths(load_settings().content_dir)
+    notes = {}
+    for g in groups:
+        path = paths.get(g.programme_code) if g.programme_code else None
+        least = path.intervision_team_min if path is not None else None
+        if least and g.member_count < least:
+            notes[g.name] = (f"Dit team heeft {g.member_count} {'lid' if g.member_count == 1 else 'leden'}. De maandelijkse "
+                             f"intervisie van de {path.name.removeprefix('Uitvoerder ')} vraagt een team van minstens "
+                             f"{least}: zoek aansluiting bij uitvoerders van een andere organisatie in de regio.")
+    return notes
+
+
 def intervision_page(kit, person: Actor) -> w.Widget:
     """The intervision app over the façade: the intervision sets and the person's teams (staff: all
     groups). The verbs check that the person may read the chosen team's scores."""
@@ -325,7 +352,7 @@ def intervision_page(kit, person: Actor) -> w.Widget:
         data = kit.intervision_scores(person, set_code, team)
         return build_series(data["visits"], data["members"], data["records"], scales=[c for c, _, _ in scales])
 
-    return IntervisionPanel(sets, teams, scales, person.username, load=load,
+    return IntervisionPanel(sets, teams, scales, person.username, load=load, team_notes=team_notes(own_groups),
                             save=lambda set_code, case, scores, note: kit.save_intervision_scores(
                                 person, set_code, case, scores, note),
                             clip_url=clip_url, subtitles_url=subtitles_url)

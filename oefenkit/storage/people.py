@@ -32,6 +32,8 @@ class GroupInfo:
     name: str
     programme_code: str | None
     member_usernames: tuple[str, ...]
+    #: Active members (a number only: a cursist sees it for their own groups, not the names)
+    member_count: int = 0
 
 
 def _actor(person: m.Person, with_test: frozenset[str] | None = None) -> Actor:
@@ -331,7 +333,8 @@ class PeopleMixin:
             out = []
             for g in s.scalars(query):
                 members = tuple(sorted(ms.person.username for ms in g.memberships))
+                active = sum(1 for ms in g.memberships if ms.person.active)
                 if not everyone:
                     members = ()  # a cursist does not get the member list
-                out.append(GroupInfo(g.id, g.name, g.programme.code if g.programme else None, members))
+                out.append(GroupInfo(g.id, g.name, g.programme.code if g.programme else None, members, active))
             return out
