@@ -60,6 +60,19 @@ class Requirement:
 
 
 @dataclass(frozen=True)
+class Activity:
+    """Something recorded after the path, as often as it happens, that neither completes the path
+    nor keeps it valid (the Ouder-baby opfriscursus, about once a year on request)."""
+
+    code: str
+    label: str
+    source: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "label": self.label, "source": self.source}
+
+
+@dataclass(frozen=True)
 class Validity:
     kind: str
     #: What keeps it valid, or None (it does not lapse).
@@ -83,6 +96,8 @@ class ProgrammePath:
     owner: str | None = None
     #: The smallest intervision team the programme asks for (Ouder-baby: 4), or None.
     intervision_team_min: int | None = None
+    #: Recorded after the path, without a limit (the opfriscursus).
+    activities: tuple[Activity, ...] = field(default=())
 
     @property
     def has_scoring_test(self) -> bool:
@@ -99,10 +114,11 @@ class ProgrammePath:
         return {"code": self.code, "name": self.name,
                 "requirements": [r.as_dict() for r in self.requirements],
                 "validity": self.validity.as_dict(), "afterwards": list(self.afterwards), "owner": self.owner,
-                "intervision_team_min": self.intervision_team_min}
+                "intervision_team_min": self.intervision_team_min,
+                "activities": [a.as_dict() for a in self.activities]}
 
 
-_PATH_KEYS = ("code", "name", "owner", "requirements", "validity", "afterwards", "intervision_team_min")
+_PATH_KEYS = ("code", "name", "owner", "requirements", "validity", "afterwards", "intervision_team_min", "activities")
 
 
 def _text(data: dict, key: str, where: str, *, limit: int = 300) -> str:
@@ -226,8 +242,21 @@ def load_path(path: Path, *, programme_codes: Iterable[str] | None = None,
         raise ContentError(f"{where}: 'afterwards' moet een lijst met teksten zijn.")
     owner = _text(data, "owner", where, limit=200) if data.get("owner") is not None else None
     team_min = _whole_or_none(data, "intervision_team_min", where, low=2, high=20)
+    raw_activities = data.get("activities") or []
+    if not isinstance(raw_activities, list):
+        raise ContentError(f"{where}: 'activities' moet een lijst zijn.")
+    activities = []
+    for i, item in enumerate(raw_activities, 1):
+        at = f"{where}, activiteit {i}"
+        if not isinstance(item, dict):
+            raise ContentError(f"{at}: een activiteit heeft code, label en source.")
+        refuse_unknown_fields(item, ("code", "label", "source"), at)
+        activities.append(Activity(_code(item, "code", at), _text(item, "label", at), _text(item, "source", at)))
+    taken = codes + ([refresher] if refresher else [])
+    if len({a.code for a in activities} | set(taken)) != len(activities) + len(set(taken)):
+        raise ContentError(f"{where}: een activiteit heeft dezelfde code als een eis, de refresher of een andere activiteit.")
     return ProgrammePath(code, name, tuple(requirements), Validity(kind, refresher, every),
-                         tuple(" ".join(a.split()) for a in afterwards), owner, team_min)
+                         tuple(" ".join(a.split()) for a in afterwards), owner, team_min, tuple(activities))
 
 
 def load_paths(content_dir: Path, *, programme_codes: Iterable[str] | None = None,

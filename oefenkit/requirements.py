@@ -31,7 +31,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from .errors import NotFound, ValidationError
 from .programmes import ProgrammePath, Requirement
 
-__all__ = ["RECORDED_KINDS", "DERIVED_KINDS", "REFRESHER", "NO_END", "EARLIEST", "Evidence", "recordable",
+__all__ = ["RECORDED_KINDS", "DERIVED_KINDS", "REFRESHER", "ACTIVITY", "NO_END", "EARLIEST", "Evidence", "recordable",
            "check_day", "progress", "registration_until", "add_years", "day_text", "refresher_label"]
 
 #: Kinds a trainer records (the kit cannot see them happen).
@@ -40,6 +40,8 @@ RECORDED_KINDS = ("attendance", "supervision", "national_supervision", "cases")
 DERIVED_KINDS = ("modules", "scoring_test")
 #: The stored kind of a refresher record (e.g. the Babytijd terugkomdag).
 REFRESHER = "refresher"
+#: The stored kind of an activity after the path (the opfriscursus): no limit, no effect on the path.
+ACTIVITY = "activity"
 #: The last valid day stored for a certificate that does not lapse (the column cannot be empty).
 NO_END = dt.date(9999, 12, 31)
 #: No record can be dated before this day.
@@ -88,11 +90,14 @@ def recordable(paths: Mapping[str, ProgrammePath], programme: str, code: str) ->
         raise NotFound(f"Programma {programme!r} bestaat niet of heeft geen pad.")
     if path.validity.refresher and code == path.validity.refresher:
         return path, REFRESHER, None
+    if any(a.code == code for a in path.activities):
+        return path, ACTIVITY, None
     requirement = next((r for r in path.requirements if r.code == code), None)
     if requirement is None:
         codes = [r.code for r in path.requirements if r.kind in RECORDED_KINDS]
         if path.validity.refresher:
             codes.append(path.validity.refresher)
+        codes += [a.code for a in path.activities]
         raise ValidationError(f"{path.name} kent geen eis {code!r}; vast te leggen zijn: {', '.join(codes)}.")
     if requirement.kind in DERIVED_KINDS:
         raise ValidationError(_KIND_TEXT[requirement.kind])
@@ -157,8 +162,14 @@ def progress(path: ProgrammePath, evidence: Mapping[str, Sequence[Evidence]]) ->
         refresher = {"code": path.validity.refresher, "label": refresher_label(path),
                      "every_years": path.validity.every_years, "dates": [e.on for e in done],
                      "evidence": [e.as_dict() for e in done]}
+    activities = []
+    for a in path.activities:
+        done = sorted(evidence.get(a.code, ()), key=lambda e: (e.on, e.at))
+        activities.append({"code": a.code, "label": a.label, "dates": [e.on for e in done],
+                           "evidence": [e.as_dict() for e in done]})
     return {"programme": path.code, "name": path.name, "validity": path.validity.as_dict(),
-            "requirements": items, "complete": not open_codes, "open": open_codes, "refresher": refresher}
+            "requirements": items, "complete": not open_codes, "open": open_codes, "refresher": refresher,
+            "activities": activities}
 
 
 def day_text(day: dt.date | None) -> str:

@@ -359,3 +359,18 @@ def test_with_the_scoring_test_switched_off_the_path_needs_no_test(kit, people, 
     assert progress["complete"] and "scoringstoets" not in [r["code"] for r in progress["requirements"]]
     [proposal] = path_proposals(kit, trainer)
     assert proposal["programme"] == "ouder-baby"
+
+
+def test_the_opfriscursus_is_recorded_as_often_as_it_happens_and_changes_nothing_else(kit, people, paths):
+    """Does the Ouder-baby opfriscursus (an activity after the path) take any number of records,
+    show with its dates in the progress, and neither count for the path nor add a proposal?"""
+    trainer, anna = people["trainer"], people["cursist"]
+    for day in (dt.date(2025, 3, 1), dt.date(2026, 3, 2), dt.date(2026, 9, 3)):
+        kit.record_requirement(trainer, anna.username, "ouder-baby", "opfriscursus", day, paths=paths)
+    progress = kit.requirement_progress(anna, anna.username, "ouder-baby", paths=paths)
+    [activity] = progress["activities"]
+    assert activity["code"] == "opfriscursus" and len(activity["dates"]) == 3
+    assert all(r["done_count"] == 0 for r in progress["requirements"]) and not progress["complete"]
+    assert kit.list_open_proposals(trainer) == []
+    with pytest.raises(ValidationError, match="opfriscursus"):  # the Dutch list of what can be recorded names it
+        kit.record_requirement(trainer, anna.username, "ouder-baby", "opfriscursussen", paths=paths)

@@ -107,11 +107,12 @@ def test_bad_input_and_undo_on_the_form(kit, people, paths, rules):
 
 
 def test_ouder_baby_form_offers_only_what_a_trainer_records(kit, people, paths, rules):
-    """Does the form offer the four recorded Ouder-baby requirements, not the scoring test or modules?"""
+    """Does the form offer the four recorded Ouder-baby requirements and the opfriscursus after the
+    path, not the scoring test or modules?"""
     form = form_of(certificates_page(kit, people["trainer"], rules=rules, paths=paths))
     form.programme.value = "ouder-baby"
     assert [code for _, code in form.requirement.options] == [
-        "trainingsdagen", "supervisie", "landelijke-supervisie", "casussen"]
+        "trainingsdagen", "supervisie", "landelijke-supervisie", "casussen", "opfriscursus"]
 
 
 def test_what_i_need_on_my_profile(kit, people, paths):

@@ -487,6 +487,7 @@ def certificates_page(kit, person: Actor, *, rules=None, paths=None, expiring_da
         options = [(r.label, r.code) for r in path.requirements if r.kind in RECORDED_KINDS]
         if path.validity.refresher:
             options.append((refresher_label(path), path.validity.refresher))
+        options += [(a.label, a.code) for a in path.activities]
         recordable[code] = options
     requirements_form = RequirementsForm(
         people, [(names.get(code, path.name), code) for code, path in sorted(paths.items())], recordable,

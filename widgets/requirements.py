@@ -84,6 +84,10 @@ def requirements_html(progress: Mapping[str, Any], *, own: bool = True) -> str:
         dates = ", ".join(day_text(d) for d in refresher["dates"]) or "nog niet vastgelegd"
         items.append(f"<li class='ok-requirement ok-requirement-refresher' data-code='{_e(refresher['code'])}'>"
                      f"{_e(refresher['label'])} (houdt de registratie actief): {_e(dates)}</li>")
+    for activity in progress.get("activities") or ():
+        dates = ", ".join(day_text(d) for d in activity["dates"]) or "nog niet"
+        items.append(f"<li class='ok-requirement ok-requirement-activity' data-code='{_e(activity['code'])}'>"
+                     f"{_e(activity['label'])} (na het pad, vrijwillig): {_e(dates)}</li>")
     return (f"<h3>{_e(progress['name'])}</h3><ul class='ok-requirement-list'>{''.join(items)}</ul>"
             f"<p class='ok-requirement-status'>{_e(status_text(progress, own=own))}</p>")
 
@@ -194,10 +198,11 @@ class RequirementsForm(w.VBox):
         labels = {r["code"]: r["label"] for r in progress["requirements"]}
         if progress.get("refresher"):
             labels[progress["refresher"]["code"]] = progress["refresher"]["label"]
+        labels.update({a["code"]: a["label"] for a in progress.get("activities") or ()})
         records = []
         for code, evidence in [(r["code"], r["evidence"]) for r in progress["requirements"]] + (
                 [(progress["refresher"]["code"], progress["refresher"]["evidence"])] if progress.get("refresher")
-                else []):
+                else []) + [(a["code"], a["evidence"]) for a in progress.get("activities") or ()]:
             for e in evidence:
                 if e.get("id") is not None:
                     note = f" — {e['note']}" if e.get("note") else ""

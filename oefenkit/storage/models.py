@@ -92,8 +92,9 @@ ANSWER_TEXT_MAX = 500
 SET_KINDS = ("practice", "exam", "session", "intervision")
 #: What a requirement record is: a trainer-recorded kind of a programme path
 #: (``oefenkit.programmes.REQUIREMENT_KINDS`` minus the kinds the kit derives), or the refresher
-#: that keeps a registration active (the Babytijd terugkomdag).
-RECORD_KINDS = ("attendance", "supervision", "national_supervision", "cases", "refresher")
+#: that keeps a registration active (the Babytijd terugkomdag), or an activity after the path
+#: (the Ouder-baby opfriscursus).
+RECORD_KINDS = ("attendance", "supervision", "national_supervision", "cases", "refresher", "activity")
 #: ``certificate``: a certificate; ``registration``: a registration as uitvoerder that lapses
 #: without the path's refresher (Babytijd).
 CERTIFICATE_KINDS = ("certificate", "registration")

@@ -104,7 +104,7 @@ class RequirementsMixin:
                    record=row.id, date=day.isoformat())
         if kind == rq.REFRESHER:
             self._update_registrations(s, actor, person, programme)
-        else:
+        elif kind != rq.ACTIVITY:
             self._propose_if_complete(s, person, programme, path)
         return row.id
 
