@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .contentfile import read_yaml_mapping, refuse_unknown_fields
+from .contentfile import read_yaml_mapping, refuse_unknown_fields, text_field
 from .errors import ContentError
 
 __all__ = ["THEME_COUNT", "SKILL_CODES", "Skill", "ExampleSituation", "load_example_situations"]
@@ -79,15 +79,6 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def _text(data: dict, key: str, where: str, *, required: bool = True) -> str:
-    value = data.get(key)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or not value.strip():
-        raise ContentError(f"{where}: veld '{key}' moet een niet-lege tekst zijn.")
-    return _clean(value)
-
-
 def _texts(data: dict, key: str, where: str, lo: int, hi: int | None = None) -> tuple[str, ...]:
     value = data.get(key)
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
@@ -107,7 +98,7 @@ def _skills(data: dict, name: str) -> tuple[Skill, ...]:
         where = f"{name}, vaardigheid {i}"
         if not isinstance(item, dict):
             raise ContentError(f"{where}: verwacht de velden code en name.")
-        skills.append(Skill(_text(item, "code", where), _text(item, "name", where)))
+        skills.append(Skill(text_field(item, "code", where), text_field(item, "name", where)))
     codes = [s.code for s in skills]
     if sorted(codes) != sorted(SKILL_CODES):
         raise ContentError(f"{name}: 'skills' moet precies de vaardigheden {', '.join(SKILL_CODES)} noemen, "
@@ -124,7 +115,7 @@ def _situation(item: Any, index: int, name: str, skill_codes: set[str]) -> Examp
         raise ContentError(f"{where}: veld 'theme' moet een themanummer van 1 tot en met {THEME_COUNT} zijn.")
     where = f"{name}, thema {theme}"
     refuse_unknown_fields(item, _SITUATION_FIELDS, where)
-    skill = _text(item, "skill", where)
+    skill = text_field(item, "skill", where)
     if skill not in skill_codes:
         raise ContentError(f"{where}: veld 'skill' {skill!r} is geen van de vaardigheden "
                            f"{', '.join(SKILL_CODES)}.")
@@ -137,13 +128,13 @@ def _situation(item: Any, index: int, name: str, skill_codes: set[str]) -> Examp
     notes_where = f"{where}, 'facilitator'"
     return ExampleSituation(
         theme=theme,
-        title=_text(item, "title", where),
+        title=text_field(item, "title", where),
         skill=skill,
-        situation=_text(item, "situation", where),
+        situation=text_field(item, "situation", where),
         prompts=_texts(item, "prompts", where, _MIN_PROMPTS, _MAX_PROMPTS),
-        skill_focus=_text(notes, "skill_focus", notes_where),
+        skill_focus=text_field(notes, "skill_focus", notes_where),
         discussion=_texts(notes, "discussion", notes_where, 1),
-        activity=_text(item, "activity", where, required=False),
+        activity=text_field(item, "activity", where, required=False),
     )
 
 

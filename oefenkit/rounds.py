@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .contentfile import read_yaml_mapping, refuse_unknown_fields
+from .contentfile import read_yaml_mapping, refuse_unknown_fields, text_field
 from .errors import ContentError, ValidationError
 
 __all__ = [
@@ -229,15 +229,6 @@ _ROUND_FIELDS = {"situatie": {"kind", "code", "theme"},
                  "ervaring": {"kind", "code", "title", "prompt"}}
 
 
-def _text_field(data: Mapping, key: str, where: str, *, required: bool = True) -> str:
-    value = data.get(key)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or not value.strip():
-        raise ContentError(f"{where}: veld '{key}' moet een niet-lege tekst zijn.")
-    return _clean(value)
-
-
 def _content_round(raw: Any, n: int, where_file: str, situations: Mapping[int, Any]) -> RoundItem:
     where = f"{where_file}, ronde {n}"
     if not isinstance(raw, dict):
@@ -268,12 +259,12 @@ def _content_round(raw: Any, n: int, where_file: str, situations: Mapping[int, A
         if isinstance(answer, bool) or not isinstance(answer, int) or not 1 <= answer <= len(options):
             raise ContentError(f"{where}: veld 'answer' is het nummer van het juiste antwoord "
                                f"(1 tot en met {len(options)}).")
-        item = RoundItem(kind="vraag", title=_text_field(raw, "title", where, required=False) or "Vraag",
-                         text=_text_field(raw, "question", where), code=code, options=tuple(options),
-                         answer=answer - 1, explanation=_text_field(raw, "explanation", where))
+        item = RoundItem(kind="vraag", title=text_field(raw, "title", where, required=False) or "Vraag",
+                         text=text_field(raw, "question", where), code=code, options=tuple(options),
+                         answer=answer - 1, explanation=text_field(raw, "explanation", where))
         return _checked(item, fail)
-    item = RoundItem(kind="ervaring", title=_text_field(raw, "title", where, required=False) or "Ervaringen uitwisselen",
-                     text=_text_field(raw, "prompt", where), code=code)
+    item = RoundItem(kind="ervaring", title=text_field(raw, "title", where, required=False) or "Ervaringen uitwisselen",
+                     text=text_field(raw, "prompt", where), code=code)
     return _checked(item, fail)
 
 
@@ -287,7 +278,7 @@ def load_round_plan(path: Path, *, situations: Sequence[Any], programmes: Iterab
     code = data.get("code")
     if not isinstance(code, str) or not _CODE.match(code):
         raise ContentError(f"{name}: veld 'code' bestaat uit kleine letters, cijfers en streepjes.")
-    programme = _text_field(data, "programme", name)
+    programme = text_field(data, "programme", name)
     if programmes is not None and programme not in set(programmes):
         raise ContentError(f"{name}: onbekend programma {programme!r}.")
     clips = data.get("clips")
@@ -306,7 +297,7 @@ def load_round_plan(path: Path, *, situations: Sequence[Any], programmes: Iterab
         if r.code in seen:
             raise ContentError(f"{name}: rondecode {r.code!r} staat er twee keer in; elke code één keer.")
         seen.add(r.code)
-    return RoundPlan(code=code, name=_text_field(data, "name", name), programme=programme, rounds=rounds,
+    return RoundPlan(code=code, name=text_field(data, "name", name), programme=programme, rounds=rounds,
                      clips=clips, source=name)
 
 

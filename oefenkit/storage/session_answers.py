@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, PermissionDenied, ValidationError
+from ..errors import ValidationError
 from ..identity import Actor
 from ..permissions import require
 from . import models as m
@@ -58,16 +58,7 @@ class SessionAnswersMixin:
         require(actor, "write_rating_for", actor.id if actor else None)
         check_submission_id(submission_id)
         with self.transaction() as s:
-            session = self._bump(s, session_id)
-            if not self._is_participant(s, session.id, actor.id):
-                raise PermissionDenied("Je doet niet mee aan deze sessie; vul eerst de code in.")
-            if session.state != "open":
-                raise Conflict("De sessie is afgesloten; je antwoord is niet meer gewijzigd. Wat je eerder "
-                               "inleverde, is bewaard.")
-            if round_number != session.current_round or not session.round_open:
-                raise Conflict(f"Ronde {round_number} is gesloten; je antwoord is niet meer gewijzigd. Wat je "
-                               "eerder inleverde, is bewaard.")
-            rnd = self._current_round(s, session)
+            session, rnd = self._participants_open_round(s, actor, session_id, round_number, "je antwoord")
             if rnd.kind == "fragment":
                 raise ValidationError("In deze ronde scoor je het fragment; lever je score in.")
             choice, text = check_answer(_item(rnd), choice=choice, text=text)

@@ -86,6 +86,21 @@ class SessionsMixin:
         if not can(actor, "lead_any_live_session") and session.trainer_id != actor.id:
             raise PermissionDenied("Alleen de trainer die deze sessie leidt, kan haar bedienen.")
 
+    def _participants_open_round(self, s: Session, actor: Actor, session_id: int, round_number: int,
+                                 what: str) -> tuple[m.LiveSession, m.LiveRound]:
+        """The session (bumped) and its open round ``round_number``, for a participant handing in
+        ``what`` ("je score", "je antwoord"); a Dutch refusal otherwise, saying earlier work is kept."""
+        session = self._bump(s, session_id)
+        if not self._is_participant(s, session.id, actor.id):
+            raise PermissionDenied("Je doet niet mee aan deze sessie; vul eerst de code in.")
+        if session.state != "open":
+            raise Conflict(f"De sessie is afgesloten; {what} is niet meer gewijzigd. Wat je eerder "
+                           "inleverde, is bewaard.")
+        if round_number != session.current_round or not session.round_open:
+            raise Conflict(f"Ronde {round_number} is gesloten; {what} is niet meer gewijzigd. Wat je "
+                           "eerder inleverde, is bewaard.")
+        return session, self._current_round(s, session)
+
     @staticmethod
     def _is_participant(s: Session, session_id: int, person_id: int | None) -> bool:
         return person_id is not None and s.get(m.LiveSessionParticipant, (session_id, person_id)) is not None
@@ -411,16 +426,7 @@ class SessionsMixin:
             raise ValidationError(f"Een toelichting heeft hoogstens {_NOTE_MAX} tekens.")
         check_submission_id(submission_id)
         with self.transaction() as s:
-            session = self._bump(s, session_id)
-            if not self._is_participant(s, session.id, actor.id):
-                raise PermissionDenied("Je doet niet mee aan deze sessie; vul eerst de code in.")
-            if session.state != "open":
-                raise Conflict("De sessie is afgesloten; je score is niet meer gewijzigd. Wat je eerder "
-                               "inleverde, is bewaard.")
-            if round_number != session.current_round or not session.round_open:
-                raise Conflict(f"Ronde {round_number} is gesloten; je score is niet meer gewijzigd. Wat je "
-                               "eerder inleverde, is bewaard.")
-            rnd = self._current_round(s, session)
+            session, rnd = self._participants_open_round(s, actor, session_id, round_number, "je score")
             if rnd.kind != "fragment":
                 raise ValidationError("In deze ronde is er geen fragment om te scoren; geef je antwoord.")
             newest = self._newest_scales(s)
