@@ -34,6 +34,7 @@ from .contentfile import read_yaml_mapping, refuse_unknown_fields
 from .errors import ContentError, NotFound, ValidationError
 from .identity import Actor
 from .permissions import require
+from .requirements import add_years
 
 __all__ = [
     "ScaleThresholds",
@@ -462,16 +463,9 @@ def explain(statistics: Mapping[str, Any], rule: Mapping[str, Any],
 # -- validity -------------------------------------------------------------------------
 
 
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 def valid_until(issued_on: dt.date, rule: CertificationRule) -> dt.date:
     """Last day a certificate issued on ``issued_on`` is valid."""
-    return _add_years(issued_on, rule.validity_years)
+    return add_years(issued_on, rule.validity_years)
 
 
 def renewed_until(current_until: dt.date, attended_on: dt.date, rule: CertificationRule) -> dt.date:
@@ -482,4 +476,4 @@ def renewed_until(current_until: dt.date, attended_on: dt.date, rule: Certificat
     """
     if rule.renewal != "terugkomdag" or attended_on > current_until:
         return current_until
-    return max(current_until, _add_years(attended_on, rule.validity_years))
+    return max(current_until, add_years(attended_on, rule.validity_years))

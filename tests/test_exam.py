@@ -46,19 +46,12 @@ SECRETS = sorted({text.strip()[:60] for d in _scripts() if d["set"] == "exam"
 EXPERT_NAMES = sorted({e["rater"] for d in _scripts() for es in d["experts"].values() for e in es})
 
 
-@pytest.fixture(scope="module")
-def sample_content():
-    from oefenkit.content import SAMPLES_DIR, load_content
-
-    return load_content(PROJECT_ROOT / "content", samples_dir=SAMPLES_DIR)
-
-
 @pytest.fixture
-def kit(kit, sample_content):
+def kit(kit, content):
     """The shipped content plus the sample cases, their expert scores and the ``toets`` set."""
     from oefenkit.content import load_into
 
-    load_into(kit, sample_content)
+    load_into(kit, content)
     return private_exam_set(kit)
 
 

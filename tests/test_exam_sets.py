@@ -37,18 +37,11 @@ PUBLIC_KEY = {d["code"]: d["consensus"] for d in
               if d["set"] == "exam"}
 
 
-@pytest.fixture(scope="module")
-def sample_content():
-    from oefenkit.content import SAMPLES_DIR, load_content
-
-    return load_content(PROJECT_ROOT / "content", samples_dir=SAMPLES_DIR)
-
-
 @pytest.fixture
-def kit(kit, sample_content):
+def kit(kit, content):
     from oefenkit.content import load_into
 
-    load_into(kit, sample_content)
+    load_into(kit, content)
     return kit
 
 

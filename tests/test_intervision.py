@@ -9,28 +9,23 @@ import pytest
 import yaml
 
 from oefenkit.compare import comparison
-from oefenkit.content import load_content, load_intervision_sets
+from oefenkit.content import load_intervision_sets
 from oefenkit.errors import ContentError, NotFound, PermissionDenied, ValidationError
 from oefenkit.identity import SYSTEM
 from oefenkit.intervision import IntervisionScore, Visit, build_series, visit_labels
-from oefenkit.settings import PROJECT_ROOT, SAMPLES_DIR
+from oefenkit.settings import PROJECT_ROOT
 
 SET = "intervisie-gezin-m"
 VISITS = ("obi-gezin-m-eerste", "obi-gezin-m-laatste", "obi-gezin-m-vervolg")
 
 
-@pytest.fixture(scope="module")
-def sample_content():
-    return load_content(PROJECT_ROOT / "content", samples_dir=SAMPLES_DIR)
-
-
 @pytest.fixture
-def team(kit, people, sample_content):
+def team(kit, people, content):
     """The sample cases loaded; cursist1 and cursist2 in team "Intervisie Oost", trainer in none,
     and a third cursist in another group."""
     from oefenkit.content import load_into
 
-    load_into(kit, sample_content)
+    load_into(kit, content)
     kit.add_group(people["coordinator"], "Intervisie Oost", "ouder-baby")
     kit.add_group(people["coordinator"], "Intervisie West", "ouder-baby")
     for who in ("cursist1", "cursist2"):
@@ -208,19 +203,19 @@ def _write(tmp_path, intervision) -> object:
     ({"code": "iv", "name": "x", "programme": "onbekend", "cases": list(VISITS)}, "onbekend programma"),
     ({"code": "iv", "name": "x", "cases": list(VISITS), "kleur": "rood"}, "onbekend veld"),
 ])
-def test_content_rejects_bad_intervision_sets(tmp_path, sample_content, item, message):
+def test_content_rejects_bad_intervision_sets(tmp_path, content, item, message):
     """Is each mistake in an intervision set refused with a Dutch message naming it?"""
     with pytest.raises(ContentError, match=message):
-        load_intervision_sets(_write(tmp_path, [item]), sample_content.cases, programmes={"ouder-baby", "babytijd"},
-                              taken={s.code for s in sample_content.case_sets.values()})
+        load_intervision_sets(_write(tmp_path, [item]), content.cases, programmes={"ouder-baby", "babytijd"},
+                              taken={s.code for s in content.case_sets.values()})
 
 
-def test_shipped_intervision_set(sample_content):
+def test_shipped_intervision_set(content):
     """Does the shipped content hold the Gezin M set: first 3 → last 7 → follow-up still 7 on sensitivity
     (the source: at the follow-up the interaction between mother and son is still good)?"""
-    [spec] = sample_content.intervision_sets
+    [spec] = content.intervision_sets
     assert (spec.code, spec.cases) == (SET, VISITS)
-    consensus = {c.code: c.consensus["sensitiviteit"] for c in sample_content.cases if c.code in VISITS}
+    consensus = {c.code: c.consensus["sensitiviteit"] for c in content.cases if c.code in VISITS}
     assert [consensus[c] for c in VISITS] == [3, 7, 7]
 
 
