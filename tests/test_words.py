@@ -27,6 +27,7 @@ from oefenkit.instance import init, open_kit
 from oefenkit.settings import PROJECT_ROOT, load_settings
 
 from .live_server import PASSWORD
+from .test_exam import EXAM, private_exam_set
 from .security.test_xss import _cases, build_app_page
 
 GLOSSARY = PROJECT_ROOT / "docs" / "woordenlijst.md"
@@ -152,8 +153,10 @@ def words_kit(tmp_path_factory):
     cursist = people["cursist"]
     practice = next(c for c in kit.list_cases(SYSTEM) if "oefenen" in c.set_codes)
     kit.add_ratings(cursist, practice.code, {"sensitiviteit": 6, "cooperatie": 5}, note="Zag veel.")
-    # A submitted (failed) exam: the exam app then opens on its result, the profile lists it.
-    attempt = kit.start_exam(cursist, "ouder-baby", max_attempts=3)
+    # A submitted (failed) exam on the organisation's own set (a public set gives an oefentoets, which
+    # Certificering does not list): the exam app then opens on its result, the profile lists it.
+    private_exam_set(kit)
+    attempt = kit.start_exam(cursist, "ouder-baby", EXAM, max_attempts=3)
     for code in attempt.case_codes:
         kit.save_exam_rating(cursist, attempt.id, code, {"sensitiviteit": 5, "cooperatie": 5})
     kit.submit_exam(cursist, attempt.id, rules=load_rules(settings.content_dir))
