@@ -27,8 +27,8 @@ from oefenkit.instance import init, open_kit
 from oefenkit.settings import PROJECT_ROOT, load_settings
 
 from .live_server import PASSWORD
-from .test_exam import EXAM, private_exam_set
 from .security.test_xss import _cases, build_app_page
+from .test_exam import EXAM, private_exam_set
 
 GLOSSARY = PROJECT_ROOT / "docs" / "woordenlijst.md"
 
