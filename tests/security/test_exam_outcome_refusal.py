@@ -12,7 +12,7 @@ import pytest
 
 from oefenkit.errors import PermissionDenied
 
-from ..test_exam import CONSENSUS, kit, rules, sample_content, score_all  # noqa: F401  (fixtures)
+from ..test_exam import CONSENSUS, kit, rules, score_all  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
