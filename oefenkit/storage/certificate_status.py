@@ -23,12 +23,8 @@ def _revoked(cert: m.Certificate) -> bool:
     return bool((cert.statistics or {}).get(REVOKED))
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:  # SQLite gives naive UTC, PostgreSQL aware values
-    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
-
-
 def _until_day(cert: m.Certificate) -> dt.date:
-    return _utc(cert.valid_until).date()
+    return m.as_utc(cert.valid_until).date()
 
 
 def certificate_status(cert: m.Certificate, today: dt.date, expiring_within_days: int = 90) -> str:

@@ -26,7 +26,6 @@ from .certificate_status import (
     REVOKED,
     _revoked,
     _until_day,
-    _utc,
     certificate_status,
 )
 from .requirements import PATH_KEY
@@ -34,10 +33,6 @@ from .requirements import PATH_KEY
 __all__ = ["CertificatesMixin", "CERTIFICATE_STATUSES", "LAPSED_REGISTRATION", "REVOKED", "certificate_status"]
 
 _NOTE_MAX = 5000
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(ex.LOCAL_TZ).date()
 
 
 def _until_moment(day: dt.date) -> dt.datetime:
@@ -188,7 +183,7 @@ class CertificatesMixin:
         the last valid day yesterday (so it is not valid today anywhere), and the
         original last day, the deciding decision and the reason are kept; each one is audited."""
         revoked = []
-        yesterday = _today() - dt.timedelta(days=1)
+        yesterday = ex.local_today() - dt.timedelta(days=1)
         for cert in s.scalars(select(m.Certificate).where(
                 m.Certificate.person_id == person.id, m.Certificate.programme_id == programme.id)
                 .order_by(m.Certificate.id).with_for_update()):
@@ -207,7 +202,7 @@ class CertificatesMixin:
 
     @staticmethod
     def _valid_certificate(s: Session, person_id: int, programme_id: int) -> m.Certificate | None:
-        today = _today()
+        today = ex.local_today()
         for cert in s.scalars(select(m.Certificate).where(
                 m.Certificate.person_id == person_id, m.Certificate.programme_id == programme_id)
                 .order_by(m.Certificate.id.desc())):
@@ -251,7 +246,7 @@ class CertificatesMixin:
                     "decision_id": d.id, "username": username, "display_name": name, "programme": p_code,
                     "programme_name": p_name, "passed": d.passed, "reasons": list(d.reasons or []),
                     "statistics": dict(d.statistics or {}), "rule": dict(d.rule or {}),
-                    "proposed_at": _utc(d.decided_at),
+                    "proposed_at": m.as_utc(d.decided_at),
                     "exam_attempt_id": d.exam_attempt_id, "required_supervised_cases": int(required),
                     "supervised_cases": self._supervised_case_count(s, d.person_id, d.programme_id),
                     "certificate": issued.get(d.id)})
@@ -261,7 +256,7 @@ class CertificatesMixin:
         """A person's own certificates (own or staff), newest first, each with ``code``,
         ``programme``, ``programme_name``, ``issued``, ``valid_until``, ``valid`` (today) and
         ``revoked``."""
-        today = _today()
+        today = ex.local_today()
         with self.transaction(readonly=True) as s:
             person_id = self._readable_person_id(s, actor, "read_certification_of", username)
             out = []
@@ -273,7 +268,7 @@ class CertificatesMixin:
                 until = _until_day(cert)
                 revoked = _revoked(cert)
                 out.append({"code": cert.verification_code, "programme": p_code, "programme_name": p_name,
-                            "issued": _utc(cert.issued_at).astimezone(ex.LOCAL_TZ).date(), "valid_until": until,
+                            "issued": m.as_utc(cert.issued_at).astimezone(ex.LOCAL_TZ).date(), "valid_until": until,
                             "valid": not revoked and until >= today, "revoked": revoked, "kind": cert.kind,
                             "status": certificate_status(cert, today)})
             return out
@@ -288,7 +283,7 @@ class CertificatesMixin:
         Needs no actor and returns nothing else (no figures, no user name). An unknown
         code raises :class:`NotFound`.
         """
-        today = today or _today()
+        today = today or ex.local_today()
         with self.transaction(readonly=True) as s:
             row = s.execute(
                 select(m.Certificate, m.Person.display_name, m.Programme.name, m.Programme.code)
@@ -305,7 +300,7 @@ class CertificatesMixin:
             requirements = [{k: item.get(k) for k in ("code", "label", "count", "done_count", "dates", "required")}
                             for item in stats.get("requirements") or ()] if basis == "path" else []
             return {"display_name": name, "programme_name": programme_name, "programme_code": programme_code,
-                    "issued": _utc(cert.issued_at).astimezone(ex.LOCAL_TZ).date(), "valid_until": until,
+                    "issued": m.as_utc(cert.issued_at).astimezone(ex.LOCAL_TZ).date(), "valid_until": until,
                     "valid": not revoked and not cert.demo and until >= today, "revoked": revoked, "kind": cert.kind,
                     "status": certificate_status(cert, today), "basis": basis, "requirements": requirements,
                     "demo": bool(cert.demo)}
@@ -321,7 +316,7 @@ class CertificatesMixin:
         if isinstance(expiring_within_days, bool) or not isinstance(expiring_within_days, int) \
                 or expiring_within_days < 0:
             raise ValidationError("Het aantal dagen is een geheel getal van minstens 0.")
-        today = today or _today()
+        today = today or ex.local_today()
         with self.transaction(readonly=True) as s:
             out = []
             for cert, username, name, p_code, p_name in s.execute(
@@ -334,7 +329,7 @@ class CertificatesMixin:
                 status = certificate_status(cert, today, expiring_within_days)
                 out.append({"code": cert.verification_code, "username": username, "display_name": name,
                             "programme": p_code, "programme_name": p_name,
-                            "issued": _utc(cert.issued_at).astimezone(ex.LOCAL_TZ).date(),
+                            "issued": m.as_utc(cert.issued_at).astimezone(ex.LOCAL_TZ).date(),
                             "valid_until": until, "status": status, "kind": cert.kind})
             return out
 
@@ -380,7 +375,7 @@ class CertificatesMixin:
         require(actor, "decide_certification")
         if not isinstance(attended_on, dt.date) or isinstance(attended_on, dt.datetime):
             raise ValidationError("Geef de datum van de terugkomdag.")
-        if attended_on > _today():
+        if attended_on > ex.local_today():
             raise ValidationError("Een terugkomdag in de toekomst telt nog niet mee.")
         with self.transaction() as s:
             person = self._person(s, username)

@@ -34,6 +34,12 @@ EXAM_SCALES = ("sensitiviteit", "cooperatie")
 #: Certificates are dated in Dutch local time.
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 
+
+def local_today() -> dt.date:
+    """Today in the Netherlands (certificates and requirement records are kept by Dutch date)."""
+    return dt.datetime.now(LOCAL_TZ).date()
+
+
 #: Letters and digits that cannot be mistaken for each other when typed over (no 0/O, 1/I/L).
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 

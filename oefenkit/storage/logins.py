@@ -48,11 +48,6 @@ def hash_login_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """SQLite gives naive UTC moments back; make every moment aware."""
-    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
-
-
 @dataclass(frozen=True)
 class LoginInfo:
     """A valid session: who it is, and the session's (non-secret) row id."""
@@ -91,8 +86,8 @@ class LoginsMixin:
         self.login_idle, self.login_lifetime = idle, lifetime
 
     def _login_expired(self, row: m.LoginSession, now: dt.datetime) -> bool:
-        return (now - _utc(row.last_seen_at) >= self.login_idle
-                or now - _utc(row.created_at) >= self.login_lifetime)
+        return (now - m.as_utc(row.last_seen_at) >= self.login_idle
+                or now - m.as_utc(row.created_at) >= self.login_lifetime)
 
     def _remove_expired_logins(self, s: Session, now: dt.datetime) -> int:
         statement = delete(m.LoginSession).where(or_(
@@ -140,7 +135,7 @@ class LoginsMixin:
                 raise gone
             person = s.get(m.Person, row.person_id)
             expired = self._login_expired(row, now)
-            stale = now - _utc(row.last_seen_at) >= self.login_touch_interval
+            stale = now - m.as_utc(row.last_seen_at) >= self.login_touch_interval
             info = LoginInfo(_actor(person), row.id) if person.active else None
             row_id = row.id
         if expired or info is None:
@@ -166,7 +161,7 @@ class LoginsMixin:
         with self.transaction(readonly=True) as s:
             rows = s.execute(select(m.LoginSession.id, m.LoginSession.created_at)
                              .where(m.LoginSession.id.in_(ids)))
-            return {row_id for row_id, created in rows if _utc(created) > oldest}
+            return {row_id for row_id, created in rows if m.as_utc(created) > oldest}
 
     def remove_login_session(self, token: str) -> bool:
         """End one session (logout); False when it had already ended."""
@@ -188,7 +183,7 @@ class LoginsMixin:
             pid = self._login_person_id(s, actor, username)
             rows = s.scalars(select(m.LoginSession).where(m.LoginSession.person_id == pid)
                              .order_by(m.LoginSession.created_at.desc(), m.LoginSession.id.desc()))
-            return [LoginSessionInfo(r.id, _utc(r.created_at), _utc(r.last_seen_at), r.user_agent, r.address)
+            return [LoginSessionInfo(r.id, m.as_utc(r.created_at), m.as_utc(r.last_seen_at), r.user_agent, r.address)
                     for r in rows if not self._login_expired(r, now)]
 
     def remove_login_sessions(self, actor: Actor, username: str) -> int:

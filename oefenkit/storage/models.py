@@ -52,6 +52,8 @@ __all__ = [
     "RATING_MODES",
     "SET_KINDS",
     "utcnow",
+    "as_utc",
+    "as_utc",
     "Person",
     "Programme",
     "Group",
@@ -112,6 +114,11 @@ NAMING = {
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """A stored moment, aware in UTC: SQLite gives naive UTC moments back, PostgreSQL aware ones."""
+    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
 
 
 def _in(values: tuple[str, ...]) -> str:

@@ -32,16 +32,8 @@ PATH_KEY = "path"
 _NOTE_MAX = 5000
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:  # SQLite gives naive UTC, PostgreSQL aware values
-    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
-
-
 def _local_day(moment: dt.datetime) -> dt.date:
-    return _utc(moment).astimezone(ex.LOCAL_TZ).date()
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(ex.LOCAL_TZ).date()
+    return m.as_utc(moment).astimezone(ex.LOCAL_TZ).date()
 
 
 def is_path_certificate(cert: m.Certificate) -> bool:
@@ -70,7 +62,7 @@ class RequirementsMixin:
         """
         require(actor, "record_requirements")
         path, kind, limit = rq.recordable(paths, programme, code)
-        day = rq.check_day(_today() if date is None else date, _today())
+        day = rq.check_day(ex.local_today() if date is None else date, ex.local_today())
         note = (note or "").strip()
         if len(note) > _NOTE_MAX:
             raise ValidationError(f"Een toelichting heeft hoogstens {_NOTE_MAX} tekens.")
@@ -166,7 +158,7 @@ class RequirementsMixin:
         trainer) or None.
         """
         path = paths.get(programme)
-        today = today or _today()
+        today = today or ex.local_today()
         with self.transaction(readonly=True) as s:
             person_id = self._readable_person_id(s, actor, "read_certification_of", username)
             if path is None:
@@ -221,7 +213,7 @@ class RequirementsMixin:
             .order_by(m.RequirementRecord.done_on, m.RequirementRecord.id)
         ):
             evidence.setdefault(row.requirement_code, []).append(rq.Evidence(
-                row.done_on, _utc(row.recorded_at), "record", row.note or "", row.id, by or "systeem"))
+                row.done_on, m.as_utc(row.recorded_at), "record", row.note or "", row.id, by or "systeem"))
         for r in path.requirements:
             if r.kind == "cases":
                 for case, by in s.execute(
@@ -231,7 +223,7 @@ class RequirementsMixin:
                     .order_by(m.SupervisedCase.id)
                 ):
                     evidence.setdefault(r.code, []).append(rq.Evidence(
-                        _local_day(case.recorded_at), _utc(case.recorded_at), "supervised_case", case.note or "",
+                        _local_day(case.recorded_at), m.as_utc(case.recorded_at), "supervised_case", case.note or "",
                         None, by or "systeem"))
                 break  # one pool: the first cases requirement takes the supervised cases
         for r in path.requirements:
@@ -241,12 +233,12 @@ class RequirementsMixin:
                             m.ModuleProgress.person_id == person_id, m.ModuleProgress.module_code.in_(r.modules),
                             m.ModuleProgress.completed_at.is_not(None))):
                     evidence.setdefault(r.code, []).append(rq.Evidence(
-                        _local_day(done_at), _utc(done_at), "module"))
+                        _local_day(done_at), m.as_utc(done_at), "module"))
             elif r.kind == "scoring_test":
                 passed = self._passed_exam(s, person_id, programme_id)
                 if passed is not None:
                     evidence.setdefault(r.code, []).append(rq.Evidence(
-                        _local_day(passed), _utc(passed), "exam"))
+                        _local_day(passed), m.as_utc(passed), "exam"))
         return evidence
 
     @staticmethod
@@ -293,12 +285,12 @@ class RequirementsMixin:
         return next((p for p in proposals if p.id not in decided), None)
 
     def _valid_path_certificate(self, s: Session, person_id: int, programme_id: int) -> m.Certificate | None:
-        today = _today()
+        today = ex.local_today()
         for cert in s.scalars(select(m.Certificate).where(
                 m.Certificate.person_id == person_id, m.Certificate.programme_id == programme_id)
                 .order_by(m.Certificate.id.desc())):
             if is_path_certificate(cert) and not (cert.statistics or {}).get("revoked") \
-                    and _utc(cert.valid_until).date() >= today:
+                    and m.as_utc(cert.valid_until).date() >= today:
                 return cert
         return None
 
@@ -316,7 +308,7 @@ class RequirementsMixin:
         if self._open_path_proposal(s, person.id, programme.id) is not None:
             return None
         newest = max((e.at for r in path.requirements for e in evidence.get(r.code, ())), default=None)
-        if newest is not None and any(_utc(p.decided_at) >= newest
+        if newest is not None and any(m.as_utc(p.decided_at) >= newest
                                       for p in self._path_proposals(s, person.id, programme.id)):
             return None
         reasons = [f"Alle eisen van het pad {path.name} zijn gedaan."]
@@ -355,7 +347,7 @@ class RequirementsMixin:
                 m.RequirementRecord.person_id == person.id, m.RequirementRecord.programme_id == programme.id,
                 m.RequirementRecord.requirement_code == refresher, m.RequirementRecord.kind == rq.REFRESHER))
             new = rq.registration_until(dt.date.fromisoformat(base), days, int(years))
-            old = _utc(cert.valid_until).date()
+            old = m.as_utc(cert.valid_until).date()
             if new != old:
                 cert.valid_until = dt.datetime.combine(new, dt.time(12), tzinfo=dt.timezone.utc)
                 self.audit(s, actor, "certificate.renew", person.username, programme=programme.code,
@@ -370,5 +362,5 @@ class RequirementsMixin:
             return None
         status = certificate_status(cert, today)
         return {"code": cert.verification_code, "kind": cert.kind, "issued": _local_day(cert.issued_at),
-                "valid_until": _utc(cert.valid_until).date(), "active": status in ("geldig", "verloopt binnenkort"),
+                "valid_until": m.as_utc(cert.valid_until).date(), "active": status in ("geldig", "verloopt binnenkort"),
                 "status": status}

@@ -54,10 +54,6 @@ def _lock_id(name: str) -> int:
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:  # SQLite gives naive UTC, PostgreSQL aware values
-    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
-
-
 class SessionsMixin:
     """Verbs on live sessions; mixed into :class:`~oefenkit.storage.kit.Kit`."""
 
@@ -368,7 +364,7 @@ class SessionsMixin:
                 reason = "unknown"
             elif found.state != "open":
                 refusal, reason = Conflict("Deze sessie is al afgesloten; meedoen kan niet meer."), "closed"
-            elif _utc(found.created_at) + SESSION_LIFETIME < m.utcnow():
+            elif m.as_utc(found.created_at) + SESSION_LIFETIME < m.utcnow():
                 refusal, reason = Conflict("Deze code is verlopen. Vraag de trainer om de code van vandaag."), "expired"
             else:
                 session = self._bump(s, found.id)
@@ -396,7 +392,7 @@ class SessionsMixin:
                 select(m.AuditEntry.at)
                 .where(m.AuditEntry.action == JOIN_FAILED, m.AuditEntry.at > now - JOIN_FAILURE_WINDOW, condition)
                 .order_by(m.AuditEntry.at.desc()).limit(JOIN_FAILURE_LIMIT)).all()
-            wait = max(wait, join_retry_after([_utc(t) for t in times], now))
+            wait = max(wait, join_retry_after([m.as_utc(t) for t in times], now))
         if wait:
             raise TooManyAttempts(join_wait_message(wait), retry_after=wait)
 
@@ -640,8 +636,8 @@ class SessionsMixin:
             trainer = s.get(m.Person, session.trainer_id)
             return SessionReport(
                 join_code=session.join_code, set_name=case_set.name if case_set else "",
-                trainer=trainer.display_name if trainer else "", created_at=_utc(session.created_at),
-                closed_at=_utc(session.closed_at) if session.closed_at else None, participants=participants,
+                trainer=trainer.display_name if trainer else "", created_at=m.as_utc(session.created_at),
+                closed_at=m.as_utc(session.closed_at) if session.closed_at else None, participants=participants,
                 plan_name=(session.plan or {}).get("name", ""),
                 attended=attended, rounds=tuple(rounds),
                 alpha=room_alpha((r[1], f"{r[0]}:{r[2]}", r[3]) for r in rows))
@@ -672,7 +668,7 @@ class SessionsMixin:
                 case = s.get(m.Case, rnd.case_id)
                 open_ = rnd.revealed_at is not None or session.state == "closed"
                 out.append({
-                    "date": _utc(rnd.opened_at), "join_code": session.join_code, "round": rnd.number,
+                    "date": m.as_utc(rnd.opened_at), "join_code": session.join_code, "round": rnd.number,
                     "case_code": case.code, "case_title": case.title, "scores": dict(entry["scores"]),
                     "note": entry["note"],
                     "feedback": self._feedback(s, rnd, entry["scores"], entry["note"], newest) if open_ else None,
