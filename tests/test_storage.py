@@ -115,6 +115,24 @@ def test_add_person_into_groups(kit):
     assert count(kit, m.GroupMembership) == 2
 
 
+def test_found_person_carries_programmes_of_their_groups(kit):
+    """Does the one joined read (``find_person`` / ``list_active_people``) give each person the
+    programmes of their own groups, none for a group without a programme, and the exam programmes
+    that follow from them, the same as the person rows say?"""
+    kit.add_group(SYSTEM, "Zonder programma")
+    kit.add_person(SYSTEM, "anna", groups=["Voorbeeldgroep Babytijd", "Voorbeeldgroep Ouder-baby"])
+    kit.add_person(SYSTEM, "bert", groups=["Voorbeeldgroep Babytijd", "Zonder programma"])
+    kit.add_person(SYSTEM, "carla")
+    anna, bert, carla = (kit.find_person(name) for name in ("anna", "bert", "carla"))
+    assert anna.programmes == {"babytijd", "ouder-baby"} and anna.exam_programmes == {"ouder-baby"}
+    assert bert.programmes == {"babytijd"} and bert.exam_programmes == frozenset()
+    assert len(bert.group_ids) == 2
+    assert (carla.programmes, carla.group_ids, carla.exam_programmes) == (frozenset(), frozenset(),
+                                                                           frozenset({"ouder-baby"}))
+    kit.update_person_active(SYSTEM, "carla", False)
+    assert kit.list_active_people(["anna", "bert", "carla"]) == {"anna": anna, "bert": bert}
+
+
 def test_add_person_into_unknown_group_stores_nothing(kit):
     """When one group does not exist, is neither the account nor any membership or audit entry stored?"""
     audits = count(kit, m.AuditEntry)

@@ -23,7 +23,10 @@ __all__ = ["ExamMixin", "exam_programmes", "scoring_test_programmes"]
 def scoring_test_programmes(s: Session) -> frozenset[str]:
     """The codes of the programmes whose path has an enabled scoring test (``programme.scoring_test``,
     set by ``oefenkit init`` from ``content/programmes/<code>.yaml``)."""
-    return frozenset(s.scalars(select(m.Programme.code).where(m.Programme.scoring_test.is_(True))))
+    return frozenset(s.scalars(_WITH_TEST))
+
+
+_WITH_TEST = select(m.Programme.code).where(m.Programme.scoring_test.is_(True))  # built once: hot path
 
 
 def exam_programmes(with_test: frozenset[str], staff: bool, programmes: frozenset[str]) -> frozenset[str]:

@@ -6,12 +6,10 @@ from __future__ import annotations
 from typing import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..identity import SYSTEM, Actor
 from . import models as m
-from .exam_attempts import scoring_test_programmes
-from .people import _actor
+from .people import ACTIVE_ACTORS_BY_NAMES, _actor, read_actors
 
 __all__ = ["KernelAccessMixin"]
 
@@ -30,11 +28,8 @@ class KernelAccessMixin:
         if not names:
             return {}
         with self.transaction(readonly=True) as s:
-            query = (select(m.Person).where(m.Person.username.in_(names), m.Person.active.is_(True))
-                     .options(selectinload(m.Person.memberships).selectinload(m.GroupMembership.group)
-                              .selectinload(m.Group.programme)))
-            with_test = scoring_test_programmes(s)  # once for all, not once per person
-            return {p.username: _actor(p, with_test) for p in s.scalars(query)}
+            found = read_actors(s, ACTIVE_ACTORS_BY_NAMES, {"names": names})
+        return {username: actor for username, (actor, _) in found.items()}
 
     def add_kernel_refusal(self, username: str, kernel_id: str, *, reason: str, method: str,
                            owner: str | None = None) -> None:

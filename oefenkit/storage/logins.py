@@ -27,7 +27,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
@@ -46,6 +46,11 @@ ADDRESS_CHARS = 64
 def hash_login_token(token: str) -> str:
     """The stored form of a session id: its SHA-256 in hex."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+# Built once: every open page checks its login session about once a second (``kernel.live_person``).
+_SESSIONS_BY_IDS = (select(m.LoginSession.id, m.LoginSession.created_at)
+                    .where(m.LoginSession.id.in_(bindparam("ids", expanding=True))))
 
 
 @dataclass(frozen=True)
@@ -159,8 +164,7 @@ class LoginsMixin:
             return set()
         oldest = self.login_clock() - self.login_lifetime
         with self.transaction(readonly=True) as s:
-            rows = s.execute(select(m.LoginSession.id, m.LoginSession.created_at)
-                             .where(m.LoginSession.id.in_(ids)))
+            rows = s.execute(_SESSIONS_BY_IDS, {"ids": ids})
             return {row_id for row_id, created in rows if m.as_utc(created) > oldest}
 
     def remove_login_session(self, token: str) -> bool:

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.orm import Session
 
 from ..errors import AlreadyExists, AuthenticationError, ContentError, NotFound, ValidationError
 from ..identity import (
@@ -61,6 +62,46 @@ def _actor(person: m.Person, with_test: frozenset[str] | None = None) -> Actor:
     )
 
 
+# Built once: every open page re-reads its person about once a second (``kernel.live_person``), so
+# the statements are not rebuilt per call (building one costs about as much as running it).
+_ACTOR_ROWS = (
+    select(m.Person.id, m.Person.username, m.Person.display_name, m.Person.role, m.Person.active,
+           m.GroupMembership.group_id, m.Programme.code)
+    .outerjoin(m.GroupMembership, m.GroupMembership.person_id == m.Person.id)
+    .outerjoin(m.Group, m.Group.id == m.GroupMembership.group_id)
+    .outerjoin(m.Programme, m.Programme.id == m.Group.programme_id))
+ACTOR_BY_NAME = _ACTOR_ROWS.where(m.Person.username == bindparam("username"))
+ACTIVE_ACTORS_BY_NAMES = _ACTOR_ROWS.where(m.Person.username.in_(bindparam("names", expanding=True)),
+                                           m.Person.active.is_(True))
+
+
+def read_actors(s: Session, statement: Select, params: dict[str, Any]) -> dict[str, tuple[Actor, bool]]:
+    """The people ``statement`` (:data:`ACTOR_BY_NAME` or :data:`ACTIVE_ACTORS_BY_NAMES`) finds, as
+    ``{user name: (Actor, active)}``, in two reads: the people with their groups' programmes (outer
+    joins), and the programmes with a scoring test."""
+    from .exam_attempts import exam_programmes, role_is_staff, scoring_test_programmes
+
+    rows = s.execute(statement, params).all()
+    if not rows:
+        return {}
+    with_test = scoring_test_programmes(s)
+    people: dict[str, tuple[tuple[int, str, str, bool], set[int], set[str]]] = {}
+    for pid, username, display_name, role, active, group_id, programme in rows:
+        _, groups, programmes = people.setdefault(username, ((pid, display_name, role, active), set(), set()))
+        if group_id is not None:
+            groups.add(group_id)
+        if programme is not None:
+            programmes.add(programme)
+    found = {}
+    for username, ((pid, display_name, role, active), groups, programmes) in people.items():
+        codes = frozenset(programmes)
+        found[username] = (Actor(id=pid, username=username, display_name=display_name, role=role,
+                                 group_ids=frozenset(groups), programmes=codes,
+                                 exam_programmes=exam_programmes(with_test, role_is_staff(role), codes)),
+                           bool(active))
+    return found
+
+
 def _not_oneself(actor: Actor, username: str, message: str) -> None:
     """Refuse a logged-in person acting on their own account (the CLI's system actor may)."""
     if actor.id is not None and actor.username == username:
@@ -112,12 +153,19 @@ class PeopleMixin:
             return _actor(person)
 
     def find_person(self, username: str) -> Actor:
-        """An active person by user name (for identity, not for listing)."""
+        """An active person by user name (for identity, not for listing).
+
+        One joined read plus the programmes with a test (:func:`read_actors`), not lazy loads per
+        group: every open page calls this about once a second.
+        """
         with self.transaction(readonly=True) as s:
-            person = self._person(s, username)
-            if not person.active:
-                raise NotFound(f"Gebruiker {username!r} is gedeactiveerd.")
-            return _actor(person)
+            found = read_actors(s, ACTOR_BY_NAME, {"username": username})
+        if username not in found:
+            raise NotFound(f"Gebruiker {username!r} bestaat niet.")
+        actor, active = found[username]
+        if not active:
+            raise NotFound(f"Gebruiker {username!r} is gedeactiveerd.")
+        return actor
 
     def list_people(self, actor: Actor, *, include_inactive: bool = False) -> list[dict[str, Any]]:
         require(actor, "view_people")
