@@ -31,7 +31,8 @@ from .certificates import CERTIFICATE_SETTING, certificate_issuer
 from .handlers import NotFoundHandler, routes
 from .hooks import make_prelaunch_hook
 from .hub import HubIdentityProvider
-from .kernels import OefenkitKernelManager, OefenkitRenderHandler, kernel_routes
+from .kernel_routes import OefenkitRenderHandler, kernel_routes
+from .kernels import OefenkitKernelManager
 from .kernelws import SETTING as WEBSOCKET_MAX_SETTING
 from .templates import install as share_compiled_templates
 from .templates import warm as warm_templates

@@ -23,7 +23,8 @@ from ..errors import NotFound
 from ..permissions import can
 from ..sessions import client_address
 from .auth import login_session_cell, request_actor
-from .kernels import PENDING_BINDING, PENDING_OWNER, KernelOwner, PendingBinding, admit_page
+from .kernel_routes import admit_page
+from .kernels import PENDING_BINDING, PENDING_OWNER, KernelOwner, PendingBinding
 from .pageerror import PageError
 
 __all__ = ["RENDER_PREFIX", "make_prelaunch_hook", "binding_cell", "binding_source"]
