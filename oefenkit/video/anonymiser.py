@@ -62,6 +62,9 @@ class MaskingOptions:
     window: int = 6
     #: Factor on the width and height of each face box.
     enlarge: float = 1.5
+    #: Frames of a face's own speed added on every side of its box (a walking face is smeared and
+    #: may be a step ahead of its track), see :mod:`oefenkit.video.track`.
+    speed_margin: float = 1.0
     #: Longest run of frames without a detection that is bridged by interpolation.
     max_gap: int = 12
     #: Run the detector on every k-th frame only (1 = every frame).
@@ -91,6 +94,8 @@ class MaskingOptions:
             raise VideoError("Venster en maximaal gat mogen niet negatief zijn.")
         if self.enlarge < 1.0 or self.enlarge > 4.0:
             raise VideoError("De vergroting van de maskers moet tussen 1 en 4 liggen.")
+        if not 0.0 <= self.speed_margin <= 10.0:
+            raise VideoError("De extra rand voor snelheid moet tussen 0 en 10 beelden liggen.")
         if self.detect_every < 1:
             raise VideoError("Detecteer minstens op elk zoveelste beeld (1 of meer).")
         cycle = self.detect_every * -(-len(rotations) // self.passes_per_frame)
@@ -196,7 +201,7 @@ class Anonymiser:
         self._tracks = link_tracks(self._detections, max_gap=opts.max_gap)
         self._plan = plan_masks(
             self._tracks, n_frames, size, window=opts.window, enlarge=opts.enlarge,
-            extend=opts.window + opts.cycle - 1,
+            extend=opts.window + opts.cycle - 1, speed_margin=opts.speed_margin,
         )
         self._review = build_review(
             self._tracks,

@@ -1,22 +1,29 @@
 """The temporal rule: a face found in one frame stays masked in its neighbours.
 
 Detections are linked into tracks frame by frame (greedy overlap matching, our
-own few lines: no Kalman filter, no assignment solver). Each track then gives a
-mask box in every frame from ``extend`` frames before its first detection to
-``extend`` frames after its last:
+own few lines: no Kalman filter, no assignment solver). A track that has moved
+is matched where it should be by now (constant velocity from its last
+detections), so a face walking across the frame stays one track between two
+looks at it. Each track then gives a mask box in every frame from ``extend``
+frames before its first detection to ``extend`` frames after its last:
 
 1. between two detections of a track (at most ``max_gap`` frames apart) the
    box is interpolated linearly;
-2. before the first and after the last detection the box is held for
-   ``extend`` frames (the anonymiser uses ``window + cycle - 1``, where a
-   cycle is the frames it takes to look for every orientation once);
+2. before the first and after the last detection the box goes on moving with
+   the track's velocity at that end (held in place when the track has not
+   moved), widened by ``drift`` of its speed per frame away from the
+   detection, since the speed is an estimate; the anonymiser uses ``extend =
+   window + cycle - 1``, where a cycle is the frames it takes to look for
+   every orientation once;
 3. each frame's box is the union (hull) of the track's boxes over the frames
    ``f - window … f + window``, so a face is covered while it moves;
-4. the hull is enlarged by ``enlarge`` about its centre (width and height).
+4. the hull is enlarged by ``enlarge`` about its centre (width and height),
+   and widened on every side by ``speed_margin`` frames of the track's speed
+   there: a fast face is smeared and a step ahead of any estimate.
 
 Because the plan is built after the whole clip has been seen, masks reach
 *back* in time as well: a face first found in frame 4 is masked from frame
-``4 - extend`` on.
+``4 - extend`` on, where it came from.
 """
 
 from __future__ import annotations
@@ -28,6 +35,12 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 __all__ = ["MaskPlan", "Track", "box_iou", "link_tracks", "plan_masks"]
+
+#: Frames of detections at a track's end that its velocity is fitted to.
+VELOCITY_SPAN = 12
+#: How much wider (each side) a box beyond a track's detections grows per frame, as a share of the
+#: track's speed: the speed is an estimate, and people speed up, slow down and turn.
+DRIFT = 0.25
 
 
 @dataclass
@@ -67,6 +80,19 @@ class Track:
         self.boxes.append(np.asarray(det[:4], np.float64))
         self.scores.append(float(det[4]) if len(det) > 4 else 1.0)
         self.rotations.append(int(det[5]) if len(det) > 5 else 0)
+
+    def velocity(self, *, at_end: bool = True, span: int = VELOCITY_SPAN) -> np.ndarray:
+        """The centre's velocity ``(vx, vy)`` in px per frame at the track's end (or start): a
+        straight-line fit through the detections within ``span`` frames of it; ``(0, 0)`` when they
+        lie in fewer than two frames."""
+        frames = np.asarray(self.frames, np.float64)
+        centres = np.array([(b[:2] + b[2:]) / 2 for b in self.boxes])
+        near = frames >= frames[-1] - span if at_end else frames <= frames[0] + span
+        if len(np.unique(frames[near])) < 2:
+            return np.zeros(2)
+        f, c = frames[near], centres[near]
+        f0 = f - f.mean()
+        return (f0 @ (c - c.mean(axis=0))) / (f0 @ f0)
 
     def interpolated(self) -> np.ndarray:
         """Boxes for every frame ``first … last``, linearly interpolated between detections."""
@@ -177,7 +203,8 @@ def link_tracks(
             continue
         used = np.zeros(len(dets), bool)
         if open_tracks:
-            last = np.array([tr.boxes[-1] for tr in open_tracks])
+            # where each track should be by now: its last box moved on with its velocity
+            last = np.array([tr.boxes[-1] + np.tile(tr.velocity() * (frame - tr.last), 2) for tr in open_tracks])
             iou = box_iou(last, dets[:, :4])
             dist = _centre_distance(last, dets[:, :4])
             # overlapping pairs first (by IoU), then near ones (by distance)
@@ -208,6 +235,8 @@ def plan_masks(
     window: int,
     enlarge: float,
     extend: int | None = None,
+    speed_margin: float = 0.0,
+    drift: float = DRIFT,
 ) -> MaskPlan:
     """Turn tracks into mask boxes for every frame (see the module docstring).
 
@@ -228,15 +257,28 @@ def plan_masks(
         detection (default ``window``). When a pass looks for an orientation
         only every ``cycle`` frames, use at least ``cycle - 1``: the face may
         have been there since the previous look.
+    speed_margin : float
+        Frames of the track's speed added on every side of each box (0 = none).
+    drift : float
+        Growth per frame, as a share of the speed, of the boxes before the first
+        and after the last detection.
     """
     extend = window if extend is None else extend
     width, height = frame_size
     per_frame: dict[int, list[np.ndarray]] = {}
     for tr in tracks:
         inner = tr.interpolated()  # frames first … last
-        # hold the end boxes for `window` frames on both sides, then a sliding hull
+        # carry the end boxes on for `extend + window` frames on both sides, then a sliding hull
         pad = extend + window
-        padded = np.concatenate([np.repeat(inner[:1], pad, 0), inner, np.repeat(inner[-1:], pad, 0)])
+        steps = np.arange(1, pad + 1, dtype=np.float64)[:, None]  # frames away from the detection
+        before = _carried(inner[0], -tr.velocity(at_end=False), steps[::-1], drift)
+        after = _carried(inner[-1], tr.velocity(), steps, drift)
+        padded = np.concatenate([before, inner, after])
+        if speed_margin > 0:
+            centres = (padded[:, :2] + padded[:, 2:]) / 2
+            speed = np.linalg.norm(np.gradient(centres, axis=0), axis=1) if len(padded) > 1 else np.zeros(1)
+            widen = speed_margin * speed[:, None]
+            padded = np.column_stack([padded[:, :2] - widen, padded[:, 2:] + widen])
         k = 2 * window + 1
         if k > 1:
             views = sliding_window_view(padded, k, axis=0)  # (T, 4, k)
@@ -258,3 +300,12 @@ def plan_masks(
             if 0 <= f < n_frames and box[2] > box[0] and box[3] > box[1]:
                 per_frame.setdefault(f, []).append(box.astype(np.int32))
     return MaskPlan(n_frames, {f: np.array(b, np.int32) for f, b in per_frame.items()})
+
+
+def _carried(box: np.ndarray, velocity: np.ndarray, steps: np.ndarray, drift: float) -> np.ndarray:
+    """``box`` moved ``steps`` frames on with ``velocity`` (px per frame), each widened on every side by
+    ``drift`` of the speed per frame: ``(len(steps), 4)``. With no velocity the box is held."""
+    speed = float(np.hypot(*velocity))
+    shift = steps * velocity[None, :]
+    grow = drift * speed * steps
+    return np.column_stack([box[:2] + shift - grow, box[2:] + shift + grow])

@@ -20,6 +20,7 @@ size 36 the box is about 36 × 45 px).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from collections.abc import Iterator
@@ -39,9 +40,14 @@ __all__ = [
     "default_faces",
     "face_sources",
     "make_clip",
+    "make_walking_clip",
+    "walking_faces",
+    "walking_occluders",
     "masked_share",
     "region_mask",
     "residual_detail",
+    "inner_ssim",
+    "SURVIVES_SSIM",
     "write_clip",
 ]
 
@@ -51,6 +57,9 @@ DESTROYED_SHARE = 0.95
 #: A face counts as destroyed in an output frame when at most this share of its
 #: feature-scale detail survives (:func:`residual_detail`).
 DESTROYED_DETAIL = 0.10
+#: A face entering or leaving the frame, or passing behind an occluder, is counted in the truth of a
+#: frame once at least this share of its face box shows.
+VISIBLE_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,11 @@ class FaceSpec:
     spin: float = 0.0
     wobble: float = 0.0
     speed: float = 1.0
+    #: Walking faces (issue 19): ``(vx, vy)`` in px per frame. The face then crosses the whole
+    #: frame in a straight line from ``start`` (its centre at frame 0, px), leaves it, and comes back
+    #: in from the other side (wrapping around), instead of bouncing inside ``cell``.
+    velocity: tuple[float, float] | None = None
+    start: tuple[float, float] = (0.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -130,6 +144,10 @@ class FaceTruth:
     size: float
     angle: float
     source: str
+    #: Boxes in front of the face (``SyntheticClip.occluders``): their pixels are not the face's.
+    hidden: tuple[tuple[float, float, float, float], ...] = ()
+    #: Speed of the face in this frame, px per frame (0 for the slowly drifting faces' nominal speed).
+    speed: float = 0.0
 
     @property
     def orientation(self) -> int:
@@ -216,8 +234,11 @@ class SyntheticClip:
         fps: float = 25.0,
         seed: int = 0,
         grid: tuple[int, int] = (4, 3),
+        occluders: tuple[tuple[int, int, int, int], ...] = (),
     ) -> None:
         self.faces = tuple(faces)
+        #: Opaque boxes drawn over the faces (a cupboard, a door post): a face passes behind them.
+        self.occluders = tuple(tuple(int(v) for v in box) for box in occluders)
         self.width, self.height = int(width), int(height)
         self.n_frames = int(n_frames)
         self.fps = float(fps)
@@ -232,6 +253,8 @@ class SyntheticClip:
         for spec in self.faces:
             src = sources[spec.source]
             head, alpha, face_in_head = _head_crop(src, spec.size)
+            if spec.velocity is not None:  # a walking face is smeared along its path, as by a camera
+                head, alpha = _motion_blur(head, alpha, spec.velocity, spec.angle)
             self._heads.append((head, alpha, face_in_head))
             # room the head needs at any angle: half the crop's diagonal
             radius = 0.5 * math.hypot(head.shape[1], head.shape[0])
@@ -256,12 +279,27 @@ class SyntheticClip:
     def _pose(self, k: int, index: int) -> tuple[np.ndarray, float]:
         spec = self.faces[k]
         lo, hi, start, velocity, phase = self._tracks[k]
-        centre = _bounce(start + velocity * index, lo, hi)
+        if spec.velocity is not None:
+            centre = self._walk(k, index)
+        else:
+            centre = _bounce(start + velocity * index, lo, hi)
         angle = spec.angle + spec.spin * index + spec.wobble * math.sin(phase + index / 12.0)
         return centre, angle % 360.0
 
-    def truth(self, index: int) -> list[FaceTruth]:
-        """Return the ground truth of frame ``index``."""
+    def _walk(self, k: int, index: int) -> np.ndarray:
+        """A walking face's centre: a straight line that leaves the frame and wraps around, so the
+        face is wholly outside for a moment before it comes back in from the other side."""
+        spec = self.faces[k]
+        head = self._heads[k][0]
+        reach = 0.5 * math.hypot(head.shape[1], head.shape[0]) + 2  # the whole head is out beyond this
+        span = np.array([self.width + 2 * reach, self.height + 2 * reach])
+        p = np.asarray(spec.start, float) + np.asarray(spec.velocity, float) * index
+        return np.mod(p + reach, span) - reach
+
+    def truth(self, index: int, *, min_visible: float = VISIBLE_SHARE) -> list[FaceTruth]:
+        """Return the ground truth of frame ``index``: the faces of which at least ``min_visible``
+        of the face box is in the frame and not behind an occluder (a face entering, leaving or
+        passing behind something counts once that much of it shows)."""
         out = []
         for k, spec in enumerate(self.faces):
             centre, angle = self._pose(k, index)
@@ -271,16 +309,17 @@ class SyntheticClip:
             poly = corners @ m[:, :2].T + m[:, 2]
             x1, y1 = np.clip(poly.min(axis=0), 0, [self.width, self.height])
             x2, y2 = np.clip(poly.max(axis=0), 0, [self.width, self.height])
-            out.append(
-                FaceTruth(
-                    face=k,
-                    box=(float(x1), float(y1), float(x2), float(y2)),
-                    polygon=poly,
-                    size=float(spec.size),
-                    angle=angle,
-                    source=spec.source,
-                )
-            )
+            if x2 <= x1 or y2 <= y1:
+                continue  # wholly outside the frame
+            speed = (math.hypot(*spec.velocity) if spec.velocity is not None else float(spec.speed))
+            truth = FaceTruth(face=k, box=(float(x1), float(y1), float(x2), float(y2)), polygon=poly,
+                              size=float(spec.size), angle=angle, source=spec.source,
+                              hidden=tuple(map(tuple, self.occluders)), speed=speed)
+            if self.occluders or spec.velocity is not None:
+                whole = (fb[2] - fb[0]) * (fb[3] - fb[1])
+                if region_mask(truth, (self.height, self.width)).sum() < min_visible * whole:
+                    continue
+            out.append(truth)
         return out
 
     def frame(self, index: int) -> np.ndarray:
@@ -294,6 +333,8 @@ class SyntheticClip:
             centre, angle = self._pose(k, index)
             head, alpha, fb = self._heads[k]
             _paste(img, head, alpha, _placement(head.shape, fb, centre, angle))
+        for x1, y1, x2, y2 in self.occluders:  # furniture in front of everyone
+            img[y1:y2, x1:x2] = self._background[y1:y2, x1:x2] * 0.35 + np.array([30, 60, 90], np.float32)
         noise = np.random.default_rng([self.seed, 2, index]).normal(0, 2.0, img.shape[:2])
         img += noise[:, :, None].astype(np.float32)
         return np.clip(img, 0, 255).astype(np.uint8)
@@ -313,6 +354,7 @@ def make_clip(
     fps: float = 25.0,
     faces: tuple[FaceSpec, ...] | None = None,
     grid: tuple[int, int] = (4, 3),
+    occluders: tuple[tuple[int, int, int, int], ...] = (),
 ) -> SyntheticClip:
     """Build a synthetic clip (the benchmark's faces unless ``faces`` is given).
 
@@ -330,7 +372,57 @@ def make_clip(
         fps=fps,
         seed=seed,
         grid=grid,
+        occluders=occluders,
     )
+
+
+#: Speeds of the walking faces, px per frame (issue 19: a 50-px face at walking speed is ≈ 7).
+WALK_SPEEDS = (2.0, 4.0, 7.0, 10.0, 15.0)
+#: Sizes of the walking faces, one in each size bucket of the benchmark.
+WALK_SIZES = (40.0, 56.0, 84.0)
+#: Orientations of the walking faces.
+WALK_ANGLES = (0.0, 90.0, 180.0, 270.0, 135.0, 315.0)
+
+
+def walking_faces(variant: int = 0, *, width: int = 1280, height: int = 720) -> tuple[FaceSpec, ...]:
+    """Six faces that walk across the frame (issue 19), each in its own horizontal lane, entering
+    on one side and leaving on the other (and coming back in). ``variant`` turns the assignment of
+    size, orientation and speed to the lanes, so variants 0–4 together give every orientation every
+    speed and every size every speed. Lanes 1 and 4 pass behind the occluder of
+    :func:`walking_occluders`.
+
+    >>> faces = walking_faces(0)
+    >>> len(faces), sorted({f.angle for f in faces}) == sorted(WALK_ANGLES)
+    (6, True)
+    """
+    sources = ("astronaut", "grace_hopper", "cameraman")
+    lanes = len(WALK_ANGLES)
+    faces = []
+    for lane in range(lanes):
+        speed = WALK_SPEEDS[(lane + variant) % len(WALK_SPEEDS)]
+        size = WALK_SIZES[(lane + 2 * variant) % len(WALK_SIZES)]
+        angle = WALK_ANGLES[lane]
+        direction = 1.0 if lane % 2 == 0 else -1.0
+        y = (lane + 0.5) * height / lanes
+        faces.append(FaceSpec(sources[lane % 3], size, angle, (0, 0, 1, 1), velocity=(direction * speed, 0.0),
+                              start=((0.2 + 0.13 * lane) * width, y)))
+    return tuple(faces)
+
+
+def walking_occluders(*, width: int = 1280, height: int = 720) -> tuple[tuple[int, int, int, int], ...]:
+    """A door post the faces of lanes 1 and 4 pass behind (90 px wide; the others pass in front of
+    nothing, since the post stops short of their lanes)."""
+    lane = height / len(WALK_ANGLES)
+    x = int(width * 0.55)
+    return ((x, int(1 * lane), x + 90, int(2 * lane)), (x - 300, int(4 * lane), x - 210, int(5 * lane)))
+
+
+def make_walking_clip(variant: int = 0, seed: int = 2026, *, width: int = 1280, height: int = 720,
+                      n_frames: int = 250, fps: float = 25.0) -> SyntheticClip:
+    """A clip of :func:`walking_faces` with :func:`walking_occluders` (issue 19's moving faces)."""
+    return SyntheticClip(walking_faces(variant, width=width, height=height), width=width, height=height,
+                         n_frames=n_frames, fps=fps, seed=seed,
+                         occluders=walking_occluders(width=width, height=height))
 
 
 def write_clip(clip: SyntheticClip, path: str | os.PathLike, *, crf: int = 18) -> None:
@@ -377,6 +469,8 @@ def region_mask(truth: FaceTruth, shape: tuple[int, ...]) -> np.ndarray:
         cross = (b[0] - a[0]) * (ys - a[1]) - (b[1] - a[1]) * (xs - a[0])
         inside &= cross * orientation >= 0
     mask[y1:y2, x1:x2] = inside
+    for hx1, hy1, hx2, hy2 in truth.hidden:  # pixels behind an occluder are not the face's
+        mask[max(0, int(hy1)) : max(0, int(hy2)), max(0, int(hx1)) : max(0, int(hx2))] = False
     return mask
 
 
@@ -454,6 +548,40 @@ def residual_detail(original: np.ndarray, output: np.ndarray, truth: FaceTruth) 
     return float(min(1.0, max(0.0, np.dot(ho, hp) / energy)))
 
 
+#: Issue 19's line: a face survives in an output frame when the SSIM of its inner area against the
+#: original frame is at least this.
+SURVIVES_SSIM = 0.7
+#: The inner area: the face polygon shrunk towards its centre to this share of its width and height
+#: (eyes, nose and mouth; not the hairline and chin, where a mask's edge may fall).
+INNER_SHARE = 0.6
+
+
+def inner_ssim(original: np.ndarray, output: np.ndarray, truth: FaceTruth) -> float:
+    """Mean SSIM (grey, scikit-image's defaults) of the face's inner area in ``output`` against
+    ``original``: 1 when the face is untouched, far below :data:`SURVIVES_SSIM` under a solid box.
+    Pixels behind an occluder or outside the frame do not count; ``0.0`` when none are left."""
+    from skimage.metrics import structural_similarity
+
+    poly = np.asarray(truth.polygon, np.float64)
+    centre = poly.mean(axis=0)
+    inner = dataclasses.replace(truth, polygon=centre + (poly - centre) * INNER_SHARE)
+    region = region_mask(inner, original.shape)
+    if not region.any():
+        return 0.0
+    ys, xs = np.nonzero(region)
+    pad = 4
+    y1, y2 = max(0, ys.min() - pad), min(original.shape[0], ys.max() + pad + 1)
+    x1, x2 = max(0, xs.min() - pad), min(original.shape[1], xs.max() + pad + 1)
+    if min(y2 - y1, x2 - x1) < 7:
+        return 0.0
+
+    def grey(img: np.ndarray) -> np.ndarray:
+        return cv2.cvtColor(img[y1:y2, x1:x2], cv2.COLOR_BGR2GRAY)
+
+    _, ssim_map = structural_similarity(grey(original), grey(output), data_range=255, full=True)
+    return float(ssim_map[region[y1:y2, x1:x2]].mean())
+
+
 # --------------------------------------------------------------------------- drawing helpers
 
 
@@ -494,6 +622,33 @@ def _head_crop(src: FaceSource, size: float) -> tuple[np.ndarray, np.ndarray, tu
     ix2, iy2 = int(math.ceil(face[2])), int(math.ceil(face[3]))
     alpha[iy1:iy2, ix1:ix2] = 1.0
     return head, alpha, face
+
+
+#: Exposure of a home-video frame as a share of the frame time (1/50 s at 25 fps): a walking face is
+#: smeared over this share of its step per frame.
+EXPOSURE = 0.5
+
+
+def _motion_blur(head: np.ndarray, alpha: np.ndarray, velocity: tuple[float, float],
+                 angle: float) -> tuple[np.ndarray, np.ndarray]:
+    """Smear a head crop along its path (``velocity`` in frame pixels, the head turned by ``angle``
+    when pasted), over :data:`EXPOSURE` of one frame's step."""
+    length = EXPOSURE * math.hypot(*velocity)
+    if length < 1.5:
+        return head, alpha
+    # the path in head-crop pixels: undo the paste's turn (cv2.getRotationMatrix2D, y pointing down)
+    rad = math.radians(angle)
+    dx = velocity[0] * math.cos(rad) - velocity[1] * math.sin(rad)
+    dy = velocity[0] * math.sin(rad) + velocity[1] * math.cos(rad)
+    norm = math.hypot(dx, dy)
+    half = int(math.ceil(length / 2))
+    kernel = np.zeros((2 * half + 1, 2 * half + 1), np.float32)
+    offset = (dx / norm * length / 2, dy / norm * length / 2)
+    cv2.line(kernel, (int(round(half - offset[0])), int(round(half - offset[1]))),
+             (int(round(half + offset[0])), int(round(half + offset[1]))), 1.0, 1)
+    kernel /= kernel.sum()
+    return (cv2.filter2D(head, -1, kernel, borderType=cv2.BORDER_REPLICATE),
+            cv2.filter2D(alpha, -1, kernel, borderType=cv2.BORDER_CONSTANT))
 
 
 def _placement(head_shape: tuple[int, ...], face: tuple[float, ...], centre: np.ndarray, angle: float) -> np.ndarray:

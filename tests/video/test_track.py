@@ -98,3 +98,96 @@ def test_empty_plan():
     """Does a clip without detections give an empty plan?"""
     plan = plan_masks(link_tracks({}, max_gap=3), 10, (64, 48), window=2, enlarge=1.5)
     assert isinstance(plan, MaskPlan) and plan.at(3).shape == (0, 4)
+
+
+# -- faces that walk across the frame (issue 19) ----------------------------------------------------
+
+SIZE, SPEED = 50, 7.0  # a 50-px face at walking speed, the case the issue found
+
+
+def walker(frame: int, x0: float = 0.0) -> list[float]:
+    """The true box of a 50-px face walking right at 7 px per frame."""
+    x = x0 + SPEED * frame
+    return [x, 100.0, x + SIZE, 100.0 + SIZE]
+
+
+def covered(plan: MaskPlan, frame: int, box: list[float]) -> bool:
+    """Is every pixel of ``box`` inside one of the frame's mask boxes?"""
+    grid = np.zeros((400, 1400), bool)
+    for x1, y1, x2, y2 in plan.at(frame):
+        grid[y1:y2, x1:x2] = True
+    x1, y1, x2, y2 = (int(np.floor(box[0])), int(np.floor(box[1])), int(np.ceil(box[2])), int(np.ceil(box[3])))
+    x1, x2 = max(0, x1), min(1400, x2)
+    return x2 <= x1 or bool(grid[y1:y2, x1:x2].all())
+
+
+def walking_plan(dets: dict, n: int, **kwargs) -> MaskPlan:
+    options = {"window": 6, "enlarge": 1.5, "extend": 9, "speed_margin": 1.0} | kwargs
+    return plan_masks(link_tracks(dets, max_gap=12), n, (1400, 400), **options)
+
+
+def test_a_walking_face_missed_for_eleven_frames_stays_one_track_and_covered():
+    """Is a walking face that the detector misses for 11 frames (within max_gap) one track, masked in
+    every frame between? Before, the track split (the face had moved 84 px, more than its width) and
+    the face showed between a box held where it had been and one where it would be."""
+    seen = [f for f in range(50) if not 21 <= f <= 31]
+    dets = {f: np.array([det(*walker(f))]) for f in seen}
+    tracks = link_tracks(dets, max_gap=12)
+    assert len(tracks) == 1 and tracks[0].frames == seen
+    assert tracks[0].velocity() == pytest.approx([SPEED, 0.0])
+    plan = walking_plan(dets, 50)
+    assert [f for f in range(50) if not covered(plan, f, walker(f))] == []
+
+
+def test_the_old_rule_left_the_walking_face_visible():
+    """The same detections under the old rule (no prediction: a track matched where it was last
+    seen; boxes held, not carried on): some frame of the gap shows the face. This keeps the test
+    above honest: its case is one the old rule failed."""
+    seen = [f for f in range(50) if not 21 <= f <= 31]
+    dets = {f: np.array([det(*walker(f))]) for f in seen}
+    tracks = [Track(), Track()]  # the old linking: the detection after the gap started a new track
+    for f in seen:
+        tracks[f > 31].add(f, np.array(det(*walker(f))))
+    for tr in tracks:  # the old plan: end boxes held where they were, not carried on
+        tr.velocity = lambda **_: np.zeros(2)  # type: ignore[method-assign]
+    held = plan_masks(tracks, 50, (1400, 400), window=6, enlarge=1.5, extend=9)
+    assert [f for f in range(21, 32) if not covered(held, f, walker(f))]
+    assert len(link_tracks(dets, max_gap=12)) == 1
+
+
+def test_a_face_entering_the_frame_is_masked_before_it_is_first_found():
+    """Is a face walking in from the left masked in the frames before the detector first finds it
+    (its box carried back along its path), not only where it was first found?"""
+    start = -SIZE  # wholly outside at frame 0, a quarter in at frame 2, wholly in at frame 8
+    dets = {f: np.array([det(*walker(f, start))]) for f in range(6, 40)}  # found once 84 % is in
+    plan = walking_plan(dets, 40)
+    assert [f for f in range(2, 40) if not covered(plan, f, walker(f, start))] == []
+    held = walking_plan(dets, 40, drift=0.0, speed_margin=0.0, extend=0, window=0)
+    assert not covered(held, 4, walker(4, start))  # without carrying the box back: frame 4 shows
+
+
+def test_a_face_leaving_and_one_passing_behind_a_post_are_masked():
+    """A face walking out of the frame after its last detection, and one hidden behind a post for 16
+    frames (longer than max_gap, so two tracks): is every visible frame masked?"""
+    # x = 1000 + 7f in a frame 1400 wide: found until 40 % of it is out (frame 54), gone at frame 58
+    leaving = {f: np.array([det(*walker(f, 1000))]) for f in range(0, 54)}
+    plan = walking_plan(leaving, 60)
+    assert [f for f in range(54, 60) if not covered(plan, f, walker(f, 1000))] == []
+    post = [f for f in range(60) if not 20 <= f <= 35]
+    behind = {f: np.array([det(*walker(f))]) for f in post}
+    assert len(link_tracks(behind, max_gap=12)) == 2
+    plan = walking_plan(behind, 60)
+    assert [f for f in post if not covered(plan, f, walker(f))] == []
+    # while hidden, the boxes of both tracks walk on towards each other
+    assert covered(plan, 22, walker(22)) and covered(plan, 33, walker(33))
+
+
+def test_speed_margin_widens_a_moving_face_only():
+    """Does ``speed_margin`` widen the boxes of a moving face by its speed, and leave a still one?"""
+    moving = {f: np.array([det(*walker(f))]) for f in range(20)}
+    still = {f: np.array([det(500, 100, 550, 150)]) for f in range(20)}
+    for dets in (moving, still):
+        plain = plan_masks(link_tracks(dets, max_gap=12), 20, (1400, 400), window=0, enlarge=1.0)
+        wide = plan_masks(link_tracks(dets, max_gap=12), 20, (1400, 400), window=0, enlarge=1.0, speed_margin=1.0)
+        grow = (wide.at(10) - plain.at(10))[0].tolist()
+        assert grow == ([-7, -7, 7, 7] if dets is moving else [0, 0, 0, 0])
