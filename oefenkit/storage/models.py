@@ -605,7 +605,7 @@ class AuditEntry(Base):
     """A sensitive action: who did what to which thing, and when.
 
     The (action, at) index serves the limit on wrong join codes, which counts the recent
-    ``live_session.join_failed`` entries (``oefenkit.storage.sessions``).
+    ``live_session.join_failed`` entries (``oefenkit.storage.session_participants``).
     """
 
     __tablename__ = "audit_log"

@@ -234,7 +234,7 @@ class PrivacyMixin:
     @staticmethod
     def _forget_join_addresses(s: Session, pid: int) -> None:
         """The person's wrong join codes stay in the audit log, without their IP address."""
-        from .sessions import JOIN_FAILED
+        from .session_participants import JOIN_FAILED
 
         for entry in s.scalars(select(m.AuditEntry).where(m.AuditEntry.actor_id == pid,
                                                            m.AuditEntry.action == JOIN_FAILED)):
