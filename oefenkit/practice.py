@@ -2,7 +2,8 @@
 
 Pure logic, no database: the storage façade (``Kit.submit_practice``,
 ``Kit.practice_history``) reads the rows, checks the permissions and hands
-plain values to :func:`build_feedback` and :func:`group_attempts`.
+plain values to :func:`build_feedback`. An attempt is a stored row
+(``practice_attempt``), not rebuilt from timestamps.
 
 The consensus is formed by the documented rule
 (:func:`oefenkit.agreement.trainee.expert_consensus`: the median of the
@@ -19,7 +20,6 @@ from dataclasses import dataclass
 from .settings import site_url
 
 __all__ = [
-    "ATTEMPT_WINDOW",
     "ExpertView",
     "PracticeAttempt",
     "PracticeCase",
@@ -27,13 +27,8 @@ __all__ = [
     "ScaleFeedback",
     "build_feedback",
     "clip_url",
-    "group_attempts",
     "subtitles_url",
 ]
-
-#: Practice ratings of one case stored this close together form one attempt
-#: (``submit_practice`` gives both rows the same moment; ``add_ratings`` may not).
-ATTEMPT_WINDOW = dt.timedelta(seconds=5)
 
 #: The authenticated clip routes (``oefenkit/server/media.py``); never ``/voila/files/``.
 CLIP_PREFIX = "/oefenkit/media/clip/"
@@ -194,37 +189,3 @@ def build_feedback(
             rationale=rationale.get(scale_code, ""),
         ))
     return PracticeFeedback(case_code, case_title, note, submitted_at, tuple(scales))
-
-
-def group_attempts(rows: Sequence[tuple[int, str, str, dt.datetime, int]]) -> list[list[tuple]]:
-    """Group practice rating rows into attempts.
-
-    ``rows`` are ``(rating id, case code, scale code, created_at, score)`` in time
-    order. Consecutive rows of the same case, each on a scale not yet in the group
-    and within :data:`ATTEMPT_WINDOW` of the group's first row, form one attempt.
-
-    Examples
-    --------
-    >>> t = dt.datetime(2026, 1, 1)
-    >>> rows = [(1, "a", "s", t, 5), (2, "a", "c", t, 4), (3, "a", "s", t, 6), (4, "b", "s", t, 2)]
-    >>> [[r[0] for r in g] for g in group_attempts(rows)]
-    [[1, 2], [3], [4]]
-    """
-    groups: list[list[tuple]] = []
-    for row in rows:
-        _, case_code, scale_code, at, _ = row
-        current = groups[-1] if groups else None
-        if (current is not None and current[0][1] == case_code
-                and scale_code not in {r[2] for r in current}
-                and abs(_naive(at) - _naive(current[0][3])) <= ATTEMPT_WINDOW):
-            current.append(row)
-        else:
-            groups.append([row])
-    return groups
-
-
-def _naive(moment: dt.datetime) -> dt.datetime:
-    """UTC without tzinfo (SQLite returns naive UTC, PostgreSQL aware values)."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    return moment

@@ -222,6 +222,7 @@ def test_removed_text_names_only_what_was_there():
     text = removed_text("x", {"ratings": 3, "certificates": 0, "module_progress": 1})
     assert "3 beoordelingen" in text and "1 voortgang in lesmodules" in text and "certificaten" not in text
     assert "geen verdere gegevens" in removed_text("x", {"ratings": 0})
+    assert "2 oefenpogingen" in removed_text("x", {"practice_attempts": 2})
 
 
 def test_user_text_is_escaped(kit, people):

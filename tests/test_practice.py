@@ -7,14 +7,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from oefenkit.agreement.data import Ratings
 from oefenkit.agreement.trainee import expert_consensus
 from oefenkit.content import SAMPLES_DIR, load_into
 from oefenkit.errors import NotFound, PermissionDenied, ValidationError
 from oefenkit.identity import SYSTEM
-from oefenkit.practice import PracticeFeedback, group_attempts
+from oefenkit.practice import PracticeFeedback
 from oefenkit.storage import models as m
 
 
@@ -30,6 +30,15 @@ def codes_of_set(content, kind: str) -> list[str]:
 
 def rating_count(kit) -> int:
     return len(kit.list_ratings(SYSTEM))
+
+
+def attempt_rows(kit) -> list[tuple[int, int, dict[str, int]]]:
+    """Every practice attempt row as (person id, case id, its ratings' scale id → score)."""
+    with kit.transaction() as s:
+        out = {a.id: (a.person_id, a.case_id, {}) for a in s.scalars(select(m.PracticeAttempt))}
+        for r in s.scalars(select(m.Rating).where(m.Rating.practice_attempt_id.is_not(None))):
+            out[r.practice_attempt_id][2][r.scale_id] = r.score
+        return [out[k] for k in sorted(out)]
 
 
 def both(s: int = 7, c: int = 4) -> dict[str, int]:
@@ -75,6 +84,38 @@ def test_submit_stores_both_scales_as_one_practice_attempt(loaded, content, peop
     assert rows[0].created_at == rows[1].created_at
 
 
+def test_submit_stores_one_attempt_row_holding_both_ratings(loaded, content, people):
+    """Does a submission store one practice_attempt row (person, case, the feedback's moment) that
+    both its ratings point to, while an exam rating points to no attempt?"""
+    code = codes_of_set(content, "practice")[1]
+    feedback = loaded.submit_practice(people["cursist"], code, both(6, 5))
+    with loaded.transaction() as s:
+        [attempt] = s.scalars(select(m.PracticeAttempt)).all()
+        case_id = s.scalar(select(m.Case.id).where(m.Case.code == code))
+        linked = sorted(s.scalars(select(m.Rating.score).where(m.Rating.practice_attempt_id == attempt.id)))
+        at = attempt.submitted_at if attempt.submitted_at.tzinfo else attempt.submitted_at.replace(tzinfo=dt.UTC)
+    assert (attempt.person_id, attempt.case_id, linked) == (people["cursist"].id, case_id, [5, 6])
+    assert at == feedback.submitted_at
+    exam_code = codes_of_set(content, "exam")[0]
+    loaded.add_ratings(people["cursist"], exam_code, both(), mode="exam")
+    with loaded.transaction() as s:
+        assert s.scalars(select(m.Rating.practice_attempt_id).where(m.Rating.mode == "exam")).all() == [None, None]
+        assert s.scalar(select(func.count()).select_from(m.PracticeAttempt)) == 1
+
+
+def test_scores_stored_apart_are_two_attempts_however_close_in_time(loaded, content, people):
+    """Are two add_ratings calls on one case (one scale each, a moment apart) two attempts? The old
+    5-second window glued them together; an attempt is now what was stored together."""
+    code = codes_of_set(content, "practice")[0]
+    loaded.add_ratings(people["cursist"], code, {"sensitiviteit": 2}, mode="practice")
+    loaded.add_ratings(people["cursist"], code, {"cooperatie": 8}, mode="practice")
+    history = loaded.practice_history(people["cursist"])
+    assert [(a.number, a.scores) for a in history] == [(1, {"sensitiviteit": 2}), (2, {"cooperatie": 8})]
+    overview = {c.code: c for c in loaded.practice_overview(people["cursist"])}
+    assert (overview[code].attempts, overview[code].scores) == (2, {"cooperatie": 8})
+    assert len(attempt_rows(loaded)) == 2
+
+
 @pytest.mark.parametrize("scores, error", [
     ({"sensitiviteit": 7}, ValidationError),                       # one scale missing
     ({"sensitiviteit": 7, "cooperatie": 10}, ValidationError),     # out of range
@@ -87,7 +128,7 @@ def test_bad_attempt_stores_nothing(loaded, content, people, scores, error):
     before = rating_count(loaded)
     with pytest.raises(error):
         loaded.submit_practice(people["cursist"], code, scores)
-    assert rating_count(loaded) == before
+    assert rating_count(loaded) == before and attempt_rows(loaded) == []
 
 
 def test_feedback_equals_the_documented_consensus(loaded, content, people):
@@ -139,6 +180,7 @@ def test_a_retry_that_loses_the_race_gets_the_first_feedback(loaded, content, pe
     monkeypatch.setattr(loaded, "_submitted", first_look_misses)
     assert loaded.submit_practice(people["cursist"], code, both(7, 3), submission_id="race") == first
     assert looks == ["race", "race"] and rating_count(loaded) == 2
+    assert len(attempt_rows(loaded)) == 1  # the loser's attempt row was rolled back with its ratings
 
 
 def test_a_rating_on_one_scale_is_its_own_attempt_in_the_history(loaded, content, people):
@@ -161,7 +203,7 @@ def test_retried_attempt_gets_its_own_first_scores_back_per_scale(loaded, conten
     again = loaded.submit_practice(people["cursist"], code, both(2, 9), submission_id="poging-1")
     assert {s.scale_code: s.own for s in again.scales} == {"sensitiviteit": 7, "cooperatie": 3}
     assert again == first
-    assert rating_count(loaded) == 2
+    assert rating_count(loaded) == 2 and len(attempt_rows(loaded)) == 1
 
 
 @pytest.mark.parametrize("kind", ["exam", "session"])
@@ -222,14 +264,6 @@ def test_cursist_cannot_read_another_persons_history(loaded, content, people):
     assert str(other.value) == str(unknown.value)
     assert loaded.practice_history(people["cursist"]) == []
     assert [a.case_code for a in loaded.practice_history(people["trainer"], "cursist2")] == [code]
-
-
-def test_group_attempts_splits_repeated_and_distant_ratings():
-    """Do two scores of the same scale, or scores far apart in time, form separate attempts?"""
-    t = dt.datetime(2026, 1, 1, 12, 0, 0)
-    later = t + dt.timedelta(minutes=1)
-    rows = [(1, "a", "s", t, 5), (2, "a", "c", t, 4), (3, "a", "c", later, 3), (4, "a", "s", later, 2)]
-    assert [[r[0] for r in g] for g in group_attempts(rows)] == [[1, 2], [3, 4]]
 
 
 # -- clips -----------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from .test_exam import CONSENSUS, EXAM, private_exam_set, score_all
 
 #: Per table, the column that ties a row to one person.
 PERSON_COLUMNS = {
-    m.Rating: "rater_id", m.ExamAttempt: "person_id", m.CertificationDecision: "person_id",
+    m.Rating: "rater_id", m.PracticeAttempt: "person_id", m.ExamAttempt: "person_id", m.CertificationDecision: "person_id",
     m.Certificate: "person_id", m.ModuleProgress: "person_id", m.GroupMembership: "person_id",
     m.SupervisedCase: "person_id", m.LiveSessionParticipant: "person_id", m.AuditEntry: "actor_id",
 }
@@ -96,6 +96,9 @@ def test_export_holds_every_kind_of_data_and_no_password(kit, data):
     assert export["groups"] == [{"name": "Voorbeeldgroep Ouder-baby", "programme": "ouder-baby"}]
     assert "notitie van cursist1" in {r["note"] for r in export["ratings"]}
     assert {r["mode"] for r in export["ratings"]} == {"practice", "exam"}
+    [practice] = export["practice_attempts"]
+    assert practice["case"] == "casus-avg" and practice["submitted_at"]
+    assert [r["score"] for r in export["ratings"] if r["practice_attempt"] == practice["id"]] == [4]
     assert len(export["exam_attempts"]) == 1 and export["exam_attempts"][0]["submitted_at"]
     assert [d["kind"] for d in export["certification_decisions"]] == ["proposal", "accepted"]
     assert len(export["certificates"]) == 1 and export["certificates"][0]["code"].startswith("OK-")

@@ -20,6 +20,15 @@ def _count(kit, **where) -> int:
         return s.scalar(query)
 
 
+def _attempts(kit) -> list[tuple[int, int]]:
+    """(attempt id, number of its ratings) of every practice attempt row."""
+    with kit.transaction() as s:
+        return [tuple(r) for r in s.execute(
+            select(m.PracticeAttempt.id, func.count(m.Rating.id))
+            .outerjoin(m.Rating, m.Rating.practice_attempt_id == m.PracticeAttempt.id)
+            .group_by(m.PracticeAttempt.id).order_by(m.PracticeAttempt.id))]
+
+
 @pytest.fixture
 def case(kit):
     kit.update_or_create_programme("babytijd", "Babytijd")
@@ -81,6 +90,7 @@ def test_a_retry_that_loses_the_race_gets_the_winners_ids(kit, people, case, mon
     assert kit.add_ratings(cursist, case, {"sensitiviteit": 6, "cooperatie": 4}, submission_id="race") == first
     assert looks == ["race", "race"]
     assert _count(kit, rater_id=cursist.id) == 2
+    assert [n for _, n in _attempts(kit)] == [2]  # the loser's attempt row went with its transaction
 
 
 def test_racing_retries_store_once(kit, people, case):
@@ -91,6 +101,7 @@ def test_racing_retries_store_once(kit, people, case):
     assert not errors
     assert len(set(results)) == 1 and len(results) == 8
     assert _count(kit, rater_id=cursist.id) == 2
+    assert [n for _, n in _attempts(kit)] == [2]
 
 
 def test_practice_retry_gets_the_first_feedback(kit, people, case):

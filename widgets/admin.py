@@ -26,6 +26,7 @@ __all__ = ["AdminActions", "AdminPanel", "admin_page", "removed_text", "REMOVED_
 #: Dutch names of what ``Kit.delete_person`` reports as removed.
 REMOVED_LABELS = {
     "ratings": "beoordelingen",
+    "practice_attempts": "oefenpogingen",
     "certificates": "certificaten",
     "certification_decisions": "certificeringsbesluiten",
     "exam_attempts": "toetspogingen",

@@ -26,7 +26,9 @@ The verbs live in one mixin per noun, composed here:
 * :mod:`.requirements`       programme-path requirement records, progress on a path, path proposals
 * :mod:`.logins`             login sessions of the standalone server: start, resolve, list, end
 * :mod:`.privacy`            AVG: export and delete everything stored about a person
-* :mod:`.sessions`           terugkomdag live sessions: join, rounds, scores, live state, report
+* :mod:`.sessions`           terugkomdag live sessions: lifecycle, rounds, live state, report
+* :mod:`.session_participants` a live session's participant: join by code, re-attach, score a round
+* :mod:`.session_answers`    answers to situatie/vraag/ervaring rounds, who took part
 * :mod:`.library`            case library: upload, anonymise, review, expert scores, publish
 * :mod:`.intervision`        intervision: a team's scores of one case over successive visits
 * :mod:`.kernel_access`      the owners of live app kernels (active, role, groups); refused access
@@ -68,6 +70,7 @@ from .progress import ProgressMixin
 from .ratings import RatingInfo, RatingsMixin
 from .requirements import RequirementsMixin
 from .session_answers import SessionAnswersMixin
+from .session_participants import SessionParticipantsMixin
 from .sessions import SessionsMixin
 
 __all__ = ["Kit", "GroupInfo", "RatingInfo", "ScaleInfo", "CaseInfo"]
@@ -75,7 +78,7 @@ __all__ = ["Kit", "GroupInfo", "RatingInfo", "ScaleInfo", "CaseInfo"]
 
 class Kit(PeopleMixin, CasesMixin, RatingsMixin, DecisionsMixin, ProgressMixin, PracticeMixin, ExamMixin,
           CertificatesMixin, RequirementsMixin, PrivacyMixin, LibraryMixin, SessionsMixin, SessionAnswersMixin,
-          IntervisionMixin, LoginsMixin,
+          SessionParticipantsMixin, IntervisionMixin, LoginsMixin,
           KernelAccessMixin):
     """Façade over one database. Cheap to create; share one per process."""
 

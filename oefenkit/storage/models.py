@@ -10,6 +10,7 @@ Overview::
       ├──< Rating >── Case ──< CaseSetItem >── CaseSet
       ├──< ExpertScore >──┘        │
       ├──< ExamAttempt             └── Programme
+      ├──< PracticeAttempt ──< Rating (mode practice: the scores of one submission)
       ├──< Certificate ── Programme
       ├──< SupervisedCase ── Programme
       ├──< RequirementRecord ── Programme (one occurrence of a programme-path requirement)
@@ -491,6 +492,17 @@ class LiveAnswer(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class PracticeAttempt(Base):
+    """One practice submission: a person's scores of one case, stored together (``Rating.practice_attempt_id``)."""
+
+    __tablename__ = "practice_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_item.id"))
+    submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class Rating(Base):
     """A score a person gave to a case on one scale."""
 
@@ -511,6 +523,8 @@ class Rating(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     mode: Mapped[str] = mapped_column(String(16))
     exam_attempt_id: Mapped[Optional[int]] = mapped_column(ForeignKey("exam_attempt.id"))
+    #: Mode "practice": the attempt this score belongs to (NULL for exam and session ratings).
+    practice_attempt_id: Mapped[Optional[int]] = mapped_column(ForeignKey("practice_attempt.id"), index=True)
     live_session_id: Mapped[Optional[int]] = mapped_column(ForeignKey("live_session.id"))
     #: A live session's score: one row per (round, rater, scale), changed in place until the round closes.
     live_round_id: Mapped[Optional[int]] = mapped_column(ForeignKey("live_round.id", ondelete="CASCADE"))
@@ -591,7 +605,7 @@ class AuditEntry(Base):
     """A sensitive action: who did what to which thing, and when.
 
     The (action, at) index serves the limit on wrong join codes, which counts the recent
-    ``live_session.join_failed`` entries (``oefenkit.storage.sessions``).
+    ``live_session.join_failed`` entries (``oefenkit.storage.session_participants``).
     """
 
     __tablename__ = "audit_log"

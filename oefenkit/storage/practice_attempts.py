@@ -104,22 +104,28 @@ class PracticeMixin:
         return path
 
     @staticmethod
-    def _latest_practice(s: Session, person_id: int, case_ids) -> dict[int, tuple[int, dict[str, int]]]:
-        """case id → (number of attempts, scores of the latest attempt) of one person's practice ratings."""
-        from ..practice import group_attempts
-
-        rows = s.execute(
-            select(m.Rating.id, m.Rating.case_id, m.Scale.code, m.Rating.created_at, m.Rating.score)
+    def _practice_attempts(s: Session, person_id: int, case_ids) -> list[tuple[m.PracticeAttempt, dict[str, int]]]:
+        """One person's practice attempts on ``case_ids`` in time order, each with its scores (scale code → score)."""
+        out: list[tuple[m.PracticeAttempt, dict[str, int]]] = []
+        for attempt, scale_code, score in s.execute(
+            select(m.PracticeAttempt, m.Scale.code, m.Rating.score)
+            .join(m.Rating, m.Rating.practice_attempt_id == m.PracticeAttempt.id)
             .join(m.Scale, m.Scale.id == m.Rating.scale_id)
-            .where(m.Rating.rater_id == person_id, m.Rating.mode == "practice",
-                   m.Rating.case_id.in_(list(case_ids) or [-1]))
-            .order_by(m.Rating.created_at, m.Rating.id)
-        ).all()
+            .where(m.PracticeAttempt.person_id == person_id,
+                   m.PracticeAttempt.case_id.in_(list(case_ids) or [-1]))
+            .order_by(m.PracticeAttempt.submitted_at, m.PracticeAttempt.id, m.Rating.id)
+        ):
+            if not out or out[-1][0].id != attempt.id:
+                out.append((attempt, {}))
+            out[-1][1][scale_code] = score
+        return out
+
+    @classmethod
+    def _latest_practice(cls, s: Session, person_id: int, case_ids) -> dict[int, tuple[int, dict[str, int]]]:
+        """case id → (number of attempts, scores of the latest attempt) of one person's practice."""
         out: dict[int, tuple[int, dict[str, int]]] = {}
-        for group in group_attempts([tuple(r) for r in rows]):
-            case_id = group[0][1]
-            count = out.get(case_id, (0, {}))[0]
-            out[case_id] = (count + 1, {r[2]: r[4] for r in group})
+        for attempt, scores in cls._practice_attempts(s, person_id, case_ids):
+            out[attempt.case_id] = (out.get(attempt.case_id, (0, {}))[0] + 1, scores)
         return out
 
     def practice_overview(self, actor: Actor):
@@ -196,15 +202,20 @@ class PracticeMixin:
                 if any(r.case_id != case.id for r, _ in rows):
                     raise ValidationError("Deze inzendingscode hoort bij een andere casus.")
                 scores = {code: r.score for r, code in rows}
-                note, now = rows[0][0].note, rows[0][0].created_at
+                attempt = s.get(m.PracticeAttempt, rows[0][0].practice_attempt_id)
+                note = rows[0][0].note
+                now = attempt.submitted_at if attempt is not None else rows[0][0].created_at
                 if now.tzinfo is None:  # SQLite gives naive UTC
                     now = now.replace(tzinfo=dt.timezone.utc)
             else:
                 now = m.utcnow()
-                for scale_code, score in scores.items():
-                    scale = newest[scale_code]
-                    s.add(m.Rating(rater_id=actor.id, case_id=case.id, scale_id=scale.id,
-                                   score=self._check_score(scale, score), note=note, mode="practice",
+                checked = {code: self._check_score(newest[code], score) for code, score in scores.items()}
+                attempt = m.PracticeAttempt(person_id=actor.id, case_id=case.id, submitted_at=now)
+                s.add(attempt)
+                s.flush()
+                for scale_code, score in checked.items():
+                    s.add(m.Rating(rater_id=actor.id, case_id=case.id, scale_id=newest[scale_code].id,
+                                   score=score, note=note, mode="practice", practice_attempt_id=attempt.id,
                                    submission_id=submission_id, created_at=now, updated_at=now))
                 s.flush()
             return build_feedback(
@@ -245,38 +256,29 @@ class PracticeMixin:
         feedback are included. Returns :class:`oefenkit.practice.PracticeAttempt`
         values, numbered from 1: the data of the learning curve.
         """
-        from ..practice import PracticeAttempt, consensus_of, group_attempts
+        from ..practice import PracticeAttempt, consensus_of
 
         username = username or (actor.username if actor else "")
         with self.transaction(readonly=True) as s:
             person_id = self._readable_person_id(s, actor, "read_ratings_of", username)
-            practice = self._practice_case_ids(s)
-            rows = s.execute(
-                select(m.Rating.id, m.Case.code, m.Scale.code, m.Rating.created_at, m.Rating.score,
-                       m.Case.id, m.Case.title)
-                .join(m.Case, m.Case.id == m.Rating.case_id)
-                .join(m.Scale, m.Scale.id == m.Rating.scale_id)
-                .where(m.Rating.rater_id == person_id, m.Rating.mode == "practice",
-                       m.Rating.case_id.in_(list(practice) or [-1]))
-                .order_by(m.Rating.created_at, m.Rating.id)
-            ).all()
+            attempts = self._practice_attempts(s, person_id, self._practice_case_ids(s))
+            cases = {c.id: c for c in s.scalars(select(m.Case).where(
+                m.Case.id.in_({a.case_id for a, _ in attempts} or {-1})))}
             newest = self._newest_scales(s)
-            titles = {code: (case_id, title) for _, code, _, _, _, case_id, title in rows}
-            consensus: dict[str, dict[str, int]] = {}
-            for code, (case_id, _) in titles.items():
-                consensus[code] = {
+            consensus: dict[int, dict[str, int]] = {}
+            for case_id in cases:
+                consensus[case_id] = {
                     scale_code: consensus_of({n: sc for n, sc, _ in judgements},
                                              newest[scale_code].min_score, newest[scale_code].max_score)
                     for scale_code, judgements in self._expert_judgements(s, case_id).items()
                     if judgements and scale_code in newest
                 }
             out = []
-            for number, group in enumerate(group_attempts([tuple(r[:5]) for r in rows]), 1):
-                code = group[0][1]
-                own = {r[2]: r[4] for r in group}
-                cons = {k: v for k, v in consensus[code].items() if k in own}
+            for number, (attempt, own) in enumerate(attempts, 1):
+                case = cases[attempt.case_id]
+                cons = {k: v for k, v in consensus[case.id].items() if k in own}
                 out.append(PracticeAttempt(
-                    number=number, case_code=code, case_title=titles[code][1], submitted_at=group[0][3],
+                    number=number, case_code=case.code, case_title=case.title, submitted_at=attempt.submitted_at,
                     scores=own, consensus=cons, abs_deviation={k: abs(own[k] - v) for k, v in cons.items()},
                 ))
             return out

@@ -60,11 +60,17 @@ class PrivacyMixin:
             ratings = [
                 {"id": r.id, "case": case_code, "scale": scale_code, "scale_version": version, "score": r.score,
                  "note": r.note, "mode": r.mode, "exam_attempt": r.exam_attempt_id,
-                 "live_session": r.live_session_id, "created_at": r.created_at, "updated_at": r.updated_at}
+                 "practice_attempt": r.practice_attempt_id, "live_session": r.live_session_id,
+                 "created_at": r.created_at, "updated_at": r.updated_at}
                 for r, case_code, scale_code, version in s.execute(
                     select(m.Rating, m.Case.code, m.Scale.code, m.Scale.version)
                     .join(m.Case, m.Case.id == m.Rating.case_id).join(m.Scale, m.Scale.id == m.Rating.scale_id)
                     .where(m.Rating.rater_id == pid).order_by(m.Rating.id))]
+            practice = [
+                {"id": a.id, "case": case_code, "submitted_at": a.submitted_at}
+                for a, case_code in s.execute(
+                    select(m.PracticeAttempt, m.Case.code).join(m.Case, m.Case.id == m.PracticeAttempt.case_id)
+                    .where(m.PracticeAttempt.person_id == pid).order_by(m.PracticeAttempt.id))]
             attempts = [
                 {"id": a.id, "case_set": set_code, "programme": programmes.get(a.programme_id),
                  "case_order": list(a.case_order or []), "started_at": a.started_at,
@@ -138,6 +144,7 @@ class PrivacyMixin:
                             "has_password": person.password_hash is not None},
                 "groups": groups,
                 "ratings": ratings,
+                "practice_attempts": practice,
                 "exam_attempts": attempts,
                 "certification_decisions": decisions,
                 "certificates": certificates,
@@ -198,6 +205,7 @@ class PrivacyMixin:
             return s.execute(statement.execution_options(synchronize_session=False)).rowcount or 0
 
         removed = {"ratings": gone(delete(m.Rating).where(m.Rating.rater_id == pid))}
+        removed["practice_attempts"] = gone(delete(m.PracticeAttempt).where(m.PracticeAttempt.person_id == pid))
         # Attempts and decisions refer to each other: unlink first.
         s.execute(update(m.ExamAttempt).where(m.ExamAttempt.person_id == pid).values(decision_id=None)
                   .execution_options(synchronize_session=False))
@@ -226,7 +234,7 @@ class PrivacyMixin:
     @staticmethod
     def _forget_join_addresses(s: Session, pid: int) -> None:
         """The person's wrong join codes stay in the audit log, without their IP address."""
-        from .sessions import JOIN_FAILED
+        from .session_participants import JOIN_FAILED
 
         for entry in s.scalars(select(m.AuditEntry).where(m.AuditEntry.actor_id == pid,
                                                            m.AuditEntry.action == JOIN_FAILED)):

@@ -50,6 +50,8 @@ class RatingsMixin:
     ) -> list[int]:
         """Store one person's scores of one case on one or more scales, all or nothing.
 
+        In mode ``practice`` the scores form one practice attempt (a ``practice_attempt`` row).
+
         With a ``submission_id`` (the client's id for this submission) the call is
         idempotent: when that person already stored a submission with this id, its
         rating ids are returned and nothing new is stored, also when two retries
@@ -68,12 +70,18 @@ class RatingsMixin:
                 stored = self._submitted(s, actor, submission_id)
                 if stored:
                     return stored
-                ids = []
+                ids: list[int] = []
+                now, attempt = m.utcnow(), None
                 for scale_code, score in scores.items():
                     case, scale = self._case_and_scale(s, case_code, scale_code)
+                    if mode == "practice" and attempt is None:  # the call's scores form one practice attempt
+                        attempt = m.PracticeAttempt(person_id=actor.id, case_id=case.id, submitted_at=now)
+                        s.add(attempt)
+                        s.flush()
                     rating = m.Rating(rater_id=actor.id, case_id=case.id, scale_id=scale.id,
                                       score=self._check_score(scale, score), note=note, mode=mode,
-                                      submission_id=submission_id)
+                                      practice_attempt_id=attempt.id if attempt else None,
+                                      submission_id=submission_id, created_at=now, updated_at=now)
                     s.add(rating)
                     s.flush()
                     ids.append(rating.id)
