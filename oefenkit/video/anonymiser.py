@@ -213,6 +213,7 @@ class Anonymiser:
             sample_seconds=opts.sample_seconds,
             extra=self._manual_review_items(),
             edge_frames=opts.cycle,
+            extend=opts.window + opts.cycle - 1,
         )
         self._review_frames = set(self._review.frames())
         log.info(

@@ -4,9 +4,10 @@ No detector finds every face, so a person checks the output. Two kinds of
 frames go on the list:
 
 * **flagged** frames, where the detections are weak or change: a face that
-  appears or disappears, a detection with a low score, a gap that was filled
+  appears or disappears, a detection with a low score, each gap that was filled
   by interpolation, a face found only once or twice (a miss nearby, or a false
-  alarm);
+  alarm), and where a moving face's mask was carried along its path past its
+  first or last detection (the frames the tracker guessed furthest);
 * **samples** at a fixed interval over the whole clip, because a face that was
   never detected raises no flag at all;
 * the first frame of each **manual mask**, to check that it sits right.
@@ -42,6 +43,7 @@ REASONS = {
     "disappears": "gezicht verdwijnt",
     "weak": "zwakke detectie",
     "gap": "gat opgevuld",
+    "carried": "geschat: gezicht liep door",
     "short": "gezicht kort gevonden",
     "manual": "handmatig masker",
     "sample": "steekproef",
@@ -122,6 +124,8 @@ def build_review(
     max_flagged: int = 40,
     extra: Sequence[ReviewItem] = (),
     edge_frames: int = 1,
+    extend: int = 0,
+    moving_speed: float = 1.0,
 ) -> ReviewReport:
     """List the frames a person should check (see the module docstring).
 
@@ -153,6 +157,12 @@ def build_review(
         last found in its last ``edge_frames``, is not flagged as appearing or
         disappearing (with orientations looked at in turn, a face present from
         the start is first found only when its pass comes round).
+    extend : int
+        Frames the mask plan carries a track on before its first and after its
+        last detection (:func:`oefenkit.video.track.plan_masks`).
+    moving_speed : float
+        A track end moving at least this many px per frame is carried along its
+        path: the farthest carried frame on that side is flagged (``carried``).
     """
     rate = fps if fps and fps > 0 else 25.0
 
@@ -178,12 +188,18 @@ def build_review(
                 flagged.append(ReviewItem(tr.last, time_of(tr.last), "disappears", last_box, tr.scores[-1]))
         frames = np.unique(tr.frames)
         if len(frames) > 1:
-            gaps = np.diff(frames)
-            k = int(np.argmax(gaps))
-            if gaps[k] > gap_frames:
-                mid = int(frames[k] + gaps[k] // 2)
-                guess = tuple(round(v) for v in tr.interpolated()[mid - tr.first])
+            inner = tr.interpolated()
+            for k in np.nonzero(np.diff(frames) > gap_frames)[0]:
+                mid = int((frames[k] + frames[k + 1]) // 2)
+                guess = tuple(int(round(v)) for v in inner[mid - tr.first])
                 flagged.append(ReviewItem(mid, time_of(mid), "gap", guess, None))
+        for at_end, edge, sign in ((False, tr.first, -1), (True, tr.last, 1)):
+            velocity = tr.velocity(at_end=at_end)
+            far = min(max(edge + sign * extend, 0), n_frames - 1)
+            if extend and far != edge and float(np.hypot(*velocity)) >= moving_speed:
+                base = tr.boxes[-1] if at_end else tr.boxes[0]
+                guess = tuple(int(round(v)) for v in base + np.tile(velocity * (far - edge), 2))
+                flagged.append(ReviewItem(far, time_of(far), "carried", guess, None))
     flagged.sort(key=lambda i: i.index)
     if len(flagged) > max_flagged:
         pick = np.linspace(0, len(flagged) - 1, max_flagged).round().astype(int)

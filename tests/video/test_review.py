@@ -112,3 +112,23 @@ def test_anonymiser_review_and_sheet_show_masked_frames():
     assert sheet.shape[1] == 4 * (320 + 4)
     thumb = sheet[: 240, 324:644]  # frame 20, scaled 2×
     assert (thumb[60:140, 80:160] < 10).all()  # the mask is visible on the sheet
+
+
+def test_walking_face_flags_each_gap_and_the_farthest_guessed_frames():
+    """Issue 19: does a walking face's review list each filled gap (not only the longest) and the
+    farthest frame its mask was carried along its path on both sides, and a still face neither?"""
+    from oefenkit.video.track import link_tracks
+
+    seen = [f for f in range(60) if not (10 <= f <= 17 or 30 <= f <= 39)]
+    walking = {f: np.array([[100 + 7 * f, 50, 150 + 7 * f, 100, 0.9, 0]]) for f in seen}
+    report = build_review(link_tracks(walking, max_gap=12), list(np.arange(80) / 25), 80, fps=25,
+                          gap_frames=5, extend=9, sample_seconds=100)
+    flagged = [(i.index, i.reason) for i in report.flagged]
+    assert (13, "gap") in flagged and (34, "gap") in flagged
+    assert (68, "carried") in flagged and not [i for i, r in flagged if r == "carried" and i != 68]
+    carried = next(i for i in report.flagged if i.index == 68)
+    assert carried.box == (100 + 7 * 68, 50, 150 + 7 * 68, 100)  # where the face will be, not where it was
+    assert "geschat" in carried.text
+    still = {f: np.array([[100, 50, 150, 100, 0.9, 0]]) for f in range(5, 60)}
+    report = build_review(link_tracks(still, max_gap=12), list(np.arange(80) / 25), 80, fps=25, extend=9)
+    assert not [i for i in report.flagged if i.reason == "carried"]
