@@ -34,6 +34,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -292,7 +293,7 @@ class AnonymiseJob(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_item.id", ondelete="CASCADE"))
     state: Mapped[str] = mapped_column(String(16), default="queued")
-    progress: Mapped[float] = mapped_column(default=0.0)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
     stage: Mapped[str] = mapped_column(String(200), default="")
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     #: ``None`` keeps the case's stored manual masks.
