@@ -171,7 +171,9 @@ def test_a_job_of_a_dead_worker_is_requeued_and_finished_by_the_next(lib, people
     job = lib.queue_anonymise(t, code)
     assert lib.claim_anonymise_job(job.id, "dead-worker")
     half = lib.media_path("clips") / f".{code}.{work_name(job.id)}.mp4"
-    half.write_bytes(b"\x00" * 100)  # what a killed run leaves
+    half.write_bytes(b"\x00" * 100)  # what a killed run leaves: its clip, and the encoder's part file
+    part = half.with_name(f".{half.name}.0123456789ab.part")
+    part.write_bytes(b"\x00" * 100)
     assert lib.recover_anonymise_jobs(lease_s=60) == []  # running, heartbeat fresh: left alone
     assert lib.find_anonymise_job(t, job.id).state == "running"
     _age_heartbeat(lib, job.id)

@@ -10,6 +10,7 @@ in ``oefenkit worker``.
 
 from __future__ import annotations
 
+import glob
 import logging
 import os
 import re
@@ -213,5 +214,9 @@ class LibraryMediaMixin:
         """Remove the temporary files of an anonymisation run named ``work_name`` (a killed run's)."""
         if not re.fullmatch(r"[A-Za-z0-9_-]+", work_name):
             raise ValueError(f"bad work name {work_name!r}")
-        for sub, ext in (("clips", "mp4"), ("review", "png")):
-            _unlink_quietly(self.media_path(sub) / f".{case_code}.{work_name}.{ext}")
+        for sub in ("clips", "review"):
+            folder = self.media_path(sub)
+            # .<code>.<work>.mp4 and the encoder's own ..<code>.<work>.mp4.<random>.part
+            for pattern in (f".{case_code}.{work_name}.*", f"..{case_code}.{work_name}.*"):
+                for path in folder.glob(glob.escape(pattern[:-1]) + "*"):
+                    _unlink_quietly(path)
