@@ -335,8 +335,11 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
     def refresh_jobs() -> None:
         """Re-read the jobs (the poller's tick): the queue, and the open case's progress and outcome."""
         jobs = kit.list_anonymise_jobs(person)
+        was_active = {j.id for j in current["jobs"] if j.active}
         current["jobs"] = jobs
         jobs_panel.update(jobs)
+        if was_active - {j.id for j in jobs if j.active}:  # a job (of any page) ended: new statuses
+            library_list.update(kit.list_library(person))
         code = current["code"]
         job = job_of_case(jobs, code) if code else None
         if job is None:
@@ -352,7 +355,6 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
         if was is None or was.id != job.id or not was.active:
             return  # ended before this page watched it: open_item showed it already
         set_busy(False)  # the job the page watched has just ended
-        library_list.update(kit.list_library(person))
         if job.state == "done":
             current["version"] = str(int(time.time()))
             guard(lambda: show(item_now()))
