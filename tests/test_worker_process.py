@@ -177,3 +177,20 @@ def test_cancel_from_another_page_stops_the_running_worker(setup):
     assert worker.poll() is None
     again = kit.queue_anonymise(trainer, code)
     wait_for(lambda: kit.find_anonymise_job(trainer, again.id).state == "done", timeout=180)
+
+
+def test_a_stopped_worker_gives_its_job_back_at_once(setup):
+    """SIGTERM (a restart, a Kubernetes pod stopping) mid-job: does the worker exit within seconds with the
+    job back in the queue (not waiting for the lease, nothing stored), so the next worker finishes it?"""
+    kit, trainer, code, start_worker, _env = setup
+    job = kit.queue_anonymise(trainer, code)
+    first = start_worker("first")
+    wait_for(lambda: (j := kit.find_anonymise_job(trainer, job.id)).state == "running" and j.progress > 0.05)
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(timeout=30) == 0
+    back = kit.find_anonymise_job(trainer, job.id)
+    assert (back.state, back.worker, back.attempts) == ("queued", None, 0)
+    assert kit.find_library_item(trainer, code).status == "uploaded" and leftovers(kit) == []
+    start_worker("second")
+    done = wait_for(lambda: (j := kit.find_anonymise_job(trainer, job.id)).state == "done" and j, timeout=180)
+    assert done.attempts == 1 and leftovers(kit) == []
