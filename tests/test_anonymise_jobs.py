@@ -136,6 +136,13 @@ def test_cancel_a_queued_job_from_another_page(lib, people, code):
     assert lib.find_library_item(people["trainer"], code).status == "uploaded"
     with pytest.raises(Conflict):
         lib.cancel_anonymise_job(people["trainer"], job.id)
+    with lib.transaction() as s:
+        entries = s.execute(select(m.AuditEntry.action, m.AuditEntry.target, m.Person.username)
+                            .join(m.Person, m.Person.id == m.AuditEntry.actor_id)
+                            .where(m.AuditEntry.action.like("library.anonymise_%"))
+                            .order_by(m.AuditEntry.id)).all()
+    assert [tuple(e) for e in entries] == [("library.anonymise_queued", code, "trainer1"),
+                                           ("library.anonymise_cancel", code, "coord1")]
 
 
 def test_cancel_a_running_job_stores_nothing(lib, people, code):

@@ -201,7 +201,8 @@ class AnonymiseJobsMixin:
                 job.cancel_requested = True
             else:
                 raise Conflict("Deze taak is al afgelopen.")
-            self.audit(s, actor, "library.anonymise_cancel", str(job.case_id), job=job_id)
+            code = s.scalar(select(m.Case.code).where(m.Case.id == job.case_id))
+            self.audit(s, actor, "library.anonymise_cancel", code, job=job_id)
         return self.find_anonymise_job(actor, job_id)
 
     # -- the worker: claim, heartbeat, finish, recover -------------------------------------------
