@@ -229,3 +229,20 @@ def test_a_lost_lease_stops_the_running_worker(lib, people, code):
     assert outcome["state"] in {"cancelled"}
     assert lib.find_anonymise_job(t, job.id).worker == "other"
     assert lib.find_library_item(t, code).status == "uploaded" and work_files(lib) == []
+
+
+def test_several_clips_queue_up_and_run_in_order(lib, people, code, tmp_path):
+    """Two clips queued: are both listed (oldest first), handed to the queue in that order by the
+    sweep (each once), and run one after the other by one worker?"""
+    t = people["trainer"]
+    second_path = tmp_path / "in" / "tweede.mp4"
+    write_clip(second_path, frames=25)
+    second = lib.add_library_clip(t, second_path, "tweede.mp4").case_code
+    first_job, second_job = lib.queue_anonymise(t, code), lib.queue_anonymise(t, second)
+    assert [j.case_code for j in lib.list_anonymise_jobs(t)] == [code, second]
+    assert lib.recover_anonymise_jobs() == [first_job.id, second_job.id]  # no queue configured: the sweep delivers
+    assert lib.recover_anonymise_jobs() == []
+    runner = JobRunner(lib, "w", detector_factory=no_faces)
+    assert [runner.run(first_job.id), runner.run(second_job.id)] == ["done", "done"]
+    assert {lib.find_library_item(t, c).status for c in (code, second)} == {"anonymised"}
+    assert [j.state for j in lib.list_anonymise_jobs(t)] == ["done", "done"]
