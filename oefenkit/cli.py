@@ -108,7 +108,17 @@ def cmd_serve(args) -> int:
 
     settings = _settings(args)
     _ready_kit(settings)  # clear message if the database is unreachable or not migrated
-    serve(settings)
+    worker = None
+    if args.with_worker and not settings.hub:
+        from .cli_worker import start_worker_process
+
+        worker = start_worker_process(args)
+    try:
+        serve(settings)
+    finally:
+        if worker is not None:
+            worker.terminate()  # a running job goes back to the queue
+            worker.wait(timeout=30)
     return 0
 
 
@@ -536,6 +546,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="JupyterHub-modus: geen eigen inlogpagina, de persoon is JUPYTERHUB_USER "
                         "(achter jhsingle-native-proxy, zie deploy/README.md)")
     p.add_argument("--base-url", help="pad waaronder de browser de kit ziet, bv. /user/<naam>/ (standaard /)")
+    p.add_argument("--with-worker", action="store_true",
+                   help="start ook 'oefenkit worker' (de anonimiseertaken); ./kit start doet dit")
     p.set_defaults(func=cmd_serve)
 
     users = sub.add_parser("users", help="gebruikers beheren")
@@ -609,8 +621,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_programmes_show)
 
     from .cli_requirements import add_parsers as add_requirements_parsers
+    from .cli_worker import add_parsers as add_worker_parsers
 
     add_requirements_parsers(sub)
+    add_worker_parsers(sub)
 
     certs = sub.add_parser("certificates", help="certificaten controleren en bekijken")
     cesub = certs.add_subparsers(dest="certificates_command", title="opdrachten", metavar="OPDRACHT",

@@ -18,6 +18,7 @@ from typing import Callable
 
 from .errors import AlreadyExists, ConfigurationError
 from .identity import SYSTEM
+from .jobs import LazyDelivery
 from .permissions import roles
 from .settings import SAMPLES_DIR, Settings, load_settings
 from .storage import database
@@ -64,6 +65,7 @@ def open_kit(settings: Settings, *, check: bool = True) -> Kit:
                           upload_max_bytes=settings.upload_max_bytes)
     kit.configure_logins(idle=dt.timedelta(hours=settings.session_idle_hours),
                          lifetime=dt.timedelta(days=settings.session_max_days))
+    kit.job_queue = LazyDelivery(settings.effective_database_url)  # anonymisation jobs to `oefenkit worker`
     return kit
 
 

@@ -78,7 +78,8 @@ class LiveServer:
         self.log_path = self.data_dir.parent / "server.log"
         log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
-            [str(OEFENKIT), "--data-dir", str(self.data_dir), "serve", "--port", str(self.port)],
+            # with the anonymisation worker, as `./kit start` runs it
+            [str(OEFENKIT), "--data-dir", str(self.data_dir), "serve", "--with-worker", "--port", str(self.port)],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             env={**os.environ, "JUPYTER_PLATFORM_DIRS": "1", **self.env},
         )

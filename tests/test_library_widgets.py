@@ -32,55 +32,35 @@ def test_too_large_message_names_both_sizes_in_dutch():
     assert text == "Dit bestand is te groot (700 MB). Een fragment mag hoogstens 500 MB zijn."
 
 
-# -- run_in_background -------------------------------------------------------------------------
+# -- the jobs' components ------------------------------------------------------------------------
 
 
-def test_background_work_reports_progress_on_the_loop_thread_and_throttled():
-    """With a running event loop, does the work run in another thread, while progress (throttled, every
-    new stage label kept) and the result arrive on the loop's own thread?"""
-    import asyncio
-    import threading
+def _job(**kw):
+    from oefenkit.storage.anonymise_jobs import JobInfo
 
-    from widgets.library import run_in_background
-
-    seen, done = [], []
-
-    def work(report):
-        worker = threading.get_ident()
-        for i in range(200):
-            report(i / 200, "Gezichten zoeken" if i < 150 else "Video schrijven")
-        report(1.0, "Video schrijven")
-        return worker
-
-    async def main():
-        loop_thread = threading.get_ident()
-        finished = asyncio.Event()
-        run_in_background(work, lambda f, label: seen.append((f, label, threading.get_ident())),
-                          lambda result, error: (done.append((result, error, threading.get_ident())),
-                                                 finished.set()), interval=10.0)
-        await asyncio.wait_for(finished.wait(), 10)
-        return loop_thread
-
-    loop_thread = asyncio.run(main())
-    (worker, error, done_thread), = done
-    assert error is None and worker != loop_thread and done_thread == loop_thread
-    assert {t for _, _, t in seen} == {loop_thread}
-    # 201 reports in: the first, the first of the new stage and the final 100 % get through
-    assert [(f, label) for f, label, _ in seen] == [(0.0, "Gezichten zoeken"), (0.75, "Video schrijven"),
-                                                    (1.0, "Video schrijven")]
+    base = dict(id=1, case_code="upl-1", title="Badje", state="queued", progress=0.0, stage="",
+                cancel_requested=False, requested_by="t", attempts=0, created_at=None)
+    return JobInfo(**{**base, **kw})
 
 
-def test_background_work_turns_errors_into_dutch_messages():
-    """Does a domain error reach on_done as itself, and an unexpected crash as a Dutch message?"""
-    from oefenkit.errors import OefenkitError, VideoError
-    from widgets.library import run_in_background
+def test_job_states_read_in_dutch_and_only_active_jobs_can_be_cancelled():
+    """Does the queue panel say "In de wachtrij", "Bezig: 42 %", "Klaar", "Afgebroken" and offer
+    "Afbreken" only on a queued or running job, handing its id to the callback?"""
+    from widgets.anonymise_job import JobsPanel
 
-    done = []
-    run_in_background(lambda report: (_ for _ in ()).throw(VideoError("Dit bestand is geen video.")),
-                      lambda *_: None, lambda r, e: done.append(e))
-    run_in_background(lambda report: 1 / 0, lambda *_: None, lambda r, e: done.append(e))
-    assert isinstance(done[0], VideoError) and str(done[0]) == "Dit bestand is geen video."
-    assert type(done[1]) is OefenkitError and "onverwachte fout" in str(done[1])
+    cancelled = []
+    jobs = [_job(id=1), _job(id=2, state="running", progress=0.42), _job(id=3, state="done", progress=1.0),
+            _job(id=4, state="cancelled"), _job(id=5, state="failed", error="Kapot <b>bestand</b>")]
+    panel = JobsPanel(jobs, on_cancel=cancelled.append)
+    texts = [row.children[1].value for row in panel.children]
+    for text, expected in zip(texts, ("In de wachtrij", "Bezig: 42 %", "Klaar", "Afgebroken", "Mislukt")):
+        assert expected in text
+    assert "&lt;b&gt;" in texts[4] and "<b>" not in texts[4]
+    buttons = [row.children[2] for row in panel.children if len(row.children) == 3]
+    assert [b.description for b in buttons] == ["Afbreken", "Afbreken"]
+    buttons[1].click()
+    assert cancelled == [2]
+    assert "geen anonimiseertaken" in JobsPanel([]).children[0].value
 
 
 # -- the library page over the real Kit (SQLite, set up as `oefenkit init` does) -----------------
@@ -132,6 +112,15 @@ def upload(kit, person, clip, tmp_path, name="huisbezoek.mp4"):
     part = tmp_path / f"{name}.part"
     shutil.copyfile(clip, part)
     return kit.add_library_clip(person, part, name)
+
+
+def run_jobs(kit) -> list[str]:
+    """What ``oefenkit worker`` does, in this process: run every queued job."""
+    from oefenkit.jobs import JobRunner
+
+    runner = JobRunner(kit, "testwerker", heartbeat_s=0.05)
+    staff = kit.find_person("bib.trainer")
+    return [runner.run(job.id) for job in kit.list_anonymise_jobs(staff) if job.state == "queued"]
 
 
 def make_page(kit, person):
@@ -201,22 +190,16 @@ def test_anonymise_review_masks_scores_and_publish(lib, short_clip, tmp_path):
     page = make_page(kit, trainer)
     page.open_item(item.case_code)
 
-    during = []
-    show = page.progress.show
-
-    def watch(fraction, label):
-        during.append((fraction, page.anonymise_button.disabled and page.rerun_button.disabled
-                       and page.reviewed_button.disabled and page.publish.button.disabled))
-        show(fraction, label)
-
-    page.progress.show = watch
-    page.anonymise_button.click()  # no running event loop here: the work runs synchronously
-    page.progress.show = show
-    fractions = [f for f, _ in during]
-    assert len(during) >= 2 and all(busy for _, busy in during)  # every button is off while it runs
-    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    page.anonymise_button.click()  # queued: the worker runs it, not this page's kernel
+    assert page.anonymise_button.disabled and page.rerun_button.disabled and page.reviewed_button.disabled
+    assert page.publish.button.disabled and page.stop_button.layout.display is None
+    assert "In de wachtrij" in page.progress.label.value and "In de wachtrij" in page.jobs.children[0].children[1].value
+    assert "Je kunt deze pagina sluiten" in notice_text(page)
+    assert run_jobs(kit) == ["done"]
+    page.refresh_jobs()  # the poller's tick
     assert page.progress.bar.value == 100 and page.progress.bar.description == "100%"
-    assert "Klaar" in page.progress.label.value
+    assert "Klaar" in page.progress.label.value and "Klaar" in page.jobs.children[0].children[1].value
+    assert not page.reviewed_button.disabled and page.stop_button.layout.display == "none"
     assert "geanonimiseerd" in statuses(page)[0]
     now = kit.find_library_item(trainer, item.case_code)
     assert now.status == "anonymised" and now.clip_available
@@ -230,6 +213,8 @@ def test_anonymise_review_masks_scores_and_publish(lib, short_clip, tmp_path):
     for field, value in zip(row.fields, (0.0, 0.0, 10, 20, 30, 40)):
         field.value = value
     page.rerun_button.click()
+    assert run_jobs(kit) == ["done"]
+    page.refresh_jobs()
     now = kit.find_library_item(trainer, item.case_code)
     assert now.manual_masks == ({"start_s": 0.0, "end_s": None, "x": 0.1, "y": 0.2, "w": 0.3, "h": 0.4},)
     assert len(page.masks().rows_box.children) == 1  # the editor shows the stored mask again
@@ -322,33 +307,46 @@ def test_user_text_is_escaped(lib, short_clip, tmp_path):
 
 
 def test_stop_button_cancels_and_changes_nothing(lib, short_clip, tmp_path):
-    """Does "Stoppen" show while anonymising, stop the run at the next frame with a Dutch message, and
-    leave the clip exactly as it was (still only uploaded, no clip, the original kept)?"""
+    """Does "Stoppen" show while the job waits, end it with a Dutch message that is no error, and leave
+    the clip exactly as it was (still only uploaded, no clip, the original kept)?"""
     kit, people = lib
     trainer = people["trainer"]
     item = upload(kit, trainer, short_clip, tmp_path)
     page = make_page(kit, trainer)
     page.open_item(item.case_code)
     assert page.stop_button.layout.display == "none"
-    seen_stop = []
-    show = page.progress.show
-
-    def click_stop_once(fraction, label):
-        show(fraction, label)
-        if not seen_stop and page.current["cancel"] is not None:  # once the run has started
-            seen_stop.append(page.stop_button.layout.display)
-            page.stop_button.click()
-
-    page.progress.show = click_stop_once
-    page.anonymise_button.click()  # synchronous here (no event loop)
-    page.progress.show = show
-    assert seen_stop == [None]  # the button was shown while the run went on
+    page.anonymise_button.click()
+    assert page.stop_button.layout.display is None
+    page.stop_button.click()
     assert page.stop_button.layout.display == "none" and not page.anonymise_button.disabled
     [notice] = page.message.children
     assert "afgebroken" in notice.value and "niets opgeslagen" in notice.value
     assert "ok-notice-info" in notice._dom_classes  # the trainer asked for it: not shown as an error
+    assert "Afgebroken" in page.jobs.children[0].children[1].value
+    assert run_jobs(kit) == []  # nothing left for a worker
     now = kit.find_library_item(trainer, item.case_code)
     assert now.status == "uploaded" and not now.clip_available and now.has_original
+
+
+def test_another_page_sees_the_job_and_cancels_it(lib, short_clip, tmp_path):
+    """A job queued on one page: does a second trainer's page (another kernel) list it, show its
+    progress when opening the case, and cancel it with "Afbreken" so that the first page hears?"""
+    kit, people = lib
+    trainer, other = people["trainer"], people["expert2"]
+    item = upload(kit, trainer, short_clip, tmp_path)
+    first = make_page(kit, trainer)
+    first.open_item(item.case_code)
+    first.anonymise_button.click()
+    second = make_page(kit, other)
+    [row] = second.jobs.children
+    assert "In de wachtrij" in row.children[1].value
+    second.open_item(item.case_code)
+    assert second.stop_button.layout.display is None and "In de wachtrij" in second.progress.label.value
+    row.children[2].click()  # "Afbreken"
+    assert "Afgebroken" in second.jobs.children[0].children[1].value
+    first.refresh_jobs()
+    assert "afgebroken" in notice_text(first) and not first.anonymise_button.disabled
+    assert kit.find_library_item(trainer, item.case_code).status == "uploaded"
 
 
 def test_publish_has_no_preselected_set():
@@ -356,7 +354,7 @@ def test_publish_has_no_preselected_set():
     does a click without a choice publish nothing and ask for a set in Dutch?"""
     from types import SimpleNamespace
 
-    from widgets.library import CHOOSE_SET, PublishPanel
+    from widgets.library_forms import CHOOSE_SET, PublishPanel
 
     sets = [SimpleNamespace(code="intervisie-gezin-m", name="Intervisie gezin M", kind="intervision"),
             SimpleNamespace(code="oefenen", name="Oefenen met feedback", kind="practice")]

@@ -6,26 +6,26 @@ over the façade's library verbs (``list_library``, ``anonymise_library_clip``,
 that the person is staff. Every user text is escaped before it goes into an
 ``HTML`` widget. Domain errors become a Dutch :class:`~widgets.notice.Notice`.
 
-Anonymising takes a while, so :func:`run_in_background` runs it in a thread and
-hands progress to the kernel's event loop at most a few times a second; widget
-values are only ever changed on that loop.
+Anonymising runs as a durable job in ``oefenkit worker``, not in this page's kernel: the page
+queues it (``Kit.queue_anonymise``), shows its progress and the organisation's queue from the
+job table (``widgets/anonymise_job.py``) and can cancel any job; a closed tab loses nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as w
 
-from oefenkit.errors import Cancelled, OefenkitError, ValidationError
+from oefenkit.errors import OefenkitError
 from oefenkit.permissions import roles
 
+from .anonymise_job import AnonymiseProgress, JobPoller, JobsPanel
+from .library_forms import SET_KIND_LABELS, ExpertScoreForm, MetadataForm, PublishPanel, set_label
 from .notice import Notice
 from .practice import VideoPlayer
 from .reveal import reveal, reveal_anchor
@@ -43,7 +43,6 @@ __all__ = [
     "contact_sheet_url",
     "flags_html",
     "library_page",
-    "run_in_background",
 ]
 
 log = logging.getLogger(__name__)
@@ -54,12 +53,9 @@ STATUS_LABELS = {
     "reviewed": "gecontroleerd",
     "published": "gepubliceerd",
 }
-SET_KIND_LABELS = {"practice": "oefenen", "exam": "toets", "session": "terugkomdag", "intervision": "intervisie"}
 
 #: The staff-only contact-sheet route (``oefenkit/server``).
 CONTACT_SHEET_PREFIX = "/oefenkit/library/contact-sheet/"
-#: Progress reaches the widgets at most this often (seconds); a new stage label always goes through.
-PROGRESS_INTERVAL = 0.4
 
 
 def _e(value: Any) -> str:
@@ -94,51 +90,6 @@ def flags_html(flags: Sequence) -> str:
             f"<tbody>{rows}</tbody></table>")
 
 
-def run_in_background(work: Callable[[Callable[[float, str], None]], Any],
-                      on_progress: Callable[[float, str], None],
-                      on_done: Callable[[Any, OefenkitError | None], None],
-                      *, interval: float = PROGRESS_INTERVAL) -> threading.Thread | None:
-    """Run ``work(progress)`` off the kernel's main thread; report back on the kernel's loop.
-
-    ``progress(fraction, label)`` calls from the worker are throttled to one per
-    ``interval`` seconds (a new label always passes) and delivered with
-    ``loop.call_soon_threadsafe``, so widgets change only on the loop that owns
-    them. ``on_done(result, error)`` follows once; a domain error arrives as
-    ``error``, anything else is logged and replaced by a Dutch message. Without a
-    running event loop (a plain script or a test) the work runs synchronously.
-    """
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        loop = None
-    deliver = (lambda fn, *args: fn(*args)) if loop is None else loop.call_soon_threadsafe
-    state = {"at": 0.0, "label": None}
-
-    def progress(fraction: float, label: str) -> None:
-        now = time.monotonic()
-        if label != state["label"] or now - state["at"] >= interval or fraction >= 1:
-            state["at"], state["label"] = now, label
-            deliver(on_progress, float(fraction), str(label))
-
-    def job() -> None:
-        result, error = None, None
-        try:
-            result = work(progress)
-        except OefenkitError as exc:
-            error = exc
-        except Exception:  # noqa: BLE001 - the trainer gets a Dutch message, the log the traceback
-            log.exception("background job failed")
-            error = OefenkitError("Het anonimiseren is mislukt door een onverwachte fout. Probeer het opnieuw.")
-        deliver(on_done, result, error)
-
-    if loop is None:
-        job()
-        return None
-    thread = threading.Thread(target=job, name="oefenkit-anonymise", daemon=True)
-    thread.start()
-    return thread
-
-
 # -- components ----------------------------------------------------------------------------------
 
 
@@ -171,29 +122,6 @@ class LibraryList(w.VBox):
             empty.add_class("ok-library-empty")
             rows.append(empty)
         self.children = rows
-
-
-class AnonymiseProgress(w.HBox):
-    """An ``IntProgress`` (0–100, its description the percentage) and the Dutch stage label."""
-
-    def __init__(self):
-        self.bar = w.IntProgress(value=0, min=0, max=100, description="0%",
-                                 style={"description_width": "3rem"}, layout=w.Layout(width="22rem"))
-        self.bar.add_class("ok-anonymise-progress")
-        self.label = w.HTML("")
-        self.label.add_class("ok-anonymise-label")
-        super().__init__([self.bar, self.label], layout=w.Layout(align_items="center"))
-        self.add_class("ok-anonymise-box")
-
-    def show(self, fraction: float, label: str) -> None:
-        percent = int(round(max(0.0, min(1.0, fraction)) * 100))
-        self.bar.value = percent
-        self.bar.description = f"{percent}%"
-        self.label.value = _e(label)
-
-    def reset(self, label: str = "") -> None:
-        self.bar.bar_style = ""
-        self.show(0.0, label)
 
 
 class MaskEditor(w.VBox):
@@ -276,194 +204,6 @@ class ReviewPanel(w.VBox):
         self.player.set_source(clip_url)
 
 
-class MetadataForm(w.VBox):
-    """Title, programme, vignette, situation and trainer notes of a case."""
-
-    def __init__(self, programmes: Sequence[tuple[str, str]], on_save: Callable[[dict], None]):
-        self.title = w.Text(description="Titel", layout=w.Layout(width="100%"))
-        self.title.add_class("ok-library-title")
-        self.programme = w.Dropdown(options=[("— geen —", None), *programmes], description="Programma")
-        self.programme.add_class("ok-library-programme")
-        self.vignette = w.Textarea(description="Vignet", placeholder="Wat de cursist vooraf over de situatie leest.",
-                                   layout=w.Layout(width="100%", height="5rem"))
-        self.vignette.add_class("ok-library-vignette")
-        self.situation = w.Text(description="Situatie", placeholder="bijv. voeding, badje, spel op de mat",
-                                layout=w.Layout(width="100%"))
-        self.situation.add_class("ok-library-situation")
-        self.notes = w.Textarea(description="Notities", placeholder="Voor trainers: waarom deze casus, waar op te letten.",
-                                layout=w.Layout(width="100%", height="4rem"))
-        self.notes.add_class("ok-library-notes")
-        for field in (self.title, self.programme, self.vignette, self.situation, self.notes):
-            field.style.description_width = "6rem"
-        self.save = w.Button(description="Gegevens opslaan", button_style="primary", layout=w.Layout(width="auto"))
-        self.save.add_class("ok-library-save")
-        self.save.on_click(lambda _b: on_save(self.values()))
-        super().__init__([self.title, self.programme, self.vignette, self.situation, self.notes, self.save])
-        self.add_class("ok-library-meta")
-
-    def load(self, item) -> None:
-        self.title.value = item.title or ""
-        codes = [v for _, v in self.programme.options]
-        self.programme.value = item.programme_code if item.programme_code in codes else None
-        self.vignette.value = item.vignette or ""
-        self.situation.value = str((item.details or {}).get("situation", ""))
-        self.notes.value = str((item.details or {}).get("notes", ""))
-
-    def values(self) -> dict:
-        return {"title": self.title.value.strip(), "programme_code": self.programme.value,
-                "vignette": self.vignette.value.strip(),
-                "situation": self.situation.value.strip(), "notes": self.notes.value.strip()}
-
-
-class ExpertScoreForm(w.VBox):
-    """Per scale, several experts, each with a score and a rationale.
-
-    ``scales`` are ``(code, name, min, max)``; ``experts`` ``(label, username)``.
-    The score is a free text field so that a wrong value reaches the core's
-    Dutch check instead of being clamped silently.
-    """
-
-    def __init__(self, scales: Sequence[tuple[str, str, int, int]], experts: Sequence[tuple[str, str]],
-                 on_save: Callable[[list[tuple[str, str, int, str]]], None], *, empty_rows: int = 2):
-        self.scales = list(scales)
-        self.experts = list(experts)
-        self.empty_rows = empty_rows
-        self.sections: dict[str, w.VBox] = {}
-        boxes = []
-        for code, name, lo, hi in self.scales:
-            rows = w.VBox()
-            add = w.Button(description="Expert toevoegen", icon="plus", layout=w.Layout(width="auto"))
-            add.add_class("ok-expert-add")
-            add.on_click(lambda _b, code=code: self.add_row(code))
-            section = w.VBox([w.HTML(f"<h3>{_e(name)} ({lo}–{hi})</h3>"), rows, add])
-            section.add_class("ok-expert-scale")
-            section.add_class(f"ok-expert-scale-{code}")
-            self.sections[code] = rows
-            boxes.append(section)
-        self.save = w.Button(description="Expertscores opslaan", button_style="primary", layout=w.Layout(width="auto"))
-        self.save.add_class("ok-expert-save")
-        self.save.on_click(lambda _b: self._save(on_save))
-        super().__init__([*boxes, self.save])
-        self.add_class("ok-expert-scores")
-
-    def add_row(self, scale_code: str, expert: str | None = None, score: int | None = None,
-                rationale: str = "") -> w.HBox:
-        options = [("— kies een expert —", None), *self.experts]
-        if expert is not None and expert not in [v for _, v in options]:
-            options.append((expert, expert))  # an expert who is no longer staff keeps their score
-        who = w.Dropdown(options=options, value=expert, description="Expert", style={"description_width": "3.5rem"},
-                         layout=w.Layout(width="18rem"))
-        who.add_class("ok-expert-who")
-        points = w.Text(value="" if score is None else str(score), placeholder="score",
-                        layout=w.Layout(width="5rem"))
-        points.add_class("ok-expert-score")
-        why = w.Textarea(value=rationale, placeholder="Onderbouwing", layout=w.Layout(width="28rem", height="3.2rem"))
-        why.add_class("ok-expert-rationale")
-        row = w.HBox([who, points, why], layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
-        row.add_class("ok-expert-row")
-        row.fields = (who, points, why)
-        box = self.sections[scale_code]
-        box.children = (*box.children, row)
-        return row
-
-    def load(self, expert_scores: Sequence) -> None:
-        for code, box in self.sections.items():
-            box.children = ()
-            mine = [e for e in expert_scores if e.scale_code == code]
-            for e in mine:
-                self.add_row(code, e.expert_username, e.score, e.rationale)
-            for _ in range(max(0, self.empty_rows - len(mine))):
-                self.add_row(code)
-
-    def rows(self, scale_code: str) -> list[w.HBox]:
-        return list(self.sections[scale_code].children)
-
-    def scores(self) -> list[tuple[str, str, int, str]]:
-        """``(expert, scale, score, rationale)`` of every filled row; a half-filled row is a Dutch error."""
-        out = []
-        names = dict((v, label) for label, v in self.experts)
-        for code, name, lo, hi in self.scales:
-            for who, points, why in (r.fields for r in self.sections[code].children):
-                text = points.value.strip()
-                if who.value is None and not text and not why.value.strip():
-                    continue
-                if who.value is None:
-                    raise ValidationError(f"{name}: kies bij elke ingevulde score de expert.")
-                expert = names.get(who.value, who.value)
-                if not text:
-                    raise ValidationError(f"{name}: vul de score van {expert} in ({lo} tot en met {hi}).")
-                try:
-                    score = int(text)
-                except ValueError:
-                    raise ValidationError(
-                        f"{name}: de score van {expert} moet een heel getal van {lo} tot en met {hi} zijn.") from None
-                out.append((who.value, code, score, why.value.strip()))
-        return out
-
-    def _save(self, on_save) -> None:
-        on_save(self)
-
-
-CHOOSE_SET = "— kies een set —"
-
-
-def set_label(case_set) -> str:
-    """A set's name with its kind; an exam set also says whether it certifies (own set) or is an
-    oefentoets (public set), and a set made by this publication says "nieuw"."""
-    kind = SET_KIND_LABELS.get(case_set.kind, case_set.kind)
-    if case_set.kind == "exam":
-        kind += ", openbaar: oefentoets" if getattr(case_set, "public", False) else ", eigen set: certificering"
-    if getattr(case_set, "new", False):
-        kind += ", nieuw"
-    return f"{case_set.name} ({kind})"
-
-
-class PublishPanel(w.VBox):
-    """The set to publish to (name and kind) and the "Publiceren" button."""
-
-    def __init__(self, sets: Sequence, on_publish: Callable[[str], None]):
-        options = [(set_label(s), s.code) for s in sets]
-        # No set is preselected: publishing to the wrong set (e.g. an Intervisie set) must be a choice.
-        self.set_choice = w.Dropdown(options=[(CHOOSE_SET, None), *options], index=0, description="Set",
-                                     style={"description_width": "3rem"}, layout=w.Layout(width="28rem"))
-        self.set_choice.add_class("ok-publish-set")
-        self.button = w.Button(description="Publiceren", button_style="success", icon="upload",
-                               layout=w.Layout(width="auto"))
-        self.button.add_class("ok-publish")
-        self.hint = w.HTML()
-        self.hint.add_class("ok-publish-hint")
-        self.button.on_click(lambda _b: self._publish(on_publish))
-        self.set_choice.observe(lambda _c: setattr(self.hint, "value", ""), names="value")
-        self.sets_label = w.HTML()
-        self.sets_label.add_class("ok-publish-sets")
-        super().__init__([w.HBox([self.set_choice, self.button]), self.hint, self.sets_label])
-        self.add_class("ok-publish-panel")
-
-    def update_sets(self, sets: Sequence) -> None:
-        """New set choices (after a publication made a set), keeping the chosen set."""
-        chosen = self.set_choice.value
-        options = [(CHOOSE_SET, None), *((set_label(s), s.code) for s in sets)]
-        self.set_choice.options = options
-        self.set_choice.value = chosen if chosen in {code for _label, code in options} else None
-
-    def _publish(self, on_publish: Callable[[str], None]) -> None:
-        if self.set_choice.value is None:
-            self.hint.value = "<p role='alert'>Kies eerst in welke set je dit fragment publiceert.</p>"
-            return
-        self.hint.value = ""
-        on_publish(self.set_choice.value)
-
-    def show(self, set_codes: Sequence[str], names: Mapping[str, str]) -> None:
-        if set_codes:
-            listed = ", ".join(_e(names.get(c, c)) for c in set_codes)
-            self.sets_label.value = f"<p>Gepubliceerd in: {listed}</p>"
-        else:
-            self.sets_label.value = "<p>Nog in geen enkele set: cursisten zien dit fragment niet.</p>"
-
-
-# -- the page ------------------------------------------------------------------------------------
-
-
 def _section(title: str, body: w.Widget, css: str) -> w.VBox:
     head = w.HTML(f"<h2>{_e(title)}</h2>")
     head.add_class("ok-section-title")
@@ -494,7 +234,7 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
     programmes = [(p["name"], p["code"]) for p in kit.list_programmes()]
     case_sets = kit.list_case_sets(person)
     set_names = {s.code: set_label(s) for s in case_sets}
-    current: dict[str, Any] = {"code": None, "busy": False, "version": "", "cancel": None}
+    current: dict[str, Any] = {"code": None, "busy": False, "version": "", "job": None, "jobs": []}
 
     top_message = w.Box()
     message = w.Box()
@@ -570,7 +310,15 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
         message.children = ()
         if current["code"] != code:
             progress.reset()
+            current["job"] = None
+            set_busy(False)
         guard(lambda: show(kit.find_library_item(person, code)))
+        job = job_of_case(current["jobs"], code)
+        if job is not None:  # a job queued on any page: its progress, or how it ended
+            current["job"] = job
+            progress.show_job(job)
+            if job.active:
+                set_busy(True)
 
     def set_busy(busy: bool) -> None:
         current["busy"] = busy
@@ -579,46 +327,77 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
         stop.disabled = False
         stop.layout.display = None if busy else "none"
 
+    def job_of_case(jobs, code):
+        """The case's active job, else its newest ended one (``jobs`` lists active ones first)."""
+        mine = [j for j in jobs if j.case_code == code]
+        return next((j for j in mine if j.active), None) or max(mine, key=lambda j: j.id, default=None)
+
+    def refresh_jobs() -> None:
+        """Re-read the jobs (the poller's tick): the queue, and the open case's progress and outcome."""
+        jobs = kit.list_anonymise_jobs(person)
+        was_active = {j.id for j in current["jobs"] if j.active}
+        current["jobs"] = jobs
+        jobs_panel.update(jobs)
+        if was_active - {j.id for j in jobs if j.active}:  # a job (of any page) ended: new statuses
+            library_list.update(kit.list_library(person))
+        code = current["code"]
+        job = job_of_case(jobs, code) if code else None
+        if job is None:
+            return
+        was = current["job"]
+        current["job"] = job
+        if job.active:
+            if not current["busy"]:
+                set_busy(True)
+            progress.show_job(job)
+            stop.disabled = job.cancel_requested
+            return
+        if was is None or was.id != job.id or not was.active:
+            return  # ended before this page watched it: open_item showed it already
+        set_busy(False)  # the job the page watched has just ended
+        if job.state == "done":
+            current["version"] = str(int(time.time()))
+            guard(lambda: show(item_now()))
+            progress.show_job(job)
+            progress.label.value = "Klaar: bekijk het contactblad en de gemarkeerde frames."
+            return
+        progress.reset()
+        guard(lambda: show(item_now()))
+        # after show(), which clears the messages; a stop the trainer asked for is no error
+        if job.state == "cancelled":
+            say(message, "Het anonimiseren is afgebroken; er is niets opgeslagen.", "info")
+        else:
+            say(message, job.error or "Het anonimiseren is mislukt.", "error")
+
+    poller = JobPoller(refresh_jobs, lambda: any(j.active for j in current["jobs"]))
+
     def run_anonymise(manual: list[dict] | None) -> None:
         code = current["code"]
         if code is None or current["busy"]:
             return
         message.children = ()
+        job = kit.queue_anonymise(person, code, manual_masks=manual, keep_audio=keep_audio.value)
+        current["job"] = job
         set_busy(True)
-        progress.reset("Anonimiseren gestart …")
-        cancel = current["cancel"] = threading.Event()
-
-        def work(report):
-            return kit.anonymise_library_clip(person, code, manual_masks=manual, keep_audio=keep_audio.value,
-                                              progress=report, cancel=cancel)
-
-        def done(item, error) -> None:
-            current["busy"] = False
-            stop.layout.display = "none"
-            if error is not None:
-                progress.reset()
-                guard(lambda: show(item_now()))
-                # after show(), which clears the messages; a stop the trainer asked for is no error
-                say(message, str(error), "info" if isinstance(error, Cancelled) else "error")
-                return
-            current["version"] = str(int(time.time()))
-            progress.show(1.0, "Klaar: bekijk het contactblad en de gemarkeerde frames.")
-            progress.bar.bar_style = "success"
-            library_list.update(kit.list_library(person))
-            if current["code"] == code:
-                show(item)
-
-        run_in_background(work, progress.show, done)
+        progress.show_job(job)
+        say(message, "In de wachtrij gezet. Je kunt deze pagina sluiten: het anonimiseren gaat door en "
+                     "het resultaat staat daarna in de bibliotheek.", bring_into_view=False)
+        refresh_jobs()
+        poller.wake()
 
     def rerun_with_masks() -> None:
         editor = masks_holder.children[0] if masks_holder.children else None
         run_anonymise(editor.masks() if editor is not None else [])
 
+    def cancel_job(job_id: int) -> None:
+        guard(lambda: kit.cancel_anonymise_job(person, job_id))
+        guard(refresh_jobs)
+
     def stop_anonymising() -> None:
-        if current.get("cancel") is not None:
-            current["cancel"].set()  # the core stops before the next frame and writes nothing
+        job = current.get("job")
+        if job is not None and job.active:
             stop.disabled = True
-            progress.show(progress.bar.value / 100, "Stoppen …")
+            cancel_job(job.id)
 
     anonymise.on_click(lambda _b: guard(lambda: run_anonymise(None)))
     stop.on_click(lambda _b: stop_anonymising())
@@ -666,6 +445,7 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
         guard(action)
 
     anonymise_box = w.VBox([w.HBox([anonymise, stop, keep_audio], layout=w.Layout(align_items="center")), progress])
+    jobs_panel = JobsPanel(on_cancel=cancel_job, on_open=lambda code: open_item(code))
     review_box = w.VBox([review, w.HTML("<h3>Extra maskers</h3>"), masks_holder, w.HBox([rerun, reviewed])])
     detail = w.VBox([
         heading, message,
@@ -687,6 +467,7 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
     page = w.VBox([
         _section("Fragment uploaden", upload_box, "ok-library-upload"),
         _section("Bibliotheek", library_list, "ok-library-items"),
+        _section("Anonimiseertaken", jobs_panel, "ok-library-jobs"),
         detail,
         reveal_anchor(),
     ])
@@ -699,4 +480,7 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
     page.review, page.meta, page.scores, page.publish, page.message = review, meta, scores, publish, message
     page.masks = lambda: masks_holder.children[0]
     page.open_item, page.uploaded, page.current = open_item, uploaded, current
+    page.jobs, page.refresh_jobs, page.poller = jobs_panel, refresh_jobs, poller
+    guard(refresh_jobs)
+    poller.start()
     return page

@@ -53,6 +53,7 @@ from ..identity import Actor
 from ..permissions import require
 from . import database
 from . import models as m
+from .anonymise_jobs import AnonymiseJobsMixin
 from .cases import EXPERT_ONLY_DETAILS as EXPERT_ONLY_DETAILS  # re-exported: the value types stay importable here
 from .cases import CaseInfo, CasesMixin, ScaleInfo
 from .cases import ExpertScoreInfo as ExpertScoreInfo
@@ -62,6 +63,7 @@ from .exam_attempts import ExamMixin
 from .intervision import IntervisionMixin
 from .kernel_access import KernelAccessMixin
 from .library import LibraryMixin
+from .library_media import LibraryMediaMixin
 from .logins import LoginsMixin
 from .people import GroupInfo, PeopleMixin
 from .practice_attempts import PracticeMixin
@@ -77,8 +79,8 @@ __all__ = ["Kit", "GroupInfo", "RatingInfo", "ScaleInfo", "CaseInfo"]
 
 
 class Kit(PeopleMixin, CasesMixin, RatingsMixin, DecisionsMixin, ProgressMixin, PracticeMixin, ExamMixin,
-          CertificatesMixin, RequirementsMixin, PrivacyMixin, LibraryMixin, SessionsMixin, SessionAnswersMixin,
-          SessionParticipantsMixin, IntervisionMixin, LoginsMixin,
+          CertificatesMixin, RequirementsMixin, PrivacyMixin, LibraryMixin, LibraryMediaMixin, AnonymiseJobsMixin,
+          SessionsMixin, SessionAnswersMixin, SessionParticipantsMixin, IntervisionMixin, LoginsMixin,
           KernelAccessMixin):
     """Façade over one database. Cheap to create; share one per process."""
 

@@ -24,10 +24,8 @@ case never sits in a practice set and an exam set at once. Unless
 ``keep_originals`` is set, the original is deleted when the case is published (it
 is kept until then so the clip can be anonymised again with manual masks).
 
-The long video work (:meth:`LibraryMixin.anonymise_library_clip`) runs outside any
-database transaction; its results are written to temporary names and moved into
-place only after the bookkeeping committed, so a failed, cancelled or refused run
-changes nothing.
+Anonymising and reviewing are in ``library_media.py`` (:class:`~oefenkit.storage.library_media.LibraryMediaMixin`);
+the durable anonymisation jobs in ``anonymise_jobs.py``.
 """
 
 from __future__ import annotations
@@ -42,7 +40,7 @@ import shutil
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -52,6 +50,8 @@ from ..identity import Actor
 from ..permissions import require, roles
 from . import models as m
 from .cases import ExpertScoreInfo
+from .library_media import _unlink_quietly
+from .library_media import normalise_manual_masks as normalise_manual_masks  # its old home
 
 __all__ = [
     "LibraryMixin",
@@ -76,8 +76,6 @@ VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".3gp", ".3g2", ".mkv", ".
 _MAX_TITLE = 200
 _MAX_VIGNETTE = 20_000
 _MAX_RATIONALE = 5_000
-_MAX_MASKS = 100
-_MASK_KEYS = ("start_s", "end_s", "x", "y", "w", "h")
 _CODE_PREFIX = "upl"
 
 
@@ -184,56 +182,6 @@ def _check_text(value: str, label: str, maximum: int, *, required: bool = False)
     if len(value) > maximum:
         raise ValidationError(f"{label} heeft hoogstens {maximum} tekens.")
     return value
-
-
-def normalise_manual_masks(masks: Sequence[dict[str, Any]] | None) -> tuple[dict[str, Any], ...]:
-    """Check manual masks in the library's format and return them as plain dicts.
-
-    Each mask is ``{"start_s", "end_s", "x", "y", "w", "h"}`` (``end_s`` may be
-    ``None``: until the end). The rules are those of :mod:`oefenkit.video.mask`;
-    a broken mask is a :class:`ValidationError` naming it (Dutch).
-    """
-    from ..video.mask import parse_manual_masks
-
-    if masks is None:
-        return ()
-    if isinstance(masks, (str, bytes, dict)) or not isinstance(masks, Sequence):
-        raise ValidationError("Handmatige maskers moeten een lijst zijn.")
-    if len(masks) > _MAX_MASKS:
-        raise ValidationError(f"Hoogstens {_MAX_MASKS} handmatige maskers.")
-    items = []
-    for n, mask in enumerate(masks, start=1):
-        if not isinstance(mask, dict):
-            raise ValidationError(f"Masker {n} moet een object zijn met {', '.join(_MASK_KEYS)}.")
-        unknown = set(mask) - set(_MASK_KEYS)
-        if unknown:
-            raise ValidationError(f"Masker {n}: onbekend veld '{min(unknown)}'.")
-        missing = [k for k in _MASK_KEYS if k not in mask and k != "end_s"]
-        if missing:
-            raise ValidationError(f"Masker {n}: '{missing[0]}' ontbreekt.")
-        items.append({"x": mask["x"], "y": mask["y"], "w": mask["w"], "h": mask["h"],
-                      "start": mask["start_s"], "end": mask.get("end_s")})
-    try:
-        parsed = parse_manual_masks({"version": 1, "masks": items})
-    except VideoError as exc:
-        raise ValidationError(str(exc)) from exc
-    return tuple({"start_s": p.start, "end_s": p.end, "x": p.x, "y": p.y, "w": p.w, "h": p.h} for p in parsed)
-
-
-def _to_manual_masks(masks: Sequence[dict[str, Any]]):
-    from ..video.mask import ManualMask
-
-    return tuple(ManualMask(x=d["x"], y=d["y"], w=d["w"], h=d["h"], start=d["start_s"], end=d["end_s"])
-                 for d in masks)
-
-
-def _unlink_quietly(path: Path | None) -> None:
-    if path is None:
-        return
-    try:
-        path.unlink(missing_ok=True)
-    except OSError:
-        log.warning("Could not remove %s", path)
 
 
 class LibraryMixin:
@@ -344,18 +292,6 @@ class LibraryMixin:
         require(actor, "manage_cases")
         with self.transaction(readonly=True) as s:
             return self._library_item(s, *self._media_of(s, case_code))
-
-    def find_contact_sheet(self, actor: Actor, case_code: str) -> Path:
-        """The contact sheet (PNG) of the last anonymisation of a library case."""
-        require(actor, "manage_cases")
-        with self.transaction(readonly=True) as s:
-            case, media = self._media_of(s, case_code)
-            if media.status == "uploaded":
-                raise NotFound("Er is nog geen contactvel: anonimiseer het fragment eerst.")
-        path = self.media_path("review") / f"{case.code}.png"
-        if not path.is_file():
-            raise NotFound("Het contactvel van deze casus is niet gevonden.")
-        return path
 
     def list_case_sets(self, actor: Actor) -> list[CaseSetInfo]:
         """Every case set with its kind and cases (in set order), by code; then, for every programme
@@ -480,95 +416,6 @@ class LibraryMixin:
                     raise
                 # Another upload took the same number at the same moment: take the next one.
         raise AssertionError("unreachable")
-
-    # -- anonymise and review ----------------------------------------------------------------
-
-    def anonymise_library_clip(self, actor: Actor, case_code: str, *,
-                               manual_masks: Sequence[dict[str, Any]] | None = None, keep_audio: bool = False,
-                               progress: Callable[[float, str], None] | None = None, cancel=None,
-                               detector=None) -> LibraryItem:
-        """Anonymise the original into ``clips/<code>.mp4`` and save the review and contact sheet.
-
-        ``manual_masks`` replaces the stored manual masks (``None`` keeps them).
-        Allowed until the case is published; the status becomes ``anonymised``
-        (also after a re-run of a reviewed clip: it needs a new look). The video
-        work runs outside any transaction; ``progress(fraction, label)`` and
-        ``cancel`` go to :func:`oefenkit.video.pipeline.anonymise`. A failed or
-        cancelled run (:class:`~oefenkit.errors.Cancelled`) changes nothing.
-        """
-        from ..video.anonymiser import MaskingOptions
-        from ..video.pipeline import AnonymiseOptions, anonymise
-        from ..video.review import write_contact_sheet
-
-        require(actor, "manage_cases")
-        masks = None if manual_masks is None else normalise_manual_masks(manual_masks)
-        with self.transaction() as s:
-            case, media = self._media_of(s, case_code)
-            self._check_not_published(media)
-            if media.original_path is None:
-                raise NotFound("Het origineel van deze casus is niet meer bewaard; opnieuw anonimiseren kan niet.")
-            original = self.media_path("originals") / media.original_path
-            if masks is None:
-                masks = tuple(dict(d) for d in media.manual_masks or ())
-            code = case.code
-        if not original.is_file():
-            raise NotFound("Het origineel van deze casus is niet gevonden in de beveiligde opslag.")
-        clips, review_dir = self.media_path("clips"), self.media_path("review")
-        token = secrets.token_hex(6)
-        new_clip = clips / f".{code}.{token}.mp4"
-        new_sheet = review_dir / f".{code}.{token}.png"
-        final_clip, final_sheet = clips / f"{code}.mp4", review_dir / f"{code}.png"
-        options = AnonymiseOptions(masking=MaskingOptions(manual_masks=_to_manual_masks(masks)),
-                                   keep_audio=bool(keep_audio))
-        try:
-            result = anonymise(original, new_clip, options, progress=progress, cancel=cancel, detector=detector)
-            if result.contact_sheet is not None:
-                write_contact_sheet(new_sheet, result.contact_sheet)
-            flagged = [{"frame": int(item.index), "time_s": round(float(item.t), 3),
-                        "reason": item.text.split(" ", 1)[1], "code": item.reason}
-                       for item in result.review.flagged]
-            with self.transaction() as s:
-                case, media = self._media_of(s, code)
-                self._check_not_published(media)
-                media.status = "anonymised"
-                media.review = flagged
-                media.manual_masks = [dict(d) for d in masks]
-                media.keep_audio = bool(keep_audio)
-                media.anonymised_at = m.utcnow()
-                case.clip_path = str(final_clip)
-                case.details = {**(case.details or {}), "duration": round(result.output.duration, 2)}
-                self.audit(s, actor, "library.anonymise", code, manual_masks=len(masks), flagged=len(flagged),
-                           faces=result.review.n_tracks, keep_audio=bool(keep_audio),
-                           seconds=round(result.timings.total_s, 2))
-            # Only after the commit: a refused or failed bookkeeping leaves the old clip in place.
-            # A rename within one folder is atomic: a player gets the old or the new file, never half.
-            os.replace(new_clip, final_clip)
-            if new_sheet.exists():
-                os.replace(new_sheet, final_sheet)
-            else:
-                _unlink_quietly(final_sheet)
-        finally:
-            _unlink_quietly(new_clip)
-            _unlink_quietly(new_sheet)
-        return self.find_library_item(actor, code)
-
-    @staticmethod
-    def _check_not_published(media: m.CaseMedia) -> None:
-        if media.status == "published":
-            raise Conflict("Deze casus is al gepubliceerd; het fragment kan niet meer worden gewijzigd.")
-
-    def mark_library_reviewed(self, actor: Actor, case_code: str) -> LibraryItem:
-        """A person looked at the anonymised clip and its flagged frames: status ``reviewed``."""
-        require(actor, "manage_cases")
-        with self.transaction() as s:
-            case, media = self._media_of(s, case_code)
-            if media.status == "uploaded":
-                raise ValidationError("Anonimiseer het fragment eerst; daarna kun je het beoordelen.")
-            self._check_not_published(media)
-            if media.status != "reviewed":
-                media.status = "reviewed"
-                self.audit(s, actor, "library.review", case.code)
-            return self._library_item(s, case, media)
 
     # -- metadata and expert scores -----------------------------------------------------------
 

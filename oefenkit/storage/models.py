@@ -35,6 +35,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -44,6 +45,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy import false as sa_false
+from sqlalchemy import text as sa_text
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -62,6 +64,8 @@ __all__ = [
     "Scale",
     "Case",
     "CaseMedia",
+    "AnonymiseJob",
+    "JOB_STATES",
     "LIBRARY_STATUSES",
     "CaseSet",
     "CaseSetItem",
@@ -103,6 +107,8 @@ RECORD_KINDS = ("attendance", "supervision", "national_supervision", "cases", "r
 CERTIFICATE_KINDS = ("certificate", "registration")
 #: Where an uploaded clip is in the case library's workflow.
 LIBRARY_STATUSES = ("uploaded", "anonymised", "reviewed", "published")
+#: Where an anonymisation job is (``oefenkit/storage/anonymise_jobs.py``); the first two are active.
+JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -265,6 +271,48 @@ class CaseMedia(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     case: Mapped[Case] = relationship()
+
+
+class AnonymiseJob(Base):
+    """An anonymisation of a library clip, run by ``oefenkit worker`` outside any page's kernel.
+
+    The source of truth for progress and cancel: every page reads it through the core, the
+    worker writes it. ``worker`` and ``heartbeat_at`` form the lease of a running job: a job
+    whose heartbeat is older than the lease is put back in the queue (a worker killed mid-job).
+    At most one active (queued or running) job per case (a partial unique index).
+    """
+
+    __tablename__ = "anonymise_job"
+    __table_args__ = (
+        CheckConstraint(f"state IN ({_in(JOB_STATES)})", name="state"),
+        Index("uq_anonymise_job_active_case", "case_id", unique=True,
+              sqlite_where=sa_text("state IN ('queued', 'running')"),
+              postgresql_where=sa_text("state IN ('queued', 'running')")),
+        Index("ix_anonymise_job_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_item.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    stage: Mapped[str] = mapped_column(String(200), default="")
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: ``None`` keeps the case's stored manual masks.
+    manual_masks: Mapped[Optional[list[dict[str, Any]]]] = mapped_column(JSON)
+    keep_audio: Mapped[bool] = mapped_column(Boolean, default=False)
+    requested_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    worker: Mapped[Optional[str]] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: Handed to the task queue (``None``: not yet, or taken back after a lost lease).
+    delivered_at: Mapped[Optional[dt.datetime]] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[Optional[dt.datetime]] = mapped_column()
+    heartbeat_at: Mapped[Optional[dt.datetime]] = mapped_column()
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column()
+    #: Dutch, for a failed job.
+    error: Mapped[str] = mapped_column(Text, default="")
+    #: For a finished job: ``{"flagged": n, "faces": n, "seconds": s}``.
+    result: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
 
 
 class CaseSet(Base):

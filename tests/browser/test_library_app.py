@@ -1,5 +1,6 @@
 """The Casusbibliotheek in Chromium: a trainer uploads, anonymises, reviews, scores and publishes a clip;
-a new cursist then practises on it, and the original is not reachable over HTTP."""
+a new cursist then practises on it, and the original is not reachable over HTTP. A tab closed while its
+clip is anonymised loses nothing (the server's worker, ``serve --with-worker``, runs the job)."""
 
 from __future__ import annotations
 
@@ -191,3 +192,29 @@ def test_a_text_file_is_refused_in_dutch_and_nothing_is_added(page, library_user
     page.locator(".ok-library-upload .ok-notice-error", has_text=message).wait_for()  # also on the page
     assert page.locator(".ok-library-item").count() == before
     assert page.locator(".ok-library-detail").is_hidden()
+
+
+def test_a_tab_closed_mid_job_and_the_library_shows_the_clip_later(page, browser, library_users, short_clip):
+    """Upload, press Anonimiseren and close the tab while the job waits or runs (its kernel is shut
+    down): does a tab opened later show the job "Klaar" and the case as geanonimiseerd, with its clip?"""
+    open_library(page, library_users.base_url)
+    page.locator(".ok-upload input[type=file]").set_input_files(str(short_clip))
+    page.locator(".ok-upload.ok-upload-done").wait_for(timeout=120_000)
+    heading = page.locator(".ok-library-heading")
+    heading.filter(has_text="geüpload").wait_for()
+    code = re.search(r"upl-\d{8}-\d{3}", heading.inner_text()).group(0)
+    page.locator(".ok-anonymise-start").click()
+    page.locator(".ok-anonymise-label", has_text=re.compile("In de wachtrij|Bezig")).wait_for()
+    page.close()  # the tab closes: Voilà shuts its kernel down
+
+    later = browser.new_page()
+    try:
+        open_library(later, library_users.base_url)
+        job = later.locator(".ok-job", has=later.locator(".ok-job-code", has_text=code))
+        job.locator(".ok-job-state-done", has_text="Klaar").wait_for(timeout=240_000)
+        later.locator(f".ok-library-{code} .ok-library-status-anonymised").wait_for(timeout=30_000)
+        later.locator(f".ok-library-{code} .ok-library-open").click()
+        later.locator(".ok-library-heading", has_text="geanonimiseerd").wait_for()
+        assert f"/oefenkit/media/clip/{code}.mp4" in later.locator(".ok-library-video video").get_attribute("src")
+    finally:
+        later.close()
