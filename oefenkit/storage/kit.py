@@ -52,7 +52,7 @@ from ..permissions import require
 from . import database
 from . import models as m
 from .cases import EXPERT_ONLY_DETAILS as EXPERT_ONLY_DETAILS  # re-exported: the value types stay importable here
-from .cases import CaseInfo, CasesMixin, ScaleInfo
+from .cases import CaseInfo, CasesMixin
 from .cases import ExpertScoreInfo as ExpertScoreInfo
 from .certificates import CertificatesMixin
 from .decisions import DecisionsMixin
@@ -70,7 +70,7 @@ from .requirements import RequirementsMixin
 from .session_answers import SessionAnswersMixin
 from .sessions import SessionsMixin
 
-__all__ = ["Kit", "GroupInfo", "RatingInfo", "ScaleInfo", "CaseInfo"]
+__all__ = ["Kit", "GroupInfo", "RatingInfo", "CaseInfo"]
 
 
 class Kit(PeopleMixin, CasesMixin, RatingsMixin, DecisionsMixin, ProgressMixin, PracticeMixin, ExamMixin,
