@@ -38,7 +38,9 @@ from sqlalchemy.orm import Session
 from ..errors import Conflict, NotFound, PermissionDenied, TooManyAttempts, ValidationError
 from ..identity import Actor
 from ..permissions import can, require
+from ..scales import current
 from . import models as m
+from .cases import _scale
 from .ratings import check_submission_id
 
 __all__ = ["SessionsMixin"]
@@ -427,7 +429,8 @@ class SessionsMixin:
                 raise ValidationError("In deze ronde is er geen fragment om te scoren; geef je antwoord.")
             newest = self._newest_scales(s)
             if sorted(set(newest) - set(scores or {})):
-                raise ValidationError("Geef een score op beide schalen voordat je inlevert.")
+                raise ValidationError(f"Geef een score op {'beide' if len(newest) == 2 else 'alle'} schalen "
+                                      "voordat je inlevert.")
             unknown = sorted(set(scores) - set(newest))
             if unknown:
                 raise NotFound(f"Schaal {unknown[0]!r} bestaat niet.")
@@ -512,8 +515,8 @@ class SessionsMixin:
 
     @staticmethod
     def _scale_order(newest) -> list[str]:
-        first = ("sensitiviteit", "cooperatie")
-        return [c for c in first if c in newest] + sorted(c for c in newest if c not in first)
+        """The scale codes in the content's ``order`` (:func:`oefenkit.scales.current`)."""
+        return [sc.code for sc in current(_scale(row) for row in newest.values())]
 
     def session_state(self, actor: Actor, session_id: int) -> dict[str, Any]:
         """What a session page shows now, with the ``token`` it belongs to.
