@@ -23,6 +23,8 @@ as JSON, so a new field needs no migration):
 (['b', 'a'], 'ok-score-x')
 >>> in_words([sc, b]), in_words([sc])
 ('a en b', 'a')
+>>> every_scale(2), every_scale(3), every_scale(1)
+('beide schalen', 'alle schalen', 'de schaal')
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-__all__ = ["Scale", "current", "in_words", "titles"]
+__all__ = ["Scale", "current", "in_words", "titles", "every_scale"]
 
 #: Where a scale without an ``order`` stands: after those with one (then by code).
 _NO_ORDER = 1_000_000
@@ -101,6 +103,11 @@ def in_words(scales: Sequence[Scale]) -> str:
     if len(names) < 2:
         return "".join(names)
     return ", ".join(names[:-1]) + " en " + names[-1]
+
+
+def every_scale(count: int) -> str:
+    """"beide schalen", "alle schalen" or "de schaal": the scales in a Dutch sentence by their number."""
+    return "de schaal" if count == 1 else "beide schalen" if count == 2 else "alle schalen"
 
 
 def titles(scales: Iterable[Scale]) -> dict[str, str]:

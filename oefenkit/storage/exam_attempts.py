@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, object_session
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..identity import SYSTEM, Actor
 from ..permissions import can, require
+from ..scales import every_scale
 from . import exams as ex
 from . import models as m
 from .cases import _current_scales
@@ -310,11 +311,12 @@ class ExamMixin:
             if practice:  # the scoring alone: cases carried out are not part of an oefentoets
                 rule = dataclasses.replace(rule, required_supervised_cases=0)
             progress = self._exam_progress(s, attempt)
-            missing = [c for c in progress.case_codes
-                       if not all(sc in progress.scores.get(c, {}) for sc in rule.scales)]
+            missing = [c for c in progress.case_codes if not progress.is_scored(c)
+                       or not all(sc in progress.scores.get(c, {}) for sc in rule.scales)]
             if missing:
                 raise ValidationError(f"Nog {len(missing)} van de {progress.n_total} fragmenten zijn niet "
-                                      "op beide schalen gescoord. Scoor ze eerst en lever dan in.")
+                                      f"op {every_scale(len(progress.scales))} gescoord. Scoor ze eerst en "
+                                      "lever dan in.")
             # Claim the attempt first: a second submit (double click, second tab) waits here and
             # then finds it submitted, so there is never a second decision or certificate.
             now = m.utcnow()

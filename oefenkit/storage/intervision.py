@@ -26,7 +26,7 @@ from ..errors import NotFound, ValidationError
 from ..identity import Actor
 from ..intervision import IntervisionScore, Visit, visit_labels
 from ..permissions import require
-from ..scales import in_words
+from ..scales import every_scale, in_words
 from . import models as m
 from .cases import _current_scales
 
@@ -92,8 +92,7 @@ class IntervisionMixin:
             if not codes:
                 raise NotFound("Er zijn nog geen schalen geladen (oefenkit init).")
             if any(scores.get(code) is None for code in codes):
-                both = "beide schalen" if len(codes) == 2 else "alle schalen"
-                raise ValidationError(f"Geef een score op {both}: {in_words(scales)}.")
+                raise ValidationError(f"Geef een score op {every_scale(len(codes))}: {in_words(scales)}.")
             unknown = set(scores) - set(codes)
             if unknown:
                 raise ValidationError(f"Schaal {sorted(unknown)[0]!r} hoort niet bij intervisie.")

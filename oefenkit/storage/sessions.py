@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from ..errors import Conflict, NotFound, PermissionDenied, TooManyAttempts, ValidationError
 from ..identity import Actor
 from ..permissions import can, require
-from ..scales import current
+from ..scales import current, every_scale
 from . import models as m
 from .cases import _scale
 from .ratings import check_submission_id
@@ -429,8 +429,7 @@ class SessionsMixin:
                 raise ValidationError("In deze ronde is er geen fragment om te scoren; geef je antwoord.")
             newest = self._newest_scales(s)
             if sorted(set(newest) - set(scores or {})):
-                raise ValidationError(f"Geef een score op {'beide' if len(newest) == 2 else 'alle'} schalen "
-                                      "voordat je inlevert.")
+                raise ValidationError(f"Geef een score op {every_scale(len(newest))} voordat je inlevert.")
             unknown = sorted(set(scores) - set(newest))
             if unknown:
                 raise NotFound(f"Schaal {unknown[0]!r} bestaat niet.")
