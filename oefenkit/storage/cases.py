@@ -50,13 +50,14 @@ class CaseInfo:
 EXPERT_ONLY_DETAILS = ("rationale", "consensus")
 
 
-def _scale(row: m.Scale) -> Scale:
+def scale_value(row: m.Scale) -> Scale:
+    """The plain :class:`~oefenkit.scales.Scale` of a ``scale`` row."""
     return Scale(row.code, row.version, row.name, row.min_score, row.max_score, dict(row.definition or {}), row.id)
 
 
-def _current_scales(s: Session) -> list[Scale]:
+def scales_in_order(s: Session) -> list[Scale]:
     """The newest version of each scale, in order, inside an open transaction."""
-    return current(_scale(sc) for sc in s.scalars(select(m.Scale)))
+    return current(scale_value(sc) for sc in s.scalars(select(m.Scale)))
 
 
 class CasesMixin:
@@ -90,18 +91,18 @@ class CasesMixin:
             scale = s.scalar(query.order_by(m.Scale.version.desc()).limit(1))
             if scale is None:
                 raise NotFound(f"Schaal {code!r} bestaat niet.")
-            return _scale(scale)
+            return scale_value(scale)
 
     def list_scales(self) -> list[Scale]:
         """Every version of every scale, by code and version."""
         with self.transaction(readonly=True) as s:
-            return [_scale(sc) for sc in s.scalars(select(m.Scale).order_by(m.Scale.code, m.Scale.version))]
+            return [scale_value(sc) for sc in s.scalars(select(m.Scale).order_by(m.Scale.code, m.Scale.version))]
 
     def current_scales(self) -> list[Scale]:
         """The scales the apps score on: the newest version of each, in the content's ``order``
         (:func:`oefenkit.scales.current`). Anyone may read them (they are content, not data)."""
         with self.transaction(readonly=True) as s:
-            return _current_scales(s)
+            return scales_in_order(s)
 
     def add_case(
         self, actor: Actor, code: str, title: str, *, programme_code: str | None = None,

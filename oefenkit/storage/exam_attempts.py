@@ -17,7 +17,7 @@ from ..permissions import can, require
 from ..scales import every_scale
 from . import exams as ex
 from . import models as m
-from .cases import _current_scales
+from .cases import scales_in_order
 
 __all__ = ["ExamMixin", "exam_programmes", "scoring_test_programmes"]
 
@@ -83,7 +83,7 @@ def _open_attempt(s: Session, person_id: int) -> m.ExamAttempt | None:
 def _exam_scales(s: Session) -> tuple[str, ...]:
     """The scales every exam case is scored on: the current scales, in order (the certification rule
     judges the ones it names; content loading checks that those exist)."""
-    return tuple(sc.code for sc in _current_scales(s))
+    return tuple(sc.code for sc in scales_in_order(s))
 
 
 class ExamMixin:
@@ -418,7 +418,7 @@ class ExamMixin:
             return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
 
         s = object_session(cert)
-        scale_titles = {sc.code: sc.title for sc in _current_scales(s)} if s is not None else {}
+        scale_titles = {sc.code: sc.title for sc in scales_in_order(s)} if s is not None else {}
         return ex.CertificateInfo(cert.verification_code, person.username, person.display_name, programme.code,
                                   programme.name, utc(cert.issued_at), utc(cert.valid_until).date(), cert.decision,
                                   dict(cert.statistics or {}), cert.kind or "certificate", demo=bool(cert.demo),

@@ -28,7 +28,7 @@ from ..intervision import IntervisionScore, Visit, visit_labels
 from ..permissions import require
 from ..scales import every_scale, in_words
 from . import models as m
-from .cases import _current_scales
+from .cases import scales_in_order
 
 __all__ = ["IntervisionMixin"]
 
@@ -87,7 +87,7 @@ class IntervisionMixin:
         if len(note) > _NOTE_MAX:
             raise ValidationError(f"Een toelichting heeft hoogstens {_NOTE_MAX} tekens.")
         with self.transaction() as s:
-            scales = _current_scales(s)
+            scales = scales_in_order(s)
             codes = [sc.code for sc in scales]
             if not codes:
                 raise NotFound("Er zijn nog geen schalen geladen (oefenkit init).")

@@ -40,7 +40,7 @@ from ..identity import Actor
 from ..permissions import can, require
 from ..scales import current, every_scale
 from . import models as m
-from .cases import _scale
+from .cases import scale_value
 from .ratings import check_submission_id
 
 __all__ = ["SessionsMixin"]
@@ -515,7 +515,7 @@ class SessionsMixin:
     @staticmethod
     def _scale_order(newest) -> list[str]:
         """The scale codes in the content's ``order`` (:func:`oefenkit.scales.current`)."""
-        return [sc.code for sc in current(_scale(row) for row in newest.values())]
+        return [sc.code for sc in current(scale_value(row) for row in newest.values())]
 
     def session_state(self, actor: Actor, session_id: int) -> dict[str, Any]:
         """What a session page shows now, with the ``token`` it belongs to.
