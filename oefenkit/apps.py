@@ -66,7 +66,8 @@ APPS: tuple[App, ...] = (
     App(
         id="practice",
         title="Oefenen met scoren",
-        description="Scoor oefenfragmenten op sensitiviteit en coöperatie en vergelijk je score met die "
+        # no scale names here: the scales are content (content/scales/), the app lists them
+        description="Scoor oefenfragmenten op de schalen van de training en vergelijk je score met die "
                     "van de experts.",
         path="training/oefenen.ipynb",
         area="training",

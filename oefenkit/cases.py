@@ -143,13 +143,13 @@ def _check_against_content(script: CaseScript, scales: Mapping[str, tuple[int, i
     where = script.path.name
     if script.programme not in programmes:
         raise ContentError(f"{where}: veld 'programme' noemt een onbekend programma {script.programme!r}.")
+    # A content scale the sample scripts do not score (an organisation's own extra scale) is allowed:
+    # the scripts score the scales their renderer draws (oefenkit.samples.script.SCALES), and the expert
+    # scores on another scale come from the library (Kit.set_expert_scores).
     for key in ("experts", "consensus", "rationale"):
         unknown = sorted(set(getattr(script, key)) - set(scales))
         if unknown:
             raise ContentError(f"{where}: '{key}' noemt een onbekende schaal {unknown[0]!r}.")
-        missing = [s for s in scales if s not in getattr(script, key)]
-        if missing:
-            raise ContentError(f"{where}: '{key}' mist de schaal {missing[0]!r}.")
     for scale, scores in script.experts.items():
         lo, hi = scales[scale]
         for j, item in enumerate(scores, 1):

@@ -36,7 +36,6 @@ CERTIFICATE_PREFIX = "/oefenkit/certificate/"
 _MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
            "oktober", "november", "december")
 _REPLACE = {"–": "-", "—": "-", "≥": ">=", "≤": "<=", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "..."}
-_SCALE_NAMES = {"sensitiviteit": "Sensitiviteit", "cooperatie": "Coöperatie"}
 
 
 @dataclass(frozen=True)
@@ -87,11 +86,14 @@ def _nl(x: float | None, digits: int = 2) -> str:
     return "-" if x is None else f"{x:.{digits}f}".replace(".", ",")
 
 
-def statistics_lines(statistics: Mapping[str, Any]) -> list[str]:
-    """One Dutch line per scale: clips, ICC(A,1), share within one point, mean difference."""
+def statistics_lines(statistics: Mapping[str, Any], scale_titles: Mapping[str, str] | None = None) -> list[str]:
+    """One Dutch line per scale: clips, ICC(A,1), share within one point, mean difference.
+
+    ``scale_titles`` (code → title, :attr:`CertificateInfo.scale_titles`) name the scales; a scale
+    without one (no longer loaded) is named by its code with a capital."""
     lines = []
     for scale, s in (statistics.get("scales") or {}).items():
-        name = _SCALE_NAMES.get(scale, scale)
+        name = (scale_titles or {}).get(scale) or scale.capitalize()
         if "icc_a1" not in s:
             lines.append(f"{name}: {s.get('n_clips', 0)} fragmenten gescoord.")
             continue
@@ -139,11 +141,11 @@ def certificate_texts(cert: CertificateInfo, issuer: Issuer, owner: str | None =
     elif stats.get("converted_from"):
         statement = (f"is geregistreerd als uitvoerder van {programme}. Deze registratie is omgezet uit een "
                      "eerder certificaat van de scoringstoets, die voor dit programma niet meer nodig is.")
-        heading, lines = "Overeenstemming bij de eerdere toets", statistics_lines(stats)
+        heading, lines = "Overeenstemming bij de eerdere toets", statistics_lines(stats, cert.scale_titles)
     else:
         statement = (f"is geslaagd voor de scoringstoets met de Ainsworth-schalen bij het programma {programme}. "
                      "Deze toets is een toevoeging van Oefenkit, geen eis van de eigenaar van het programma.")
-        heading, lines = "Overeenstemming met de expertconsensus", statistics_lines(stats)
+        heading, lines = "Overeenstemming met de expertconsensus", statistics_lines(stats, cert.scale_titles)
     until = cert.valid_until
     if until == NO_END:
         validity = "Geldigheid: verloopt niet."

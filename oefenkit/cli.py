@@ -334,16 +334,17 @@ def cmd_cases_list(args) -> int:
         print("Er zijn nog geen casussen. Voer eerst 'oefenkit init' uit.")
     else:
         rows = []
+        order = kit.current_scales()  # one consensus column per scale, headed by its short title
         for c in cases:
             scales = c["scales"]
             rows.append((
                 c["id"], c["set"] or None, SETTING_LABELS.get(c["setting"], c["setting"]),
                 None if c["duration"] is None else f"{c['duration']:g}s",
-                scales.get("sensitiviteit", {}).get("consensus"), scales.get("cooperatie", {}).get("consensus"),
+                *(scales.get(sc.code, {}).get("consensus") for sc in order),
                 min((len(v["experts"]) for v in scales.values()), default=0), c["title"],
             ))
         print_table([Column("casus", 22), Column("set", 12), Column("situatie", 11), Column("duur", 5, ">"),
-                     Column("sens", 5, ">"), Column("coöp", 5, ">"), Column("experts", 8, ">"),
+                     *(Column(sc.short_title[:4], 5, ">") for sc in order), Column("experts", 8, ">"),
                      Column("titel", gap=2)], rows)
     if missing:
         print(f"Let op: van {len(missing)} van de {len(cases)} casussen is het fragment nog niet gemaakt "

@@ -36,7 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -263,6 +263,8 @@ class Comparison:
     modes: tuple[str, ...] = DEFAULT_MODES
     drift_window: int = DRIFT_WINDOW
     warnings: tuple[str, ...] = ()
+    #: The scale's title from its content file (the exports' heading); empty when built without it.
+    scale_title: str = ""
 
     @property
     def consensus_scores(self) -> dict[str, float]:
@@ -540,9 +542,9 @@ def comparison(kit, actor, *, group_name: str, case_set_code: str, scale_code: s
                 records.append(RatingRecord(r.rater_username, r.case_code, r.score, r.note, r.mode,
                                             r.updated_at, r.id))
 
-    return build_comparison(
+    return replace(build_comparison(
         group_name=group.name, case_set_code=case_set_code, scale_code=scale.code,
         scale_min=scale.min_score, scale_max=scale.max_score, cases=cases,
         raters=[(p["username"], p["display_name"]) for p in members], ratings=records,
         expert_scores=expert_scores, modes=modes, drift_window=drift_window,
-    )
+    ), scale_title=scale.title)

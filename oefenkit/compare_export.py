@@ -86,7 +86,7 @@ def _header_lines(c: Comparison) -> list[list[str]]:
     return [
         ["Groep", c.group_name],
         ["Set", c.case_set_code],
-        ["Schaal", c.scale_code, f"{c.scale_min}–{c.scale_max}"],
+        ["Schaal", c.scale_title or c.scale_code, f"{c.scale_min}–{c.scale_max}"],
         ["Beoordelingen", ", ".join(_MODE_LABELS.get(m, m) for m in c.modes) + " (laatste per fragment)"],
     ]
 

@@ -27,24 +27,15 @@ from .errors import ContentError
 from .example_situations import ExampleSituation, Skill, load_example_situations
 from .identity import SYSTEM
 from .modules import Module, load_modules
+from .scales import Scale
 from .settings import SAMPLES_DIR
 from .storage.kit import Kit
 
-__all__ = ["ScaleDefinition", "Programme", "SampleGroup", "IntervisionSetSpec", "Content", "SAMPLES_DIR",
+__all__ = ["Programme", "SampleGroup", "IntervisionSetSpec", "Content", "SAMPLES_DIR",
            "load_content", "load_intervision_sets", "load_into"]
 
 #: The shipped synthetic sample cases: ``scripts/`` (YAML) and ``clips/`` (rendered by
 #: ``oefenkit samples render``).
-
-
-@dataclass(frozen=True)
-class ScaleDefinition:
-    code: str
-    version: int
-    name: str
-    min_score: int
-    max_score: int
-    definition: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -74,7 +65,7 @@ class IntervisionSetSpec:
 class Content:
     programmes: tuple[Programme, ...]
     sample_groups: tuple[SampleGroup, ...]
-    scales: tuple[ScaleDefinition, ...] = field(default_factory=tuple)
+    scales: tuple[Scale, ...] = field(default_factory=tuple)
     certification: Mapping[str, Any] = field(default_factory=dict)  # programme → CertificationRule
     voorbeeldsituaties: tuple[ExampleSituation, ...] = field(default_factory=tuple)  # Babytijd, by theme
     parenting_skills: tuple[Skill, ...] = field(default_factory=tuple)
@@ -127,7 +118,23 @@ def _int(data: dict, key: str, where: str) -> int:
     return value
 
 
-def _load_scale(path: Path) -> ScaleDefinition:
+def _scale_presentation(data: dict, where: str) -> dict[str, Any]:
+    """``title``, ``short_title``, ``order`` and ``colour``: how the apps show the scale."""
+    out: dict[str, Any] = {}
+    for key in ("title", "short_title"):
+        value = " ".join(_text(data, key, where).split())
+        if len(value) > 60:
+            raise ContentError(f"{where}: '{key}' is langer dan 60 tekens.")
+        out[key] = value
+    order = _int(data, "order", where)
+    if order < 0:
+        raise ContentError(f"{where}: 'order' is 0 of meer (de schaal met het laagste getal staat voorop).")
+    out["order"] = order
+    out["colour"] = _code(data, "colour", where)
+    return out
+
+
+def _load_scale(path: Path) -> Scale:
     data = _read_yaml(path)
     where = path.name
     code = _code(data, "code", where)
@@ -159,11 +166,12 @@ def _load_scale(path: Path) -> ScaleDefinition:
             raise ContentError(f"{where}: {point} is een tussenpunt; beschrijf het onder 'between_anchors', "
                                "niet onder 'anchors'.")
     definition = {k: v for k, v in data.items() if k not in {"code", "version", "name", "min_score", "max_score"}}
+    definition.update(_scale_presentation(data, where))
     definition["anchors"] = clean_anchors
     definition["between_anchors"] = _point_texts(data, "between_anchors", between_points, where)
     definition["components"] = _components(data, where)
     definition["examples"] = _point_examples(data, "examples", anchor_points, where)
-    return ScaleDefinition(code, version, _name(data, "name", where), lo, hi, definition)
+    return Scale(code, version, _name(data, "name", where), lo, hi, definition)
 
 
 # -- scale details: even-point guidance, components, example behaviour -------------------
@@ -290,6 +298,12 @@ def load_content(content_dir: Path, *, samples_dir: Path | None = None) -> Conte
                 f"{first} en {path.name}: schaal {sc.code!r} versie {sc.version} staat er twee keer in; "
                 "elke combinatie van code en versie mag maar één keer voorkomen."
             )
+    colours: dict[str, str] = {}
+    for path, sc in zip(scale_files, scales):
+        other = colours.setdefault(sc.colour, sc.code)
+        if other != sc.code:
+            raise ContentError(f"{path.name}: 'colour' {sc.colour!r} hoort al bij schaal {other!r}; "
+                               "geef elke schaal een eigen kleur.")
     from .certification import load_rules  # numpy/scipy: only when content is loaded
 
     rules = load_rules(content_dir)
@@ -300,13 +314,18 @@ def load_content(content_dir: Path, *, samples_dir: Path | None = None) -> Conte
         for scale_code in rule.scales:
             if scale_code not in scale_codes:
                 raise ContentError(f"{rule.source}: onbekende schaal {scale_code!r}.")
+        # The test asks a score on every scale (oefenkit.scales), so the rule judges every scale.
+        unjudged = sorted(scale_codes - set(rule.scales))
+        if unjudged:
+            raise ContentError(f"{rule.source}: geen drempels voor schaal {unjudged[0]!r}. De toets vraagt een "
+                               "score op elke schaal; geef onder 'scales' voor elke schaal de drempels.")
     skills, situations = load_example_situations(content_dir / "babytijd" / "voorbeeldsituaties.yaml")
     cases: tuple[SampleCase, ...] = ()
     case_sets: dict[str, CaseSetSpec] = {}
     intervision_sets: tuple[IntervisionSetSpec, ...] = ()
     if samples_dir is not None:
         samples_dir = Path(samples_dir).resolve()
-        newest: dict[str, ScaleDefinition] = {}
+        newest: dict[str, Scale] = {}
         for sc in scales:
             if sc.code not in newest or sc.version > newest[sc.code].version:
                 newest[sc.code] = sc

@@ -331,7 +331,7 @@ def load_prompts(path: Path) -> tuple[Prompt, ...]:
         if not isinstance(text, str) or not text.strip():
             raise ContentError(f"{name}: vraag {n} heeft geen tekst.")
         if scale is not None and (not isinstance(scale, str) or not scale.strip()):
-            raise ContentError(f"{name}: vraag {n}: 'schaal' is een schaalcode, zoals sensitiviteit.")
+            raise ContentError(f"{name}: vraag {n}: 'schaal' is de code van een schaal uit content/scales/.")
         out.append(Prompt(situation, " ".join(text.split()), scale))
     if not any(p.situation == "altijd" for p in out):
         raise ContentError(f"{name}: er is minstens één vraag met 'wanneer: altijd' nodig.")

@@ -163,7 +163,8 @@ def test_statistics_in_dutch():
     extremes as "x van n"?"""
     out = statistics_html({"scales": {"cooperatie": {
         "n_clips": 10, "icc_a1": 0.8123, "within_one": 0.9, "bias": -0.25,
-        "low_extremes": {"consensus_items": 2, "recognised": 1}, "high_extremes": {"consensus_items": 0}}}})
+        "low_extremes": {"consensus_items": 2, "recognised": 1}, "high_extremes": {"consensus_items": 0}}}},
+        {"cooperatie": "Coöperatie"})  # the scale titles come from the loaded scales
     assert "Coöperatie" in out and "0,81" in out and "90 %" in out and "-0,25" in out
     assert "1 van 2" in out and "–" in out
     assert "geen cijfers" in statistics_html({})

@@ -47,7 +47,6 @@ __all__ = [
     "path_requirements_html",
 ]
 
-SCALE_TITLES = {"sensitiviteit": "Sensitiviteit", "cooperatie": "Coöperatie"}
 STATUS_CLASSES = {"geldig": "ok-status-valid", "verloopt binnenkort": "ok-status-expiring",
                   "verlopen": "ok-status-expired", "verlopen: terugkomdag gemist": "ok-status-expired",
                   "ingetrokken": "ok-status-revoked"}
@@ -102,14 +101,17 @@ def _band(band: Mapping[str, Any] | None) -> str:
     return f"{band.get('recognised', 0)} van {band['consensus_items']}"
 
 
-def reason_text(reason: str) -> str:
-    """A stored reason with its scale named, not coded ("cooperatie: …" → "Coöperatie: …")."""
+def reason_text(reason: str, scale_titles: Mapping[str, str] | None = None) -> str:
+    """A stored reason with its scale named, not coded ("cooperatie: …" → "Coöperatie: …"), by
+    ``scale_titles`` (code → title, from the loaded scales)."""
     code, sep, rest = reason.partition(": ")
-    return f"{SCALE_TITLES[code]}: {rest}" if sep and code in SCALE_TITLES else reason
+    titles = scale_titles or {}
+    return f"{titles[code]}: {rest}" if sep and code in titles else reason
 
 
-def statistics_html(statistics: Mapping[str, Any]) -> str:
-    """The statistics the rules based a proposal on, one row per scale (Dutch labels)."""
+def statistics_html(statistics: Mapping[str, Any], scale_titles: Mapping[str, str] | None = None) -> str:
+    """The statistics the rules based a proposal on, one row per scale (Dutch labels; ``scale_titles``
+    name the scales, a scale without a title shows its code with a capital)."""
     scales = (statistics or {}).get("scales") or {}
     if not scales:
         return "<p>Er zijn geen cijfers bij dit voorstel opgeslagen.</p>"
@@ -118,7 +120,7 @@ def statistics_html(statistics: Mapping[str, Any]) -> str:
     rows = []
     for code, s in scales.items():
         rows.append(
-            f"<tr><td>{_e(SCALE_TITLES.get(code, code))}</td><td>{_e(s.get('n_clips', s.get('n_items', '–')))}</td>"
+            f"<tr><td>{_e((scale_titles or {}).get(code) or code.capitalize())}</td><td>{_e(s.get('n_clips', s.get('n_items', '–')))}</td>"
             f"<td>{_e(_nl(s.get('icc_a1')))}</td><td>{_e(_pct(s.get('within_one')))}</td>"
             f"<td>{_e(_nl(s.get('bias'), signed=True))}</td><td>{_e(_band(s.get('low_extremes')))}</td>"
             f"<td>{_e(_band(s.get('high_extremes')))}</td></tr>")
@@ -139,7 +141,8 @@ class ProposalCard(w.VBox):
 
     def __init__(self, proposal: Mapping[str, Any], decide: Callable[[int, bool, str], Mapping[str, Any]],
                  *, format_time: Callable[[dt.datetime], str] = lambda t: t.strftime("%d-%m-%Y %H:%M"),
-                 on_decided: Callable[[Mapping[str, Any]], None] | None = None):
+                 on_decided: Callable[[Mapping[str, Any]], None] | None = None,
+                 scale_titles: Mapping[str, str] | None = None):
         self.proposal = dict(proposal)
         self.decision_id = int(proposal["decision_id"])
         self._decide = decide
@@ -160,11 +163,11 @@ class ProposalCard(w.VBox):
         self.outcome = w.HTML(f"<p><strong>{_e(outcome)}</strong></p>")
         self.outcome.add_class("ok-proposal-outcome")
         self.outcome.add_class("ok-proposal-passed" if passed else "ok-proposal-failed")
-        reasons = "".join(f"<li>{_e(reason_text(r))}</li>" for r in proposal.get("reasons") or [])
+        reasons = "".join(f"<li>{_e(reason_text(r, scale_titles))}</li>" for r in proposal.get("reasons") or [])
         self.reasons = w.HTML(f"<ul>{reasons}</ul>")
         self.reasons.add_class("ok-proposal-reasons")
         self.stats = w.HTML(path_requirements_html(proposal.get("statistics") or {}) if self.path_kind else
-                            statistics_html(proposal.get("statistics") or {}))
+                            statistics_html(proposal.get("statistics") or {}, scale_titles))
         self.stats.add_class("ok-proposal-stats")
         self.supervised = w.HTML()
         self.supervised.add_class("ok-proposal-supervised")
@@ -388,10 +391,13 @@ class CertificatesPanel(w.VBox):
                  certificate_url: Callable[[str], str], *, expiring_days: int = 90,
                  format_time: Callable[[dt.datetime], str] | None = None,
                  requirements_form: Any = None,
-                 load_proposals: Callable[[], Sequence[Mapping[str, Any]]] | None = None):
+                 load_proposals: Callable[[], Sequence[Mapping[str, Any]]] | None = None,
+                 scale_titles: Mapping[str, str] | None = None):
         self._register_rows = register_rows
         self._decide = decide
-        self._card_kwargs = {"format_time": format_time} if format_time else {}
+        self._card_kwargs: dict[str, Any] = {"scale_titles": scale_titles}
+        if format_time:
+            self._card_kwargs["format_time"] = format_time
         self._load_proposals = load_proposals
         self.cards = [ProposalCard(p, decide, on_decided=self._refresh_register, **self._card_kwargs)
                       for p in proposals]
@@ -502,4 +508,5 @@ def certificates_page(kit, person: Actor, *, rules=None, paths=None, expiring_da
         form, lambda: kit.certificate_register(person, expiring_within_days=expiring_days), certificate_url,
         expiring_days=expiring_days,
         format_time=lambda t: local_time(t), requirements_form=requirements_form,
-        load_proposals=lambda: kit.list_open_proposals(person))
+        load_proposals=lambda: kit.list_open_proposals(person),
+        scale_titles={sc.code: sc.title for sc in kit.current_scales()})

@@ -24,6 +24,7 @@ from typing import Any, Callable, Mapping, Sequence
 import ipywidgets as w
 
 from oefenkit.errors import OefenkitError
+from oefenkit.scales import Scale
 from oefenkit.storage.exams import ExamAttemptInfo, ExamOutcome, ExamProgress
 
 from .confirm import ConfirmButton
@@ -37,7 +38,6 @@ __all__ = ["ExamStart", "ExamScreen", "ExamResult", "ExamFlow", "rule_lines", "s
 
 log = logging.getLogger(__name__)
 
-SCALE_TITLES = {"sensitiviteit": "Sensitiviteit", "cooperatie": "Coöperatie"}
 
 #: What an oefentoets is (a test on a public set), on the start panel and with the result.
 PRACTICE_TEXT = ("Dit is een oefentoets. De expertscores van deze set zijn openbaar: ze staan in de kit zelf. "
@@ -77,15 +77,29 @@ def _html(text: str, css_class: str, tag: str = "p") -> w.HTML:
 # -- small components -------------------------------------------------------------------
 
 
+def _scored_on(scales: Sequence[Scale]) -> str:
+    """"op sensitiviteit en op coöperatie (1–9)": the scales an exam fragment is scored on."""
+    if not scales:
+        return "op de schalen"
+    parts = [f"op {sc.short_title}" for sc in scales]
+    words = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " en " + parts[-1]
+    ranges = {(sc.min_score, sc.max_score) for sc in scales}
+    if len(ranges) == 1:
+        lo, hi = next(iter(ranges))
+        words += f" ({lo}–{hi})"
+    return words
+
+
 def rule_lines(rule: Mapping[str, Any], max_attempts: int, attempts_used: int, *, practice: bool = False,
-               demo: bool = False) -> list[str]:
-    """The rules of the test explained in Dutch, from a rule's ``as_dict()``.
+               demo: bool = False, scales: Sequence[Scale] = ()) -> list[str]:
+    """The rules of the test explained in Dutch, from a rule's ``as_dict()``; ``scales`` are the
+    scales the test asks a score on (the current scales), named by their short titles.
 
     ``practice``: the set is public, so the test is an oefentoets (no certificate); ``demo``: a
     public set that still gives a certificate, marked as a demonstration (the demo setting).
     """
     lines = [
-        "Je scoort elk toetsfragment op sensitiviteit en op coöperatie (1–9). De fragmenten staan in een "
+        f"Je scoort elk toetsfragment {_scored_on(scales)}. De fragmenten staan in een "
         "willekeurige volgorde die voor jouw poging vastligt.",
         "Je krijgt geen feedback en ziet geen expertscores tot je alle fragmenten hebt gescoord en de toets "
         "hebt ingeleverd. Tot dat moment kun je scores nog aanpassen.",
@@ -120,7 +134,7 @@ def rule_lines(rule: Mapping[str, Any], max_attempts: int, attempts_used: int, *
 
 def statistics_rows(statistics: Mapping[str, Any], scale_names: Mapping[str, str] | None = None) -> list[list[str]]:
     """Per scale: clips, ICC(A,1), within one point, mean difference, extremes recognised."""
-    names = SCALE_TITLES if scale_names is None else scale_names
+    names = scale_names or {}
     rows = []
     for scale, s in (statistics.get("scales") or {}).items():
         title = names.get(scale, scale.capitalize())
@@ -206,7 +220,7 @@ class ExamScreen(w.VBox):
     ``ok-exam-submit`` button is enabled only when every clip is scored.
     """
 
-    def __init__(self, attempt: ExamAttemptInfo, progress: ExamProgress, scales: Sequence[tuple[str, str, dict]],
+    def __init__(self, attempt: ExamAttemptInfo, progress: ExamProgress, scales: Sequence[Scale],
                  clip_url: Callable[[str], str], subtitles_url: Callable[[str], str | None],
                  on_save: Callable[[str, dict[str, int], str | None], ExamProgress], on_submit: Callable[[], Any],
                  *, max_attempts: int | None = None):
@@ -221,8 +235,9 @@ class ExamScreen(w.VBox):
         self.player_box = w.Box()
         self.vignette = w.HTML()
         self.vignette.add_class("ok-exam-vignette")
-        self.scorers = {code: ScaleScorer(code, title, anchors, lambda n, code=code: self._scored(code, n))
-                        for code, title, anchors in scales}
+        # one scorer per scale the core asks a score on (progress.scales), headed by the scale's title
+        self.scorers = {sc.code: ScaleScorer.of(sc, lambda n, code=sc.code: self._scored(code, n), heading=sc.title)
+                        for sc in scales if sc.code in progress.scales}
         for code, scorer in self.scorers.items():
             scorer.add_class("ok-exam-scale")
             scorer.add_class(f"ok-exam-scale-{code}")
@@ -388,7 +403,7 @@ class ExamResult(w.VBox):
                  on_again: Callable[[], Any] | None = None):
         from oefenkit.certification import explain
 
-        names = dict(SCALE_TITLES if scale_names is None else scale_names)
+        names = dict(scale_names or {})
         checks = explain(outcome.statistics, outcome.rule, names)
         prefix = "Oefentoets: " if outcome.practice else ""
         head = _html(prefix + ("geslaagd" if outcome.passed else "niet geslaagd") if prefix else
@@ -465,7 +480,7 @@ class ExamFlow(w.VBox):
                  make_start: Callable[[Callable[[str, str], Any]], w.Widget],
                  start: Callable[[str, str], ExamAttemptInfo], progress: Callable[[int], ExamProgress],
                  save: Callable[[int, str, dict[str, int], str | None], ExamProgress],
-                 submit: Callable[[int], ExamOutcome], scales: Sequence[tuple[str, str, dict]],
+                 submit: Callable[[int], ExamOutcome], scales: Sequence[Scale],
                  clip_url: Callable[[str], str], subtitles_url: Callable[[str], str | None],
                  certificate_url: Callable[[str], str], latest: ExamOutcome | None = None,
                  attempts: Callable[[str | None], tuple[int, int]] | None = None):
@@ -476,7 +491,7 @@ class ExamFlow(w.VBox):
         self._certificate_url = certificate_url
         self._make_start = make_start
         self._attempts = attempts
-        self._scale_names = {code: title for code, title, _anchors in scales}
+        self._scale_names = {sc.code: sc.title for sc in scales}
         self.message = w.Box()
         self.message.add_class("ok-exam-message")
         self.screen: w.Widget | None = None

@@ -16,6 +16,7 @@ import ipywidgets as w
 from oefenkit.errors import OefenkitError
 from oefenkit.identity import Actor
 from oefenkit.intervision import IntervisionSeries
+from oefenkit.scales import Scale, in_words
 
 from .notice import Notice
 from .practice import ScaleScorer, VideoPlayer
@@ -23,7 +24,11 @@ from .statistics_link import statistics_link_html
 
 __all__ = ["IntervisionPanel", "intervision_page", "series_svg", "summary_html", "notes_html"]
 
-SCALE_TITLES = {"sensitiviteit": "Sensitiviteit", "cooperatie": "Coöperatie"}
+
+
+def _title(scale_code: str, scale_titles: Mapping[str, str] | None) -> str:
+    """A scale's title from ``scale_titles`` (code → title, the loaded scales), else its code with a capital."""
+    return (scale_titles or {}).get(scale_code) or scale_code.capitalize()
 
 
 def _e(value: Any) -> str:
@@ -43,7 +48,8 @@ MEMBER_COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#8a6d00", "#56b4e
 MEDIAN_COLOUR = "#0b3d4a"
 
 
-def series_svg(series: IntervisionSeries, *, panel_width: int = 420, height: int = 300) -> str:
+def series_svg(series: IntervisionSeries, *, panel_width: int = 420, height: int = 300,
+               scale_titles: Mapping[str, str] | None = None) -> str:
     """One panel per scale: each member's scores over the visits (thin lines) and the team median
     (thick line with its value), on the scale's 1–9 axis, with a legend. Inline SVG that scales to
     the page's width (``viewBox``); names and labels are escaped. Empty when nobody scored yet."""
@@ -86,14 +92,14 @@ def series_svg(series: IntervisionSeries, *, panel_width: int = 420, height: int
     width = panel_width * len(scales)
     legend_rows = -(-(len(usernames) + 1) // 4)
     total_height = height + 22 * legend_rows
-    titles = ", ".join(SCALE_TITLES.get(sc.scale_code, sc.scale_code) for sc in scales)
+    titles = ", ".join(_title(sc.scale_code, scale_titles) for sc in scales)
     parts = [f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {total_height}' width='100%' "
              f"style='max-width:{width}px' role='img' aria-label='Scores van het team over de bezoeken: "
              f"{_e(titles)}' font-family='sans-serif'>"]
     for k, sc in enumerate(scales):
         off = k * panel_width
         parts.append(f"<text x='{off + left + pw / 2:.1f}' y='20' font-size='15' font-weight='bold' "
-                     f"text-anchor='middle'>{_e(SCALE_TITLES.get(sc.scale_code, sc.scale_code))}</text>")
+                     f"text-anchor='middle'>{_e(_title(sc.scale_code, scale_titles))}</text>")
         parts.append(f"<rect x='{off + left}' y='{top}' width='{pw}' height='{ph}' fill='#fff' stroke='#9aa5b1'/>")
         for t in range(1, 10):
             parts.append(f"<line x1='{off + left}' x2='{off + left + pw}' y1='{y(t):.1f}' y2='{y(t):.1f}' "
@@ -118,7 +124,7 @@ def series_svg(series: IntervisionSeries, *, panel_width: int = 420, height: int
     return "".join(parts)
 
 
-def summary_html(series: IntervisionSeries) -> str:
+def summary_html(series: IntervisionSeries, scale_titles: Mapping[str, str] | None = None) -> str:
     """Per scale the team median per visit and the change from the first visit, in Dutch."""
     rows = []
     for sc in series.scales.values():
@@ -130,7 +136,7 @@ def summary_html(series: IntervisionSeries) -> str:
             if n:
                 text += f" <span class='ok-muted'>n={n}</span>"
             steps.append(text if median is not None else f"{label}: nog niet gescoord")
-        rows.append(f"<li><strong>{_e(SCALE_TITLES.get(sc.scale_code, sc.scale_code))}</strong>: "
+        rows.append(f"<li><strong>{_e(_title(sc.scale_code, scale_titles))}</strong>: "
                     f"{' → '.join(steps)}</li>")
     return ("<p>Teammediaan per bezoek (tussen haakjes het verschil met het eerste bezoek):</p>"
             f"<ul>{''.join(rows)}</ul>" + statistics_link_html())
@@ -148,15 +154,15 @@ def notes_html(series: IntervisionSeries) -> str:
 
 
 class IntervisionPanel(w.VBox):
-    """Choose set and team, score each visit (clip, both scales, note), see the team's plot.
+    """Choose set and team, score each visit (clip, every scale, note), see the team's plot.
 
     ``load(set_code, team)`` returns an :class:`~oefenkit.intervision.IntervisionSeries`;
     ``save(set_code, case_code, scores, note)`` stores the person's own scores of one visit.
-    ``scales`` is ``[(code, title, anchors)]``. ``username`` is the person's own name in the
+    ``scales`` are the current scales (:class:`oefenkit.scales.Scale`, in order). ``username`` is the person's own name in the
     series (to show what they scored before).
     """
 
-    def __init__(self, sets: Sequence[Mapping[str, Any]], teams: Sequence[str], scales: Sequence[tuple],
+    def __init__(self, sets: Sequence[Mapping[str, Any]], teams: Sequence[str], scales: Sequence[Scale],
                  username: str, *, load: Callable[[str, str], IntervisionSeries],
                  save: Callable[[str, str, dict[str, int], str], Any],
                  clip_url: Callable[[str], str], subtitles_url: Callable[[str], str],
@@ -181,8 +187,8 @@ class IntervisionPanel(w.VBox):
         self.visit_title = w.HTML()
         self.visit_title.add_class("ok-intervision-visit-title")
         self.player = VideoPlayer()
-        self.scorers = [ScaleScorer(code, title, anchors, lambda _v: self._update_save()) for code, title, anchors
-                        in scales]
+        self._scale_titles = {sc.code: sc.title for sc in scales}
+        self.scorers = [ScaleScorer.of(sc, lambda _v: self._update_save(), heading=sc.title) for sc in scales]
         self.note = w.Textarea(placeholder="Wat zie je in dit bezoek? Wat is er veranderd sinds het vorige?",
                                layout=w.Layout(width="100%", height="4rem"))
         self.note.add_class("ok-intervision-note")
@@ -206,7 +212,8 @@ class IntervisionPanel(w.VBox):
                             w.HBox(self.scorers, layout=w.Layout(flex_flow="row wrap", align_items="flex-start")),
                             self.note, w.HBox([self.save_button]), self.message])
         super().__init__([
-            w.HTML("<p>Scoor de fragmenten van deze casus, bezoek voor bezoek, op beide schalen en schrijf kort "
+            w.HTML("<p>Scoor de fragmenten van deze casus, bezoek voor bezoek, op "
+                   f"{html.escape(in_words(scales))} en schrijf kort "
                    "op wat je ziet. Daarna zie je de scores van je team over de bezoeken heen, met de "
                    "teammediaan en ieders notities.</p>"),
             self.set_choice, self.team_choice, self.team_note, w.HTML("<h2>Bezoeken</h2>"), self.visit_bar, self.progress,
@@ -279,9 +286,9 @@ class IntervisionPanel(w.VBox):
         done = sum(1 for i in range(len(series.visits))
                    if all((sc.members.get(self.username) or [None] * len(series.visits))[i] is not None
                           for sc in series.scales.values()))
-        self.plot.value = series_svg(series)
+        self.plot.value = series_svg(series, scale_titles=self._scale_titles)
         self.plot.layout.display = None if self.plot.value else "none"
-        self.summary.value = summary_html(series)
+        self.summary.value = summary_html(series, self._scale_titles)
         self.notes.value = notes_html(series)
         # Last, so whoever waits for the progress text (a browser test) sees everything above updated.
         self.progress.value = f"<p>Jij hebt {done} van de {len(series.visits)} bezoeken gescoord.</p>"
@@ -332,7 +339,6 @@ def intervision_page(kit, person: Actor) -> w.Widget:
     groups). The verbs check that the person may read the chosen team's scores."""
     from oefenkit.intervision import build_series
     from oefenkit.practice import clip_url, subtitles_url
-    from oefenkit.storage.intervision import INTERVISION_SCALES
 
     sets = kit.list_intervision_sets(person)
     own_groups = kit.list_groups(person)
@@ -343,14 +349,11 @@ def intervision_page(kit, person: Actor) -> w.Widget:
     if not teams:
         return Notice("Je zit nog niet in een intervisieteam (groep). Vraag de coördinator je aan een groep toe "
                       "te voegen.")
-    newest = {s.code: s for s in kit.list_scales()}
-    scales = [(code, SCALE_TITLES.get(code, newest[code].name),
-               {int(k): str(v) for k, v in (newest[code].definition.get("anchors") or {}).items()})
-              for code in INTERVISION_SCALES if code in newest]
+    scales = kit.current_scales()  # every visit is scored on each, in the content's order
 
     def load(set_code: str, team: str):
         data = kit.intervision_scores(person, set_code, team)
-        return build_series(data["visits"], data["members"], data["records"], scales=[c for c, _, _ in scales])
+        return build_series(data["visits"], data["members"], data["records"], scales=[sc.code for sc in scales])
 
     return IntervisionPanel(sets, teams, scales, person.username, load=load, team_notes=team_notes(own_groups),
                             save=lambda set_code, case, scores, note: kit.save_intervision_scores(

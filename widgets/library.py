@@ -227,8 +227,7 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
         max_upload_bytes = kit.upload_max_bytes  # Settings.upload_max_bytes, given to the kit by open_kit
 
     items = kit.list_library(person)
-    newest = {s.code: s for s in kit.list_scales()}  # ordered by version: the newest wins
-    scales = [(s.code, s.name, s.min_score, s.max_score) for s in newest.values()]
+    scales = [(s.code, s.name, s.min_score, s.max_score) for s in kit.current_scales()]  # in the content's order
     experts = [(f"{p['display_name']} ({p['username']})", p["username"])
                for p in kit.list_people(person) if p["role"] in roles().with_action("write_expert_scores")]
     programmes = [(p["name"], p["code"]) for p in kit.list_programmes()]

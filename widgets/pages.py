@@ -153,7 +153,6 @@ def practice_page(kit: Kit, person: Actor) -> w.VBox:
 
     from .notice import Notice
     from .practice import (
-        SCORE_CLASSES,
         CaseList,
         FeedbackPanel,
         HistoryView,
@@ -163,8 +162,7 @@ def practice_page(kit: Kit, person: Actor) -> w.VBox:
     )
     from .reveal import reveal, reveal_anchor
 
-    newest = {s.code: s for s in kit.list_scales()}  # ordered by version: the newest wins
-    order = [c for c in SCORE_CLASSES if c in newest] + sorted(c for c in newest if c not in SCORE_CLASSES)
+    scales = kit.current_scales()  # the newest version of each scale, in the content's order
     overview = kit.practice_overview(person)
     titles = {c.code: c.title for c in overview}
     # The open case and the id of its submission: a double click or a retry stores the attempt once.
@@ -173,13 +171,7 @@ def practice_page(kit: Kit, person: Actor) -> w.VBox:
     def update_submit(_value=None):
         submit.disabled = current["code"] is None or any(s.value is None for s in scorers) or scorers[0].disabled
 
-    scorers = [
-        ScaleScorer(code, newest[code].name, newest[code].definition.get("anchors") or {}, update_submit,
-                    between=newest[code].definition.get("between_anchors"),
-                    question=newest[code].definition.get("question", ""),
-                    min_score=newest[code].min_score, max_score=newest[code].max_score)
-        for code in order
-    ]
+    scorers = [ScaleScorer.of(sc, update_submit) for sc in scales]
     player = VideoPlayer()
     case_title = w.HTML()
     case_title.add_class("ok-practice-case-title")
@@ -196,7 +188,7 @@ def practice_page(kit: Kit, person: Actor) -> w.VBox:
     back.add_class("ok-back")
     message = w.Box()
     feedback = FeedbackPanel()
-    history = HistoryView(kit.practice_history(person), format_time=local_time, scale_order=order)
+    history = HistoryView(kit.practice_history(person), format_time=local_time, scales=scales)
 
     scorer_row = w.HBox(scorers, layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
     workspace = w.VBox([w.HBox([back]), case_title, player, scorer_row, note, w.HBox([submit]), message, feedback],
@@ -253,10 +245,12 @@ def practice_page(kit: Kit, person: Actor) -> w.VBox:
 
     submit.on_click(on_submit)
     back.on_click(show_list)
-    case_list = CaseList(overview, on_open=open_case)
+    case_list = CaseList(overview, on_open=open_case, scales=scales)
+    from oefenkit.scales import in_words
+
     intro = w.HTML(
-        "<p>Kies een fragment, bekijk het (je kunt terugspoelen en pauzeren) en geef op beide schalen een "
-        "score van 1 tot 9. Schrijf kort op waarom. Na het inleveren zie je de consensus van de experts, "
+        "<p>Kies een fragment, bekijk het (je kunt terugspoelen en pauzeren) en geef een score op "
+        f"{html.escape(in_words(scales))}. Schrijf kort op waarom. Na het inleveren zie je de consensus van de experts, "
         "hun spreiding en onderbouwing, en hoeveel jouw score afwijkt.</p>")
     overview_box = w.VBox([intro, w.HTML("<h2>Oefenfragmenten</h2>"), case_list, history])
     page = w.VBox([overview_box, workspace, reveal_anchor()])
@@ -283,7 +277,7 @@ def exam_page(kit: Kit, person: Actor, *, rules=None, max_attempts: int | None =
     from oefenkit.practice import clip_url, subtitles_url
     from oefenkit.settings import load_settings
 
-    from .exam import SCALE_TITLES, ExamFlow, ExamStart, rule_lines, set_label
+    from .exam import ExamFlow, ExamStart, rule_lines, set_label
 
     if rules is None or max_attempts is None or demo_certificates is None:
         settings = load_settings()
@@ -300,11 +294,7 @@ def exam_page(kit: Kit, person: Actor, *, rules=None, max_attempts: int | None =
     def used(set_code: str | None) -> int:
         return sum(1 for a in kit.list_exam_attempts(person, person.username) if a.case_set_code == set_code)
 
-    scales = []
-    for code in dict.fromkeys(c for rule in rules.values() for c in rule.scales):
-        scale = kit.find_scale(code)
-        anchors = {int(k): str(v) for k, v in (scale.definition.get("anchors") or {}).items()}
-        scales.append((code, SCALE_TITLES.get(code, scale.name), anchors))
+    scales = kit.current_scales()  # the exam asks a score on each (the rule judges the ones it names)
 
     def make_start(on_start):
         if not programmes:
@@ -319,7 +309,8 @@ def exam_page(kit: Kit, person: Actor, *, rules=None, max_attempts: int | None =
         def lines(programme: str, set_code: str | None) -> list[str]:
             practice = public.get(set_code, False)
             return rule_lines(rules[programme].as_dict(), max_attempts, used(set_code),
-                              practice=practice and not demo_certificates, demo=practice and demo_certificates)
+                              practice=practice and not demo_certificates, demo=practice and demo_certificates,
+                              scales=scales)
 
         return ExamStart(programmes, default,
                          lambda p: [(set_label(es, demo=demo_certificates), es.code) for es in exam_sets[p]],
@@ -367,8 +358,10 @@ def modules_page(kit: Kit, person: Actor, content_dir, query: str | None = None)
     from .modules import ModulesBrowser
 
     content = load_content(Path(content_dir))
+    from oefenkit.scales import current
+
     newest: dict[str, dict] = {}
-    for sc in sorted(content.scales, key=lambda s: s.version):
+    for sc in current(content.scales):
         newest[sc.code] = {"name": sc.name, "anchors": sc.definition.get("anchors") or {},
                            "reference": sc.definition.get("reference") or ""}
     from oefenkit.practice import clip_url, subtitles_url
@@ -404,7 +397,7 @@ def compare_page(kit: Kit, person: Actor) -> w.VBox:
     """The compare-ratings app: a group's scores on a set and scale against the expert consensus.
 
     The choices come from the façade (``list_groups``, ``list_cases`` for the set codes,
-    ``list_scales``); "Toon" calls :func:`oefenkit.compare.comparison`, whose verbs check
+    ``current_scales``); "Toon" calls :func:`oefenkit.compare.comparison`, whose verbs check
     that the person is staff.
     """
     from oefenkit.compare import comparison
@@ -414,8 +407,7 @@ def compare_page(kit: Kit, person: Actor) -> w.VBox:
     groups = [g.name for g in kit.list_groups(person)]
     set_codes = list(dict.fromkeys(code for case in kit.list_cases(person) for code in case.set_codes))
     set_names = {cs.code: cs.name for cs in kit.list_case_sets(person)}  # staff only, as this app
-    newest = {s.code: s for s in kit.list_scales()}  # ordered by version: the newest wins
-    scales = [(s.name, s.code) for s in newest.values()]
+    scales = [(s.name, s.code) for s in kit.current_scales()]  # newest versions, in the content's order
     return ComparePanel(
         groups, [(set_names.get(code, code), code) for code in set_codes], scales,
         compute=lambda group, case_set, scale: comparison(kit, person, group_name=group,

@@ -2,7 +2,8 @@
 
 Plain data and callbacks in, no database access. Hooks (``docs/ui-hooks.md``):
 ``ok-case`` (each practice clip entry), ``ok-video`` (the video's container),
-``ok-score-sensitivity`` / ``ok-score-cooperation`` (the 1–9 buttons of a scale),
+``ok-score-<colour>`` (the 1–9 buttons of a scale; the colour key comes from the scale file, e.g.
+``ok-score-sensitivity`` / ``ok-score-cooperation``),
 ``ok-note``, ``ok-submit``, ``ok-feedback``, ``ok-history``, ``ok-learning-curve``.
 """
 
@@ -14,12 +15,13 @@ from collections.abc import Callable, Mapping, Sequence
 
 import ipywidgets as w
 
+from oefenkit.scales import Scale
+
 from .statistics_link import statistics_link_html
 from .tables import DataTable
 from .theme import COLORS
 
 __all__ = [
-    "SCORE_CLASSES",
     "CaseList",
     "FeedbackPanel",
     "HistoryView",
@@ -30,11 +32,6 @@ __all__ = [
     "status_label",
 ]
 
-#: The CSS hook of each scale's score buttons (English hooks, Dutch scale codes).
-SCORE_CLASSES = {"sensitiviteit": "ok-score-sensitivity", "cooperatie": "ok-score-cooperation"}
-#: Short Dutch scale labels for lists and tables.
-SHORT_NAMES = {"sensitiviteit": "sensitiviteit", "cooperatie": "coöperatie"}
-
 _esc = html.escape
 
 
@@ -43,18 +40,16 @@ def case_hook(code: str) -> str:
     return "ok-case-code-" + re.sub(r"[^A-Za-z0-9_-]", "_", code)
 
 
-def _short(scale_code: str) -> str:
-    return SHORT_NAMES.get(scale_code, scale_code)
-
-
-def status_label(status: str, scores: Mapping[str, int]) -> str:
-    """``Nieuw``, ``Gedaan`` or ``Gedaan · sensitiviteit 7, coöperatie 4`` (latest attempt)."""
+def status_label(status: str, scores: Mapping[str, int], scales: Sequence[Scale] = ()) -> str:
+    """``Nieuw``, ``Gedaan`` or ``Gedaan · sensitiviteit 7, coöperatie 4`` (latest attempt): the
+    scores in the order of ``scales`` (the current scales), named by their short titles."""
     if status != "done":
         return "Nieuw"
     if not scores:
         return "Gedaan"
-    order = [c for c in SCORE_CLASSES if c in scores] + sorted(c for c in scores if c not in SCORE_CLASSES)
-    return "Gedaan · " + ", ".join(f"{_short(c)} {scores[c]}" for c in order)
+    short = {sc.code: sc.short_title for sc in scales}
+    order = [c for c in short if c in scores] + sorted(c for c in scores if c not in short)
+    return "Gedaan · " + ", ".join(f"{short.get(c, c)} {scores[c]}" for c in order)
 
 
 # -- case list -----------------------------------------------------------------------------
@@ -64,11 +59,14 @@ class CaseList(w.VBox):
     """The practice clips; each entry (``.ok-case``) is a button with the title and a status.
 
     ``cases`` are objects with ``code``, ``title``, ``status`` and ``scores``
-    (:class:`oefenkit.practice.PracticeCase`); ``on_open(code)`` is called on a click.
+    (:class:`oefenkit.practice.PracticeCase`); ``on_open(code)`` is called on a click. ``scales``
+    (the current scales) name and order the scores in the status.
     """
 
-    def __init__(self, cases: Sequence, on_open: Callable[[str], None] | None = None):
+    def __init__(self, cases: Sequence, on_open: Callable[[str], None] | None = None,
+                 scales: Sequence[Scale] = ()):
         self._on_open = on_open
+        self._scales = tuple(scales)
         self._status: dict[str, w.HTML] = {}
         entries = []
         for case in cases:
@@ -97,7 +95,7 @@ class CaseList(w.VBox):
             widget = self._status.get(case.code)
             if widget is not None:
                 css = "ok-done" if case.status == "done" else "ok-new"
-                widget.value = f"<span class='{css}'>{_esc(status_label(case.status, case.scores))}</span>"
+                widget.value = f"<span class='{css}'>{_esc(status_label(case.status, case.scores, self._scales))}</span>"
 
 
 # -- video -----------------------------------------------------------------------------------
@@ -150,7 +148,8 @@ class ScaleScorer(w.VBox):
     def __init__(self, scale_code: str, title: str, anchors: Mapping[int, str],
                  on_change: Callable[[int | None], None] | None = None, *,
                  between: Mapping[int, str] | None = None, question: str = "",
-                 min_score: int = 1, max_score: int = 9):
+                 min_score: int = 1, max_score: int = 9, css_class: str | None = None,
+                 label: str | None = None):
         self.scale_code = scale_code
         self.anchors = _points(anchors)
         self.between = _points(between)
@@ -166,11 +165,12 @@ class ScaleScorer(w.VBox):
             button.on_click(lambda _b, p=point: self.choose(p))
             self.buttons[point] = button
         row = w.HBox(list(self.buttons.values()), layout=w.Layout(flex_flow="row wrap"))
-        row.add_class(SCORE_CLASSES.get(scale_code, f"ok-score-{scale_code}"))
+        row.add_class(css_class or f"ok-score-{scale_code}")
         row.add_class("ok-score-row")
         # data-scale: the short scale name the score buttons' accessible names start with ("Sensitiviteit 7";
-        # widgets/a11y.py), the title up to "versus"
-        heading = f"<h3 data-scale='{_esc(title.split(' versus ')[0].strip())}'>{_esc(title)}</h3>"
+        # widgets/a11y.py): the scale's title, else the heading up to "versus"
+        label = label or title.split(" versus ")[0].strip()
+        heading = f"<h3 data-scale='{_esc(label)}'>{_esc(title)}</h3>"
         if question:
             heading += f"<p class='ok-scale-question'>{_esc(question)}</p>"
         self._chosen = w.HTML()
@@ -181,6 +181,15 @@ class ScaleScorer(w.VBox):
                          layout=w.Layout(flex="1 1 420px", min_width="300px", margin="0 .5rem .5rem 0"))
         self.add_class("ok-scorer")
         self._render()
+
+    @classmethod
+    def of(cls, scale: Scale, on_change: Callable[[int | None], None] | None = None, *,
+           heading: str | None = None) -> "ScaleScorer":
+        """The scorer of one loaded scale: its anchors, guidance, question, range, colour key and title
+        (``heading`` replaces the full name as the heading, e.g. the short title in the exam)."""
+        return cls(scale.code, heading or scale.name, scale.anchors, on_change, between=scale.between_anchors,
+                   question=scale.question, min_score=scale.min_score, max_score=scale.max_score,
+                   css_class=scale.css_class, label=scale.title)
 
     @property
     def disabled(self) -> bool:
@@ -355,9 +364,10 @@ class HistoryView(w.VBox):
     ``format_time`` turns a moment into Dutch local time.
     """
 
-    def __init__(self, attempts: Sequence, format_time: Callable = str, scale_order: Sequence[str] = ()):
+    def __init__(self, attempts: Sequence, format_time: Callable = str, scales: Sequence[Scale] = ()):
         self._format_time = format_time
-        self._scale_order = list(scale_order) or list(SCORE_CLASSES)
+        self._scales = list(scales)
+        self._scale_order = [sc.code for sc in self._scales]
         self._table = w.HTML()
         self._table.add_class("ok-table")
         self._table.add_class("ok-history")
@@ -377,7 +387,7 @@ class HistoryView(w.VBox):
             mad = a.mean_abs_deviation
             cells.append("-" if mad is None else f"{mad:.1f}".replace(".", ","))
             rows.append(cells)
-        columns = ["Poging", "Datum", "Casus", *(_short(c).capitalize() for c in self._scale_order),
+        columns = ["Poging", "Datum", "Casus", *(sc.title for sc in self._scales),
                    "Gem. afwijking"]
         self._table.value = DataTable(columns, rows, empty="Je hebt nog niet geoefend.").value
         values = [a.mean_abs_deviation for a in attempts if a.mean_abs_deviation is not None]

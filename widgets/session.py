@@ -28,7 +28,7 @@ from oefenkit.dutch import count
 from oefenkit.errors import OefenkitError
 
 from .notice import Notice
-from .practice import SCORE_CLASSES, FeedbackPanel, ScaleScorer, VideoPlayer
+from .practice import FeedbackPanel, ScaleScorer, VideoPlayer
 from .reveal import reveal, reveal_anchor
 from .shared import plain_layout, static_box, static_html
 from .tables import DataTable
@@ -126,7 +126,7 @@ class SessionPage(w.VBox):
         self.status = static_html(classes=["ok-session-status"])
         self.message = static_box(classes=["ok-session-message"], kind=w.Box)
 
-        # The round's widgets (clip, two 1-9 scales, note, submit, feedback: about two thirds of the
+        # The round's widgets (clip, a 1-9 row per scale, note, submit, feedback: about two thirds of the
         # page's widgets) are built when the first round is shown, not while a room of phones is
         # opening the page at once (docs/architecture.md, "Kernel start-up").
         self.scales = list(scales)
@@ -151,12 +151,7 @@ class SessionPage(w.VBox):
             return
         self.title = w.HTML()
         self.player = VideoPlayer()
-        self.scorers = [
-            ScaleScorer(sc.code, sc.name, sc.definition.get("anchors") or {}, self._update_submit,
-                        between=sc.definition.get("between_anchors"), question=sc.definition.get("question", ""),
-                        min_score=sc.min_score, max_score=sc.max_score)
-            for sc in self.scales
-        ]
+        self.scorers = [ScaleScorer.of(sc, self._update_submit) for sc in self.scales]
         self.note = w.Textarea(placeholder="Optioneel: wat zag je dat je score bepaalde?", description="Notitie",
                                layout=w.Layout(width="100%", height="4rem"), continuous_update=False)
         self.note.add_class("ok-note")
@@ -362,8 +357,6 @@ def session_page(kit, person, *, code: str | None = None, address: str | None = 
 
     address = current_address() if address is None else address
 
-    newest = {s.code: s for s in kit.list_scales()}
-    order = [c for c in SCORE_CLASSES if c in newest] + sorted(c for c in newest if c not in SCORE_CLASSES)
     verbs = {
         "join": lambda c: kit.join_session(person, c, address=address),
         "current": lambda: kit.participant_open_session(person),
@@ -375,7 +368,7 @@ def session_page(kit, person, *, code: str | None = None, address: str | None = 
         "answer": lambda sid, rnd, choice, text, sub: kit.submit_round_answer(person, sid, rnd, choice=choice,
                                                                               text=text, submission_id=sub),
     }
-    page = SessionPage(verbs, [newest[c] for c in order], code=code_from_query() if code is None else code,
+    page = SessionPage(verbs, kit.current_scales(), code=code_from_query() if code is None else code,
                        format_time=local_time)
     current = verbs["current"]()
     if current is not None:

@@ -79,7 +79,11 @@ BABY_KINDS = ("crying", "fussing", "reaching", "gaze_aversion", "smiling", "babb
 PARENT_KINDS = ("prompt", "delayed", "absent", "intrusive", "mistimed", "interrupting")
 PARENT_ACTIONS = ("reach", "soothe", "pick_up", "talk", "offer_toy", "take_toy", "look_away", "wash",
                   "feed", "none")
-#: The two Ainsworth scales, by their content codes.
+#: The two Ainsworth scales of the synthetic sample cases, by their content codes. The renderer keeps
+#: its own list on purpose: the shipped scripts describe behaviour it draws for exactly these two
+#: scales (sensitive or intrusive parents), and their expert scores are part of that synthetic data,
+#: not a rule of the kit. Every app takes its scales from content/scales/ (oefenkit.scales); a scale
+#: an organisation adds gets its expert scores in the library, and load_sample_cases accepts it.
 SCALES = ("sensitiviteit", "cooperatie")
 #: Lowest and highest point of both scales.
 SCORE_RANGE = (1, 9)

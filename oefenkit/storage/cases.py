@@ -14,20 +14,10 @@ from ..errors import AlreadyExists, NotFound, ValidationError
 from ..identity import Actor, validate_username
 from ..permissions import can, require, roles
 from ..roles import SYSTEM_ROLE
+from ..scales import Scale, current
 from . import models as m
 
-__all__ = ["CasesMixin", "ScaleInfo", "ExpertScoreInfo", "CaseInfo", "EXPERT_ONLY_DETAILS"]
-
-
-@dataclass(frozen=True)
-class ScaleInfo:
-    id: int
-    code: str
-    version: int
-    name: str
-    min_score: int
-    max_score: int
-    definition: dict[str, Any]
+__all__ = ["CasesMixin", "ExpertScoreInfo", "CaseInfo", "EXPERT_ONLY_DETAILS"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +50,16 @@ class CaseInfo:
 EXPERT_ONLY_DETAILS = ("rationale", "consensus")
 
 
+def scale_value(row: m.Scale) -> Scale:
+    """The plain :class:`~oefenkit.scales.Scale` of a ``scale`` row."""
+    return Scale(row.code, row.version, row.name, row.min_score, row.max_score, dict(row.definition or {}), row.id)
+
+
+def scales_in_order(s: Session) -> list[Scale]:
+    """The newest version of each scale, in order, inside an open transaction."""
+    return current(scale_value(sc) for sc in s.scalars(select(m.Scale)))
+
+
 class CasesMixin:
     """Verbs on scales, cases, case sets and expert scores; mixed into :class:`~oefenkit.storage.kit.Kit`."""
 
@@ -82,7 +82,7 @@ class CasesMixin:
                 setattr(scale, k, v)
             return True
 
-    def find_scale(self, code: str, version: int | None = None) -> ScaleInfo:
+    def find_scale(self, code: str, version: int | None = None) -> Scale:
         """A scale by code; the newest version unless ``version`` is given."""
         with self.transaction(readonly=True) as s:
             query = select(m.Scale).where(m.Scale.code == code)
@@ -91,15 +91,18 @@ class CasesMixin:
             scale = s.scalar(query.order_by(m.Scale.version.desc()).limit(1))
             if scale is None:
                 raise NotFound(f"Schaal {code!r} bestaat niet.")
-            return ScaleInfo(scale.id, scale.code, scale.version, scale.name,
-                             scale.min_score, scale.max_score, scale.definition)
+            return scale_value(scale)
 
-    def list_scales(self) -> list[ScaleInfo]:
+    def list_scales(self) -> list[Scale]:
+        """Every version of every scale, by code and version."""
         with self.transaction(readonly=True) as s:
-            return [
-                ScaleInfo(sc.id, sc.code, sc.version, sc.name, sc.min_score, sc.max_score, sc.definition)
-                for sc in s.scalars(select(m.Scale).order_by(m.Scale.code, m.Scale.version))
-            ]
+            return [scale_value(sc) for sc in s.scalars(select(m.Scale).order_by(m.Scale.code, m.Scale.version))]
+
+    def current_scales(self) -> list[Scale]:
+        """The scales the apps score on: the newest version of each, in the content's ``order``
+        (:func:`oefenkit.scales.current`). Anyone may read them (they are content, not data)."""
+        with self.transaction(readonly=True) as s:
+            return scales_in_order(s)
 
     def add_case(
         self, actor: Actor, code: str, title: str, *, programme_code: str | None = None,

@@ -9,13 +9,15 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..identity import SYSTEM, Actor
 from ..permissions import can, require
+from ..scales import every_scale
 from . import exams as ex
 from . import models as m
+from .cases import scales_in_order
 
 __all__ = ["ExamMixin", "exam_programmes", "scoring_test_programmes"]
 
@@ -76,6 +78,12 @@ def _open_attempt(s: Session, person_id: int) -> m.ExamAttempt | None:
         .where(m.ExamAttempt.person_id == person_id, m.ExamAttempt.submitted_at.is_(None),
                m.Programme.scoring_test.is_(True))
         .order_by(m.ExamAttempt.id).limit(1))
+
+
+def _exam_scales(s: Session) -> tuple[str, ...]:
+    """The scales every exam case is scored on: the current scales, in order (the certification rule
+    judges the ones it names; content loading checks that those exist)."""
+    return tuple(sc.code for sc in scales_in_order(s))
 
 
 class ExamMixin:
@@ -225,8 +233,9 @@ class ExamMixin:
                                                             m.Case.code == case_code))}
             if not scores and not rows:
                 raise ValidationError("Geef eerst een score.")
+            exam_scales = _exam_scales(s)
             for scale_code, score in scores.items():
-                if scale_code not in ex.EXAM_SCALES:
+                if scale_code not in exam_scales:
                     raise ValidationError(f"Schaal {scale_code!r} hoort niet bij de toets.")
                 case, scale = self._case_and_scale(s, case_code, scale_code)
                 score = self._check_score(scale, score)
@@ -257,7 +266,7 @@ class ExamMixin:
             scores.setdefault(case_code, {})[scale_code] = score
             if note:
                 notes[case_code] = note
-        return ex.ExamProgress(attempt.id, tuple(attempt.case_order or ()), ex.EXAM_SCALES, scores, notes,
+        return ex.ExamProgress(attempt.id, tuple(attempt.case_order or ()), _exam_scales(s), scores, notes,
                                attempt.submitted_at is not None)
 
     def exam_progress(self, actor: Actor, attempt_id: int) -> ex.ExamProgress:
@@ -302,11 +311,12 @@ class ExamMixin:
             if practice:  # the scoring alone: cases carried out are not part of an oefentoets
                 rule = dataclasses.replace(rule, required_supervised_cases=0)
             progress = self._exam_progress(s, attempt)
-            missing = [c for c in progress.case_codes
-                       if not all(sc in progress.scores.get(c, {}) for sc in rule.scales)]
+            missing = [c for c in progress.case_codes if not progress.is_scored(c)
+                       or not all(sc in progress.scores.get(c, {}) for sc in rule.scales)]
             if missing:
                 raise ValidationError(f"Nog {len(missing)} van de {progress.n_total} fragmenten zijn niet "
-                                      "op beide schalen gescoord. Scoor ze eerst en lever dan in.")
+                                      f"op {every_scale(len(progress.scales))} gescoord. Scoor ze eerst en "
+                                      "lever dan in.")
             # Claim the attempt first: a second submit (double click, second tab) waits here and
             # then finds it submitted, so there is never a second decision or certificate.
             now = m.utcnow()
@@ -407,9 +417,12 @@ class ExamMixin:
         def utc(moment: dt.datetime) -> dt.datetime:  # SQLite gives naive UTC, PostgreSQL aware values
             return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
 
+        s = object_session(cert)
+        scale_titles = {sc.code: sc.title for sc in scales_in_order(s)} if s is not None else {}
         return ex.CertificateInfo(cert.verification_code, person.username, person.display_name, programme.code,
                                   programme.name, utc(cert.issued_at), utc(cert.valid_until).date(), cert.decision,
-                                  dict(cert.statistics or {}), cert.kind or "certificate", demo=bool(cert.demo))
+                                  dict(cert.statistics or {}), cert.kind or "certificate", demo=bool(cert.demo),
+                                  scale_titles=scale_titles)
 
     def find_certificate(self, actor: Actor, code: str) -> ex.CertificateInfo:
         """A certificate by verification code, for its owner or staff.

@@ -12,11 +12,10 @@ import datetime as dt
 import random
 import secrets
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 __all__ = [
-    "EXAM_SCALES",
     "LOCAL_TZ",
     "ExamCase",
     "ExamSetInfo",
@@ -27,9 +26,6 @@ __all__ = [
     "shuffled",
     "new_verification_code",
 ]
-
-#: The scales every exam case is scored on (the two Ainsworth scales of the rules).
-EXAM_SCALES = ("sensitiviteit", "cooperatie")
 
 #: Certificates are dated in Dutch local time.
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
@@ -130,6 +126,8 @@ class CertificateInfo:
     kind: str = "certificate"
     #: Issued from a public set under the demo setting: a demonstration, no certification.
     demo: bool = False
+    #: Scale code → title (the current scales), to name the scales of ``statistics`` on the document.
+    scale_titles: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def revoked(self) -> bool:

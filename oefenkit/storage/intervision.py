@@ -26,12 +26,11 @@ from ..errors import NotFound, ValidationError
 from ..identity import Actor
 from ..intervision import IntervisionScore, Visit, visit_labels
 from ..permissions import require
+from ..scales import every_scale, in_words
 from . import models as m
+from .cases import scales_in_order
 
-__all__ = ["IntervisionMixin", "INTERVISION_SCALES"]
-
-#: The scales every visit is scored on.
-INTERVISION_SCALES = ("sensitiviteit", "cooperatie")
+__all__ = ["IntervisionMixin"]
 
 _NOTE_MAX = 5000
 
@@ -79,7 +78,7 @@ class IntervisionMixin:
     def save_intervision_scores(
         self, actor: Actor, set_code: str, case_code: str, scores: Mapping[str, int], note: str = "",
     ) -> None:
-        """Store the actor's own scores of one visit on both scales with a note, all or nothing.
+        """Store the actor's own scores of one visit on every current scale with a note, all or nothing.
 
         Scoring the same visit again replaces the earlier scores and note.
         """
@@ -87,17 +86,20 @@ class IntervisionMixin:
         note = (note or "").strip()
         if len(note) > _NOTE_MAX:
             raise ValidationError(f"Een toelichting heeft hoogstens {_NOTE_MAX} tekens.")
-        missing = [sc for sc in INTERVISION_SCALES if scores.get(sc) is None]
-        if missing:
-            raise ValidationError("Geef een score op beide schalen: sensitiviteit en coöperatie.")
-        unknown = set(scores) - set(INTERVISION_SCALES)
-        if unknown:
-            raise ValidationError(f"Schaal {sorted(unknown)[0]!r} hoort niet bij intervisie.")
         with self.transaction() as s:
+            scales = scales_in_order(s)
+            codes = [sc.code for sc in scales]
+            if not codes:
+                raise NotFound("Er zijn nog geen schalen geladen (oefenkit init).")
+            if any(scores.get(code) is None for code in codes):
+                raise ValidationError(f"Geef een score op {every_scale(len(codes))}: {in_words(scales)}.")
+            unknown = set(scores) - set(codes)
+            if unknown:
+                raise ValidationError(f"Schaal {sorted(unknown)[0]!r} hoort niet bij intervisie.")
             case_set = self._intervision_set(s, set_code)
             if case_code not in {it.case.code for it in case_set.items}:
                 raise ValidationError(f"Casus {case_code!r} hoort niet bij deze intervisieset.")
-            for scale_code in INTERVISION_SCALES:
+            for scale_code in codes:
                 case, scale = self._case_and_scale(s, case_code, scale_code)
                 score = self._check_score(scale, scores[scale_code])
                 row = s.scalar(select(m.Rating).where(

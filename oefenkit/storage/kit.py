@@ -55,7 +55,7 @@ from . import database
 from . import models as m
 from .anonymise_jobs import AnonymiseJobsMixin
 from .cases import EXPERT_ONLY_DETAILS as EXPERT_ONLY_DETAILS  # re-exported: the value types stay importable here
-from .cases import CaseInfo, CasesMixin, ScaleInfo
+from .cases import CaseInfo, CasesMixin
 from .cases import ExpertScoreInfo as ExpertScoreInfo
 from .certificates import CertificatesMixin
 from .decisions import DecisionsMixin
@@ -75,7 +75,7 @@ from .session_answers import SessionAnswersMixin
 from .session_participants import SessionParticipantsMixin
 from .sessions import SessionsMixin
 
-__all__ = ["Kit", "GroupInfo", "RatingInfo", "ScaleInfo", "CaseInfo"]
+__all__ = ["Kit", "GroupInfo", "RatingInfo", "CaseInfo"]
 
 
 class Kit(PeopleMixin, CasesMixin, RatingsMixin, DecisionsMixin, ProgressMixin, PracticeMixin, ExamMixin,

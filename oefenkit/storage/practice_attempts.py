@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..errors import NotFound, ValidationError
 from ..identity import Actor
 from ..permissions import can, require
+from ..scales import every_scale
 from . import models as m
 from .ratings import check_submission_id
 
@@ -191,7 +192,7 @@ class PracticeMixin:
             newest = self._newest_scales(s)
             missing = sorted(set(newest) - set(scores or {}))
             if missing:
-                raise ValidationError("Geef een score op beide schalen voordat je inlevert.")
+                raise ValidationError(f"Geef een score op {every_scale(len(newest))} voordat je inlevert.")
             unknown = sorted(set(scores) - set(newest))
             if unknown:
                 raise NotFound(f"Schaal {unknown[0]!r} bestaat niet.")

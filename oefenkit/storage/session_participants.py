@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..errors import Conflict, NotFound, TooManyAttempts, ValidationError
 from ..identity import Actor
 from ..permissions import require
+from ..scales import every_scale
 from . import models as m
 from .ratings import check_submission_id
 
@@ -136,7 +137,7 @@ class SessionParticipantsMixin:
                 raise ValidationError("In deze ronde is er geen fragment om te scoren; geef je antwoord.")
             newest = self._newest_scales(s)
             if sorted(set(newest) - set(scores or {})):
-                raise ValidationError("Geef een score op beide schalen voordat je inlevert.")
+                raise ValidationError(f"Geef een score op {every_scale(len(newest))} voordat je inlevert.")
             unknown = sorted(set(scores) - set(newest))
             if unknown:
                 raise NotFound(f"Schaal {unknown[0]!r} bestaat niet.")

@@ -41,7 +41,9 @@ from sqlalchemy.orm import Session
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..identity import Actor
 from ..permissions import can, require
+from ..scales import current
 from . import models as m
+from .cases import scale_value
 
 __all__ = ["SessionsMixin"]
 
@@ -379,8 +381,8 @@ class SessionsMixin:
 
     @staticmethod
     def _scale_order(newest) -> list[str]:
-        first = ("sensitiviteit", "cooperatie")
-        return [c for c in first if c in newest] + sorted(c for c in newest if c not in first)
+        """The scale codes in the content's ``order`` (:func:`oefenkit.scales.current`)."""
+        return [sc.code for sc in current(scale_value(row) for row in newest.values())]
 
     def session_state(self, actor: Actor, session_id: int) -> dict[str, Any]:
         """What a session page shows now, with the ``token`` it belongs to.
