@@ -1,7 +1,10 @@
 """The data model of the whole kit (SQLAlchemy 2 declarative mapping).
 
 Tables are created only by Alembic migrations (``oefenkit/storage/migrations``);
-``tests/test_migrations.py`` checks that the migrations and this module agree.
+``tests/test_migrations.py`` checks that the migrations and this module agree. The shared
+``Base``, time helpers and value lists are in :mod:`.model_base`, the live session's tables in
+:mod:`.models_live`; both are re-exported here, so ``models.LiveSession`` and ``models.utcnow``
+work as before.
 
 Overview::
 
@@ -34,12 +37,10 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
@@ -47,7 +48,24 @@ from sqlalchemy import (
 from sqlalchemy import false as sa_false
 from sqlalchemy import text as sa_text
 from sqlalchemy import true as sa_true
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .model_base import (
+    ANSWER_TEXT_MAX,
+    CERTIFICATE_KINDS,
+    JOB_STATES,
+    LIBRARY_STATUSES,
+    NAMING,
+    RATING_MODES,
+    RECORD_KINDS,
+    ROUND_KINDS,
+    SET_KINDS,
+    Base,
+    _in,
+    as_utc,
+    utcnow,
+)
+from .models_live import LiveAnswer, LiveRound, LiveSession, LiveSessionParticipant
 
 __all__ = [
     "Base",
@@ -56,7 +74,8 @@ __all__ = [
     "SET_KINDS",
     "utcnow",
     "as_utc",
-    "as_utc",
+    "NAMING",
+    "ANSWER_TEXT_MAX",
     "Person",
     "Programme",
     "Group",
@@ -87,55 +106,6 @@ __all__ = [
     "LoginSession",
     "AuditEntry",
 ]
-
-#: Why a rating was given.
-RATING_MODES = ("practice", "exam", "session")
-#: What a live session's round asks (``oefenkit.rounds``): score a clip, or answer a situation,
-#: a multiple-choice question or an exchange prompt.
-ROUND_KINDS = ("fragment", "situatie", "vraag", "ervaring")
-#: The longest typed answer the database accepts (``oefenkit.rounds.ANSWER_LIMITS`` per kind).
-ANSWER_TEXT_MAX = 500
-#: What a case set is for.
-SET_KINDS = ("practice", "exam", "session", "intervision")
-#: What a requirement record is: a trainer-recorded kind of a programme path
-#: (``oefenkit.programmes.REQUIREMENT_KINDS`` minus the kinds the kit derives), or the refresher
-#: that keeps a registration active (the Babytijd terugkomdag), or an activity after the path
-#: (the Ouder-baby opfriscursus).
-RECORD_KINDS = ("attendance", "supervision", "national_supervision", "cases", "refresher", "activity")
-#: ``certificate``: a certificate; ``registration``: a registration as uitvoerder that lapses
-#: without the path's refresher (Babytijd).
-CERTIFICATE_KINDS = ("certificate", "registration")
-#: Where an uploaded clip is in the case library's workflow.
-LIBRARY_STATUSES = ("uploaded", "anonymised", "reviewed", "published")
-#: Where an anonymisation job is (``oefenkit/storage/anonymise_jobs.py``); the first two are active.
-JOB_STATES = ("queued", "running", "done", "failed", "cancelled")
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def as_utc(moment: dt.datetime) -> dt.datetime:
-    """A stored moment, aware in UTC: SQLite gives naive UTC moments back, PostgreSQL aware ones."""
-    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
-
-
-def _in(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, dt.datetime: DateTime(timezone=True)}
-
 
 class Role(Base):
     """A role named in ``oefenkit/roles.yaml`` (what it may do lives there): its row lets people
@@ -447,97 +417,6 @@ class RequirementRecord(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-
-class LiveSession(Base):
-    """A terugkomdag or intervision session with a join code."""
-
-    __tablename__ = "live_session"
-    __table_args__ = (
-        CheckConstraint("state IN ('open', 'closed')", name="state"),
-        CheckConstraint("expected_participants IS NULL OR expected_participants BETWEEN 1 AND 200",
-                        name="expected_participants"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    join_code: Mapped[str] = mapped_column(String(16), unique=True)
-    trainer_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
-    case_set_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case_set.id"))
-    state: Mapped[str] = mapped_column(String(16), default="open")
-    current_round: Mapped[int] = mapped_column(Integer, default=0)
-    round_open: Mapped[bool] = mapped_column(Boolean, default=False)
-    change_token: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    closed_at: Mapped[Optional[dt.datetime]] = mapped_column()
-    #: How many people the trainer expects (the server starts their page kernels ahead); None: unknown.
-    expected_participants: Mapped[Optional[int]] = mapped_column(Integer)
-    #: The programme of the day (its code): the round plan's, else the case set's (None: not known).
-    #: A code, not a foreign key: adding a foreign key would rebuild this table on SQLite, and its
-    #: rounds and participants would go with the old one (their ON DELETE CASCADE).
-    programme_code: Mapped[Optional[str]] = mapped_column(String(32))
-    #: The round plan the day follows (``oefenkit.rounds.RoundPlan.as_dict``, kept as it was at the
-    #: start); None: a day of clips only.
-    plan: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON(none_as_null=True))
-
-
-class LiveRound(Base):
-    """One round of a live session: its kind, the clip (``fragment``) or the content it asks
-    (``situatie``, ``vraag``, ``ervaring``: a snapshot of :class:`oefenkit.rounds.RoundItem`), when
-    it was opened and closed, and when the expert score or right answer was revealed
-    (``oefenkit.storage.sessions``)."""
-
-    __tablename__ = "live_round"
-    __table_args__ = (
-        UniqueConstraint("session_id", "number", name="uq_live_round_session_number"),
-        CheckConstraint(f"kind IN ({_in(ROUND_KINDS)})", name="kind"),
-        CheckConstraint("(kind = 'fragment' AND case_id IS NOT NULL) OR "
-                        "(kind <> 'fragment' AND case_id IS NULL AND content IS NOT NULL)", name="kind_content"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("live_session.id", ondelete="CASCADE"))
-    number: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(16), default="fragment", server_default="fragment")
-    case_id: Mapped[Optional[int]] = mapped_column(ForeignKey("case_item.id"))
-    content: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON(none_as_null=True))
-    opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    closed_at: Mapped[Optional[dt.datetime]] = mapped_column()
-    revealed_at: Mapped[Optional[dt.datetime]] = mapped_column()
-
-
-class LiveSessionParticipant(Base):
-    __tablename__ = "live_session_participant"
-
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("live_session.id", ondelete="CASCADE"), primary_key=True
-    )
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
-    joined_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-
-class LiveAnswer(Base):
-    """A participant's answer to a ``situatie``, ``vraag`` or ``ervaring`` round: one per person and
-    round, replaced in place until the round closes (``oefenkit.storage.session_answers``)."""
-
-    __tablename__ = "live_answer"
-    __table_args__ = (
-        UniqueConstraint("round_id", "person_id", name="uq_live_answer_round_person"),
-        CheckConstraint("choice IS NOT NULL OR answer_text IS NOT NULL", name="given"),
-        CheckConstraint(f"answer_text IS NULL OR length(answer_text) <= {ANSWER_TEXT_MAX}", name="text_length"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(ForeignKey("live_round.id", ondelete="CASCADE"))
-    session_id: Mapped[int] = mapped_column(ForeignKey("live_session.id", ondelete="CASCADE"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
-    #: A ``vraag``: the index of the chosen option (0 = the first).
-    choice: Mapped[Optional[int]] = mapped_column(Integer)
-    #: A ``situatie`` or ``ervaring``: the typed text.
-    answer_text: Mapped[Optional[str]] = mapped_column(Text)
-    #: The client's id of the submission that last wrote this row (a retried submission changes nothing).
-    submission_id: Mapped[Optional[str]] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class PracticeAttempt(Base):
