@@ -224,6 +224,7 @@ def case_overview(kit, actor) -> list[dict[str, Any]]:
     rule, so it matches what certification uses. Reading expert scores needs a
     trainer or coördinator (the façade checks).
     """
+    # numpy and scipy (≈ 0.8 s) only when a consensus is computed, not for every page kernel
     from .agreement.data import Ratings
     from .agreement.trainee import expert_consensus
 

@@ -24,6 +24,7 @@ from .cli_requirements import add_parsers as add_requirements_parsers
 from .cli_table import Column, print_table
 from .cli_video import add_case_video_parsers, add_video_parsers
 from .cli_worker import add_parsers as add_worker_parsers
+from .cli_worker import start_worker_process
 from .content import load_content
 from .errors import NotFound, OefenkitError, ValidationError
 from .identity import SYSTEM, role_label
@@ -118,7 +119,6 @@ def cmd_serve(args) -> int:
     _ready_kit(settings)  # clear message if the database is unreachable or not migrated
     worker = None
     if args.with_worker and not settings.hub:
-        from .cli_worker import start_worker_process
 
         worker = start_worker_process(args)
     try:

@@ -13,7 +13,9 @@ from typing import Any
 from .cli_common import _ready_kit, _settings
 from .errors import ValidationError
 from .identity import SYSTEM
+from .programmes import load_paths
 from .requirements import day_text
+from .storage.exams import LOCAL_TZ
 
 __all__ = ["add_parsers", "progress_lines", "jsonable"]
 
@@ -28,7 +30,6 @@ def _day(text: str | None) -> dt.date | None:
 
 
 def _paths(settings):
-    from .programmes import load_paths
 
     return load_paths(settings.content_dir)
 
@@ -71,7 +72,6 @@ def progress_lines(progress: dict[str, Any], person: str) -> list[str]:
 
 
 def cmd_requirements_record(args) -> int:
-    from .storage.exams import LOCAL_TZ
 
     day = _day(args.date) or dt.datetime.now(LOCAL_TZ).date()
     settings = _settings(args)

@@ -40,7 +40,7 @@ def cmd_cases_upload(args) -> int:
 
 
 def cmd_cases_anonymise(args) -> int:
-    from tqdm import tqdm
+    from tqdm import tqdm  # with the video modules: only when a video command runs (module docstring)
 
     kit = _kit(args)
     bar_format = "{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}"
@@ -59,7 +59,7 @@ def cmd_cases_anonymise(args) -> int:
 
 
 def cmd_anonymise(args) -> int:
-    from tqdm import tqdm
+    from tqdm import tqdm  # with the video modules: only when a video command runs (module docstring)
 
     from .video.anonymiser import MaskingOptions
     from .video.encode import EncoderSettings, check_output_path

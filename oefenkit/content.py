@@ -22,11 +22,14 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .cases import CaseSetSpec, SampleCase, expert_display_name, load_case_sets, load_sample_cases
+from .certification import load_rules  # numpy/scipy: only when content is loaded
 from .contentfile import read_yaml_mapping, refuse_unknown_fields
 from .errors import ContentError
 from .example_situations import ExampleSituation, Skill, load_example_situations
 from .identity import SYSTEM
 from .modules import Module, load_modules
+from .programmes import load_paths
+from .rounds import load_round_plans
 from .scales import Scale
 from .settings import SAMPLES_DIR
 from .storage.kit import Kit
@@ -304,7 +307,6 @@ def load_content(content_dir: Path, *, samples_dir: Path | None = None) -> Conte
         if other != sc.code:
             raise ContentError(f"{path.name}: 'colour' {sc.colour!r} hoort al bij schaal {other!r}; "
                                "geef elke schaal een eigen kleur.")
-    from .certification import load_rules  # numpy/scipy: only when content is loaded
 
     rules = load_rules(content_dir)
     scale_codes = {sc.code for sc in scales}
@@ -338,10 +340,8 @@ def load_content(content_dir: Path, *, samples_dir: Path | None = None) -> Conte
                                                      taken={spec.code for spec in case_sets.values()})
     modules = load_modules(content_dir / "modules", programmes=codes, scale_codes=scale_codes,
                            scripts_dir=(Path(samples_dir) if samples_dir is not None else SAMPLES_DIR) / "scripts")
-    from .programmes import load_paths
 
     paths = load_paths(content_dir, programme_codes=codes, module_codes={m.code for m in modules})
-    from .rounds import load_round_plans
 
     round_plans = load_round_plans(content_dir / "sessions", situations=situations, programmes=codes,
                                    case_sets={spec.code for spec in case_sets.values()} if case_sets else None)

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
+from .content import load_content, load_into
 from .errors import AlreadyExists, ConfigurationError
 from .identity import SYSTEM
 from .jobs import LazyDelivery
@@ -117,7 +118,6 @@ def init(settings: Settings) -> InitReport:
     settings.ensure_data_dir()
     # Validate everything (content, sample case scripts) before touching the database.
     # Content loading (YAML, scripts, rules with numpy/scipy) only at init, never in app kernels.
-    from .content import load_content, load_into
 
     content = load_content(settings.content_dir, samples_dir=SAMPLES_DIR)
     role_codes = roles().codes

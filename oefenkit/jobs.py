@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import threading
 import time
 import uuid
 from pathlib import Path
 from typing import Any, Callable
+
+from sqlalchemy.engine import make_url
 
 from .errors import Cancelled, OefenkitError
 from .storage.anonymise_jobs import DEFAULT_LEASE_S, work_name
@@ -53,8 +56,7 @@ def queue_file(database_path: str | os.PathLike) -> Path:
 
 def make_huey(database_url: str):
     """A huey on the kit's database (PostgreSQL) or beside it (SQLite); ``None`` for in-memory SQLite."""
-    from huey import PostgresHuey, SqliteHuey
-    from sqlalchemy.engine import make_url
+    from huey import PostgresHuey, SqliteHuey  # only where a queue is opened (worker, queueing a job)
 
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
@@ -191,7 +193,6 @@ def _worker_name() -> str:
 def run_worker(kit, database_url: str, *, concurrency: int = 1, lease_s: float = DEFAULT_LEASE_S, sweep_s: float = SWEEP_S,
                parent_pid: int | None = None, detector_factory: Callable[[], Any] | None = None) -> None:
     """Run ``oefenkit worker`` on ``kit`` until SIGINT/SIGTERM (or until ``parent_pid`` is gone)."""
-    import signal
 
     global _RUNNER
     kit.job_lease_s = lease_s

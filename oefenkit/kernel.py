@@ -36,6 +36,7 @@ from .apps import APPS, App
 from .errors import AccessLost, AuthenticationError, NotFound
 from .identity import Actor
 from .instance import current_kit
+from .logins import bind_login_session, current_login_session
 from .permissions import can, require
 from .sessions import client_address
 
@@ -74,7 +75,6 @@ def bind_person(username: str, app_id: str, address: str | None = None, *,
         else:
             os.environ[name] = value
     _person, _app, _checked, _lost = None, None, None, False  # a new page: nothing from before
-    from .logins import bind_login_session
 
     bind_login_session(None)  # the server's next cell binds this page's login session, if any
     app = next((a for a in APPS if a.id == app_id), None)
@@ -160,7 +160,6 @@ def live_person() -> Actor:
         person = kit.find_person(_person.username)
     except NotFound:  # unknown or deactivated
         person = None
-    from .logins import current_login_session
 
     session = current_login_session()
     if session is not None and person is not None and session not in kit.list_live_login_sessions([session]):

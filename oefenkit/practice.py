@@ -131,6 +131,7 @@ class PracticeAttempt:
 
 def consensus_of(expert_scores: Mapping[str, int], scale_min: int, scale_max: int) -> int:
     """The consensus of one case on one scale from ``{expert: score}`` (the documented rule)."""
+    # numpy and scipy (≈ 0.8 s) only when a consensus is computed, not for every page kernel
     from .agreement.data import Ratings
     from .agreement.trainee import expert_consensus
 

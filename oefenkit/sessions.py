@@ -32,8 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .contentfile import read_yaml_mapping
 from .dutch import count
-from .errors import ContentError, ValidationError
+from .errors import ContentError, StatisticUndefined, ValidationError
 
 __all__ = [
     "JOIN_CODE_ALPHABET",
@@ -270,9 +271,9 @@ def room_alpha(records: Iterable[tuple[Any, Any, int]]) -> AlphaResult:
     >>> room_alpha([("a", "r1", 3)]).reason
     'Nog te weinig scores voor de overeenstemming (minstens twee deelnemers op hetzelfde fragment).'
     """
+    # numpy and scipy (≈ 0.8 s) only when a room's statistic is computed, not for every page kernel
     from .agreement.data import Ratings
     from .agreement.krippendorff import krippendorff_alpha
-    from .errors import StatisticUndefined
 
     records = [(str(r), str(i), int(s)) for r, i, s in records]
     raters = len({r for r, _, _ in records})
@@ -311,7 +312,6 @@ class Prompt:
 
 def load_prompts(path: Path) -> tuple[Prompt, ...]:
     """The discussion prompts of ``content/sessions/gespreksvragen.yaml``; :class:`ContentError` if invalid."""
-    from .contentfile import read_yaml_mapping
 
     data = read_yaml_mapping(Path(path), expect="een lijst 'vragen' bovenaan het bestand")
     name = Path(path).name

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
+import nbformat
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.auth.identity import IdentityProvider, User
 from jupyter_server.base.handlers import JupyterHandler
@@ -72,7 +73,6 @@ def request_actor(user: User | None):
 def login_session_cell(user: User):
     """The cell that tells an app kernel which login session opened its page (for the "deze
     sessie" marker in Mijn gegevens), or None outside a kit session (hub mode)."""
-    import nbformat
 
     session_id = getattr(user, "session_id", None)
     if not isinstance(session_id, int):

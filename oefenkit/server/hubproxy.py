@@ -50,6 +50,7 @@ def forward_hub_token(handler, headers):
 
 
 def main() -> None:
+    # only in the hub's single-user proxy process (its own entry point), not in the kit's server
     from jhsingle_native_proxy import main as proxy_main
     from jhsingle_native_proxy.proxyhandlers import ProxyHandler
 

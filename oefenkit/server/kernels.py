@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import hmac
 import json
 import logging
 import os
@@ -37,7 +38,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from jupyter_client.session import Session
+from jupyter_server._tz import utcnow
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado.ioloop import IOLoop
 from traitlets import Bool, Float, Int, Unicode, default
 
 from ..apps import APPS, app_for_path
@@ -198,7 +202,6 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
         if self.prewarm:
             # From the server's start, on its loop: after a restart during a terugkomdag the kernels are
             # started ahead again before the phones reconnect.
-            from tornado.ioloop import IOLoop
 
             IOLoop.current().add_callback(self.start_pool)
 
@@ -237,10 +240,7 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
         server's CPU while a room of 30 opened the participant page. Here the signature is checked as
         the session does, and only the header, the parent header and (for a status) the content are
         read, with the standard JSON parser."""
-        import hmac
 
-        from jupyter_client.session import Session
-        from jupyter_server._tz import utcnow
 
         kernel = self._kernels[kernel_id]
         kernel.reason = ""

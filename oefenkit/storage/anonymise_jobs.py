@@ -37,6 +37,7 @@ from ..errors import Cancelled, Conflict, NotFound
 from ..identity import SYSTEM, Actor
 from ..permissions import require
 from . import models as m
+from .library_media import normalise_manual_masks
 
 __all__ = ["AnonymiseJobsMixin", "JobInfo", "JobDelivery", "ACTIVE_STATES", "DEFAULT_LEASE_S",
            "MAX_ATTEMPTS", "work_name"]
@@ -130,7 +131,6 @@ class AnonymiseJobsMixin:
         Refused (Dutch, nothing stored) when the case is published, has no original, or
         already has a queued or running job.
         """
-        from .library_media import normalise_manual_masks
 
         require(actor, "manage_cases")
         masks = None if manual_masks is None else [dict(d) for d in normalise_manual_masks(manual_masks)]

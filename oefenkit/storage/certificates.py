@@ -15,6 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import requirements as rq
+from ..certification import (
+    renewed_until,  # imports no storage
+    valid_until,  # imports no storage
+)
 from ..errors import Conflict, NotFound, ValidationError
 from ..identity import Actor
 from ..permissions import require
@@ -131,7 +135,6 @@ class CertificatesMixin:
                 rule = rules.get(programme.code)
                 if rule is None:
                     raise NotFound(f"Er zijn geen certificeringsregels voor programma {programme.code!r}.")
-                from ..certification import valid_until  # imports no storage
 
                 now = m.utcnow()
                 until = valid_until(now.astimezone(ex.LOCAL_TZ).date(), rule)
@@ -370,7 +373,6 @@ class CertificatesMixin:
         record (``record_requirement`` with the path's refresher code). Returns per certificate
         ``code``, ``programme``, ``old`` and ``new`` last day and ``renewed``; every renewal is
         audited."""
-        from ..certification import renewed_until  # imports no storage
 
         require(actor, "decide_certification")
         if not isinstance(attended_on, dt.date) or isinstance(attended_on, dt.datetime):

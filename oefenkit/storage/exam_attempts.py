@@ -5,15 +5,17 @@ in :mod:`oefenkit.storage.exams`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, object_session
 
+from ..certification import decide_against_experts, valid_until  # imports no storage
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..identity import SYSTEM, Actor
-from ..permissions import can, require
+from ..permissions import can, require, roles
 from ..scales import every_scale
 from . import exams as ex
 from . import models as m
@@ -51,7 +53,6 @@ def exam_programmes(with_test: frozenset[str], staff: bool, programmes: frozense
 
 def role_is_staff(role_code: str) -> bool:
     """Is a stored role one that guides others (``staff`` in ``roles.yaml``)?"""
-    from ..permissions import roles
 
     role = roles().get(role_code)
     return role is not None and role.staff
@@ -293,9 +294,7 @@ class ExamMixin:
         is computed here, with the core's rights, from the stored expert scores
         (:func:`oefenkit.certification.decide_against_experts`).
         """
-        import dataclasses
 
-        from ..certification import decide_against_experts, valid_until  # imports no storage
 
         with self.transaction() as s:
             attempt = self._exam_attempt(s, attempt_id, lock=True)

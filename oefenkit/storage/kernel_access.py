@@ -8,6 +8,7 @@ from typing import Iterable
 from sqlalchemy import select
 
 from ..identity import SYSTEM, Actor
+from ..sessions import PREWARM_WINDOW
 from . import models as m
 from .people import ACTIVE_ACTORS_BY_NAMES, _actor, read_actors
 
@@ -47,7 +48,6 @@ class KernelAccessMixin:
         """The open live sessions that want kernels started ahead: ``(session id, expected people,
         user names of those who joined)``, for sessions with an expected number that were created less
         than :data:`~oefenkit.sessions.PREWARM_WINDOW` ago (the server's kernel pool, ``kernels.py``)."""
-        from ..sessions import PREWARM_WINDOW
 
         with self.transaction(readonly=True) as s:
             sessions = s.execute(select(m.LiveSession.id, m.LiveSession.expected_participants)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import os
 import re
@@ -48,6 +49,7 @@ from sqlalchemy.orm import Session
 from ..errors import AlreadyExists, ConfigurationError, Conflict, NotFound, ValidationError, VideoError
 from ..identity import Actor
 from ..permissions import require, roles
+from ..settings import PROJECT_ROOT
 from . import models as m
 from .cases import ExpertScoreInfo
 from .library_media import _unlink_quietly
@@ -203,7 +205,6 @@ class LibraryMixin:
         Nothing is created on disk here (app kernels open the kit cheaply); the
         folders are made, private to the owner, when a verb first needs them.
         """
-        from ..settings import PROJECT_ROOT
 
         media = Path(media_dir).expanduser().resolve()
         samples = (PROJECT_ROOT / "sample_cases" / "clips").resolve()
@@ -344,7 +345,7 @@ class LibraryMixin:
         on any error nothing is left in ``originals/``, no row is written and the
         source file is where it was.
         """
-        from ..video.probe import probe, validate
+        from ..video.probe import probe, validate  # PyAV (≈ 0.06 s), only when a clip is added
 
         require(actor, "manage_cases")
         name = sanitise_file_name(original_name)
@@ -432,7 +433,6 @@ class LibraryMixin:
         if details is not None:
             if not isinstance(details, dict) or not all(isinstance(k, str) for k in details):
                 raise ValidationError("De gegevens van een casus zijn een lijst van namen met waarden.")
-            import json
 
             try:
                 json.dumps(details)

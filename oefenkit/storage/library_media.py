@@ -43,7 +43,7 @@ def normalise_manual_masks(masks: Sequence[dict[str, Any]] | None) -> tuple[dict
     ``None``: until the end). The rules are those of :mod:`oefenkit.video.mask`;
     a broken mask is a :class:`ValidationError` naming it (Dutch).
     """
-    from ..video.mask import parse_manual_masks
+    from ..video.mask import parse_manual_masks  # OpenCV (≈ 0.2 s) only when masks are read
 
     if masks is None:
         return ()
@@ -71,7 +71,7 @@ def normalise_manual_masks(masks: Sequence[dict[str, Any]] | None) -> tuple[dict
 
 
 def _to_manual_masks(masks: Sequence[dict[str, Any]]):
-    from ..video.mask import ManualMask
+    from ..video.mask import ManualMask  # OpenCV (≈ 0.2 s), see above
 
     return tuple(ManualMask(x=d["x"], y=d["y"], w=d["w"], h=d["h"], start=d["start_s"], end=d["end_s"])
                  for d in masks)
@@ -131,6 +131,7 @@ class LibraryMediaMixin:
         (:meth:`remove_work_files`). ``on_commit(session, summary)`` runs inside the transaction
         that stores the result; if it raises, nothing is stored and the new files are removed.
         """
+        # OpenCV, PyAV and the face model only where a clip is anonymised (the worker)
         from ..video.anonymiser import MaskingOptions
         from ..video.pipeline import AnonymiseOptions, anonymise
         from ..video.review import write_contact_sheet

@@ -34,6 +34,7 @@ from ..errors import NotFound, ValidationError
 from ..identity import Actor
 from ..permissions import require
 from . import models as m
+from .people import _actor
 
 __all__ = ["LoginsMixin", "LoginInfo", "LoginSessionInfo", "hash_login_token"]
 
@@ -132,7 +133,6 @@ class LoginsMixin:
             raise gone
         digest = hash_login_token(token)
         now = self.login_clock()
-        from .people import _actor
 
         with self.transaction(readonly=True) as s:
             row = s.scalar(select(m.LoginSession).where(m.LoginSession.token_hash == digest))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ..errors import AlreadyExists, AuthenticationError, ContentError, NotFound, ValidationError
 from ..identity import (
@@ -23,6 +23,7 @@ from ..identity import (
 )
 from ..permissions import can, require, roles
 from . import models as m
+from .exam_attempts import exam_programmes, role_is_staff, scoring_test_programmes
 
 __all__ = ["PeopleMixin", "GroupInfo"]
 
@@ -43,9 +44,7 @@ def _actor(person: m.Person, with_test: frozenset[str] | None = None) -> Actor:
     ``with_test``: the programmes with a scoring test, when the caller has read them already
     (:func:`~oefenkit.storage.exam_attempts.scoring_test_programmes`).
     """
-    from sqlalchemy.orm import object_session
 
-    from .exam_attempts import exam_programmes, role_is_staff, scoring_test_programmes
 
     programmes = frozenset(ms.group.programme.code for ms in person.memberships
                            if ms.group.programme is not None)
@@ -79,7 +78,6 @@ def read_actors(s: Session, statement: Select, params: dict[str, Any]) -> dict[s
     """The people ``statement`` (:data:`ACTOR_BY_NAME` or :data:`ACTIVE_ACTORS_BY_NAMES`) finds, as
     ``{user name: (Actor, active)}``, in two reads: the people with their groups' programmes (outer
     joins), and the programmes with a scoring test."""
-    from .exam_attempts import exam_programmes, role_is_staff, scoring_test_programmes
 
     rows = s.execute(statement, params).all()
     if not rows:

@@ -6,14 +6,17 @@ lives in :mod:`oefenkit.practice`.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import NotFound, ValidationError
+from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..identity import Actor
 from ..permissions import can, require
+from ..practice import PracticeAttempt, PracticeCase, build_feedback, consensus_of
 from ..scales import every_scale
+from ..settings import PROJECT_ROOT
 from . import models as m
 from .ratings import check_submission_id
 
@@ -34,9 +37,7 @@ class PracticeMixin:
     clip_roots: tuple = ()
 
     def _allowed_clip_roots(self) -> tuple:
-        from pathlib import Path
 
-        from ..settings import PROJECT_ROOT
 
         roots = self.clip_roots or (PROJECT_ROOT / "sample_cases" / "clips",)
         return tuple(Path(r).resolve() for r in roots)
@@ -70,9 +71,7 @@ class PracticeMixin:
         missing file is :class:`NotFound`, and so is a path outside the clip
         directories (:attr:`clip_roots`).
         """
-        from pathlib import Path
 
-        from ..errors import PermissionDenied
 
         if actor is None or (actor.id is None and not can(actor, "view_all_clips")):
             require(None, "view_all_clips")
@@ -136,7 +135,6 @@ class PracticeMixin:
         or ``done`` and the scores of the person's latest attempt. Only the
         person's own ratings are read; no expert information is returned.
         """
-        from ..practice import PracticeCase
 
         require(actor, "write_rating_for", actor.id if actor else None)
         with self.transaction(readonly=True) as s:
@@ -165,7 +163,6 @@ class PracticeMixin:
         the feedback of the attempt stored the first time.
         Returns :class:`oefenkit.practice.PracticeFeedback`.
         """
-        from ..errors import Conflict
 
         require(actor, "write_rating_for", actor.id if actor else None)
         note = (note or "").strip()
@@ -180,8 +177,6 @@ class PracticeMixin:
             return self._submit_practice(actor, case_code, scores, note, submission_id)  # the race's winner
 
     def _submit_practice(self, actor: Actor, case_code: str, scores, note: str, submission_id: str | None):
-        from ..errors import PermissionDenied
-        from ..practice import build_feedback
 
         with self.transaction() as s:
             case = s.scalar(select(m.Case).where(m.Case.code == case_code))
@@ -257,7 +252,6 @@ class PracticeMixin:
         feedback are included. Returns :class:`oefenkit.practice.PracticeAttempt`
         values, numbered from 1: the data of the learning curve.
         """
-        from ..practice import PracticeAttempt, consensus_of
 
         username = username or (actor.username if actor else "")
         with self.transaction(readonly=True) as s:

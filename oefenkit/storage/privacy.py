@@ -20,6 +20,7 @@ from ..errors import Conflict, ValidationError
 from ..identity import Actor
 from ..permissions import require, roles
 from . import models as m
+from .session_participants import JOIN_FAILED
 
 __all__ = ["PrivacyMixin", "DELETED_PERSON"]
 
@@ -234,7 +235,6 @@ class PrivacyMixin:
     @staticmethod
     def _forget_join_addresses(s: Session, pid: int) -> None:
         """The person's wrong join codes stay in the audit log, without their IP address."""
-        from .session_participants import JOIN_FAILED
 
         for entry in s.scalars(select(m.AuditEntry).where(m.AuditEntry.actor_id == pid,
                                                            m.AuditEntry.action == JOIN_FAILED)):

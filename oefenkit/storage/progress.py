@@ -6,6 +6,7 @@ update a person's place in each course module. What progress means lives in
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
 from ..identity import Actor
+from ..modules import ModuleProgressInfo
 from ..permissions import require
 from . import models as m
 
@@ -31,7 +33,6 @@ class ProgressMixin:
 
     @staticmethod
     def _progress_info(row: m.ModuleProgress, username: str):
-        from ..modules import ModuleProgressInfo
 
         def utc(moment: dt.datetime | None) -> dt.datetime | None:  # SQLite gives naive UTC values back
             return moment.replace(tzinfo=dt.timezone.utc) if moment is not None and moment.tzinfo is None else moment
@@ -77,7 +78,6 @@ class ProgressMixin:
         document; ``completed=True`` marks the module completed (the first time only;
         ``False`` marks it open again). Arguments left ``None`` keep their stored value.
         """
-        import json
 
         require(actor, "write_progress_for", actor.id)
         if not isinstance(module_code, str) or not 0 < len(module_code) <= 64:

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 from ..errors import ValidationError
 from ..identity import Actor
 from ..permissions import require
+from ..rounds import RoundItem, answer_wall, check_answer, choice_distribution, group_answers
+from ..sessions import RoundReport
 from . import models as m
 from .ratings import check_submission_id
 
@@ -30,7 +32,6 @@ __all__ = ["SessionAnswersMixin"]
 
 def _item(rnd: m.LiveRound):
     """The round's stored content as a :class:`~oefenkit.rounds.RoundItem` (checked when it was stored)."""
-    from ..rounds import RoundItem
 
     c = rnd.content or {}
     return RoundItem(kind=rnd.kind, title=c.get("title", ""), text=c.get("text", ""), code=c.get("code"),
@@ -53,7 +54,6 @@ class SessionAnswersMixin:
         the kind's limit (:data:`oefenkit.rounds.ANSWER_LIMITS`). A repeated ``submission_id`` changes
         nothing. Returns ``round``, ``choice``, ``text``, ``saved_at`` and ``changed``.
         """
-        from ..rounds import check_answer
 
         require(actor, "write_rating_for", actor.id if actor else None)
         check_submission_id(submission_id)
@@ -100,7 +100,6 @@ class SessionAnswersMixin:
     def _room_answers(s: Session, rnd: m.LiveRound) -> dict[str, Any]:
         """The room's answers without names: a vraag's ``distribution``, a situatie's ``groups``
         (shared key word, answers), an ervaring's ``wall``; ``n`` answers in all."""
-        from ..rounds import answer_wall, choice_distribution, group_answers
 
         rows = s.execute(select(m.LiveAnswer.choice, m.LiveAnswer.answer_text)
                          .where(m.LiveAnswer.round_id == rnd.id)).all()
@@ -152,7 +151,6 @@ class SessionAnswersMixin:
 
     def _content_round_report(self, s: Session, rnd: m.LiveRound):
         """A :class:`oefenkit.sessions.RoundReport` of a round without a clip (answers without names)."""
-        from ..sessions import RoundReport
 
         item = _item(rnd)
         return RoundReport(rnd.number, item.code or "", item.title, (), rnd.revealed_at is not None,

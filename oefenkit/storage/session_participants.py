@@ -21,6 +21,16 @@ from ..errors import Conflict, NotFound, TooManyAttempts, ValidationError
 from ..identity import Actor
 from ..permissions import require
 from ..scales import every_scale
+from ..sessions import (
+    JOIN_FAILURE_LIMIT,
+    JOIN_FAILURE_WINDOW,
+    SESSION_LIFETIME,
+    client_address,
+    join_retry_after,
+    join_wait_message,
+    normalise_join_code,
+    throttle_key,
+)
 from . import models as m
 from .ratings import check_submission_id
 
@@ -56,7 +66,6 @@ class SessionParticipantsMixin:
         serialised per person and per address (SQLite: the write lock; PostgreSQL: advisory
         locks), so parallel pages or server processes cannot exceed the limit.
         """
-        from ..sessions import SESSION_LIFETIME, client_address, normalise_join_code, throttle_key
 
         require(actor, "write_rating_for", actor.id if actor else None)
         code = normalise_join_code(code)  # a malformed code is refused without a look-up, and not counted
@@ -86,7 +95,6 @@ class SessionParticipantsMixin:
     @staticmethod
     def _check_join_failures(s: Session, actor: Actor, key: str | None) -> None:
         """Raise :class:`TooManyAttempts` when this person or address used up its wrong codes."""
-        from ..sessions import JOIN_FAILURE_LIMIT, JOIN_FAILURE_WINDOW, join_retry_after, join_wait_message
 
         scopes = [("person", str(actor.id), m.AuditEntry.actor_id == actor.id)]
         if key is not None:

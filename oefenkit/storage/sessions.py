@@ -41,7 +41,10 @@ from sqlalchemy.orm import Session
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..identity import Actor
 from ..permissions import can, require
+from ..practice import build_feedback, consensus_of
+from ..rounds import item_from_dict
 from ..scales import current
+from ..sessions import MAX_EXPECTED, RoundReport, SessionReport, new_join_code, room_alpha, scale_stats
 from . import models as m
 from .cases import scale_value
 
@@ -123,8 +126,6 @@ class SessionsMixin:
         ``expected``: how many people the trainer expects (1 to :data:`~oefenkit.sessions.MAX_EXPECTED`),
         or None. The server starts that many participant pages' kernels ahead, so the room opens the
         app in seconds (:meth:`list_prewarm_demand`)."""
-        from ..rounds import item_from_dict
-        from ..sessions import MAX_EXPECTED, new_join_code
 
         require(actor, "lead_live_session")
         if actor.id is None:
@@ -209,7 +210,6 @@ class SessionsMixin:
         session's plan. ``item``: a :class:`oefenkit.rounds.RoundItem` the trainer picked from the content
         or typed (checked here). None of these: the plan's next round, else the set's next clip.
         """
-        from ..rounds import item_from_dict
 
         chosen = sum(x is not None for x in (case_code, item_code, item))
         if chosen > 1:
@@ -355,7 +355,6 @@ class SessionsMixin:
 
     def _expert_view(self, s: Session, case: m.Case, newest) -> dict[str, tuple[int, str]]:
         """scale code → (consensus, rationale) of a case."""
-        from ..practice import consensus_of
 
         rationale = dict((case.details or {}).get("rationale") or {})
         out = {}
@@ -366,7 +365,6 @@ class SessionsMixin:
         return out
 
     def _stats_of_round(self, s: Session, rnd: m.LiveRound, rows, newest, order) -> list:
-        from ..sessions import scale_stats
 
         case = s.get(m.Case, rnd.case_id)
         experts = self._expert_view(s, case, newest) if rnd.revealed_at is not None else {}
@@ -398,7 +396,6 @@ class SessionsMixin:
         :meth:`_room_answers`), a participant's ``own_answer`` only their own. The right answer and the
         facilitator notes are in the round only after the reveal.
         """
-        from ..sessions import room_alpha
 
         if actor is None:
             require(None, "lead_live_session")
@@ -466,7 +463,6 @@ class SessionsMixin:
                 "clips": [(c.code, c.title) for c in self._set_cases(s, session) if c.id not in shown]}
 
     def _feedback(self, s: Session, rnd: m.LiveRound, own: dict[str, int], note: str, newest):
-        from ..practice import build_feedback
 
         case = s.get(m.Case, rnd.case_id)
         return build_feedback(
@@ -480,7 +476,6 @@ class SessionsMixin:
 
     def session_report(self, actor: Actor, session_id: int):
         """All rounds of a session (:class:`oefenkit.sessions.SessionReport`), for its leader."""
-        from ..sessions import RoundReport, SessionReport, room_alpha
 
         with self.transaction(readonly=True) as s:
             session = self._live_session(s, session_id)
