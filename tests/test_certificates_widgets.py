@@ -21,7 +21,7 @@ from widgets.certificates import (
     register_html,
     statistics_html,
 )
-from widgets.pages import profile_page
+from widgets.pages.profile import profile_page
 
 from .test_exam import CONSENSUS, score_all
 

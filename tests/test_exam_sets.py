@@ -330,7 +330,7 @@ def test_exam_page_offers_the_sets_and_says_what_an_oefentoets_is(kit, enrolled,
     """Does the start panel offer Ouder-baby only, the own set before the public one, say in Dutch that
     the public set is an oefentoets without certificate, and show the oefentoets result after?"""
     from widgets.exam import ExamResult, ExamStart
-    from widgets.pages import exam_page
+    from widgets.pages.exam import exam_page
 
     kit.add_case_set(SYSTEM, "eigen", "Eigen toetsset", "exam", sorted(PUBLIC_KEY), programme_code="ouder-baby")
     ob = enrolled["ob.cursist"]

@@ -295,7 +295,7 @@ def test_page_without_team_says_so(team, kit, people):
 
 def test_mijn_gegevens_calls_intervision_scores_intervisie(team, kit):
     """Are a member's intervision scores listed as "intervisie" (not "terugkomdag") in Mijn gegevens?"""
-    from widgets.pages import profile_page
+    from widgets.pages.profile import profile_page
 
     ann = team["cursist"]
     kit.save_intervision_scores(ann, SET, VISITS[0], both(3, 4), "eerste bezoek")

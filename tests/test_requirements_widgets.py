@@ -16,7 +16,7 @@ from oefenkit.programmes import load_paths
 from oefenkit.settings import PROJECT_ROOT
 from oefenkit.storage.exams import LOCAL_TZ
 from widgets.certificates import certificates_page
-from widgets.pages import profile_page
+from widgets.pages.profile import profile_page
 from widgets.requirements import RequirementsForm, WhatINeed, requirements_html
 
 XSS = "<script>alert(1)</script>"

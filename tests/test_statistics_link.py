@@ -117,7 +117,7 @@ def test_dashboard_links_to_the_explanation(words_kit):  # noqa: F811
 ])
 def test_modules_app_opens_the_module_named_in_the_query(words_kit, query, opened):  # noqa: F811
     """Does ?module=<code> open that module at once, and an unknown code or none show the list?"""
-    from widgets.pages import modules_page
+    from widgets.pages.modules import modules_page
 
     kit, people = words_kit
     app = modules_page(kit, people["cursist"], CONTENT, query=query)

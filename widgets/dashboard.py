@@ -23,19 +23,28 @@ from __future__ import annotations
 
 import base64
 import html
+import io
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urljoin
 
 import ipywidgets as w
+import segno
 
+from oefenkit.certification import load_rules
 from oefenkit.dutch import count
 from oefenkit.errors import OefenkitError
-from oefenkit.sessions import MAX_EXPECTED
+from oefenkit.example_situations import load_example_situations
+from oefenkit.programmes import load_paths
+from oefenkit.rounds import KIND_LABELS, load_round_plans
+from oefenkit.sessions import MAX_EXPECTED, load_prompts, prompts_by_scale, report_html
+from oefenkit.settings import load_settings
 
 from .confirm import ConfirmButton
+from .formatting import local_time
 from .notice import Notice
+from .rounds import RoundPicker, round_answers_html, round_status
 from .session import LivePoller
 from .statistics_link import statistics_link_html
 
@@ -58,10 +67,6 @@ def participant_url(code: str, request_url: str | None = None) -> str:
 
 def qr_svg(text: str, scale: int = 6) -> str:
     """An inline SVG QR code of ``text`` (segno, pure Python)."""
-    import io
-
-    import segno
-
     out = io.BytesIO()
     segno.make(text, error="m").save(out, kind="svg", scale=scale, xmldecl=False, svgns=True,
                                      title="QR-code om mee te doen")
@@ -141,8 +146,6 @@ class DashboardPage(w.VBox):
 
     def __init__(self, verbs: dict[str, Callable], prompts: Sequence = (), *, plans: Sequence = (),
                  situations: Sequence = ()):
-        from .rounds import RoundPicker
-
         self.verbs = verbs
         self.prompts = tuple(prompts)
         self.plans = tuple(plans)
@@ -312,11 +315,6 @@ class DashboardPage(w.VBox):
     # -- rendering --------------------------------------------------------------------------------
 
     def show(self, state: dict[str, Any]) -> None:
-        from oefenkit.rounds import KIND_LABELS
-        from oefenkit.sessions import prompts_by_scale
-
-        from .rounds import round_answers_html, round_status
-
         self.state = state
         code = state["join_code"]
         self.code.value = ("<div class='ok-join-code-value' style='font-size:3.2rem;font-weight:bold;"
@@ -395,19 +393,11 @@ def dashboard_page(kit, person, *, rules=None, prompts=None, plans=None, situati
 
     ``plans`` and ``situations`` default to the content's round plans (``content/sessions/rondes-*.yaml``)
     and Babytijd voorbeeldsituaties, both validated on load."""
-    from oefenkit.sessions import load_prompts, report_html
-    from oefenkit.settings import load_settings
-
-    from .pages import local_time
-
     if rules is None or prompts is None or plans is None or situations is None:
         settings = load_settings()
         if prompts is None:
             prompts = load_prompts(settings.content_dir / "sessions" / "gespreksvragen.yaml")
         if plans is None or situations is None:
-            from oefenkit.example_situations import load_example_situations
-            from oefenkit.rounds import load_round_plans
-
             _skills, found = load_example_situations(settings.content_dir / "babytijd" / "voorbeeldsituaties.yaml")
             situations = found if situations is None else situations
             if plans is None:
@@ -415,9 +405,6 @@ def dashboard_page(kit, person, *, rules=None, prompts=None, plans=None, situati
     by_code = {p.code: p for p in plans}
 
     def close(sid):
-        from oefenkit.certification import load_rules
-        from oefenkit.programmes import load_paths
-
         content_dir = load_settings().content_dir
         return kit.close_session(person, sid, rules=load_rules(content_dir) if rules is None else rules,
                                  paths=load_paths(content_dir))
