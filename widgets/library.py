@@ -25,10 +25,14 @@ import ipywidgets as w
 
 from oefenkit.errors import Cancelled, OefenkitError, ValidationError
 from oefenkit.permissions import roles
+from oefenkit.practice import clip_url
+from oefenkit.settings import site_url
 
+from .formatting import format_bytes
 from .notice import Notice
 from .practice import VideoPlayer
 from .reveal import reveal, reveal_anchor
+from .upload import ClipUpload
 
 __all__ = [
     "STATUS_LABELS",
@@ -68,8 +72,6 @@ def _e(value: Any) -> str:
 
 def contact_sheet_url(case_code: str, version: str = "") -> str:
     """The contact sheet's URL; ``version`` busts the browser cache after a re-run."""
-    from oefenkit.settings import site_url
-
     url = site_url(f"{CONTACT_SHEET_PREFIX}{case_code}.png")
     return f"{url}?v={version}" if version else url
 
@@ -479,10 +481,6 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
     detail view's widgets are built once; opening another case only changes
     their values.
     """
-    from oefenkit.practice import clip_url
-
-    from .upload import ClipUpload
-
     if max_upload_bytes is None:
         max_upload_bytes = kit.upload_max_bytes  # Settings.upload_max_bytes, given to the kit by open_kit
 
@@ -676,8 +674,6 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
         _section("5. Publiceren", publish, "ok-library-publish"),
     ], layout=w.Layout(display="none"))
     detail.add_class("ok-library-detail")
-
-    from .upload import format_bytes
 
     upload_box = w.VBox([
         w.HTML(f"<p>Upload een videofragment (hoogstens {_e(format_bytes(max_upload_bytes))}). Het origineel "
