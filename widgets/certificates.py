@@ -127,7 +127,7 @@ class ProposalCard(w.VBox):
     """
 
     def __init__(self, proposal: Mapping[str, Any], decide: Callable[[int, bool, str], Mapping[str, Any]],
-                 *, format_time: Callable[[dt.datetime], str] = lambda t: t.strftime("%d-%m-%Y %H:%M"),
+                 *, format_time: Callable[[dt.datetime], str] = local_time,
                  on_decided: Callable[[Mapping[str, Any]], None] | None = None):
         self.proposal = dict(proposal)
         self.decision_id = int(proposal["decision_id"])

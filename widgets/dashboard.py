@@ -42,7 +42,7 @@ from oefenkit.sessions import MAX_EXPECTED, load_prompts, prompts_by_scale, repo
 from oefenkit.settings import load_settings
 
 from .confirm import ConfirmButton
-from .formatting import local_time
+from .formatting import fixed, local_time
 from .notice import Notice
 from .rounds import RoundPicker, round_answers_html, round_status
 from .session import LivePoller
@@ -52,10 +52,6 @@ __all__ = ["DashboardPage", "dashboard_page", "histogram_html", "qr_svg", "parti
 
 _esc = html.escape
 PARTICIPANT_APP = "/voila/render/training/terugkomdag.ipynb"
-
-
-def _num(x: float | None, digits: int = 1) -> str:
-    return "–" if x is None else f"{x:.{digits}f}".replace(".", ",")
 
 
 def participant_url(code: str, request_url: str | None = None) -> str:
@@ -373,7 +369,7 @@ class DashboardPage(w.VBox):
             self.alpha.value = ""  # the clips' agreement, only where clips are scored
             return
         self.alpha.value = ("<p><strong>Overeenstemming van de groep</strong> (Krippendorffs alfa, alle rondes tot nu "
-                            "toe): " + (f"<span class='ok-alpha-value'>{_num(alpha.value, 2)}</span>"
+                            "toe): " + (f"<span class='ok-alpha-value'>{fixed(alpha.value, 2)}</span>"
                                         if alpha.value is not None else _esc(alpha.reason)) + "</p>"
                             + statistics_link_html())
 
@@ -384,8 +380,8 @@ class DashboardPage(w.VBox):
                     + ", ".join(map(str, s.outliers))) if s.outliers else "geen uitschieters"
         return (f"<section class='ok-dashboard-scale' style='display:inline-block;vertical-align:top;"
                 f"margin-right:2rem'><h3>{_esc(s.scale_name)}</h3>{histogram_html(s)}"
-                f"<p>Mediaan <strong>{_num(s.median)}</strong> · gemiddelde {_num(s.mean)} · SD {_num(s.sd)} · "
-                f"IQR {_num(s.iqr)} · bereik {spread}</p><p class='ok-outliers'>{_esc(outliers)}</p></section>")
+                f"<p>Mediaan <strong>{fixed(s.median, 1)}</strong> · gemiddelde {fixed(s.mean, 1)} · SD {fixed(s.sd, 1)} · "
+                f"IQR {fixed(s.iqr, 1)} · bereik {spread}</p><p class='ok-outliers'>{_esc(outliers)}</p></section>")
 
 
 def dashboard_page(kit, person, *, rules=None, prompts=None, plans=None, situations=None) -> DashboardPage:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import ipywidgets as w
 
+from .formatting import fixed
 from .statistics_link import statistics_link_html
 from .tables import DataTable
 from .theme import COLORS
@@ -375,7 +376,7 @@ class HistoryView(w.VBox):
                 own, cons = a.scores.get(code), a.consensus.get(code)
                 cells.append("-" if own is None else (f"{own} (consensus {cons})" if cons is not None else str(own)))
             mad = a.mean_abs_deviation
-            cells.append("-" if mad is None else f"{mad:.1f}".replace(".", ","))
+            cells.append("-" if mad is None else fixed(mad, 1))
             rows.append(cells)
         columns = ["Poging", "Datum", "Casus", *(_short(c).capitalize() for c in self._scale_order),
                    "Gem. afwijking"]
