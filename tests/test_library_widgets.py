@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from widgets.upload import ClipUpload, too_large_message
+from oefenkit_widgets.upload import ClipUpload, too_large_message
 
 
 def front_end_reports(upload: ClipUpload, result: dict, error: str) -> None:
@@ -41,7 +41,7 @@ def test_background_work_reports_progress_on_the_loop_thread_and_throttled():
     import asyncio
     import threading
 
-    from widgets.library import run_in_background
+    from oefenkit_widgets.library import run_in_background
 
     seen, done = [], []
 
@@ -73,7 +73,7 @@ def test_background_work_reports_progress_on_the_loop_thread_and_throttled():
 def test_background_work_turns_errors_into_dutch_messages():
     """Does a domain error reach on_done as itself, and an unexpected crash as a Dutch message?"""
     from oefenkit.errors import OefenkitError, VideoError
-    from widgets.library import run_in_background
+    from oefenkit_widgets.library import run_in_background
 
     done = []
     run_in_background(lambda report: (_ for _ in ()).throw(VideoError("Dit bestand is geen video.")),
@@ -135,7 +135,7 @@ def upload(kit, person, clip, tmp_path, name="huisbezoek.mp4"):
 
 
 def make_page(kit, person):
-    from widgets.library import library_page
+    from oefenkit_widgets.library import library_page
 
     return library_page(kit, person)
 
@@ -356,7 +356,7 @@ def test_publish_has_no_preselected_set():
     does a click without a choice publish nothing and ask for a set in Dutch?"""
     from types import SimpleNamespace
 
-    from widgets.library import CHOOSE_SET, PublishPanel
+    from oefenkit_widgets.library import CHOOSE_SET, PublishPanel
 
     sets = [SimpleNamespace(code="intervisie-gezin-m", name="Intervisie gezin M", kind="intervision"),
             SimpleNamespace(code="oefenen", name="Oefenen met feedback", kind="practice")]

@@ -6,18 +6,18 @@ import html
 
 import pytest
 
-import widgets
+import oefenkit_widgets
 from oefenkit import kernel
 from oefenkit.apps import APPS, AREAS, App, apps_for
 from oefenkit.errors import PermissionDenied, ValidationError
 from oefenkit.identity import SYSTEM, Actor
-from widgets.landing import LandingPage
-from widgets.notice import Notice
-from widgets.pages.people import people_page
-from widgets.pages.profile import profile_page
-from widgets.pages.start import landing_page
-from widgets.shell import AppPage, show_app
-from widgets.tables import DataTable
+from oefenkit_widgets.landing import LandingPage
+from oefenkit_widgets.notice import Notice
+from oefenkit_widgets.pages.people import people_page
+from oefenkit_widgets.pages.profile import profile_page
+from oefenkit_widgets.pages.start import landing_page
+from oefenkit_widgets.shell import AppPage, show_app
+from oefenkit_widgets.tables import DataTable
 
 XSS = "<script>alert(1)</script>"
 ESCAPED = html.escape(XSS)
@@ -171,7 +171,7 @@ def test_app_page_escapes_title_and_person():
 
 def test_components_are_exported():
     """Does the widgets package export its components?"""
-    assert set(widgets.__all__) == {"AppPage", "DataTable", "LandingPage", "Notice", "show_app"}
+    assert set(oefenkit_widgets.__all__) == {"AppPage", "DataTable", "LandingPage", "Notice", "show_app"}
 
 
 # -- show_app ------------------------------------------------------------------------------------
@@ -305,7 +305,7 @@ def test_show_app_turns_refused_people_page_into_notice(kit, people, monkeypatch
 
 def test_every_app_area_has_a_landing_title():
     """Does every area an app can be in have a landing-page heading?"""
-    from widgets.landing import AREA_TITLES
+    from oefenkit_widgets.landing import AREA_TITLES
 
     assert {a.area for a in APPS if a.area != "landing"} <= set(AREA_TITLES)
 
@@ -314,7 +314,7 @@ def test_rating_times_are_shown_in_dutch_local_time():
     """Is a UTC timestamp shown in Amsterdam time, in winter (+1) and in summer (+2)?"""
     import datetime as dt
 
-    from widgets.formatting import local_time
+    from oefenkit_widgets.formatting import local_time
 
     assert local_time(dt.datetime(2026, 1, 15, 9, 30, tzinfo=dt.timezone.utc)) == "15-01-2026 10:30"
     assert local_time(dt.datetime(2026, 7, 15, 9, 30, tzinfo=dt.timezone.utc)) == "15-07-2026 11:30"

@@ -13,7 +13,7 @@ content provides is escaped with :func:`html.escape`.
   verification code and the PDF link (``ok-certificate-download``), and a separate list of
   certificates that expire soon.
 * :class:`CertificatesPanel` — the sections together, with the trainer's requirement form
-  (:class:`widgets.requirements.RequirementsForm`) when the paths are given.
+  (:class:`oefenkit_widgets.requirements.RequirementsForm`) when the paths are given.
 
 A *path* proposal (every required requirement of a programme path done, ``statistics["path"]``)
 shows the requirements with their dates instead of test statistics; accepting it issues a

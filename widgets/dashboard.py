@@ -8,11 +8,11 @@ discussion prompts. No participant's name ever appears here. A reload of the
 page re-attaches to the trainer's open session.
 
 A day follows a round plan of the content (the Babytijd terugkomdag: situations, questions and
-exchange, :mod:`widgets.rounds`) or, as before, the clips of the session set; "Ronde toevoegen"
+exchange, :mod:`oefenkit_widgets.rounds`) or, as before, the clips of the session set; "Ronde toevoegen"
 adds a round from the content or a typed one.
 
 Hooks (``docs/ui-hooks.md``): ``ok-dashboard``, ``ok-session-create``, ``ok-session-plan``,
-``ok-round-next``, ``ok-round-add`` (and those of :mod:`widgets.rounds`),
+``ok-round-next``, ``ok-round-add`` (and those of :mod:`oefenkit_widgets.rounds`),
 ``ok-join-code``, ``ok-qr``, ``ok-round-open``, ``ok-round-close``,
 ``ok-reveal``, ``ok-session-close``, ``ok-dashboard-count``, ``ok-dashboard-stats``,
 ``ok-histogram``, ``ok-alpha``, ``ok-outliers``, ``ok-expert``, ``ok-prompts``,
@@ -257,7 +257,7 @@ class DashboardPage(w.VBox):
         self._do("open_round")
 
     def add_round(self, which: dict[str, Any]) -> bool:
-        """Start the round picked under "Ronde toevoegen" (:class:`widgets.rounds.RoundPicker`)."""
+        """Start the round picked under "Ronde toevoegen" (:class:`oefenkit_widgets.rounds.RoundPicker`)."""
         try:
             self.verbs["open_round"](self.session_id, **which)
         except OefenkitError as exc:

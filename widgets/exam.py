@@ -2,7 +2,7 @@
 
 Components take plain values (:mod:`oefenkit.storage.exams`) and callbacks;
 they never touch the database. :class:`ExamFlow` switches between the three
-screens; ``widgets.pages.exam.exam_page`` wires its callbacks to the ``Kit`` verbs.
+screens; ``oefenkit_widgets.pages.exam.exam_page`` wires its callbacks to the ``Kit`` verbs.
 
 Before the attempt is submitted, nothing here holds an expert score, a
 consensus or a rationale: the values the components get
@@ -10,8 +10,8 @@ consensus or a rationale: the values the components get
 :class:`~oefenkit.storage.exams.ExamProgress`) carry none, so neither the
 kernel nor the widget state (what the browser receives) can show them.
 
-Clips play in the practice app's :class:`~widgets.practice.VideoPlayer` and are
-scored with its :class:`~widgets.practice.ScaleScorer` (``set_value`` shows the
+Clips play in the practice app's :class:`~oefenkit_widgets.practice.VideoPlayer` and are
+scored with its :class:`~oefenkit_widgets.practice.ScaleScorer` (``set_value`` shows the
 saved scores of a resumed attempt without calling back).
 """
 
@@ -442,7 +442,7 @@ class ExamResult(w.VBox):
 
 
 class ExamFlow(w.VBox):
-    """Start → exam → result, over callbacks (``widgets.pages.exam.exam_page`` gives them).
+    """Start → exam → result, over callbacks (``oefenkit_widgets.pages.exam.exam_page`` gives them).
 
     ``start(programme, set_code)`` returns the (new or resumed) attempt; ``progress(attempt_id)``,
     ``save(attempt_id, case, scores, note)`` and ``submit(attempt_id)`` do what their names say.

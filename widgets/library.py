@@ -4,7 +4,7 @@ Components take plain values and callbacks; :func:`library_page` composes them
 over the façade's library verbs (``list_library``, ``anonymise_library_clip``,
 ``set_expert_scores``, ``publish_case`` …, see ``docs/library.md``), which check
 that the person is staff. Every user text is escaped before it goes into an
-``HTML`` widget. Domain errors become a Dutch :class:`~widgets.notice.Notice`.
+``HTML`` widget. Domain errors become a Dutch :class:`~oefenkit_widgets.notice.Notice`.
 
 Anonymising takes a while, so :func:`run_in_background` runs it in a thread and
 hands progress to the kernel's event loop at most a few times a second; widget

@@ -8,7 +8,7 @@ Hooks (``docs/ui-hooks.md``): ``ok-session-join`` (code input and button),
 ``ok-session-status``, ``ok-session-round``, ``ok-session-submit``,
 ``ok-session-message``, ``ok-feedback``, ``ok-session-history``, the practice
 app's ``ok-video`` / ``ok-score-*`` / ``ok-note`` inside, and the
-answer panel of :mod:`widgets.rounds` (``ok-answer-*``) inside ``ok-session-round`` in a round without a clip.
+answer panel of :mod:`oefenkit_widgets.rounds` (``ok-answer-*``) inside ``ok-session-round`` in a round without a clip.
 """
 
 from __future__ import annotations
@@ -227,7 +227,7 @@ class SessionPage(w.VBox):
         reveal(".ok-session-message .ok-notice")
 
     def submit_answer(self, choice: int | None, text: str | None) -> None:
-        """Hand in the answer to a situatie, vraag or ervaring round (from :class:`widgets.rounds.AnswerPanel`)."""
+        """Hand in the answer to a situatie, vraag or ervaring round (from :class:`oefenkit_widgets.rounds.AnswerPanel`)."""
         if self.session_id is None or self.round_number is None:
             return
         try:
