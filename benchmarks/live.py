@@ -8,8 +8,8 @@ participant page uses (``join_session``, ``submit_session_scores`` with a fresh
 0.1–0.6 s between clicks, all into the same round.
 
 A dashboard poller in the parent does what the trainer's page does
-(``widgets.dashboard``): it polls ``session_token`` every
-``widgets.session.POLL_INTERVAL`` seconds and fetches ``session_state`` when
+(``oefenkit_widgets.dashboard``): it polls ``session_token`` every
+``oefenkit_widgets.session.POLL_INTERVAL`` seconds and fetches ``session_state`` when
 the token changed. A submission is *visible* in the first state whose fetch
 started after the submission's transaction committed (the state is read after
 the commit, so it includes it); the latency is from the end of the participant's
@@ -188,7 +188,7 @@ def run(url: str, n: int, submissions: int, interval: float) -> dict:
 
 
 def main(argv=None) -> int:
-    from widgets.session import POLL_INTERVAL
+    from oefenkit_widgets.session import POLL_INTERVAL
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")

@@ -8,7 +8,7 @@ import pytest
 
 from oefenkit.errors import AuthenticationError, NotFound
 from oefenkit.identity import SYSTEM
-from widgets.admin import AdminPanel, admin_page, removed_text
+from oefenkit_widgets.admin import AdminPanel, admin_page, removed_text
 
 PW = "geheim-wachtwoord"
 XSS = "<img src=x onerror=alert(1)>"
@@ -263,7 +263,7 @@ def test_cursist_cannot_even_build_the_page(kit, people):
 
 def test_profile_page_offers_only_the_own_export(kit, people):
     """Does "Mijn gegevens" link a cursist to the download of their own data, and nobody else's?"""
-    from widgets.pages import profile_page
+    from oefenkit_widgets.pages.profile import profile_page
 
     page = profile_page(kit, people["cursist"])
     links = [c.value for c in page.children if "ok-my-export" in c._dom_classes]

@@ -14,14 +14,14 @@ from oefenkit.certification import load_rules
 from oefenkit.errors import PermissionDenied
 from oefenkit.identity import SYSTEM
 from oefenkit.settings import PROJECT_ROOT
-from widgets.certificates import (
+from oefenkit_widgets.certificates import (
     CertificateRegister,
     certificates_page,
     own_certificates_html,
     register_html,
     statistics_html,
 )
-from widgets.pages import profile_page
+from oefenkit_widgets.pages.profile import profile_page
 
 from .test_exam import CONSENSUS, score_all
 

@@ -8,7 +8,7 @@ import re
 from oefenkit.compare import BAND_COLOURS, RatingRecord, build_comparison
 from oefenkit.compare_export import CSV_ENCODING, to_csv
 from oefenkit.errors import NotFound
-from widgets.compare import ComparePanel
+from oefenkit_widgets.compare import ComparePanel
 
 XSS = "<script>alert(1)</script>"
 
@@ -124,7 +124,7 @@ def test_without_groups_the_button_is_disabled():
 def test_compare_page_over_the_facade(kit, people):
     """Does compare_page offer the kit's groups, sets and scales and show a stored rating on "Toon"?"""
     from oefenkit.identity import SYSTEM
-    from widgets.pages import compare_page
+    from oefenkit_widgets.pages.compare import compare_page
 
     kit.add_group(SYSTEM, "Groep <A>", None)
     kit.add_group_member(SYSTEM, "Groep <A>", "cursist1")

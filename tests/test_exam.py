@@ -490,8 +490,8 @@ def test_exam_widget_holds_no_expert_data_mid_attempt(kit, people, rules):
     consensus anywhere — neither in any widget's state (what the browser gets) nor in the kernel
     objects it keeps?"""
     from oefenkit.storage.kit import Kit
-    from widgets.exam import ExamScreen
-    from widgets.pages import exam_page
+    from oefenkit_widgets.exam import ExamScreen
+    from oefenkit_widgets.pages.exam import exam_page
 
     cursist = people["cursist"]
     attempt = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3)
@@ -518,8 +518,8 @@ def test_exam_widget_holds_no_expert_data_mid_attempt(kit, people, rules):
 def test_exam_widget_scores_and_submits(kit, people, rules):
     """Does the page save a click at once, enable submit only when all clips are scored, and then
     show the result with the certificate link?"""
-    from widgets.exam import ExamResult, ExamStart
-    from widgets.pages import exam_page
+    from oefenkit_widgets.exam import ExamResult, ExamStart
+    from oefenkit_widgets.pages.exam import exam_page
 
     cursist = people["cursist"]
     page = exam_page(kit, cursist, rules=rules, max_attempts=3)
@@ -577,8 +577,8 @@ def _finish(kit, page, scores_of) -> None:
 def test_exam_submit_asks_before_it_uses_an_attempt(kit, people, rules):
     """Does one click on "Toets inleveren" only ask (attempt still open, the question names the
     attempt), does "Annuleren" bring the button back, and does only "Ja, inleveren" hand it in?"""
-    from widgets.exam import ExamResult, ExamScreen
-    from widgets.pages import exam_page
+    from oefenkit_widgets.exam import ExamResult, ExamScreen
+    from oefenkit_widgets.pages.exam import exam_page
 
     cursist = people["cursist"]
     page = exam_page(kit, cursist, rules=rules, max_attempts=3)
@@ -609,8 +609,8 @@ def test_failed_exam_result_in_plain_dutch_with_next_step(kit, people, rules):
     """Scoring every clip 5: does the result say in one sentence that you did not pass, explain each
     rule in plain Dutch without statistics or codes, keep the statistics with an explanation under
     "Details", and name the next step (what to practise, attempts left)?"""
-    from widgets.exam import ExamResult
-    from widgets.pages import exam_page
+    from oefenkit_widgets.exam import ExamResult
+    from oefenkit_widgets.pages.exam import exam_page
 
     cursist = people["cursist"]
     page = exam_page(kit, cursist, rules=rules, max_attempts=3)
@@ -636,8 +636,8 @@ def test_failed_exam_result_in_plain_dutch_with_next_step(kit, people, rules):
 def test_reopening_the_exam_app_shows_the_latest_result(kit, people, rules):
     """After a submitted attempt, does a new page (reopening the app) show that result instead of the
     start panel, and does "Nieuwe poging voorbereiden" lead to the start panel?"""
-    from widgets.exam import ExamResult, ExamStart
-    from widgets.pages import exam_page
+    from oefenkit_widgets.exam import ExamResult, ExamStart
+    from oefenkit_widgets.pages.exam import exam_page
 
     cursist = people["cursist"]
     page = exam_page(kit, cursist, rules=rules, max_attempts=2)

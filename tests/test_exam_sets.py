@@ -240,7 +240,7 @@ def test_demo_setting_gives_a_demo_certificate(kit, enrolled, rules):
     plain = certificate_pdf(dataclasses.replace(cert, demo=False))
     assert b"DEMONSTRATIE" not in plain
     from oefenkit.certificate_pdf import certificate_url
-    from widgets.exam import ExamResult
+    from oefenkit_widgets.exam import ExamResult
 
     shown = _text(ExamResult(outcome, certificate_url))
     assert "demonstratiecertificaat" in shown and "niet als certificering" in shown
@@ -300,7 +300,7 @@ def test_rules_and_set_labels_say_what_a_set_gives(rules):
     """Do the start panel's rules promise a certificate only on an own set, explain the oefentoets
     (no certificate, no supervised cases) and the demonstration, and do the set labels say the same?"""
     from oefenkit.storage.exams import ExamSetInfo
-    from widgets.exam import DEMO_TEXT, PRACTICE_TEXT, rule_lines, set_label
+    from oefenkit_widgets.exam import DEMO_TEXT, PRACTICE_TEXT, rule_lines, set_label
 
     rule = rules["ouder-baby"].as_dict()
     own = rule_lines(rule, 3, 0)
@@ -329,8 +329,8 @@ def _text(widget) -> str:
 def test_exam_page_offers_the_sets_and_says_what_an_oefentoets_is(kit, enrolled, rules):
     """Does the start panel offer Ouder-baby only, the own set before the public one, say in Dutch that
     the public set is an oefentoets without certificate, and show the oefentoets result after?"""
-    from widgets.exam import ExamResult, ExamStart
-    from widgets.pages import exam_page
+    from oefenkit_widgets.exam import ExamResult, ExamStart
+    from oefenkit_widgets.pages.exam import exam_page
 
     kit.add_case_set(SYSTEM, "eigen", "Eigen toetsset", "exam", sorted(PUBLIC_KEY), programme_code="ouder-baby")
     ob = enrolled["ob.cursist"]

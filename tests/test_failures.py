@@ -1,4 +1,4 @@
-"""widgets.failures without a kernel: the reference, the Dutch message and the log entry."""
+"""oefenkit_widgets.failures without a kernel: the reference, the Dutch message and the log entry."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from oefenkit.errors import ValidationError
-from widgets import failures
+from oefenkit_widgets import failures
 
 
 @pytest.fixture

@@ -81,7 +81,7 @@ def test_series_median_mean_change_and_notes():
 def test_series_svg_draws_each_line_escaped_and_nothing_before_any_score():
     """Is the team chart inline SVG with a line per member (a point per scored visit), the median's
     value per visit, names escaped, and empty while nobody has scored?"""
-    from widgets.intervision import series_svg
+    from oefenkit_widgets.intervision import series_svg
 
     visits = [Visit(c, lab, c) for c, lab in zip(VISITS, visit_labels(3))]
     members = [("ann", "<script>Ann</script>"), ("bob", "Bob")]
@@ -226,7 +226,7 @@ def test_page_scores_three_visits_and_draws_the_plot(team, kit):
     """Does a member score the three visits in the app (each save opening the next visit), and then
     see the SVG plot (both scales, both members in the legend, the median values), the team medians
     per visit and the notes of both members, escaped?"""
-    from widgets.intervision import intervision_page
+    from oefenkit_widgets.intervision import intervision_page
 
     kit.save_intervision_scores(team["cursist2"], SET, VISITS[0], both(2, 3), "<b>vet</b> en onrustig")
     page = intervision_page(kit, team["cursist"])
@@ -258,7 +258,7 @@ def test_a_team_smaller_than_four_is_warned_until_it_has_four(team, kit, people)
     """Does the Intervisie app warn a member of an Ouder-baby team with fewer than four members (the
     programme's monthly intervision team, ``intervision_team_min`` in its path), by number only, and
     stop once the team has four?"""
-    from widgets.intervision import intervision_page, team_notes
+    from oefenkit_widgets.intervision import intervision_page, team_notes
 
     page = intervision_page(kit, team["cursist"])
     assert page.team_choice.value == "Intervisie Oost"
@@ -280,8 +280,8 @@ def test_a_team_smaller_than_four_is_warned_until_it_has_four(team, kit, people)
 def test_page_without_team_says_so(team, kit, people):
     """Does a cursist without a group get a Dutch notice instead of the app, and a missing scale a
     Dutch error without storing anything?"""
-    from widgets.intervision import intervision_page
-    from widgets.notice import Notice
+    from oefenkit_widgets.intervision import intervision_page
+    from oefenkit_widgets.notice import Notice
 
     loner = kit.add_person(SYSTEM, "cursist9", role="cursist", display_name="Cursist Negen", password="x" * 12)
     page = intervision_page(kit, loner)
@@ -295,7 +295,7 @@ def test_page_without_team_says_so(team, kit, people):
 
 def test_mijn_gegevens_calls_intervision_scores_intervisie(team, kit):
     """Are a member's intervision scores listed as "intervisie" (not "terugkomdag") in Mijn gegevens?"""
-    from widgets.pages import profile_page
+    from oefenkit_widgets.pages.profile import profile_page
 
     ann = team["cursist"]
     kit.save_intervision_scores(ann, SET, VISITS[0], both(3, 4), "eerste bezoek")

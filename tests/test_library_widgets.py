@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from widgets.upload import ClipUpload, too_large_message
+from oefenkit_widgets.upload import ClipUpload, too_large_message
 
 
 def front_end_reports(upload: ClipUpload, result: dict, error: str) -> None:
@@ -46,7 +46,7 @@ def _job(**kw):
 def test_job_states_read_in_dutch_and_only_active_jobs_can_be_cancelled():
     """Does the queue panel say "In de wachtrij", "Bezig: 42 %", "Klaar", "Afgebroken" and offer
     "Afbreken" only on a queued or running job, handing its id to the callback?"""
-    from widgets.anonymise_job import JobsPanel
+    from oefenkit_widgets.anonymise_job import JobsPanel
 
     cancelled = []
     jobs = [_job(id=1), _job(id=2, state="running", progress=0.42), _job(id=3, state="done", progress=1.0),
@@ -124,7 +124,7 @@ def run_jobs(kit) -> list[str]:
 
 
 def make_page(kit, person):
-    from widgets.library import library_page
+    from oefenkit_widgets.library import library_page
 
     return library_page(kit, person)
 
@@ -354,7 +354,7 @@ def test_publish_has_no_preselected_set():
     does a click without a choice publish nothing and ask for a set in Dutch?"""
     from types import SimpleNamespace
 
-    from widgets.library_forms import CHOOSE_SET, PublishPanel
+    from oefenkit_widgets.library_forms import CHOOSE_SET, PublishPanel
 
     sets = [SimpleNamespace(code="intervisie-gezin-m", name="Intervisie gezin M", kind="intervision"),
             SimpleNamespace(code="oefenen", name="Oefenen met feedback", kind="practice")]

@@ -248,8 +248,8 @@ def test_bad_progress_input_is_refused(kit, people):
 
 def test_browser_widget_walks_a_module_and_escapes_text(kit, people):
     """Can the app body open a module, step to the check, answer it, finish, and resume on the saved page?"""
-    from widgets.modules import ModulesBrowser, render_text
-    from widgets.pages import modules_page
+    from oefenkit_widgets.modules import ModulesBrowser, render_text
+    from oefenkit_widgets.pages.modules import modules_page
 
     assert "<script>" not in render_text("<script>alert(1)</script>")
     me = people["cursist"]

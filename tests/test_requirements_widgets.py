@@ -15,9 +15,9 @@ from oefenkit.identity import SYSTEM
 from oefenkit.programmes import load_paths
 from oefenkit.settings import PROJECT_ROOT
 from oefenkit.storage.exams import LOCAL_TZ
-from widgets.certificates import certificates_page
-from widgets.pages import profile_page
-from widgets.requirements import RequirementsForm, WhatINeed, requirements_html
+from oefenkit_widgets.certificates import certificates_page
+from oefenkit_widgets.pages.profile import profile_page
+from oefenkit_widgets.requirements import RequirementsForm, WhatINeed, requirements_html
 
 XSS = "<script>alert(1)</script>"
 

@@ -13,9 +13,9 @@ from oefenkit.content import load_into
 from oefenkit.errors import ValidationError
 from oefenkit.sessions import load_prompts
 from oefenkit.settings import PROJECT_ROOT
-from widgets.dashboard import dashboard_page
-from widgets.rounds import OWN, AnswerPanel, RoundPicker, round_answers_html
-from widgets.session import session_page
+from oefenkit_widgets.dashboard import dashboard_page
+from oefenkit_widgets.rounds import OWN, AnswerPanel, RoundPicker, round_answers_html
+from oefenkit_widgets.session import session_page
 
 CONTENT = PROJECT_ROOT / "content"
 

@@ -15,8 +15,8 @@ from oefenkit.content import load_into
 from oefenkit.identity import SYSTEM
 from oefenkit.sessions import load_prompts
 from oefenkit.settings import PROJECT_ROOT
-from widgets.dashboard import dashboard_page, histogram_html, participant_url, qr_svg
-from widgets.session import LivePoller, code_from_query, session_page
+from oefenkit_widgets.dashboard import dashboard_page, histogram_html, participant_url, qr_svg
+from oefenkit_widgets.session import LivePoller, code_from_query, session_page
 
 CONTENT = PROJECT_ROOT / "content"
 

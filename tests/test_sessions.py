@@ -344,7 +344,7 @@ def test_closing_renews_attendance_and_fills_history_and_report(room, people):
 def test_mijn_gegevens_shows_the_private_terugkomdag_feedback(room, people):
     """After the session, does the participant's own "Mijn gegevens" list the round with their score and,
     once revealed, the expert score, and does another participant's page not show it?"""
-    from widgets.pages import profile_page
+    from oefenkit_widgets.pages.profile import profile_page
 
     kit, trainer, (a, b, c), sid, _ = room
     kit.submit_session_scores(a, sid, 1, BOTH, "eigen <b>notitie</b>")

@@ -9,10 +9,17 @@ from __future__ import annotations
 import ipywidgets as w
 import pytest
 
-from widgets import shared
-from widgets.notice import Notice
-from widgets.shared import SharedModelChanged, hidden_layout, plain_html_style, plain_layout, static_box, static_html
-from widgets.tables import DataTable
+from oefenkit_widgets import shared
+from oefenkit_widgets.notice import Notice
+from oefenkit_widgets.shared import (
+    SharedModelChanged,
+    hidden_layout,
+    plain_html_style,
+    plain_layout,
+    static_box,
+    static_html,
+)
+from oefenkit_widgets.tables import DataTable
 
 from .live_server import PASSWORD
 from .test_server_http import Client

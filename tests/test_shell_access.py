@@ -1,4 +1,4 @@
-"""The page side of live access (widgets.shell): the "Geen toegang" swap, the watch task, and the notice
+"""The page side of live access (oefenkit_widgets.shell): the "Geen toegang" swap, the watch task, and the notice
 that an older page was closed."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import asyncio
 
 from oefenkit import kernel
 from oefenkit.errors import AccessLost
-from widgets.notice import Notice
-from widgets.shell import show_app
+from oefenkit_widgets.notice import Notice
+from oefenkit_widgets.shell import show_app
 
 from .test_widgets import actor, all_html, classes
 

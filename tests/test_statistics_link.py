@@ -2,7 +2,7 @@
 
 The apps run in-process for every role (as ``tests/test_words.py`` does, on its kit with a
 practice rating and a submitted exam). A page that shows one of the statistics' names must
-also carry the link of :func:`widgets.statistics_link.statistics_link_html`. The screens
+also carry the link of :func:`oefenkit_widgets.statistics_link.statistics_link_html`. The screens
 that only show numbers after an action (practice feedback, the live dashboard, intervision)
 are checked on their rendering functions with real data. The link opens the Lesmodules app
 on that module (``?module=``).
@@ -19,7 +19,7 @@ from oefenkit.identity import SYSTEM
 from oefenkit.intervision import IntervisionScore, Visit, build_series, visit_labels
 from oefenkit.modules import STATISTICS_MODULE
 from oefenkit.settings import PROJECT_ROOT
-from widgets.statistics_link import statistics_link_html
+from oefenkit_widgets.statistics_link import statistics_link_html
 
 from .security.test_xss import _cases, _html_values, build_app_page
 from .test_words import _find, visible_texts, words_kit  # noqa: F401 - the fixture is used by name
@@ -74,7 +74,7 @@ def test_the_screens_with_statistics_show_them_and_the_link(words_kit, monkeypat
 
 def test_practice_feedback_links_to_the_explanation(words_kit):  # noqa: F811
     """Does the practice feedback (own score, consensus, spread of the experts) carry the link?"""
-    from widgets.practice import FeedbackPanel
+    from oefenkit_widgets.practice import FeedbackPanel
 
     kit, people = words_kit
     case = next(c for c in kit.list_cases(SYSTEM) if "oefenen" in c.set_codes)
@@ -86,7 +86,7 @@ def test_practice_feedback_links_to_the_explanation(words_kit):  # noqa: F811
 
 def test_intervision_summary_links_to_the_explanation():
     """Does the intervision summary (team median per visit) carry the link?"""
-    from widgets.intervision import summary_html
+    from oefenkit_widgets.intervision import summary_html
 
     codes = ("eerste", "laatste", "vervolg")
     visits = [Visit(c, label, c) for c, label in zip(codes, visit_labels(3))]
@@ -99,7 +99,7 @@ def test_intervision_summary_links_to_the_explanation():
 def test_dashboard_links_to_the_explanation(words_kit):  # noqa: F811
     """Does the trainer's live screen (distribution, median, Krippendorff's alpha) carry the link
     once a round is open?"""
-    from widgets.dashboard import dashboard_page
+    from oefenkit_widgets.dashboard import dashboard_page
 
     kit, people = words_kit
     page = dashboard_page(kit, people["trainer"])
@@ -117,7 +117,7 @@ def test_dashboard_links_to_the_explanation(words_kit):  # noqa: F811
 ])
 def test_modules_app_opens_the_module_named_in_the_query(words_kit, query, opened):  # noqa: F811
     """Does ?module=<code> open that module at once, and an unknown code or none show the list?"""
-    from widgets.pages import modules_page
+    from oefenkit_widgets.pages.modules import modules_page
 
     kit, people = words_kit
     app = modules_page(kit, people["cursist"], CONTENT, query=query)

@@ -149,8 +149,8 @@ def test_practice_scores_three_scales(kit, people):
     an attempt on three scales through the page, and refuse one without the new scale?"""
     import ipywidgets as w
 
-    from widgets.pages import practice_page
-    from widgets.practice import CaseList, FeedbackPanel, ScaleScorer
+    from oefenkit_widgets.pages.practice import practice_page
+    from oefenkit_widgets.practice import CaseList, FeedbackPanel, ScaleScorer
 
     cursist = people["cursist"]
     page = practice_page(kit, cursist)
@@ -186,8 +186,8 @@ def test_the_exam_asks_three_scales_and_the_certificate_names_the_third(kit, peo
     certificate have a line for it?"""
     import pypdf
 
-    from widgets.exam import ExamResult, ExamScreen
-    from widgets.pages import exam_page
+    from oefenkit_widgets.exam import ExamResult, ExamScreen
+    from oefenkit_widgets.pages.exam import exam_page
 
     cursist = people["cursist"]
     page = exam_page(kit, cursist, rules=rules3, max_attempts=3, demo_certificates=False)
@@ -241,7 +241,7 @@ def test_compare_and_its_exports_cover_the_third_scale(kit, people):
 
     from oefenkit.compare import comparison
     from oefenkit.compare_export import to_csv, to_xlsx
-    from widgets.pages import compare_page
+    from oefenkit_widgets.pages.compare import compare_page
 
     cases = [c.code for c in kit.practice_overview(people["cursist"])][:4]
     for who, shift in (("cursist", 0), ("cursist2", 1)):
@@ -274,8 +274,8 @@ def test_a_live_round_scores_three_scales(kit, people):
     """Does a round ask all three scales (refusing two, in Dutch), show the new scale's statistics on
     the leader's screen and its expert score after the reveal, and does the participant page show a
     scorer for it?"""
-    from widgets.practice import ScaleScorer
-    from widgets.session import session_page
+    from oefenkit_widgets.practice import ScaleScorer
+    from oefenkit_widgets.session import session_page
 
     trainer, a, b = people["trainer"], people["cursist"], people["cursist2"]
     session = kit.create_session(trainer)
@@ -307,7 +307,7 @@ def test_a_live_round_scores_three_scales(kit, people):
 def test_intervision_scores_and_plots_three_scales(kit, people):
     """Does intervision refuse a visit scored on two scales (naming all three), store three, and
     draw a panel for the new scale?"""
-    from widgets.intervision import intervision_page
+    from oefenkit_widgets.intervision import intervision_page
 
     set_code = kit.list_intervision_sets(people["cursist"])[0]["code"]
     visits = [v.case_code for v in kit.list_intervision_sets(people["cursist"])[0]["visits"]]

@@ -6,16 +6,18 @@ import html
 
 import pytest
 
-import widgets
+import oefenkit_widgets
 from oefenkit import kernel
 from oefenkit.apps import APPS, AREAS, App, apps_for
 from oefenkit.errors import PermissionDenied, ValidationError
 from oefenkit.identity import SYSTEM, Actor
-from widgets import pages
-from widgets.landing import LandingPage
-from widgets.notice import Notice
-from widgets.shell import AppPage, show_app
-from widgets.tables import DataTable
+from oefenkit_widgets.landing import LandingPage
+from oefenkit_widgets.notice import Notice
+from oefenkit_widgets.pages.people import people_page
+from oefenkit_widgets.pages.profile import profile_page
+from oefenkit_widgets.pages.start import landing_page
+from oefenkit_widgets.shell import AppPage, show_app
+from oefenkit_widgets.tables import DataTable
 
 XSS = "<script>alert(1)</script>"
 ESCAPED = html.escape(XSS)
@@ -57,7 +59,7 @@ def notices(widget) -> list[Notice]:
 
 def test_landing_for_cursist_has_only_training_links():
     """Does a cursist's landing page show only training cards?"""
-    page = pages.landing_page(actor("cursist"))
+    page = landing_page(actor("cursist"))
     assert "ok-landing" in classes(page)
     assert page.links
     for card in page.links:
@@ -76,7 +78,7 @@ def by_area(apps):
 def test_landing_for_staff_has_both_areas(role):
     """Does a trainer's or coördinator's landing page show training and supervision cards, one per app
     (and a coördinator's also the beheer cards)?"""
-    page = pages.landing_page(actor(role))
+    page = landing_page(actor(role))
     areas = {c for card in page.links for c in classes(card) if c.startswith("ok-link-")}
     assert areas == {"ok-link-training", "ok-link-supervision"} | ({"ok-link-beheer"} if role == "coordinator"
                                                                    else set())
@@ -86,14 +88,14 @@ def test_landing_for_staff_has_both_areas(role):
 
 def test_landing_names_person_and_role():
     """Does the landing page greet the person by name with their Dutch role label?"""
-    text = all_html(pages.landing_page(actor("coordinator", name="Fatima El Amrani")))
+    text = all_html(landing_page(actor("coordinator", name="Fatima El Amrani")))
     assert "Fatima El Amrani" in text
     assert "coördinator" in text
 
 
 def test_landing_links_point_at_the_apps():
     """Does each card link to its app's Voilà URL?"""
-    page = pages.landing_page(actor("trainer"))
+    page = landing_page(actor("trainer"))
     assert len(page.links) == len(apps_for(actor("trainer")))
     for card, app in zip(page.links, by_area(apps_for(actor("trainer")))):
         assert f"href='{app.url}'" in card.value
@@ -169,7 +171,7 @@ def test_app_page_escapes_title_and_person():
 
 def test_components_are_exported():
     """Does the widgets package export its components?"""
-    assert set(widgets.__all__) == {"AppPage", "DataTable", "LandingPage", "Notice", "show_app"}
+    assert set(oefenkit_widgets.__all__) == {"AppPage", "DataTable", "LandingPage", "Notice", "show_app"}
 
 
 # -- show_app ------------------------------------------------------------------------------------
@@ -239,7 +241,7 @@ def rated(kit, people):
 def test_profile_page(rated):
     """Does the profile show the person's details, own group and only their own ratings?"""
     me = rated.find_person("cursist1")  # after joining the group
-    page = pages.profile_page(rated, me)
+    page = profile_page(rated, me)
     details, history = page.children[0], page.children[2]
     assert details.rows == [
         ["Naam", "Cursist Een"],
@@ -256,7 +258,7 @@ def test_profile_page(rated):
 
 def test_profile_page_without_ratings_or_groups(kit, people):
     """Does a new trainer's profile say 'geen' groups and no ratings yet?"""
-    page = pages.profile_page(kit, people["trainer"])
+    page = profile_page(kit, people["trainer"])
     details, history = page.children[0], page.children[2]
     assert details.rows[3] == ["Groepen", "geen"]
     assert history.rows == []
@@ -265,7 +267,7 @@ def test_profile_page_without_ratings_or_groups(kit, people):
 
 def test_people_page_for_trainer(rated, people):
     """Does the people page list every person with Dutch role and groups, and the groups with sizes?"""
-    page = pages.people_page(rated, people["trainer"])
+    page = people_page(rated, people["trainer"])
     people_table, group_table = page.children[1], page.children[3]
     assert people_table.rows == [
         ["coord1", "Coördinator Een", "coördinator", "-"],
@@ -282,20 +284,20 @@ def test_people_page_for_trainer(rated, people):
 def test_people_page_escapes_display_names(kit, people):
     """Is a display name with HTML shown escaped in the people table?"""
     kit.add_person(SYSTEM, "hacker", display_name=XSS)
-    table = pages.people_page(kit, people["coordinator"]).children[1]
+    table = people_page(kit, people["coordinator"]).children[1]
     assert XSS not in table.value and ESCAPED in table.value
 
 
 def test_people_page_for_cursist_is_refused(kit, people):
     """Is a cursist refused the people page itself (not only the link)?"""
     with pytest.raises(PermissionDenied):
-        pages.people_page(kit, people["cursist"])
+        people_page(kit, people["cursist"])
 
 
 def test_show_app_turns_refused_people_page_into_notice(kit, people, monkeypatch):
     """Built through show_app for a cursist, does the people page become a Dutch notice?"""
     monkeypatch.setattr(kernel, "_person", people["cursist"])
-    page = show_app("mijn-gegevens", "Deelnemers", lambda p: pages.people_page(kit, p))
+    page = show_app("mijn-gegevens", "Deelnemers", lambda p: people_page(kit, p))
     assert isinstance(page.body, Notice)
     assert "overzicht van personen" in page.body.text
     assert "Cursist Twee" not in all_html(page)
@@ -303,7 +305,7 @@ def test_show_app_turns_refused_people_page_into_notice(kit, people, monkeypatch
 
 def test_every_app_area_has_a_landing_title():
     """Does every area an app can be in have a landing-page heading?"""
-    from widgets.landing import AREA_TITLES
+    from oefenkit_widgets.landing import AREA_TITLES
 
     assert {a.area for a in APPS if a.area != "landing"} <= set(AREA_TITLES)
 
@@ -312,7 +314,7 @@ def test_rating_times_are_shown_in_dutch_local_time():
     """Is a UTC timestamp shown in Amsterdam time, in winter (+1) and in summer (+2)?"""
     import datetime as dt
 
-    from widgets.pages import local_time
+    from oefenkit_widgets.formatting import local_time
 
     assert local_time(dt.datetime(2026, 1, 15, 9, 30, tzinfo=dt.timezone.utc)) == "15-01-2026 10:30"
     assert local_time(dt.datetime(2026, 7, 15, 9, 30, tzinfo=dt.timezone.utc)) == "15-07-2026 11:30"

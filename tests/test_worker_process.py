@@ -128,7 +128,7 @@ PAGE = textwrap.dedent("""
     import sys
     from oefenkit.instance import open_kit
     from oefenkit.settings import load_settings
-    from widgets.library import library_page
+    from oefenkit_widgets.library import library_page
 
     kit = open_kit(load_settings())
     page = library_page(kit, kit.find_person("trainer1"))
@@ -141,7 +141,7 @@ PAGE = textwrap.dedent("""
 def test_a_closed_tab_loses_nothing_and_the_library_shows_the_clip_later(setup, tmp_path):
     """A page kernel queues the job and ends at once (a closed tab): does the worker still finish it, and
     does a page opened later list the case as anonymised with the job "Klaar"?"""
-    from widgets.library import library_page
+    from oefenkit_widgets.library import library_page
 
     kit, trainer, code, start_worker, env = setup
     script = tmp_path / "page.py"

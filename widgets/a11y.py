@@ -2,10 +2,10 @@
 
 ipywidgets' ``Button`` renders ``<button>`` with its description as the only text; there is no trait
 for ``aria-label``, ``aria-pressed`` or ``role``. :class:`AccessibilityHook` is a small invisible front-end
-widget (``anywidget``), placed once on every app page by :class:`widgets.shell.AppPage`. In the browser it
+widget (``anywidget``), placed once on every app page by :class:`oefenkit_widgets.shell.AppPage`. In the browser it
 watches the page (a ``MutationObserver`` on class changes and new elements) and keeps these in step:
 
-* every score button (``ok-score-button`` inside an ``ok-scorer``, see :class:`widgets.practice.ScaleScorer`)
+* every score button (``ok-score-button`` inside an ``ok-scorer``, see :class:`oefenkit_widgets.practice.ScaleScorer`)
   gets the accessible name "<scale> <point>" (e.g. "Sensitiviteit 7": the heading's ``data-scale``, else
   its text) and ``aria-pressed`` that
   follows the ``ok-selected`` class; its row of buttons becomes a ``group`` named after the scale;

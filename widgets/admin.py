@@ -15,7 +15,7 @@ import ipywidgets as w
 
 from oefenkit.apps import export_url
 from oefenkit.errors import OefenkitError
-from oefenkit.identity import Actor, role_codes, role_label
+from oefenkit.identity import Actor, generate_password, role_codes, role_label
 from oefenkit.permissions import roles
 
 from .notice import Notice
@@ -318,8 +318,6 @@ class AdminPanel(w.VBox):
         generated = chosen == ""
 
         def add() -> str:
-            from oefenkit.identity import generate_password
-
             password = generate_password() if generated else chosen
             self.actions.add_person(username, self.add_name.value.strip(), self.add_role.value, password)
             self._new = (username, password)

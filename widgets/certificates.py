@@ -13,7 +13,7 @@ content provides is escaped with :func:`html.escape`.
   verification code and the PDF link (``ok-certificate-download``), and a separate list of
   certificates that expire soon.
 * :class:`CertificatesPanel` — the sections together, with the trainer's requirement form
-  (:class:`widgets.requirements.RequirementsForm`) when the paths are given.
+  (:class:`oefenkit_widgets.requirements.RequirementsForm`) when the paths are given.
 
 A *path* proposal (every required requirement of a programme path done, ``statistics["path"]``)
 shows the requirements with their dates instead of test statistics; accepting it issues a
@@ -28,11 +28,18 @@ from typing import Any, Callable, Mapping, Sequence
 
 import ipywidgets as w
 
+from oefenkit.certificate_pdf import certificate_url
+from oefenkit.certification import load_rules
 from oefenkit.errors import OefenkitError
 from oefenkit.identity import Actor
 from oefenkit.permissions import roles
+from oefenkit.programmes import load_paths
+from oefenkit.requirements import RECORDED_KINDS, refresher_label
+from oefenkit.settings import load_settings
 
+from .formatting import LOCAL_TZ, day_text, fixed, local_time, percent
 from .notice import Notice
+from .requirements import RequirementsForm
 from .statistics_link import statistics_link_html
 
 __all__ = [
@@ -56,28 +63,11 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _nl(x: float | None, digits: int = 2, *, signed: bool = False) -> str:
-    if x is None:
-        return "–"
-    text = f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}"
-    return text.replace(".", ",")
-
-
-def _pct(x: float | None) -> str:
-    return "–" if x is None else f"{round(100 * x)} %"
-
-
-def _day(value: dt.date | None) -> str:
-    from oefenkit.requirements import day_text
-
-    return day_text(value)
-
-
 def path_requirements_html(statistics: Mapping[str, Any]) -> str:
     """The requirements a path proposal rests on: label, how often done and the dates."""
     rows = []
     for r in (statistics or {}).get("requirements") or []:
-        dates = ", ".join(_day(dt.date.fromisoformat(d)) for d in r.get("dates") or [])
+        dates = ", ".join(day_text(dt.date.fromisoformat(d)) for d in r.get("dates") or [])
         state = "gedaan" if r.get("done") else ("niet verplicht" if not r.get("required", True) else "open")
         rows.append(f"<tr><td>{_e(r.get('label', r.get('code')))}</td>"
                     f"<td>{_e(min(r.get('done_count', 0), r.get('count', 0)))} van {_e(r.get('count'))}</td>"
@@ -121,8 +111,8 @@ def statistics_html(statistics: Mapping[str, Any], scale_titles: Mapping[str, st
     for code, s in scales.items():
         rows.append(
             f"<tr><td>{_e((scale_titles or {}).get(code) or code.capitalize())}</td><td>{_e(s.get('n_clips', s.get('n_items', '–')))}</td>"
-            f"<td>{_e(_nl(s.get('icc_a1')))}</td><td>{_e(_pct(s.get('within_one')))}</td>"
-            f"<td>{_e(_nl(s.get('bias'), signed=True))}</td><td>{_e(_band(s.get('low_extremes')))}</td>"
+            f"<td>{_e(fixed(s.get('icc_a1')))}</td><td>{_e(percent(s.get('within_one')))}</td>"
+            f"<td>{_e(fixed(s.get('bias'), signed=True))}</td><td>{_e(_band(s.get('low_extremes')))}</td>"
             f"<td>{_e(_band(s.get('high_extremes')))}</td></tr>")
     return (f"<table class='ok-proposal-stats-table'><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
             + statistics_link_html())
@@ -140,7 +130,7 @@ class ProposalCard(w.VBox):
     """
 
     def __init__(self, proposal: Mapping[str, Any], decide: Callable[[int, bool, str], Mapping[str, Any]],
-                 *, format_time: Callable[[dt.datetime], str] = lambda t: t.strftime("%d-%m-%Y %H:%M"),
+                 *, format_time: Callable[[dt.datetime], str] = local_time,
                  on_decided: Callable[[Mapping[str, Any]], None] | None = None,
                  scale_titles: Mapping[str, str] | None = None):
         self.proposal = dict(proposal)
@@ -221,7 +211,7 @@ class ProposalCard(w.VBox):
         text = f"{what}: {outcome}. Het besluit is vastgelegd."
         cert = result.get("certificate")
         if cert is not None and self.path_kind == "registration":
-            text += f" Registratie {cert.code} is vastgelegd, actief tot {_day(cert.valid_until)}."
+            text += f" Registratie {cert.code} is vastgelegd, actief tot {day_text(cert.valid_until)}."
         elif cert is not None:
             text += f" Certificaat {cert.code} is uitgegeven."
         elif not result["passed"] and self.proposal.get("certificate"):
@@ -326,8 +316,8 @@ def register_html(rows: Sequence[Mapping[str, Any]], certificate_url: Callable[[
             f"<tr class='ok-register-row' data-code='{_e(c['code'])}'>"
             f"<td>{_e(c['display_name'])} <span class='ok-muted'>({_e(c['username'])})</span></td>"
             f"<td>{_e(c['programme_name'])}{' (registratie)' if c.get('kind') == 'registration' else ''}</td>"
-            f"<td>{_e(_day(c['issued']))}</td>"
-            f"<td>{_e(_day(c['valid_until']))}</td>"
+            f"<td>{_e(day_text(c['issued']))}</td>"
+            f"<td>{_e(day_text(c['valid_until']))}</td>"
             f"<td class='ok-status {STATUS_CLASSES.get(c['status'], '')}'>{_e(c['status'])}</td>"
             f"<td><code class='ok-certificate-code'>{_e(c['code'])}</code></td>"
             f"<td><a class='ok-certificate-download' href='{_e(url)}' target='_blank' rel='noopener'>PDF</a></td>"
@@ -346,8 +336,8 @@ def own_certificates_html(rows: Sequence[Mapping[str, Any]], certificate_url: Ca
         what = "registratie als uitvoerder" if c.get("kind") == "registration" else "certificaat"
         until = "actief tot" if c.get("kind") == "registration" else "geldig tot"
         items.append(
-            f"<li>{_e(c['programme_name'])} ({what}): uitgegeven {_e(_day(c['issued']))}, {until} "
-            f"{_e(_day(c['valid_until']))} ({_e(state)}) · verificatiecode "
+            f"<li>{_e(c['programme_name'])} ({what}): uitgegeven {_e(day_text(c['issued']))}, {until} "
+            f"{_e(day_text(c['valid_until']))} ({_e(state)}) · verificatiecode "
             f"<code class='ok-certificate-code'>{_e(c['code'])}</code> · "
             f"<a class='ok-certificate-download' href='{_e(certificate_url(c['code']))}' target='_blank' "
             f"rel='noopener'>PDF downloaden</a></li>")
@@ -459,14 +449,6 @@ def certificates_page(kit, person: Actor, *, rules=None, paths=None, expiring_da
     :class:`~oefenkit.programmes.ProgrammePath`) default to the content directory's paths; opening
     the page adds the proposals of paths completed without a record (``Kit.propose_complete_paths``).
     """
-    from oefenkit.certificate_pdf import certificate_url
-    from oefenkit.certification import load_rules
-    from oefenkit.programmes import load_paths
-    from oefenkit.settings import load_settings
-
-    from .pages import local_time
-    from .requirements import RequirementsForm
-
     settings = load_settings()
     if rules is None:
         rules = load_rules(settings.content_dir)
@@ -484,9 +466,6 @@ def certificates_page(kit, person: Actor, *, rules=None, paths=None, expiring_da
         required={code: rule.required_supervised_cases for code, rule in rules.items()
                   if rule.required_supervised_cases},
         default_programme=next((c for c, r in rules.items() if r.required_supervised_cases), None))
-    from oefenkit.requirements import RECORDED_KINDS, refresher_label
-    from oefenkit.storage.exams import LOCAL_TZ
-
     people = [(f"{p['display_name']} ({p['username']})", p["username"]) for p in kit.list_people(person)]
     recordable = {}
     for code, path in paths.items():
@@ -507,6 +486,6 @@ def certificates_page(kit, person: Actor, *, rules=None, paths=None, expiring_da
             person, decision_id, accept=accept, reason=reason, rules=rules),
         form, lambda: kit.certificate_register(person, expiring_within_days=expiring_days), certificate_url,
         expiring_days=expiring_days,
-        format_time=lambda t: local_time(t), requirements_form=requirements_form,
+        format_time=local_time, requirements_form=requirements_form,
         load_proposals=lambda: kit.list_open_proposals(person),
         scale_titles={sc.code: sc.title for sc in kit.current_scales()})

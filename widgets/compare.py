@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 from collections.abc import Callable, Sequence
 
 import ipywidgets as w
@@ -18,6 +17,7 @@ from oefenkit.compare import BAND_COLOURS, BAND_LABELS, MIN_CLIPS_FOR_ICC, Compa
 from oefenkit.compare_export import CSV_ENCODING, to_csv, to_xlsx
 from oefenkit.errors import OefenkitError
 
+from .formatting import fmt
 from .notice import Notice
 from .statistics_link import statistics_link_html
 
@@ -34,27 +34,6 @@ __all__ = [
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NO_RATINGS = "Er zijn nog geen beoordelingen van deze groep op deze set en schaal."
-
-
-def fmt(value, digits: int = 2, *, signed: bool = False, percent: bool = False) -> str:
-    """A number the Dutch way (decimal comma); ``–`` for a missing value.
-
-    >>> fmt(1.5), fmt(None), fmt(2.0), fmt(-0.333), fmt(1, signed=True), fmt(0.75, percent=True)
-    ('1,5', '–', '2', '-0,33', '+1', '75%')
-    """
-    if value is None:
-        return "–"
-    v = float(value)
-    if math.isnan(v):
-        return "–"
-    if percent:
-        return f"{round(v * 100):d}%"
-    text = f"{v:.{digits}f}".rstrip("0").rstrip(".") if not v.is_integer() else str(int(v))
-    if text in ("-0", ""):
-        text = "0"
-    if signed and v > 0:
-        text = "+" + text
-    return text.replace(".", ",")
 
 
 def _e(value) -> str:

@@ -3,7 +3,7 @@
 A page's kernel ends with the server. After a restart (an update, a crash, a reboot during a
 terugkomdag) the browser still shows the old page, whose buttons now reach nothing, and Voilà says
 nothing about it. :class:`ConnectionWatch` is an invisible front-end widget (``anywidget``) in every
-app's frame (:class:`widgets.shell.AppPage`):
+app's frame (:class:`oefenkit_widgets.shell.AppPage`):
 
 * every 10 s, and when the phone or tab comes back to the foreground or online, it asks
   ``/oefenkit/health``, which answers without a login or a database query and names the server's

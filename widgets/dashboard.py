@@ -8,11 +8,11 @@ discussion prompts. No participant's name ever appears here. A reload of the
 page re-attaches to the trainer's open session.
 
 A day follows a round plan of the content (the Babytijd terugkomdag: situations, questions and
-exchange, :mod:`widgets.rounds`) or, as before, the clips of the session set; "Ronde toevoegen"
+exchange, :mod:`oefenkit_widgets.rounds`) or, as before, the clips of the session set; "Ronde toevoegen"
 adds a round from the content or a typed one.
 
 Hooks (``docs/ui-hooks.md``): ``ok-dashboard``, ``ok-session-create``, ``ok-session-plan``,
-``ok-round-next``, ``ok-round-add`` (and those of :mod:`widgets.rounds`),
+``ok-round-next``, ``ok-round-add`` (and those of :mod:`oefenkit_widgets.rounds`),
 ``ok-join-code``, ``ok-qr``, ``ok-round-open``, ``ok-round-close``,
 ``ok-reveal``, ``ok-session-close``, ``ok-dashboard-count``, ``ok-dashboard-stats``,
 ``ok-histogram``, ``ok-alpha``, ``ok-outliers``, ``ok-expert``, ``ok-prompts``,
@@ -23,19 +23,28 @@ from __future__ import annotations
 
 import base64
 import html
+import io
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urljoin
 
 import ipywidgets as w
+import segno
 
+from oefenkit.certification import load_rules
 from oefenkit.dutch import count
 from oefenkit.errors import OefenkitError
-from oefenkit.sessions import MAX_EXPECTED
+from oefenkit.example_situations import load_example_situations
+from oefenkit.programmes import load_paths
+from oefenkit.rounds import KIND_LABELS, load_round_plans
+from oefenkit.sessions import MAX_EXPECTED, load_prompts, prompts_by_scale, report_html
+from oefenkit.settings import load_settings
 
 from .confirm import ConfirmButton
+from .formatting import fixed, local_time
 from .notice import Notice
+from .rounds import RoundPicker, round_answers_html, round_status
 from .session import LivePoller
 from .statistics_link import statistics_link_html
 
@@ -43,10 +52,6 @@ __all__ = ["DashboardPage", "dashboard_page", "histogram_html", "qr_svg", "parti
 
 _esc = html.escape
 PARTICIPANT_APP = "/voila/render/training/terugkomdag.ipynb"
-
-
-def _num(x: float | None, digits: int = 1) -> str:
-    return "–" if x is None else f"{x:.{digits}f}".replace(".", ",")
 
 
 def participant_url(code: str, request_url: str | None = None) -> str:
@@ -58,10 +63,6 @@ def participant_url(code: str, request_url: str | None = None) -> str:
 
 def qr_svg(text: str, scale: int = 6) -> str:
     """An inline SVG QR code of ``text`` (segno, pure Python)."""
-    import io
-
-    import segno
-
     out = io.BytesIO()
     segno.make(text, error="m").save(out, kind="svg", scale=scale, xmldecl=False, svgns=True,
                                      title="QR-code om mee te doen")
@@ -141,8 +142,6 @@ class DashboardPage(w.VBox):
 
     def __init__(self, verbs: dict[str, Callable], prompts: Sequence = (), *, plans: Sequence = (),
                  situations: Sequence = ()):
-        from .rounds import RoundPicker
-
         self.verbs = verbs
         self.prompts = tuple(prompts)
         self.plans = tuple(plans)
@@ -258,7 +257,7 @@ class DashboardPage(w.VBox):
         self._do("open_round")
 
     def add_round(self, which: dict[str, Any]) -> bool:
-        """Start the round picked under "Ronde toevoegen" (:class:`widgets.rounds.RoundPicker`)."""
+        """Start the round picked under "Ronde toevoegen" (:class:`oefenkit_widgets.rounds.RoundPicker`)."""
         try:
             self.verbs["open_round"](self.session_id, **which)
         except OefenkitError as exc:
@@ -312,11 +311,6 @@ class DashboardPage(w.VBox):
     # -- rendering --------------------------------------------------------------------------------
 
     def show(self, state: dict[str, Any]) -> None:
-        from oefenkit.rounds import KIND_LABELS
-        from oefenkit.sessions import prompts_by_scale
-
-        from .rounds import round_answers_html, round_status
-
         self.state = state
         code = state["join_code"]
         self.code.value = ("<div class='ok-join-code-value' style='font-size:3.2rem;font-weight:bold;"
@@ -375,7 +369,7 @@ class DashboardPage(w.VBox):
             self.alpha.value = ""  # the clips' agreement, only where clips are scored
             return
         self.alpha.value = ("<p><strong>Overeenstemming van de groep</strong> (Krippendorffs alfa, alle rondes tot nu "
-                            "toe): " + (f"<span class='ok-alpha-value'>{_num(alpha.value, 2)}</span>"
+                            "toe): " + (f"<span class='ok-alpha-value'>{fixed(alpha.value, 2)}</span>"
                                         if alpha.value is not None else _esc(alpha.reason)) + "</p>"
                             + statistics_link_html())
 
@@ -386,8 +380,8 @@ class DashboardPage(w.VBox):
                     + ", ".join(map(str, s.outliers))) if s.outliers else "geen uitschieters"
         return (f"<section class='ok-dashboard-scale' style='display:inline-block;vertical-align:top;"
                 f"margin-right:2rem'><h3>{_esc(s.scale_name)}</h3>{histogram_html(s)}"
-                f"<p>Mediaan <strong>{_num(s.median)}</strong> · gemiddelde {_num(s.mean)} · SD {_num(s.sd)} · "
-                f"IQR {_num(s.iqr)} · bereik {spread}</p><p class='ok-outliers'>{_esc(outliers)}</p></section>")
+                f"<p>Mediaan <strong>{fixed(s.median, 1)}</strong> · gemiddelde {fixed(s.mean, 1)} · SD {fixed(s.sd, 1)} · "
+                f"IQR {fixed(s.iqr, 1)} · bereik {spread}</p><p class='ok-outliers'>{_esc(outliers)}</p></section>")
 
 
 def dashboard_page(kit, person, *, rules=None, prompts=None, plans=None, situations=None) -> DashboardPage:
@@ -395,19 +389,11 @@ def dashboard_page(kit, person, *, rules=None, prompts=None, plans=None, situati
 
     ``plans`` and ``situations`` default to the content's round plans (``content/sessions/rondes-*.yaml``)
     and Babytijd voorbeeldsituaties, both validated on load."""
-    from oefenkit.sessions import load_prompts, report_html
-    from oefenkit.settings import load_settings
-
-    from .pages import local_time
-
     if rules is None or prompts is None or plans is None or situations is None:
         settings = load_settings()
         if prompts is None:
             prompts = load_prompts(settings.content_dir / "sessions" / "gespreksvragen.yaml")
         if plans is None or situations is None:
-            from oefenkit.example_situations import load_example_situations
-            from oefenkit.rounds import load_round_plans
-
             _skills, found = load_example_situations(settings.content_dir / "babytijd" / "voorbeeldsituaties.yaml")
             situations = found if situations is None else situations
             if plans is None:
@@ -415,9 +401,6 @@ def dashboard_page(kit, person, *, rules=None, prompts=None, plans=None, situati
     by_code = {p.code: p for p in plans}
 
     def close(sid):
-        from oefenkit.certification import load_rules
-        from oefenkit.programmes import load_paths
-
         content_dir = load_settings().content_dir
         return kit.close_session(person, sid, rules=load_rules(content_dir) if rules is None else rules,
                                  paths=load_paths(content_dir))

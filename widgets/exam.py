@@ -2,7 +2,7 @@
 
 Components take plain values (:mod:`oefenkit.storage.exams`) and callbacks;
 they never touch the database. :class:`ExamFlow` switches between the three
-screens; ``widgets.pages.exam_page`` wires its callbacks to the ``Kit`` verbs.
+screens; ``oefenkit_widgets.pages.exam.exam_page`` wires its callbacks to the ``Kit`` verbs.
 
 Before the attempt is submitted, nothing here holds an expert score, a
 consensus or a rationale: the values the components get
@@ -10,8 +10,8 @@ consensus or a rationale: the values the components get
 :class:`~oefenkit.storage.exams.ExamProgress`) carry none, so neither the
 kernel nor the widget state (what the browser receives) can show them.
 
-Clips play in the practice app's :class:`~widgets.practice.VideoPlayer` and are
-scored with its :class:`~widgets.practice.ScaleScorer` (``set_value`` shows the
+Clips play in the practice app's :class:`~oefenkit_widgets.practice.VideoPlayer` and are
+scored with its :class:`~oefenkit_widgets.practice.ScaleScorer` (``set_value`` shows the
 saved scores of a resumed attempt without calling back).
 """
 
@@ -23,11 +23,13 @@ from typing import Any, Callable, Mapping, Sequence
 
 import ipywidgets as w
 
+from oefenkit.certification import STATISTIC_HELP, explain
 from oefenkit.errors import OefenkitError
 from oefenkit.scales import Scale
 from oefenkit.storage.exams import ExamAttemptInfo, ExamOutcome, ExamProgress
 
 from .confirm import ConfirmButton
+from .formatting import day_text, fixed, percent
 from .notice import Notice
 from .practice import ScaleScorer, VideoPlayer
 from .reveal import reveal, reveal_anchor
@@ -58,14 +60,6 @@ def set_label(exam_set: Any, *, demo: bool = False) -> str:
     else:
         what = "oefentoets, geen certificaat"
     return f"{exam_set.name} ({what})"
-
-
-def _nl(x: float | None, digits: int = 2) -> str:
-    return "–" if x is None else f"{x:.{digits}f}".replace(".", ",")
-
-
-def _pct(x: float) -> str:
-    return f"{round(100 * x)} %"
 
 
 def _html(text: str, css_class: str, tag: str = "p") -> w.HTML:
@@ -110,11 +104,11 @@ def rule_lines(rule: Mapping[str, Any], max_attempts: int, attempts_used: int, *
         th = next(iter(scales.values()))
         lines.append(
             f"Je bent geslaagd als je per schaal minstens {rule.get('min_clips')} fragmenten scoort en je scores "
-            f"goed overeenkomen met die van de experts: bij minstens {_pct(th['within_one_min'])} van de "
-            f"fragmenten hoogstens 1 punt verschil, gemiddeld niet meer dan {_nl(th['abs_bias_max'], 1)} punt te "
+            f"goed overeenkomen met die van de experts: bij minstens {percent(th['within_one_min'])} van de "
+            f"fragmenten hoogstens 1 punt verschil, gemiddeld niet meer dan {fixed(th['abs_bias_max'], 1)} punt te "
             "hoog of te laag, je scores gaan samen op en neer met die van de experts, en van de fragmenten die de "
             f"experts heel laag (1–2) of heel hoog (8–9) scoorden, scoor jij er minstens "
-            f"{_pct(th['extremes_min_share'])} ook zo. De precieze getallen zie je na afloop onder Details.")
+            f"{percent(th['extremes_min_share'])} ook zo. De precieze getallen zie je na afloop onder Details.")
     if practice:
         lines.append(PRACTICE_TEXT)
     else:
@@ -144,8 +138,8 @@ def statistics_rows(statistics: Mapping[str, Any], scale_names: Mapping[str, str
         bands = [s.get("low_extremes") or {}, s.get("high_extremes") or {}]
         items = sum(b.get("consensus_items", 0) for b in bands)
         recognised = sum(b.get("recognised", 0) for b in bands)
-        rows.append([title, str(s.get("n_clips", 0)), _nl(s.get("icc_a1")), _pct(s.get("within_one", 0)),
-                     _nl(s.get("bias")), f"{recognised} van {items}"])
+        rows.append([title, str(s.get("n_clips", 0)), fixed(s.get("icc_a1")), percent(s.get("within_one", 0)),
+                     fixed(s.get("bias")), f"{recognised} van {items}"])
     return rows
 
 
@@ -374,8 +368,6 @@ def next_step(checks: Sequence[Any], scale_names: Mapping[str, str], attempts: t
 
 def details_html(statistics: Mapping[str, Any], checks: Sequence[Any], scale_names: Mapping[str, str]) -> str:
     """The statistics behind the result, folded under "Details", each with a one-line explanation."""
-    from oefenkit.certification import STATISTIC_HELP
-
     head = "".join(f"<th>{html.escape(c)}</th>" for c in
                    ("Schaal", "Fragmenten", "ICC(A,1)", "Binnen één punt", "Gemiddeld verschil", "Uitersten herkend"))
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
@@ -401,8 +393,6 @@ class ExamResult(w.VBox):
     def __init__(self, outcome: ExamOutcome, certificate_url: Callable[[str], str], *,
                  scale_names: Mapping[str, str] | None = None, attempts: tuple[int, int] | None = None,
                  on_again: Callable[[], Any] | None = None):
-        from oefenkit.certification import explain
-
         names = dict(scale_names or {})
         checks = explain(outcome.statistics, outcome.rule, names)
         prefix = "Oefentoets: " if outcome.practice else ""
@@ -449,7 +439,8 @@ class ExamResult(w.VBox):
             url = certificate_url(cert.code)
             validity = ("Je trainer heeft dit certificaat ingetrokken; het is niet meer geldig. "
                         if cert.revoked else
-                        f"Je certificaat is geldig tot en met {cert.valid_until.strftime('%d-%m-%Y')}. ")
+                        ("Je certificaat verloopt niet. " if day_text(cert.valid_until) == "onbeperkt" else
+                         f"Je certificaat is geldig tot en met {day_text(cert.valid_until)}. "))
             if cert.demo:
                 validity = ("Dit is een demonstratiecertificaat: de toets was op een openbare set. Het geldt niet "
                             "als certificering. ") + validity
@@ -467,7 +458,7 @@ class ExamResult(w.VBox):
 
 
 class ExamFlow(w.VBox):
-    """Start → exam → result, over callbacks (``widgets.pages.exam_page`` gives them).
+    """Start → exam → result, over callbacks (``oefenkit_widgets.pages.exam.exam_page`` gives them).
 
     ``start(programme, set_code)`` returns the (new or resumed) attempt; ``progress(attempt_id)``,
     ``save(attempt_id, case, scores, note)`` and ``submit(attempt_id)`` do what their names say.

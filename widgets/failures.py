@@ -21,6 +21,8 @@ import secrets
 import sys
 from typing import Callable
 
+from IPython import get_ipython
+
 from oefenkit.errors import OefenkitError
 
 __all__ = ["MESSAGE", "new_reference", "server_log", "report", "install"]
@@ -108,10 +110,6 @@ def install(show: Callable[[str], None] | None, context: str = "") -> None:
     """Route this kernel's callback failures to ``show`` (the page) and the server log. Idempotent;
     the latest ``show`` wins. Outside a kernel (no IPython shell) it does nothing."""
     global _show, _context
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython comes with ipykernel
-        return
     shell = get_ipython()
     if shell is None:
         return

@@ -15,9 +15,13 @@ import ipywidgets as w
 
 from oefenkit.errors import OefenkitError
 from oefenkit.identity import Actor
-from oefenkit.intervision import IntervisionSeries
+from oefenkit.intervision import IntervisionSeries, build_series
+from oefenkit.practice import clip_url, subtitles_url
+from oefenkit.programmes import load_paths
 from oefenkit.scales import Scale, in_words
+from oefenkit.settings import load_settings
 
+from .formatting import fmt
 from .notice import Notice
 from .practice import ScaleScorer, VideoPlayer
 from .statistics_link import statistics_link_html
@@ -33,13 +37,6 @@ def _title(scale_code: str, scale_titles: Mapping[str, str] | None) -> str:
 
 def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
-
-
-def _nl(x: float | None, *, signed: bool = False) -> str:
-    if x is None:
-        return "–"
-    text = (f"{x:+.1f}" if signed else f"{x:.1f}").replace(".", ",")
-    return text.replace(",0", "")
 
 
 #: Member line colours: distinguishable for common colour-vision deficiencies (Okabe–Ito), each
@@ -81,12 +78,12 @@ def series_svg(series: IntervisionSeries, *, panel_width: int = 420, height: int
         for (px, py), v in zip(points, [v for v in values if v is not None]):
             if css == "ok-iv-median":
                 out.append(f"<rect class='{css}-point' x='{px - 5:.1f}' y='{py - 5:.1f}' width='10' height='10' "
-                           f"fill='{colour}'><title>{_e(label)}: {_e(_nl(v))}</title></rect>")
+                           f"fill='{colour}'><title>{_e(label)}: {_e(fmt(v, 1))}</title></rect>")
                 out.append(f"<text x='{px:.1f}' y='{py - 10:.1f}' font-size='13' font-weight='bold' "
-                           f"text-anchor='middle' fill='{colour}'>{_e(_nl(v))}</text>")
+                           f"text-anchor='middle' fill='{colour}'>{_e(fmt(v, 1))}</text>")
             else:
                 out.append(f"<circle class='{css}-point' cx='{px:.1f}' cy='{py:.1f}' r='4' fill='{colour}'>"
-                           f"<title>{_e(label)}: {_e(_nl(v))}</title></circle>")
+                           f"<title>{_e(label)}: {_e(fmt(v, 1))}</title></circle>")
         return out
 
     width = panel_width * len(scales)
@@ -130,9 +127,9 @@ def summary_html(series: IntervisionSeries, scale_titles: Mapping[str, str] | No
     for sc in series.scales.values():
         steps = []
         for label, median, change, n in zip(series.labels, sc.medians, sc.change_from_first, sc.n_scored):
-            text = f"{label}: {_nl(median)}"
+            text = f"{label}: {fmt(median, 1)}"
             if change is not None and label != series.labels[0]:
-                text += f" ({_nl(change, signed=True)})"
+                text += f" ({fmt(change, 1, signed=True)})"
             if n:
                 text += f" <span class='ok-muted'>n={n}</span>"
             steps.append(text if median is not None else f"{label}: nog niet gescoord")
@@ -319,9 +316,6 @@ def team_notes(groups, paths: Mapping[str, Any] | None = None) -> dict[str, str]
     (``intervision_team_min`` in ``content/programmes/<code>.yaml``: 4 for the Ouder-baby
     interventie)."""
     if paths is None:
-        from oefenkit.programmes import load_paths
-        from oefenkit.settings import load_settings
-
         paths = load_paths(load_settings().content_dir)
     notes = {}
     for g in groups:
@@ -337,9 +331,6 @@ def team_notes(groups, paths: Mapping[str, Any] | None = None) -> dict[str, str]
 def intervision_page(kit, person: Actor) -> w.Widget:
     """The intervision app over the façade: the intervision sets and the person's teams (staff: all
     groups). The verbs check that the person may read the chosen team's scores."""
-    from oefenkit.intervision import build_series
-    from oefenkit.practice import clip_url, subtitles_url
-
     sets = kit.list_intervision_sets(person)
     own_groups = kit.list_groups(person)
     staff = person.may("read_intervision_of")  # every team, not only their own

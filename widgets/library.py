@@ -4,7 +4,7 @@ Components take plain values and callbacks; :func:`library_page` composes them
 over the façade's library verbs (``list_library``, ``anonymise_library_clip``,
 ``set_expert_scores``, ``publish_case`` …, see ``docs/library.md``), which check
 that the person is staff. Every user text is escaped before it goes into an
-``HTML`` widget. Domain errors become a Dutch :class:`~widgets.notice.Notice`.
+``HTML`` widget. Domain errors become a Dutch :class:`~oefenkit_widgets.notice.Notice`.
 
 Anonymising runs as a durable job in ``oefenkit worker``, not in this page's kernel: the page
 queues it (``Kit.queue_anonymise``), shows its progress and the organisation's queue from the
@@ -23,12 +23,16 @@ import ipywidgets as w
 
 from oefenkit.errors import OefenkitError
 from oefenkit.permissions import roles
+from oefenkit.practice import clip_url
+from oefenkit.settings import site_url
 
 from .anonymise_job import AnonymiseProgress, JobPoller, JobsPanel
+from .formatting import format_bytes
 from .library_forms import SET_KIND_LABELS, ExpertScoreForm, MetadataForm, PublishPanel, set_label
 from .notice import Notice
 from .practice import VideoPlayer
 from .reveal import reveal, reveal_anchor
+from .upload import ClipUpload
 
 __all__ = [
     "STATUS_LABELS",
@@ -64,8 +68,6 @@ def _e(value: Any) -> str:
 
 def contact_sheet_url(case_code: str, version: str = "") -> str:
     """The contact sheet's URL; ``version`` busts the browser cache after a re-run."""
-    from oefenkit.settings import site_url
-
     url = site_url(f"{CONTACT_SHEET_PREFIX}{case_code}.png")
     return f"{url}?v={version}" if version else url
 
@@ -219,10 +221,6 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
     detail view's widgets are built once; opening another case only changes
     their values.
     """
-    from oefenkit.practice import clip_url
-
-    from .upload import ClipUpload
-
     if max_upload_bytes is None:
         max_upload_bytes = kit.upload_max_bytes  # Settings.upload_max_bytes, given to the kit by open_kit
 
@@ -455,8 +453,6 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
         _section("5. Publiceren", publish, "ok-library-publish"),
     ], layout=w.Layout(display="none"))
     detail.add_class("ok-library-detail")
-
-    from .upload import format_bytes
 
     upload_box = w.VBox([
         w.HTML(f"<p>Upload een videofragment (hoogstens {_e(format_bytes(max_upload_bytes))}). Het origineel "

@@ -1,6 +1,6 @@
 """The Casusbibliotheek's forms for a case: metadata, expert scores and publication.
 
-Components take plain values and callbacks; :func:`widgets.library.library_page` composes them.
+Components take plain values and callbacks; :func:`oefenkit_widgets.library.library_page` composes them.
 Every user text is escaped before it goes into an ``HTML`` widget.
 """
 

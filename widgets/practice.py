@@ -17,6 +17,7 @@ import ipywidgets as w
 
 from oefenkit.scales import Scale
 
+from .formatting import fixed
 from .statistics_link import statistics_link_html
 from .tables import DataTable
 from .theme import COLORS
@@ -385,7 +386,7 @@ class HistoryView(w.VBox):
                 own, cons = a.scores.get(code), a.consensus.get(code)
                 cells.append("-" if own is None else (f"{own} (consensus {cons})" if cons is not None else str(own)))
             mad = a.mean_abs_deviation
-            cells.append("-" if mad is None else f"{mad:.1f}".replace(".", ","))
+            cells.append("-" if mad is None else fixed(mad, 1))
             rows.append(cells)
         columns = ["Poging", "Datum", "Casus", *(sc.title for sc in self._scales),
                    "Gem. afwijking"]

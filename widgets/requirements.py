@@ -20,8 +20,8 @@ from typing import Any, Callable, Mapping, Sequence
 import ipywidgets as w
 
 from oefenkit.errors import OefenkitError
-from oefenkit.requirements import day_text
 
+from .formatting import day_text
 from .notice import Notice
 
 __all__ = ["requirements_html", "status_text", "WhatINeed", "RequirementsForm", "what_i_need_page_part"]

@@ -8,7 +8,7 @@ key, clicked, tapped or scrolled since the request came), makes it focusable (``
 unless it already is), scrolls it into view (``block: 'center'``, or its top when
 it is taller than the scroll box; Voilà scrolls inside ``#rendered_cells``, which
 ``scrollIntoView`` handles) and focuses it. The focused element shows the kit's
-focus ring (``.ok-revealed:focus`` in :mod:`widgets.theme`).
+focus ring (``.ok-revealed:focus`` in :mod:`oefenkit_widgets.theme`).
 
 A custom message is not part of the widget state, so a reload never replays an
 old reveal. One instance per kernel (one page per kernel in Voilà): pages put

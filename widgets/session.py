@@ -8,7 +8,7 @@ Hooks (``docs/ui-hooks.md``): ``ok-session-join`` (code input and button),
 ``ok-session-status``, ``ok-session-round``, ``ok-session-submit``,
 ``ok-session-message``, ``ok-feedback``, ``ok-session-history``, the practice
 app's ``ok-video`` / ``ok-score-*`` / ``ok-note`` inside, and the
-answer panel of :mod:`widgets.rounds` (``ok-answer-*``) inside ``ok-session-round`` in a round without a clip.
+answer panel of :mod:`oefenkit_widgets.rounds` (``ok-answer-*``) inside ``ok-session-round`` in a round without a clip.
 """
 
 from __future__ import annotations
@@ -26,10 +26,14 @@ import ipywidgets as w
 
 from oefenkit.dutch import count
 from oefenkit.errors import OefenkitError
+from oefenkit.kernel import current_address
+from oefenkit.practice import clip_url
 
+from .formatting import local_time
 from .notice import Notice
 from .practice import FeedbackPanel, ScaleScorer, VideoPlayer
 from .reveal import reveal, reveal_anchor
+from .rounds import AnswerPanel, round_status
 from .shared import plain_layout, static_box, static_html
 from .tables import DataTable
 
@@ -165,8 +169,6 @@ class SessionPage(w.VBox):
     def _build_answer(self) -> None:
         """Create the answer panel (once, when the first round without a clip is shown)."""
         if self.answer_panel is None:
-            from .rounds import AnswerPanel
-
             self.answer_panel = AnswerPanel(self.submit_answer)
 
     # -- actions -----------------------------------------------------------------------------
@@ -220,7 +222,7 @@ class SessionPage(w.VBox):
         reveal(".ok-session-message .ok-notice")
 
     def submit_answer(self, choice: int | None, text: str | None) -> None:
-        """Hand in the answer to a situatie, vraag or ervaring round (from :class:`widgets.rounds.AnswerPanel`)."""
+        """Hand in the answer to a situatie, vraag or ervaring round (from :class:`oefenkit_widgets.rounds.AnswerPanel`)."""
         if self.session_id is None or self.round_number is None:
             return
         try:
@@ -237,8 +239,6 @@ class SessionPage(w.VBox):
     # -- rendering ------------------------------------------------------------------------------
 
     def show(self, state: dict[str, Any]) -> None:
-        from .rounds import round_status
-
         self.state = state
         rnd = state.get("round")
         fragment = rnd is not None and rnd.get("kind", "fragment") == "fragment"
@@ -274,7 +274,7 @@ class SessionPage(w.VBox):
                                 + (f"<details class='ok-vignette-fold'><summary>Beschrijving van het fragment"
                                    f"</summary><p class='ok-vignette'>{_esc(rnd['vignette'])}</p></details>"
                                    if rnd.get("vignette") else ""))
-            self.player.set_source(rnd["clip_url"] if "clip_url" in rnd else _clip(rnd["case_code"]))
+            self.player.set_source(rnd["clip_url"] if "clip_url" in rnd else clip_url(rnd["case_code"]))
             for s in self.scorers:
                 s.reset()
             self.note.value = ""
@@ -340,21 +340,11 @@ def session_history_table(entries: list[dict[str, Any]], format_time: Callable) 
                      empty="Je hebt nog niet aan een terugkomdag meegedaan, of er geen fragmenten gescoord.", css_class="ok-session-history")
 
 
-def _clip(code: str) -> str:
-    from oefenkit.practice import clip_url
-
-    return clip_url(code)
-
-
 def session_page(kit, person, *, code: str | None = None, address: str | None = None) -> SessionPage:
     """The participant app: verbs of ``kit`` bound to ``person``; re-attaches to their open session.
 
     ``address`` is the client's IP address for the limit on wrong codes; by default the one the
     server bound in this kernel (:func:`oefenkit.kernel.current_address`)."""
-    from oefenkit.kernel import current_address
-
-    from .pages import local_time
-
     address = current_address() if address is None else address
 
     verbs = {

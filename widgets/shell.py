@@ -59,7 +59,7 @@ def show_app(app_id: str, title: str, build: Callable[[Actor], w.Widget]) -> App
     ``build(person)`` returns the app's body. Any domain error (not logged in,
     no permission, database gone) becomes a short Dutch message on the page. A callback
     that fails later shows a Dutch message with a reference; its traceback goes to the
-    server's log only (:mod:`widgets.failures`).
+    server's log only (:mod:`oefenkit_widgets.failures`).
     """
     try:
         person = require_app(app_id)

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import html
 
+from oefenkit.apps import module_url
+from oefenkit.modules import STATISTICS_MODULE
+
 __all__ = ["STATISTICS_LINK_TEXT", "statistics_link_html"]
 
 #: The link text (Dutch); it says that it opens a new tab.
@@ -23,9 +26,6 @@ def statistics_link_html() -> str:
     >>> "?module=context-hoe-de-toets-werkt" in statistics_link_html()
     True
     """
-    from oefenkit.apps import module_url
-    from oefenkit.modules import STATISTICS_MODULE
-
     url = html.escape(module_url(STATISTICS_MODULE), quote=True)
     return (f"<p class='ok-stats-help'><a href='{url}' target='_blank' rel='noopener'>"
             f"{html.escape(STATISTICS_LINK_TEXT)}</a></p>")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipywidgets as w
 
+from .shared import static_html
+
 __all__ = ["COLORS", "stylesheet"]
 
 COLORS = {
@@ -45,8 +47,6 @@ _CSS = """
 
 def stylesheet() -> w.HTML:
     """An (invisible) widget carrying the kit's CSS; include it once per page."""
-    from .shared import static_html
-
     return static_html(_CSS, hidden=True)
 
 

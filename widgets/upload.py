@@ -22,24 +22,16 @@ from collections.abc import Callable
 import anywidget
 import traitlets as t
 
+from oefenkit.settings import site_url
+
+from .formatting import format_bytes
+
 __all__ = ["ClipUpload", "UPLOAD_URL", "format_bytes", "too_large_message"]
 
 log = logging.getLogger(__name__)
 
 #: The kit's upload route (``oefenkit/server``); relative to the server root like the clip routes.
 UPLOAD_URL = "/oefenkit/upload"
-
-
-def format_bytes(n: int) -> str:
-    """A size the Dutch way, in MB with a decimal comma (same rule as the front end).
-
-    >>> format_bytes(500 * 1024 * 1024), format_bytes(1_572_864), format_bytes(1000)
-    ('500 MB', '1,5 MB', '0,1 MB')
-    """
-    mb = n / (1024 * 1024)
-    if mb >= 10 or float(mb).is_integer():
-        return f"{round(mb):d} MB"
-    return f"{max(mb, 0.1):.1f} MB".replace(".", ",")
 
 
 def too_large_message(size: int, limit: int) -> str:
@@ -200,8 +192,6 @@ class ClipUpload(anywidget.AnyWidget):
 
     def __init__(self, max_bytes: int, *, on_uploaded: Callable[[dict], None] | None = None,
                  on_error: Callable[[str], None] | None = None, url: str | None = None):
-        from oefenkit.settings import site_url
-
         super().__init__(max_bytes=int(max_bytes), url=url or site_url(UPLOAD_URL))  # below a hub's base URL
         self.add_class("ok-upload")
         self._on_uploaded = on_uploaded

@@ -44,7 +44,7 @@ BASE_MODULES = (
     "ipykernel.debugger", "IPython.core.debugger", "IPython.core.completerlib", "IPython.core.oinspect",
     "IPython.extensions.storemagic", "tornado.platform.asyncio", "psutil", "faulthandler", "sqlite3",
     "oefenkit.kernel", "oefenkit.instance", "oefenkit.logins", "oefenkit.storage.kit",
-    "sqlalchemy.dialects.sqlite", "widgets",
+    "sqlalchemy.dialects.sqlite", "oefenkit_widgets",
     # PostgreSQL: the driver and SQLAlchemy's dialect for it (each kernel imported the dialect itself,
     # ≈ 4 MiB of private memory per kernel on PostgreSQL)
     "psycopg", "sqlalchemy.dialects.postgresql.psycopg", "sqlalchemy.dialects.postgresql.json",
@@ -60,7 +60,7 @@ BASE_MODULES = (
 KERNEL_CONFIG = {"HistoryManager": {"enabled": False}, "IPKernelApp": {"capture_fd_output": False}}
 KERNEL_FLAGS = tuple(f"--{cls}.{name}={value}" for cls, traits in KERNEL_CONFIG.items()
                      for name, value in traits.items())
-_IMPORT_RE = re.compile(r"(?:from|import)\s+((?:widgets|oefenkit)(?:\.\w+)*)")
+_IMPORT_RE = re.compile(r"(?:from|import)\s+(oefenkit(?:_widgets)?(?:\.\w+)*)")
 
 
 def app_modules(notebooks_dir: Path) -> list[str]:

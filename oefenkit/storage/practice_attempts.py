@@ -27,7 +27,7 @@ class PracticeMixin:
     """Verbs on practice attempts and clips; mixed into :class:`~oefenkit.storage.kit.Kit`."""
 
     # -- practice and media --------------------------------------------------------------
-    # The practice app (``widgets.pages.practice_page``) and the clip route
+    # The practice app (``oefenkit_widgets.pages.practice.practice_page``) and the clip route
     # (``oefenkit/server/media.py``). Expert scores reach a cursist only through
     # these verbs, only for cases of a practice set that is not also an exam
     # set, and only after the cursist stored their own rating of that case.

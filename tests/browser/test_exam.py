@@ -30,7 +30,7 @@ SCALES = ("sensitiviteit", "cooperatie")
 
 #: The organisation's own (private) Ouder-baby exam set, as the Casusbibliotheek makes it on publishing.
 OWN_SET = "eigen-toets-ouder-baby"
-#: The set choice's labels (widgets.exam.set_label): the own set certifies, the public one does not.
+#: The set choice's labels (oefenkit_widgets.exam.set_label): the own set certifies, the public one does not.
 OWN_LABEL = "Eigen toetsset Ouder-baby interventie (certificeringstoets)"
 PUBLIC_LABEL = "Voorbeeldtoets Ainsworth-schalen (oefentoets, geen certificaat)"
 

@@ -2,7 +2,7 @@
 is scrolled into view and has the focus, at 1366×768 in Chromium.
 
 Each check waits for the element to be inside the visible part of the page (the window and Voilà's
-scrolling ``#rendered_cells``) *and* focused; without :mod:`widgets.reveal` the wait times out.
+scrolling ``#rendered_cells``) *and* focused; without :mod:`oefenkit_widgets.reveal` the wait times out.
 """
 
 from __future__ import annotations

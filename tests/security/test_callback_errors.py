@@ -25,7 +25,7 @@ from .kernel_ws import KernelSocket, kill_if_frozen, open_app_kernel
 FAILING_APP = '''
 import ipywidgets as w
 from oefenkit.errors import ValidationError
-from widgets import show_app
+from oefenkit_widgets import show_app
 
 
 def build(person):

@@ -221,7 +221,7 @@ def test_parallel_pages_cannot_exceed_the_limit(session, people):
 def test_the_page_shows_the_wait_message(session, people):
     """On the participant's page: after ten wrong codes, does the right code show the Dutch wait message
     as an error, with the join box still there and no session attached?"""
-    from widgets.session import session_page
+    from oefenkit_widgets.session import session_page
 
     kit, code, sid = session
     page = session_page(kit, people["cursist"], code="", address="192.0.2.77")

@@ -186,7 +186,7 @@ def test_avg_export_lists_sessions_and_delete_removes_them(kit, people, clock):
 
 
 def _panel(page):
-    from widgets.logins import LoginSessionsPanel
+    from oefenkit_widgets.logins import LoginSessionsPanel
 
     return next(c for c in page.children if isinstance(c, LoginSessionsPanel))
 
@@ -195,7 +195,7 @@ def test_mijn_gegevens_lists_own_sessions_and_ends_them_everywhere(kit, people, 
     """Does Mijn gegevens list only the person's own sessions with browser and "deze sessie", and
     does "Overal afmelden" end every one of them?"""
     import oefenkit.logins
-    from widgets.pages import profile_page
+    from oefenkit_widgets.pages.profile import profile_page
 
     monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
     firefox = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0")
