@@ -104,6 +104,7 @@ AREAS: dict[str, dict[str, list[str]]] = {
     "sessions": {
         "oefenkit/storage/logins.py": ["tests/security/test_login_sessions.py"],
         "oefenkit/server/kernels.py": ["tests/security/test_kernel_ownership.py", "tests/test_kernel.py"],
+        "oefenkit/server/kernel_routes.py": ["tests/security/test_kernel_ownership.py", "tests/test_request_actor.py"],
     },
 }
 DEFAULT_AREAS = ("permissions", "certification", "exam-secrecy")
