@@ -226,3 +226,24 @@ def test_answer_panel_keeps_the_stored_answer_and_starts_empty_on_a_new_round():
     assert sent == [(None, "Mijn verhaal")]
     panel.show(rnd | {"number": 2}, None, closed=False)
     assert panel.text.value == "" and panel.submit_button.description == "Antwoord inleveren"
+
+
+def test_a_closed_question_round_shows_no_button_and_no_instruction():
+    """Once a vraag round is closed (and revealed), does the phone drop "Antwoord wijzigen" and the
+    instruction to hand in, say that the round is closed and the answer kept, and keep the own choice
+    marked; and does a round that opens again bring the button back?"""
+    panel = AnswerPanel(lambda choice, text: None)
+    rnd = {"number": 1, "kind": "vraag", "title": "V", "text": "Wat past?", "options": ["a", "b", "c"],
+           "answer": 1, "explanation": "Omdat.", "prompts": [], "revealed": False}
+    own = {"choice": 1, "text": None, "correct": True}
+    panel.show(rnd, own, closed=False)
+    assert panel.submit_row.layout.display is None and "lever het in" in panel.hint.value
+    panel.show(rnd | {"revealed": True}, own, closed=True)
+    assert panel.submit_row.layout.display == "none"
+    assert "lever het in" not in panel.hint.value and "gesloten" in panel.hint.value and "bewaard" in panel.hint.value
+    assert "ok-selected" in panel.option_buttons[1]._dom_classes and all(b.disabled for b in panel.option_buttons)
+    assert "Jouw antwoord is goed" in panel.reveal.value
+    panel.show(rnd, None, closed=True)
+    assert "geen antwoord gegeven" in panel.hint.value
+    panel.show(rnd, own, closed=False)
+    assert panel.submit_row.layout.display is None and "lever het in" in panel.hint.value

@@ -87,8 +87,10 @@ class AnswerPanel(w.VBox):
         self.submit_button = w.Button(description="Antwoord inleveren", button_style="primary",
                                       _dom_classes=("ok-answer-submit",))
         self.submit_button.on_click(lambda _b: self.submit())
+        self.submit_row = w.HBox([self.submit_button])
+        self._open_hint = ""
         self.reveal = w.HTML(_dom_classes=("ok-answer-reveal",))
-        super().__init__([self.question, self.options_box, self.text, self.hint, w.HBox([self.submit_button]),
+        super().__init__([self.question, self.options_box, self.text, self.hint, self.submit_row,
                           self.reveal], layout=w.Layout(width="100%"), _dom_classes=("ok-answer",))
 
     def submit(self) -> None:
@@ -129,7 +131,7 @@ class AnswerPanel(w.VBox):
             self.text.value = ""
             self.text.placeholder = ("Wat zou jij doen? Schrijf het in een paar zinnen." if rnd["kind"] == "situatie"
                                      else "Schrijf je antwoord kort op.")
-            self.hint.value = (f"<p class='ok-answer-hint'>Hoogstens {rnd.get('limit') or ANSWER_LIMITS.get(rnd['kind'])}"
+            self._open_hint = (f"<p class='ok-answer-hint'>Hoogstens {rnd.get('limit') or ANSWER_LIMITS.get(rnd['kind'])}"
                                " tekens. Je antwoord verschijnt zonder naam op het scherm van de trainer.</p>"
                                if is_text else "<p class='ok-answer-hint'>Kies een antwoord en lever het in. "
                                "Het scherm van de trainer toont alleen hoeveel mensen elk antwoord kozen.</p>")
@@ -141,6 +143,11 @@ class AnswerPanel(w.VBox):
         for b in self.option_buttons:
             b.disabled = closed
         self.text.disabled = closed
+        # A closed round takes no answer: no button and no instruction, but what happened to one's own
+        self.submit_row.layout.display = "none" if closed else None
+        self.hint.value = (("<p class='ok-answer-hint ok-answer-closed'>Deze ronde is gesloten. "
+                            + ("Je antwoord is bewaard." if own else "Je hebt in deze ronde geen antwoord gegeven.")
+                            + "</p>") if closed else self._open_hint)
         if self.kind == "vraag":
             self._mark()
         else:

@@ -128,6 +128,10 @@ def test_babytijd_day_with_a_situation_and_a_question(browser, live_server):
         assert "eindevaluatie" in trainer.locator(".ok-answer-explanation").inner_text().lower()
         phones[0].locator(".ok-answer-reveal", has_text="Jouw antwoord is goed").wait_for(timeout=15_000)
         phones[1].locator(".ok-answer-reveal", has_text="niet het juiste").wait_for(timeout=15_000)
+        for page in phones:  # the round is closed: no button to hand in, no instruction, the answer kept
+            page.locator(".ok-answer-closed", has_text="Je antwoord is bewaard").wait_for(timeout=15_000)
+            assert not page.locator(".ok-answer-submit").is_visible()
+            assert "lever het in" not in page.locator(".ok-answer").inner_text()
 
         projector = trainer.locator(".ok-dashboard").inner_text()
         assert not any(name in projector for _, name in PHONES)
