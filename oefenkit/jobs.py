@@ -152,7 +152,7 @@ class JobRunner:
             kit.anonymise_library_clip(
                 actor, code, manual_masks=masks, keep_audio=keep_audio, progress=progress, cancel=should_stop,
                 detector=self.detector_factory() if self.detector_factory else None, work_name=work_name(job_id),
-                on_commit=lambda s, summary: kit.finish_anonymise_job(s, job_id, self.name, summary))
+                on_commit=lambda s, summary: kit.finish_anonymise_job(s, job_id, self.name, summary), for_job=True)
             log.info("job %s (%s) done", job_id, code)
             return "done"
         except Cancelled:

@@ -246,3 +246,27 @@ def test_several_clips_queue_up_and_run_in_order(lib, people, code, tmp_path):
     assert [runner.run(first_job.id), runner.run(second_job.id)] == ["done", "done"]
     assert {lib.find_library_item(t, c).status for c in (code, second)} == {"anonymised"}
     assert [j.state for j in lib.list_anonymise_jobs(t)] == ["done", "done"]
+
+
+def test_a_direct_run_is_refused_while_the_case_has_a_job(lib, people, code):
+    """``oefenkit cases anonymise`` runs directly, not through the queue. Is it refused, storing
+    nothing, while a job of the same case waits; and does a direct run that sees a job queued during
+    its run store nothing either (no two writers of one clip)?"""
+    t = people["trainer"]
+    before = lib.find_library_item(t, code)
+    job = lib.queue_anonymise(t, code)
+    with pytest.raises(Conflict, match="wachtrij"):
+        lib.anonymise_library_clip(t, code, detector=no_faces())
+    assert lib.find_library_item(t, code).status == before.status == "uploaded" and work_files(lib) == []
+    assert lib.cancel_anonymise_job(t, job.id).state == "cancelled"  # a queued job ends at once
+
+    queued = []
+
+    def progress(fraction, label):  # a trainer queues the clip while the direct run is busy
+        if not queued and fraction > 0.3:
+            queued.append(lib.queue_anonymise(t, code))
+
+    with pytest.raises(Conflict, match="wachtrij"):
+        lib.anonymise_library_clip(t, code, detector=no_faces(), progress=progress)
+    assert queued and lib.find_library_item(t, code).status == "uploaded" and work_files(lib) == []
+    assert not (lib.media_path("clips") / f"{code}.mp4").exists()

@@ -18,6 +18,7 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound, ValidationError, VideoError
@@ -86,6 +87,16 @@ def _unlink_quietly(path: Path | None) -> None:
         log.warning("Could not remove %s", path)
 
 
+def _check_no_active_job(s: Session, case: m.Case) -> None:
+    """Refuse a direct anonymisation while a queued job of the case waits or runs (its worker would
+    write the same clip)."""
+    active = m.JOB_STATES[:2]  # queued, running
+    if s.scalar(select(m.AnonymiseJob.id).where(m.AnonymiseJob.case_id == case.id,
+                                                m.AnonymiseJob.state.in_(active))) is not None:
+        raise Conflict("Dit fragment staat in de wachtrij of wordt nu geanonimiseerd; wacht tot die taak klaar is "
+                       "of breek haar af in de Casusbibliotheek.")
+
+
 class LibraryMediaMixin:
     """Anonymise and review library clips; mixed into :class:`~oefenkit.storage.kit.Kit`."""
 
@@ -116,7 +127,8 @@ class LibraryMediaMixin:
                                manual_masks: Sequence[dict[str, Any]] | None = None, keep_audio: bool = False,
                                progress: Callable[[float, str], None] | None = None, cancel=None,
                                detector=None, work_name: str | None = None,
-                               on_commit: Callable[[Session, dict[str, Any]], None] | None = None) -> LibraryItem:
+                               on_commit: Callable[[Session, dict[str, Any]], None] | None = None,
+                               for_job: bool = False) -> LibraryItem:
         """Anonymise the original into ``clips/<code>.mp4`` and save the review and contact sheet.
 
         ``manual_masks`` replaces the stored manual masks (``None`` keeps them).
@@ -130,6 +142,10 @@ class LibraryMediaMixin:
         ``None``), so that a worker that takes over a job can remove what a killed run left
         (:meth:`remove_work_files`). ``on_commit(session, summary)`` runs inside the transaction
         that stores the result; if it raises, nothing is stored and the new files are removed.
+
+        ``for_job``: the worker runs a queued job (``anonymise_jobs.py``). A direct run (``oefenkit
+        cases anonymise``) is refused while the case has a queued or running job, at the start and
+        again when it would store its result, so the two never both write the case's clip.
         """
         # OpenCV, PyAV and the face model only where a clip is anonymised (the worker)
         from ..video.anonymiser import MaskingOptions
@@ -143,6 +159,8 @@ class LibraryMediaMixin:
             self._check_not_published(media)
             if media.original_path is None:
                 raise NotFound("Het origineel van deze casus is niet meer bewaard; opnieuw anonimiseren kan niet.")
+            if not for_job:
+                _check_no_active_job(s, case)
             original = self.media_path("originals") / media.original_path
             if masks is None:
                 masks = tuple(dict(d) for d in media.manual_masks or ())
@@ -166,6 +184,8 @@ class LibraryMediaMixin:
             with self.transaction() as s:
                 case, media = self._media_of(s, code)
                 self._check_not_published(media)
+                if not for_job:
+                    _check_no_active_job(s, case)
                 media.status = "anonymised"
                 media.review = flagged
                 media.manual_masks = [dict(d) for d in masks]
