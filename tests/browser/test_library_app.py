@@ -33,11 +33,14 @@ def library_users(live_server):
 
 @pytest.fixture(scope="module")
 def short_clip(tmp_path_factory) -> Path:
-    """The first 4 seconds of a shipped clip under a new name (the real detector runs on every frame)."""
+    """The first 12 seconds of a shipped clip under a new name (the real detector runs on every frame).
+
+    Long enough that the worker stores its progress a few times (every 2 s) while the page asks
+    (every second): at 4 s the run could end between two looks, and the bar went 0 % → 100 %."""
     import imageio_ffmpeg
 
     out = tmp_path_factory.mktemp("upload") / "huisbezoek familie J.mp4"
-    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(SAMPLE), "-t", "4", "-map", "0:v",
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(SAMPLE), "-t", "12", "-map", "0:v",
                     "-c", "copy", str(out)], check=True, timeout=60)
     assert 10_000 < out.stat().st_size < SAMPLE.stat().st_size
     return out
