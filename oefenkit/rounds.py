@@ -9,7 +9,10 @@ Pure logic, no database. A live session's round is one of :data:`ROUND_KINDS`:
 * ``vraag`` — a multiple-choice question (e.g. on changes to the handbook): the projector shows
   the distribution (:func:`choice_distribution`), at the reveal the right answer and why;
 * ``ervaring`` — a short answer for the exchange of experiences, shown as a wall
-  (:func:`answer_wall`).
+  (:func:`answer_wall`);
+* ``cijfers`` — the pooled Babytijd figures of the uitvoerders present (issue 20): nobody answers; the
+  projector and the phones show the figures, a snapshot taken when the trainer opened the round
+  (:class:`oefenkit.storage.session_figures.SessionFiguresService`), small cells already suppressed.
 
 Round content is data: ``content/sessions/rondes-*.yaml`` (:func:`load_round_plans`), each a
 *plan* for one kind of day with its rounds in order; a ``situatie`` refers to a voorbeeldsituatie by
@@ -50,6 +53,7 @@ from .errors import ContentError, ValidationError
 __all__ = [
     "ROUND_KINDS",
     "CONTENT_KINDS",
+    "TYPED_KINDS",
     "KIND_LABELS",
     "ANSWER_LIMITS",
     "MAX_OPTIONS",
@@ -71,12 +75,13 @@ __all__ = [
 ]
 
 #: Every kind of round a live session knows; ``fragment`` is the clip scoring of :mod:`oefenkit.sessions`.
-ROUND_KINDS = ("fragment", "situatie", "vraag", "ervaring")
-#: The kinds whose content is a :class:`RoundItem` (not a clip).
-CONTENT_KINDS = ("situatie", "vraag", "ervaring")
+ROUND_KINDS = ("fragment", "situatie", "vraag", "ervaring", "cijfers")
+#: The kinds whose content is a :class:`RoundItem` (not a clip); a trainer types only the first three.
+CONTENT_KINDS = ("situatie", "vraag", "ervaring", "cijfers")
+TYPED_KINDS = ("situatie", "vraag", "ervaring")
 #: How the app names each kind.
 KIND_LABELS = {"fragment": "Fragment scoren", "situatie": "Voorbeeldsituatie", "vraag": "Meerkeuzevraag",
-               "ervaring": "Ervaringen uitwisselen"}
+               "ervaring": "Ervaringen uitwisselen", "cijfers": "Cijfers van de groep"}
 #: The longest typed answer per kind, in characters (the database allows at most the largest).
 ANSWER_LIMITS = {"situatie": 500, "ervaring": 280}
 MIN_OPTIONS, MAX_OPTIONS = 2, 6
@@ -93,6 +98,7 @@ class RoundItem:
     questions; ``options`` a question's choices and ``answer`` the index (0-based) of the right one,
     or None when a typed question has none. ``explanation`` belongs to the right answer;
     ``notes`` and ``discussion`` are the facilitator's notes of a situation, shown at the reveal.
+    ``figures`` is a ``cijfers`` round's snapshot of the pooled figures (plain JSON data, no names).
     """
 
     kind: str
@@ -105,11 +111,15 @@ class RoundItem:
     explanation: str = ""
     notes: str = ""
     discussion: tuple[str, ...] = ()
+    figures: Mapping[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "title": self.title, "text": self.text, "code": self.code,
-                "prompts": list(self.prompts), "options": list(self.options), "answer": self.answer,
-                "explanation": self.explanation, "notes": self.notes, "discussion": list(self.discussion)}
+        out = {"kind": self.kind, "title": self.title, "text": self.text, "code": self.code,
+               "prompts": list(self.prompts), "options": list(self.options), "answer": self.answer,
+               "explanation": self.explanation, "notes": self.notes, "discussion": list(self.discussion)}
+        if self.kind == "cijfers":
+            out["figures"] = dict(self.figures or {})
+        return out
 
     @property
     def limit(self) -> int | None:
@@ -166,16 +176,22 @@ def _checked(item: RoundItem, fail) -> RoundItem:
             fail("Het juiste antwoord is een van de opties.")
     elif options or answer is not None:
         fail("Alleen een meerkeuzevraag heeft antwoordopties.")
+    if item.kind == "cijfers" and not isinstance(item.figures, Mapping):
+        fail("Een ronde met cijfers heeft de cijfers van de groep nodig.")
+    if item.kind != "cijfers" and item.figures:
+        fail("Alleen een ronde met cijfers heeft cijfers.")
     explanation, notes = _clean(item.explanation or ""), _clean(item.notes or "")
     if len(explanation) > _TEXT_MAX or len(notes) > _TEXT_MAX:
         fail(f"Een uitleg heeft hoogstens {_TEXT_MAX} tekens.")
     if item.code is not None and not _CODE.match(str(item.code)):
         fail("Een rondecode bestaat uit kleine letters, cijfers en streepjes.")
-    default_title = {"vraag": "Vraag", "ervaring": "Ervaringen uitwisselen", "situatie": "Voorbeeldsituatie"}
+    default_title = {"vraag": "Vraag", "ervaring": "Ervaringen uitwisselen", "situatie": "Voorbeeldsituatie",
+                     "cijfers": "Cijfers van de groep"}
     return RoundItem(kind=item.kind, title=title or default_title[item.kind], text=text, code=item.code,
                      prompts=tuple(_clean(p) for p in item.prompts if _clean(p)), options=options,
                      answer=answer, explanation=explanation, notes=notes,
-                     discussion=tuple(_clean(d) for d in item.discussion if _clean(d)))
+                     discussion=tuple(_clean(d) for d in item.discussion if _clean(d)),
+                     figures=dict(item.figures) if item.kind == "cijfers" and item.figures is not None else None)
 
 
 def _refuse(message: str):
@@ -193,7 +209,7 @@ def typed_item(kind: str, text: str, *, title: str = "", options: Sequence[str] 
     ...
     oefenkit.errors.ValidationError: Een meerkeuzevraag heeft 2 tot 6 antwoordopties.
     """
-    if kind not in CONTENT_KINDS:
+    if kind not in TYPED_KINDS:
         raise ValidationError("Kies wat voor ronde het is: situatie, vraag of ervaring.")
     if kind != "vraag":
         options, answer = (), None
@@ -208,7 +224,7 @@ def item_from_dict(data: Mapping[str, Any]) -> RoundItem:
                          code=data.get("code"), prompts=tuple(data.get("prompts") or ()),
                          options=tuple(data.get("options") or ()), answer=data.get("answer"),
                          explanation=str(data.get("explanation") or ""), notes=str(data.get("notes") or ""),
-                         discussion=tuple(data.get("discussion") or ()))
+                         discussion=tuple(data.get("discussion") or ()), figures=data.get("figures"))
     except (KeyError, TypeError) as exc:
         raise ValidationError("Deze ronde is onvolledig.") from exc
     return _checked(item, _refuse)
@@ -329,6 +345,8 @@ def check_answer(item: RoundItem, *, choice: Any = None, text: Any = None) -> tu
         if isinstance(choice, bool) or not isinstance(choice, int) or not 0 <= choice < len(item.options):
             raise ValidationError("Kies een van de antwoorden.")
         return choice, None
+    if item.kind == "cijfers":
+        raise ValidationError("In deze ronde hoef je niets in te leveren; bekijk samen de cijfers.")
     if item.kind not in ANSWER_LIMITS:
         raise ValidationError("In deze ronde scoor je een fragment; een tekst hoort er niet bij.")
     cleaned = " ".join(str(text or "").split())

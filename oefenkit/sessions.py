@@ -511,10 +511,13 @@ def _content_round_html(rnd: RoundReport) -> str:
     """A ``situatie``, ``vraag`` or ``ervaring`` round of the report: the content and the answers, no names."""
     e = html.escape
     item, answers = rnd.item, rnd.answers or {}
-    kind = {"situatie": "voorbeeldsituatie", "vraag": "meerkeuzevraag", "ervaring": "ervaringen"}.get(rnd.kind, "")
+    kind = {"situatie": "voorbeeldsituatie", "vraag": "meerkeuzevraag", "ervaring": "ervaringen",
+            "cijfers": "cijfers van de groep"}.get(rnd.kind, "")
     parts = [f"<h2>Ronde {rnd.number}: {e(rnd.case_title)} <small>({kind})</small></h2>",
              f"<p>{e(item.text)}</p>" if item is not None else ""]
     n = answers.get("n", 0)
+    if rnd.kind == "cijfers":  # figures only, already pooled and suppressed (no answers to count)
+        return "".join(parts) + _figures_rows(item.figures if item is not None else None)
     if rnd.kind == "vraag":
         parts.append("<table><thead><tr><th>Antwoord</th><th>Aantal</th></tr></thead><tbody>")
         for k, (option, number) in enumerate(answers.get("distribution", [])):
@@ -535,3 +538,22 @@ def _content_round_html(rnd: RoundReport) -> str:
         parts.append("<ul>" + "".join(f"<li>{e(t)}</li>" for t in answers.get("wall", [])) + "</ul>")
     parts.append(f"<p>{count(n, 'antwoord', 'antwoorden')}.</p>")
     return "".join(parts)
+
+
+def _figures_rows(figures: Any) -> str:
+    """A ``cijfers`` round's figures in the report: each pooled cell with its n, or why it is not shown."""
+    e = html.escape
+
+    def cells(data: Any) -> list[dict]:
+        if isinstance(data, dict):
+            return [data] if "label" in data and "suppressed" in data else [c for v in data.values() for c in cells(v)]
+        return [c for v in data for c in cells(v)] if isinstance(data, list) else []
+
+    rows = [f"<tr><th>{e(str(c['label']))}</th><td colspan='2'>{e(str(c.get('reason') or 'niet getoond'))}</td></tr>"
+            if c.get("suppressed") else
+            f"<tr><th>{e(str(c['label']))}</th><td>{_num(c.get('value'), 2)}</td><td>{c.get('n', 0)}</td></tr>"
+            for c in cells(figures or {})]
+    if not rows:
+        return "<p>Er waren geen cijfers van de uitvoerders die meededen.</p>"
+    return ("<table><thead><tr><th>Cijfer</th><th>Waarde</th><th>Opvoeders</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>")

@@ -333,7 +333,7 @@ class DashboardPage(w.VBox):
         self.close_button.disabled = not is_open or not (rnd and rnd["open"])
         self.reveal_button.description = {"vraag": "Juiste antwoord tonen",
                                           "situatie": "Aantekeningen tonen"}.get(kind, "Expertscore tonen")
-        nothing_to_reveal = (kind == "ervaring" or (kind == "vraag" and not rnd.get("has_answer"))
+        nothing_to_reveal = (kind in ("ervaring", "cijfers") or (kind == "vraag" and not rnd.get("has_answer"))
                              or (kind == "situatie" and not rnd.get("has_notes")))
         self.reveal_button.layout.display = "none" if nothing_to_reveal else None
         self.reveal_button.disabled = not rnd or rnd["open"] or rnd["revealed"]
@@ -411,7 +411,8 @@ def dashboard_page(kit, person, *, rules=None, prompts=None, plans=None, situati
         "current": lambda: kit.trainer_open_session(person),
         "state": lambda sid: kit.session_state(person, sid),
         "token": lambda sid: kit.session_token(person, sid),
-        "open_round": lambda sid, **which: kit.open_round(person, sid, **which),
+        "open_round": lambda sid, **which: (kit.session_figures.open_figures_round(person, sid)
+                                            if which.pop("figures", None) else kit.open_round(person, sid, **which)),
         "close_round": lambda sid: kit.close_round(person, sid),
         "reveal": lambda sid: kit.reveal(person, sid),
         "close": close,

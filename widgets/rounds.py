@@ -25,12 +25,15 @@ from oefenkit.errors import OefenkitError, ValidationError
 from oefenkit.rounds import ANSWER_LIMITS, KIND_LABELS, item_from_situation, typed_item
 
 from .notice import Notice
+from .reeks_dashboard import figures_html
 
 __all__ = ["AnswerPanel", "round_answers_html", "round_status", "RoundPicker", "OWN"]
 
 _esc = html.escape
 #: The choice in the "Ronde toevoegen" item list that means "type it yourself".
 OWN = "__eigen__"
+#: The choice of a ``cijfers`` round: the pooled figures of who joined, computed when it starts.
+FIGURES = "__cijfers__"
 BAR_COLOUR = "#2e6da4"
 RIGHT_COLOUR = "#2e7d32"
 
@@ -94,6 +97,8 @@ class AnswerPanel(w.VBox):
                           self.reveal], layout=w.Layout(width="100%"), _dom_classes=("ok-answer",))
 
     def submit(self) -> None:
+        if self.kind == "cijfers":
+            return
         if self.kind == "vraag":
             self.on_submit(self.choice, None)
         else:
@@ -127,6 +132,8 @@ class AnswerPanel(w.VBox):
                 self.option_buttons.append(b)
             self.options_box.children = tuple(self.option_buttons)
             is_text = rnd["kind"] in ANSWER_LIMITS
+            if rnd["kind"] == "cijfers":  # nothing to answer: the figures, as on the projector
+                self.question.value = _question_html(rnd) + figures_html(rnd.get("figures"))
             self.text.layout.display = None if is_text else "none"
             self.text.value = ""
             self.text.placeholder = ("Wat zou jij doen? Schrijf het in een paar zinnen." if rnd["kind"] == "situatie"
@@ -143,6 +150,12 @@ class AnswerPanel(w.VBox):
         for b in self.option_buttons:
             b.disabled = closed
         self.text.disabled = closed
+        if self.kind == "cijfers":
+            self.submit_row.layout.display = "none"
+            self.hint.value = ("<p class='ok-answer-hint'>In deze ronde lever je niets in. Bespreek de cijfers "
+                               "samen met de groep.</p>")
+            self.reveal.layout.display = "none"
+            return
         # A closed round takes no answer: no button and no instruction, but what happened to one's own
         self.submit_row.layout.display = "none" if closed else None
         self.hint.value = (("<p class='ok-answer-hint ok-answer-closed'>Deze ronde is gesloten. "
@@ -221,7 +234,9 @@ def round_answers_html(rnd: dict[str, Any], answers: dict[str, Any] | None) -> s
     answers without names, and after the reveal the right answer or the facilitator notes."""
     answers = answers or {}
     parts = [f"<div class='ok-round-answers' style='font-size:1.15rem'>{_question_html(rnd)}"]
-    if rnd["kind"] == "vraag":
+    if rnd["kind"] == "cijfers":
+        parts.append(figures_html(rnd.get("figures")))
+    elif rnd["kind"] == "vraag":
         parts.append(_distribution_html(rnd, answers.get("distribution") or [(o, 0) for o in rnd["options"]]))
         if rnd.get("revealed"):
             parts.append(_right_html(rnd))
@@ -240,7 +255,9 @@ def round_answers_html(rnd: dict[str, Any], answers: dict[str, Any] | None) -> s
 class RoundPicker(w.VBox):
     """"Ronde toevoegen": pick the kind, then a round from the content (the day's plan, a Babytijd
     voorbeeldsituatie, a clip of the set) or type one. ``on_start(which)`` gets the keyword arguments
-    of ``Kit.open_round``: ``{"item_code": ...}``, ``{"case_code": ...}`` or ``{"item": RoundItem}``.
+    of ``Kit.open_round``: ``{"item_code": ...}``, ``{"case_code": ...}`` or ``{"item": RoundItem}``;
+    or ``{"figures": True}`` for a ``cijfers`` round (the pooled Babytijd figures of who joined,
+    ``SessionFiguresService.open_figures_round``).
     :meth:`update` takes the session state (its ``plan_rounds`` and ``clips``)."""
 
     def __init__(self, situations: Sequence[Any], on_start: Callable[[dict[str, Any]], None]):
@@ -249,7 +266,8 @@ class RoundPicker(w.VBox):
         self.plan_rounds: list = []
         self.clips: list = []
         self.kind = w.Dropdown(description="Soort ronde", options=[(KIND_LABELS[k], k) for k in
-                                                                   ("situatie", "vraag", "ervaring", "fragment")],
+                                                                   ("situatie", "vraag", "ervaring", "fragment",
+                                                                    "cijfers")],
                                value="situatie", style={"description_width": "initial"},
                                _dom_classes=("ok-round-add-kind",))
         self.item = w.Dropdown(description="Kies", options=[], style={"description_width": "initial"},
@@ -285,6 +303,8 @@ class RoundPicker(w.VBox):
     def _choices(self, kind: str) -> list[tuple[str, Any]]:
         if kind == "fragment":
             return [(title, ("clip", code)) for code, title in self.clips]
+        if kind == "cijfers":
+            return [("Cijfers van de Babytijd-reeksen van wie meedoet (zonder namen)", FIGURES)]
         out = [(f"{title}{' (al geweest)' if held else ''}", ("plan", code))
                for code, k, title, held in self.plan_rounds if k == kind]
         if kind == "situatie":
@@ -302,6 +322,8 @@ class RoundPicker(w.VBox):
     def _show_typed(self) -> None:
         own = self.item.value == OWN
         self.typed.layout.display = None if own else "none"
+        if self.kind.value == "cijfers":
+            self.typed.layout.display = "none"
         is_vraag = self.kind.value == "vraag"
         self.options.layout.display = None if is_vraag else "none"
         self.answer.layout.display = None if is_vraag else "none"
@@ -313,6 +335,8 @@ class RoundPicker(w.VBox):
         kind, value = self.kind.value, self.item.value
         if value is None:
             raise ValidationError("Er is niets meer om te kiezen bij deze soort ronde.")
+        if value == FIGURES:
+            return {"figures": True}
         if value == OWN:
             if kind == "fragment":
                 raise ValidationError("Een fragment kies je uit de set; typen kan niet.")

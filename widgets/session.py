@@ -255,7 +255,8 @@ class SessionPage(w.VBox):
                                  f"{first} start.</p>")
         else:
             where = ("gesloten" if not rnd["open"] else "open: scoor en lever in" if fragment
-                     else "open: kies een antwoord en lever in" if rnd["kind"] == "vraag" else "open: typ je antwoord")
+                     else "open: kies een antwoord en lever in" if rnd["kind"] == "vraag"
+                     else "bekijk de cijfers" if rnd["kind"] == "cijfers" else "open: typ je antwoord")
             self.status.value = (f"<p>{round_status(state, rnd)} · {where} · "
                                  f"{rnd['submitted']} van {state['participants']} ingeleverd</p>")
         if rnd is None:

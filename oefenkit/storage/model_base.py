@@ -19,8 +19,8 @@ __all__ = ["ANSWER_TEXT_MAX", "Base", "CERTIFICATE_KINDS", "JOB_STATES", "LIBRAR
 #: Why a rating was given.
 RATING_MODES = ("practice", "exam", "session")
 #: What a live session's round asks (``oefenkit.rounds``): score a clip, or answer a situation,
-#: a multiple-choice question or an exchange prompt.
-ROUND_KINDS = ("fragment", "situatie", "vraag", "ervaring")
+#: a multiple-choice question or an exchange prompt, or show the pooled Babytijd figures (``cijfers``).
+ROUND_KINDS = ("fragment", "situatie", "vraag", "ervaring", "cijfers")
 #: The longest typed answer the database accepts (``oefenkit.rounds.ANSWER_LIMITS`` per kind).
 ANSWER_TEXT_MAX = 500
 #: What a case set is for.

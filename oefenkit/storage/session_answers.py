@@ -37,7 +37,7 @@ def _item(rnd: m.LiveRound):
     return RoundItem(kind=rnd.kind, title=c.get("title", ""), text=c.get("text", ""), code=c.get("code"),
                      prompts=tuple(c.get("prompts") or ()), options=tuple(c.get("options") or ()),
                      answer=c.get("answer"), explanation=c.get("explanation", ""), notes=c.get("notes", ""),
-                     discussion=tuple(c.get("discussion") or ()))
+                     discussion=tuple(c.get("discussion") or ()), figures=c.get("figures"))
 
 
 class SessionAnswersMixin:
@@ -91,6 +91,8 @@ class SessionAnswersMixin:
                 "prompts": list(item.prompts), "options": list(item.options), "limit": item.limit,
                 "open": rnd.closed_at is None, "revealed": rnd.revealed_at is not None, "submitted": submitted,
                 "has_answer": item.answer is not None, "has_notes": bool(item.notes or item.discussion)}
+        if rnd.kind == "cijfers":  # aggregated, small cells suppressed: the same for the room and the trainer
+            view["figures"] = dict(item.figures or {})
         if rnd.revealed_at is not None:
             view |= {"answer": item.answer, "explanation": item.explanation, "notes": item.notes,
                      "discussion": list(item.discussion)}
@@ -104,7 +106,9 @@ class SessionAnswersMixin:
         rows = s.execute(select(m.LiveAnswer.choice, m.LiveAnswer.answer_text)
                          .where(m.LiveAnswer.round_id == rnd.id)).all()
         out: dict[str, Any] = {"n": len(rows)}
-        if rnd.kind == "vraag":
+        if rnd.kind == "cijfers":
+            out["figures"] = dict(_item(rnd).figures or {})
+        elif rnd.kind == "vraag":
             out["distribution"] = choice_distribution(_item(rnd), [c for c, _ in rows if c is not None])
         elif rnd.kind == "situatie":
             out["groups"] = [(g.word, list(g.answers)) for g in group_answers(t for _, t in rows if t)]
