@@ -32,6 +32,9 @@ class App:
     area: str  # "landing" or one of AREAS
     #: Only for people with a programme whose path has an enabled scoring test (the exam app).
     needs_scoring_test: bool = False
+    #: Only for people in a group of this programme (``Actor.programmes``) and staff; None: everyone
+    #: whose role opens the area.
+    programme: str | None = None
 
     @property
     def url(self) -> str:
@@ -134,6 +137,15 @@ APPS: tuple[App, ...] = (
                     "laatste en vervolgbezoek) en bekijk samen hoe de scores veranderen.",
         path="training/intervisie.ipynb",
         area="training",
+    ),
+    App(
+        id="babytijd-reeks",
+        title="Babytijd-reeks",
+        description="Houd per Babytijd-reeks de opvoeders (met een code, geen naam), de aanwezigheid en de "
+                    "metingen bij, zie wie welke meting nodig heeft en bekijk de cijfers van de reeks.",
+        path="training/babytijd_reeks.ipynb",
+        area="training",
+        programme="babytijd",
     ),
     App(
         id="beheer",

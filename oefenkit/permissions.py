@@ -12,7 +12,8 @@ Actions
 -------
 ``open_app``            thing: :class:`oefenkit.apps.App` (the area's roles; an app that needs a
                         scoring test, the certification test, only for a person with at least one
-                        programme in ``Actor.exam_programmes``)
+                        programme in ``Actor.exam_programmes``; an app of one programme,
+                        ``App.programme``, only for staff and people in a group of that programme)
 ``read_ratings_of``     thing: person id whose ratings are read
 ``write_rating_for``    thing: person id the rating is written for
 ``read_expert_scores``  thing: ignored (expert/master scores)
@@ -125,6 +126,9 @@ def can(actor: Actor | None, action: str, thing: Any = None) -> bool:
         return False
     if action == "open_app":
         if getattr(thing, "needs_scoring_test", False) and not actor.exam_programmes:
+            return False
+        programme = getattr(thing, "programme", None)
+        if programme is not None and not role.staff and programme not in actor.programmes:
             return False
         return thing.area in role.areas
     if action in _OWN_OR_GRANTED and own:

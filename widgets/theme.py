@@ -174,3 +174,21 @@ _CSS += """
 }}
 </style>
 """.format(**COLORS)
+
+# -- Babytijd-reeks (widgets/reeks.py, widgets/reeks_dashboard.py) -------------------------------------
+# Choices taken from the paper forms (consent, aanwezig/afwezig, the 1-5 scores, the menu) are big
+# buttons that wrap: at least 48 x 48 px, also on a phone (390 px).
+_CSS += """
+<style>
+.ok-page .ok-big-choice .widget-toggle-button, .ok-page .ok-reeks-nav .widget-toggle-button {{
+  min-width: 48px; min-height: 48px; height: auto; font-size: 1.05rem; margin: 2px; }}
+.ok-page .ok-big-choice, .ok-page .ok-reeks-nav {{ flex-wrap: wrap; height: auto; max-width: 100%; }}
+.ok-page .ok-big-choice > div, .ok-page .ok-reeks-nav > div {{ display: flex; flex-wrap: wrap; }}
+.ok-page .ok-reeks-nav .widget-toggle-button {{ width: auto; padding: 0 .9rem; }}
+.ok-measure-subgoal {{ border-bottom: 1px solid {border}; padding-bottom: .3rem; }}
+.ok-measure-statement {{ margin: .5rem 0 .2rem; font-weight: 600; }}
+.ok-reeks-dashboard caption, .ok-figures caption {{ text-align: left; font-weight: 600; padding: .3rem 0; }}
+.ok-figures {{ font-size: 1.1rem; }}
+.ok-figures-suppressed td {{ color: {muted}; font-style: italic; }}
+</style>
+""".format(**COLORS)

@@ -29,6 +29,9 @@ APP_ACCESS: dict[str, frozenset[str]] = {
                                           # a Babytijd-only cursist is refused, test_authorisation_matrix)
     "session": EVERYONE,                  # Terugkomdag: meedoen
     "intervision": EVERYONE,              # Intervisie with one's team
+    "babytijd-reeks": STAFF,              # Babytijd-reeks: staff, and a person in a Babytijd group (this
+                                          # matrix's cursist is in an Ouder-baby group only, so refused;
+                                          # the Babytijd-only cursist opens it, test_authorisation_matrix)
     "deelnemers": STAFF,                  # Personen en groepen
     "compare": STAFF,                     # Beoordelingen vergelijken (everyone's scores)
     "dashboard": STAFF,                   # Terugkomdag leiden
@@ -46,6 +49,7 @@ APP_HOOKS: dict[str, str] = {
     "exam": "ok-exam-app",
     "session": "ok-session",
     "intervision": "ok-intervision",
+    "babytijd-reeks": "ok-reeks-app",
     "deelnemers": "ok-people-table",
     "compare": "ok-compare",
     "dashboard": "ok-dashboard",

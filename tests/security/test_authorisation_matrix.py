@@ -61,7 +61,8 @@ def test_every_app_has_an_expectation_and_a_hook():
 
 def test_babytijd_only_cursist_is_refused_the_exam_app(live_server):
     """A cursist whose only group is Babytijd (no scoring test in its path): is the certification test
-    refused over HTTP (403, Dutch page, nothing rendered) while the practice app still opens?"""
+    refused over HTTP (403, Dutch page, nothing rendered) while the practice app and the Babytijd-reeks
+    app (refused to the Ouder-baby cursist of the matrix) open?"""
     live_server.add_user("matrix.babytijd", "cursist")
     kit = open_kit(load_settings(data_dir=live_server.data_dir))
     try:
@@ -77,6 +78,10 @@ def test_babytijd_only_cursist_is_refused_the_exam_app(live_server):
     assert "bind_person" not in page
     practice = next(app for app in APPS if app.id == "practice")
     assert client.request(practice.url)[0] == 200
+    reeks = next(app for app in APPS if app.id == "babytijd-reeks")
+    status, _, page = client.request(reeks.url)
+    assert status == 200, page[:500]
+    assert APP_HOOKS["babytijd-reeks"] in dom_classes(kernel_widget_states(client, kernel_id_of(page)))
 
 
 @pytest.mark.parametrize("app", APPS, ids=lambda a: a.id)
