@@ -39,6 +39,7 @@ from .instance import current_kit
 from .logins import bind_login_session, current_login_session
 from .permissions import can, require
 from .sessions import client_address
+from .storage.store import Service
 
 __all__ = ["bind_person", "current_person", "current_app", "current_address", "require_app", "hub_identity",
            "live_person", "LiveKit", "start_access_watch", "LIVE_CHECK_SECONDS", "OLDER_PAGE_CLOSED_ENV"]
@@ -185,6 +186,8 @@ class LiveKit:
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._kit, name)
+        if not name.startswith("_") and isinstance(attr, Service):
+            return LiveKit(attr)  # a feature service (``kit.babytijd``): its verbs are checked the same way
         if name.startswith("_") or not callable(attr):
             return attr
 

@@ -39,6 +39,12 @@ Actions
 ``read_intervision_of`` thing: group id whose intervision scores are read (a member of that group,
                         or staff; ``Kit`` passes the person's memberships as stored now)
 ``lead_any_live_session`` thing: ignored (lead a session another trainer started)
+``read_babytijd_of``    thing: person id of the uitvoerder whose Babytijd reeksen are read (that
+                        person, or a role that holds it: trainers and coördinatoren)
+``write_babytijd_for``  thing: person id of the uitvoerder whose reeks is created or changed
+                        (attendance, measurements, evaluation, delete): that person, or a role
+                        that holds it
+``babytijd_report``     thing: ignored (the yearly Babytijd report for the programme owner)
 ``view_all_clips``      thing: ignored (play any case's clip; a cursist only gets the clips of
                         their practice and session sets and of their own exam attempts,
                         decided by ``Kit.find_clip``)
@@ -64,12 +70,13 @@ _ROLE_ONLY = frozenset({
     "read_expert_scores", "write_expert_scores", "manage_cases", "view_people", "manage_people",
     "manage_groups", "view_audit_log", "decide_certification", "view_all_clips",
     "view_certificate_register", "record_supervised_cases", "record_requirements", "delete_person_data", "lead_live_session",
-    "lead_any_live_session",
+    "lead_any_live_session", "babytijd_report",
 })
 
 #: Actions on one person's data: always allowed on one's own; on anyone's for the roles that hold
 #: them in ``roles.yaml``.
-_OWN_OR_GRANTED = frozenset({"read_ratings_of", "read_certification_of", "read_progress_of", "export_person_data"})
+_OWN_OR_GRANTED = frozenset({"read_ratings_of", "read_certification_of", "read_progress_of", "export_person_data",
+                             "read_babytijd_of", "write_babytijd_for"})
 
 #: Actions on one person's data that only that person may do (no role can be given them).
 _OWN_ONLY = frozenset({"write_rating_for", "write_progress_for"})
@@ -109,6 +116,9 @@ _MESSAGES = {
     "lead_live_session": "Alleen een trainer kan een terugkomdag-sessie leiden.",
     "lead_any_live_session": "Alleen de trainer die deze sessie leidt, kan haar bedienen.",
     "export_person_data": "Je mag alleen je eigen gegevens opvragen; een coördinator kan dat voor iedereen.",
+    "read_babytijd_of": "Je ziet alleen je eigen Babytijd-reeksen; trainers en coördinatoren zien ze allemaal.",
+    "write_babytijd_for": "Je kunt alleen je eigen Babytijd-reeksen bijwerken.",
+    "babytijd_report": "Alleen trainers en coördinatoren maken het jaarverslag van Babytijd.",
 }
 
 

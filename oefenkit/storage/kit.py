@@ -33,6 +33,8 @@ The verbs live in one mixin per noun, composed here:
 * :mod:`.intervision`        intervision: a team's scores of one case over successive visits
 * :mod:`.kernel_access`      the owners of live app kernels (active, role, groups); refused access
 
+Feature services (issue 16) are attributes: ``kit.babytijd`` (:mod:`.babytijd`, Babytijd reeksen).
+
 What they share (:meth:`Store.transaction`, :meth:`Store.audit` and the private look-ups
 ``_person``, ``_case_and_scale``, ``_check_score``) lives in :mod:`.store`, with the
 :class:`~.store.Service` base of the feature services; this module keeps the audit log.
@@ -44,11 +46,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 
 from ..identity import Actor
 from ..permissions import require
 from . import models as m
 from .anonymise_jobs import AnonymiseJobsMixin
+from .babytijd import BabytijdService
 from .cases import EXPERT_ONLY_DETAILS as EXPERT_ONLY_DETAILS  # re-exported: the value types stay importable here
 from .cases import CaseInfo, CasesMixin
 from .cases import ExpertScoreInfo as ExpertScoreInfo
@@ -78,7 +82,14 @@ class Kit(PeopleMixin, CasesMixin, RatingsMixin, DecisionsMixin, ProgressMixin, 
           CertificatesMixin, RequirementsMixin, PrivacyMixin, LibraryMixin, LibraryMediaMixin, AnonymiseJobsMixin,
           SessionsMixin, SessionAnswersMixin, SessionParticipantsMixin, IntervisionMixin, LoginsMixin,
           KernelAccessMixin, Store):
-    """Façade over one database. Cheap to create; share one per process."""
+    """Façade over one database. Cheap to create; share one per process.
+
+    Feature services hang on it as attributes: ``kit.babytijd`` (:class:`~.babytijd.BabytijdService`).
+    """
+
+    def __init__(self, engine: Engine):
+        Store.__init__(self, engine)
+        self.babytijd = BabytijdService(self)
 
     # -- audit ----------------------------------------------------------------------------
 

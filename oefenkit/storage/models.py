@@ -3,7 +3,7 @@
 Tables are created only by Alembic migrations (``oefenkit/storage/migrations``);
 ``tests/test_migrations.py`` checks that the migrations and this module agree. The shared
 ``Base``, time helpers and value lists are in :mod:`.model_base`, the live session's tables in
-:mod:`.models_live`; both are re-exported here, so ``models.LiveSession`` and ``models.utcnow``
+:mod:`.models_live`, Babytijd's reeksen in :mod:`.models_babytijd`; all are re-exported here, so ``models.LiveSession`` and ``models.utcnow``
 work as before.
 
 Overview::
@@ -21,6 +21,8 @@ Overview::
       │       └──< LiveRound ──< Rating (a fragment round: one per round × rater × scale)
       │                  └──< LiveAnswer (a situatie, vraag or ervaring round: one per round × person)
       ├──< LoginSession (a browser's login: only a hash of the cookie's session id)
+      ├──< BabytijdReeks ──< BabytijdOpvoeder ──< BabytijdAttendance, BabytijdMeasurement
+      │       (Babytijd quality monitoring, :mod:`.models_babytijd`: pseudonymous codes only)
       └──< AuditEntry
     Scale (code, version) is referenced by Rating and ExpertScore.
     Case ──o CaseMedia (an uploaded clip: original in the protected store, review, masks)
@@ -65,6 +67,14 @@ from .model_base import (
     as_utc,
     utcnow,
 )
+from .models_babytijd import (
+    BABYTIJD_ABSENCE_REASONS,
+    BABYTIJD_MEASUREMENTS,
+    BabytijdAttendance,
+    BabytijdMeasurement,
+    BabytijdOpvoeder,
+    BabytijdReeks,
+)
 from .models_live import LiveAnswer, LiveRound, LiveSession, LiveSessionParticipant
 
 __all__ = [
@@ -105,6 +115,12 @@ __all__ = [
     "ROUND_KINDS",
     "LoginSession",
     "AuditEntry",
+    "BabytijdReeks",
+    "BabytijdOpvoeder",
+    "BabytijdAttendance",
+    "BabytijdMeasurement",
+    "BABYTIJD_MEASUREMENTS",
+    "BABYTIJD_ABSENCE_REASONS",
 ]
 
 class Role(Base):

@@ -20,6 +20,7 @@ from ..errors import Conflict, ValidationError
 from ..identity import Actor
 from ..permissions import require, roles
 from . import models as m
+from .babytijd import BabytijdService
 from .session_participants import JOIN_FAILED
 
 __all__ = ["PrivacyMixin", "DELETED_PERSON"]
@@ -136,6 +137,7 @@ class PrivacyMixin:
                  "address": ls.address}
                 for ls in s.scalars(select(m.LoginSession).where(m.LoginSession.person_id == pid)
                                     .order_by(m.LoginSession.id))]
+            reeksen = BabytijdService.export_of_person(s, pid)
             expert_scores = s.scalar(select(func.count()).select_from(m.ExpertScore)
                                      .where(m.ExpertScore.expert_id == pid)) or 0
             self.audit(s, actor, "person.export", username)
@@ -155,6 +157,7 @@ class PrivacyMixin:
                 "live_sessions": sessions,
                 "live_answers": answers,
                 "login_sessions": logins,
+                "babytijd_reeksen": reeksen,
                 "expert_scores": expert_scores,
                 "audit_entries": audit,
             })
@@ -220,6 +223,8 @@ class PrivacyMixin:
         removed["requirement_records"] = gone(
             delete(m.RequirementRecord).where(m.RequirementRecord.person_id == pid))
         removed["login_sessions"] = gone(delete(m.LoginSession).where(m.LoginSession.person_id == pid))
+        # Their Babytijd reeksen go with them (the opvoeders, attendance and measurements by CASCADE).
+        removed["babytijd_reeksen"] = gone(delete(m.BabytijdReeks).where(m.BabytijdReeks.uitvoerder_id == pid))
         removed["live_answers"] = gone(delete(m.LiveAnswer).where(m.LiveAnswer.person_id == pid))
         removed["live_session_participations"] = gone(
             delete(m.LiveSessionParticipant).where(m.LiveSessionParticipant.person_id == pid))
@@ -227,7 +232,9 @@ class PrivacyMixin:
         for model, column in ((m.Certificate, m.Certificate.decided_by_id),
                               (m.CertificationDecision, m.CertificationDecision.decided_by_id),
                               (m.SupervisedCase, m.SupervisedCase.recorded_by_id),
-                              (m.RequirementRecord, m.RequirementRecord.recorded_by_id)):
+                              (m.RequirementRecord, m.RequirementRecord.recorded_by_id),
+                              (m.BabytijdReeks, m.BabytijdReeks.created_by_id),
+                              (m.BabytijdMeasurement, m.BabytijdMeasurement.recorded_by_id)):
             s.execute(update(model).where(column == pid).values({column.key: None})
                       .execution_options(synchronize_session=False))
         return removed
