@@ -544,15 +544,14 @@ def _figures_rows(figures: Any) -> str:
     """A ``cijfers`` round's figures in the report: each pooled cell with its n, or why it is not shown."""
     e = html.escape
 
-    def cells(data: Any) -> list[dict]:
-        if isinstance(data, dict):
-            return [data] if "label" in data and "suppressed" in data else [c for v in data.values() for c in cells(v)]
-        return [c for v in data for c in cells(v)] if isinstance(data, list) else []
-
+    figures = figures or {}
+    cells = [*(figures.get("overview") or []), *(figures.get("absence_reasons") or []),
+             *({**c, "label": f"{c['label']} (verandering {kind} sinds de nulmeting)"}
+               for kind, row in (figures.get("changes") or {}).items() for c in row)]
     rows = [f"<tr><th>{e(str(c['label']))}</th><td colspan='2'>{e(str(c.get('reason') or 'niet getoond'))}</td></tr>"
             if c.get("suppressed") else
             f"<tr><th>{e(str(c['label']))}</th><td>{_num(c.get('value'), 2)}</td><td>{c.get('n', 0)}</td></tr>"
-            for c in cells(figures or {})]
+            for c in cells]
     if not rows:
         return "<p>Er waren geen cijfers van de uitvoerders die meededen.</p>"
     return ("<table><thead><tr><th>Cijfer</th><th>Waarde</th><th>Opvoeders</th></tr></thead><tbody>"

@@ -136,15 +136,20 @@ def test_dashboard_html_shows_the_numbers_the_dutch_way():
 
 def test_figures_show_suppressed_cells_with_the_reason_and_no_value():
     """Does the cijfers view show a cell of five or more opvoeders with its value and n, and a smaller
-    one only as "niet getoond" with its reason, plus the explanation?"""
-    figures = {"uitvoerders": 2, "reeksen": 3, "cells": [
-        {"label": "Gemiddeld aanwezig", "n": 12, "value": 11.25, "suppressed": False, "reason": ""},
-        {"label": "Kennis: verandering na 5", "n": 0, "value": None, "suppressed": True,
-         "reason": "Niet getoond: minder dan 5 opvoeders."}]}
+    one only with its reason (no value), plus the explanation; and say so when nobody has figures?"""
+    figures = {"uitvoerders": 2, "reeksen": 3,
+               "overview": [{"label": "Opvoeders bereikt", "n": 12, "value": 12.0, "suppressed": False},
+                            {"label": "Gemiddeld aanwezig", "n": 12, "value": 11.25, "suppressed": False},
+                            {"label": "Aandeel met 10 of meer", "n": 12, "value": 0.75, "suppressed": False}],
+               "absence_reasons": [{"label": "Ziek (baby)", "n": 0, "value": None, "suppressed": True,
+                                    "reason": "Niet getoond: minder dan 5 opvoeders."}],
+               "changes": {"na-5": [{"label": "Ik weet wat ik kan verwachten.", "n": 6, "value": 0.5,
+                                     "ci_low": -0.07, "ci_high": 1.07, "suppressed": False}]}}
     out = figures_html(figures)
     text = text_of(out)
-    assert "Gemiddeld aanwezig 11,25 12" in text
-    assert "Kennis: verandering na 5 Niet getoond: minder dan 5 opvoeders." in text
+    assert "Opvoeders bereikt 12 12" in text and "Gemiddeld aanwezig 11,25 12" in text and "75 %" in text
+    assert "Ziek (baby) Niet getoond: minder dan 5 opvoeders." in text
+    assert "Tussenevaluatie na 5 bijeenkomsten" in text and "+0,5 (95 %-interval -0,07 tot +1,07) 6" in text
     assert "minder dan vijf opvoeders" in text and out.count("ok-figures-suppressed") == 1
-    assert "3 reeksen van 2 uitvoerders" in text
-    assert "nog geen cijfers" in text_of(figures_html({}))
+    assert "3 reeks(en) van 2 uitvoerder(s)" in text
+    assert "nog geen cijfers" in text_of(figures_html({"uitvoerders": 0, "reeksen": 0, "overview": []}))

@@ -17,6 +17,8 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from oefenkit.babytijd import MEASUREMENT_LABELS as KIND_LABELS
+
 from .formatting import fmt
 
 __all__ = ["dashboard_html", "change_chart_svg", "figures_html", "report_links", "XLSX_MIME"]
@@ -141,48 +143,51 @@ def dashboard_html(view: Mapping[str, Any], *, title: str = "Overzicht van de re
 # -- the cijfers round ------------------------------------------------------------------------------
 
 
-def _cells(data: Any) -> list[Mapping[str, Any]]:
-    """Every pooled cell (a dict with ``label`` and ``suppressed``) in the snapshot, in order."""
-    if isinstance(data, Mapping):
-        if "label" in data and "suppressed" in data:
-            return [data]
-        return [c for v in data.values() for c in _cells(v)]
-    if isinstance(data, list):
-        return [c for v in data for c in _cells(v)]
-    return []
+def _cell_row(c: Mapping[str, Any], *, share: bool = False, count: bool = False) -> str:
+    """One pooled cell: its value (a share as a percentage, a count whole) and the opvoeders behind it,
+    or, suppressed, only its Dutch reason."""
+    label = _esc(str(c.get("label", "")))
+    if c.get("suppressed"):
+        return (f"<tr class='ok-figures-row ok-figures-suppressed'><th>{label}</th><td colspan='2'>"
+                f"{_esc(str(c.get('reason') or 'Niet getoond: minder dan 5 opvoeders.'))}</td></tr>")
+    value = c.get("value")
+    shown = (_share(value) if share else _num(value, 0) if count else _num(value, 2, signed=c.get("ci_low") is not None))
+    ci = (f" <small>(95 %-interval {_num(c.get('ci_low'), signed=True)} tot {_num(c.get('ci_high'), signed=True)})"
+          "</small>" if c.get("ci_low") is not None and c.get("ci_high") is not None else "")
+    return (f"<tr class='ok-figures-row ok-figures-shown'><th>{label}</th><td class='ok-figures-value'>{shown}{ci}</td>"
+            f"<td class='ok-figures-n'>{c.get('n', 0)}</td></tr>")
 
 
-def figures_html(figures: Mapping[str, Any] | None) -> str:
-    """The pooled figures of a ``cijfers`` round: one row per figure with the number of opvoeders behind
-    it; a suppressed figure shows its Dutch reason instead of a value. The same on the projector and
-    the phones."""
+def figures_html(figures: Mapping[str, Any] | None, kind_labels: Mapping[str, str] | None = None) -> str:
+    """The pooled figures of a ``cijfers`` round (the snapshot of ``PooledFigures``): reach and
+    attendance, the absence reasons, and per later measurement the change per subgoal since the
+    nulmeting. Each row says how many opvoeders are behind it; a suppressed one shows its Dutch reason
+    instead of a value. The same on the projector and the phones."""
     figures = figures or {}
-    cells = _cells(figures)
-    intro = ""
-    if figures.get("uitvoerders") is not None or figures.get("reeksen") is not None:
-        intro = (f"<p class='ok-figures-scope'>Samengenomen: {figures.get('reeksen', '?')} reeksen van "
-                 f"{figures.get('uitvoerders', '?')} uitvoerders.</p>")
-    if not cells:
+    labels = dict(kind_labels or KIND_LABELS)
+    overview = list(figures.get("overview") or [])
+    absences = list(figures.get("absence_reasons") or [])
+    changes = {k: list(v) for k, v in (figures.get("changes") or {}).items() if v}
+    intro = (f"<p class='ok-figures-scope'>Samengenomen: {figures.get('reeksen', 0)} reeks(en) van "
+             f"{figures.get('uitvoerders', 0)} uitvoerder(s), zonder namen of codes.</p>")
+    if not overview or not figures.get("reeksen"):
         return (f"<div class='ok-figures'>{intro}<p class='ok-figures-empty'>Er zijn nog geen cijfers van de "
-                "uitvoerders die meedoen.</p></div>")
-    rows, suppressed = [], False
-    for c in cells:
-        if c.get("suppressed"):
-            suppressed = True
-            rows.append(f"<tr class='ok-figures-row ok-figures-suppressed'><th>{_esc(str(c['label']))}</th>"
-                        f"<td colspan='2'>{_esc(str(c.get('reason') or 'Niet getoond: minder dan 5 opvoeders.'))}"
-                        "</td></tr>")
+                "uitvoerders die meedoen: niemand van hen heeft een Babytijd-reeks met opvoeders.</p></div>")
+    head = ["Cijfer", "Waarde", "Opvoeders"]
+    parts = [_table("Bereik en aanwezigheid", head,
+                    [_cell_row(c, share=k == 2, count=k == 0) for k, c in enumerate(overview)], "ok-figures-table")]
+    if absences:
+        parts.append(_table("Redenen van afwezigheid (aantal keer)", head,
+                            [_cell_row(c, count=True) for c in absences], "ok-figures-table"))
+    for kind, cells in changes.items():
+        if all(c.get("suppressed") for c in cells) and all(not c.get("reason") for c in cells):
             continue
-        value = c.get("value")
-        ci = (f" <small>(95 %-interval {_num(c.get('ci_low'), signed=True)} tot {_num(c.get('ci_high'), signed=True)})"
-              "</small>" if c.get("ci_low") is not None and c.get("ci_high") is not None else "")
-        rows.append(f"<tr class='ok-figures-row ok-figures-shown'><th>{_esc(str(c['label']))}</th>"
-                    f"<td class='ok-figures-value'>{_num(value)}{ci}</td><td class='ok-figures-n'>{c.get('n', 0)}</td></tr>")
+        parts.append(_table(f"Verandering per subdoel sinds de nulmeting: {labels.get(kind, kind)}", head,
+                            [_cell_row(c) for c in cells], "ok-figures-table"))
+    cells = [*overview, *absences, *(c for v in changes.values() for c in v)]
     note = ("<p class='ok-figures-note'>Cijfers over minder dan vijf opvoeders tonen we niet: dan zou iemand uit "
-            "de groep herkenbaar kunnen zijn.</p>" if suppressed else "")
-    return (f"<div class='ok-figures'>{intro}"
-            + _table("Cijfers van de groep, zonder namen", ["Cijfer", "Waarde", "Opvoeders"], rows, "ok-figures-table")
-            + note + "</div>")
+            "de groep herkenbaar kunnen zijn.</p>" if any(c.get("suppressed") for c in cells) else "")
+    return f"<div class='ok-figures'>{intro}{''.join(parts)}{note}</div>"
 
 
 # -- the yearly report --------------------------------------------------------------------------------

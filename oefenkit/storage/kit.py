@@ -33,7 +33,8 @@ The verbs live in one mixin per noun, composed here:
 * :mod:`.intervision`        intervision: a team's scores of one case over successive visits
 * :mod:`.kernel_access`      the owners of live app kernels (active, role, groups); refused access
 
-Feature services (issue 16) are attributes: ``kit.babytijd`` (:mod:`.babytijd`, Babytijd reeksen).
+Feature services (issue 16) are attributes: ``kit.babytijd`` (:mod:`.babytijd`, Babytijd reeksen),
+``kit.session_figures`` (:mod:`.session_figures`, the terugkomdag round ``cijfers``).
 
 What they share (:meth:`Store.transaction`, :meth:`Store.audit` and the private look-ups
 ``_person``, ``_case_and_scale``, ``_check_score``) lives in :mod:`.store`, with the
@@ -71,6 +72,7 @@ from .progress import ProgressMixin
 from .ratings import RatingInfo, RatingsMixin
 from .requirements import RequirementsMixin
 from .session_answers import SessionAnswersMixin
+from .session_figures import SessionFiguresService
 from .session_participants import SessionParticipantsMixin
 from .sessions import SessionsMixin
 from .store import Store
@@ -90,6 +92,8 @@ class Kit(PeopleMixin, CasesMixin, RatingsMixin, DecisionsMixin, ProgressMixin, 
     def __init__(self, engine: Engine):
         Store.__init__(self, engine)
         self.babytijd = BabytijdService(self)
+        # the terugkomdag's cijfers round: the pooled figures of babytijd, the round verbs of this Kit
+        self.session_figures = SessionFiguresService(self, self.babytijd, self)
 
     # -- audit ----------------------------------------------------------------------------
 

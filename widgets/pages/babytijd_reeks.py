@@ -17,6 +17,7 @@ from typing import Any
 import ipywidgets as w
 
 from oefenkit import babytijd as rules
+from oefenkit.babytijd_figures import LATER_MEASUREMENTS, ReeksDashboard
 from oefenkit.errors import OefenkitError, ValidationError
 from oefenkit.identity import Actor
 
@@ -33,53 +34,30 @@ REPORT = "Jaarrapport"
 KIND_SHORT = {"nulmeting": "nul", "na-5": "na 5", "eind": "eind (10)", "na-16": "na 16"}
 
 
-def _get(obj: Any, *names: str, default: Any = None) -> Any:
-    """The first of ``names`` that ``obj`` has (an attribute or a key)."""
-    for name in names:
-        if isinstance(obj, dict) and name in obj:
-            return obj[name]
-        if hasattr(obj, name):
-            return getattr(obj, name)
-    return default
-
-
-def _mark(mark: Any) -> tuple[bool, str | None, str] | None:
-    if mark is None:
-        return None
-    if isinstance(mark, tuple):
-        return mark
-    return bool(mark.present), mark.reason, mark.reason_text or ""
-
-
-def opvoeder_view(o: Any) -> dict[str, Any]:
+def opvoeder_view(o: rules.OpvoederInfo) -> dict[str, Any]:
     """One opvoeder of ``ReeksDetail`` as the components take it."""
-    attendance = _get(o, "attendance", default={}) or {}
-    return {"code": _get(o, "code"), "consent": bool(_get(o, "consent", default=False)),
-            "baby_age": _get(o, "baby_age_months"),
-            "attendance": {int(k): _mark(v) for k, v in dict(attendance).items()},
-            "attended": int(_get(o, "attended", default=0) or 0),
-            "done": [k for k in rules.MEASUREMENTS if k in set(_get(o, "done", "measurements_done", default=()) or ())],
-            "due": _get(o, "due", "due_now")}
+    return {"code": o.code, "consent": o.consent, "baby_age": o.baby_age_months,
+            "attendance": {k: (m.present, m.reason, m.reason_text) for k, m in o.attendance.items()},
+            "attended": o.attended, "done": list(o.done), "due": o.due}
 
 
-def dashboard_view(dash: Any, form: Any) -> dict[str, Any]:
-    """``ReeksDashboard`` as :func:`oefenkit_widgets.reeks_dashboard.dashboard_html` takes it."""
-    statements = {g.code: g.statement for g in form.subgoals}
-    absences = _get(dash, "absences", "absence_reasons", default={}) or {}
-    if isinstance(absences, dict):
-        absences = list(absences.items())
-    labels = getattr(rules, "ABSENCE_LABELS_WITH_UNKNOWN", rules.ABSENCE_LABELS)
+def dashboard_view(dash: ReeksDashboard) -> dict[str, Any]:
+    """``ReeksDashboard`` as :func:`oefenkit_widgets.reeks_dashboard.dashboard_html` takes it: per later
+    measurement that has any pair, one row per subgoal (in the form's order)."""
+    statements = dict(dash.subgoals)
     changes = []
-    for c in _get(dash, "changes", default=()) or ():
-        subgoal, kind, change = _get(c, "subgoal"), _get(c, "kind"), _get(c, "change", default=c)
-        changes.append({"subgoal": subgoal, "subgoal_label": statements.get(subgoal, subgoal), "kind": kind,
-                        "kind_label": rules.MEASUREMENT_LABELS.get(kind, kind), "kind_short": KIND_SHORT.get(kind, kind),
-                        "n": _get(change, "n", default=0), "mean": _get(change, "mean"),
-                        "ci_low": _get(change, "ci_low"), "ci_high": _get(change, "ci_high")})
-    return {"reach": _get(dash, "reach", default=0), "mean_attended": _get(dash, "mean_attended"),
-            "share_goal": _get(dash, "share_goal", "share_ten", "share_reaching_goal"),
+    for kind in LATER_MEASUREMENTS:
+        per_goal = dash.changes.get(kind) or {}
+        if not any(c.n for c in per_goal.values()):
+            continue
+        for subgoal, change in per_goal.items():
+            changes.append({"subgoal": subgoal, "subgoal_label": statements.get(subgoal, subgoal), "kind": kind,
+                            "kind_label": rules.MEASUREMENT_LABELS.get(kind, kind),
+                            "kind_short": KIND_SHORT.get(kind, kind), "n": change.n, "mean": change.mean,
+                            "ci_low": change.ci_low, "ci_high": change.ci_high})
+    return {"reach": dash.reach, "mean_attended": dash.mean_attended, "share_goal": dash.share_goal,
             "goal": rules.GOAL_MEETINGS, "meetings": rules.MEETINGS,
-            "absences": [(labels.get(code, code), n) for code, n in absences], "changes": changes}
+            "absences": [(label, n) for _code, label, n in dash.absence_reasons], "changes": changes}
 
 
 class ReeksApp(w.VBox):
@@ -134,19 +112,16 @@ class ReeksApp(w.VBox):
         reeksen = self.service.list_reeksen(self.person)
         options = []
         for r in reeksen:
-            start = _get(r, "start")
-            owner = _get(r, "uitvoerder", default="")
-            label = _get(r, "name") + (f" (vanaf {start:%d-%m-%Y})" if isinstance(start, dt.date) else "")
-            if self.person.is_staff and owner and owner != self.person.username:
-                label += f" · {owner}"
-            options.append((label, _get(r, "id", "reeks_id")))
+            label = r.name + (f" (vanaf {r.start:%d-%m-%Y})" if r.start is not None else "")
+            if r.uitvoerder != self.person.username:
+                label += f" · {r.uitvoerder_name}"
+            options.append((label, r.id))
         self.chooser.set_reeksen(options, chosen)
 
     def create(self, name: str, start: dt.date | None) -> int:
         info = self.service.create_reeks(self.person, name=name, start=start)
-        new_id = _get(info, "id", "reeks_id")
-        self.reload_list(new_id)
-        return new_id
+        self.reload_list(info.id)
+        return info.id
 
     def choose(self, reeks_id: int | None) -> None:
         self.reeks_id = reeks_id
@@ -163,15 +138,15 @@ class ReeksApp(w.VBox):
             except OefenkitError as exc:
                 self.message.children = (Notice(str(exc), kind="error"),)
                 return
-            opvoeders = [opvoeder_view(o) for o in _get(self.detail, "opvoeders", default=()) or ()]
+            opvoeders = [opvoeder_view(o) for o in self.detail.opvoeders]
         self.message.children = ()
         self.due.value = due_table_html(opvoeders, rules.MEASUREMENT_LABELS, rules.MEETINGS)
         self.attendance.show(opvoeders)
         self.measure.set_opvoeders(opvoeders)
         self._follow_due(opvoeders)
-        evaluation = _get(self.detail, "evaluation") if self.detail is not None else None
-        self.evaluation.fill({k: _get(evaluation, k, default="") or "" for k in ("went_well", "to_improve", "remarks")}
-                             if evaluation is not None else None)
+        evaluation = self.detail.evaluation if self.detail is not None else None
+        self.evaluation.fill({"went_well": evaluation.went_well, "to_improve": evaluation.to_improve,
+                              "remarks": evaluation.remarks} if evaluation is not None else None)
         if self.menu.value == "Overzicht":
             self.show_overview()
 
@@ -231,11 +206,12 @@ class ReeksApp(w.VBox):
             return
         try:
             dash = self.service.reeks_dashboard(self.person, self.reeks_id)
-            self.overview.value = dashboard_html(dashboard_view(dash, self.form))
-            owner = _get(self.detail, "uitvoerder", default=self.person.username) or self.person.username
+            self.overview.value = dashboard_html(dashboard_view(dash), title=f"Overzicht van {dash.title}")
+            owner = self.detail.reeks.uitvoerder if self.detail is not None else self.person.username
             overall = self.service.uitvoerder_dashboard(self.person, owner)
-            who = "al jouw reeksen" if owner == self.person.username else f"alle reeksen van {owner}"
-            self.mine.value = dashboard_html(dashboard_view(overall, self.form), title=f"Overzicht van {who} samen")
+            who = ("al jouw reeksen" if owner == self.person.username
+                   else f"alle reeksen van {self.detail.reeks.uitvoerder_name}")
+            self.mine.value = dashboard_html(dashboard_view(overall), title=f"Overzicht van {who} samen")
         except OefenkitError as exc:
             self.overview.value = ""
             self.message.children = (Notice(str(exc), kind="error"),)

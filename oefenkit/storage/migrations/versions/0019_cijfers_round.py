@@ -5,7 +5,7 @@ Only the check constraint on ``live_round.kind`` changes. On SQLite the table is
 live scores and answers that refer to its rounds are kept (see ``_keep``), as in 0013.
 
 Revision ID: 0019
-Revises: 0017 (the lead re-chains it after 0018 at the merge)
+Revises: 0018 (written against 0017; after the merge of reeks-core it follows 0018)
 Create Date: 2026-12-07 10:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision = '0019'
-down_revision = '0017'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
