@@ -19,6 +19,7 @@ from typing import Sequence
 from . import __version__
 from .cases import SETTING_LABELS, case_overview
 from .certificate_pdf import Issuer, dutch_date, requirement_lines
+from .cli_babytijd import add_parsers as add_babytijd_parsers
 from .cli_common import _kit, _ready_kit, _settings
 from .cli_requirements import add_parsers as add_requirements_parsers
 from .cli_table import Column, print_table
@@ -485,6 +486,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_requirements_parsers(sub)
     add_worker_parsers(sub)
+    add_babytijd_parsers(sub)
 
     certs = sub.add_parser("certificates", help="certificaten controleren en bekijken")
     cesub = certs.add_subparsers(dest="certificates_command", title="opdrachten", metavar="OPDRACHT",

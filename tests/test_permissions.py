@@ -35,9 +35,12 @@ ROLE_RULES = {
     "delete_person_data": {"coordinator"},
     "lead_live_session": STAFF,
     "lead_any_live_session": {"coordinator"},
+    "babytijd_report": STAFF,
 }
-#: Actions on one person's own data: that person and staff.
-OWN_OR_STAFF = ("read_ratings_of", "read_certification_of", "read_progress_of")
+#: Actions on one person's own data: that person and staff (the Babytijd reeksen: an uitvoerder
+#: keeps their own, trainers and coördinatoren see and correct all).
+OWN_OR_STAFF = ("read_ratings_of", "read_certification_of", "read_progress_of", "read_babytijd_of",
+                "write_babytijd_for")
 #: Actions on one person's own data: that person and a coördinator (not a trainer).
 OWN_OR_COORDINATOR = ("export_person_data",)
 #: Which roles may open an app of each area.
