@@ -33,7 +33,8 @@ CODE_HINT = "Gebruik een code, geen naam (bijvoorbeeld BT-01). Namen horen niet 
 
 
 def _layout(**kw) -> w.Layout:
-    return w.Layout(width=_FULL, max_width="40rem", **kw)
+    # a fixed width and no inline max-width: on a phone the theme caps every field at the screen's width
+    return w.Layout(width="40rem", **kw)
 
 
 def _style() -> dict[str, str]:
@@ -322,8 +323,9 @@ class MeasurementForm(w.VBox):
         tips = self.tips.value if kind == self.tips_kind else ""
         tops = self.tops.value if kind == self.tips_kind else ""
         reason = self.early_reason.value.strip() if early else ""
+        label = dict((v, k) for k, v in self.kind.options).get(kind, "De meting")
         outcome = run(self.message, lambda: self.on_save(code, kind, scores, tips, tops, reason),
-                      f"De meting van {code} is opgeslagen.")
+                      f"{label} van {code} is opgeslagen.")
         if outcome == "early":  # the page showed the warning: keep the scores for "Toch opslaan"
             self.message.children = ()
         elif outcome is not None:

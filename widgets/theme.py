@@ -189,6 +189,8 @@ _CSS += """
 .ok-measure-statement {{ margin: .5rem 0 .2rem; font-weight: 600; }}
 .ok-reeks-dashboard caption, .ok-figures caption {{ text-align: left; font-weight: 600; padding: .3rem 0; }}
 .ok-figures {{ font-size: 1.1rem; }}
+/* the figures of a cijfers round on a phone: their tables scroll inside their own box */
+.ok-answer-question .widget-html-content {{ max-width: 100%; min-width: 0; }}
 .ok-figures-suppressed td {{ color: {muted}; font-style: italic; }}
 </style>
 """.format(**COLORS)

@@ -71,14 +71,14 @@ class ReeksApp(w.VBox):
         self.detail: Any = None
         self.chooser = ReeksChooser(self.choose, self.create)
         self.opvoeder_form = OpvoederForm(self.add_opvoeder)
-        self.due = w.HTML(_dom_classes=("ok-reeks-due-box",))
+        self.due = w.HTML(_dom_classes=("ok-reeks-due-box", "ok-table"))
         self.attendance = AttendanceForm(rules.ABSENCE_REASONS, rules.MEETINGS, self.save_attendance)
         self.measure = MeasurementForm([(g.code, g.statement) for g in self.form.subgoals],
                                        (self.form.min_score, self.form.max_score, self.form.min_label,
                                         self.form.max_label),
                                        [(rules.MEASUREMENT_LABELS[k], k) for k in rules.MEASUREMENTS], self.save_measurement)
-        self.overview = w.HTML(_dom_classes=("ok-reeks-overview",))
-        self.mine = w.HTML(_dom_classes=("ok-reeks-uitvoerder",))
+        self.overview = w.HTML(_dom_classes=("ok-reeks-overview", "ok-table"))
+        self.mine = w.HTML(_dom_classes=("ok-reeks-uitvoerder", "ok-table"))
         self.evaluation = EvaluationForm(self.save_evaluation)
         self.delete_box = w.VBox()
         self.parts: dict[str, w.Widget] = {
