@@ -178,10 +178,25 @@ def test_unknown_action_raises_value_error():
 
 
 def test_cursist_gets_only_training_apps():
-    """Does a cursist get exactly the training apps, none from supervision?"""
+    """Does a cursist get exactly the training apps, none from supervision (without a Babytijd group not
+    the app of that programme, Babytijd-reeks)?"""
     apps = apps_for(actor("cursist"))
     assert apps  # at least one
-    assert apps == [a for a in APPS if a.area == "training"]
+    assert apps == [a for a in APPS if a.area == "training" and a.programme is None]
+
+
+def test_an_app_of_one_programme_is_for_its_groups_and_staff():
+    """Is an app with ``programme`` (Babytijd-reeks) opened by a cursist in a group of that programme and
+    by staff, and refused to a cursist of another programme only?"""
+    reeks = next(a for a in APPS if a.id == "babytijd-reeks")
+    assert reeks.programme == "babytijd"
+    babytijd = Actor(id=11, username="bt", display_name="Bt", role="cursist", programmes=frozenset({"babytijd"}))
+    ouder_baby = Actor(id=12, username="ob", display_name="Ob", role="cursist", programmes=frozenset({"ouder-baby"}))
+    assert can(babytijd, "open_app", reeks) and reeks in apps_for(babytijd)
+    assert not can(ouder_baby, "open_app", reeks)
+    with pytest.raises(PermissionDenied, match="rol of programma"):
+        require(ouder_baby, "open_app", reeks)
+    assert all(can(actor(role), "open_app", reeks) for role in STAFF)
 
 
 @pytest.mark.parametrize("role", sorted(STAFF))
