@@ -29,8 +29,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from scipy import stats
-
 from .contentfile import read_yaml_mapping, refuse_unknown_fields, text_field
 from .errors import ContentError, ValidationError
 
@@ -275,7 +273,8 @@ def load_evaluation_form(path: Path) -> EvaluationForm:
         raise ContentError(f"{name}: veld 'scale' moet min, max, min_label en max_label geven.")
     refuse_unknown_fields(scale, _SCALE_FIELDS, f"{name}, 'scale'")
     lo, hi = scale.get("min"), scale.get("max")
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (lo, hi)) or not 0 <= lo < hi <= 10:
+    if (not isinstance(lo, int) or not isinstance(hi, int) or isinstance(lo, bool) or isinstance(hi, bool)
+            or not 0 <= lo < hi <= 10):
         raise ContentError(f"{name}: 'scale' heeft gehele getallen min < max tussen 0 en 10 nodig.")
     raw = data.get("subgoals")
     if not isinstance(raw, list):
@@ -459,6 +458,8 @@ def paired_change(before: Sequence[int | None], after: Sequence[int | None], *,
     mean = sum(diffs) / n
     if n < 2:
         return Change(n, mean, None, None)
+    from scipy import stats  # only where a figure is computed: importing the kit stays light
+
     sd = math.sqrt(sum((d - mean) ** 2 for d in diffs) / (n - 1))
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
     return Change(n, mean, mean - half, mean + half)

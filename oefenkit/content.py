@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from .babytijd import load_evaluation_form
 from .cases import CaseSetSpec, SampleCase, expert_display_name, load_case_sets, load_sample_cases
 from .certification import load_rules  # numpy/scipy: only when content is loaded
 from .contentfile import read_yaml_mapping, refuse_unknown_fields
@@ -80,6 +81,8 @@ class Content:
     paths: Mapping[str, Any] = field(default_factory=dict)
     #: The terugkomdag round plans (content/sessions/rondes-*.yaml, :mod:`oefenkit.rounds`).
     round_plans: tuple[Any, ...] = field(default_factory=tuple)
+    #: The Babytijd opvoeders' questionnaire (content/babytijd/evaluatie.yaml, :mod:`oefenkit.babytijd`).
+    evaluation_form: Any = None
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -345,8 +348,9 @@ def load_content(content_dir: Path, *, samples_dir: Path | None = None) -> Conte
 
     round_plans = load_round_plans(content_dir / "sessions", situations=situations, programmes=codes,
                                    case_sets={spec.code for spec in case_sets.values()} if case_sets else None)
+    evaluation_form = load_evaluation_form(content_dir / "babytijd" / "evaluatie.yaml")
     return Content(tuple(programmes), tuple(groups), scales, rules, situations, skills, cases, case_sets,
-                   modules, intervision_sets, paths, round_plans)
+                   modules, intervision_sets, paths, round_plans, evaluation_form)
 
 
 _INTERVISION_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")

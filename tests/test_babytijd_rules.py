@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy import stats
 
 from oefenkit import babytijd as bt
@@ -181,3 +183,22 @@ def test_broken_form_files_give_dutch_errors(tmp_path, change, message):
     target.write_text(change(FORM_FILE.read_text(encoding="utf-8")), encoding="utf-8")
     with pytest.raises(ContentError, match=message):
         bt.load_evaluation_form(target)
+
+
+# -- property: the interval is scipy's paired t interval ----------------------------------------------
+
+_pairs = st.lists(st.tuples(st.integers(1, 5), st.integers(1, 5)), min_size=2, max_size=30)
+
+
+@given(_pairs)
+def test_paired_change_is_the_paired_t_interval(pairs):
+    """For any pairs of 1–5 scores with some spread, is the interval scipy's ``ttest_rel`` CI?"""
+    before, after = [b for b, _ in pairs], [a for _, a in pairs]
+    c = bt.paired_change(before, after)
+    diffs = [a - b for b, a in pairs]
+    assert c.n == len(pairs) and c.mean == pytest.approx(sum(diffs) / len(diffs))
+    if len(set(diffs)) > 1:
+        ref = stats.ttest_rel(after, before).confidence_interval(0.95)
+        assert (c.ci_low, c.ci_high) == pytest.approx((ref.low, ref.high))
+    else:
+        assert c.ci_low == c.ci_high == c.mean

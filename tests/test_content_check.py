@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from oefenkit.babytijd import load_evaluation_form
 from oefenkit.content import SAMPLES_DIR, load_content
 from oefenkit.example_situations import load_example_situations
 from oefenkit.settings import PROJECT_ROOT
@@ -133,7 +134,8 @@ def test_no_run_of_25_words_is_copied_from_a_source():
 
 
 def spelling_texts() -> dict[str, str]:
-    """``where → text`` for every voorbeeldsituatie text, sample-case rationale and module text."""
+    """``where → text`` for every voorbeeldsituatie text, Babytijd questionnaire statement, sample-case
+    rationale and module text."""
     content = load_content(CONTENT, samples_dir=SAMPLES_DIR)
     texts: dict[str, str] = {}
     _skills, situations = load_example_situations(CONTENT / "babytijd" / "voorbeeldsituaties.yaml")
@@ -142,6 +144,9 @@ def spelling_texts() -> dict[str, str]:
                  **{f"prompts[{i}]": p for i, p in enumerate(s.prompts)},
                  **{f"discussion[{i}]": d for i, d in enumerate(s.discussion)}}
         texts.update({f"voorbeeldsituatie {s.theme}, {k}": v for k, v in parts.items()})
+    form = load_evaluation_form(CONTENT / "babytijd" / "evaluatie.yaml")
+    texts.update({f"evaluatie {g.code}": f"{g.group}\n{g.statement}" for g in form.subgoals})
+    texts["evaluatie, schaal"] = f"{form.min_label}\n{form.max_label}"
     for case in content.cases:
         texts.update({f"{case.code}, rationale {scale}": text for scale, text in case.rationale.items()})
         for scale, experts in case.experts.items():
