@@ -162,11 +162,18 @@ def test_who_sees_which_reeks(kit, people):
     assert "ok-report-csv" in links and "ok-report-xlsx" in links and "base64," in links
 
 
-def test_a_staff_member_creates_for_themself_and_sees_an_empty_reeks(kit, people):
-    """An empty reeks: does the overview say there is nothing to compare yet?"""
-    trainer = people["trainer"]
+def test_a_staff_member_creates_for_an_uitvoerder_and_sees_an_empty_reeks(kit, people):
+    """Can a trainer create a reeks for an uitvoerder (who then sees it; a cursist gets no such field), and
+    does the overview of an empty reeks say there is nothing to compare yet?"""
+    trainer, one = people["trainer"], people["cursist"]
+    assert reeks_page(kit, one).chooser.uitvoerder.layout.display == "none"
     app = reeks_page(kit, trainer)
+    assert app.chooser.uitvoerder.layout.display is None
+    app.chooser.uitvoerder.value = one.username
+    new_reeks(app, "Reeks voor Een", None)
+    assert [r.name for r in kit.babytijd.list_reeksen(one)] == ["Reeks voor Een"]
     new_reeks(app, "Lege reeks", None)
     app.menu.value = "Overzicht"
     assert "Nog geen metingen om te vergelijken" in text_of(app.overview.value)
-    assert kit.babytijd.list_reeksen(trainer)[0].uitvoerder == trainer.username
+    mine = [r for r in kit.babytijd.list_reeksen(trainer) if r.name == "Lege reeks"]
+    assert [r.uitvoerder for r in mine] == [trainer.username]

@@ -59,10 +59,12 @@ def run(message: w.Box, action: Callable[[], Any], done: str = "") -> Any:
 class ReeksChooser(w.VBox):
     """The reeks to work on (a ``select``) and the form "Nieuwe reeks" (name, start date).
 
-    ``on_choose(reeks_id)`` when the choice changes; ``on_create(name, start)`` returns the new reeks's
-    id (the page calls the core), after which :meth:`set_reeksen` is called with the new list."""
+    ``on_choose(reeks_id)`` when the choice changes; ``on_create(name, start, uitvoerder)`` returns the new
+    reeks's id (the page calls the core), after which :meth:`set_reeksen` is called with the new list.
+    ``for_others``: staff may create a reeks for an uitvoerder (a user name; empty: themself)."""
 
-    def __init__(self, on_choose: Callable[[int | None], None], on_create: Callable[[str, Any], int | None]):
+    def __init__(self, on_choose: Callable[[int | None], None], on_create: Callable[[str, Any, str], int | None],
+                 *, for_others: bool = False):
         self.on_choose, self.on_create = on_choose, on_create
         self.choice = w.Dropdown(description="Reeks", options=[("Nog geen reeks", None)], value=None,
                                  style=_style(), layout=_layout(), _dom_classes=("ok-reeks-choice",))
@@ -71,12 +73,16 @@ class ReeksChooser(w.VBox):
                            style=_style(), layout=_layout(), _dom_classes=("ok-reeks-name",))
         self.start = w.DatePicker(description="Eerste bijeenkomst", style=_style(),
                                   _dom_classes=("ok-reeks-start",))
+        self.uitvoerder = w.Text(description="Voor uitvoerder (gebruikersnaam, leeg: jijzelf)", style=_style(),
+                                 layout=_layout(display=None if for_others else "none"),
+                                 _dom_classes=("ok-reeks-uitvoerder-name",))
         self.create_button = w.Button(description="Reeks aanmaken", button_style="primary",
                                       _dom_classes=("ok-reeks-create",))
         self.create_button.on_click(lambda _b: self.create())
         self.message = w.VBox(_dom_classes=("ok-reeks-create-message",))
         new = w.VBox([w.HTML("<h3>Nieuwe reeks</h3><p>Een reeks is één groep opvoeders met zestien "
-                             "bijeenkomsten.</p>"), self.name, self.start, self.create_button, self.message],
+                             "bijeenkomsten.</p>"), self.name, self.start, self.uitvoerder, self.create_button,
+                            self.message],
                      _dom_classes=("ok-reeks-new",))
         super().__init__([self.choice, new], layout=w.Layout(width=_FULL), _dom_classes=("ok-reeks-chooser",))
 
@@ -93,10 +99,11 @@ class ReeksChooser(w.VBox):
             self.on_choose(keep)
 
     def create(self) -> None:
-        new_id = run(self.message, lambda: self.on_create(self.name.value, self.start.value),
+        new_id = run(self.message, lambda: self.on_create(self.name.value, self.start.value,
+                                                          self.uitvoerder.value.strip()),
                      "De reeks is aangemaakt.")
         if new_id is not None:
-            self.name.value = ""
+            self.name.value = self.uitvoerder.value = ""
 
 
 # -- opvoeders ------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import ipywidgets as w
 
 from oefenkit import babytijd as rules
 from oefenkit.babytijd_figures import LATER_MEASUREMENTS, ReeksDashboard
+from oefenkit.babytijd_report import yearly_report_csv, yearly_report_xlsx
 from oefenkit.errors import OefenkitError, ValidationError
 from oefenkit.identity import Actor
 
@@ -69,7 +70,7 @@ class ReeksApp(w.VBox):
         self.form = form or rules.default_form()
         self.reeks_id: int | None = None
         self.detail: Any = None
-        self.chooser = ReeksChooser(self.choose, self.create)
+        self.chooser = ReeksChooser(self.choose, self.create, for_others=person.is_staff)
         self.opvoeder_form = OpvoederForm(self.add_opvoeder)
         self.due = w.HTML(_dom_classes=("ok-reeks-due-box", "ok-table"))
         self.attendance = AttendanceForm(rules.ABSENCE_REASONS, rules.MEETINGS, self.save_attendance)
@@ -118,8 +119,8 @@ class ReeksApp(w.VBox):
             options.append((label, r.id))
         self.chooser.set_reeksen(options, chosen)
 
-    def create(self, name: str, start: dt.date | None) -> int:
-        info = self.service.create_reeks(self.person, name=name, start=start)
+    def create(self, name: str, start: dt.date | None, uitvoerder: str = "") -> int:
+        info = self.service.create_reeks(self.person, name=name, start=start, uitvoerder=uitvoerder or None)
         self.reload_list(info.id)
         return info.id
 
@@ -228,8 +229,6 @@ class ReeksApp(w.VBox):
 
         def make(_b=None) -> None:
             def act():
-                from oefenkit.babytijd_report import yearly_report_csv, yearly_report_xlsx
-
                 report = self.service.yearly_report(self.person, int(year.value))
                 links.value = report_links(int(year.value), yearly_report_csv(report), yearly_report_xlsx(report))
             run(message, act)
