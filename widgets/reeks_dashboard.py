@@ -180,10 +180,10 @@ def figures_html(figures: Mapping[str, Any] | None, kind_labels: Mapping[str, st
         parts.append(_table("Redenen van afwezigheid (aantal keer)", head,
                             [_cell_row(c, count=True) for c in absences], "ok-figures-table"))
     for kind, cells in changes.items():
-        if all(c.get("suppressed") for c in cells) and all(not c.get("reason") for c in cells):
-            continue
-        parts.append(_table(f"Verandering per subdoel sinds de nulmeting: {labels.get(kind, kind)}", head,
-                            [_cell_row(c) for c in cells], "ok-figures-table"))
+        title = f"Verandering per subdoel sinds de nulmeting: {labels.get(kind, kind)}"
+        if all(c.get("suppressed") for c in cells):  # one line, not eight times the same reason
+            cells = [{"label": "Alle subdoelen", "suppressed": True, "reason": cells[0].get("reason")}]
+        parts.append(_table(title, head, [_cell_row(c) for c in cells], "ok-figures-table"))
     cells = [*overview, *absences, *(c for v in changes.values() for c in v)]
     note = ("<p class='ok-figures-note'>Cijfers over minder dan vijf opvoeders tonen we niet: dan zou iemand uit "
             "de groep herkenbaar kunnen zijn.</p>" if any(c.get("suppressed") for c in cells) else "")

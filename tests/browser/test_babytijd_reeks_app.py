@@ -2,7 +2,9 @@
 a reeks with the six opvoeders of the shared fixture (``tests/fixtures/babytijd_reeks.yaml``), enters
 the nulmeting, the attendance of twelve meetings with the reasons of every absence, the tussenevaluatie
 na 5 and the eindevaluatie, and then sees the paired change per subgoal on the overview, checked
-against the fixture's hand-computed figures (also those of the core tests, ``tests/test_babytijd.py``)."""
+against the fixture's hand-computed figures (also those of the core tests, ``tests/test_babytijd.py``).
+The parts pass the phone checks (no sideways scrolling) and axe-core (no critical or serious
+violations)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import re
 from ..babytijd_fixture import fixture
 from ..live_server import oefenkit_cmd
 from .test_login_landing import login
+from .test_terugkomdag_rounds import assert_accessible
 from .viewport import phone_context, phone_problems
 
 GROUP = "Babytijd reeks browsertest"
@@ -23,9 +26,10 @@ REASON_LABELS = {"ziek-opvoeder": "Ziek (opvoeder)", "ziek-baby": "Ziek (baby)",
                  "anders": "Anders"}
 
 
-def no_sideways_scroll(page, where: str) -> None:
+def phone_ready(page, where: str) -> None:
+    """No sideways scrolling, no text cut off, every button and dropdown at least 44 px high."""
     problems = phone_problems(page)
-    assert problems["hscroll"] == [], f"{where}: {problems['hscroll']}"
+    assert problems == {"hscroll": [], "ellipsis": [], "small": []}, f"{where}: {problems}"
 
 
 def part(page, name: str, hook: str) -> None:
@@ -69,7 +73,7 @@ def test_uitvoerder_enters_a_reeks_on_a_phone_and_sees_the_paired_change(browser
         page.locator(".ok-app-babytijd-reeks a").click()
         page.locator(".ok-reeks-app").wait_for()
         assert "geen naam" in page.locator(".ok-reeks-intro").inner_text()
-        no_sideways_scroll(page, "start")
+        phone_ready(page, "start")
 
         page.locator(".ok-reeks-name input").fill(data["reeks"]["name"])
         page.locator(".ok-reeks-start input").fill(str(data["reeks"]["start"]))
@@ -86,15 +90,17 @@ def test_uitvoerder_enters_a_reeks_on_a_phone_and_sees_the_paired_change(browser
         page.locator(f".ok-due-{opvoeders[-1]['code']}").wait_for()
         assert page.locator(".ok-due-row").count() == 6
         assert page.locator(".ok-due-A1 .ok-due-now").inner_text() == KIND_LABELS["nulmeting"]
-        no_sideways_scroll(page, "opvoeders")
+        phone_ready(page, "opvoeders")
 
+        assert_accessible(page, 390, 844)  # the opvoeders part with its table and form
         part(page, "Meting", "ok-measure")
-        no_sideways_scroll(page, "meting")
+        phone_ready(page, "meting")
+        assert_accessible(page, 390, 844)
         for person in opvoeders:
             enter_measurement(page, person, "nulmeting", subgoals)
 
         part(page, "Aanwezigheid", "ok-attendance")
-        no_sideways_scroll(page, "aanwezigheid")
+        phone_ready(page, "aanwezigheid")
         for meeting in range(1, 13):
             page.locator(".ok-attendance-meeting select").select_option(label=f"Bijeenkomst {meeting}")
             page.locator(".ok-attendance-all").click()
@@ -146,7 +152,8 @@ def test_uitvoerder_enters_a_reeks_on_a_phone_and_sees_the_paired_change(browser
         assert checked == 16  # 8 subgoals after 5 and at the eind; nobody has na-16 yet
         assert overview.locator(".ok-change-chart .ok-change-bar").count() == 16
         assert overview.locator(".ok-change-row[data-kind='na-16']").count() == 0
-        no_sideways_scroll(page, "overzicht")
+        phone_ready(page, "overzicht")
+        assert_accessible(page, 390, 844)
         assert "A1" not in overview.inner_text()  # the figures never show a code
     finally:
         ctx.close()
