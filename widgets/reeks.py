@@ -80,7 +80,7 @@ class ReeksChooser(w.VBox):
                                       _dom_classes=("ok-reeks-create",))
         self.create_button.on_click(lambda _b: self.create())
         self.message = w.VBox(_dom_classes=("ok-reeks-create-message",))
-        new = w.VBox([w.HTML("<h3>Nieuwe reeks</h3><p>Een reeks is één groep opvoeders met zestien "
+        new = w.VBox([w.HTML("<h2>Nieuwe reeks</h2><p>Een reeks is één groep opvoeders met zestien "
                              "bijeenkomsten.</p>"), self.name, self.start, self.uitvoerder, self.create_button,
                             self.message],
                      _dom_classes=("ok-reeks-new",))
@@ -127,7 +127,7 @@ class OpvoederForm(w.VBox):
                                    _dom_classes=("ok-opvoeder-add",))
         self.add_button.on_click(lambda _b: self.add())
         self.message = w.VBox(_dom_classes=("ok-opvoeder-message",))
-        super().__init__([w.HTML(f"<h3>Opvoeder toevoegen</h3><p class='ok-code-hint'>{_esc(CODE_HINT)}</p>"),
+        super().__init__([w.HTML(f"<h2>Opvoeder toevoegen</h2><p class='ok-code-hint'>{_esc(CODE_HINT)}</p>"),
                           self.code, self.consent,
                           w.HTML("<p><small>Vraag bij de aanmelding of de gegevens gebruikt en bewaard mogen worden "
                                  "voor onderzoek. Zonder toestemming blijven ze binnen de organisatie.</small></p>"),
@@ -224,7 +224,7 @@ class AttendanceForm(w.VBox):
                                     _dom_classes=("ok-attendance-save",))
         self.save_button.on_click(lambda _b: self.save())
         self.message = w.VBox(_dom_classes=("ok-attendance-message",))
-        super().__init__([w.HTML("<h3>Aanwezigheid</h3>"), self.meeting, self.all_present, self.rows_box,
+        super().__init__([w.HTML("<h2>Aanwezigheid</h2>"), self.meeting, self.all_present, self.rows_box,
                           self.save_button, self.message], layout=w.Layout(width=_FULL),
                          _dom_classes=("ok-attendance",))
 
@@ -297,7 +297,7 @@ class MeasurementForm(w.VBox):
         self.message = w.VBox(_dom_classes=("ok-measure-message",))
         legend = (f"<p class='ok-measure-legend'>Neem de scores over van het papieren formulier: {low} = "
                   f"{_esc(low_label)}, {high} = {_esc(high_label)}.</p>")
-        super().__init__([w.HTML("<h3>Meting invoeren</h3>" + legend), self.opvoeder, self.kind, *rows,
+        super().__init__([w.HTML("<h2>Meting invoeren</h2>" + legend), self.opvoeder, self.kind, *rows,
                           self.tips_box, self.save_button, self.early_box, self.message],
                          layout=w.Layout(width=_FULL), _dom_classes=("ok-measure",))
         self._show_tips()
@@ -380,7 +380,7 @@ class EvaluationForm(w.VBox):
                                     _dom_classes=("ok-evaluation-save",))
         self.save_button.on_click(lambda _b: self.save())
         self.message = w.VBox(_dom_classes=("ok-evaluation-message",))
-        super().__init__([w.HTML("<h3>Evaluatieformulier uitvoerder</h3><p>Jouw eigen terugblik op deze reeks. "
+        super().__init__([w.HTML("<h2>Evaluatieformulier uitvoerder</h2><p>Jouw eigen terugblik op deze reeks. "
                                  "Schrijf geen namen van opvoeders op.</p>"), self.went_well, self.to_improve,
                           self.remarks, self.save_button, self.message], layout=w.Layout(width=_FULL),
                          _dom_classes=("ok-evaluation",))

@@ -136,8 +136,8 @@ def dashboard_html(view: Mapping[str, Any], *, title: str = "Overzicht van de re
                     "opvoeders is het breed.</small></p>" + change_chart_svg(changes))
     else:
         change = "<p class='ok-reeks-changes'>Nog geen metingen om te vergelijken.</p>"
-    return (f"<section class='ok-reeks-dashboard'><h3>{_esc(title)}</h3>{summary}<h4>Afwezigheid</h4>{absence}"
-            f"<h4>Verandering per subdoel</h4>{change}</section>")
+    return (f"<section class='ok-reeks-dashboard'><h2>{_esc(title)}</h2>{summary}<h3>Afwezigheid</h3>{absence}"
+            f"<h3>Verandering per subdoel</h3>{change}</section>")
 
 
 # -- the cijfers round ------------------------------------------------------------------------------

@@ -83,7 +83,7 @@ class ReeksApp(w.VBox):
         self.evaluation = EvaluationForm(self.save_evaluation)
         self.delete_box = w.VBox()
         self.parts: dict[str, w.Widget] = {
-            "Opvoeders": w.VBox([w.HTML("<h3>Wat is nu aan de beurt?</h3><p>Per opvoeder: hoe vaak die er was en "
+            "Opvoeders": w.VBox([w.HTML("<h2>Wat is nu aan de beurt?</h2><p>Per opvoeder: hoe vaak die er was en "
                                         "welke meting nu nodig is. Dat volgt het aantal bijgewoonde bijeenkomsten, "
                                         "niet de datum.</p>"), self.due, self.opvoeder_form]),
             "Aanwezigheid": self.attendance,
@@ -234,7 +234,7 @@ class ReeksApp(w.VBox):
             run(message, act)
 
         button.on_click(make)
-        return w.VBox([w.HTML("<h3>Jaarrapport voor de programma-eigenaar</h3><p>Per reeks de cijfers, en per "
+        return w.VBox([w.HTML("<h2>Jaarrapport voor de programma-eigenaar</h2><p>Per reeks de cijfers, en per "
                               "opvoeder alleen een regel met code als die toestemming gaf. Regels zonder "
                               "toestemming blijven binnen de organisatie.</p>"), year, button, message, links])
 
