@@ -177,3 +177,20 @@ def test_a_staff_member_creates_for_an_uitvoerder_and_sees_an_empty_reeks(kit, p
     assert "Nog geen metingen om te vergelijken" in text_of(app.overview.value)
     mine = [r for r in kit.babytijd.list_reeksen(trainer) if r.name == "Lege reeks"]
     assert [r.uitvoerder for r in mine] == [trainer.username]
+
+
+def test_deleting_a_reeks_asks_first(kit, people):
+    """Does "Deze reeks verwijderen" only ask, and does "Ja, verwijderen" delete the reeks (audited) and
+    leave the page on the remaining one?"""
+    person = people["cursist"]
+    app = reeks_page(kit, person)
+    keep = new_reeks(app, "Blijft")
+    gone = new_reeks(app, "Weg")
+    add(app, "W1")
+    app.delete.button.click()
+    assert app.delete.is_asking and "Reeks Weg met alles erin verwijderen?" in text_of(app.delete.question.value)
+    assert len(kit.babytijd.list_reeksen(person)) == 2
+    app.delete.yes.click()
+    assert [r.id for r in kit.babytijd.list_reeksen(person)] == [keep] and gone != keep
+    assert app.reeks_id == keep and "Reeks Weg is verwijderd" in message(app.delete_message)
+    assert any(e["action"] == "babytijd.reeks.delete" for e in kit.list_audit_entries(people["coordinator"]))

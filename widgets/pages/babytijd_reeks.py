@@ -22,6 +22,7 @@ from oefenkit.babytijd_report import yearly_report_csv, yearly_report_xlsx
 from oefenkit.errors import OefenkitError, ValidationError
 from oefenkit.identity import Actor
 
+from ..confirm import ConfirmButton
 from ..notice import Notice
 from ..reeks import AttendanceForm, EvaluationForm, MeasurementForm, OpvoederForm, ReeksChooser, due_table_html, run
 from ..reeks_dashboard import dashboard_html, report_links
@@ -81,7 +82,9 @@ class ReeksApp(w.VBox):
         self.overview = w.HTML(_dom_classes=("ok-reeks-overview", "ok-table"))
         self.mine = w.HTML(_dom_classes=("ok-reeks-uitvoerder", "ok-table"))
         self.evaluation = EvaluationForm(self.save_evaluation)
-        self.delete_box = w.VBox()
+        self.delete_message = w.VBox(_dom_classes=("ok-reeks-delete-message",))
+        self.delete = ConfirmButton(w.Button(description="Deze reeks verwijderen", button_style="danger"),
+                                    "ok-reeks-delete", self._delete_question, "Ja, verwijderen", self.delete_reeks)
         self.parts: dict[str, w.Widget] = {
             "Opvoeders": w.VBox([w.HTML("<h2>Wat is nu aan de beurt?</h2><p>Per opvoeder: hoe vaak die er was en "
                                         "welke meting nu nodig is. Dat volgt het aantal bijgewoonde bijeenkomsten, "
@@ -89,7 +92,10 @@ class ReeksApp(w.VBox):
             "Aanwezigheid": self.attendance,
             "Meting": self.measure,
             "Overzicht": w.VBox([self.overview, self.mine]),
-            "Evaluatie": self.evaluation,
+            "Evaluatie": w.VBox([self.evaluation,
+                                 w.HTML("<h2>Reeks verwijderen</h2><p>Verwijdert de reeks met alle opvoeders, "
+                                        "aanwezigheid en metingen. Dat kan niet ongedaan worden.</p>"),
+                                 self.delete, self.delete_message]),
         }
         sections = list(SECTIONS)
         if person.is_staff:
@@ -199,6 +205,21 @@ class ReeksApp(w.VBox):
     def save_evaluation(self, went_well: str, to_improve: str, remarks: str) -> Any:
         return self.service.save_uitvoerder_evaluation(self.person, self._need_reeks(), went_well=went_well,
                                                        to_improve=to_improve, remarks=remarks) or True
+
+    def _delete_question(self) -> str:
+        name = self.detail.name if self.detail is not None else "deze reeks"
+        return f"Reeks {name} met alles erin verwijderen?"
+
+    def delete_reeks(self) -> None:
+        def act():
+            name = self.detail.name if self.detail is not None else ""
+            self.service.delete_reeks(self.person, self._need_reeks())
+            self.reload_list()
+            return name
+
+        name = run(self.delete_message, act)
+        if name is not None:
+            self.delete_message.children = (Notice(f"Reeks {name} is verwijderd.", kind="info"),)
 
     def show_overview(self) -> None:
         if self.reeks_id is None:
