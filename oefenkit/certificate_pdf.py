@@ -23,6 +23,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from .dutch import enumeration
 from .requirements import NO_END
 from .settings import Settings, site_url
 from .storage.exams import LOCAL_TZ, CertificateInfo
@@ -103,6 +104,19 @@ def statistics_lines(statistics: Mapping[str, Any], scale_titles: Mapping[str, s
     return lines
 
 
+def scales_phrase(statistics: Mapping[str, Any] | None, scale_titles: Mapping[str, str] | None = None) -> str:
+    """The scales a scoring test measured, for a sentence: "de schalen Sensitiviteit en Coöperatie".
+
+    The scales are those of the decision's figures (``statistics["scales"]``), named by
+    ``scale_titles`` (code → title) where known, so a certificate names what was tested, also
+    after an organisation added a scale of its own (``content/scales/``)."""
+    titles = dict(scale_titles or {})
+    codes = list((statistics or {}).get("scales") or ()) or list(titles)
+    if not codes:
+        return "de scoringsschalen"
+    return ("de schaal " if len(codes) == 1 else "de schalen ") + enumeration(titles.get(c, c) for c in codes)
+
+
 def requirement_lines(requirements) -> list[str]:
     """One Dutch line per requirement of a path certificate: what, and on which dates."""
     lines = []
@@ -133,7 +147,7 @@ def certificate_texts(cert: CertificateInfo, issuer: Issuer, owner: str | None =
     elif stats.get("path"):
         title, subtitle = "Certificaat", f"Uitvoerder {programme}"
     else:
-        title, subtitle = "Certificaat scoringstoets", "Scoren met de Ainsworth-schalen"
+        title, subtitle = "Certificaat scoringstoets", f"Scoren op {scales_phrase(stats, cert.scale_titles)}"
     if stats.get("path"):
         statement = (f"is geregistreerd als uitvoerder van {programme}, na het volgende:" if registration
                      else f"heeft het pad naar uitvoerder van {programme} afgerond:")
@@ -143,7 +157,8 @@ def certificate_texts(cert: CertificateInfo, issuer: Issuer, owner: str | None =
                      "eerder certificaat van de scoringstoets, die voor dit programma niet meer nodig is.")
         heading, lines = "Overeenstemming bij de eerdere toets", statistics_lines(stats, cert.scale_titles)
     else:
-        statement = (f"is geslaagd voor de scoringstoets met de Ainsworth-schalen bij het programma {programme}. "
+        statement = (f"is geslaagd voor de scoringstoets op {scales_phrase(stats, cert.scale_titles)} bij het "
+                     f"programma {programme}. "
                      "Deze toets is een toevoeging van Oefenkit, geen eis van de eigenaar van het programma.")
         heading, lines = "Overeenstemming met de expertconsensus", statistics_lines(stats, cert.scale_titles)
     until = cert.valid_until

@@ -18,7 +18,7 @@ from typing import Sequence
 
 from . import __version__
 from .cases import SETTING_LABELS, case_overview
-from .certificate_pdf import Issuer, dutch_date, requirement_lines
+from .certificate_pdf import Issuer, dutch_date, requirement_lines, scales_phrase
 from .cli_babytijd import add_parsers as add_babytijd_parsers
 from .cli_common import _kit, _ready_kit, _settings
 from .cli_requirements import add_parsers as add_requirements_parsers
@@ -227,7 +227,7 @@ def cmd_certificates_verify(args) -> int:
     elif c.get("basis") == "converted":
         print("Omgezet uit een eerder certificaat van de scoringstoets (voor dit programma niet meer nodig).")
     else:
-        print("Op basis van: de scoringstoets met de Ainsworth-schalen, een toevoeging van Oefenkit.")
+        print(f"Op basis van: de scoringstoets op {scales_phrase(c, c['scales'])}, een toevoeging van Oefenkit.")
     settings = _settings(args)
     try:
         path = load_paths(settings.content_dir).get(c["programme_code"])

@@ -156,15 +156,9 @@ def live_person() -> Actor:
     started = time.monotonic()
     if _checked is not None and started - _checked[0] < LIVE_CHECK_SECONDS:
         return _checked[1]
-    kit = instance.current_kit(guarded=False)
-    try:
-        person = kit.find_person(_person.username)
-    except NotFound:  # unknown or deactivated
-        person = None
-
-    session = current_login_session()
-    if session is not None and person is not None and session not in kit.list_live_login_sessions([session]):
-        person = None  # the login that opened this page ended (logout, "Overal afmelden", new password)
+    # None: unknown or deactivated, or the login that opened this page ended (logout, "Overal
+    # afmelden", a new password); one read for both, as every open page asks each second
+    person = instance.current_kit(guarded=False).find_live_person(_person.username, current_login_session())
     if person is None or (_app is not None and not can(person, "open_app", _app)):
         _lost = True
         log.warning("Access lost for %s on %s", _person.username, _app.id if _app else "?")

@@ -32,6 +32,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
+from .dutch import enumeration
+
 __all__ = ["Scale", "current", "in_words", "titles", "every_scale"]
 
 #: Where a scale without an ``order`` stands: after those with one (then by code).
@@ -99,10 +101,7 @@ def current(scales: Iterable[Scale]) -> list[Scale]:
 
 def in_words(scales: Sequence[Scale]) -> str:
     """The short titles as a Dutch enumeration: "sensitiviteit, coöperatie en acceptatie"."""
-    names = [sc.short_title for sc in scales]
-    if len(names) < 2:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " en " + names[-1]
+    return enumeration(sc.short_title for sc in scales)
 
 
 def every_scale(count: int) -> str:

@@ -202,3 +202,22 @@ def test_paired_change_is_the_paired_t_interval(pairs):
         assert (c.ci_low, c.ci_high) == pytest.approx((ref.low, ref.high))
     else:
         assert c.ci_low == c.ci_high == c.mean
+
+
+def test_default_form_reads_the_content_folder_in_use(content_dir, monkeypatch):
+    """Does the service's questionnaire come from ``OEFENKIT_CONTENT_DIR`` (a trainer's edit counts)?"""
+    path = content_dir / "babytijd" / "evaluatie.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("helemaal waar", "klopt helemaal"), encoding="utf-8")
+    monkeypatch.setenv("OEFENKIT_CONTENT_DIR", str(content_dir))
+    assert bt.default_form().max_label == "klopt helemaal"
+    assert bt.default_form(FORM_FILE.parent.parent).max_label == "helemaal waar"
+
+
+def test_init_refuses_a_broken_questionnaire(content_dir):
+    """Does loading the content (``oefenkit init``) check the questionnaire too?"""
+    from oefenkit.content import load_content
+
+    path = content_dir / "babytijd" / "evaluatie.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  max: 5", "  max: 1"), encoding="utf-8")
+    with pytest.raises(ContentError, match="evaluatie.yaml"):
+        load_content(content_dir)

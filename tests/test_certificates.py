@@ -144,7 +144,7 @@ def test_no_second_certificate_while_one_is_valid(kit, people, rules):
 
 def test_verify_valid_expired_and_unknown(kit, people, rules):
     """Does public verification give exactly name, programme, dates, validity, kind (certificate or
-    registration), status and what it rests on (no figures) — valid today, expired after the last
+    registration), status and what it rests on (no figures; a scoring test's scales by title) — valid today, expired after the last
     day — and NotFound (Dutch) for an unknown code?"""
     cert = kit.decide_certificate(people["trainer"], proposal(kit, passed=True), accept=True,
                                   rules=rules)["certificate"]
@@ -153,7 +153,7 @@ def test_verify_valid_expired_and_unknown(kit, people, rules):
                     "issued": cert.issued_at.astimezone(LOCAL_TZ).date(), "valid_until": cert.valid_until,
                     "valid": True, "revoked": False, "kind": "certificate", "status": "geldig",
                     "programme_code": cert.programme_code, "basis": "scoring_test", "requirements": [],
-                    "demo": False}
+                    "demo": False, "scales": {"sensitiviteit": "Sensitiviteit"}}  # the scale the proposal measured
     assert kit.verify_certificate(cert.code, today=cert.valid_until)["valid"] is True
     assert kit.verify_certificate(cert.code, today=cert.valid_until + dt.timedelta(days=1))["valid"] is False
     set_valid_until(kit, cert.code, today() - dt.timedelta(days=3))
@@ -296,11 +296,12 @@ def test_pdf_parses_and_its_code_verifies_on_the_command_line(kit, people, rules
     out = capsys.readouterr().out
     assert out.splitlines() == [
         f"Geldig certificaat: Cursist Een, {cert.programme_name}, geldig tot {dutch_date(cert.valid_until)}.",
-        "Op basis van: de scoringstoets met de Ainsworth-schalen, een toevoeging van Oefenkit.",
+        "Op basis van: de scoringstoets op de schaal Sensitiviteit, een toevoeging van Oefenkit.",  # the one scale measured
         "Uitgegeven door de organisatie die deze training geeft met Oefenkit. Dit is geen certificaat van de "
         "eigenaar van het programma (de auteurs van de interventie en het Trimbos-instituut)."]
     # the PDF says the same: the test as the kit's addition, and who issued it
     assert "toevoeging van Oefenkit" in text and "Dit is geen certificaat van" in " ".join(text.split())
+    assert "Scoren op de schaal Sensitiviteit" in text and "Ainsworth" not in text
     set_valid_until(kit, cert.code, today() - dt.timedelta(days=1))
     assert main([*prefix, "certificates", "verify", cert.code]) == 0
     assert capsys.readouterr().out.startswith("Certificaat verlopen: Cursist Een")

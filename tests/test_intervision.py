@@ -97,6 +97,30 @@ def test_series_svg_draws_each_line_escaped_and_nothing_before_any_score():
     assert "teammediaan: 7</title>" in svg
 
 
+def test_series_svg_uses_each_scales_own_range():
+    """A scale of 1–5 next to one of 1–9: does each panel get its own axis (1–5 and 1–9 labels), with
+    the highest score at the top of its own panel and the lowest at the bottom?"""
+    import re
+
+    from oefenkit_widgets.intervision import series_svg
+
+    visits = [Visit(c, lab, c) for c, lab in zip(VISITS, visit_labels(3))]
+    records = [IntervisionScore("ann", "Ann", VISITS[0], "kort", 5), IntervisionScore("ann", "Ann", VISITS[1], "kort", 1),
+               IntervisionScore("ann", "Ann", VISITS[0], "sensitiviteit", 9)]
+    svg = series_svg(build_series(visits, [("ann", "Ann")], records, scales=["kort", "sensitiviteit"]),
+                     scale_ranges={"kort": (1, 5), "sensitiviteit": (1, 9)}, panel_width=400)
+    labels = re.findall(r"<text x='([\d.]+)' y='([\d.]+)' font-size='11' text-anchor='end'>(\d+)</text>", svg)
+    first = [int(t) for x, _, t in labels if float(x) < 400]
+    second = [int(t) for x, _, t in labels if float(x) >= 400]
+    assert first == [1, 2, 3, 4, 5] and second == list(range(1, 10))
+    ys = {(float(x) < 400, int(t)): float(y) for x, y, t in labels}
+    points = [float(cy) for cx, cy in re.findall(r"<circle class='ok-iv-member-point' cx='([\d.]+)' cy='([\d.]+)'", svg)]
+    # 5 and 1 on the 1–5 panel sit at that panel's labels 5 and 1 (a label is 4 px below its line);
+    # on a fixed 1–9 axis a 5 would sit at mid-height, where the 1–9 panel has its 5
+    assert abs(points[0] - (ys[(True, 5)] - 4)) < 0.5 and abs(points[1] - (ys[(True, 1)] - 4)) < 0.5
+    assert abs(points[0] - (ys[(False, 5)] - 4)) > 50 and abs(points[2] - (ys[(False, 9)] - 4)) < 0.5
+
+
 # -- storage ---------------------------------------------------------------------------------------
 
 

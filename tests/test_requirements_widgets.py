@@ -115,6 +115,23 @@ def test_ouder_baby_form_offers_only_what_a_trainer_records(kit, people, paths, 
         "trainingsdagen", "supervisie", "landelijke-supervisie", "casussen", "opfriscursus"]
 
 
+def test_the_form_preselects_the_first_open_requirement_per_person(kit, people, paths, rules):
+    """Choosing a person preselects the first required item they still need (the first dagdeel; once
+    both dagdelen are recorded, the path's refresher, the terugkomdag), while after a save the trainer's own choice stays."""
+    form = form_of(certificates_page(kit, people["trainer"], rules=rules, paths=paths))
+    form.programme.value = "babytijd"
+    form.person.value = "cursist1"
+    assert form.requirement.value == "train-de-trainer"
+    form.date.value = today()
+    form.save.click()
+    form.save.click()
+    assert "2 van 2" in form.overview.value and form.requirement.value == "train-de-trainer"  # kept after saving
+    form.person.value = "cursist2"
+    assert form.requirement.value == "train-de-trainer"
+    form.person.value = "cursist1"
+    assert form.requirement.value == "terugkomdag"
+
+
 def test_what_i_need_on_my_profile(kit, people, paths):
     """Does "Wat heb ik nog nodig?" show the person's own group programme with each requirement done or
     open (in Dutch), and every path for somebody without a group programme?"""

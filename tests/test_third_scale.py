@@ -220,6 +220,9 @@ def test_the_exam_asks_three_scales_and_the_certificate_names_the_third(kit, peo
 
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(certificate_pdf(cert))).pages)
     assert "Sensitiviteit: 10 fragmenten" in text and "Acceptatie: 10 fragmenten" in text
+    # the certificate names the three scales it tested, not the two the kit ships with
+    flat = " ".join(text.split())
+    assert "scoringstoets op de schalen Sensitiviteit, Coöperatie en Acceptatie" in flat, flat
 
 
 def test_an_exam_rating_on_an_unknown_scale_is_refused(kit, people):

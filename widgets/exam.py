@@ -24,6 +24,7 @@ from typing import Any, Callable, Mapping, Sequence
 import ipywidgets as w
 
 from oefenkit.certification import STATISTIC_HELP, explain
+from oefenkit.dutch import enumeration
 from oefenkit.errors import OefenkitError
 from oefenkit.scales import Scale
 from oefenkit.storage.exams import ExamAttemptInfo, ExamOutcome, ExamProgress
@@ -76,7 +77,7 @@ def _scored_on(scales: Sequence[Scale]) -> str:
     if not scales:
         return "op de schalen"
     parts = [f"op {sc.short_title}" for sc in scales]
-    words = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " en " + parts[-1]
+    words = enumeration(parts)
     ranges = {(sc.min_score, sc.max_score) for sc in scales}
     if len(ranges) == 1:
         lo, hi = next(iter(ranges))
@@ -342,7 +343,7 @@ def next_step(checks: Sequence[Any], scale_names: Mapping[str, str], attempts: t
     parts = []
     if scales:
         names = [scale_names.get(c, c.capitalize()) for c in scales]
-        which = names[0] if len(names) == 1 else " en ".join([", ".join(names[:-1]), names[-1]])
+        which = enumeration(names)
         focus = []
         texts = " ".join(c.text for c in failed)
         if "heel laag" in texts or "heel hoog" in texts:

@@ -46,9 +46,11 @@ MEDIAN_COLOUR = "#0b3d4a"
 
 
 def series_svg(series: IntervisionSeries, *, panel_width: int = 420, height: int = 300,
-               scale_titles: Mapping[str, str] | None = None) -> str:
+               scale_titles: Mapping[str, str] | None = None,
+               scale_ranges: Mapping[str, tuple[int, int]] | None = None) -> str:
     """One panel per scale: each member's scores over the visits (thin lines) and the team median
-    (thick line with its value), on the scale's 1–9 axis, with a legend. Inline SVG that scales to
+    (thick line with its value), on the scale's own axis (``scale_ranges``: code → (lowest,
+    highest) score, from the loaded scales; 1–9 when not given), with a legend. Inline SVG that scales to
     the page's width (``viewBox``); names and labels are escaped. Empty when nobody scored yet."""
     scales = list(series.scales.values())
     if not scales or not any(m is not None for sc in scales for m in sc.medians):
@@ -63,8 +65,10 @@ def series_svg(series: IntervisionSeries, *, panel_width: int = 420, height: int
     def x(offset: float, i: int) -> float:
         return offset + left + (i + 0.5) * pw / max(n, 1)
 
+    lo, hi = 1, 9
+
     def y(score: float) -> float:
-        return top + (9.5 - score) / 9.0 * ph
+        return top + (hi + 0.5 - score) / (hi - lo + 1) * ph
 
     def polyline(offset: float, values, colour: str, width: float, css: str, label: str) -> list[str]:
         points = [(x(offset, i), y(v)) for i, v in enumerate(values) if v is not None]
@@ -95,10 +99,12 @@ def series_svg(series: IntervisionSeries, *, panel_width: int = 420, height: int
              f"{_e(titles)}' font-family='sans-serif'>"]
     for k, sc in enumerate(scales):
         off = k * panel_width
+        lo, hi = (scale_ranges or {}).get(sc.scale_code, (1, 9))
+        step = max(1, -(-(hi - lo) // 10))  # at most about ten grid lines
         parts.append(f"<text x='{off + left + pw / 2:.1f}' y='20' font-size='15' font-weight='bold' "
                      f"text-anchor='middle'>{_e(_title(sc.scale_code, scale_titles))}</text>")
         parts.append(f"<rect x='{off + left}' y='{top}' width='{pw}' height='{ph}' fill='#fff' stroke='#9aa5b1'/>")
-        for t in range(1, 10):
+        for t in range(lo, hi + 1, step):
             parts.append(f"<line x1='{off + left}' x2='{off + left + pw}' y1='{y(t):.1f}' y2='{y(t):.1f}' "
                          f"stroke='#e4e7eb'/>")
             parts.append(f"<text x='{off + left - 6}' y='{y(t) + 4:.1f}' font-size='11' text-anchor='end'>{t}</text>")
@@ -185,6 +191,7 @@ class IntervisionPanel(w.VBox):
         self.visit_title.add_class("ok-intervision-visit-title")
         self.player = VideoPlayer()
         self._scale_titles = {sc.code: sc.title for sc in scales}
+        self._scale_ranges = {sc.code: (sc.min_score, sc.max_score) for sc in scales}
         self.scorers = [ScaleScorer.of(sc, lambda _v: self._update_save(), heading=sc.title) for sc in scales]
         self.note = w.Textarea(placeholder="Wat zie je in dit bezoek? Wat is er veranderd sinds het vorige?",
                                layout=w.Layout(width="100%", height="4rem"))
@@ -283,7 +290,7 @@ class IntervisionPanel(w.VBox):
         done = sum(1 for i in range(len(series.visits))
                    if all((sc.members.get(self.username) or [None] * len(series.visits))[i] is not None
                           for sc in series.scales.values()))
-        self.plot.value = series_svg(series, scale_titles=self._scale_titles)
+        self.plot.value = series_svg(series, scale_titles=self._scale_titles, scale_ranges=self._scale_ranges)
         self.plot.layout.display = None if self.plot.value else "none"
         self.summary.value = summary_html(series, self._scale_titles)
         self.notes.value = notes_html(series)

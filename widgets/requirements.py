@@ -140,6 +140,7 @@ class RequirementsForm(w.VBox):
         self._progress, self._record, self._remove = progress, record, remove
         self._recordable = {k: list(v) for k, v in recordable.items()}
         self.on_recorded = on_recorded
+        self._chosen_for: tuple[str, str] | None = None  # (person, programme) the requirement was preselected for
         self.person = w.Dropdown(options=list(people), value=None, description="Persoon",
                                  layout=w.Layout(width="28rem"))
         self.person.add_class("ok-requirements-person")
@@ -195,6 +196,15 @@ class RequirementsForm(w.VBox):
             self.records.options = []
             return
         self.overview.value = requirements_html(progress, own=False)
+        if self._chosen_for != (username, programme):
+            # a new person or path: preselect what a trainer most likely records next, the first
+            # required item still open, else the refresher once the path is done (else the first);
+            # after a save the trainer's choice stays
+            self._chosen_for = (username, programme)
+            choices = [code for _, code in self.requirement.options]
+            still_open = [r["code"] for r in progress["requirements"] if r.get("required", True) and not r["done"]]
+            still_open.append((progress.get("refresher") or {}).get("code"))
+            self.requirement.value = next((c for c in still_open if c in choices), choices[0] if choices else None)
         labels = {r["code"]: r["label"] for r in progress["requirements"]}
         if progress.get("refresher"):
             labels[progress["refresher"]["code"]] = progress["refresher"]["label"]

@@ -24,6 +24,7 @@ from ..identity import Actor
 from ..permissions import require
 from . import exams as ex
 from . import models as m
+from .cases import scales_in_order
 from .certificate_status import (
     CERTIFICATE_STATUSES,
     LAPSED_REGISTRATION,
@@ -281,7 +282,7 @@ class CertificatesMixin:
     def verify_certificate(self, code: str, *, today: dt.date | None = None) -> dict[str, Any]:
         """PUBLIC: what a verification code proves — holder, programme, dates, valid today, and
         what was completed (a path's requirements with their dates; ``basis`` is ``path``,
-        ``scoring_test`` or ``converted``).
+        ``scoring_test`` or ``converted``; ``scales``, code → title, the scales a scoring test measured).
 
         Needs no actor and returns nothing else (no figures, no user name). An unknown
         code raises :class:`NotFound`.
@@ -302,11 +303,13 @@ class CertificatesMixin:
             basis = "path" if stats.get("path") else "converted" if stats.get("converted_from") else "scoring_test"
             requirements = [{k: item.get(k) for k in ("code", "label", "count", "done_count", "dates", "required")}
                             for item in stats.get("requirements") or ()] if basis == "path" else []
+            titles = {sc.code: sc.title for sc in scales_in_order(s)}
+            scales = {code: titles.get(code, code) for code in stats.get("scales") or ()}
             return {"display_name": name, "programme_name": programme_name, "programme_code": programme_code,
                     "issued": m.as_utc(cert.issued_at).astimezone(ex.LOCAL_TZ).date(), "valid_until": until,
                     "valid": not revoked and not cert.demo and until >= today, "revoked": revoked, "kind": cert.kind,
                     "status": certificate_status(cert, today), "basis": basis, "requirements": requirements,
-                    "demo": bool(cert.demo)}
+                    "demo": bool(cert.demo), "scales": scales}
 
     def certificate_register(
         self, actor: Actor, *, expiring_within_days: int = 90, today: dt.date | None = None,

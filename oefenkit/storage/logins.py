@@ -34,7 +34,7 @@ from ..errors import NotFound, ValidationError
 from ..identity import Actor
 from ..permissions import require
 from . import models as m
-from .people import _actor
+from .people import ACTOR_BY_NAME, _actor, read_actors
 
 __all__ = ["LoginsMixin", "LoginInfo", "LoginSessionInfo", "hash_login_token"]
 
@@ -166,6 +166,21 @@ class LoginsMixin:
         with self.transaction(readonly=True) as s:
             rows = s.execute(_SESSIONS_BY_IDS, {"ids": ids})
             return {row_id for row_id, created in rows if m.as_utc(created) > oldest}
+
+    def find_live_person(self, username: str, login_session: int | None) -> Actor | None:
+        """The active person ``username`` (fresh role, groups, exam programmes) while the login
+        session ``login_session`` (when given) still holds, else ``None``: in one read-only unit of
+        work, since every open page's access watch (:func:`oefenkit.kernel.live_person`) asks this
+        about once a second. The session is checked first, so an ended login costs one statement."""
+        oldest = self.login_clock() - self.login_lifetime
+        with self.transaction(readonly=True) as s:
+            if login_session is not None:
+                row = s.execute(_SESSIONS_BY_IDS, {"ids": [int(login_session)]}).first()
+                if row is None or m.as_utc(row[1]) <= oldest:
+                    return None
+            found = read_actors(s, ACTOR_BY_NAME, {"username": username})
+        actor, active = found.get(username, (None, False))
+        return actor if active else None
 
     def remove_login_session(self, token: str) -> bool:
         """End one session (logout); False when it had already ended."""

@@ -88,8 +88,9 @@ def test_the_check_is_at_most_one_second_old(kit, instance, monkeypatch):  # noq
     kernel.bind_person("cursist1", "practice")
     reads = []
     raw = kit_instance.current_kit(guarded=False)
-    original = type(raw).find_person
-    monkeypatch.setattr(type(raw), "find_person", lambda self, name: reads.append(name) or original(self, name))
+    original = type(raw).find_live_person
+    monkeypatch.setattr(type(raw), "find_live_person",
+                        lambda self, name, session: reads.append(name) or original(self, name, session))
     page_kit = current_kit()
     person = kernel.require_app("practice")
     for _ in range(20):
@@ -109,6 +110,36 @@ def test_server_reads_all_owners_at_once(kit, people):
     found = kit.list_active_people(["cursist1", "cursist2", "trainer1", "onbekend"])
     assert set(found) == {"cursist2", "trainer1"}
     assert found["cursist2"].group_ids and found["trainer1"].role == "trainer"
+
+
+def test_the_watch_reads_person_and_login_session_in_one_unit_of_work(kit, people, monkeypatch):
+    """``find_live_person``, the open page's check each second: the fresh person while their login
+    session holds, ``None`` when the session ended or outlived its lifetime, when the person was
+    deactivated or is unknown; one transaction per call."""
+    import datetime as dt
+
+    kit.add_group(SYSTEM, "groep-w")
+    kit.add_group_member(SYSTEM, "groep-w", "cursist1")
+    token = kit.add_login_session("cursist1")
+    session = kit.find_login_session(token).session_id
+    units = []
+    original = type(kit).transaction
+    monkeypatch.setattr(type(kit), "transaction", lambda self, **kw: units.append(kw) or original(self, **kw))
+    found = kit.find_live_person("cursist1", session)
+    assert found is not None and found.username == "cursist1" and found.group_ids
+    assert units == [{"readonly": True}]
+    assert kit.find_live_person("cursist1", None).username == "cursist1"  # a page without a login session
+    assert kit.find_live_person("onbekend", None) is None
+    kit.remove_login_session(token)
+    assert kit.find_live_person("cursist1", session) is None
+    other = kit.find_login_session(kit.add_login_session("cursist1")).session_id
+    original_clock = kit.login_clock
+    monkeypatch.setattr(kit, "login_clock", lambda: original_clock() + kit.login_lifetime + dt.timedelta(seconds=1))
+    assert kit.find_live_person("cursist1", other) is None  # outlived its lifetime
+    monkeypatch.undo()
+    assert kit.find_live_person("cursist1", other).username == "cursist1"
+    kit.update_person_active(SYSTEM, "cursist1", False)
+    assert kit.find_live_person("cursist1", other) is None
 
 
 def test_page_of_an_ended_login_session_loses_access(kit, instance):  # noqa: F811
