@@ -100,6 +100,10 @@ def test_uitvoerder_keeps_a_reeks_on_the_page(kit, people):
     for meeting in range(1, 6):
         absent = {"Z3": ("anders", "Verhuizing")} if meeting == 2 else None
         assert "opgeslagen" in attend(app, meeting, absent)
+    app.measure.opvoeder.value = "Z2"
+    assert app.measure.kind.value == "na-5"  # the form follows what is due for the opvoeder chosen
+    app.measure.opvoeder.value = "Z3"
+    assert app.measure.kind.value == "na-5"  # nothing due for Z3 (4 times there): the kind stays
     due = text_of(app.due.value)
     assert "Z1 5 van 16" in due and "Z3 4 van 16" in due and "Tussenevaluatie na 5" in due
     # Z3 came 4 times: the na-5 is early; stored only with a reason

@@ -79,6 +79,8 @@ class ReeksApp(w.VBox):
                                        (self.form.min_score, self.form.max_score, self.form.min_label,
                                         self.form.max_label),
                                        [(rules.MEASUREMENT_LABELS[k], k) for k in rules.MEASUREMENTS], self.save_measurement)
+        self.opvoeders: list[dict[str, Any]] = []
+        self.measure.opvoeder.observe(lambda _c: self._follow_due(), "value")
         self.overview = w.HTML(_dom_classes=("ok-reeks-overview", "ok-table"))
         self.mine = w.HTML(_dom_classes=("ok-reeks-uitvoerder", "ok-table"))
         self.evaluation = EvaluationForm(self.save_evaluation)
@@ -149,17 +151,18 @@ class ReeksApp(w.VBox):
         self.message.children = ()
         self.due.value = due_table_html(opvoeders, rules.MEASUREMENT_LABELS, rules.MEETINGS)
         self.attendance.show(opvoeders)
+        self.opvoeders = opvoeders
         self.measure.set_opvoeders(opvoeders)
-        self._follow_due(opvoeders)
+        self._follow_due()
         evaluation = self.detail.evaluation if self.detail is not None else None
         self.evaluation.fill({"went_well": evaluation.went_well, "to_improve": evaluation.to_improve,
                               "remarks": evaluation.remarks} if evaluation is not None else None)
         if self.menu.value == "Overzicht":
             self.show_overview()
 
-    def _follow_due(self, opvoeders: list[dict[str, Any]]) -> None:
+    def _follow_due(self) -> None:
         """The measurement form's kind follows what is due for the chosen opvoeder."""
-        due = next((o["due"] for o in opvoeders if o["code"] == self.measure.opvoeder.value), None)
+        due = next((o["due"] for o in self.opvoeders if o["code"] == self.measure.opvoeder.value), None)
         if due in rules.MEASUREMENTS:
             self.measure.kind.value = due
 
