@@ -166,7 +166,7 @@ class Anonymiser:
             detector = CenterFaceDetector(width=options.detect_width, threshold=options.threshold,
                                           precision=options.detect_precision,
                                           threads=1 if workers > 1 else None)
-            if not detector.concurrent:
+            if not getattr(detector, "concurrent", False):
                 workers = 1
         else:
             workers = 1

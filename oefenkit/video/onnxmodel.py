@@ -20,7 +20,7 @@ type = 2``; ``TypeProto.tensor_type = 1``; ``TypeProto.Tensor.shape = 2``;
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 __all__ = ["dynamic_centerface"]
 
@@ -89,7 +89,7 @@ def _string(message: bytes, number: int) -> str | None:
     return None
 
 
-def _rewrite(message: bytes, number: int, change) -> bytes:
+def _rewrite(message: bytes, number: int, change: Callable[[bytes], bytes]) -> bytes:
     """``message`` with each length-delimited field ``number`` replaced by ``change(payload)``."""
     out = bytearray()
     for n, wire, payload, raw in _fields(message):
@@ -102,7 +102,7 @@ def _symbolic_dims(shape: bytes) -> bytes:
     names = {0: b"N", 2: b"H", 3: b"W"}
     out = bytearray()
     k = 0
-    for n, wire, payload, raw in _fields(shape):
+    for n, wire, _payload, raw in _fields(shape):
         if n == 1 and wire == _LEN:
             out += _len_field(1, _len_field(2, names[k])) if k in names else raw
             k += 1
@@ -111,9 +111,12 @@ def _symbolic_dims(shape: bytes) -> bytes:
     return bytes(out)
 
 
+def _dynamic_tensor_type(tensor: bytes) -> bytes:
+    return _rewrite(tensor, 2, _symbolic_dims)  # TypeProto.Tensor.shape
+
+
 def _dynamic_value_info(info: bytes) -> bytes:
-    tensor = lambda t: _rewrite(t, 2, _symbolic_dims)  # noqa: E731 - TypeProto.Tensor.shape
-    return _rewrite(info, 2, lambda typ: _rewrite(typ, 1, tensor))
+    return _rewrite(info, 2, lambda typ: _rewrite(typ, 1, _dynamic_tensor_type))
 
 
 def _graph(graph: bytes) -> bytes:
