@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import collections
 import logging
+import math
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from fractions import Fraction
 
 import cv2
 import numpy as np
@@ -58,8 +60,9 @@ class MaskingOptions:
     threshold: float = 0.15
     #: Orientations looked for (face angle, degrees counter-clockwise), spread round-robin.
     rotations: tuple[int, ...] = (0, 90, 180, 270)
-    #: Detector passes (orientations) run on each detection frame.
-    passes_per_frame: int = 1
+    #: Detector passes (orientations) run on each detection frame, on average: 1.5 runs one and two
+    #: passes on alternate frames (the orientations stay in round-robin order).
+    passes_per_frame: float = 1
     #: Temporal union window: frames on each side united with a face's box. A
     #: face stays masked ``window + cycle - 1`` frames before it is first and
     #: after it is last found (``cycle``: frames to look at every orientation once).
@@ -113,7 +116,7 @@ class MaskingOptions:
             raise VideoError("De rekenprecisie moet auto, int8 of fp32 zijn.")
         if not 1 <= self.detect_workers <= 16:
             raise VideoError("Het aantal beelden dat tegelijk wordt doorzocht moet tussen 1 en 16 liggen.")
-        cycle = self.detect_every * -(-len(rotations) // self.passes_per_frame)
+        cycle = self.cycle
         if self.max_gap < cycle:
             raise VideoError(
                 f"Het maximale gat ({self.max_gap}) is korter dan een detectieronde ({cycle} beelden)."
@@ -124,7 +127,10 @@ class MaskingOptions:
     @property
     def cycle(self) -> int:
         """Frames until every orientation has been looked at once."""
-        return self.detect_every * -(-len(self.rotations) // self.passes_per_frame)
+        return self.detect_every * math.ceil(len(self.rotations) / self._passes_fraction())
+
+    def _passes_fraction(self) -> Fraction:
+        return Fraction(self.passes_per_frame).limit_denominator(16)
 
 
 class Anonymiser:
@@ -192,8 +198,9 @@ class Anonymiser:
     def rotations_for(self, pass_number: int) -> tuple[int, ...]:
         """The orientations run on the ``pass_number``-th detection frame (0-based)."""
         rot = self.options.rotations
-        p = self.options.passes_per_frame
-        return tuple(rot[(pass_number * p + q) % len(rot)] for q in range(p))
+        p = self.options._passes_fraction()
+        start, end = math.floor(pass_number * p), math.floor((pass_number + 1) * p)
+        return tuple(rot[q % len(rot)] for q in range(start, end))
 
     def observe(self, frame_bgr: np.ndarray, index: int, t: float) -> None:
         """Pass 1: look at frame ``index`` (upright BGR uint8, frames in order)."""

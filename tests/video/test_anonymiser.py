@@ -288,3 +288,19 @@ def test_close_stops_the_detection_threads_midway():
     anon.close()
     anon.close()
     assert anon._pool is None and not anon._pending
+
+
+@pytest.mark.parametrize("passes", [1, 1.25, 1.5, 2, 3])
+def test_fractional_passes_keep_round_robin_and_cycle(passes):
+    """With passes_per_frame 1.5 (one pass and two on alternate frames) and the like: are the
+    orientations taken in round-robin order without a gap or repeat, does every run of ``cycle``
+    consecutive detection frames look at every orientation, and is the average right?"""
+    opts = MaskingOptions(passes_per_frame=passes)
+    anon = Anonymiser(opts, FixedBoxDetector([]))
+    schedule = [anon.rotations_for(k) for k in range(48)]
+    flat = [r for rots in schedule for r in rots]
+    assert flat == [opts.rotations[q % 4] for q in range(len(flat))]
+    assert len(flat) == pytest.approx(48 * passes, abs=1)
+    for k in range(48 - opts.cycle + 1):
+        assert {r for rots in schedule[k:k + opts.cycle] for r in rots} == set(opts.rotations), k
+    assert all(len(set(rots)) == len(rots) for rots in schedule)
