@@ -4,9 +4,13 @@ The pipeline decodes a clip twice and drives an :class:`Anonymiser`:
 
 1. ``observe(frame, index, t)`` for every frame (upright BGR, in order):
    faces are detected on a downscaled copy. Rotated passes are spread over
-   frames round-robin (frame 0 the upright pass, frame 1 the 90° pass, ...),
-   so each orientation is looked at every ``len(rotations) / passes_per_frame
-   × detect_every`` frames and the temporal rule carries a face in between.
+   frames round-robin (by default 1.5 a frame: frame 0 the upright pass,
+   frame 1 the 90° and 180° passes, frame 2 the 270° pass, ...), so each
+   orientation is looked at every ``len(rotations) / passes_per_frame ×
+   detect_every`` frames (rounded up: :attr:`MaskingOptions.cycle`) and the
+   temporal rule carries a face in between. With the default detector two
+   frames are detected side by side in threads while the caller decodes the
+   next (``detect_workers``); ``finish()`` waits for them.
 2. ``finish()`` links detections into tracks and builds the mask plan
    (:mod:`oefenkit.video.track`).
 3. ``mask(frame, index, t)`` for every frame: the planned boxes and the manual
@@ -61,8 +65,12 @@ class MaskingOptions:
     #: Orientations looked for (face angle, degrees counter-clockwise), spread round-robin.
     rotations: tuple[int, ...] = (0, 90, 180, 270)
     #: Detector passes (orientations) run on each detection frame, on average: 1.5 runs one and two
-    #: passes on alternate frames (the orientations stay in round-robin order).
-    passes_per_frame: float = 1
+    #: passes on alternate frames (the orientations stay in round-robin order; never more than
+    #: ``len(rotations)`` passes), so every
+    #: orientation is looked at every 2-3 frames. With 1, walking faces tilted 135° and found only now
+    #: and then were missed in the first frames of a clip (issue 19); 1.5 costs 1.5× the detector's
+    #: work (24.5 instead of 30.5 fps, benchmarks/README.md "Speed").
+    passes_per_frame: float = 1.5
     #: Temporal union window: frames on each side united with a face's box. A
     #: face stays masked ``window + cycle - 1`` frames before it is first and
     #: after it is last found (``cycle``: frames to look at every orientation once).
@@ -102,7 +110,7 @@ class MaskingOptions:
         rotations = tuple(self.rotations)
         if not rotations or any(r not in RIGHT_ANGLES for r in rotations) or len(set(rotations)) != len(rotations):
             raise VideoError("Draaiingen moeten verschillende waarden uit 0, 90, 180 en 270 zijn.")
-        if not 1 <= self.passes_per_frame <= len(rotations):
+        if not 1 <= self.passes_per_frame <= len(RIGHT_ANGLES):
             raise VideoError("Het aantal detectierondes per beeld past niet bij het aantal draaiingen.")
         if self.window < 0 or self.max_gap < 0:
             raise VideoError("Venster en maximaal gat mogen niet negatief zijn.")
@@ -130,7 +138,8 @@ class MaskingOptions:
         return self.detect_every * math.ceil(len(self.rotations) / self._passes_fraction())
 
     def _passes_fraction(self) -> Fraction:
-        return Fraction(self.passes_per_frame).limit_denominator(16)
+        """Passes per detection frame, at most one per orientation looked for."""
+        return min(Fraction(self.passes_per_frame).limit_denominator(16), Fraction(len(self.rotations)))
 
 
 class Anonymiser:
@@ -203,7 +212,11 @@ class Anonymiser:
         return tuple(rot[q % len(rot)] for q in range(start, end))
 
     def observe(self, frame_bgr: np.ndarray, index: int, t: float) -> None:
-        """Pass 1: look at frame ``index`` (upright BGR uint8, frames in order)."""
+        """Pass 1: look at frame ``index`` (upright BGR uint8, frames in order).
+
+        With detection threads the frame is detected later, so it must not be changed afterwards
+        (the decoder hands out a new array for every frame).
+        """
         if self._plan is not None:
             raise RuntimeError("observe() after finish()")
         if index <= self._last_index:

@@ -53,21 +53,25 @@ def test_masks_reach_back_and_forward_by_the_window():
 
 
 def test_masks_reach_a_full_cycle_beyond_the_first_and_last_look():
-    """With four orientations in turn, is a face seen at frame 10 masked from frame 7 to 13?
+    """With four orientations in turn, one a frame, is a face seen at frame 10 masked from 7 to 13?
 
     The 180° pass runs on frames 2, 6, 10 and 14: a face it sees at 10 and
     not at 6 may have been there since frame 7, and stay until 13 (window 0).
     """
     fake = FixedBoxDetector(lambda n: [[40, 30, 80, 70]] if n == 10 else [], rotation=180)
-    out = run(Anonymiser(MaskingOptions(window=0, enlarge=1.0), fake), frames(20))
+    out = run(Anonymiser(MaskingOptions(window=0, enlarge=1.0, passes_per_frame=1), fake), frames(20))
     assert [masked(img, (40, 30, 80, 70)) for img in out] == [7 <= i <= 13 for i in range(20)]
 
 
 def test_rotated_passes_run_round_robin():
-    """Does each frame run the next orientation in turn (0, 90, 180, 270, 0, ...)?"""
+    """Does each frame run the next orientation(s) in turn (0, 90, 180, 270, 0, ...), one a frame,
+    two a frame, or (the default, 1.5) one and two on alternate frames?"""
     fake = FixedBoxDetector([])
-    run(Anonymiser(MaskingOptions(), fake), frames(6))
+    run(Anonymiser(MaskingOptions(passes_per_frame=1), fake), frames(6))
     assert fake.calls == [(0,), (90,), (180,), (270,), (0,), (90,)]
+    fake15 = FixedBoxDetector([])
+    run(Anonymiser(MaskingOptions(), fake15), frames(4))
+    assert fake15.calls == [(0,), (90, 180), (270,), (0, 90)]
     fake2 = FixedBoxDetector([])
     run(Anonymiser(MaskingOptions(passes_per_frame=2), fake2), frames(3))
     assert fake2.calls == [(0, 90), (180, 270), (0, 90)]
@@ -222,14 +226,15 @@ def test_real_detector_masks_faces_walking_in_and_out_in_every_frame():
 
 
 def test_face_appearing_on_a_skipped_frame_is_masked_from_its_first_frame():
-    """With detect_every=2 and four orientations, the 180° pass looks at frames 4, 12, 20, ... A face
+    """With detect_every=2 and four orientations one at a time, the 180° pass looks at frames 4, 12,
+    20, ... A face
     lying at 180° that appears in frame 5 (right after a look) is first found in frame 12. Is it
     masked from frame 5 on, although no pass could see it until frame 12 (``extend`` = window +
     cycle - 1 = 7 frames back)? And, to show the plan is no wider than that, not in frame 4?"""
     box = [40, 30, 80, 70]
     # the fake is called on frames 0, 2, 4, ... (call n = frame 2n); the face is there from frame 5
     fake = FixedBoxDetector(lambda n: [box] if 2 * n >= 5 else [], rotation=180)
-    opts = MaskingOptions(detect_every=2, window=0, enlarge=1.0, speed_margin=0.0, max_gap=16)
+    opts = MaskingOptions(detect_every=2, window=0, enlarge=1.0, speed_margin=0.0, max_gap=16, passes_per_frame=1)
     assert opts.cycle == 8
     anon = Anonymiser(opts, fake)
     out = run(anon, frames(30))
@@ -243,7 +248,7 @@ def test_face_leaving_between_looks_is_masked_to_its_last_frame(every):
     orientation (where it might still have been), every frame up to the clip's end."""
     box = [40, 30, 80, 70]
     fake = FixedBoxDetector(lambda n: [box] if n * every <= 8 else [], rotation=90)
-    opts = MaskingOptions(detect_every=every, window=0, enlarge=1.0, max_gap=4 * every)
+    opts = MaskingOptions(detect_every=every, window=0, enlarge=1.0, max_gap=4 * every, passes_per_frame=1)
     out = run(Anonymiser(opts, fake), frames(40))
     last_look = max(n * every for n, rot in enumerate(fake.calls) if rot == (90,) and n * every <= 8)
     assert all(masked(out[i], box) for i in range(0, last_look + opts.cycle))
