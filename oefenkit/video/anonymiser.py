@@ -181,8 +181,11 @@ class Anonymiser:
             detector = CenterFaceDetector(width=options.detect_width, threshold=options.threshold,
                                           precision=options.detect_precision,
                                           threads=1 if workers > 1 else None)
-            if not getattr(detector, "concurrent", False):
+            if workers > 1 and not getattr(detector, "concurrent", False):
+                # cv2.dnn (no onnxruntime): one frame at a time, on all cores
                 workers = 1
+                detector = CenterFaceDetector(width=options.detect_width, threshold=options.threshold,
+                                              precision=options.detect_precision)
         else:
             workers = 1
         self.detector: FaceDetector = detector

@@ -309,3 +309,14 @@ def test_fractional_passes_keep_round_robin_and_cycle(passes):
     for k in range(48 - opts.cycle + 1):
         assert {r for rots in schedule[k:k + opts.cycle] for r in rots} == set(opts.rotations), k
     assert all(len(set(rots)) == len(rots) for rots in schedule)
+
+
+def test_without_onnxruntime_one_frame_at_a_time_on_all_cores(monkeypatch):
+    """Without onnxruntime (cv2.dnn and the float model), does the anonymiser detect one frame at a
+    time, with the detector's default threads rather than one?"""
+    import oefenkit.video.detect as detect
+
+    monkeypatch.setattr(detect, "_onnxruntime", lambda: None)
+    anon = Anonymiser(MaskingOptions(detect_workers=2))
+    assert anon.workers == 1 and anon._pool is None
+    assert (anon.detector.backend, anon.detector.precision, anon.detector.threads) == ("opencv", "fp32", None)
