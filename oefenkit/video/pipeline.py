@@ -214,19 +214,24 @@ def run_passes(in_path: str | os.PathLike, out_path: str | os.PathLike, anonymis
     # Pass 1: look at every frame.
     report = ProgressReporter(progress, *_SPANS["detect"], STAGE_LABELS["detect"])
     report(0.0)
-    for frame in read_clip(in_path, info=info, cancel=should_stop, timings=timings):
-        t0 = time.perf_counter()
-        anonymiser.observe(frame.image, frame.index, frame.time)
-        timings.detect_s += time.perf_counter() - t0
-        report(frame.index + 1, info.frame_count)
-    if should_stop():
-        raise Cancelled("Bewerking afgebroken; er is niets opgeslagen.")
+    try:
+        for frame in read_clip(in_path, info=info, cancel=should_stop, timings=timings):
+            t0 = time.perf_counter()
+            anonymiser.observe(frame.image, frame.index, frame.time)
+            timings.detect_s += time.perf_counter() - t0
+            report(frame.index + 1, info.frame_count)
+        if should_stop():
+            raise Cancelled("Bewerking afgebroken; er is niets opgeslagen.")
 
-    # The plan.
-    ProgressReporter(progress, *_SPANS["plan"], STAGE_LABELS["plan"])(0.0)
-    t0 = time.perf_counter()
-    anonymiser.finish()
-    timings.detect_s += time.perf_counter() - t0
+        # The plan (waits for the frames still being detected).
+        ProgressReporter(progress, *_SPANS["plan"], STAGE_LABELS["plan"])(0.0)
+        t0 = time.perf_counter()
+        anonymiser.finish()
+        timings.detect_s += time.perf_counter() - t0
+    finally:
+        close = getattr(anonymiser, "close", None)
+        if callable(close):  # detection threads, when the anonymiser has them
+            close()
 
     # Pass 2: mask, encode, rename.
     result = transcode(in_path, out_path, anonymiser.mask, settings=settings, keep_audio=keep_audio,

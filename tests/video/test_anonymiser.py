@@ -53,21 +53,25 @@ def test_masks_reach_back_and_forward_by_the_window():
 
 
 def test_masks_reach_a_full_cycle_beyond_the_first_and_last_look():
-    """With four orientations in turn, is a face seen at frame 10 masked from frame 7 to 13?
+    """With four orientations in turn, one a frame, is a face seen at frame 10 masked from 7 to 13?
 
     The 180° pass runs on frames 2, 6, 10 and 14: a face it sees at 10 and
     not at 6 may have been there since frame 7, and stay until 13 (window 0).
     """
     fake = FixedBoxDetector(lambda n: [[40, 30, 80, 70]] if n == 10 else [], rotation=180)
-    out = run(Anonymiser(MaskingOptions(window=0, enlarge=1.0), fake), frames(20))
+    out = run(Anonymiser(MaskingOptions(window=0, enlarge=1.0, passes_per_frame=1), fake), frames(20))
     assert [masked(img, (40, 30, 80, 70)) for img in out] == [7 <= i <= 13 for i in range(20)]
 
 
 def test_rotated_passes_run_round_robin():
-    """Does each frame run the next orientation in turn (0, 90, 180, 270, 0, ...)?"""
+    """Does each frame run the next orientation(s) in turn (0, 90, 180, 270, 0, ...), one a frame,
+    two a frame, or (the default, 1.5) one and two on alternate frames?"""
     fake = FixedBoxDetector([])
-    run(Anonymiser(MaskingOptions(), fake), frames(6))
+    run(Anonymiser(MaskingOptions(passes_per_frame=1), fake), frames(6))
     assert fake.calls == [(0,), (90,), (180,), (270,), (0,), (90,)]
+    fake15 = FixedBoxDetector([])
+    run(Anonymiser(MaskingOptions(), fake15), frames(4))
+    assert fake15.calls == [(0,), (90, 180), (270,), (0, 90)]
     fake2 = FixedBoxDetector([])
     run(Anonymiser(MaskingOptions(passes_per_frame=2), fake2), frames(3))
     assert fake2.calls == [(0, 90), (180, 270), (0, 90)]
@@ -216,3 +220,103 @@ def test_real_detector_masks_faces_walking_in_and_out_in_every_frame():
     assert entering[0] > 0  # the first face was outside at the start
     hidden = [i for i in range(60) if not any(t.face == 2 for t in clip.truth(i))]
     assert hidden and hidden[-1] < 59  # the third passed behind the post and came out again
+
+
+# -- speed (issue 19): frames skipped by the detector, frames detected side by side ---------------
+
+
+def test_face_appearing_on_a_skipped_frame_is_masked_from_its_first_frame():
+    """With detect_every=2 and four orientations one at a time, the 180° pass looks at frames 4, 12,
+    20, ... A face
+    lying at 180° that appears in frame 5 (right after a look) is first found in frame 12. Is it
+    masked from frame 5 on, although no pass could see it until frame 12 (``extend`` = window +
+    cycle - 1 = 7 frames back)? And, to show the plan is no wider than that, not in frame 4?"""
+    box = [40, 30, 80, 70]
+    # the fake is called on frames 0, 2, 4, ... (call n = frame 2n); the face is there from frame 5
+    fake = FixedBoxDetector(lambda n: [box] if 2 * n >= 5 else [], rotation=180)
+    opts = MaskingOptions(detect_every=2, window=0, enlarge=1.0, speed_margin=0.0, max_gap=16, passes_per_frame=1)
+    assert opts.cycle == 8
+    anon = Anonymiser(opts, fake)
+    out = run(anon, frames(30))
+    assert len(fake.calls) == 15 and fake.calls[6] == (180,)  # frame 12 is the 180° pass that finds it
+    assert [i for i, img in enumerate(out) if masked(img, box)] == list(range(5, 30))
+
+
+@pytest.mark.parametrize("every", [2, 3])
+def test_face_leaving_between_looks_is_masked_to_its_last_frame(every):
+    """The mirror case: a face last seen by its pass is still masked until the next look at that
+    orientation (where it might still have been), every frame up to the clip's end."""
+    box = [40, 30, 80, 70]
+    fake = FixedBoxDetector(lambda n: [box] if n * every <= 8 else [], rotation=90)
+    opts = MaskingOptions(detect_every=every, window=0, enlarge=1.0, max_gap=4 * every, passes_per_frame=1)
+    out = run(Anonymiser(opts, fake), frames(40))
+    last_look = max(n * every for n, rot in enumerate(fake.calls) if rot == (90,) and n * every <= 8)
+    assert all(masked(out[i], box) for i in range(0, last_look + opts.cycle))
+
+
+def test_real_detector_side_by_side_gives_the_same_plan_as_one_at_a_time():
+    """Do two detection threads (detect_workers=2) find the same faces in the same frames as one
+    (detect_workers=1), so the mask plan is the same?"""
+    clip = make_clip(11, n_frames=12)
+    plans = {}
+    for workers in (1, 2):
+        anon = Anonymiser(MaskingOptions(detect_workers=workers), fps=clip.fps)
+        assert anon.workers == workers
+        for i in range(12):
+            anon.observe(clip.frame(i), i, i / clip.fps)
+        anon.finish()
+        plans[workers] = (anon.detections(), [anon.regions(i, i / clip.fps) for i in range(12)])
+    assert plans[1][0].keys() == plans[2][0].keys() and len(plans[1][0]) >= 10
+    for i in plans[1][0]:
+        np.testing.assert_allclose(plans[1][0][i], plans[2][0][i], atol=0.05)
+    for a, b in zip(plans[1][1], plans[2][1], strict=True):
+        assert np.abs(a.astype(int) - b.astype(int)).max(initial=0) <= 1
+
+
+def test_detector_passed_in_runs_in_order_in_the_callers_thread():
+    """Is a detector the caller passes in (a fake) called once per frame in frame order, without
+    threads, whatever detect_workers says?"""
+    fake = FixedBoxDetector(lambda n: [[n, 0, n + 10, 10]])
+    anon = Anonymiser(MaskingOptions(rotations=(0,), max_gap=1, detect_workers=4), fake)
+    run(anon, frames(5))
+    assert anon.workers == 1
+    assert [int(d[0, 0]) for _, d in sorted(anon.detections().items())] == [0, 1, 2, 3, 4]
+
+
+def test_close_stops_the_detection_threads_midway():
+    """Cancelled in pass 1: does close() stop the threads and drop the frames in flight, twice
+    without harm?"""
+    clip = make_clip(2, n_frames=5)
+    anon = Anonymiser(MaskingOptions(detect_workers=2), fps=clip.fps)
+    for i in range(5):
+        anon.observe(clip.frame(i), i, i / clip.fps)
+    anon.close()
+    anon.close()
+    assert anon._pool is None and not anon._pending
+
+
+@pytest.mark.parametrize("passes", [1, 1.25, 1.5, 2, 3])
+def test_fractional_passes_keep_round_robin_and_cycle(passes):
+    """With passes_per_frame 1.5 (one pass and two on alternate frames) and the like: are the
+    orientations taken in round-robin order without a gap or repeat, does every run of ``cycle``
+    consecutive detection frames look at every orientation, and is the average right?"""
+    opts = MaskingOptions(passes_per_frame=passes)
+    anon = Anonymiser(opts, FixedBoxDetector([]))
+    schedule = [anon.rotations_for(k) for k in range(48)]
+    flat = [r for rots in schedule for r in rots]
+    assert flat == [opts.rotations[q % 4] for q in range(len(flat))]
+    assert len(flat) == pytest.approx(48 * passes, abs=1)
+    for k in range(48 - opts.cycle + 1):
+        assert {r for rots in schedule[k:k + opts.cycle] for r in rots} == set(opts.rotations), k
+    assert all(len(set(rots)) == len(rots) for rots in schedule)
+
+
+def test_without_onnxruntime_one_frame_at_a_time_on_all_cores(monkeypatch):
+    """Without onnxruntime (cv2.dnn and the float model), does the anonymiser detect one frame at a
+    time, with the detector's default threads rather than one?"""
+    import oefenkit.video.detect as detect
+
+    monkeypatch.setattr(detect, "_onnxruntime", lambda: None)
+    anon = Anonymiser(MaskingOptions(detect_workers=2))
+    assert anon.workers == 1 and anon._pool is None
+    assert (anon.detector.backend, anon.detector.precision, anon.detector.threads) == ("opencv", "fp32", None)
