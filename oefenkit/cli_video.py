@@ -25,7 +25,7 @@ def cmd_cases_upload(args) -> int:
     source = Path(args.file)
     if not source.is_file():
         raise ValidationError(f"Het bestand {args.file} bestaat niet.")
-    if source.stat().st_size > kit.upload_max_bytes:
+    if source.stat().st_size > kit.media.upload_max_bytes:
         raise ValidationError(kit.too_large_message())
     # The library moves what it is given: hand it a copy, never the person's own file.
     part = kit.media_path("uploads") / f"{secrets.token_hex(16)}.part"

@@ -66,7 +66,7 @@ def open_kit(settings: Settings, *, check: bool = True) -> Kit:
                           upload_max_bytes=settings.upload_max_bytes)
     kit.configure_logins(idle=dt.timedelta(hours=settings.session_idle_hours),
                          lifetime=dt.timedelta(days=settings.session_max_days))
-    kit.job_queue = LazyDelivery(settings.effective_database_url)  # anonymisation jobs to `oefenkit worker`
+    kit.jobs.job_queue = LazyDelivery(settings.effective_database_url)  # anonymisation jobs to `oefenkit worker`
     return kit
 
 

@@ -152,7 +152,7 @@ class JobRunner:
             kit.anonymise_library_clip(
                 actor, code, manual_masks=masks, keep_audio=keep_audio, progress=progress, cancel=should_stop,
                 detector=self.detector_factory() if self.detector_factory else None, work_name=work_name(job_id),
-                on_commit=lambda s, summary: kit.finish_anonymise_job(s, job_id, self.name, summary), for_job=True)
+                on_commit=lambda s, summary: kit.jobs.finish_anonymise_job(s, job_id, self.name, summary), for_job=True)
             log.info("job %s (%s) done", job_id, code)
             return "done"
         except Cancelled:
@@ -195,12 +195,12 @@ def run_worker(kit, database_url: str, *, concurrency: int = 1, lease_s: float =
     """Run ``oefenkit worker`` on ``kit`` until SIGINT/SIGTERM (or until ``parent_pid`` is gone)."""
 
     global _RUNNER
-    kit.job_lease_s = lease_s
+    kit.jobs.job_lease_s = lease_s
     huey = make_huey(database_url)
     if huey is None:
         raise OefenkitError("De werker heeft een database in een bestand of op een server nodig.")
     delivery = HueyDelivery(huey)
-    kit.job_queue = delivery
+    kit.jobs.job_queue = delivery
     runner = _RUNNER = JobRunner(kit, _worker_name(), heartbeat_s=max(0.2, min(2.0, lease_s / 4)),
                                  detector_factory=detector_factory)
     done = threading.Event()

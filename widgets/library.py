@@ -222,7 +222,7 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
     their values.
     """
     if max_upload_bytes is None:
-        max_upload_bytes = kit.upload_max_bytes  # Settings.upload_max_bytes, given to the kit by open_kit
+        max_upload_bytes = kit.media.upload_max_bytes  # Settings.upload_max_bytes, given to the kit by open_kit
 
     items = kit.list_library(person)
     scales = [(s.code, s.name, s.min_score, s.max_score) for s in kit.current_scales()]  # in the content's order

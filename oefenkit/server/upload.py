@@ -89,7 +89,7 @@ class UploadHandler(_JsonErrors):
         except (NotFound, PermissionDenied) as exc:
             self.log.warning("Refused upload by %s", self.current_user.username)
             raise PageError(403, str(exc)) from None
-        limit = self.kit.upload_max_bytes
+        limit = self.kit.media.upload_max_bytes
         length = self.request.headers.get("Content-Length")
         if length is not None:
             try:
@@ -110,7 +110,7 @@ class UploadHandler(_JsonErrors):
         if self._failed or self._file is None:
             return
         self._received += len(chunk)
-        if self._received > self.kit.upload_max_bytes:
+        if self._received > self.kit.media.upload_max_bytes:
             self._failed = True
             self._discard()
             self.send_error(413, exc_info=(PageError, PageError(413, self.kit.too_large_message()), None))

@@ -12,12 +12,13 @@ from ..errors import ValidationError
 from ..identity import Actor
 from ..permissions import require
 from . import models as m
+from .store import Service
 
-__all__ = ["DecisionsMixin"]
+__all__ = ["DecisionsService"]
 
 
-class DecisionsMixin:
-    """Verbs on certification decisions; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+class DecisionsService(Service):
+    """Verbs on certification decisions (a feature service, wired by :class:`~oefenkit.storage.kit.Kit`)."""
 
     # -- certification -----------------------------------------------------------------
 

@@ -125,7 +125,7 @@ __all__ = [
 
 class Role(Base):
     """A role named in ``oefenkit/roles.yaml`` (what it may do lives there): its row lets people
-    hold it. ``oefenkit init`` adds the rows of new roles (``PeopleMixin.sync_roles``)."""
+    hold it. ``oefenkit init`` adds the rows of new roles (``PeopleService.sync_roles``)."""
 
     __tablename__ = "role"
 

@@ -14,8 +14,9 @@ from ..errors import Conflict, NotFound, ValidationError
 from ..identity import Actor
 from ..permissions import require
 from . import models as m
+from .store import Service
 
-__all__ = ["RatingsMixin", "RatingInfo", "check_submission_id"]
+__all__ = ["RatingsService", "RatingInfo", "check_submission_id"]
 
 
 def check_submission_id(submission_id: str | None) -> None:
@@ -39,8 +40,8 @@ class RatingInfo:
     live: bool = False
 
 
-class RatingsMixin:
-    """Verbs on ratings; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+class RatingsService(Service):
+    """Verbs on ratings (a feature service, wired by :class:`~oefenkit.storage.kit.Kit`)."""
 
     # -- ratings ---------------------------------------------------------------------------
 
@@ -94,14 +95,6 @@ class RatingsMixin:
             if not stored:
                 raise
             return stored
-
-    @staticmethod
-    def _submitted(s: Session, actor: Actor, submission_id: str | None) -> list[int]:
-        """Ids of the ratings ``actor`` already stored under ``submission_id`` (empty without an id)."""
-        if submission_id is None:
-            return []
-        return list(s.scalars(select(m.Rating.id).where(
-            m.Rating.rater_id == actor.id, m.Rating.submission_id == submission_id).order_by(m.Rating.id)))
 
     def list_ratings(
         self, actor: Actor, *, rater_username: str | None = None, case_code: str | None = None,
