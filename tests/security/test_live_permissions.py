@@ -88,8 +88,8 @@ def test_the_check_is_at_most_one_second_old(kit, instance, monkeypatch):  # noq
     kernel.bind_person("cursist1", "practice")
     reads = []
     raw = kit_instance.current_kit(guarded=False)
-    original = type(raw).find_live_person
-    monkeypatch.setattr(type(raw), "find_live_person",
+    original = type(raw.logins).find_live_person
+    monkeypatch.setattr(type(raw.logins), "find_live_person",
                         lambda self, name, session: reads.append(name) or original(self, name, session))
     page_kit = current_kit()
     person = kernel.require_app("practice")
@@ -133,8 +133,8 @@ def test_the_watch_reads_person_and_login_session_in_one_unit_of_work(kit, peopl
     kit.remove_login_session(token)
     assert kit.find_live_person("cursist1", session) is None
     other = kit.find_login_session(kit.add_login_session("cursist1")).session_id
-    original_clock = kit.login_clock
-    monkeypatch.setattr(kit, "login_clock", lambda: original_clock() + kit.login_lifetime + dt.timedelta(seconds=1))
+    original_clock = kit.logins.login_clock
+    monkeypatch.setattr(kit.logins, "login_clock", lambda: original_clock() + kit.logins.login_lifetime + dt.timedelta(seconds=1))
     assert kit.find_live_person("cursist1", other) is None  # outlived its lifetime
     monkeypatch.undo()
     assert kit.find_live_person("cursist1", other).username == "cursist1"
