@@ -323,7 +323,7 @@ def cmd_groups_list(args) -> int:
 
 def cmd_cases_list(args) -> int:
     kit = _kit(args)
-    cases = case_overview(kit, SYSTEM)
+    cases = case_overview(kit.list_cases(SYSTEM, with_expert_scores=True), kit.list_scales())
     missing = [c for c in cases if not c["clip_available"]]
     if args.json:
         print(json.dumps(cases, ensure_ascii=False, indent=2))

@@ -315,7 +315,7 @@ def test_cursist_sees_cases_without_master_information(loaded, people):
     with pytest.raises(PermissionDenied):
         loaded.list_cases(cursist, with_expert_scores=True)
     with pytest.raises(PermissionDenied):
-        case_overview(loaded, cursist)
+        case_overview(loaded.list_cases(cursist, with_expert_scores=True), loaded.list_scales())
 
 
 def test_trainee_matching_the_consensus_passes_the_exam_and_one_avoiding_extremes_fails(loaded, people, cases):
