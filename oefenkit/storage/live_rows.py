@@ -46,9 +46,11 @@ class LiveRows:
         done = s.execute(update(m.LiveSession).where(m.LiveSession.id == session_id)
                          .values(change_token=m.LiveSession.change_token + 1)
                          .execution_options(synchronize_session=False))
-        if not done.rowcount:
+        if not done.rowcount:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
             raise NotFound("Deze sessie bestaat niet.")
-        return s.get(m.LiveSession, session_id, populate_existing=True)
+        session = s.get(m.LiveSession, session_id, populate_existing=True)
+        assert session is not None  # the UPDATE just found it, and holds its lock
+        return session
 
     @staticmethod
     def _live_session(s: Session, session_id: int) -> m.LiveSession:
@@ -77,7 +79,9 @@ class LiveRows:
         if round_number != session.current_round or not session.round_open:
             raise Conflict(f"Ronde {round_number} is gesloten; {what} is niet meer gewijzigd. Wat je "
                            "eerder inleverde, is bewaard.")
-        return session, cls._current_round(s, session)
+        rnd = cls._current_round(s, session)
+        assert rnd is not None  # an open round exists
+        return session, rnd
 
     @staticmethod
     def _is_participant(s: Session, session_id: int, person_id: int | None) -> bool:
