@@ -343,15 +343,15 @@ def propose(
     rule = rules.get(programme_code)
     if rule is None:
         raise NotFound(f"Er zijn geen certificeringsregels voor programma {programme_code!r}.")
-    trainee = kit.exam_scores(actor, username, case_set_code)
-    experts = kit.expert_scores_of_set(actor, case_set_code)
+    trainee = kit.ratings.exam_scores(actor, username, case_set_code)
+    experts = kit.ratings.expert_scores_of_set(actor, case_set_code)
     ranges = {}
     for scale_code in rule.scales:
-        scale = kit.find_scale(scale_code)
+        scale = kit.cases.find_scale(scale_code)
         ranges[scale_code] = (scale.min_score, scale.max_score)
     decision = decide_against_experts(rule, trainee, experts, ranges, case_set_code=case_set_code,
                                       supervised_cases=supervised_cases)
-    decision_id = kit.add_certification_decision(
+    decision_id = kit.decisions.add_certification_decision(
         actor, username, programme_code, passed=decision.passed, reasons=decision.reasons,
         statistics=decision.statistics, rule=decision.rule, kind="proposal",
     )

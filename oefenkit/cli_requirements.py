@@ -77,8 +77,8 @@ def cmd_requirements_record(args) -> int:
     settings = _settings(args)
     paths = _paths(settings)
     kit = _ready_kit(settings)
-    kit.record_requirement(SYSTEM, args.person, args.programme, args.code, day, args.note, paths=paths)
-    progress = kit.requirement_progress(SYSTEM, args.person, args.programme, paths=paths)
+    kit.requirements.record_requirement(SYSTEM, args.person, args.programme, args.code, day, args.note, paths=paths)
+    progress = kit.requirements.requirement_progress(SYSTEM, args.person, args.programme, paths=paths)
     item = next((r for r in progress["requirements"] if r["code"] == args.code), None)
     done = f" ({min(item['done_count'], item['count'])} van {item['count']})" if item else ""
     print(f"Vastgelegd voor {args.person}: {args.code} op {day_text(day)}{done}.")
@@ -92,7 +92,7 @@ def cmd_requirements_show(args) -> int:
     settings = _settings(args)
     paths = _paths(settings)
     kit = _ready_kit(settings)
-    progress = kit.requirement_progress(SYSTEM, args.person, args.programme, paths=paths)
+    progress = kit.requirements.requirement_progress(SYSTEM, args.person, args.programme, paths=paths)
     if args.json:
         print(json.dumps(jsonable(progress), ensure_ascii=False, indent=2))
         return 0

@@ -523,7 +523,7 @@ def comparison(rows: ComparisonRows, *, modes: Collection[str] = DEFAULT_MODES,
                drift_window: int = DRIFT_WINDOW) -> Comparison:
     """The comparison of a group's cursists on a case set and a scale, from ``rows``.
 
-    The rows come from one read (``kit.comparison_rows(actor, group_name=..., case_set_code=...,
+    The rows come from one read (``kit.ratings.comparison_rows(actor, group_name=..., case_set_code=...,
     scale_code=...)``), which checks the permissions (staff only) and raises
     :class:`~oefenkit.errors.NotFound` for an unknown set, scale or group. Rows: the group's
     members with a learner role, by display name. Columns: the set's cases in case-code order.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,19 @@ def _engine(tmp_path):
     from oefenkit.storage import database
 
     return database.make_engine(f"sqlite:///{tmp_path / 'kit.sqlite'}")
+
+
+def test_the_core_the_ui_and_the_notebooks_call_verbs_on_the_services():
+    """Outside the storage (and the tests), ``kit.<verb>`` is written ``kit.<service>.<verb>``: the
+    forwarding of :meth:`Kit.__getattr__` is only for the tests and scripts written against the
+    old façade."""
+    receiver = r"(?<![\w.])((?:self\.|provider\.|km\.|page\.)?_?kit|current_kit\(\)|current_kit\(guarded=False\))"
+    forwarded = re.compile(receiver + r"\.(" + "|".join(sorted(VERBS, key=len, reverse=True)) + r")\b")
+    root = STORAGE.parent.parent
+    found = []
+    for folder in ("oefenkit", "widgets", "notebooks"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix not in (".py", ".ipynb") or "storage" in path.parts or ".ipynb_checkpoints" in path.parts:
+                continue
+            found += [f"{path.relative_to(root)}: {m.group(0)}" for m in forwarded.finditer(path.read_text())]
+    assert found == []

@@ -115,7 +115,7 @@ def what_i_need_page_part(kit, person, paths: Mapping[str, Any], programme_codes
     (those of the person's groups; every path when there are none)."""
     codes = [c for c in programme_codes if c in paths] or sorted(paths)
     try:
-        progresses = [kit.requirement_progress(person, person.username, code, paths=paths) for code in codes]
+        progresses = [kit.requirements.requirement_progress(person, person.username, code, paths=paths) for code in codes]
     except OefenkitError as exc:
         return Notice(str(exc), kind="error")
     return WhatINeed(progresses)

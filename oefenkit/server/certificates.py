@@ -47,8 +47,8 @@ class CertificateHandler(JupyterHandler):
         issuer, owners = self.settings.get(CERTIFICATE_SETTING) or (Issuer(), {})
 
         def load():
-            actor = kit.find_person(self.current_user.username)
-            cert = kit.find_certificate(actor, code)
+            actor = kit.people.find_person(self.current_user.username)
+            cert = kit.exams.find_certificate(actor, code)
             return certificate_pdf(cert, issuer, owners.get(cert.programme_code))
 
         try:

@@ -34,8 +34,8 @@ class ExportHandler(JupyterHandler):
         kit = self.identity_provider.kit
 
         def load() -> dict:
-            actor = kit.find_person(self.current_user.username)
-            return kit.export_person(actor, username)
+            actor = kit.people.find_person(self.current_user.username)
+            return kit.privacy.export_person(actor, username)
 
         try:
             data = await asyncio.to_thread(load)

@@ -124,7 +124,7 @@ class HubIdentityProvider(OefenkitIdentityProvider):
         if identity is None:
             raise AuthenticationError("JUPYTERHUB_USER ontbreekt: start de hub-modus alleen vanuit JupyterHub.")
         username, groups = identity
-        return self.kit.update_or_create_hub_person(username, groups)
+        return self.kit.people.update_or_create_hub_person(username, groups)
 
     async def hub_person(self) -> Actor:
         """The owner as a kit person, refreshed from the hub when the last look-up is too old."""

@@ -46,8 +46,8 @@ class _MediaHandler(JupyterHandler, web.StaticFileHandler):
         if not _CASE_CODE.match(case_code) or ".." in case_code:
             raise PageError(404, "Dit fragment bestaat niet.")
         try:
-            actor = self.kit.find_person(self.current_user.username)
-            return self.kit.find_clip(actor, case_code, subtitles=self.subtitles)
+            actor = self.kit.people.find_person(self.current_user.username)
+            return self.kit.practice.find_clip(actor, case_code, subtitles=self.subtitles)
         except NotFound:
             raise PageError(404, "Dit fragment bestaat niet.") from None
         except PermissionDenied:

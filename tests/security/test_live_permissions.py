@@ -55,6 +55,25 @@ def test_deactivated_coordinator_cannot_add_an_account_from_an_open_page(kit, in
         kernel.live_person()
 
 
+def test_a_verb_called_on_a_service_is_checked_the_same_way(kit, instance):  # noqa: F811
+    """The pages call verbs on the kit's services (``kit.people.add_person``): after deactivation,
+    is that refused with AccessLost too, storing nothing, and does a live verb get the fresh
+    person?"""
+    kernel.bind_person("coord1", "beheer")
+    page_kit = current_kit()
+    person = kernel.require_app("beheer")
+    page_kit.people.add_person(person, "nieuw1", role="cursist")  # works while active
+    assert page_kit.people is page_kit.people  # one guarded view per service
+    kit.update_person_active(SYSTEM, "coord1", False)
+    wait_past_cache()
+    with pytest.raises(AccessLost, match="Geen toegang"):
+        page_kit.people.add_person(person, "nieuw2", role="coordinator")
+    with pytest.raises(NotFound):
+        kit.people.find_person("nieuw2")
+    with pytest.raises(AccessLost):
+        page_kit.audit_log.list_audit_entries(person)
+
+
 def test_demoted_trainer_loses_the_deelnemers_page(kit, instance):  # noqa: F811
     """A trainer set to cursist: is the open Deelnemers page's people list refused (AccessLost)?"""
     kernel.bind_person("trainer1", "deelnemers")

@@ -21,12 +21,12 @@ def compare_page(kit: Kit, person: Actor) -> w.VBox:
     ``current_scales``); "Toon" reads the rows with ``comparison_rows`` (which checks that the
     person is staff) and computes them with :func:`oefenkit.compare.comparison`.
     """
-    groups = [g.name for g in kit.list_groups(person)]
-    set_codes = list(dict.fromkeys(code for case in kit.list_cases(person) for code in case.set_codes))
-    set_names = {cs.code: cs.name for cs in kit.list_case_sets(person)}  # staff only, as this app
-    scales = [(s.name, s.code) for s in kit.current_scales()]  # newest versions, in the content's order
+    groups = [g.name for g in kit.people.list_groups(person)]
+    set_codes = list(dict.fromkeys(code for case in kit.cases.list_cases(person) for code in case.set_codes))
+    set_names = {cs.code: cs.name for cs in kit.library.list_case_sets(person)}  # staff only, as this app
+    scales = [(s.name, s.code) for s in kit.cases.current_scales()]  # newest versions, in the content's order
     return ComparePanel(
         groups, [(set_names.get(code, code), code) for code in set_codes], scales,
-        compute=lambda group, case_set, scale: comparison(kit.comparison_rows(
+        compute=lambda group, case_set, scale: comparison(kit.ratings.comparison_rows(
             person, group_name=group, case_set_code=case_set, scale_code=scale)),
     )
