@@ -61,6 +61,7 @@ def test_the_kit_only_wires(tmp_path):
 def test_the_collaborators_are_the_kits_own_services(tmp_path):
     kit = Kit(_engine(tmp_path))
     assert kit.people._logins is kit.logins
+    assert (kit.decisions._ratings, kit.decisions._cases) == (kit.ratings, kit.cases)
     assert kit.certificates._requirements is kit.requirements
     assert (kit.sessions._requirements, kit.sessions._certificates) == (kit.requirements, kit.certificates)
     assert kit.library_media._library is kit.library and kit.library_media._media is kit.media

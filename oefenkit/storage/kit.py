@@ -26,7 +26,7 @@ The services (module: attribute, collaborators):
 * :mod:`.people`             ``people`` (logins): people, programmes, groups, JupyterHub persons, authenticate
 * :mod:`.cases`              ``cases``: scales, cases, case sets, expert scores, ``list_cases``
 * :mod:`.ratings`            ``ratings``: ratings, exam scores, expert scores of a set
-* :mod:`.decisions`          ``decisions``: certification decisions
+* :mod:`.decisions`          ``decisions`` (ratings, cases): certification proposals and decisions
 * :mod:`.progress`           ``progress``: course-module progress
 * :mod:`.practice_attempts`  ``practice`` (media): practice attempts and clips (``find_clip``)
 * :mod:`.requirements`       ``requirements``: requirement records, progress on a path, path proposals
@@ -156,7 +156,7 @@ class Kit(Store):
         self.people = PeopleService(store, logins=self.logins)
         self.cases = CasesService(store)
         self.ratings = RatingsService(store)
-        self.decisions = DecisionsService(store)
+        self.decisions = DecisionsService(store, ratings=self.ratings, cases=self.cases)
         self.progress = ProgressService(store)
         self.practice = PracticeService(store, media=self.media)
         self.requirements = RequirementsService(store)
