@@ -112,7 +112,7 @@ class SampleCase:
     def details(self) -> dict[str, Any]:
         """What the database keeps next to title and vignette (plain JSON values).
 
-        ``rationale`` explains the expert consensus: the storage façade shows it
+        ``rationale`` explains the expert consensus: the cases service shows it
         only to people who may read expert scores.
         """
         return {
@@ -145,7 +145,7 @@ def _check_against_content(script: CaseScript, scales: Mapping[str, tuple[int, i
         raise ContentError(f"{where}: veld 'programme' noemt een onbekend programma {script.programme!r}.")
     # A content scale the sample scripts do not score (an organisation's own extra scale) is allowed:
     # the scripts score the scales their renderer draws (oefenkit.samples.script.SCALES), and the expert
-    # scores on another scale come from the library (Kit.set_expert_scores).
+    # scores on another scale come from the library (LibraryService.set_expert_scores).
     for key in ("experts", "consensus", "rationale"):
         unknown = sorted(set(getattr(script, key)) - set(scales))
         if unknown:

@@ -297,8 +297,8 @@ def decide_against_experts(
     ``scale_ranges`` scale code → ``(min, max)``. The consensus of each clip is
     :func:`~oefenkit.agreement.trainee.expert_consensus`; the experts' own
     agreement and ``case_set_code`` are kept with the statistics. Shared by
-    :func:`propose` (a trainer's proposal) and ``Kit.submit_exam`` (a submitted
-    exam attempt), so both decide the same way.
+    ``DecisionsService.propose_certification`` (a trainer's proposal) and
+    ``ExamService.submit_exam`` (a submitted exam attempt), so both decide the same way.
     """
     from .agreement.data import Ratings  # numpy/scipy only when deciding
     from .agreement.trainee import expert_consensus

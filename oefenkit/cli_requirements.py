@@ -1,6 +1,6 @@
 """``oefenkit requirements record|show``: what a person did for a programme path, on the command
-line (the same verbs as the Certificering app: ``Kit.record_requirement`` and
-``Kit.requirement_progress``). Exit status as everywhere in the CLI: the error's ``exit_code``
+line (the same verbs as the Certificering app: ``RequirementsService.record_requirement`` and
+``RequirementsService.requirement_progress``). Exit status as everywhere in the CLI: the error's ``exit_code``
 (1 for bad input, an unknown person or programme; 3 database; 4 content).
 """
 
@@ -46,7 +46,7 @@ def jsonable(value: Any) -> Any:
 
 
 def progress_lines(progress: dict[str, Any], person: str) -> list[str]:
-    """``Kit.requirement_progress`` as lines of plain Dutch text."""
+    """``RequirementsService.requirement_progress`` as lines of plain Dutch text."""
     lines = [f"{progress['name']} — {person}"]
     for r in progress["requirements"]:
         mark = "[x]" if r["done"] else "[ ]"

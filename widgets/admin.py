@@ -23,7 +23,7 @@ from .reveal import reveal, reveal_anchor
 
 __all__ = ["AdminActions", "AdminPanel", "admin_page", "removed_text", "REMOVED_LABELS"]
 
-#: Dutch names of what ``Kit.delete_person`` reports as removed.
+#: Dutch names of what ``PrivacyService.delete_person`` reports as removed.
 REMOVED_LABELS = {
     "ratings": "beoordelingen",
     "practice_attempts": "oefenpogingen",

@@ -326,7 +326,7 @@ def register_html(rows: Sequence[Mapping[str, Any]], certificate_url: Callable[[
 
 
 def own_certificates_html(rows: Sequence[Mapping[str, Any]], certificate_url: Callable[[str], str]) -> str:
-    """A person's own certificates (``Kit.list_certificates_of``) with the PDF link, for "Mijn gegevens"."""
+    """A person's own certificates (``CertificatesService.list_certificates_of``) with the PDF link, for "Mijn gegevens"."""
     if not rows:
         return "<p>Je hebt nog geen certificaat.</p>"
     items = []
@@ -345,7 +345,7 @@ def own_certificates_html(rows: Sequence[Mapping[str, Any]], certificate_url: Ca
 
 
 class CertificateRegister(w.VBox):
-    """The register (``Kit.certificate_register`` rows) and the list "Verloopt binnenkort"."""
+    """The register (``CertificatesService.certificate_register`` rows) and the list "Verloopt binnenkort"."""
 
     def __init__(self, rows: Sequence[Mapping[str, Any]], certificate_url: Callable[[str], str], *,
                  expiring_days: int = 90):
@@ -447,7 +447,7 @@ def certificates_page(kit, person: Actor, *, rules=None, paths=None, expiring_da
     content directory's rules; they give the validity of a certificate a decision issues and
     the number of supervised cases each programme asks for. ``paths`` (programme →
     :class:`~oefenkit.programmes.ProgrammePath`) default to the content directory's paths; opening
-    the page adds the proposals of paths completed without a record (``Kit.propose_complete_paths``).
+    the page adds the proposals of paths completed without a record (``RequirementsService.propose_complete_paths``).
     """
     settings = load_settings()
     if rules is None:

@@ -133,7 +133,7 @@ DEFAULT_EXPECTED = 15
 class DashboardPage(w.VBox):
     """The trainer's page. ``verbs`` are the façade's calls bound to the trainer:
     ``create(expected, plan_code)``, ``current()``, ``state(id)``, ``token(id)``,
-    ``open_round(id, **which)`` (``which``: as ``Kit.open_round``), ``close_round(id)``, ``reveal(id)``,
+    ``open_round(id, **which)`` (``which``: as ``SessionsService.open_round``), ``close_round(id)``, ``reveal(id)``,
     ``close(id)`` and ``report(id)`` (HTML).
     ``prompts`` are the discussion prompts (:func:`oefenkit.sessions.load_prompts`); ``plans`` the round
     plans (:func:`oefenkit.rounds.load_round_plans`) offered under "Soort dag"; ``situations`` the

@@ -1,6 +1,6 @@
 """The "Intervisie" app: a team scores one family's visits and sees the scores over the visits.
 
-:class:`IntervisionPanel` takes plain values (the sets from ``Kit.list_intervision_sets``, the
+:class:`IntervisionPanel` takes plain values (the sets from ``IntervisionService.list_intervision_sets``, the
 person's teams, the scale definitions) and callbacks; it never touches the database.
 :func:`intervision_page` wires it to the façade. The plot is inline SVG (:func:`series_svg`, like the other charts of the kit, so the app needs no
 plotting library at run time); notes and names are escaped with :func:`html.escape`.

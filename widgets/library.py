@@ -7,7 +7,7 @@ that the person is staff. Every user text is escaped before it goes into an
 ``HTML`` widget. Domain errors become a Dutch :class:`~oefenkit_widgets.notice.Notice`.
 
 Anonymising runs as a durable job in ``oefenkit worker``, not in this page's kernel: the page
-queues it (``Kit.queue_anonymise``), shows its progress and the organisation's queue from the
+queues it (``AnonymiseJobsService.queue_anonymise``), shows its progress and the organisation's queue from the
 job table (``widgets/anonymise_job.py``) and can cancel any job; a closed tab loses nothing.
 """
 

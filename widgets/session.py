@@ -328,7 +328,7 @@ class SessionPage(w.VBox):
 
 
 def session_history_table(entries: list[dict[str, Any]], format_time: Callable) -> DataTable:
-    """A person's own terugkomdag rounds (``Kit.session_history``): own scores, note, and the expert
+    """A person's own terugkomdag rounds (``SessionsService.session_history``): own scores, note, and the expert
     score once the round was revealed. Shown in this app and in "Mijn gegevens"."""
     rows = []
     for e in entries:

@@ -1,7 +1,7 @@
 """Standalone login through jupyter_server's pluggable IdentityProvider.
 
 The login form posts ``username`` and ``password``; the password is checked
-against the Argon2id hash in the database (``Kit.authenticate``). Success starts
+against the Argon2id hash in the database (``PeopleService.authenticate``). Success starts
 a login session (a row in the database, ``oefenkit/storage/logins.py``) and sets
 a signed, HttpOnly, SameSite=Lax cookie that carries only the session's random
 id; failure shows a Dutch error and sets nothing. Every request resolves the id

@@ -1,7 +1,7 @@
 """The certificate PDF over an authenticated route: ``/oefenkit/certificate/<code>.pdf``.
 
 The person must be logged in (otherwise a redirect to the login page). The core
-decides who may fetch it (:meth:`oefenkit.storage.kit.Kit.find_certificate`: the
+decides who may fetch it (:meth:`ExamService.find_certificate`: the
 certificate's owner or staff); anybody else gets the same 404 as for a code that
 does not exist, so verification codes cannot be probed.
 """

@@ -365,7 +365,7 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
             await asyncio.sleep(self.prewarm_interval)
 
     def pool_target(self, demand: list[tuple[int, int, set[str]]]) -> int:
-        """How many kernels to keep ahead for ``demand`` (``Kit.list_prewarm_demand``): the people the
+        """How many kernels to keep ahead for ``demand`` (``KernelAccessService.list_prewarm_demand``): the people the
         open sessions expect, minus those who joined or have the participant app open already, at
         most :attr:`prewarm_max`, and never more than the memory allows."""
         app_id = app_for_path(self.prewarm_notebook).id

@@ -8,7 +8,7 @@ cookie's value, checked by jupyter_server before the body is read) are required.
 The size limit (``OEFENKIT_UPLOAD_MAX_MB``) is checked against ``Content-Length``
 up front and again while streaming. Answers are JSON with a Dutch ``error``:
 
-* 201 ``{"case_code", "title"}``: stored (:meth:`Kit.add_library_clip`);
+* 201 ``{"case_code", "title"}``: stored (:meth:`LibraryService.add_library_clip`);
 * 400: not a video the kit can read; 403: not logged in, no XSRF token, or a cursist;
 * 413: too large.
 

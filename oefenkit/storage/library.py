@@ -9,7 +9,7 @@ Files live in the media directory (:meth:`MediaStore.configure_library <oefenkit
     <media_dir>/originals/   the uploaded originals (mode 0700), named <random>.<ext>;
                              never inside a clip root, never served by any route
     <media_dir>/clips/       anonymised MP4s <case code>.mp4, served only through
-                             Kit.find_clip (the authenticated clip route)
+                             PracticeService.find_clip (the authenticated clip route)
     <media_dir>/review/      contact sheets <case code>.png (staff only)
     <media_dir>/uploads/     partial uploads of the HTTP route (<random>.part)
 

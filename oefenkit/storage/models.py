@@ -306,7 +306,7 @@ class CaseSet(Base):
 
     ``public``: the set's expert scores are public (the shipped sample sets: their scripts are in
     the repository). An exam on a public set is an *oefentoets*: full result, no certificate
-    (``Kit.submit_exam``). A new set is private unless said otherwise; the server default is
+    (``ExamService.submit_exam``). A new set is private unless said otherwise; the server default is
     true because every set that existed before migration 0012 was a shipped one.
     """
 

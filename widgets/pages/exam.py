@@ -22,7 +22,7 @@ def exam_page(kit: Kit, person: Actor, *, rules=None, max_attempts: int | None =
     """The certification test: start panel, then the attempt (resumed if open), then the result.
 
     Offers only the programmes whose path has an enabled scoring test and that are the person's
-    (``Actor.exam_programmes``), each with its exam sets (``Kit.list_exam_sets``): the
+    (``Actor.exam_programmes``), each with its exam sets (``ExamService.list_exam_sets``): the
     organisation's own sets certify, a public set is an oefentoets. ``rules`` (programme →
     :class:`~oefenkit.certification.CertificationRule`), ``max_attempts`` and
     ``demo_certificates`` default to the content directory's rules and the settings. The flow
