@@ -67,6 +67,8 @@ def test_the_collaborators_are_the_kits_own_services(tmp_path):
     assert kit.library_media._library is kit.library and kit.library_media._media is kit.media
     assert (kit.jobs._people, kit.jobs._library) == (kit.people, kit.library)
     assert kit.practice._media is kit.media and kit.library._media is kit.media
+    assert kit.privacy._babytijd is kit.babytijd
+    assert (kit.session_figures.babytijd, kit.session_figures.rounds) == (kit.babytijd, kit.sessions)
 
 
 def test_a_step_inside_a_callers_transaction_is_no_verb_of_the_kit(tmp_path):
