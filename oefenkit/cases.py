@@ -24,7 +24,7 @@ problem raises :class:`oefenkit.errors.ContentError` naming the file and the fie
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,7 +112,7 @@ class SampleCase:
     def details(self) -> dict[str, Any]:
         """What the database keeps next to title and vignette (plain JSON values).
 
-        ``rationale`` explains the expert consensus: the storage façade shows it
+        ``rationale`` explains the expert consensus: the cases service shows it
         only to people who may read expert scores.
         """
         return {
@@ -145,7 +145,7 @@ def _check_against_content(script: CaseScript, scales: Mapping[str, tuple[int, i
         raise ContentError(f"{where}: veld 'programme' noemt een onbekend programma {script.programme!r}.")
     # A content scale the sample scripts do not score (an organisation's own extra scale) is allowed:
     # the scripts score the scales their renderer draws (oefenkit.samples.script.SCALES), and the expert
-    # scores on another scale come from the library (Kit.set_expert_scores).
+    # scores on another scale come from the library (LibraryService.set_expert_scores).
     for key in ("experts", "consensus", "rationale"):
         unknown = sorted(set(getattr(script, key)) - set(scales))
         if unknown:
@@ -217,19 +217,20 @@ def load_case_sets(path: Path) -> dict[str, CaseSetSpec]:
 # -- overview ------------------------------------------------------------------------------
 
 
-def case_overview(kit, actor) -> list[dict[str, Any]]:
+def case_overview(cases: Sequence[Any], scales: Iterable[Any]) -> list[dict[str, Any]]:
     """Every case with its set, clip, duration and, per scale, the experts and the consensus.
 
-    The consensus is computed from the stored expert scores with the documented
-    rule, so it matches what certification uses. Reading expert scores needs a
-    trainer or coördinator (the façade checks).
+    Takes data: ``cases`` as ``list_cases(actor, with_expert_scores=True)`` returns them (reading
+    expert scores needs a trainer or coördinator; the verb checks) and ``scales`` as
+    ``list_scales()`` (every version, oldest first: the newest of each code wins). The consensus
+    is computed from the stored expert scores with the documented rule, so it matches what
+    certification uses.
     """
     # numpy and scipy (≈ 0.8 s) only when a consensus is computed, not for every page kernel
     from .agreement.data import Ratings
     from .agreement.trainee import expert_consensus
 
-    cases = kit.list_cases(actor, with_expert_scores=True)
-    newest = {s.code: s for s in kit.list_scales()}  # ordered by version: the last one wins
+    newest = {s.code: s for s in scales}  # ordered by version: the last one wins
     consensus: dict[str, dict[str, float]] = {}
     for scale_code, scale in newest.items():
         records = [(e.expert_username, c.code, e.score) for c in cases for e in c.expert_scores

@@ -32,8 +32,6 @@ from typing import Any, Mapping, Sequence
 
 from .contentfile import read_yaml_mapping, refuse_unknown_fields
 from .errors import ContentError, NotFound, ValidationError
-from .identity import Actor
-from .permissions import require
 from .requirements import add_years
 
 __all__ = [
@@ -44,7 +42,6 @@ __all__ = [
     "load_rules",
     "decide",
     "decide_against_experts",
-    "propose",
     "valid_until",
     "renewed_until",
     "Check",
@@ -300,8 +297,8 @@ def decide_against_experts(
     ``scale_ranges`` scale code → ``(min, max)``. The consensus of each clip is
     :func:`~oefenkit.agreement.trainee.expert_consensus`; the experts' own
     agreement and ``case_set_code`` are kept with the statistics. Shared by
-    :func:`propose` (a trainer's proposal) and ``Kit.submit_exam`` (a submitted
-    exam attempt), so both decide the same way.
+    ``DecisionsService.propose_certification`` (a trainer's proposal) and
+    ``ExamService.submit_exam`` (a submitted exam attempt), so both decide the same way.
     """
     from .agreement.data import Ratings  # numpy/scipy only when deciding
     from .agreement.trainee import expert_consensus
@@ -327,35 +324,6 @@ def decide_against_experts(
     decision.statistics["expert_consensus"] = expert_agreement
     decision.statistics["case_set"] = case_set_code
     return decision
-
-
-def propose(
-    kit, actor: Actor, username: str, programme_code: str, case_set_code: str, *,
-    rules: Mapping[str, CertificationRule], supervised_cases: int = 0,
-) -> tuple[int, Decision]:
-    """Apply the programme's rule to a trainee's stored exam and store the proposal.
-
-    The consensus of each clip comes from the stored expert scores
-    (:func:`decide_against_experts`). Returns the stored decision's id and the
-    decision.
-    """
-    require(actor, "decide_certification")
-    rule = rules.get(programme_code)
-    if rule is None:
-        raise NotFound(f"Er zijn geen certificeringsregels voor programma {programme_code!r}.")
-    trainee = kit.exam_scores(actor, username, case_set_code)
-    experts = kit.expert_scores_of_set(actor, case_set_code)
-    ranges = {}
-    for scale_code in rule.scales:
-        scale = kit.find_scale(scale_code)
-        ranges[scale_code] = (scale.min_score, scale.max_score)
-    decision = decide_against_experts(rule, trainee, experts, ranges, case_set_code=case_set_code,
-                                      supervised_cases=supervised_cases)
-    decision_id = kit.add_certification_decision(
-        actor, username, programme_code, passed=decision.passed, reasons=decision.reasons,
-        statistics=decision.statistics, rule=decision.rule, kind="proposal",
-    )
-    return decision_id, decision
 
 
 # -- explaining a decision in plain Dutch -----------------------------------------------

@@ -135,7 +135,7 @@ def cmd_users_add(args) -> int:
     settings = _settings(args)
     password = _read_password_stdin() if args.password_stdin else None
     kit = _ready_kit(settings)
-    actor = kit.add_person(SYSTEM, args.name, role=args.role, display_name=args.display_name,
+    actor = kit.people.add_person(SYSTEM, args.name, role=args.role, display_name=args.display_name,
                            password=password, groups=args.group or ())
     note = "" if password else " (zonder wachtwoord: kan nog niet inloggen)"
     print(f"Gebruiker {actor.username} toegevoegd als {actor.role_label}{note}.")
@@ -144,7 +144,7 @@ def cmd_users_add(args) -> int:
 
 def cmd_users_list(args) -> int:
     kit = _kit(args)
-    people = kit.list_people(SYSTEM, include_inactive=args.all)
+    people = kit.people.list_people(SYSTEM, include_inactive=args.all)
     if not people:
         print("Er zijn nog geen gebruikers.")
         return 0
@@ -157,28 +157,28 @@ def cmd_users_list(args) -> int:
 
 def cmd_users_set_role(args) -> int:
     kit = _kit(args)
-    actor = kit.update_person_role(SYSTEM, args.name, args.role)
+    actor = kit.people.update_person_role(SYSTEM, args.name, args.role)
     print(f"Rol van {actor.username} is nu {actor.role_label}.")
     return 0
 
 
 def cmd_users_set_password(args) -> int:
     kit = _kit(args)
-    kit.update_person_password(SYSTEM, args.name, _read_password_stdin())
+    kit.people.update_person_password(SYSTEM, args.name, _read_password_stdin())
     print(f"Wachtwoord van {args.name} is gewijzigd.")
     return 0
 
 
 def cmd_users_deactivate(args) -> int:
     kit = _kit(args)
-    kit.remove_person(SYSTEM, args.name)
+    kit.people.remove_person(SYSTEM, args.name)
     print(f"Account {args.name} is gedeactiveerd.")
     return 0
 
 
 def cmd_users_export(args) -> int:
     kit = _kit(args)
-    data = kit.export_person(SYSTEM, args.name)
+    data = kit.privacy.export_person(SYSTEM, args.name)
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
@@ -193,7 +193,7 @@ def cmd_users_delete(args) -> int:
         raise ValidationError(f"Verwijderen van {args.name} kan niet ongedaan worden gemaakt; "
                               "bevestig met --yes.")
     kit = _kit(args)
-    removed = kit.delete_person(SYSTEM, args.name)
+    removed = kit.privacy.delete_person(SYSTEM, args.name)
     print(f"{args.name} en alle gegevens zijn verwijderd ({sum(removed.values())} rij(en)); "
           "het logboek bewaart de acties zonder naam.")
     return 0
@@ -201,7 +201,7 @@ def cmd_users_delete(args) -> int:
 
 def cmd_certificates_verify(args) -> int:
     kit = _kit(args)
-    c = kit.verify_certificate(args.code)
+    c = kit.certificates.verify_certificate(args.code)
     if c.get("demo"):
         print(f"Demonstratie, geen certificaat: {c['display_name']}, {c['programme_name']}, "
               f"uitgegeven {dutch_date(c['issued'])} na een toets op de openbare voorbeeldset.")
@@ -240,7 +240,7 @@ def cmd_certificates_verify(args) -> int:
 
 def cmd_certificates_list(args) -> int:
     kit = _kit(args)
-    register = kit.certificate_register(SYSTEM, expiring_within_days=args.expiring)
+    register = kit.certificates.certificate_register(SYSTEM, expiring_within_days=args.expiring)
     if not register:
         print("Er zijn nog geen certificaten.")
         return 0
@@ -255,14 +255,14 @@ def cmd_certificates_list(args) -> int:
 
 def cmd_groups_add(args) -> int:
     kit = _kit(args)
-    group = kit.add_group(SYSTEM, args.name, args.programme)
+    group = kit.people.add_group(SYSTEM, args.name, args.programme)
     print(f"Groep {group.name} aangemaakt.")
     return 0
 
 
 def cmd_groups_add_member(args) -> int:
     kit = _kit(args)
-    kit.add_group_member(SYSTEM, args.group, args.name)
+    kit.people.add_group_member(SYSTEM, args.group, args.name)
     print(f"{args.name} zit nu in groep {args.group}.")
     return 0
 
@@ -316,14 +316,14 @@ def cmd_programmes_show(args) -> int:
 
 def cmd_groups_list(args) -> int:
     kit = _kit(args)
-    for g in kit.list_groups(SYSTEM):
+    for g in kit.people.list_groups(SYSTEM):
         print(f"{g.name} ({g.programme_code or 'geen programma'}): {', '.join(g.member_usernames) or '-'}")
     return 0
 
 
 def cmd_cases_list(args) -> int:
     kit = _kit(args)
-    cases = case_overview(kit, SYSTEM)
+    cases = case_overview(kit.cases.list_cases(SYSTEM, with_expert_scores=True), kit.cases.list_scales())
     missing = [c for c in cases if not c["clip_available"]]
     if args.json:
         print(json.dumps(cases, ensure_ascii=False, indent=2))
@@ -331,7 +331,7 @@ def cmd_cases_list(args) -> int:
         print("Er zijn nog geen casussen. Voer eerst 'oefenkit init' uit.")
     else:
         rows = []
-        order = kit.current_scales()  # one consensus column per scale, headed by its short title
+        order = kit.cases.current_scales()  # one consensus column per scale, headed by its short title
         for c in cases:
             scales = c["scales"]
             rows.append((

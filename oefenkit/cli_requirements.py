@@ -1,6 +1,6 @@
 """``oefenkit requirements record|show``: what a person did for a programme path, on the command
-line (the same verbs as the Certificering app: ``Kit.record_requirement`` and
-``Kit.requirement_progress``). Exit status as everywhere in the CLI: the error's ``exit_code``
+line (the same verbs as the Certificering app: ``RequirementsService.record_requirement`` and
+``RequirementsService.requirement_progress``). Exit status as everywhere in the CLI: the error's ``exit_code``
 (1 for bad input, an unknown person or programme; 3 database; 4 content).
 """
 
@@ -46,7 +46,7 @@ def jsonable(value: Any) -> Any:
 
 
 def progress_lines(progress: dict[str, Any], person: str) -> list[str]:
-    """``Kit.requirement_progress`` as lines of plain Dutch text."""
+    """``RequirementsService.requirement_progress`` as lines of plain Dutch text."""
     lines = [f"{progress['name']} — {person}"]
     for r in progress["requirements"]:
         mark = "[x]" if r["done"] else "[ ]"
@@ -77,8 +77,8 @@ def cmd_requirements_record(args) -> int:
     settings = _settings(args)
     paths = _paths(settings)
     kit = _ready_kit(settings)
-    kit.record_requirement(SYSTEM, args.person, args.programme, args.code, day, args.note, paths=paths)
-    progress = kit.requirement_progress(SYSTEM, args.person, args.programme, paths=paths)
+    kit.requirements.record_requirement(SYSTEM, args.person, args.programme, args.code, day, args.note, paths=paths)
+    progress = kit.requirements.requirement_progress(SYSTEM, args.person, args.programme, paths=paths)
     item = next((r for r in progress["requirements"] if r["code"] == args.code), None)
     done = f" ({min(item['done_count'], item['count'])} van {item['count']})" if item else ""
     print(f"Vastgelegd voor {args.person}: {args.code} op {day_text(day)}{done}.")
@@ -92,7 +92,7 @@ def cmd_requirements_show(args) -> int:
     settings = _settings(args)
     paths = _paths(settings)
     kit = _ready_kit(settings)
-    progress = kit.requirement_progress(SYSTEM, args.person, args.programme, paths=paths)
+    progress = kit.requirements.requirement_progress(SYSTEM, args.person, args.programme, paths=paths)
     if args.json:
         print(json.dumps(jsonable(progress), ensure_ascii=False, indent=2))
         return 0

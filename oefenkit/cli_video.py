@@ -25,13 +25,13 @@ def cmd_cases_upload(args) -> int:
     source = Path(args.file)
     if not source.is_file():
         raise ValidationError(f"Het bestand {args.file} bestaat niet.")
-    if source.stat().st_size > kit.upload_max_bytes:
-        raise ValidationError(kit.too_large_message())
+    if source.stat().st_size > kit.media.upload_max_bytes:
+        raise ValidationError(kit.media.too_large_message())
     # The library moves what it is given: hand it a copy, never the person's own file.
-    part = kit.media_path("uploads") / f"{secrets.token_hex(16)}.part"
+    part = kit.media.media_path("uploads") / f"{secrets.token_hex(16)}.part"
     try:
         shutil.copyfile(source, part)
-        item = kit.add_library_clip(SYSTEM, part, source.name, title=args.title, programme_code=args.programme)
+        item = kit.library.add_library_clip(SYSTEM, part, source.name, title=args.title, programme_code=args.programme)
     finally:
         part.unlink(missing_ok=True)
     print(f"Opgeslagen als casus {item.case_code} ({item.title}); nog niet gepubliceerd. "
@@ -49,8 +49,8 @@ def cmd_cases_anonymise(args) -> int:
             bar.set_description_str(label, refresh=False)
             bar.update(fraction - bar.n)
 
-        item = kit.anonymise_library_clip(SYSTEM, args.code, keep_audio=args.keep_audio, progress=progress)
-    print(f"Casus {item.case_code} is geanonimiseerd. Contactvel: {kit.find_contact_sheet(SYSTEM, item.case_code)}")
+        item = kit.library_media.anonymise_library_clip(SYSTEM, args.code, keep_audio=args.keep_audio, progress=progress)
+    print(f"Casus {item.case_code} is geanonimiseerd. Contactvel: {kit.library_media.find_contact_sheet(SYSTEM, item.case_code)}")
     if item.review:
         print(f"Kijk deze {len(item.review)} momenten na voordat de casus wordt gepubliceerd:")
         for flagged in item.review[:20]:

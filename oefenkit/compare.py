@@ -17,8 +17,8 @@ The CSV and Excel exports of a comparison are :mod:`oefenkit.compare_export`.
 
 Everything but :func:`comparison` is a pure function over plain data:
 :func:`build_comparison` takes cases, raters, rating records and expert scores and
-computes the rest; :func:`comparison` gathers that data through the
-:class:`~oefenkit.storage.kit.Kit` façade (staff only: the verbs check it).
+computes the rest; :func:`comparison` computes it from the rows one storage verb read
+(``comparison_rows``, staff only: the verb checks it).
 
 Which ratings count
 -------------------
@@ -37,15 +37,14 @@ import datetime as dt
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
 from .agreement import Ratings, bland_altman, expert_consensus, trainee_vs_experts
 from .agreement.blandaltman import BlandAltmanResult
 from .agreement.trainee import Consensus, TraineeAgreement
-from .errors import NotFound, StatisticUndefined
-from .permissions import roles
+from .errors import StatisticUndefined
 
 __all__ = [
     "BANDS",
@@ -59,6 +58,7 @@ __all__ = [
     "Cell",
     "ClipStats",
     "Comparison",
+    "ComparisonRows",
     "DriftPoint",
     "MatrixRow",
     "RaterStats",
@@ -495,56 +495,45 @@ def build_comparison(
 
 
 # --------------------------------------------------------------------------------------
-# gathering through the façade
+# from the rows one service verb read
 # --------------------------------------------------------------------------------------
 
 
-def comparison(kit, actor, *, group_name: str, case_set_code: str, scale_code: str,
-               modes: Collection[str] = DEFAULT_MODES, drift_window: int = DRIFT_WINDOW) -> Comparison:
-    """The comparison of ``group_name``'s cursists on ``case_set_code`` and ``scale_code``.
+class ComparisonRows(Protocol):
+    """What a comparison is computed from, read in one unit of work by the storage verb
+    ``comparison_rows`` (:class:`oefenkit.storage.ratings.ComparisonRows`); plain values only."""
 
-    Staff only. Every read goes through an existing :class:`~oefenkit.storage.kit.Kit` verb,
-    which checks the permission itself: ``expert_scores_of_set`` (first, so a cursist gets
-    :class:`~oefenkit.errors.PermissionDenied` before anything is looked up; also
-    :class:`~oefenkit.errors.NotFound` for an unknown set), ``find_scale`` (unknown scale),
-    ``list_groups`` (unknown group), ``list_people`` (display names, roles),
-    ``list_cases(with_expert_scores=True)`` (the set's cases with titles, and the expert
-    scores on the newest scale version) and ``list_ratings(rater_username=...)`` once per
-    member (there is no verb for a group's ratings).
+    group_name: str
+    case_set_code: str
+    scale_code: str
+    scale_title: str
+    scale_min: int
+    scale_max: int
+    #: (code, title) of the set's cases, in case code order.
+    cases: Sequence[tuple[str, str]]
+    #: (username, display name) of the group's trainees (also deactivated ones), by display name.
+    raters: Sequence[tuple[str, str]]
+    #: (rater, case, score, note, mode, updated at, id): the raters' ratings on the scale.
+    ratings: Sequence[tuple[str, str, int, str, str, dt.datetime | None, int]]
+    #: (expert, case, score) on the newest version of the scale.
+    expert_scores: Sequence[tuple[str, str, int]]
 
-    Rows: the group's members with role cursist (also deactivated ones: their ratings
-    stay), by display name. Columns: the set's cases in case-code order — no verb returns
-    a set's own order yet. Ratings: see the module docstring.
+
+def comparison(rows: ComparisonRows, *, modes: Collection[str] = DEFAULT_MODES,
+               drift_window: int = DRIFT_WINDOW) -> Comparison:
+    """The comparison of a group's cursists on a case set and a scale, from ``rows``.
+
+    The rows come from one read (``kit.ratings.comparison_rows(actor, group_name=..., case_set_code=...,
+    scale_code=...)``), which checks the permissions (staff only) and raises
+    :class:`~oefenkit.errors.NotFound` for an unknown set, scale or group. Rows: the group's
+    members with a learner role, by display name. Columns: the set's cases in case-code order.
+    Ratings: see the module docstring.
     """
-    # Staff-only verb first: a cursist is refused before any name is looked up.
-    kit.expert_scores_of_set(actor, case_set_code)
-    scale = kit.find_scale(scale_code)
-    group = next((g for g in kit.list_groups(actor) if g.name == group_name), None)
-    if group is None:
-        raise NotFound(f"Groep {group_name!r} bestaat niet.")
-    people = {p["username"]: p for p in kit.list_people(actor, include_inactive=True)}
-    learners = roles().learners  # the group's trainees, not its trainers
-    members = [people[u] for u in group.member_usernames if u in people and people[u]["role"] in learners]
-    members.sort(key=lambda p: (p["display_name"].casefold(), p["username"]))
-
-    cases, expert_scores = [], []
-    for case in kit.list_cases(actor, with_expert_scores=True):
-        if case_set_code not in case.set_codes:
-            continue
-        cases.append(CaseColumn(case.code, case.title))
-        expert_scores.extend((es.expert_username, case.code, es.score)
-                             for es in case.expert_scores if es.scale_code == scale_code)
-
-    records = []
-    for p in members:
-        for r in kit.list_ratings(actor, rater_username=p["username"]):
-            if r.scale_code == scale_code:
-                records.append(RatingRecord(r.rater_username, r.case_code, r.score, r.note, r.mode,
-                                            r.updated_at, r.id))
-
     return replace(build_comparison(
-        group_name=group.name, case_set_code=case_set_code, scale_code=scale.code,
-        scale_min=scale.min_score, scale_max=scale.max_score, cases=cases,
-        raters=[(p["username"], p["display_name"]) for p in members], ratings=records,
-        expert_scores=expert_scores, modes=modes, drift_window=drift_window,
-    ), scale_title=scale.title)
+        group_name=rows.group_name, case_set_code=rows.case_set_code, scale_code=rows.scale_code,
+        scale_min=rows.scale_min, scale_max=rows.scale_max,
+        cases=[CaseColumn(code, title) for code, title in rows.cases],
+        raters=[(username, name) for username, name in rows.raters],
+        ratings=[RatingRecord(*r) for r in rows.ratings],
+        expert_scores=list(rows.expert_scores), modes=modes, drift_window=drift_window,
+    ), scale_title=rows.scale_title)

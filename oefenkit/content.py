@@ -409,13 +409,13 @@ def load_into(kit: Kit, content: Content) -> int:
     changes = 0
     for p in content.programmes:
         path = content.paths.get(p.code)
-        changes += kit.update_or_create_programme(
+        changes += kit.people.update_or_create_programme(
             p.code, p.name, p.description, scoring_test=path is not None and path.has_scoring_test)
     for sc in content.scales:
-        changes += kit.update_or_create_scale(sc.code, sc.version, sc.name, sc.definition,
+        changes += kit.cases.update_or_create_scale(sc.code, sc.version, sc.name, sc.definition,
                                               sc.min_score, sc.max_score)
     for g in content.sample_groups:
-        changes += kit.update_or_create_group(SYSTEM, g.name, g.programme)
+        changes += kit.people.update_or_create_group(SYSTEM, g.name, g.programme)
     changes += _load_cases(kit, content)
     return changes
 
@@ -425,21 +425,21 @@ def _load_cases(kit: Kit, content: Content) -> int:
     changes = 0
     raters = sorted({j.rater for case in content.cases for js in case.experts.values() for j in js})
     for rater in raters:
-        changes += kit.update_or_create_expert(SYSTEM, rater, expert_display_name(rater))
+        changes += kit.cases.update_or_create_expert(SYSTEM, rater, expert_display_name(rater))
     for case in content.cases:
-        changes += kit.update_or_create_case(
+        changes += kit.cases.update_or_create_case(
             SYSTEM, case.code, case.title, programme_code=case.programme, vignette=case.vignette_text(),
             details=case.details(), synthetic=True, clip_path=str(case.clip_path))
         for scale_code, judgements in case.experts.items():
             for j in judgements:
-                changes += kit.update_or_create_expert_score(SYSTEM, case.code, scale_code, j.score, j.rationale,
+                changes += kit.cases.update_or_create_expert_score(SYSTEM, case.code, scale_code, j.score, j.rationale,
                                                              expert_username=j.rater)
     if content.cases:
         for kind, spec in content.case_sets.items():
             codes = [case.code for case in content.cases if case.set == kind]
             # Shipped sets are public: their expert scores are in sample_cases/scripts/.
-            changes += kit.update_or_create_case_set(SYSTEM, spec.code, spec.name, kind, codes, public=True)
+            changes += kit.cases.update_or_create_case_set(SYSTEM, spec.code, spec.name, kind, codes, public=True)
         for spec in content.intervision_sets:
-            changes += kit.update_or_create_case_set(SYSTEM, spec.code, spec.name, "intervision", spec.cases,
+            changes += kit.cases.update_or_create_case_set(SYSTEM, spec.code, spec.name, "intervision", spec.cases,
                                                      programme_code=spec.programme, public=True)
     return changes

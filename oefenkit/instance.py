@@ -62,11 +62,11 @@ def open_kit(settings: Settings, *, check: bool = True) -> Kit:
     for served in (settings.notebooks_dir, settings.content_dir):
         if media.is_relative_to(Path(served).resolve()):
             raise ConfigurationError(f"De mediamap {media} mag niet in {served} liggen; kies een andere mediamap.")
-    kit.configure_library(media, keep_originals=settings.keep_originals,
+    kit.media.configure_library(media, keep_originals=settings.keep_originals,
                           upload_max_bytes=settings.upload_max_bytes)
-    kit.configure_logins(idle=dt.timedelta(hours=settings.session_idle_hours),
+    kit.logins.configure_logins(idle=dt.timedelta(hours=settings.session_idle_hours),
                          lifetime=dt.timedelta(days=settings.session_max_days))
-    kit.job_queue = LazyDelivery(settings.effective_database_url)  # anonymisation jobs to `oefenkit worker`
+    kit.jobs.job_queue = LazyDelivery(settings.effective_database_url)  # anonymisation jobs to `oefenkit worker`
     return kit
 
 
@@ -127,13 +127,13 @@ def init(settings: Settings) -> InitReport:
     before = database.current_revision(kit.engine)
     database.upgrade(kit.engine)
     after = database.current_revision(kit.engine)
-    kit.sync_roles(role_codes)
+    kit.people.sync_roles(role_codes)
     changes = load_into(kit, content)
     password_file = None
-    if kit.count_people(admin_role) == 0:
+    if kit.people.count_people(admin_role) == 0:
         password = secrets.token_urlsafe(12)
         try:
-            kit.add_person(SYSTEM, FIRST_ADMIN_USERNAME, role=admin_role,
+            kit.people.add_person(SYSTEM, FIRST_ADMIN_USERNAME, role=admin_role,
                            display_name="Beheerder", password=password)
         except AlreadyExists:
             # The first account exists but lost its role or was deactivated: do not

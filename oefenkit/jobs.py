@@ -130,7 +130,7 @@ class JobRunner:
     def run(self, job_id: int) -> str:
         """Claim and run a job; the final state, or ``"skipped"`` when another worker has it."""
         kit = self.kit
-        if self.shutting_down.is_set() or not kit.claim_anonymise_job(job_id, self.name):
+        if self.shutting_down.is_set() or not kit.jobs.claim_anonymise_job(job_id, self.name):
             return "skipped"
         with self._lock:
             self._active += 1
@@ -139,8 +139,8 @@ class JobRunner:
         beat = threading.Thread(target=self._heartbeat, args=(job_id, now, stop), daemon=True,
                                 name=f"oefenkit-heartbeat-{job_id}")
         try:
-            actor, code, masks, keep_audio = kit.job_request(job_id)
-            kit.remove_work_files(code, work_name(job_id))  # what a killed earlier attempt left
+            actor, code, masks, keep_audio = kit.jobs.job_request(job_id)
+            kit.library_media.remove_work_files(code, work_name(job_id))  # what a killed earlier attempt left
             beat.start()
 
             def progress(fraction: float, label: str) -> None:
@@ -149,24 +149,24 @@ class JobRunner:
             def should_stop() -> bool:
                 return stop.is_set() or self.shutting_down.is_set()
 
-            kit.anonymise_library_clip(
+            kit.library_media.anonymise_library_clip(
                 actor, code, manual_masks=masks, keep_audio=keep_audio, progress=progress, cancel=should_stop,
                 detector=self.detector_factory() if self.detector_factory else None, work_name=work_name(job_id),
-                on_commit=lambda s, summary: kit.finish_anonymise_job(s, job_id, self.name, summary), for_job=True)
+                on_commit=lambda s, summary: kit.jobs.finish_anonymise_job(s, job_id, self.name, summary), for_job=True)
             log.info("job %s (%s) done", job_id, code)
             return "done"
         except Cancelled:
             if self.shutting_down.is_set() and not stop.is_set():
-                kit.release_anonymise_job(job_id, self.name)
+                kit.jobs.release_anonymise_job(job_id, self.name)
                 return "released"
-            kit.end_anonymise_job(job_id, self.name, cancelled=True)
+            kit.jobs.end_anonymise_job(job_id, self.name, cancelled=True)
             return "cancelled"
         except OefenkitError as exc:
-            kit.end_anonymise_job(job_id, self.name, cancelled=False, error=str(exc))
+            kit.jobs.end_anonymise_job(job_id, self.name, cancelled=False, error=str(exc))
             return "failed"
         except Exception:  # noqa: BLE001 - stored as a Dutch message; the log has the traceback
             log.exception("job %s failed", job_id)
-            kit.end_anonymise_job(job_id, self.name, cancelled=False,
+            kit.jobs.end_anonymise_job(job_id, self.name, cancelled=False,
                                   error="Het anonimiseren is mislukt door een onverwachte fout. Probeer het opnieuw.")
             return "failed"
         finally:
@@ -179,7 +179,7 @@ class JobRunner:
     def _heartbeat(self, job_id: int, now: dict[str, Any], stop: threading.Event) -> None:
         while not stop.wait(self.heartbeat_s):
             try:
-                if not self.kit.job_heartbeat(job_id, self.name, now["progress"], now["stage"]):
+                if not self.kit.jobs.job_heartbeat(job_id, self.name, now["progress"], now["stage"]):
                     log.info("job %s: cancelled or taken over; stopping", job_id)
                     stop.set()
             except OefenkitError:
@@ -195,12 +195,12 @@ def run_worker(kit, database_url: str, *, concurrency: int = 1, lease_s: float =
     """Run ``oefenkit worker`` on ``kit`` until SIGINT/SIGTERM (or until ``parent_pid`` is gone)."""
 
     global _RUNNER
-    kit.job_lease_s = lease_s
+    kit.jobs.job_lease_s = lease_s
     huey = make_huey(database_url)
     if huey is None:
         raise OefenkitError("De werker heeft een database in een bestand of op een server nodig.")
     delivery = HueyDelivery(huey)
-    kit.job_queue = delivery
+    kit.jobs.job_queue = delivery
     runner = _RUNNER = JobRunner(kit, _worker_name(), heartbeat_s=max(0.2, min(2.0, lease_s / 4)),
                                  detector_factory=detector_factory)
     done = threading.Event()
@@ -212,13 +212,13 @@ def run_worker(kit, database_url: str, *, concurrency: int = 1, lease_s: float =
                 os.kill(os.getpid(), signal.SIGTERM)
                 return
             try:
-                for job_id in kit.recover_anonymise_jobs(lease_s=lease_s):
+                for job_id in kit.jobs.recover_anonymise_jobs(lease_s=lease_s):
                     delivery.deliver(job_id)
             except Exception:  # noqa: BLE001 - try again at the next sweep
                 log.warning("sweep of the job table failed", exc_info=True)
 
     try:  # deliver what waits (jobs queued while no worker ran, or of a killed worker) before consuming
-        for job_id in kit.recover_anonymise_jobs(lease_s=lease_s):
+        for job_id in kit.jobs.recover_anonymise_jobs(lease_s=lease_s):
             delivery.deliver(job_id)
     except Exception:  # noqa: BLE001
         log.warning("first sweep of the job table failed", exc_info=True)

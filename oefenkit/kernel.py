@@ -39,7 +39,7 @@ from .instance import current_kit
 from .logins import bind_login_session, current_login_session
 from .permissions import can, require
 from .sessions import client_address
-from .storage.store import Service
+from .storage.kit import Kit
 
 __all__ = ["bind_person", "current_person", "current_app", "current_address", "require_app", "hub_identity",
            "live_person", "LiveKit", "start_access_watch", "LIVE_CHECK_SECONDS", "OLDER_PAGE_CLOSED_ENV"]
@@ -81,7 +81,7 @@ def bind_person(username: str, app_id: str, address: str | None = None, *,
     app = next((a for a in APPS if a.id == app_id), None)
     if app is None:
         raise NotFound("Deze app bestaat niet.")
-    person = current_kit().find_person(username)
+    person = current_kit().people.find_person(username)
     require(person, "open_app", app)
     _person, _app, _address = person, app, client_address(address)
     _checked, _lost = (time.monotonic(), person), False
@@ -115,7 +115,7 @@ def current_person() -> Actor:
     hub = hub_identity()
     if hub is not None:
         username, groups = hub
-        _person = current_kit().update_or_create_hub_person(username, groups)
+        _person = current_kit().people.update_or_create_hub_person(username, groups)
         return _person
     raise AuthenticationError("Je bent niet ingelogd. Open de Oefenkit via de inlogpagina.")
 
@@ -158,7 +158,7 @@ def live_person() -> Actor:
         return _checked[1]
     # None: unknown or deactivated, or the login that opened this page ended (logout, "Overal
     # afmelden", a new password); one read for both, as every open page asks each second
-    person = instance.current_kit(guarded=False).find_live_person(_person.username, current_login_session())
+    person = instance.current_kit(guarded=False).logins.find_live_person(_person.username, current_login_session())
     if person is None or (_app is not None and not can(person, "open_app", _app)):
         _lost = True
         log.warning("Access lost for %s on %s", _person.username, _app.id if _app else "?")
@@ -169,7 +169,8 @@ def live_person() -> Actor:
 
 
 class LiveKit:
-    """The kit as a bound page sees it: every public verb first checks :func:`live_person`.
+    """The kit as a bound page sees it: every public verb first checks :func:`live_person`, whether
+    it is called on a service (``kit.people.find_person``) or by its old name on the kit itself.
 
     A verb whose acting person (first argument, or ``actor=``) is the bound person gets the
     fresh person instead, so a changed role or group takes effect in the verb's own checks.
@@ -177,11 +178,14 @@ class LiveKit:
 
     def __init__(self, kit):
         self._kit = kit
+        self._services: dict[str, LiveKit] = {}
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._kit, name)
-        if not name.startswith("_") and isinstance(attr, Service):
-            return LiveKit(attr)  # a feature service (``kit.babytijd``): its verbs are checked the same way
+        if name in Kit.SERVICES:  # ``kit.people``: the service's verbs are checked the same way
+            if name not in self._services:
+                self._services[name] = LiveKit(attr)
+            return self._services[name]
         if name.startswith("_") or not callable(attr):
             return attr
 

@@ -135,7 +135,7 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class ModuleProgressInfo:
-    """A person's progress in one module, as the storage façade returns it."""
+    """A person's progress in one module, as the progress service returns it."""
 
     username: str
     module_code: str

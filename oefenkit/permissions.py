@@ -1,6 +1,6 @@
 """The permission layer: ``can(actor, action, thing)`` and ``require(...)``.
 
-Every query the apps make goes through the storage façade, and the façade
+Every query the apps make goes through the kit's feature services, and each
 asks this module before it reads or writes. Hiding a button is never the only
 protection.
 
@@ -47,7 +47,7 @@ Actions
 ``babytijd_report``     thing: ignored (the yearly Babytijd report for the programme owner)
 ``view_all_clips``      thing: ignored (play any case's clip; a cursist only gets the clips of
                         their practice and session sets and of their own exam attempts,
-                        decided by ``Kit.find_clip``)
+                        decided by ``PracticeService.find_clip``)
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Practice scoring: what a trainee sees after scoring a practice clip.
 
-Pure logic, no database: the storage façade (``Kit.submit_practice``,
-``Kit.practice_history``) reads the rows, checks the permissions and hands
+Pure logic, no database: the storage service (``PracticeService.submit_practice``,
+``PracticeService.practice_history``) reads the rows, checks the permissions and hands
 plain values to :func:`build_feedback`. An attempt is a stored row
 (``practice_attempt``), not rebuilt from timestamps.
 

@@ -3,7 +3,7 @@
 The actions themselves and how they treat a person's own data are code
 (:mod:`oefenkit.permissions`); which role holds which action is this file. Adding a role is an
 entry here plus its row in the database, which ``oefenkit init`` adds
-(:meth:`oefenkit.storage.people.PeopleMixin.sync_roles`); no code changes.
+(:meth:`oefenkit.storage.people.PeopleService.sync_roles`); no code changes.
 
 ``OEFENKIT_ROLES_FILE`` points to another file (an organisation's own roles, or a test's).
 """

@@ -1,6 +1,6 @@
 """Terugkomdag live sessions: join codes, the room's statistics and discussion prompts.
 
-Pure logic, no database: the storage façade (:mod:`oefenkit.storage.sessions`)
+Pure logic, no database: the storage service (:mod:`oefenkit.storage.sessions`)
 reads the rows, checks the permissions and hands plain values to these
 functions. Nothing here ever sees a name: scores arrive as anonymous lists, and
 the alpha's raters are opaque keys.
@@ -422,7 +422,7 @@ def prompts_by_scale(prompts: Sequence[Prompt], stats: Sequence[ScaleStats], *, 
 class RoundReport:
     """One round of the report. A clip round has ``scales``; a ``situatie``, ``vraag`` or ``ervaring``
     round has its ``item`` (:class:`oefenkit.rounds.RoundItem`) and the room's ``answers`` without
-    names (``distribution``, ``groups`` or ``wall``, see ``Kit.session_state``)."""
+    names (``distribution``, ``groups`` or ``wall``, see ``SessionsService.session_state``)."""
 
     number: int
     case_code: str

@@ -199,7 +199,7 @@ def test_a_job_of_a_dead_worker_is_requeued_and_finished_by_the_next(lib, people
     # the dead worker, had it woken up, may store nothing any more
     with pytest.raises(Cancelled):
         with lib.transaction() as s:
-            lib.finish_anonymise_job(s, job.id, "dead-worker", {})
+            lib.jobs.finish_anonymise_job(s, job.id, "dead-worker", {})
     assert not lib.job_heartbeat(job.id, "dead-worker", 0.5, "x")
     assert JobRunner(lib, "next", detector_factory=no_faces).run(job.id) == "done"
     finished = lib.find_anonymise_job(t, job.id)

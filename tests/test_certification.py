@@ -29,7 +29,6 @@ from oefenkit.certification import (
     decide,
     load_rule,
     load_rules,
-    propose,
     renewed_until,
     valid_until,
 )
@@ -790,7 +789,7 @@ def test_no_renewal_rule_renews_nothing(tmp_path):
     assert renewed_until(until, dt.date(2027, 6, 1), rule) == until
 
 
-# -- propose(): end to end on both databases ---------------------------------------------------------
+# -- propose_certification(): end to end on both databases ---------------------------------------------------------
 
 EXAM_SET = "toets-babytijd-1"
 EXPERTS = ("expert1", "expert2", "expert3")
@@ -854,11 +853,11 @@ def test_exam_data_is_what_the_test_thinks(exam):
 
 
 def test_proposal_is_computed_stored_and_audited(kit, people, exam):
-    """Does propose() turn the stored exam and expert scores into a passing proposal, store it
+    """Does propose_certification() turn the stored exam and expert scores into a passing proposal, store it
     with the same reasons and statistics (expert agreement included), and audit it?"""
     rate_exam(kit, people["cursist"])
     rules = load_rules(CONTENT)
-    decision_id, decision = propose(kit, people["trainer"], "cursist1", "ouder-baby", exam, rules=rules,
+    decision_id, decision = kit.propose_certification(people["trainer"], "cursist1", "ouder-baby", exam, rules=rules,
                                     supervised_cases=2)
 
     # The outcome rests on the consensus the test intended and an independent recomputation.
@@ -901,12 +900,12 @@ def test_proposal_is_computed_stored_and_audited(kit, people, exam):
 
 def test_proposal_without_supervised_cases_counts_none(kit, people, exam):
     """For Ouder-baby (two supervised cases needed), does a proposal given no count — through
-    propose() and decide_against_experts() alike — count zero, not some other default?"""
+    propose_certification() and decide_against_experts() alike — count zero, not some other default?"""
     from oefenkit.certification import decide_against_experts
 
     rate_exam(kit, people["cursist"])
     rules = load_rules(CONTENT)
-    _, decision = propose(kit, people["trainer"], "cursist1", "ouder-baby", exam, rules=rules)
+    _, decision = kit.propose_certification(people["trainer"], "cursist1", "ouder-baby", exam, rules=rules)
     assert decision.statistics["supervised_cases"] == 0
     assert decision.reasons[-1] == "0 van de 2 casussen zijn uitgevoerd en besproken in supervisie."
     direct = decide_against_experts(rules["ouder-baby"], kit.exam_scores(people["trainer"], "cursist1", exam),
@@ -919,7 +918,7 @@ def test_failing_exam_is_stored_as_failed(kit, people, exam):
     """Is a compressed, never-extreme exam proposed and stored as not passed, reasons included?"""
     squeezed = {scale: [min(max(v, 3), 7) for v in CONSENSUS[scale]] for scale in SCALES}
     rate_exam(kit, people["cursist"], squeezed)
-    _, decision = propose(kit, people["trainer"], "cursist1", "ouder-baby", exam, rules=load_rules(CONTENT))
+    _, decision = kit.propose_certification(people["trainer"], "cursist1", "ouder-baby", exam, rules=load_rules(CONTENT))
     assert decision.passed is False
     assert any("extreme consensusscore" in r for r in decision.reasons)
     row, = kit.list_certification_decisions(people["trainer"], "cursist1")
@@ -946,7 +945,7 @@ def test_rerated_case_counts_only_the_latest_exam_score(kit, people, exam):
     assert kit.exam_scores(cursist, "cursist1", exam)["sensitiviteit"]["bt-05"] == 9
     assert kit.exam_scores(cursist, "cursist1", exam)["cooperatie"]["bt-05"] == TRAINEE["cooperatie"][4]
 
-    _, decision = propose(kit, people["trainer"], "cursist1", "ouder-baby", exam, rules=load_rules(CONTENT))
+    _, decision = kit.propose_certification(people["trainer"], "cursist1", "ouder-baby", exam, rules=load_rules(CONTENT))
     expected = independent_stats({**dict(zip(CASES, TRAINEE["sensitiviteit"])), "bt-05": 9},
                                  dict(zip(CASES, CONSENSUS["sensitiviteit"])))
     s = decision.statistics["scales"]["sensitiviteit"]
@@ -956,10 +955,10 @@ def test_rerated_case_counts_only_the_latest_exam_score(kit, people, exam):
 
 
 def test_cursist_cannot_propose(kit, people, exam):
-    """Is a cursist who calls propose() for themselves refused, with nothing stored?"""
+    """Is a cursist who calls propose_certification() for themselves refused, with nothing stored?"""
     rate_exam(kit, people["cursist"])
     with pytest.raises(PermissionDenied):
-        propose(kit, people["cursist"], "cursist1", "ouder-baby", exam, rules=load_rules(CONTENT))
+        kit.propose_certification(people["cursist"], "cursist1", "ouder-baby", exam, rules=load_rules(CONTENT))
     assert decisions_in_table(kit) == 0
     assert kit.list_certification_decisions(people["trainer"], "cursist1") == []
     assert not any(e["action"].startswith("certification.") for e in kit.list_audit_entries(people["coordinator"]))
@@ -970,8 +969,8 @@ def test_cursist_reads_only_their_own_decisions(kit, people, exam):
     rules = load_rules(CONTENT)
     rate_exam(kit, people["cursist"])
     rate_exam(kit, people["cursist2"])
-    own_id, _ = propose(kit, people["trainer"], "cursist1", "ouder-baby", exam, rules=rules)
-    propose(kit, people["trainer"], "cursist2", "ouder-baby", exam, rules=rules)
+    own_id, _ = kit.propose_certification(people["trainer"], "cursist1", "ouder-baby", exam, rules=rules)
+    kit.propose_certification(people["trainer"], "cursist2", "ouder-baby", exam, rules=rules)
     own = kit.list_certification_decisions(people["cursist"], "cursist1")
     assert [d["id"] for d in own] == [own_id]
     with pytest.raises(PermissionDenied):
@@ -1191,9 +1190,9 @@ def test_blank_programme_and_empty_scales_are_refused(tmp_path, field, value, fr
 
 
 def test_propose_takes_the_rules_by_keyword_only(kit, people):
-    """Is ``rules`` keyword-only in propose(), so a positional mix-up of rules and case set cannot happen?"""
+    """Is ``rules`` keyword-only in propose_certification(), so a positional mix-up of rules and case set cannot happen?"""
     with pytest.raises(TypeError):
-        propose(kit, people["trainer"], "cursist1", "babytijd", "toets", load_rules(CONTENT))  # type: ignore[misc]
+        kit.propose_certification(people["trainer"], "cursist1", "babytijd", "toets", load_rules(CONTENT))  # type: ignore[misc]
 
 
 @pytest.mark.parametrize("bias, detail", [(0.5, "Gemiddeld verschil +0,50 (toegestaan: hoogstens 1,00)"),

@@ -101,7 +101,7 @@ def setup(kit, people):
 
 @pytest.fixture
 def result(kit, people, setup):
-    return comparison(kit, people["trainer"], group_name=GROUP, case_set_code=SET, scale_code="sensitiviteit")
+    return comparison(kit.comparison_rows(people["trainer"], group_name=GROUP, case_set_code=SET, scale_code="sensitiviteit"))
 
 
 def _pairs(username: str) -> tuple[dict[str, float], dict[str, float]]:
@@ -248,7 +248,7 @@ def test_drift_in_time_order(result):
 
 
 def test_other_scale(kit, people, setup):
-    coop = comparison(kit, people["coordinator"], group_name=GROUP, case_set_code=SET, scale_code="cooperatie")
+    coop = comparison(kit.comparison_rows(people["coordinator"], group_name=GROUP, case_set_code=SET, scale_code="cooperatie"))
     assert coop.consensus_scores == {c: float(s[0]) for c, s in EXPERT_COOP.items()}
     assert coop.row("dirk").cell("v02").score == 9
     expected = trainee_vs_experts({c: 10 - s for c, s in SCORES["dirk"].items()}, coop.consensus_scores,
@@ -347,9 +347,9 @@ def test_xlsx_holds_the_same_numbers(result):
 
 def test_cursist_is_refused(kit, people, setup):
     with pytest.raises(PermissionDenied):
-        comparison(kit, setup["anna"], group_name=GROUP, case_set_code=SET, scale_code="sensitiviteit")
+        comparison(kit.comparison_rows(setup["anna"], group_name=GROUP, case_set_code=SET, scale_code="sensitiviteit"))
     with pytest.raises(PermissionDenied):  # refused before an unknown name is looked up
-        comparison(kit, people["cursist"], group_name="nope", case_set_code="nope", scale_code="nope")
+        comparison(kit.comparison_rows(people["cursist"], group_name="nope", case_set_code="nope", scale_code="nope"))
 
 
 @pytest.mark.parametrize("field, value, message", [
@@ -360,16 +360,50 @@ def test_cursist_is_refused(kit, people, setup):
 def test_unknown_names(kit, people, setup, field, value, message):
     args = {"group_name": GROUP, "case_set_code": SET, "scale_code": "sensitiviteit", field: value}
     with pytest.raises(NotFound) as exc:
-        comparison(kit, people["trainer"], **args)
+        comparison(kit.comparison_rows(people["trainer"], **args))
     assert str(exc.value) == message
 
 
 def test_empty_rater_row_and_no_consensus(kit, people, setup):
     """A member without ratings gets an empty row and no statistics, with a Dutch reason."""
     kit.add_person(SYSTEM, "emma", display_name="Emma Zijlstra", groups=[GROUP])
-    res = comparison(kit, people["trainer"], group_name=GROUP, case_set_code=SET, scale_code="sensitiviteit")
+    res = comparison(kit.comparison_rows(people["trainer"], group_name=GROUP, case_set_code=SET, scale_code="sensitiviteit"))
     emma = res.rater("emma")
     assert emma.n == 0 and emma.icc_a1 is None and emma.bias is None and emma.warnings
     assert all(c.score is None for c in res.row("emma").cells)
     assert res.bland_altman["emma"].result is None and res.drift["emma"] == ()
     to_csv(res), to_xlsx(res)  # exports cope with empty values
+
+
+def test_the_rows_are_read_in_one_unit_of_work_whatever_the_group_size(kit, people, setup, monkeypatch):
+    """Does ``comparison_rows`` read everything in one read-only transaction, with as many SQL
+    statements for a larger group as for a smaller one (no read per member, as the old façade
+    loop did)?"""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    units: list[dict] = []
+    original = type(kit).transaction
+    monkeypatch.setattr(type(kit), "transaction", lambda self, **kw: units.append(kw) or original(self, **kw))
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    def read() -> int:
+        statements.clear()
+        event.listen(kit.engine, "before_cursor_execute", count)
+        try:
+            rows = kit.comparison_rows(people["trainer"], group_name=GROUP, case_set_code=SET,
+                                       scale_code="sensitiviteit")
+        finally:
+            event.remove(kit.engine, "before_cursor_execute", count)
+        return len(rows.raters), len(statements)
+
+    raters, before = read()
+    for n in range(3):
+        kit.add_person(SYSTEM, f"extra{n}", display_name=f"Extra {n}", groups=[GROUP])
+    units.clear()
+    more, after = read()
+    assert more == raters + 3
+    assert units == [{"readonly": True}]
+    assert after == before

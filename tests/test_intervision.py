@@ -201,8 +201,8 @@ def test_intervision_scores_stay_out_of_practice_exam_and_compare(team, kit):
         kit.save_intervision_scores(ann, SET, code, both(4, 4))
     assert kit.practice_history(ann) == []
     assert not any(kit.exam_scores(team["trainer"], "cursist1", "terugkomdag").values())
-    c = comparison(kit, team["trainer"], group_name="Intervisie Oost", case_set_code="terugkomdag",
-                   scale_code="sensitiviteit")
+    c = comparison(kit.comparison_rows(team["trainer"], group_name="Intervisie Oost", case_set_code="terugkomdag",
+                   scale_code="sensitiviteit"))
     assert all(cell.score is None for row in c.matrix for cell in row.cells)
 
 

@@ -54,7 +54,7 @@ def no_faces():
 
 
 def originals(kit):
-    return sorted(p.name for p in (kit.media_dir / "originals").iterdir()) if (kit.media_dir / "originals").exists() else []
+    return sorted(p.name for p in (kit.media.media_dir / "originals").iterdir()) if (kit.media.media_dir / "originals").exists() else []
 
 
 def case_count(kit):
@@ -92,9 +92,9 @@ def test_upload_stores_original_under_random_name(lib, people, clip):
     assert item.set_codes == () and item.uploaded_by == "trainer1" and item.original_size == len(data)
     [name] = originals(lib)
     assert "Badje" not in name and name.endswith(".mp4")
-    stored = lib.media_dir / "originals" / name
+    stored = lib.media.media_dir / "originals" / name
     assert stored.read_bytes() == data and not clip.exists()
-    assert stat.S_IMODE((lib.media_dir / "originals").stat().st_mode) == 0o700
+    assert stat.S_IMODE((lib.media.media_dir / "originals").stat().st_mode) == 0o700
     second = upload(lib, people, _copy(clip.parent, data), name="b.mov")
     assert second.case_code.endswith("-002") and second.title == "b"
     actions = [e["action"] for e in lib.list_audit_entries(people["coordinator"])]
@@ -156,7 +156,7 @@ def test_without_media_dir_the_library_says_so(kit, people, clip):
 
 def test_media_dir_inside_a_clip_root_is_refused(kit, tmp_path):
     """May the originals never lie inside a folder clips are served from?"""
-    kit.clip_roots = (tmp_path,)
+    kit.media.clip_roots = (tmp_path,)
     with pytest.raises(ConfigurationError):
         kit.configure_library(tmp_path / "media")
 
@@ -172,15 +172,15 @@ def test_anonymise_with_fake_detector_masks_and_saves_review(lib, people, clip):
     done = lib.anonymise_library_clip(t, item.case_code, detector=FixedBoxDetector([[140, 100, 180, 140]]),
                                       progress=lambda f, label: seen.append((f, label)))
     assert done.status == "anonymised" and done.clip_available and done.has_original
-    out = lib.media_dir / "clips" / f"{item.case_code}.mp4"
+    out = lib.media.media_dir / "clips" / f"{item.case_code}.mp4"
     assert out.is_file()
     frame = decode_first(out, 8)
     assert frame[110:130, 150:170].max() < 30 and frame[200:230, 250:300].min() > 20
-    assert (lib.media_dir / "review" / f"{item.case_code}.png").read_bytes()[:4] == b"\x89PNG"
-    assert lib.find_contact_sheet(t, item.case_code) == lib.media_dir / "review" / f"{item.case_code}.png"
+    assert (lib.media.media_dir / "review" / f"{item.case_code}.png").read_bytes()[:4] == b"\x89PNG"
+    assert lib.find_contact_sheet(t, item.case_code) == lib.media.media_dir / "review" / f"{item.case_code}.png"
     assert all(f.reason and f.time_s >= 0 for f in done.review)
     assert seen[-1] == (1.0, "Klaar") and any("Gezichten" in label for _, label in seen)
-    assert sorted(p.name for p in (lib.media_dir / "clips").iterdir()) == [f"{item.case_code}.mp4"]
+    assert sorted(p.name for p in (lib.media.media_dir / "clips").iterdir()) == [f"{item.case_code}.mp4"]
 
 
 def test_manual_masks_rerun(lib, people, clip):
@@ -188,7 +188,7 @@ def test_manual_masks_rerun(lib, people, clip):
     t = people["trainer"]
     code = upload(lib, people, clip).case_code
     lib.anonymise_library_clip(t, code, detector=no_faces())
-    out = lib.media_dir / "clips" / f"{code}.mp4"
+    out = lib.media.media_dir / "clips" / f"{code}.mp4"
     assert decode_first(out, 5)[110:130, 150:170].min() > 20  # before: nothing masked there
     mask = {"start_s": 0.0, "end_s": None, "x": 0.4, "y": 0.4, "w": 0.2, "h": 0.2}
     lib.mark_library_reviewed(t, code)
@@ -213,7 +213,7 @@ def test_bad_manual_mask_is_refused_before_any_work(lib, people, clip):
         normalise_manual_masks([{"start_s": 0, "x": 0, "y": 0, "w": 0.1, "h": 0.1, "kleur": "rood"}])
     item = lib.find_library_item(t, code)
     assert item.status == "uploaded" and not item.clip_available
-    assert not (lib.media_dir / "clips" / f"{code}.mp4").exists()
+    assert not (lib.media.media_dir / "clips" / f"{code}.mp4").exists()
 
 
 def test_cancelled_anonymisation_changes_nothing(lib, people, clip):
@@ -225,8 +225,8 @@ def test_cancelled_anonymisation_changes_nothing(lib, people, clip):
     with pytest.raises(Cancelled):
         lib.anonymise_library_clip(t, code, cancel=stop, detector=no_faces())
     assert lib.find_library_item(t, code).status == "uploaded"
-    assert list((lib.media_dir / "clips").iterdir()) == []
-    assert list((lib.media_dir / "review").iterdir()) == []
+    assert list((lib.media.media_dir / "clips").iterdir()) == []
+    assert list((lib.media.media_dir / "review").iterdir()) == []
 
 
 def test_anonymise_with_the_real_detector(lib, people, tmp_path):
@@ -240,7 +240,7 @@ def test_anonymise_with_the_real_detector(lib, people, tmp_path):
     t = people["trainer"]
     code = lib.add_library_clip(t, src, "echt.mp4").case_code
     lib.anonymise_library_clip(t, code)
-    out = lib.media_dir / "clips" / f"{code}.mp4"
+    out = lib.media.media_dir / "clips" / f"{code}.mp4"
     with lib.transaction() as s:
         audit = s.scalars(select(m.AuditEntry).where(m.AuditEntry.action == "library.anonymise")).one()
     assert audit.details["faces"] >= 1
@@ -360,7 +360,7 @@ def test_exam_publish_with_scores_and_original_deleted(lib, people, clip):
 
 def test_keep_originals_setting(lib, people, clip):
     """With keep_originals, does the original stay after publishing?"""
-    lib.keep_originals = True
+    lib.media.keep_originals = True
     t = people["trainer"]
     practice = PRACTICE
     code = ready(lib, people, clip, scores=False)
@@ -372,19 +372,19 @@ def test_cursist_sees_published_practice_clip_never_the_original(lib, people, cl
     """Does find_clip give a cursist the anonymised clip from media/clips only after publication?"""
     t, c = people["trainer"], people["cursist"]
     practice = PRACTICE
-    lib.keep_originals = True
+    lib.media.keep_originals = True
     code = ready(lib, people, clip)
     with pytest.raises(PermissionDenied):
         lib.find_clip(c, code)  # reviewed but not published: not for trainees
     lib.publish_case(t, code, practice)
     path = lib.find_clip(c, code)
-    assert path == (lib.media_dir / "clips" / f"{code}.mp4").resolve()
+    assert path == (lib.media.media_dir / "clips" / f"{code}.mp4").resolve()
     [original] = originals(lib)
-    assert path.read_bytes() != (lib.media_dir / "originals" / original).read_bytes()
+    assert path.read_bytes() != (lib.media.media_dir / "originals" / original).read_bytes()
     # Even if a case row pointed at the original, find_clip would not serve it (outside every clip root).
     with lib.transaction() as s:
         s.scalars(select(m.Case).where(m.Case.code == code)).one().clip_path = str(
-            lib.media_dir / "originals" / original)
+            lib.media.media_dir / "originals" / original)
     with pytest.raises(NotFound):
         lib.find_clip(c, code)
     with pytest.raises(NotFound):

@@ -151,7 +151,7 @@ def test_empty_library_and_upload_limit(lib):
     kit, people = lib
     page = make_page(kit, people["trainer"])
     assert "ok-library-empty" in page.list.children[0]._dom_classes
-    assert page.upload.max_bytes == kit.upload_max_bytes > 0
+    assert page.upload.max_bytes == kit.media.upload_max_bytes > 0
     assert page.detail.layout.display == "none"
 
 

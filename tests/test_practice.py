@@ -171,13 +171,13 @@ def test_a_retry_that_loses_the_race_gets_the_first_feedback(loaded, content, pe
     nothing stored twice? The race is made deterministic by hiding the rows from that first look."""
     code = codes_of_set(content, "practice")[0]
     first = loaded.submit_practice(people["cursist"], code, both(7, 3), submission_id="race")
-    real, looks = type(loaded)._submitted, []
+    real, looks = type(loaded.practice)._submitted, []
 
     def first_look_misses(s, actor, submission_id):
         looks.append(submission_id)
         return [] if len(looks) == 1 else real(s, actor, submission_id)
 
-    monkeypatch.setattr(loaded, "_submitted", first_look_misses)
+    monkeypatch.setattr(loaded.practice, "_submitted", first_look_misses)
     assert loaded.submit_practice(people["cursist"], code, both(7, 3), submission_id="race") == first
     assert looks == ["race", "race"] and rating_count(loaded) == 2
     assert len(attempt_rows(loaded)) == 1  # the loser's attempt row was rolled back with its ratings
@@ -321,7 +321,7 @@ def test_find_clip_unknown_or_outside_the_clips_directory(loaded, content, peopl
     for code in ("buiten", "omweg", "elders", "zonder"):
         with pytest.raises(NotFound):
             loaded.find_clip(people["trainer"], code)
-    loaded.clip_roots = (tmp_path,)  # an instance may serve from another directory
+    loaded.media.clip_roots = (tmp_path,)  # an instance may serve from another directory
     assert loaded.find_clip(people["trainer"], "elders") == outside.resolve()
 
 

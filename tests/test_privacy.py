@@ -15,7 +15,7 @@ from oefenkit.errors import Conflict, NotFound, PermissionDenied
 from oefenkit.identity import SYSTEM
 from oefenkit.settings import PROJECT_ROOT
 from oefenkit.storage import models as m
-from oefenkit.storage.privacy import DELETED_PERSON, PrivacyMixin
+from oefenkit.storage.privacy import DELETED_PERSON, PrivacyService
 
 from .test_exam import CONSENSUS, EXAM, private_exam_set, score_all
 
@@ -217,7 +217,7 @@ def test_delete_is_atomic(kit, data, monkeypatch):
     def broken(s, username):
         raise RuntimeError("kapot halverwege")
 
-    monkeypatch.setattr(PrivacyMixin, "_forget_in_audit_log", staticmethod(broken))
+    monkeypatch.setattr(PrivacyService, "_forget_in_audit_log", staticmethod(broken))
     with pytest.raises(RuntimeError, match="halverwege"):
         kit.delete_person(data["coordinator"], "cursist1")
     assert all_rows(kit) == before

@@ -23,7 +23,7 @@ from oefenkit import instance
 from oefenkit.agreement import Ratings
 from oefenkit.agreement.trainee import expert_consensus
 from oefenkit.cases import case_overview
-from oefenkit.certification import load_rules, propose
+from oefenkit.certification import load_rules
 from oefenkit.content import SAMPLES_DIR, load_content, load_into
 from oefenkit.errors import AuthenticationError, ContentError, PermissionDenied, ValidationError
 from oefenkit.identity import SYSTEM
@@ -315,7 +315,7 @@ def test_cursist_sees_cases_without_master_information(loaded, people):
     with pytest.raises(PermissionDenied):
         loaded.list_cases(cursist, with_expert_scores=True)
     with pytest.raises(PermissionDenied):
-        case_overview(loaded, cursist)
+        case_overview(loaded.list_cases(cursist, with_expert_scores=True), loaded.list_scales())
 
 
 def test_trainee_matching_the_consensus_passes_the_exam_and_one_avoiding_extremes_fails(loaded, people, cases):
@@ -326,8 +326,8 @@ def test_trainee_matching_the_consensus_passes_the_exam_and_one_avoiding_extreme
         timid = {s: min(max(v, 3), 7) for s, v in case.consensus.items()}
         loaded.add_ratings(people["cursist2"], case.code, timid, mode="exam")
     rules = load_rules(CONTENT)
-    _, good = propose(loaded, people["trainer"], "cursist1", "ouder-baby", "toets", rules=rules, supervised_cases=2)
-    _, timid = propose(loaded, people["trainer"], "cursist2", "ouder-baby", "toets", rules=rules, supervised_cases=2)
+    _, good = loaded.propose_certification(people["trainer"], "cursist1", "ouder-baby", "toets", rules=rules, supervised_cases=2)
+    _, timid = loaded.propose_certification(people["trainer"], "cursist2", "ouder-baby", "toets", rules=rules, supervised_cases=2)
     assert good.passed, good.reasons
     assert not timid.passed
     assert any("uiterste" in r or "extre" in r for r in timid.reasons), timid.reasons

@@ -80,13 +80,13 @@ def test_a_retry_that_loses_the_race_gets_the_winners_ids(kit, people, case, mon
     The race is made deterministic by hiding the stored rows from that first look only."""
     cursist = people["cursist"]
     first = kit.add_ratings(cursist, case, {"sensitiviteit": 6, "cooperatie": 4}, submission_id="race")
-    real, looks = type(kit)._submitted, []
+    real, looks = type(kit.ratings)._submitted, []
 
     def first_look_misses(s, actor, submission_id):
         looks.append(submission_id)
         return [] if len(looks) == 1 else real(s, actor, submission_id)
 
-    monkeypatch.setattr(kit, "_submitted", first_look_misses)
+    monkeypatch.setattr(kit.ratings, "_submitted", first_look_misses)
     assert kit.add_ratings(cursist, case, {"sensitiviteit": 6, "cooperatie": 4}, submission_id="race") == first
     assert looks == ["race", "race"]
     assert _count(kit, rater_id=cursist.id) == 2

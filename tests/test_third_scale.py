@@ -252,7 +252,7 @@ def test_compare_and_its_exports_cover_the_third_scale(kit, people):
             kit.submit_practice(people[who], code, {"sensitiviteit": 5, "cooperatie": 5, NEW: 4 + shift})
     page = compare_page(kit, people["trainer"])
     assert ("Acceptatie versus afwijzing", NEW) in [tuple(o) for o in widgets_of_options(page)]
-    c = comparison(kit, people["trainer"], group_name=GROUP, case_set_code="oefenen", scale_code=NEW)
+    c = comparison(kit.comparison_rows(people["trainer"], group_name=GROUP, case_set_code="oefenen", scale_code=NEW))
     assert c.scale_code == NEW and c.consensus is not None
     assert c.rater("cursist1").n == len(cases) and c.rater("cursist2").n == len(cases)
     assert c.row("cursist2").cell(cases[0]).score == 5

@@ -42,7 +42,7 @@ def setup(kit, people, database_url, tmp_path, clip):
     environment a worker process needs to use the same database and folder."""
     media = tmp_path / "media"
     kit.configure_library(media)
-    kit.job_queue = LazyDelivery(database_url)
+    kit.jobs.job_queue = LazyDelivery(database_url)
     part = tmp_path / "upload.part"
     shutil.copyfile(clip, part)
     code = kit.add_library_clip(people["trainer"], part, "huisbezoek.mp4").case_code

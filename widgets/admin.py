@@ -23,7 +23,7 @@ from .reveal import reveal, reveal_anchor
 
 __all__ = ["AdminActions", "AdminPanel", "admin_page", "removed_text", "REMOVED_LABELS"]
 
-#: Dutch names of what ``Kit.delete_person`` reports as removed.
+#: Dutch names of what ``PrivacyService.delete_person`` reports as removed.
 REMOVED_LABELS = {
     "ratings": "beoordelingen",
     "practice_attempts": "oefenpogingen",
@@ -52,37 +52,37 @@ class AdminActions:
         self.kit, self.person = kit, person
 
     def people(self) -> list[dict[str, Any]]:
-        return self.kit.list_people(self.person, include_inactive=True)
+        return self.kit.people.list_people(self.person, include_inactive=True)
 
     def groups(self) -> list[Any]:
-        return self.kit.list_groups(self.person)
+        return self.kit.people.list_groups(self.person)
 
     def programmes(self) -> list[dict[str, str]]:
-        return self.kit.list_programmes()
+        return self.kit.people.list_programmes()
 
     def add_person(self, username: str, display_name: str, role: str, password: str) -> None:
-        self.kit.add_person(self.person, username, role=role, display_name=display_name or None, password=password)
+        self.kit.people.add_person(self.person, username, role=role, display_name=display_name or None, password=password)
 
     def set_role(self, username: str, role: str) -> None:
-        self.kit.update_person_role(self.person, username, role)
+        self.kit.people.update_person_role(self.person, username, role)
 
     def set_active(self, username: str, active: bool) -> None:
-        self.kit.update_person_active(self.person, username, active)
+        self.kit.people.update_person_active(self.person, username, active)
 
     def reset_password(self, username: str) -> str:
-        return self.kit.reset_person_password(self.person, username)
+        return self.kit.people.reset_person_password(self.person, username)
 
     def delete(self, username: str) -> dict[str, int]:
-        return self.kit.delete_person(self.person, username)
+        return self.kit.privacy.delete_person(self.person, username)
 
     def add_group(self, name: str, programme_code: str | None) -> None:
-        self.kit.add_group(self.person, name, programme_code)
+        self.kit.people.add_group(self.person, name, programme_code)
 
     def add_member(self, group: str, username: str) -> None:
-        self.kit.add_group_member(self.person, group, username)
+        self.kit.people.add_group_member(self.person, group, username)
 
     def remove_member(self, group: str, username: str) -> bool:
-        return self.kit.remove_group_member(self.person, group, username)
+        return self.kit.people.remove_group_member(self.person, group, username)
 
 
 def _button(description: str, css: str, style: str = "") -> w.Button:

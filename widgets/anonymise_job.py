@@ -1,8 +1,8 @@
 """The anonymisation jobs on a page: a job's progress, the organisation's queue, and a poller.
 
 Anonymising runs in ``oefenkit worker``, not in the page's kernel (``oefenkit/jobs.py``); a page
-only reads the jobs through the core (``Kit.list_anonymise_jobs``) and asks to cancel one
-(``Kit.cancel_anonymise_job``). :class:`JobPoller` re-reads them a few times a second while a job
+only reads the jobs through the core (``AnonymiseJobsService.list_anonymise_jobs``) and asks to cancel one
+(``AnonymiseJobsService.cancel_anonymise_job``). :class:`JobPoller` re-reads them a few times a second while a job
 is active, and now and then otherwise, so a job queued on another page shows up too. Components
 take plain values and callbacks (:class:`~oefenkit.storage.anonymise_jobs.JobInfo`).
 """

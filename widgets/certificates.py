@@ -326,7 +326,7 @@ def register_html(rows: Sequence[Mapping[str, Any]], certificate_url: Callable[[
 
 
 def own_certificates_html(rows: Sequence[Mapping[str, Any]], certificate_url: Callable[[str], str]) -> str:
-    """A person's own certificates (``Kit.list_certificates_of``) with the PDF link, for "Mijn gegevens"."""
+    """A person's own certificates (``CertificatesService.list_certificates_of``) with the PDF link, for "Mijn gegevens"."""
     if not rows:
         return "<p>Je hebt nog geen certificaat.</p>"
     items = []
@@ -345,7 +345,7 @@ def own_certificates_html(rows: Sequence[Mapping[str, Any]], certificate_url: Ca
 
 
 class CertificateRegister(w.VBox):
-    """The register (``Kit.certificate_register`` rows) and the list "Verloopt binnenkort"."""
+    """The register (``CertificatesService.certificate_register`` rows) and the list "Verloopt binnenkort"."""
 
     def __init__(self, rows: Sequence[Mapping[str, Any]], certificate_url: Callable[[str], str], *,
                  expiring_days: int = 90):
@@ -447,26 +447,26 @@ def certificates_page(kit, person: Actor, *, rules=None, paths=None, expiring_da
     content directory's rules; they give the validity of a certificate a decision issues and
     the number of supervised cases each programme asks for. ``paths`` (programme →
     :class:`~oefenkit.programmes.ProgrammePath`) default to the content directory's paths; opening
-    the page adds the proposals of paths completed without a record (``Kit.propose_complete_paths``).
+    the page adds the proposals of paths completed without a record (``RequirementsService.propose_complete_paths``).
     """
     settings = load_settings()
     if rules is None:
         rules = load_rules(settings.content_dir)
     if paths is None:
         paths = load_paths(settings.content_dir)
-    kit.propose_complete_paths(person, paths=paths)  # e.g. a path whose scoring test passed last
-    proposals = kit.list_open_proposals(person)
-    names = {p["code"]: p["name"] for p in kit.list_programmes()}
+    kit.requirements.propose_complete_paths(person, paths=paths)  # e.g. a path whose scoring test passed last
+    proposals = kit.certificates.list_open_proposals(person)
+    names = {p["code"]: p["name"] for p in kit.people.list_programmes()}
     cursists = [(f"{p['display_name']} ({p['username']})", p["username"])
-                for p in kit.list_people(person) if p["role"] in roles().learners]
+                for p in kit.people.list_people(person) if p["role"] in roles().learners]
     form = SupervisedCaseForm(
         cursists, [(names.get(code, code), code) for code in sorted(names)],
-        record=lambda username, programme, note: kit.record_supervised_case(person, username, programme, note),
-        count=lambda username, programme: kit.count_supervised_cases(person, username, programme),
+        record=lambda username, programme, note: kit.certificates.record_supervised_case(person, username, programme, note),
+        count=lambda username, programme: kit.certificates.count_supervised_cases(person, username, programme),
         required={code: rule.required_supervised_cases for code, rule in rules.items()
                   if rule.required_supervised_cases},
         default_programme=next((c for c, r in rules.items() if r.required_supervised_cases), None))
-    people = [(f"{p['display_name']} ({p['username']})", p["username"]) for p in kit.list_people(person)]
+    people = [(f"{p['display_name']} ({p['username']})", p["username"]) for p in kit.people.list_people(person)]
     recordable = {}
     for code, path in paths.items():
         options = [(r.label, r.code) for r in path.requirements if r.kind in RECORDED_KINDS]
@@ -476,16 +476,16 @@ def certificates_page(kit, person: Actor, *, rules=None, paths=None, expiring_da
         recordable[code] = options
     requirements_form = RequirementsForm(
         people, [(names.get(code, path.name), code) for code, path in sorted(paths.items())], recordable,
-        progress=lambda username, programme: kit.requirement_progress(person, username, programme, paths=paths),
-        record=lambda username, programme, code, day, note: kit.record_requirement(
+        progress=lambda username, programme: kit.requirements.requirement_progress(person, username, programme, paths=paths),
+        record=lambda username, programme, code, day, note: kit.requirements.record_requirement(
             person, username, programme, code, day, note, paths=paths),
-        remove=lambda record_id: kit.remove_requirement_record(person, record_id),
+        remove=lambda record_id: kit.requirements.remove_requirement_record(person, record_id),
         today=dt.datetime.now(LOCAL_TZ).date())
     return CertificatesPanel(
-        proposals, lambda decision_id, accept, reason: kit.decide_certificate(
+        proposals, lambda decision_id, accept, reason: kit.certificates.decide_certificate(
             person, decision_id, accept=accept, reason=reason, rules=rules),
-        form, lambda: kit.certificate_register(person, expiring_within_days=expiring_days), certificate_url,
+        form, lambda: kit.certificates.certificate_register(person, expiring_within_days=expiring_days), certificate_url,
         expiring_days=expiring_days,
         format_time=local_time, requirements_form=requirements_form,
-        load_proposals=lambda: kit.list_open_proposals(person),
-        scale_titles={sc.code: sc.title for sc in kit.current_scales()})
+        load_proposals=lambda: kit.certificates.list_open_proposals(person),
+        scale_titles={sc.code: sc.title for sc in kit.cases.current_scales()})

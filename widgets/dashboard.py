@@ -133,7 +133,7 @@ DEFAULT_EXPECTED = 15
 class DashboardPage(w.VBox):
     """The trainer's page. ``verbs`` are the façade's calls bound to the trainer:
     ``create(expected, plan_code)``, ``current()``, ``state(id)``, ``token(id)``,
-    ``open_round(id, **which)`` (``which``: as ``Kit.open_round``), ``close_round(id)``, ``reveal(id)``,
+    ``open_round(id, **which)`` (``which``: as ``SessionsService.open_round``), ``close_round(id)``, ``reveal(id)``,
     ``close(id)`` and ``report(id)`` (HTML).
     ``prompts`` are the discussion prompts (:func:`oefenkit.sessions.load_prompts`); ``plans`` the round
     plans (:func:`oefenkit.rounds.load_round_plans`) offered under "Soort dag"; ``situations`` the
@@ -402,21 +402,21 @@ def dashboard_page(kit, person, *, rules=None, prompts=None, plans=None, situati
 
     def close(sid):
         content_dir = load_settings().content_dir
-        return kit.close_session(person, sid, rules=load_rules(content_dir) if rules is None else rules,
+        return kit.sessions.close_session(person, sid, rules=load_rules(content_dir) if rules is None else rules,
                                  paths=load_paths(content_dir))
 
     verbs = {
-        "create": lambda expected, plan_code=None: kit.create_session(person, expected=expected,
+        "create": lambda expected, plan_code=None: kit.sessions.create_session(person, expected=expected,
                                                                       plan=by_code.get(plan_code)),
-        "current": lambda: kit.trainer_open_session(person),
-        "state": lambda sid: kit.session_state(person, sid),
-        "token": lambda sid: kit.session_token(person, sid),
+        "current": lambda: kit.sessions.trainer_open_session(person),
+        "state": lambda sid: kit.sessions.session_state(person, sid),
+        "token": lambda sid: kit.sessions.session_token(person, sid),
         "open_round": lambda sid, **which: (kit.session_figures.open_figures_round(person, sid)
-                                            if which.pop("figures", None) else kit.open_round(person, sid, **which)),
-        "close_round": lambda sid: kit.close_round(person, sid),
-        "reveal": lambda sid: kit.reveal(person, sid),
+                                            if which.pop("figures", None) else kit.sessions.open_round(person, sid, **which)),
+        "close_round": lambda sid: kit.sessions.close_round(person, sid),
+        "reveal": lambda sid: kit.sessions.reveal(person, sid),
         "close": close,
-        "report": lambda sid: report_html(kit.session_report(person, sid), format_time=local_time),
+        "report": lambda sid: report_html(kit.sessions.session_report(person, sid), format_time=local_time),
     }
     page = DashboardPage(verbs, prompts, plans=plans, situations=situations)
     current = verbs["current"]()

@@ -1,6 +1,6 @@
 """The "Intervisie" app: a team scores one family's visits and sees the scores over the visits.
 
-:class:`IntervisionPanel` takes plain values (the sets from ``Kit.list_intervision_sets``, the
+:class:`IntervisionPanel` takes plain values (the sets from ``IntervisionService.list_intervision_sets``, the
 person's teams, the scale definitions) and callbacks; it never touches the database.
 :func:`intervision_page` wires it to the façade. The plot is inline SVG (:func:`series_svg`, like the other charts of the kit, so the app needs no
 plotting library at run time); notes and names are escaped with :func:`html.escape`.
@@ -338,8 +338,8 @@ def team_notes(groups, paths: Mapping[str, Any] | None = None) -> dict[str, str]
 def intervision_page(kit, person: Actor) -> w.Widget:
     """The intervision app over the façade: the intervision sets and the person's teams (staff: all
     groups). The verbs check that the person may read the chosen team's scores."""
-    sets = kit.list_intervision_sets(person)
-    own_groups = kit.list_groups(person)
+    sets = kit.intervision.list_intervision_sets(person)
+    own_groups = kit.people.list_groups(person)
     staff = person.may("read_intervision_of")  # every team, not only their own
     teams = [g.name for g in own_groups if staff or g.id in person.group_ids or person.username in g.member_usernames]
     if not sets:
@@ -347,13 +347,13 @@ def intervision_page(kit, person: Actor) -> w.Widget:
     if not teams:
         return Notice("Je zit nog niet in een intervisieteam (groep). Vraag de coördinator je aan een groep toe "
                       "te voegen.")
-    scales = kit.current_scales()  # every visit is scored on each, in the content's order
+    scales = kit.cases.current_scales()  # every visit is scored on each, in the content's order
 
     def load(set_code: str, team: str):
-        data = kit.intervision_scores(person, set_code, team)
+        data = kit.intervision.intervision_scores(person, set_code, team)
         return build_series(data["visits"], data["members"], data["records"], scales=[sc.code for sc in scales])
 
     return IntervisionPanel(sets, teams, scales, person.username, load=load, team_notes=team_notes(own_groups),
-                            save=lambda set_code, case, scores, note: kit.save_intervision_scores(
+                            save=lambda set_code, case, scores, note: kit.intervision.save_intervision_scores(
                                 person, set_code, case, scores, note),
                             clip_url=clip_url, subtitles_url=subtitles_url)

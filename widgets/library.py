@@ -7,7 +7,7 @@ that the person is staff. Every user text is escaped before it goes into an
 ``HTML`` widget. Domain errors become a Dutch :class:`~oefenkit_widgets.notice.Notice`.
 
 Anonymising runs as a durable job in ``oefenkit worker``, not in this page's kernel: the page
-queues it (``Kit.queue_anonymise``), shows its progress and the organisation's queue from the
+queues it (``AnonymiseJobsService.queue_anonymise``), shows its progress and the organisation's queue from the
 job table (``widgets/anonymise_job.py``) and can cancel any job; a closed tab loses nothing.
 """
 
@@ -222,14 +222,14 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
     their values.
     """
     if max_upload_bytes is None:
-        max_upload_bytes = kit.upload_max_bytes  # Settings.upload_max_bytes, given to the kit by open_kit
+        max_upload_bytes = kit.media.upload_max_bytes  # Settings.upload_max_bytes, given to the kit by open_kit
 
-    items = kit.list_library(person)
-    scales = [(s.code, s.name, s.min_score, s.max_score) for s in kit.current_scales()]  # in the content's order
+    items = kit.library.list_library(person)
+    scales = [(s.code, s.name, s.min_score, s.max_score) for s in kit.cases.current_scales()]  # in the content's order
     experts = [(f"{p['display_name']} ({p['username']})", p["username"])
-               for p in kit.list_people(person) if p["role"] in roles().with_action("write_expert_scores")]
-    programmes = [(p["name"], p["code"]) for p in kit.list_programmes()]
-    case_sets = kit.list_case_sets(person)
+               for p in kit.people.list_people(person) if p["role"] in roles().with_action("write_expert_scores")]
+    programmes = [(p["name"], p["code"]) for p in kit.people.list_programmes()]
+    case_sets = kit.library.list_case_sets(person)
     set_names = {s.code: set_label(s) for s in case_sets}
     current: dict[str, Any] = {"code": None, "busy": False, "version": "", "job": None, "jobs": []}
 
@@ -246,7 +246,7 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
 
     def uploaded(result: dict) -> None:
         top_message.children = ()
-        library_list.update(kit.list_library(person))
+        library_list.update(kit.library.list_library(person))
         open_item(result["case_code"])
         say(message, f"Fragment geüpload als {result.get('title') or result['case_code']}. "
                      "Anonimiseer het nu.")
@@ -275,7 +275,7 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
     publish = PublishPanel(case_sets, on_publish=lambda code: do_publish(code))
 
     def item_now():
-        return kit.find_library_item(person, current["code"])
+        return kit.library.find_library_item(person, current["code"])
 
     def guard(action: Callable[[], None]) -> None:
         """Run a user action; a domain error becomes the Dutch notice and nothing else changes."""
@@ -309,7 +309,7 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
             progress.reset()
             current["job"] = None
             set_busy(False)
-        guard(lambda: show(kit.find_library_item(person, code)))
+        guard(lambda: show(kit.library.find_library_item(person, code)))
         job = job_of_case(current["jobs"], code)
         if job is not None:  # a job queued on any page: its progress, or how it ended
             current["job"] = job
@@ -331,12 +331,12 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
 
     def refresh_jobs() -> None:
         """Re-read the jobs (the poller's tick): the queue, and the open case's progress and outcome."""
-        jobs = kit.list_anonymise_jobs(person)
+        jobs = kit.jobs.list_anonymise_jobs(person)
         was_active = {j.id for j in current["jobs"] if j.active}
         current["jobs"] = jobs
         jobs_panel.update(jobs)
         if was_active - {j.id for j in jobs if j.active}:  # a job (of any page) ended: new statuses
-            library_list.update(kit.list_library(person))
+            library_list.update(kit.library.list_library(person))
         code = current["code"]
         job = job_of_case(jobs, code) if code else None
         if job is None:
@@ -373,7 +373,7 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
         if code is None or current["busy"]:
             return
         message.children = ()
-        job = kit.queue_anonymise(person, code, manual_masks=manual, keep_audio=keep_audio.value)
+        job = kit.jobs.queue_anonymise(person, code, manual_masks=manual, keep_audio=keep_audio.value)
         current["job"] = job
         set_busy(True)
         progress.show_job(job)
@@ -387,7 +387,7 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
         run_anonymise(editor.masks() if editor is not None else [])
 
     def cancel_job(job_id: int) -> None:
-        guard(lambda: kit.cancel_anonymise_job(person, job_id))
+        guard(lambda: kit.jobs.cancel_anonymise_job(person, job_id))
         guard(refresh_jobs)
 
     def stop_anonymising() -> None:
@@ -401,8 +401,8 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
     rerun.on_click(lambda _b: guard(rerun_with_masks))
 
     def mark_reviewed() -> None:
-        item = kit.mark_library_reviewed(person, current["code"])
-        library_list.update(kit.list_library(person))
+        item = kit.library_media.mark_library_reviewed(person, current["code"])
+        library_list.update(kit.library.list_library(person))
         show(item)
         say(message, "Gemarkeerd als gecontroleerd.")
 
@@ -412,31 +412,31 @@ def library_page(kit, person, *, max_upload_bytes: int | None = None) -> w.VBox:
         def action():
             old = item_now()
             details = {**(old.details or {}), "situation": values["situation"], "notes": values["notes"]}
-            item = kit.update_library_case(person, current["code"], title=values["title"],
+            item = kit.library.update_library_case(person, current["code"], title=values["title"],
                                            programme_code=values["programme_code"] or "",  # "" = none
                                            vignette=values["vignette"],
                                            details=details)
-            library_list.update(kit.list_library(person))
+            library_list.update(kit.library.list_library(person))
             show(item)
             say(message, "Gegevens opgeslagen.")
         guard(action)
 
     def save_scores(form: ExpertScoreForm) -> None:
         def action():
-            item = kit.set_expert_scores(person, current["code"], form.scores())
+            item = kit.library.set_expert_scores(person, current["code"], form.scores())
             show(item)
             say(message, f"Expertscores opgeslagen ({len(item.expert_scores)}).")
         guard(action)
 
     def do_publish(set_code: str) -> None:
         def action():
-            item = kit.publish_case(person, current["code"], set_code)
+            item = kit.library.publish_case(person, current["code"], set_code)
             if any(c.code == set_code and c.new for c in case_sets):  # publishing made the own exam set
-                case_sets[:] = kit.list_case_sets(person)
+                case_sets[:] = kit.library.list_case_sets(person)
                 set_names.clear()
                 set_names.update({c.code: set_label(c) for c in case_sets})
                 publish.update_sets(case_sets)
-            library_list.update(kit.list_library(person))
+            library_list.update(kit.library.list_library(person))
             show(item)
             say(message, f"Gepubliceerd in {set_names.get(set_code, set_code)}.")
         guard(action)

@@ -1,7 +1,7 @@
 """Programme-path requirements on screen: "Wat heb ik nog nodig?" in Mijn gegevens, and the
 trainer's form in the Certificering app to record (and undo) what a person did.
 
-Components take plain values (the dicts of ``Kit.requirement_progress``) and callbacks; they
+Components take plain values (the dicts of ``RequirementsService.requirement_progress``) and callbacks; they
 never touch the database. Every text from a person or the content is escaped.
 
 * :func:`requirements_html` — one path: each requirement done or open, with its dates, and where
@@ -93,7 +93,7 @@ def requirements_html(progress: Mapping[str, Any], *, own: bool = True) -> str:
 
 
 class WhatINeed(w.VBox):
-    """"Wat heb ik nog nodig?": each programme path (``Kit.requirement_progress`` dicts) in turn."""
+    """"Wat heb ik nog nodig?": each programme path (``RequirementsService.requirement_progress`` dicts) in turn."""
 
     def __init__(self, progresses: Sequence[Mapping[str, Any]]):
         parts: list[w.Widget] = []
@@ -115,7 +115,7 @@ def what_i_need_page_part(kit, person, paths: Mapping[str, Any], programme_codes
     (those of the person's groups; every path when there are none)."""
     codes = [c for c in programme_codes if c in paths] or sorted(paths)
     try:
-        progresses = [kit.requirement_progress(person, person.username, code, paths=paths) for code in codes]
+        progresses = [kit.requirements.requirement_progress(person, person.username, code, paths=paths) for code in codes]
     except OefenkitError as exc:
         return Notice(str(exc), kind="error")
     return WhatINeed(progresses)
@@ -124,7 +124,7 @@ def what_i_need_page_part(kit, person, paths: Mapping[str, Any], programme_codes
 class RequirementsForm(w.VBox):
     """Record what a person did for a programme path, or undo a record made by mistake.
 
-    ``progress(username, programme)`` returns ``Kit.requirement_progress``;
+    ``progress(username, programme)`` returns ``RequirementsService.requirement_progress``;
     ``record(username, programme, code, date, note)`` stores one record;
     ``remove(record_id)`` undoes one. ``recordable`` maps programme code → ``[(label, code)]`` of
     what a trainer records (the kit derives modules and the scoring test).

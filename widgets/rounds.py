@@ -1,7 +1,7 @@
 """Terugkomdag rounds beyond clips: the participant's answer panel, the projector's view of the room's
 answers, and the trainer's "Ronde toevoegen" form.
 
-No database access here: the pages hand in plain state (``Kit.session_state``) and callbacks.
+No database access here: the pages hand in plain state (``SessionsService.session_state``) and callbacks.
 Nothing shown on the projector holds a name: the answers arrive without them, sorted
 (:mod:`oefenkit.rounds`).
 
@@ -73,7 +73,7 @@ class AnswerPanel(w.VBox):
     """A ``situatie``, ``vraag`` or ``ervaring`` round on the participant's page.
 
     ``on_submit(choice, text)`` hands the answer on (the page calls the façade). :meth:`show` takes
-    the round and the person's own stored answer (``Kit.session_state``); a new round starts empty.
+    the round and the person's own stored answer (``SessionsService.session_state``); a new round starts empty.
     """
 
     def __init__(self, on_submit: Callable[[int | None, str | None], None]):
@@ -255,7 +255,7 @@ def round_answers_html(rnd: dict[str, Any], answers: dict[str, Any] | None) -> s
 class RoundPicker(w.VBox):
     """"Ronde toevoegen": pick the kind, then a round from the content (the day's plan, a Babytijd
     voorbeeldsituatie, a clip of the set) or type one. ``on_start(which)`` gets the keyword arguments
-    of ``Kit.open_round``: ``{"item_code": ...}``, ``{"case_code": ...}`` or ``{"item": RoundItem}``;
+    of ``SessionsService.open_round``: ``{"item_code": ...}``, ``{"case_code": ...}`` or ``{"item": RoundItem}``;
     or ``{"figures": True}`` for a ``cijfers`` round (the pooled Babytijd figures of who joined,
     ``SessionFiguresService.open_figures_round``).
     :meth:`update` takes the session state (its ``plan_rounds`` and ``clips``)."""
@@ -331,7 +331,7 @@ class RoundPicker(w.VBox):
         self.start.disabled = self.item.value is None
 
     def which(self) -> dict[str, Any]:
-        """The ``Kit.open_round`` keywords of what is picked; ValidationError (Dutch) if incomplete."""
+        """The ``SessionsService.open_round`` keywords of what is picked; ValidationError (Dutch) if incomplete."""
         kind, value = self.kind.value, self.item.value
         if value is None:
             raise ValidationError("Er is niets meer om te kiezen bij deze soort ronde.")

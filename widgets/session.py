@@ -3,7 +3,7 @@ current situatie, vraag or ervaring round, feedback after the reveal) and :class
 page-side half of the live updates.
 
 No database access here: the page gets the façade's verbs as plain callables
-(``kit.join_session``, ``kit.session_state``, ...) through :func:`session_page`.
+(``kit.session_participants.join_session``, ``kit.sessions.session_state``, ...) through :func:`session_page`.
 Hooks (``docs/ui-hooks.md``): ``ok-session-join`` (code input and button),
 ``ok-session-status``, ``ok-session-round``, ``ok-session-submit``,
 ``ok-session-message``, ``ok-feedback``, ``ok-session-history``, the practice
@@ -328,7 +328,7 @@ class SessionPage(w.VBox):
 
 
 def session_history_table(entries: list[dict[str, Any]], format_time: Callable) -> DataTable:
-    """A person's own terugkomdag rounds (``Kit.session_history``): own scores, note, and the expert
+    """A person's own terugkomdag rounds (``SessionsService.session_history``): own scores, note, and the expert
     score once the round was revealed. Shown in this app and in "Mijn gegevens"."""
     rows = []
     for e in entries:
@@ -349,17 +349,17 @@ def session_page(kit, person, *, code: str | None = None, address: str | None = 
     address = current_address() if address is None else address
 
     verbs = {
-        "join": lambda c: kit.join_session(person, c, address=address),
-        "current": lambda: kit.participant_open_session(person),
-        "state": lambda sid: kit.session_state(person, sid),
-        "token": lambda sid: kit.session_token(person, sid),
-        "submit": lambda sid, rnd, scores, note, sub: kit.submit_session_scores(person, sid, rnd, scores, note,
+        "join": lambda c: kit.session_participants.join_session(person, c, address=address),
+        "current": lambda: kit.session_participants.participant_open_session(person),
+        "state": lambda sid: kit.sessions.session_state(person, sid),
+        "token": lambda sid: kit.sessions.session_token(person, sid),
+        "submit": lambda sid, rnd, scores, note, sub: kit.session_participants.submit_session_scores(person, sid, rnd, scores, note,
                                                                                  submission_id=sub),
-        "history": lambda: kit.session_history(person),
-        "answer": lambda sid, rnd, choice, text, sub: kit.submit_round_answer(person, sid, rnd, choice=choice,
+        "history": lambda: kit.sessions.session_history(person),
+        "answer": lambda sid, rnd, choice, text, sub: kit.session_answers.submit_round_answer(person, sid, rnd, choice=choice,
                                                                               text=text, submission_id=sub),
     }
-    page = SessionPage(verbs, kit.current_scales(), code=code_from_query() if code is None else code,
+    page = SessionPage(verbs, kit.cases.current_scales(), code=code_from_query() if code is None else code,
                        format_time=local_time)
     current = verbs["current"]()
     if current is not None:

@@ -1,7 +1,7 @@
 """Standalone login through jupyter_server's pluggable IdentityProvider.
 
 The login form posts ``username`` and ``password``; the password is checked
-against the Argon2id hash in the database (``Kit.authenticate``). Success starts
+against the Argon2id hash in the database (``PeopleService.authenticate``). Success starts
 a login session (a row in the database, ``oefenkit/storage/logins.py``) and sets
 a signed, HttpOnly, SameSite=Lax cookie that carries only the session's random
 id; failure shows a Dutch error and sets nothing. Every request resolves the id
@@ -148,7 +148,7 @@ class OefenkitIdentityProvider(IdentityProvider):
         if not token:
             return None
         try:
-            info = await asyncio.to_thread(self.kit.find_login_session, token)
+            info = await asyncio.to_thread(self.kit.logins.find_login_session, token)
         except NotFound:
             return None
         actor = info.actor
@@ -162,7 +162,7 @@ class OefenkitIdentityProvider(IdentityProvider):
     async def start_session(self, handler: web.RequestHandler, actor) -> None:
         """Start a login session for ``actor`` (after the password check) and set its cookie."""
         agent = handler.request.headers.get("User-Agent", "")
-        token = await asyncio.to_thread(self.kit.add_login_session, actor.username, user_agent=agent,
+        token = await asyncio.to_thread(self.kit.logins.add_login_session, actor.username, user_agent=agent,
                                         address=handler.request.remote_ip or "")
         self.set_login_cookie(handler, SessionUser(username=actor.username, name=actor.display_name,
                                                    display_name=actor.display_name, session_token=token))
@@ -171,7 +171,7 @@ class OefenkitIdentityProvider(IdentityProvider):
         """End the request's login session (if any) and clear its cookie."""
         token = self.session_token(handler)
         if token:
-            await asyncio.to_thread(self.kit.remove_login_session, token)
+            await asyncio.to_thread(self.kit.logins.remove_login_session, token)
         self.clear_login_cookie(handler)
 
     def process_login_form(self, handler: web.RequestHandler) -> User | None:  # pragma: no cover
@@ -225,7 +225,7 @@ class LoginHandler(_PageHandler):
                        f"{'minuut' if minutes == 1 else 'minuten'} opnieuw.", username=username)
             return
         try:
-            actor = await asyncio.to_thread(provider.kit.authenticate, username, password)
+            actor = await asyncio.to_thread(provider.kit.people.authenticate, username, password)
         except AuthenticationError as exc:
             self.log.warning("Failed login for %r from %s", username[:64], address)
             provider.throttle.failed(username, address)

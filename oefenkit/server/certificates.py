@@ -1,7 +1,7 @@
 """The certificate PDF over an authenticated route: ``/oefenkit/certificate/<code>.pdf``.
 
 The person must be logged in (otherwise a redirect to the login page). The core
-decides who may fetch it (:meth:`oefenkit.storage.kit.Kit.find_certificate`: the
+decides who may fetch it (:meth:`ExamService.find_certificate`: the
 certificate's owner or staff); anybody else gets the same 404 as for a code that
 does not exist, so verification codes cannot be probed.
 """
@@ -47,8 +47,8 @@ class CertificateHandler(JupyterHandler):
         issuer, owners = self.settings.get(CERTIFICATE_SETTING) or (Issuer(), {})
 
         def load():
-            actor = kit.find_person(self.current_user.username)
-            cert = kit.find_certificate(actor, code)
+            actor = kit.people.find_person(self.current_user.username)
+            cert = kit.exams.find_certificate(actor, code)
             return certificate_pdf(cert, issuer, owners.get(cert.programme_code))
 
         try:

@@ -1,7 +1,7 @@
 """One person's AVG export over an authenticated route: ``/oefenkit/export/<username>.json``.
 
 The person must be logged in (otherwise a redirect to the login page). The core decides who
-may export whom (:meth:`oefenkit.storage.kit.Kit.export_person`: the person themselves or a
+may export whom (:meth:`PrivacyService.export_person`: the person themselves or a
 coördinator, and it writes an audit entry): 403 when not allowed, 404 for an unknown user
 name (only a coördinator can tell the two apart; anybody else gets 403 for every other name).
 The JSON comes as a download (``Content-Disposition: attachment``), never cached.
@@ -34,8 +34,8 @@ class ExportHandler(JupyterHandler):
         kit = self.identity_provider.kit
 
         def load() -> dict:
-            actor = kit.find_person(self.current_user.username)
-            return kit.export_person(actor, username)
+            actor = kit.people.find_person(self.current_user.username)
+            return kit.privacy.export_person(actor, username)
 
         try:
             data = await asyncio.to_thread(load)

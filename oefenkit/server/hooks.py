@@ -61,7 +61,7 @@ def make_prelaunch_hook(kit):
         try:
             app = app_for_path(path[len(RENDER_PREFIX):])
             # the person read with the login session in this request, or (hub mode) read now
-            actor = request_actor(user) or kit.find_person(user.username)
+            actor = request_actor(user) or kit.people.find_person(user.username)
         except NotFound as exc:
             raise PageError(404, str(exc)) from None
         if not can(actor, "open_app", app):

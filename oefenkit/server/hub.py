@@ -16,7 +16,7 @@ Under JupyterHub each person's server is ``jhsingle-native-proxy`` wrapping
    hub's ``/user`` endpoint with the server's API token
    (:func:`oefenkit.kernel.hub_identity`) when the server starts answering and
    again at most every :attr:`HubIdentityProvider.role_refresh_seconds`, and
-   stores it with :meth:`Kit.update_or_create_hub_person`. A deactivated person
+   stores it with :meth:`PeopleService.update_or_create_hub_person`. A deactivated person
    gets 403 on every page.
 4. The hub owns login and logout, so the kit checks the hub's verdict on every
    request: ``python -m oefenkit.server.hubproxy`` forwards the OAuth token that
@@ -124,7 +124,7 @@ class HubIdentityProvider(OefenkitIdentityProvider):
         if identity is None:
             raise AuthenticationError("JUPYTERHUB_USER ontbreekt: start de hub-modus alleen vanuit JupyterHub.")
         username, groups = identity
-        return self.kit.update_or_create_hub_person(username, groups)
+        return self.kit.people.update_or_create_hub_person(username, groups)
 
     async def hub_person(self) -> Actor:
         """The owner as a kit person, refreshed from the hub when the last look-up is too old."""

@@ -60,7 +60,7 @@ async def require_kernel_owner(handler, kernel_id: str):
     handler.log.warning("Kernel access refused: %s on %s (%s)", username, kernel_id, reason)
     if reason != "unknown" and km.kit is not None:
         try:
-            await asyncio.to_thread(km.kit.add_kernel_refusal, username, kernel_id, reason=reason,
+            await asyncio.to_thread(km.kit.kernel_access.add_kernel_refusal, username, kernel_id, reason=reason,
                                     method=method, owner=owner.username if owner else None)
         except OefenkitError:
             handler.log.exception("Could not audit a refused kernel access")

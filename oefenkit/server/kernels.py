@@ -365,7 +365,7 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
             await asyncio.sleep(self.prewarm_interval)
 
     def pool_target(self, demand: list[tuple[int, int, set[str]]]) -> int:
-        """How many kernels to keep ahead for ``demand`` (``Kit.list_prewarm_demand``): the people the
+        """How many kernels to keep ahead for ``demand`` (``KernelAccessService.list_prewarm_demand``): the people the
         open sessions expect, minus those who joined or have the participant app open already, at
         most :attr:`prewarm_max`, and never more than the memory allows."""
         app_id = app_for_path(self.prewarm_notebook).id
@@ -388,7 +388,7 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
             return
         self._filling = True
         try:
-            demand = await asyncio.to_thread(self.kit.list_prewarm_demand)
+            demand = await asyncio.to_thread(self.kit.kernel_access.list_prewarm_demand)
             # dead ones leave the pool
             for warm in list(self.warm):
                 if not self._running(warm.kernel_id):
@@ -404,7 +404,7 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
                 while OefenkitRenderHandler.rendering:
                     await asyncio.sleep(0.05)
                 await self._start_warm(kernel_name, path)
-                target = self.pool_target(await asyncio.to_thread(self.kit.list_prewarm_demand))
+                target = self.pool_target(await asyncio.to_thread(self.kit.kernel_access.list_prewarm_demand))
         finally:
             self._filling = False
 
@@ -477,9 +477,9 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
         owned = {kid: o for kid, o in self.owners.items() if kid in live and kid not in self._closing}
         if not owned or self.kit is None:
             return
-        people = await asyncio.to_thread(self.kit.list_active_people, {o.username for o in owned.values()})
+        people = await asyncio.to_thread(self.kit.kernel_access.list_active_people, {o.username for o in owned.values()})
         sessions = {o.login_session for o in owned.values() if o.login_session is not None}
-        live_sessions = await asyncio.to_thread(self.kit.list_live_login_sessions, sessions) if sessions else set()
+        live_sessions = await asyncio.to_thread(self.kit.logins.list_live_login_sessions, sessions) if sessions else set()
         for kid, owner in owned.items():
             person = people.get(owner.username)
             app = _APPS.get(owner.app_id)
@@ -503,7 +503,7 @@ class OefenkitKernelManager(AsyncMappingKernelManager):
         app = _APPS.get(owner.app_id)
         if person is None or person.username != owner.username:
             try:
-                person = await asyncio.to_thread(self.kit.find_person, owner.username)
+                person = await asyncio.to_thread(self.kit.people.find_person, owner.username)
             except NotFound:
                 return False
         return app is not None and can(person, "open_app", app)

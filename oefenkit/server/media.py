@@ -3,7 +3,7 @@
 ``/oefenkit/media/clip/<case code>.mp4`` and
 ``/oefenkit/media/subtitles/<case code>.vtt``. The person must be logged in
 (otherwise a redirect to the login page), and the core decides whether they may
-play the clip (:meth:`oefenkit.storage.kit.Kit.find_clip`): 403 when not, 404
+play the clip (:meth:`PracticeService.find_clip`): 403 when not, 404
 for an unknown case or a missing file. The bytes are served by Tornado's
 ``StaticFileHandler`` machinery (Range → 206, ETag, If-None-Match), with
 ``Cache-Control: private, no-cache`` so a shared cache never keeps a clip and
@@ -46,8 +46,8 @@ class _MediaHandler(JupyterHandler, web.StaticFileHandler):
         if not _CASE_CODE.match(case_code) or ".." in case_code:
             raise PageError(404, "Dit fragment bestaat niet.")
         try:
-            actor = self.kit.find_person(self.current_user.username)
-            return self.kit.find_clip(actor, case_code, subtitles=self.subtitles)
+            actor = self.kit.people.find_person(self.current_user.username)
+            return self.kit.practice.find_clip(actor, case_code, subtitles=self.subtitles)
         except NotFound:
             raise PageError(404, "Dit fragment bestaat niet.") from None
         except PermissionDenied:

@@ -8,7 +8,7 @@ cookie's value, checked by jupyter_server before the body is read) are required.
 The size limit (``OEFENKIT_UPLOAD_MAX_MB``) is checked against ``Content-Length``
 up front and again while streaming. Answers are JSON with a Dutch ``error``:
 
-* 201 ``{"case_code", "title"}``: stored (:meth:`Kit.add_library_clip`);
+* 201 ``{"case_code", "title"}``: stored (:meth:`LibraryService.add_library_clip`);
 * 400: not a video the kit can read; 403: not logged in, no XSRF token, or a cursist;
 * 413: too large.
 
@@ -84,12 +84,12 @@ class UploadHandler(_JsonErrors):
         if not self.current_user:
             raise PageError(403, "Je bent niet ingelogd; log opnieuw in.")
         try:
-            self.actor = self.kit.find_person(self.current_user.username)
+            self.actor = self.kit.people.find_person(self.current_user.username)
             require(self.actor, "manage_cases")
         except (NotFound, PermissionDenied) as exc:
             self.log.warning("Refused upload by %s", self.current_user.username)
             raise PageError(403, str(exc)) from None
-        limit = self.kit.upload_max_bytes
+        limit = self.kit.media.upload_max_bytes
         length = self.request.headers.get("Content-Length")
         if length is not None:
             try:
@@ -99,9 +99,9 @@ class UploadHandler(_JsonErrors):
             if declared > limit:
                 # Let Tornado read (and drop) the rest instead of cutting the connection before our answer.
                 self.request.connection.set_max_body_size(declared + _MARGIN)
-                raise PageError(413, self.kit.too_large_message())
+                raise PageError(413, self.kit.media.too_large_message())
         self.request.connection.set_max_body_size(limit + _MARGIN)
-        folder = self.kit.media_path("uploads")
+        folder = self.kit.media.media_path("uploads")
         self._part = folder / f"{secrets.token_hex(16)}.part"
         fd = os.open(self._part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         self._file = os.fdopen(fd, "wb")
@@ -110,10 +110,10 @@ class UploadHandler(_JsonErrors):
         if self._failed or self._file is None:
             return
         self._received += len(chunk)
-        if self._received > self.kit.upload_max_bytes:
+        if self._received > self.kit.media.upload_max_bytes:
             self._failed = True
             self._discard()
-            self.send_error(413, exc_info=(PageError, PageError(413, self.kit.too_large_message()), None))
+            self.send_error(413, exc_info=(PageError, PageError(413, self.kit.media.too_large_message()), None))
             return
         self._file.write(chunk)
 
@@ -125,10 +125,10 @@ class UploadHandler(_JsonErrors):
         title = self.get_query_argument("title", None)
         programme = self.get_query_argument("programme", None) or None
         try:
-            item = await asyncio.to_thread(self.kit.add_library_clip, self.actor, self._part, name,
+            item = await asyncio.to_thread(self.kit.library.add_library_clip, self.actor, self._part, name,
                                            title=title, programme_code=programme)
         except ValidationError as exc:
-            status = 413 if str(exc) == self.kit.too_large_message() else 400
+            status = 413 if str(exc) == self.kit.media.too_large_message() else 400
             raise PageError(status, str(exc)) from None
         except PermissionDenied as exc:
             raise PageError(403, str(exc)) from None
@@ -168,8 +168,8 @@ class ContactSheetHandler(_JsonErrors):
             raise PageError(404, "Dit contactvel bestaat niet.")
         kit = self.identity_provider.kit
         try:
-            actor = kit.find_person(self.current_user.username)
-            path = kit.find_contact_sheet(actor, case_code)
+            actor = kit.people.find_person(self.current_user.username)
+            path = kit.library_media.find_contact_sheet(actor, case_code)
         except PermissionDenied as exc:
             raise PageError(403, str(exc)) from None
         except NotFound as exc:

@@ -10,10 +10,10 @@ A job's life::
       └──cancel──▶ cancelled ◀──┘  (cancel flag seen by the worker, nothing written)
 
 A running job holds a *lease*: the worker that claimed it (``worker``) writes ``heartbeat_at``
-every few seconds. :meth:`AnonymiseJobsMixin.recover_anonymise_jobs` puts a job whose heartbeat is
+every few seconds. :meth:`AnonymiseJobsService.recover_anonymise_jobs` puts a job whose heartbeat is
 older than the lease back in the queue (its worker was killed or lost the database), so the next
 worker starts it again; the killed run's temporary files are removed first
-(:meth:`~oefenkit.storage.library_media.LibraryMediaMixin.remove_work_files`). Claiming is one
+(:meth:`~oefenkit.storage.library_media.LibraryMediaService.remove_work_files`). Claiming is one
 conditional ``UPDATE`` (``state = 'queued'``), so of two workers racing for a job exactly one gets
 it; the result is stored in the same transaction that moves the job to ``done``, and only by the
 worker that still holds the lease.
@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, Sequence
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -37,9 +37,14 @@ from ..errors import Cancelled, Conflict, NotFound
 from ..identity import SYSTEM, Actor
 from ..permissions import require
 from . import models as m
-from .library_media import normalise_manual_masks
+from .library_media import check_not_published, normalise_manual_masks
+from .store import Service, Store
 
-__all__ = ["AnonymiseJobsMixin", "JobInfo", "JobDelivery", "ACTIVE_STATES", "DEFAULT_LEASE_S",
+if TYPE_CHECKING:
+    from .library import LibraryService
+    from .people import PeopleService
+
+__all__ = ["AnonymiseJobsService", "JobInfo", "JobDelivery", "ACTIVE_STATES", "DEFAULT_LEASE_S",
            "MAX_ATTEMPTS", "work_name"]
 
 log = logging.getLogger(__name__)
@@ -105,20 +110,20 @@ def _info(job: m.AnonymiseJob, code: str, title: str, username: str | None) -> J
                    error=job.error or "", worker=job.worker)
 
 
-class AnonymiseJobsMixin:
-    """Verbs of the durable anonymisation jobs; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+class AnonymiseJobsService(Service):
+    """Verbs of the durable anonymisation jobs (a feature service, wired by :class:`~oefenkit.storage.kit.Kit`)."""
 
-    #: Where new jobs are handed to the workers (``oefenkit/jobs.py``); ``None``: the workers'
-    #: own sweep picks them up (:meth:`recover_anonymise_jobs`).
-    job_queue: JobDelivery | None = None
-    #: Seconds a running job's heartbeat stays valid.
-    job_lease_s: float = DEFAULT_LEASE_S
-
-    # provided by Kit and the library mixins
-    transaction: Callable[..., Any]
-    audit: Callable[..., None]
-    _media_of: Callable[..., Any]
-    _check_not_published: Callable[..., None]
+    def __init__(self, store: Store, *, people: PeopleService, library: LibraryService):
+        super().__init__(store)
+        #: Where new jobs are handed to the workers (``oefenkit/jobs.py``); ``None``: the workers'
+        #: own sweep picks them up (:meth:`recover_anonymise_jobs`).
+        self.job_queue: JobDelivery | None = None
+        #: Seconds a running job's heartbeat stays valid.
+        self.job_lease_s: float = DEFAULT_LEASE_S
+        #: The requesting person of a job (:meth:`PeopleService.find_person`).
+        self._people = people
+        #: A library case's rows (:meth:`LibraryService.media_of`).
+        self._library = library
 
     # -- pages: queue, read, cancel ------------------------------------------------------------
 
@@ -135,8 +140,8 @@ class AnonymiseJobsMixin:
         require(actor, "manage_cases")
         masks = None if manual_masks is None else [dict(d) for d in normalise_manual_masks(manual_masks)]
         with self.transaction() as s:
-            case, media = self._media_of(s, case_code)
-            self._check_not_published(media)
+            case, media = self._library.media_of(s, case_code)
+            check_not_published(media)
             if media.original_path is None:
                 raise NotFound("Het origineel van deze casus is niet meer bewaard; opnieuw anonimiseren kan niet.")
             if s.scalar(select(m.AnonymiseJob.id).where(m.AnonymiseJob.case_id == case.id,
@@ -279,7 +284,7 @@ class AnonymiseJobsMixin:
         actor: Actor = SYSTEM
         if username is not None:
             try:
-                actor = self.find_person(username)  # type: ignore[attr-defined]
+                actor = self._people.find_person(username)
             except NotFound:
                 actor = SYSTEM
         return actor, code, masks, keep_audio

@@ -16,8 +16,9 @@ from ..permissions import can, require, roles
 from ..roles import SYSTEM_ROLE
 from ..scales import Scale, current
 from . import models as m
+from .store import Service
 
-__all__ = ["CasesMixin", "ExpertScoreInfo", "CaseInfo", "EXPERT_ONLY_DETAILS"]
+__all__ = ["CasesService", "ExpertScoreInfo", "CaseInfo", "EXPERT_ONLY_DETAILS"]
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,8 @@ def scales_in_order(s: Session) -> list[Scale]:
     return current(scale_value(sc) for sc in s.scalars(select(m.Scale)))
 
 
-class CasesMixin:
-    """Verbs on scales, cases, case sets and expert scores; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+class CasesService(Service):
+    """Verbs on scales, cases, case sets and expert scores (a feature service, wired by :class:`~oefenkit.storage.kit.Kit`)."""
 
     # -- scales and cases ----------------------------------------------------------------
 
@@ -138,17 +139,6 @@ class CasesMixin:
             s.add(m.ExpertScore(expert_id=expert.id, case_id=case.id, scale_id=scale.id,
                                 score=score, rationale=rationale))
             self.audit(s, actor, "expert_score.add", case_code, scale=scale_code, expert=expert.username)
-
-    def _expert_score_slot(self, s: Session, actor: Actor, case_code: str, scale_code: str, score: Any,
-                           expert_username: str | None):
-        """Case, newest scale version, checked score, expert, and that expert's existing row (or None)."""
-        case, scale = self._case_and_scale(s, case_code, scale_code)
-        score = self._check_score(scale, score)
-        expert = self._person(s, expert_username or actor.username)
-        row = s.scalar(select(m.ExpertScore).where(
-            m.ExpertScore.expert_id == expert.id, m.ExpertScore.case_id == case.id,
-            m.ExpertScore.scale_id == scale.id))
-        return case, scale, score, expert, row
 
     def list_expert_scores(self, actor: Actor, case_code: str) -> list[ExpertScoreInfo]:
         require(actor, "read_expert_scores")

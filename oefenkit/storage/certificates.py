@@ -9,9 +9,9 @@ The rules come from :func:`oefenkit.certification.load_rules`; verbs that need t
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import requirements as rq
@@ -31,11 +31,16 @@ from .certificate_status import (
     REVOKED,
     _revoked,
     _until_day,
+    certificate_info,
     certificate_status,
 )
 from .requirements import PATH_KEY
+from .store import Service, Store
 
-__all__ = ["CertificatesMixin", "CERTIFICATE_STATUSES", "LAPSED_REGISTRATION", "REVOKED", "certificate_status"]
+if TYPE_CHECKING:
+    from .requirements import RequirementsService
+
+__all__ = ["CertificatesService", "CERTIFICATE_STATUSES", "LAPSED_REGISTRATION", "REVOKED", "certificate_status"]
 
 _NOTE_MAX = 5000
 
@@ -45,28 +50,15 @@ def _until_moment(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(12), tzinfo=dt.timezone.utc)
 
 
-class CertificatesMixin:
-    """Verbs on certificates and supervised cases; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+class CertificatesService(Service):
+    """Verbs on certificates and supervised cases (a feature service, wired by :class:`~oefenkit.storage.kit.Kit`)."""
+
+    def __init__(self, store: Store, *, requirements: RequirementsService):
+        super().__init__(store)
+        #: Path certificates and registrations (:meth:`RequirementsService.update_registrations`).
+        self._requirements = requirements
 
     # -- shared look-ups ------------------------------------------------------------------
-
-    @staticmethod
-    def _programme(s: Session, programme_code: str) -> m.Programme:
-        programme = s.scalar(select(m.Programme).where(m.Programme.code == programme_code))
-        if programme is None:
-            raise NotFound(f"Programma {programme_code!r} bestaat niet.")
-        return programme
-
-    @staticmethod
-    def _supervised_case_count(s: Session, person_id: int, programme_id: int) -> int:
-        """Cases carried out and discussed: the supervised cases plus the path's ``cases`` records
-        (one pool, ``oefenkit.requirements``)."""
-        supervised = s.scalar(select(func.count()).select_from(m.SupervisedCase).where(
-            m.SupervisedCase.person_id == person_id, m.SupervisedCase.programme_id == programme_id)) or 0
-        recorded = s.scalar(select(func.count()).select_from(m.RequirementRecord).where(
-            m.RequirementRecord.person_id == person_id, m.RequirementRecord.programme_id == programme_id,
-            m.RequirementRecord.kind == "cases")) or 0
-        return supervised + recorded
 
     # -- deciding on a proposal --------------------------------------------------------------
 
@@ -129,7 +121,7 @@ class CertificatesMixin:
                 # (submit_exam); turning that proposal down revokes it.
                 self._revoke_certificates_of_proposal(s, actor, person, programme, proposal.id, row.id, reason)
             if passed and (proposal.statistics or {}).get(PATH_KEY):
-                if self._valid_path_certificate(s, person.id, programme.id) is None:
+                if self._requirements.valid_path_certificate(s, person.id, programme.id) is None:
                     certificate = self._issue_path_certificate(s, actor, person, programme, proposal, row, kind,
                                                                reason)
             elif passed and self._valid_certificate(s, person.id, programme.id) is None:
@@ -151,7 +143,7 @@ class CertificatesMixin:
                 s.flush()
                 self.audit(s, actor, "certificate.issue", person.username, programme=programme.code,
                            code=cert.verification_code, decision=row.id)
-                certificate = self._certificate_info(cert, person, programme)
+                certificate = certificate_info(cert, person, programme)
             return {"decision_id": row.id, "kind": kind, "passed": passed, "certificate": certificate}
 
     def _issue_path_certificate(
@@ -176,8 +168,8 @@ class CertificatesMixin:
         self.audit(s, actor, "certificate.issue", person.username, programme=programme.code,
                    code=cert.verification_code, decision=row.id, kind=cert_kind)
         if cert_kind == "registration":  # a terugkomdag recorded before the decision counts too
-            self._update_registrations(s, actor, person, programme)
-        return self._certificate_info(cert, person, programme)
+            self._requirements.update_registrations(s, actor, person, programme)
+        return certificate_info(cert, person, programme)
 
     def _revoke_certificates_of_proposal(
         self, s: Session, actor: Actor, person: m.Person, programme: m.Programme, proposal_id: int,

@@ -1,23 +1,36 @@
-"""Certification decisions: the :class:`~oefenkit.storage.kit.Kit` verbs that record and list
-proposals and decisions. The rules themselves live in :mod:`oefenkit.certification`.
+"""Certification decisions: the verbs that propose (the rule applied to a stored exam), record and
+list proposals and decisions. The rules themselves live in :mod:`oefenkit.certification`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from sqlalchemy import select
 
-from ..errors import ValidationError
+from ..certification import CertificationRule, Decision, decide_against_experts  # imports no storage
+from ..errors import NotFound, ValidationError
 from ..identity import Actor
 from ..permissions import require
 from . import models as m
+from .store import Service, Store
 
-__all__ = ["DecisionsMixin"]
+if TYPE_CHECKING:
+    from .cases import CasesService
+    from .ratings import RatingsService
+
+__all__ = ["DecisionsService"]
 
 
-class DecisionsMixin:
-    """Verbs on certification decisions; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+class DecisionsService(Service):
+    """Verbs on certification decisions (a feature service, wired by :class:`~oefenkit.storage.kit.Kit`)."""
+
+    def __init__(self, store: Store, *, ratings: RatingsService, cases: CasesService):
+        super().__init__(store)
+        #: A trainee's exam scores and the set's expert scores.
+        self._ratings = ratings
+        #: The score range of each scale the rule names.
+        self._cases = cases
 
     # -- certification -----------------------------------------------------------------
 
@@ -44,6 +57,34 @@ class DecisionsMixin:
             s.flush()
             self.audit(s, actor, f"certification.{kind}", username, programme=programme_code, passed=passed)
             return row.id
+
+    def propose_certification(
+        self, actor: Actor, username: str, programme_code: str, case_set_code: str, *,
+        rules: Mapping[str, CertificationRule], supervised_cases: int = 0,
+    ) -> tuple[int, Decision]:
+        """Apply the programme's rule to a trainee's stored exam and store the proposal.
+
+        The consensus of each clip comes from the stored expert scores
+        (:func:`oefenkit.certification.decide_against_experts`, pure: it takes the scores the
+        ratings service read). Returns the stored decision's id and the decision.
+        """
+        require(actor, "decide_certification")
+        rule = rules.get(programme_code)
+        if rule is None:
+            raise NotFound(f"Er zijn geen certificeringsregels voor programma {programme_code!r}.")
+        trainee = self._ratings.exam_scores(actor, username, case_set_code)
+        experts = self._ratings.expert_scores_of_set(actor, case_set_code)
+        ranges = {}
+        for scale_code in rule.scales:
+            scale = self._cases.find_scale(scale_code)
+            ranges[scale_code] = (scale.min_score, scale.max_score)
+        decision = decide_against_experts(rule, trainee, experts, ranges, case_set_code=case_set_code,
+                                          supervised_cases=supervised_cases)
+        decision_id = self.add_certification_decision(
+            actor, username, programme_code, passed=decision.passed, reasons=decision.reasons,
+            statistics=decision.statistics, rule=decision.rule, kind="proposal",
+        )
+        return decision_id, decision
 
     def list_certification_decisions(self, actor: Actor, username: str) -> list[dict[str, Any]]:
         """A person's certification decisions, newest first."""

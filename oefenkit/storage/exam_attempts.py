@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from ..certification import decide_against_experts, valid_until  # imports no storage
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -20,8 +20,10 @@ from ..scales import every_scale
 from . import exams as ex
 from . import models as m
 from .cases import scales_in_order
+from .certificate_status import certificate_info
+from .store import Service
 
-__all__ = ["ExamMixin", "exam_programmes", "scoring_test_programmes"]
+__all__ = ["ExamService", "exam_programmes", "scoring_test_programmes"]
 
 
 def scoring_test_programmes(s: Session) -> frozenset[str]:
@@ -87,8 +89,8 @@ def _exam_scales(s: Session) -> tuple[str, ...]:
     return tuple(sc.code for sc in scales_in_order(s))
 
 
-class ExamMixin:
-    """Verbs on certification-test attempts; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+class ExamService(Service):
+    """Verbs on certification-test attempts (a feature service, wired by :class:`~oefenkit.storage.kit.Kit`)."""
 
     # -- certification test --------------------------------------------------------------
     # The exam app's verbs. A cursist's kernel only ever calls these (and the generic rating
@@ -382,7 +384,7 @@ class ExamMixin:
                 s.flush()
                 self.audit(s, SYSTEM, "certificate.issue", person.username, programme=programme.code,
                            code=cert.verification_code, demo=demo)
-                certificate = self._certificate_info(cert, person, programme)
+                certificate = certificate_info(cert, person, programme)
             return ex.ExamOutcome(attempt.id, row.id, decision.passed, tuple(decision.reasons),
                                   decision.statistics, certificate, dict(decision.rule))
 
@@ -406,22 +408,10 @@ class ExamMixin:
                 m.Certificate.person_id == attempt.person_id)) if (c.statistics or {}).get("decision_id") == row.id),
                 None)
             if cert is not None:
-                certificate = self._certificate_info(cert, s.get(m.Person, cert.person_id),
+                certificate = certificate_info(cert, s.get(m.Person, cert.person_id),
                                                      s.get(m.Programme, cert.programme_id))
             return ex.ExamOutcome(attempt.id, row.id, row.passed, tuple(row.reasons), row.statistics, certificate,
                                   dict(row.rule or {}))
-
-    @staticmethod
-    def _certificate_info(cert: m.Certificate, person: m.Person, programme: m.Programme) -> ex.CertificateInfo:
-        def utc(moment: dt.datetime) -> dt.datetime:  # SQLite gives naive UTC, PostgreSQL aware values
-            return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment.astimezone(dt.timezone.utc)
-
-        s = object_session(cert)
-        scale_titles = {sc.code: sc.title for sc in scales_in_order(s)} if s is not None else {}
-        return ex.CertificateInfo(cert.verification_code, person.username, person.display_name, programme.code,
-                                  programme.name, utc(cert.issued_at), utc(cert.valid_until).date(), cert.decision,
-                                  dict(cert.statistics or {}), cert.kind or "certificate", demo=bool(cert.demo),
-                                  scale_titles=scale_titles)
 
     def find_certificate(self, actor: Actor, code: str) -> ex.CertificateInfo:
         """A certificate by verification code, for its owner or staff.
@@ -433,5 +423,5 @@ class ExamMixin:
             cert = s.scalar(select(m.Certificate).where(m.Certificate.verification_code == (code or "").strip().upper()))
             if cert is None or not can(actor, "read_certification_of", cert.person_id):
                 raise NotFound("Dit certificaat bestaat niet.")
-            return self._certificate_info(cert, s.get(m.Person, cert.person_id),
+            return certificate_info(cert, s.get(m.Person, cert.person_id),
                                           s.get(m.Programme, cert.programme_id))

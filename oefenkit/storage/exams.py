@@ -51,7 +51,7 @@ class ExamCase:
 
 @dataclass(frozen=True)
 class ExamSetInfo:
-    """An exam set a person can take for a programme (``Kit.list_exam_sets``)."""
+    """An exam set a person can take for a programme (``ExamService.list_exam_sets``)."""
 
     code: str
     name: str
@@ -131,7 +131,7 @@ class CertificateInfo:
 
     @property
     def revoked(self) -> bool:
-        """Withdrawn by a trainer's override (see ``Kit.decide_certificate``)."""
+        """Withdrawn by a trainer's override (see ``CertificatesService.decide_certificate``)."""
         return bool(self.statistics.get("revoked"))
 
 

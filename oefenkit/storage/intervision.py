@@ -29,8 +29,9 @@ from ..permissions import require
 from ..scales import every_scale, in_words
 from . import models as m
 from .cases import scales_in_order
+from .store import Service
 
-__all__ = ["IntervisionMixin"]
+__all__ = ["IntervisionService"]
 
 _NOTE_MAX = 5000
 
@@ -41,8 +42,8 @@ def _intervision_rating():
             & m.Rating.live_round_id.is_(None) & m.Rating.exam_attempt_id.is_(None))
 
 
-class IntervisionMixin:
-    """Verbs on intervision sets and scores; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+class IntervisionService(Service):
+    """Verbs on intervision sets and scores (a feature service, wired by :class:`~oefenkit.storage.kit.Kit`)."""
 
     @staticmethod
     def _intervision_set(s: Session, set_code: str) -> m.CaseSet:

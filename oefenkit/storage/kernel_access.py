@@ -11,12 +11,13 @@ from ..identity import SYSTEM, Actor
 from ..sessions import PREWARM_WINDOW
 from . import models as m
 from .people import ACTIVE_ACTORS_BY_NAMES, _actor, read_actors
+from .store import Service
 
-__all__ = ["KernelAccessMixin"]
+__all__ = ["KernelAccessService"]
 
 
-class KernelAccessMixin:
-    """Verbs for the server's kernel bookkeeping; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+class KernelAccessService(Service):
+    """Verbs for the server's kernel bookkeeping (a feature service, wired by :class:`~oefenkit.storage.kit.Kit`)."""
 
     def list_active_people(self, usernames: Iterable[str]) -> dict[str, Actor]:
         """The active people among ``usernames`` (fresh role, groups and exam programmes), by user name.

@@ -1,113 +1,216 @@
-"""The storage façade: fixed verbs, one transaction per user action.
+"""The kit: one store and the feature services over it, wired together. Nothing else.
 
-Verbs follow one pattern: ``add_*`` (create, fails if it exists),
-``find_*`` (one thing or :class:`NotFound`), ``list_*`` (zero or more),
-``update_or_create_*`` (idempotent loading of content), ``update_*`` and
-``remove_*``. Every public method runs in exactly one transaction
-(:meth:`Store.transaction`, inherited): it commits as a whole or rolls back as a whole, so a
-crash or bad input never leaves half a write behind.
+Each feature is a service (:class:`~oefenkit.storage.store.Service`) in its own module. A service
+owns its transactions (one per verb, :meth:`Store.transaction`), checks
+:mod:`oefenkit.permissions` before touching the database and returns plain values
+(:class:`Actor`, dataclasses, dicts), never ORM objects. A service that needs another feature
+takes that service in its constructor; none calls another through ``self``
+(``tests/test_services.py`` keeps it so).
 
-Methods that read or change personal data take the acting person
-(:class:`oefenkit.identity.Actor`) as first argument and check
-:mod:`oefenkit.permissions` before touching the database. They return plain
-values (:class:`Actor`, dataclasses, dicts), never ORM objects, so the UI
-layers cannot lazily reach into the database.
+Verbs follow one pattern: ``add_*`` (create, fails if it exists), ``find_*`` (one thing or
+:class:`NotFound`), ``list_*`` (zero or more), ``update_or_create_*`` (idempotent loading of
+content), ``update_*`` and ``remove_*``.
 
-The verbs live in one mixin per noun, composed here:
+:class:`Kit` builds the store and the services in dependency order and exposes each as an
+attribute (:data:`Kit.SERVICES`): ``kit.people.find_person(...)``. For the callers written against
+the old façade, ``kit.find_person(...)`` still works: every verb name belongs to exactly one service
+and :meth:`Kit.__getattr__` forwards it there through a table built from the services' public
+methods (:func:`verbs_of`). A service's public method whose first parameter is ``s`` is a step
+inside a caller's transaction (``RequirementsService.update_registrations(s, ...)``), for the
+services that take it as a collaborator, and is not a verb of the kit.
 
-* :mod:`.people`             people, programmes, groups, JupyterHub persons, authenticate
-* :mod:`.cases`              scales, cases, case sets, expert scores, ``list_cases``
-* :mod:`.ratings`            ratings, exam scores, expert scores of a set
-* :mod:`.decisions`          certification decisions
-* :mod:`.progress`           course-module progress
-* :mod:`.practice_attempts`  practice attempts and clips (``find_clip``)
-* :mod:`.exam_attempts`      the certification test (value types in :mod:`.exams`)
-* :mod:`.certificates`       deciding on proposals, certificates, supervised cases, renewal
-* :mod:`.requirements`       programme-path requirement records, progress on a path, path proposals
-* :mod:`.logins`             login sessions of the standalone server: start, resolve, list, end
-* :mod:`.privacy`            AVG: export and delete everything stored about a person
-* :mod:`.sessions`           terugkomdag live sessions: lifecycle, rounds, live state, report
-* :mod:`.session_participants` a live session's participant: join by code, re-attach, score a round
-* :mod:`.session_answers`    answers to situatie/vraag/ervaring rounds, who took part
-* :mod:`.library`            case library: upload, anonymise, review, expert scores, publish
-* :mod:`.intervision`        intervision: a team's scores of one case over successive visits
-* :mod:`.kernel_access`      the owners of live app kernels (active, role, groups); refused access
+The services (module: attribute, collaborators):
 
-Feature services (issue 16) are attributes: ``kit.babytijd`` (:mod:`.babytijd`, Babytijd reeksen),
-``kit.session_figures`` (:mod:`.session_figures`, the terugkomdag round ``cijfers``).
+* :mod:`.media`              ``media``: the one media store (clip roots, media directory; no database)
+* :mod:`.logins`             ``logins``: login sessions of the standalone server
+* :mod:`.people`             ``people`` (logins): people, programmes, groups, JupyterHub persons, authenticate
+* :mod:`.cases`              ``cases``: scales, cases, case sets, expert scores, ``list_cases``
+* :mod:`.ratings`            ``ratings``: ratings, exam scores, expert scores of a set
+* :mod:`.decisions`          ``decisions`` (ratings, cases): certification proposals and decisions
+* :mod:`.progress`           ``progress``: course-module progress
+* :mod:`.practice_attempts`  ``practice`` (media): practice attempts and clips (``find_clip``)
+* :mod:`.requirements`       ``requirements``: requirement records, progress on a path, path proposals
+* :mod:`.certificates`       ``certificates`` (requirements): deciding on proposals, certificates, renewal
+* :mod:`.exam_attempts`      ``exams``: the certification test (value types in :mod:`.exams`)
+* :mod:`.babytijd`           ``babytijd``: Babytijd reeksen (opvoeders, attendance, measurements, figures)
+* :mod:`.privacy`            ``privacy`` (babytijd): AVG export and delete everything stored about a person
+* :mod:`.library`            ``library`` (media): case library: upload, metadata, expert scores, publish
+* :mod:`.library_media`      ``library_media`` (media, library): anonymise a library clip, review
+* :mod:`.anonymise_jobs`     ``jobs`` (people, library): durable anonymisation jobs
+* :mod:`.sessions`           ``sessions`` (requirements, certificates): terugkomdag live sessions
+* :mod:`.session_answers`    ``session_answers``: answers to situatie/vraag/ervaring rounds
+* :mod:`.session_participants` ``session_participants``: join by code, re-attach, score a round
+* :mod:`.session_figures`    ``session_figures`` (babytijd, sessions): the terugkomdag round ``cijfers``
+* :mod:`.intervision`        ``intervision``: a team's scores of one case over successive visits
+* :mod:`.kernel_access`      ``kernel_access``: the owners of live app kernels; refused access
+* :mod:`.audit`              ``audit_log``: reading the audit log
 
-What they share (:meth:`Store.transaction`, :meth:`Store.audit` and the private look-ups
-``_person``, ``_case_and_scale``, ``_check_score``) lives in :mod:`.store`, with the
-:class:`~.store.Service` base of the feature services; this module keeps the audit log.
-The value types stay importable from here.
+What every service shares (the store's unit of work, the audit entry, the private look-ups) is in
+:mod:`.store`; the three live-session services share :class:`~.live_rows.LiveRows`. The value
+types stay importable from here.
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from ..identity import Actor
-from ..permissions import require
-from . import models as m
-from .anonymise_jobs import AnonymiseJobsMixin
+from .anonymise_jobs import AnonymiseJobsService
+from .audit import AuditService
 from .babytijd import BabytijdService
 from .cases import EXPERT_ONLY_DETAILS as EXPERT_ONLY_DETAILS  # re-exported: the value types stay importable here
-from .cases import CaseInfo, CasesMixin
+from .cases import CaseInfo, CasesService
 from .cases import ExpertScoreInfo as ExpertScoreInfo
-from .certificates import CertificatesMixin
-from .decisions import DecisionsMixin
-from .exam_attempts import ExamMixin
-from .intervision import IntervisionMixin
-from .kernel_access import KernelAccessMixin
-from .library import LibraryMixin
-from .library_media import LibraryMediaMixin
-from .logins import LoginsMixin
-from .people import GroupInfo, PeopleMixin
-from .practice_attempts import PracticeMixin
-from .privacy import PrivacyMixin
-from .progress import ProgressMixin
-from .ratings import RatingInfo, RatingsMixin
-from .requirements import RequirementsMixin
-from .session_answers import SessionAnswersMixin
+from .certificates import CertificatesService
+from .decisions import DecisionsService
+from .exam_attempts import ExamService
+from .intervision import IntervisionService
+from .kernel_access import KernelAccessService
+from .library import LibraryService
+from .library_media import LibraryMediaService
+from .logins import LoginsService
+from .media import MediaStore
+from .people import GroupInfo, PeopleService
+from .practice_attempts import PracticeService
+from .privacy import PrivacyService
+from .progress import ProgressService
+from .ratings import RatingInfo, RatingsService
+from .requirements import RequirementsService
+from .session_answers import SessionAnswersService
 from .session_figures import SessionFiguresService
-from .session_participants import SessionParticipantsMixin
-from .sessions import SessionsMixin
+from .session_participants import SessionParticipantsService
+from .sessions import SessionsService
 from .store import Store
 
-__all__ = ["Kit", "GroupInfo", "RatingInfo", "CaseInfo"]
+__all__ = ["Kit", "GroupInfo", "RatingInfo", "CaseInfo", "verbs_of"]
 
 
-class Kit(PeopleMixin, CasesMixin, RatingsMixin, DecisionsMixin, ProgressMixin, PracticeMixin, ExamMixin,
-          CertificatesMixin, RequirementsMixin, PrivacyMixin, LibraryMixin, LibraryMediaMixin, AnonymiseJobsMixin,
-          SessionsMixin, SessionAnswersMixin, SessionParticipantsMixin, IntervisionMixin, LoginsMixin,
-          KernelAccessMixin, Store):
-    """Façade over one database. Cheap to create; share one per process.
+def _function(cls: type, name: str) -> Any:
+    raw = inspect.getattr_static(cls, name)
+    return raw.__func__ if isinstance(raw, (staticmethod, classmethod)) else raw
 
-    Feature services hang on it as attributes: ``kit.babytijd`` (:class:`~.babytijd.BabytijdService`).
-    """
+
+def _is_step(cls: type, name: str) -> bool:
+    """A public method whose first parameter is ``s``: a step inside a caller's transaction."""
+    parameters = list(inspect.signature(_function(cls, name)).parameters)
+    if not isinstance(inspect.getattr_static(cls, name), staticmethod):
+        parameters = parameters[1:]
+    return bool(parameters) and parameters[0] == "s"
+
+
+def verbs_of(cls: type) -> tuple[str, ...]:
+    """The verbs of a service class: the public functions its own class body defines (not those of
+    the shared bases in :mod:`.store` and :mod:`.live_rows`, not a setting such as ``login_clock``),
+    except the steps that take a caller's session (:func:`_is_step`)."""
+    own = {k.__qualname__ for k in cls.__mro__ if k.__module__ not in _SHARED_MODULES}
+    names = []
+    for name in dir(cls):
+        function = _function(cls, name)
+        if (not name.startswith("_") and inspect.isfunction(function)
+                and function.__qualname__.rsplit(".", 1)[0] in own and not _is_step(cls, name)):
+            names.append(name)
+    return tuple(names)
+
+
+#: Modules of the bases every service shares (their methods are no feature's verbs).
+_SHARED_MODULES = frozenset({"builtins", "oefenkit.storage.store", "oefenkit.storage.live_rows"})
+
+
+class Kit(Store):
+    """The store and its feature services. Cheap to create; share one per process."""
+
+    #: attribute → service class, in dependency order (a service's collaborators come before it).
+    SERVICES: dict[str, type] = {
+        "media": MediaStore,
+        "logins": LoginsService,
+        "people": PeopleService,
+        "cases": CasesService,
+        "ratings": RatingsService,
+        "decisions": DecisionsService,
+        "progress": ProgressService,
+        "practice": PracticeService,
+        "requirements": RequirementsService,
+        "certificates": CertificatesService,
+        "exams": ExamService,
+        "babytijd": BabytijdService,
+        "privacy": PrivacyService,
+        "library": LibraryService,
+        "library_media": LibraryMediaService,
+        "jobs": AnonymiseJobsService,
+        "sessions": SessionsService,
+        "session_answers": SessionAnswersService,
+        "session_participants": SessionParticipantsService,
+        "session_figures": SessionFiguresService,
+        "intervision": IntervisionService,
+        "kernel_access": KernelAccessService,
+        "audit_log": AuditService,
+    }
 
     def __init__(self, engine: Engine):
-        Store.__init__(self, engine)
-        self.babytijd = BabytijdService(self)
-        # the terugkomdag's cijfers round: the pooled figures of babytijd, the round verbs of this Kit
-        self.session_figures = SessionFiguresService(self, self.babytijd, self)
+        super().__init__(engine)
+        store: Store = self
+        self.media = MediaStore()
+        self.logins = LoginsService(store)
+        self.people = PeopleService(store, logins=self.logins)
+        self.cases = CasesService(store)
+        self.ratings = RatingsService(store)
+        self.decisions = DecisionsService(store, ratings=self.ratings, cases=self.cases)
+        self.progress = ProgressService(store)
+        self.practice = PracticeService(store, media=self.media)
+        self.requirements = RequirementsService(store)
+        self.certificates = CertificatesService(store, requirements=self.requirements)
+        self.exams = ExamService(store)
+        self.babytijd = BabytijdService(store)
+        self.privacy = PrivacyService(store, babytijd=self.babytijd)
+        self.library = LibraryService(store, media=self.media)
+        self.library_media = LibraryMediaService(store, media=self.media, library=self.library)
+        self.jobs = AnonymiseJobsService(store, people=self.people, library=self.library)
+        self.sessions = SessionsService(store, requirements=self.requirements, certificates=self.certificates)
+        self.session_answers = SessionAnswersService(store)
+        self.session_participants = SessionParticipantsService(store)
+        # the terugkomdag's cijfers round: the pooled figures of babytijd, the round verbs of sessions
+        self.session_figures = SessionFiguresService(store, self.babytijd, self.sessions)
+        self.intervision = IntervisionService(store)
+        self.kernel_access = KernelAccessService(store)
+        self.audit_log = AuditService(store)
 
-    # -- audit ----------------------------------------------------------------------------
+    # -- the old façade's names ---------------------------------------------------------------
 
-    def list_audit_entries(self, actor: Actor, limit: int = 200) -> list[dict[str, Any]]:
-        require(actor, "view_audit_log")
-        with self.transaction(readonly=True) as s:
-            rows = s.execute(
-                select(m.AuditEntry, m.Person.username)
-                .outerjoin(m.Person, m.Person.id == m.AuditEntry.actor_id)
-                .order_by(m.AuditEntry.id.desc())
-                .limit(limit)
-            )
-            return [
-                {"at": e.at, "actor": u or "systeem", "action": e.action, "target": e.target,
-                 "details": e.details}
-                for e, u in rows
-            ]
+    def __getattr__(self, name: str) -> Any:
+        """``kit.verb``: the verb of the one service that has it (:data:`VERBS`)."""
+        service = VERBS.get(name)
+        if service is None:
+            raise AttributeError(f"'Kit' object has no attribute {name!r}")
+        return getattr(object.__getattribute__(self, service), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # A setting of a service (``kit.job_queue = ...``) set on the kit would be silently ignored.
+        if name in _SERVICE_ATTRIBUTES:
+            raise AttributeError(f"{name!r} belongs to kit.{_SERVICE_ATTRIBUTES[name]}; set it there")
+        super().__setattr__(name, value)
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(VERBS))
+
+
+def _verb_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for attribute, cls in Kit.SERVICES.items():
+        for verb in verbs_of(cls):
+            if verb in table:
+                raise TypeError(f"verb {verb!r} of kit.{attribute} is also kit.{table[verb]}'s")
+            table[verb] = attribute
+    return table
+
+
+#: verb → the attribute of the service that has it (every verb belongs to exactly one service).
+VERBS: dict[str, str] = _verb_table()
+
+#: Public settings of a service (``job_queue``, ``clip_roots``, ...) → its attribute on the kit.
+_SERVICE_ATTRIBUTES: dict[str, str] = {
+    "clip_roots": "media", "media_dir": "media", "keep_originals": "media", "upload_max_bytes": "media",
+    "job_queue": "jobs", "job_lease_s": "jobs",
+    "login_idle": "logins", "login_lifetime": "logins", "login_touch_interval": "logins", "login_clock": "logins",
+} | VERBS

@@ -4,12 +4,12 @@ The :class:`~oefenkit.storage.kit.Kit` verbs behind the supervision app "Casusbi
 and the upload route (``oefenkit/server/upload.py``). Everything is staff-only
 (``manage_cases``; expert scores ``write_expert_scores``).
 
-Files live in the media directory (:meth:`LibraryMixin.configure_library`)::
+Files live in the media directory (:meth:`MediaStore.configure_library <oefenkit.storage.media.MediaStore.configure_library>`)::
 
     <media_dir>/originals/   the uploaded originals (mode 0700), named <random>.<ext>;
                              never inside a clip root, never served by any route
     <media_dir>/clips/       anonymised MP4s <case code>.mp4, served only through
-                             Kit.find_clip (the authenticated clip route)
+                             PracticeService.find_clip (the authenticated clip route)
     <media_dir>/review/      contact sheets <case code>.png (staff only)
     <media_dir>/uploads/     partial uploads of the HTTP route (<random>.part)
 
@@ -24,7 +24,7 @@ case never sits in a practice set and an exam set at once. Unless
 ``keep_originals`` is set, the original is deleted when the case is published (it
 is kept until then so the clip can be anonymised again with manual masks).
 
-Anonymising and reviewing are in ``library_media.py`` (:class:`~oefenkit.storage.library_media.LibraryMediaMixin`);
+Anonymising and reviewing are in ``library_media.py`` (:class:`~oefenkit.storage.library_media.LibraryMediaService`);
 the durable anonymisation jobs in ``anonymise_jobs.py``.
 """
 
@@ -46,17 +46,18 @@ from typing import Any, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..errors import AlreadyExists, ConfigurationError, Conflict, NotFound, ValidationError, VideoError
+from ..errors import AlreadyExists, Conflict, NotFound, ValidationError, VideoError
 from ..identity import Actor
 from ..permissions import require, roles
-from ..settings import PROJECT_ROOT
 from . import models as m
 from .cases import ExpertScoreInfo
 from .library_media import _unlink_quietly
 from .library_media import normalise_manual_masks as normalise_manual_masks  # its old home
+from .media import DEFAULT_UPLOAD_MAX_BYTES, MEDIA_SUBDIRS, MediaStore
+from .store import Service, Store
 
 __all__ = [
-    "LibraryMixin",
+    "LibraryService",
     "LibraryItem",
     "FlaggedFrame",
     "CaseSetInfo",
@@ -69,9 +70,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_UPLOAD_MAX_BYTES = 500 * 1024 * 1024
-#: Subfolders of the media directory.
-MEDIA_SUBDIRS = ("originals", "clips", "review", "uploads")
 #: Extensions an original keeps in the protected store (anything else is stored as ``.video``).
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".3gp", ".3g2", ".mkv", ".webm", ".avi",
                               ".mpg", ".mpeg", ".ts", ".mts", ".wmv", ".flv", ".ogv"})
@@ -186,62 +184,17 @@ def _check_text(value: str, label: str, maximum: int, *, required: bool = False)
     return value
 
 
-class LibraryMixin:
-    """Verbs of the case library; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+class LibraryService(Service):
+    """Verbs of the case library (a feature service, wired by :class:`~oefenkit.storage.kit.Kit`)."""
 
-    #: Root of the media directory (resolved), set by :meth:`configure_library`.
-    media_dir: Path | None = None
-    #: Keep originals after publication.
-    keep_originals: bool = False
-    #: Largest accepted upload.
-    upload_max_bytes: int = DEFAULT_UPLOAD_MAX_BYTES
-
-    # -- configuration ----------------------------------------------------------------------
-
-    def configure_library(self, media_dir: str | os.PathLike, *, keep_originals: bool = False,
-                          upload_max_bytes: int = DEFAULT_UPLOAD_MAX_BYTES) -> None:
-        """Use ``media_dir`` for the library; its ``clips/`` becomes a clip root next to the samples.
-
-        Nothing is created on disk here (app kernels open the kit cheaply); the
-        folders are made, private to the owner, when a verb first needs them.
-        """
-
-        media = Path(media_dir).expanduser().resolve()
-        samples = (PROJECT_ROOT / "sample_cases" / "clips").resolve()
-        roots = tuple(dict.fromkeys([*(self.clip_roots or (samples,)), media / "clips"]))
-        originals = media / "originals"
-        for root in roots:
-            root = Path(root).resolve()
-            if originals.is_relative_to(root) or root.is_relative_to(originals) or (media / "uploads").is_relative_to(root):
-                raise ConfigurationError(
-                    f"De mediamap {media} ligt in een map waaruit fragmenten worden getoond; "
-                    "kies een andere mediamap.")
-        if upload_max_bytes < 1:
-            raise ConfigurationError("De uploadgrens moet groter dan 0 zijn.")
-        self.media_dir = media
-        self.keep_originals = bool(keep_originals)
-        self.upload_max_bytes = int(upload_max_bytes)
-        self.clip_roots = roots
-
-    def media_path(self, sub: str) -> Path:
-        """A subfolder of the media directory (created with mode 0700 if needed)."""
-        if sub not in MEDIA_SUBDIRS:
-            raise ValueError(f"unknown media folder {sub!r}")
-        if self.media_dir is None:
-            raise ConfigurationError("Er is geen mediamap ingesteld voor de casusbibliotheek.")
-        path = self.media_dir / sub
-        try:
-            self.media_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-            path.mkdir(mode=0o700, exist_ok=True)
-            if sub == "originals" and (path.stat().st_mode & 0o077):
-                path.chmod(0o700)
-        except OSError as exc:
-            raise ConfigurationError(f"De mediamap {path} kan niet worden gebruikt: {exc.strerror}.") from exc
-        return path
+    def __init__(self, store: Store, *, media: MediaStore):
+        super().__init__(store)
+        #: The media directory and clip roots (uploads, originals, anonymised clips).
+        self._media = media
 
     # -- reading -----------------------------------------------------------------------------
 
-    def _media_of(self, s: Session, case_code: str) -> tuple[m.Case, m.CaseMedia]:
+    def media_of(self, s: Session, case_code: str) -> tuple[m.Case, m.CaseMedia]:
         row = s.execute(select(m.Case, m.CaseMedia).join(m.CaseMedia, m.CaseMedia.case_id == m.Case.id)
                         .where(m.Case.code == case_code)).first()
         if row is None:
@@ -250,7 +203,7 @@ class LibraryMixin:
             raise NotFound(f"Casus {case_code!r} staat niet in de casusbibliotheek (het is geen geüpload fragment).")
         return row[0], row[1]
 
-    def _library_item(self, s: Session, case: m.Case, media: m.CaseMedia) -> LibraryItem:
+    def library_item(self, s: Session, case: m.Case, media: m.CaseMedia) -> LibraryItem:
         programme_code = (s.scalar(select(m.Programme.code).where(m.Programme.id == case.programme_id))
                           if case.programme_id else None)
         set_codes = tuple(s.scalars(
@@ -287,12 +240,12 @@ class LibraryMixin:
         with self.transaction(readonly=True) as s:
             rows = s.execute(select(m.Case, m.CaseMedia).join(m.CaseMedia, m.CaseMedia.case_id == m.Case.id)
                              .order_by(m.CaseMedia.uploaded_at.desc(), m.Case.code.desc())).all()
-            return [self._library_item(s, case, media) for case, media in rows]
+            return [self.library_item(s, case, media) for case, media in rows]
 
     def find_library_item(self, actor: Actor, case_code: str) -> LibraryItem:
         require(actor, "manage_cases")
         with self.transaction(readonly=True) as s:
-            return self._library_item(s, *self._media_of(s, case_code))
+            return self.library_item(s, *self.media_of(s, case_code))
 
     def list_case_sets(self, actor: Actor) -> list[CaseSetInfo]:
         """Every case set with its kind and cases (in set order), by code; then, for every programme
@@ -358,8 +311,8 @@ class LibraryMixin:
             raise ValidationError("Het geüploade bestand is niet gevonden.") from exc
         if not source.is_file():
             raise ValidationError("Het geüploade bestand is geen gewoon bestand.")
-        if size > self.upload_max_bytes:
-            raise ValidationError(self.too_large_message())
+        if size > self._media.upload_max_bytes:
+            raise ValidationError(self._media.too_large_message())
         if size == 0:
             raise ValidationError(f"{name} is leeg (0 bytes).")
         try:
@@ -372,7 +325,7 @@ class LibraryMixin:
             for block in iter(lambda: fh.read(1024 * 1024), b""):
                 digest.update(block)
         ext = Path(name).suffix.lower()
-        originals = self.media_path("originals")
+        originals = self._media.media_path("originals")
         dest = originals / f"{secrets.token_hex(16)}{ext if ext in VIDEO_EXTENSIONS else '.video'}"
         shutil.move(source, dest)
         try:
@@ -386,10 +339,6 @@ class LibraryMixin:
                 _unlink_quietly(dest)
             raise
         return self.find_library_item(actor, code)
-
-    def too_large_message(self) -> str:
-        """Dutch: the file is over the upload limit."""
-        return f"Dit bestand is te groot; een fragment mag hoogstens {self.upload_max_bytes / 1024**2:.0f} MB zijn."
 
     def _store_upload(self, actor: Actor, dest: Path, name: str, size: int, sha256: str, title: str,
                       programme_code: str | None, *, duration: float) -> str:
@@ -441,7 +390,7 @@ class LibraryMixin:
                                       "opgeslagen.") from exc
             values["details"] = dict(details)
         with self.transaction() as s:
-            case, media = self._media_of(s, case_code)
+            case, media = self.media_of(s, case_code)
             if programme_code is not None:
                 values["programme_id"] = self._programme_id(s, programme_code, optional=True)
             changed = sorted(k for k, v in values.items() if getattr(case, k) != v)
@@ -449,7 +398,7 @@ class LibraryMixin:
                 setattr(case, k, values[k])
             if changed:
                 self.audit(s, actor, "case.update", case.code, fields=changed)
-            return self._library_item(s, case, media)
+            return self.library_item(s, case, media)
 
     def set_expert_scores(self, actor: Actor, case_code: str,
                           scores: Sequence[tuple[str, str, int, str]]) -> LibraryItem:
@@ -475,7 +424,7 @@ class LibraryMixin:
             seen.add((username, scale_code))
             checked.append((username, scale_code, score, rationale))
         with self.transaction() as s:
-            case, media = self._media_of(s, case_code)
+            case, media = self.media_of(s, case_code)
             for username, scale_code, score, rationale in checked:
                 expert = s.scalar(select(m.Person).where(m.Person.username == username))
                 if expert is None:
@@ -499,7 +448,7 @@ class LibraryMixin:
                     self.audit(s, actor, "expert_score.update", case.code, scale=scale_code, expert=username,
                                old=old, new=score)
             s.flush()
-            return self._library_item(s, case, media)
+            return self.library_item(s, case, media)
 
     # -- publish -----------------------------------------------------------------------------
 
@@ -516,7 +465,7 @@ class LibraryMixin:
         """
         require(actor, "manage_cases")
         with self.transaction() as s:
-            case, media = self._media_of(s, case_code)
+            case, media = self.media_of(s, case_code)
             if media.status not in ("reviewed", "published"):
                 raise ValidationError("Bekijk het geanonimiseerde fragment en keur het goed voordat je de "
                                       "casus publiceert.")
@@ -551,13 +500,13 @@ class LibraryMixin:
             media.status = "published"
             media.published_at = media.published_at or m.utcnow()
             original = None
-            if not self.keep_originals and media.original_path is not None:
-                original = self.media_path("originals") / media.original_path
+            if not self._media.keep_originals and media.original_path is not None:
+                original = self._media.media_path("originals") / media.original_path
                 media.original_path = None
             self.audit(s, actor, "case.publish", case.code, set=case_set.code, kind=case_set.kind,
                        original_deleted=original is not None)
             s.flush()
-            item = self._library_item(s, case, media)
+            item = self.library_item(s, case, media)
         if original is not None:
             try:
                 original.unlink(missing_ok=True)

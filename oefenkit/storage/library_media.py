@@ -1,10 +1,10 @@
 """The library's media verbs: anonymise an uploaded clip, review it, read its contact sheet.
 
-Mixed into :class:`~oefenkit.storage.kit.Kit` beside :class:`~oefenkit.storage.library.LibraryMixin`
+Mixed into :class:`~oefenkit.storage.kit.Kit` beside :class:`~oefenkit.storage.library.LibraryService`
 (upload, metadata, expert scores, publish). The long video work runs outside any database
 transaction; its results are written to temporary names and moved into place only after the
 bookkeeping committed, so a failed, cancelled or refused run changes nothing. The durable
-jobs of ``oefenkit/storage/anonymise_jobs.py`` run :meth:`LibraryMediaMixin.anonymise_library_clip`
+jobs of ``oefenkit/storage/anonymise_jobs.py`` run :meth:`LibraryMediaService.anonymise_library_clip`
 in ``oefenkit worker``.
 """
 
@@ -25,11 +25,13 @@ from ..errors import Conflict, NotFound, ValidationError, VideoError
 from ..identity import Actor
 from ..permissions import require
 from . import models as m
+from .media import MediaStore
+from .store import Service, Store
 
 if TYPE_CHECKING:
-    from .library import LibraryItem
+    from .library import LibraryItem, LibraryService
 
-__all__ = ["LibraryMediaMixin", "normalise_manual_masks"]
+__all__ = ["LibraryMediaService", "check_not_published", "normalise_manual_masks"]
 
 log = logging.getLogger(__name__)
 
@@ -97,25 +99,29 @@ def _check_no_active_job(s: Session, case: m.Case) -> None:
                        "of breek haar af in de Casusbibliotheek.")
 
 
-class LibraryMediaMixin:
-    """Anonymise and review library clips; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+def check_not_published(media: m.CaseMedia) -> None:
+    """Refuse to change the clip of a published case (Dutch :class:`Conflict`)."""
+    if media.status == "published":
+        raise Conflict("Deze casus is al gepubliceerd; het fragment kan niet meer worden gewijzigd.")
 
-    # provided by LibraryMixin and Kit
-    media_path: Callable[..., Path]
-    transaction: Callable[..., Any]
-    audit: Callable[..., None]
-    _media_of: Callable[..., Any]
-    _library_item: Callable[..., Any]
-    find_library_item: Callable[..., Any]
+
+class LibraryMediaService(Service):
+    """Anonymise and review library clips (a feature service, wired by :class:`~oefenkit.storage.kit.Kit`)."""
+
+    def __init__(self, store: Store, *, media: MediaStore, library: LibraryService):
+        super().__init__(store)
+        self._media = media
+        #: Reads a library case's rows and returns its item (:meth:`LibraryService.find_library_item`).
+        self._library = library
 
     def find_contact_sheet(self, actor: Actor, case_code: str) -> Path:
         """The contact sheet (PNG) of the last anonymisation of a library case."""
         require(actor, "manage_cases")
         with self.transaction(readonly=True) as s:
-            case, media = self._media_of(s, case_code)
+            case, media = self._library.media_of(s, case_code)
             if media.status == "uploaded":
                 raise NotFound("Er is nog geen contactvel: anonimiseer het fragment eerst.")
-        path = self.media_path("review") / f"{case.code}.png"
+        path = self._media.media_path("review") / f"{case.code}.png"
         if not path.is_file():
             raise NotFound("Het contactvel van deze casus is niet gevonden.")
         return path
@@ -155,19 +161,19 @@ class LibraryMediaMixin:
         require(actor, "manage_cases")
         masks = None if manual_masks is None else normalise_manual_masks(manual_masks)
         with self.transaction() as s:
-            case, media = self._media_of(s, case_code)
-            self._check_not_published(media)
+            case, media = self._library.media_of(s, case_code)
+            check_not_published(media)
             if media.original_path is None:
                 raise NotFound("Het origineel van deze casus is niet meer bewaard; opnieuw anonimiseren kan niet.")
             if not for_job:
                 _check_no_active_job(s, case)
-            original = self.media_path("originals") / media.original_path
+            original = self._media.media_path("originals") / media.original_path
             if masks is None:
                 masks = tuple(dict(d) for d in media.manual_masks or ())
             code = case.code
         if not original.is_file():
             raise NotFound("Het origineel van deze casus is niet gevonden in de beveiligde opslag.")
-        clips, review_dir = self.media_path("clips"), self.media_path("review")
+        clips, review_dir = self._media.media_path("clips"), self._media.media_path("review")
         token = work_name or secrets.token_hex(6)
         new_clip = clips / f".{code}.{token}.mp4"
         new_sheet = review_dir / f".{code}.{token}.png"
@@ -182,8 +188,8 @@ class LibraryMediaMixin:
                         "reason": item.text.split(" ", 1)[1], "code": item.reason}
                        for item in result.review.flagged]
             with self.transaction() as s:
-                case, media = self._media_of(s, code)
-                self._check_not_published(media)
+                case, media = self._library.media_of(s, code)
+                check_not_published(media)
                 if not for_job:
                     _check_no_active_job(s, case)
                 media.status = "anonymised"
@@ -210,25 +216,20 @@ class LibraryMediaMixin:
         finally:
             _unlink_quietly(new_clip)
             _unlink_quietly(new_sheet)
-        return self.find_library_item(actor, code)
-
-    @staticmethod
-    def _check_not_published(media: m.CaseMedia) -> None:
-        if media.status == "published":
-            raise Conflict("Deze casus is al gepubliceerd; het fragment kan niet meer worden gewijzigd.")
+        return self._library.find_library_item(actor, code)
 
     def mark_library_reviewed(self, actor: Actor, case_code: str) -> LibraryItem:
         """A person looked at the anonymised clip and its flagged frames: status ``reviewed``."""
         require(actor, "manage_cases")
         with self.transaction() as s:
-            case, media = self._media_of(s, case_code)
+            case, media = self._library.media_of(s, case_code)
             if media.status == "uploaded":
                 raise ValidationError("Anonimiseer het fragment eerst; daarna kun je het beoordelen.")
-            self._check_not_published(media)
+            check_not_published(media)
             if media.status != "reviewed":
                 media.status = "reviewed"
                 self.audit(s, actor, "library.review", case.code)
-            return self._library_item(s, case, media)
+            return self._library.library_item(s, case, media)
 
 
     def remove_work_files(self, case_code: str, work_name: str) -> None:
@@ -236,7 +237,7 @@ class LibraryMediaMixin:
         if not re.fullmatch(r"[A-Za-z0-9_-]+", work_name):
             raise ValueError(f"bad work name {work_name!r}")
         for sub in ("clips", "review"):
-            folder = self.media_path(sub)
+            folder = self._media.media_path(sub)
             # .<code>.<work>.mp4 and the encoder's own ..<code>.<work>.mp4.<random>.part
             for pattern in (f".{case_code}.{work_name}.*", f"..{case_code}.{work_name}.*"):
                 for path in folder.glob(glob.escape(pattern[:-1]) + "*"):

@@ -6,16 +6,16 @@ database holds its SHA-256 hash, so a copy of the database gives no usable cooki
 is one row of ``login_session``; ending it deletes the row, and the next request with that
 cookie is a stranger's. A session ends
 
-* when its person logs out (:meth:`LoginsMixin.remove_login_session`);
-* for all of a person's sessions, with "Overal afmelden" (:meth:`LoginsMixin.remove_login_sessions`)
+* when its person logs out (:meth:`LoginsService.remove_login_session`);
+* for all of a person's sessions, with "Overal afmelden" (:meth:`LoginsService.remove_login_sessions`)
   and, in the same transaction, when their password, role or active flag changes
-  (``storage/people.py`` calls :meth:`LoginsMixin._end_login_sessions`);
-* when it has been idle for :attr:`LoginsMixin.login_idle` or is older than
-  :attr:`LoginsMixin.login_lifetime` (both set from the settings by
-  :meth:`LoginsMixin.configure_logins`). Expired rows are refused at once and deleted at the
+  (``storage/people.py`` calls :meth:`LoginsService.end_login_sessions`);
+* when it has been idle for :attr:`LoginsService.login_idle` or is older than
+  :attr:`LoginsService.login_lifetime` (both set from the settings by
+  :meth:`LoginsService.configure_logins`). Expired rows are refused at once and deleted at the
   next login.
 
-"Last seen" is written at most once per :attr:`LoginsMixin.login_touch_interval`, so a page
+"Last seen" is written at most once per :attr:`LoginsService.login_touch_interval`, so a page
 that loads many clips does not write on every request.
 """
 
@@ -35,8 +35,9 @@ from ..identity import Actor
 from ..permissions import require
 from . import models as m
 from .people import ACTOR_BY_NAME, _actor, read_actors
+from .store import Service
 
-__all__ = ["LoginsMixin", "LoginInfo", "LoginSessionInfo", "hash_login_token"]
+__all__ = ["LoginsService", "LoginInfo", "LoginSessionInfo", "hash_login_token"]
 
 #: Longest user agent kept (the column's size); the rest is cut off.
 USER_AGENT_CHARS = 200
@@ -73,8 +74,8 @@ class LoginSessionInfo:
     address: str
 
 
-class LoginsMixin:
-    """Verbs on login sessions; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+class LoginsService(Service):
+    """Verbs on login sessions (a feature service, wired by :class:`~oefenkit.storage.kit.Kit`)."""
 
     #: A session not used for this long has ended (``OEFENKIT_SESSION_IDLE_HOURS``).
     login_idle: dt.timedelta = dt.timedelta(hours=12)
@@ -103,7 +104,7 @@ class LoginsMixin:
         return s.execute(statement).rowcount or 0
 
     @staticmethod
-    def _end_login_sessions(s: Session, person_id: int) -> int:
+    def end_login_sessions(s: Session, person_id: int) -> int:
         """End all sessions of one person inside the caller's transaction; returns how many."""
         statement = delete(m.LoginSession).where(m.LoginSession.person_id == person_id)
         return s.execute(statement.execution_options(synchronize_session=False)).rowcount or 0
@@ -209,6 +210,6 @@ class LoginsMixin:
         """End every session of ``username`` ("Overal afmelden"; the person, or a coördinator)."""
         with self.transaction() as s:
             pid = self._login_person_id(s, actor, username)
-            ended = self._end_login_sessions(s, pid)
+            ended = self.end_login_sessions(s, pid)
             self.audit(s, actor, "person.end_sessions", username, sessions=ended)
             return ended

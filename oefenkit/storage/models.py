@@ -125,7 +125,7 @@ __all__ = [
 
 class Role(Base):
     """A role named in ``oefenkit/roles.yaml`` (what it may do lives there): its row lets people
-    hold it. ``oefenkit init`` adds the rows of new roles (``PeopleMixin.sync_roles``)."""
+    hold it. ``oefenkit init`` adds the rows of new roles (``PeopleService.sync_roles``)."""
 
     __tablename__ = "role"
 
@@ -306,7 +306,7 @@ class CaseSet(Base):
 
     ``public``: the set's expert scores are public (the shipped sample sets: their scripts are in
     the repository). An exam on a public set is an *oefentoets*: full result, no certificate
-    (``Kit.submit_exam``). A new set is private unless said otherwise; the server default is
+    (``ExamService.submit_exam``). A new set is private unless said otherwise; the server default is
     true because every set that existed before migration 0012 was a shipped one.
     """
 

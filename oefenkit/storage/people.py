@@ -5,7 +5,7 @@ find, list, update and authenticate persons (also JupyterHub persons) and manage
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, object_session
@@ -24,8 +24,12 @@ from ..identity import (
 from ..permissions import can, require, roles
 from . import models as m
 from .exam_attempts import exam_programmes, role_is_staff, scoring_test_programmes
+from .store import Service, Store
 
-__all__ = ["PeopleMixin", "GroupInfo"]
+if TYPE_CHECKING:
+    from .logins import LoginsService
+
+__all__ = ["PeopleService", "GroupInfo"]
 
 
 @dataclass(frozen=True)
@@ -106,8 +110,13 @@ def _not_oneself(actor: Actor, username: str, message: str) -> None:
         raise ValidationError(message)
 
 
-class PeopleMixin:
-    """Verbs on people, programmes and groups; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+class PeopleService(Service):
+    """Verbs on people, programmes and groups (a feature service, wired by :class:`~oefenkit.storage.kit.Kit`)."""
+
+    def __init__(self, store: Store, *, logins: LoginsService):
+        super().__init__(store)
+        #: Ends a person's login sessions when their role, password or activity changes.
+        self._logins = logins
 
     # -- people -------------------------------------------------------------------------
 
@@ -192,7 +201,7 @@ class PeopleMixin:
             person.role = role
             self.audit(s, actor, "person.set_role", username, old=old, new=role)
             if old != role:  # a new role is a new login (storage/logins.py)
-                self._end_login_sessions(s, person.id)
+                self._logins.end_login_sessions(s, person.id)
             return _actor(person)
 
     def update_person_password(self, actor: Actor, username: str, password: str) -> None:
@@ -205,7 +214,7 @@ class PeopleMixin:
             person = self._person(s, username)
             person.password_hash = password_hash
             self.audit(s, actor, "person.set_password", username)
-            self._end_login_sessions(s, person.id)  # a copied session cookie dies with the old password
+            self._logins.end_login_sessions(s, person.id)  # a copied session cookie dies with the old password
 
     def remove_person(self, actor: Actor, username: str) -> None:
         """Deactivate an account; ratings stay (deletion per person is a separate AVG action)."""
@@ -227,7 +236,7 @@ class PeopleMixin:
                 person.active = bool(active)
                 self.audit(s, actor, "person.reactivate" if active else "person.deactivate", username)
             if not active:
-                self._end_login_sessions(s, person.id)
+                self._logins.end_login_sessions(s, person.id)
             return _actor(person)
 
     def reset_person_password(self, actor: Actor, username: str) -> str:

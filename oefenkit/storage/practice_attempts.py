@@ -16,15 +16,16 @@ from ..identity import Actor
 from ..permissions import can, require
 from ..practice import PracticeAttempt, PracticeCase, build_feedback, consensus_of
 from ..scales import every_scale
-from ..settings import PROJECT_ROOT
 from . import models as m
+from .media import MediaStore
 from .ratings import check_submission_id
+from .store import Service, Store
 
-__all__ = ["PracticeMixin"]
+__all__ = ["PracticeService"]
 
 
-class PracticeMixin:
-    """Verbs on practice attempts and clips; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+class PracticeService(Service):
+    """Verbs on practice attempts and clips (a feature service, wired by :class:`~oefenkit.storage.kit.Kit`)."""
 
     # -- practice and media --------------------------------------------------------------
     # The practice app (``oefenkit_widgets.pages.practice.practice_page``) and the clip route
@@ -32,15 +33,10 @@ class PracticeMixin:
     # these verbs, only for cases of a practice set that is not also an exam
     # set, and only after the cursist stored their own rating of that case.
 
-    #: Directories a clip may be served from (resolved). Empty: the shipped
-    #: ``sample_cases/clips``. A clip path outside every root is never served.
-    clip_roots: tuple = ()
-
-    def _allowed_clip_roots(self) -> tuple:
-
-
-        roots = self.clip_roots or (PROJECT_ROOT / "sample_cases" / "clips",)
-        return tuple(Path(r).resolve() for r in roots)
+    def __init__(self, store: Store, *, media: MediaStore):
+        super().__init__(store)
+        #: Which clips may be served (:attr:`MediaStore.clip_roots`).
+        self._media = media
 
     @staticmethod
     def _cases_of_kind(s: Session, *kinds: str) -> dict[int, str]:
@@ -69,7 +65,7 @@ class PracticeMixin:
         holds that case (``ExamAttempt.case_order``). Otherwise
         :class:`PermissionDenied`; an unknown case, a case without clip or a
         missing file is :class:`NotFound`, and so is a path outside the clip
-        directories (:attr:`clip_roots`).
+        directories (:attr:`MediaStore.clip_roots <oefenkit.storage.media.MediaStore.clip_roots>`).
         """
 
 
@@ -96,7 +92,7 @@ class PracticeMixin:
             path = path.with_suffix(".vtt")
         path = path.resolve()
         if path.suffix != (".vtt" if subtitles else ".mp4") or not any(
-                path.is_relative_to(root) for root in self._allowed_clip_roots()):
+                path.is_relative_to(root) for root in self._media.allowed_clip_roots()):
             raise NotFound("Dit fragment is niet gevonden.")
         if not path.is_file():
             raise NotFound("Het ondertitelbestand is niet gevonden." if subtitles
@@ -222,27 +218,6 @@ class PracticeMixin:
                 rationale=dict((case.details or {}).get("rationale") or {}),
                 note=note, submitted_at=now,
             )
-
-    @staticmethod
-    def _newest_scales(s: Session) -> dict[str, m.Scale]:
-        newest: dict[str, m.Scale] = {}
-        for scale in s.scalars(select(m.Scale).order_by(m.Scale.code, m.Scale.version)):
-            newest[scale.code] = scale
-        return newest
-
-    @staticmethod
-    def _expert_judgements(s: Session, case_id: int) -> dict[str, list[tuple[str, int, str]]]:
-        """scale code → [(expert display name, score, rationale)] of one case (newest scale version wins)."""
-        per: dict[str, dict[str, tuple[str, int, str]]] = {}
-        for es, username, name, scale_code in s.execute(
-            select(m.ExpertScore, m.Person.username, m.Person.display_name, m.Scale.code)
-            .join(m.Person, m.Person.id == m.ExpertScore.expert_id)
-            .join(m.Scale, m.Scale.id == m.ExpertScore.scale_id)
-            .where(m.ExpertScore.case_id == case_id)
-            .order_by(m.Scale.code, m.Person.username, m.Scale.version)
-        ):
-            per.setdefault(scale_code, {})[username] = (name, es.score, es.rationale)
-        return {code: list(by_expert.values()) for code, by_expert in per.items()}
 
     def practice_history(self, actor: Actor, username: str | None = None):
         """A person's practice attempts in time order, with the absolute deviation per scale.

@@ -11,7 +11,7 @@ foreign key's ``ON DELETE SET NULL``, their user name as target is replaced by
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -20,10 +20,13 @@ from ..errors import Conflict, ValidationError
 from ..identity import Actor
 from ..permissions import require, roles
 from . import models as m
-from .babytijd import BabytijdService
 from .session_participants import JOIN_FAILED
+from .store import Service, Store
 
-__all__ = ["PrivacyMixin", "DELETED_PERSON"]
+if TYPE_CHECKING:
+    from .babytijd import BabytijdService
+
+__all__ = ["PrivacyService", "DELETED_PERSON"]
 
 #: What the audit log says instead of the user name of a deleted person.
 DELETED_PERSON = "verwijderde persoon"
@@ -43,8 +46,13 @@ def _json(value: Any) -> Any:
     return value
 
 
-class PrivacyMixin:
-    """AVG verbs; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+class PrivacyService(Service):
+    """AVG verbs (a feature service, wired by :class:`~oefenkit.storage.kit.Kit`)."""
+
+    def __init__(self, store: Store, *, babytijd: BabytijdService):
+        super().__init__(store)
+        #: A person's Babytijd reeksen in their export (:meth:`BabytijdService.export_of_person`).
+        self._babytijd = babytijd
 
     # -- export -------------------------------------------------------------------------------
 
@@ -137,7 +145,7 @@ class PrivacyMixin:
                  "address": ls.address}
                 for ls in s.scalars(select(m.LoginSession).where(m.LoginSession.person_id == pid)
                                     .order_by(m.LoginSession.id))]
-            reeksen = BabytijdService.export_of_person(s, pid)
+            reeksen = self._babytijd.export_of_person(s, pid)
             expert_scores = s.scalar(select(func.count()).select_from(m.ExpertScore)
                                      .where(m.ExpertScore.expert_id == pid)) or 0
             self.audit(s, actor, "person.export", username)

@@ -17,12 +17,13 @@ from ..identity import Actor
 from ..modules import ModuleProgressInfo
 from ..permissions import require
 from . import models as m
+from .store import Service
 
-__all__ = ["ProgressMixin"]
+__all__ = ["ProgressService"]
 
 
-class ProgressMixin:
-    """Verbs on course-module progress; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+class ProgressService(Service):
+    """Verbs on course-module progress (a feature service, wired by :class:`~oefenkit.storage.kit.Kit`)."""
 
     # -- course modules -------------------------------------------------------------------
     # A person's place in each course module (page, answers, completed). Everyone reads and

@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound, ValidationError
 from ..identity import Actor
-from ..permissions import require
+from ..permissions import require, roles
 from . import models as m
+from .cases import scale_value
+from .store import Service
 
-__all__ = ["RatingsMixin", "RatingInfo", "check_submission_id"]
+__all__ = ["RatingsService", "RatingInfo", "ComparisonRows", "check_submission_id"]
 
 
 def check_submission_id(submission_id: str | None) -> None:
@@ -39,8 +41,29 @@ class RatingInfo:
     live: bool = False
 
 
-class RatingsMixin:
-    """Verbs on ratings; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+@dataclass(frozen=True)
+class ComparisonRows:
+    """What :func:`oefenkit.compare.comparison` computes a group's comparison from (plain values)."""
+
+    group_name: str
+    case_set_code: str
+    scale_code: str
+    scale_title: str
+    scale_min: int
+    scale_max: int
+    #: (code, title) of the set's cases, in case code order.
+    cases: tuple[tuple[str, str], ...]
+    #: (username, display name) of the group's trainees (also deactivated ones), by display name.
+    raters: tuple[tuple[str, str], ...]
+    #: (rater, case, score, note, mode, updated at, id) of the raters' ratings on the scale,
+    #: per rater in the order they were stored.
+    ratings: tuple[tuple[str, str, int, str, str, dt.datetime | None, int], ...]
+    #: (expert, case, score) on the newest version of the scale; one per expert and case.
+    expert_scores: tuple[tuple[str, str, int], ...]
+
+
+class RatingsService(Service):
+    """Verbs on ratings (a feature service, wired by :class:`~oefenkit.storage.kit.Kit`)."""
 
     # -- ratings ---------------------------------------------------------------------------
 
@@ -94,14 +117,6 @@ class RatingsMixin:
             if not stored:
                 raise
             return stored
-
-    @staticmethod
-    def _submitted(s: Session, actor: Actor, submission_id: str | None) -> list[int]:
-        """Ids of the ratings ``actor`` already stored under ``submission_id`` (empty without an id)."""
-        if submission_id is None:
-            return []
-        return list(s.scalars(select(m.Rating.id).where(
-            m.Rating.rater_id == actor.id, m.Rating.submission_id == submission_id).order_by(m.Rating.id)))
 
     def list_ratings(
         self, actor: Actor, *, rater_username: str | None = None, case_code: str | None = None,
@@ -168,6 +183,65 @@ class RatingsMixin:
             for scale_code, expert, case_code, score in rows:
                 out.setdefault(scale_code, []).append((expert, case_code, score))
             return out
+
+    def comparison_rows(self, actor: Actor, *, group_name: str, case_set_code: str,
+                        scale_code: str) -> ComparisonRows:
+        """Everything a comparison of ``group_name``'s trainees on a case set and a scale needs, in
+        one read-only unit of work (:func:`oefenkit.compare.comparison` computes it).
+
+        Staff only, checked before anything is looked up: the expert scores
+        (``read_expert_scores``), then the people (``view_people``) and their ratings
+        (``read_ratings_of``). :class:`NotFound` (Dutch) for an unknown set, scale or group.
+        """
+        require(actor, "read_expert_scores")
+        with self.transaction(readonly=True) as s:
+            case_ids = self._set_case_ids(s, case_set_code)
+            scale = s.scalar(select(m.Scale).where(m.Scale.code == scale_code)
+                             .order_by(m.Scale.version.desc()).limit(1))
+            if scale is None:
+                raise NotFound(f"Schaal {scale_code!r} bestaat niet.")
+            group = s.scalar(select(m.Group).where(m.Group.name == group_name))
+            if group is None:
+                raise NotFound(f"Groep {group_name!r} bestaat niet.")
+            require(actor, "view_people")
+            require(actor, "read_ratings_of", None)  # the whole group's: staff only
+            members = s.execute(
+                select(m.Person.id, m.Person.username, m.Person.display_name)
+                .join(m.GroupMembership, m.GroupMembership.person_id == m.Person.id)
+                .where(m.GroupMembership.group_id == group.id, m.Person.role.in_(roles().learners))
+            ).all()
+            members.sort(key=lambda p: (p.display_name.casefold(), p.username))
+            cases = tuple((code, title) for code, title in s.execute(
+                select(m.Case.code, m.Case.title).where(m.Case.id.in_(case_ids)).order_by(m.Case.code)))
+            experts: dict[tuple[str, str], int] = {}
+            for expert, case_code, score in s.execute(
+                select(m.Person.username, m.Case.code, m.ExpertScore.score)
+                .join(m.Person, m.Person.id == m.ExpertScore.expert_id)
+                .join(m.Case, m.Case.id == m.ExpertScore.case_id)
+                .join(m.Scale, m.Scale.id == m.ExpertScore.scale_id)
+                .where(m.ExpertScore.case_id.in_(case_ids), m.Scale.code == scale_code)
+                .order_by(m.Case.code, m.Person.username, m.Scale.version)
+            ):
+                experts[(expert, case_code)] = score  # the newest scale version wins
+            order = {p.id: n for n, p in enumerate(members)}
+            rows = s.execute(
+                select(m.Rating, m.Person.username, m.Case.code)
+                .join(m.Person, m.Person.id == m.Rating.rater_id)
+                .join(m.Case, m.Case.id == m.Rating.case_id)
+                .join(m.Scale, m.Scale.id == m.Rating.scale_id)
+                .where(m.Rating.rater_id.in_(list(order)), m.Scale.code == scale_code)
+                .order_by(m.Rating.created_at, m.Rating.id)
+            ).all()
+            rows.sort(key=lambda row: order[row[0].rater_id])  # stable: per rater, in stored order
+            value = scale_value(scale)
+            return ComparisonRows(
+                group_name=group.name, case_set_code=case_set_code, scale_code=scale.code,
+                scale_title=value.title, scale_min=scale.min_score, scale_max=scale.max_score, cases=cases,
+                raters=tuple((p.username, p.display_name) for p in members),
+                ratings=tuple((username, code, r.score, r.note, r.mode, r.updated_at, r.id)
+                              for r, username, code in rows),
+                expert_scores=tuple((expert, code, score) for (expert, code), score in experts.items()),
+            )
 
     @staticmethod
     def _set_case_ids(s: Session, case_set_code: str) -> list[int]:

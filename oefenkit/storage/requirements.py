@@ -23,8 +23,9 @@ from ..permissions import require
 from . import exams as ex
 from . import models as m
 from .certificate_status import certificate_status
+from .store import Service
 
-__all__ = ["RequirementsMixin", "PATH_KEY", "is_path_certificate"]
+__all__ = ["RequirementsService", "PATH_KEY", "is_path_certificate"]
 
 #: The key in a proposal's (and a certificate's) statistics that names the path it follows.
 PATH_KEY = "path"
@@ -41,8 +42,8 @@ def is_path_certificate(cert: m.Certificate) -> bool:
     return cert.kind == "registration" or bool((cert.statistics or {}).get(PATH_KEY))
 
 
-class RequirementsMixin:
-    """Verbs on requirement records and path proposals; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+class RequirementsService(Service):
+    """Verbs on requirement records and path proposals (a feature service, wired by :class:`~oefenkit.storage.kit.Kit`)."""
 
     # -- recording ----------------------------------------------------------------------------
 
@@ -95,13 +96,14 @@ class RequirementsMixin:
         self.audit(s, actor, "requirement.record", person.username, programme=programme.code, requirement=code,
                    record=row.id, date=day.isoformat())
         if kind == rq.REFRESHER:
-            self._update_registrations(s, actor, person, programme)
+            self.update_registrations(s, actor, person, programme)
         elif kind != rq.ACTIVITY:
             self._propose_if_complete(s, person, programme, path)
         return row.id
 
-    def _record_refresher_attendance(self, s: Session, actor: Actor, usernames: Sequence[str], programme_code: str | None,
-                                     day: dt.date, note: str, *, paths: Mapping[str, Any]) -> list[str]:
+    def record_refresher_attendance(self, s: Session, actor: Actor, usernames: Sequence[str],
+                                    programme_code: str | None,
+                                    day: dt.date, note: str, *, paths: Mapping[str, Any]) -> list[str]:
         """In ``s``: record the refresher of ``programme_code``'s path (the Babytijd terugkomdag) on
         ``day`` for each of ``usernames``; nothing when the path has no refresher. Returns who got one."""
         path = paths.get(programme_code) if programme_code else None
@@ -139,7 +141,7 @@ class RequirementsMixin:
             s.delete(row)
             s.flush()
             if was_refresher:
-                self._update_registrations(s, actor, person, programme)
+                self.update_registrations(s, actor, person, programme)
             return removed
 
     # -- reading ------------------------------------------------------------------------------
@@ -284,7 +286,7 @@ class RequirementsMixin:
             m.CertificationDecision.kind.in_(("accepted", "override"))))}
         return next((p for p in proposals if p.id not in decided), None)
 
-    def _valid_path_certificate(self, s: Session, person_id: int, programme_id: int) -> m.Certificate | None:
+    def valid_path_certificate(self, s: Session, person_id: int, programme_id: int) -> m.Certificate | None:
         today = ex.local_today()
         for cert in s.scalars(select(m.Certificate).where(
                 m.Certificate.person_id == person_id, m.Certificate.programme_id == programme_id)
@@ -303,7 +305,7 @@ class RequirementsMixin:
         s.scalar(select(m.Person.id).where(m.Person.id == person.id).with_for_update())
         evidence = self._path_evidence(s, person.id, programme.id, path)
         state = rq.progress(path, evidence)
-        if not state["complete"] or self._valid_path_certificate(s, person.id, programme.id) is not None:
+        if not state["complete"] or self.valid_path_certificate(s, person.id, programme.id) is not None:
             return None
         if self._open_path_proposal(s, person.id, programme.id) is not None:
             return None
@@ -329,7 +331,7 @@ class RequirementsMixin:
                    path=path.code)
         return row.id
 
-    def _update_registrations(self, s: Session, actor: Actor, person: m.Person, programme: m.Programme) -> None:
+    def update_registrations(self, s: Session, actor: Actor, person: m.Person, programme: m.Programme) -> None:
         """Recompute the last active day of the person's registrations in ``programme`` from their
         base and the refresher records (audited ``certificate.renew`` when it changes). Revoked
         registrations stay as they are."""

@@ -7,7 +7,7 @@ the pure rules of :mod:`oefenkit.rounds`.
 
 An answer is one row per (round, person) — a unique constraint — replaced in place until the round
 closes; a retried submission with the same ``submission_id`` changes nothing, as for scores. The
-writer raises the session's change token first (``SessionsMixin._bump``), so an answer and the
+writer raises the session's change token first (``LiveRows._bump``), so an answer and the
 trainer's "close round" cannot cross. No view of the room ever holds a name: the projector gets the
 answers' texts or counts, sorted so their order tells nothing about who wrote them.
 """
@@ -16,32 +16,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, union
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from ..errors import ValidationError
 from ..identity import Actor
 from ..permissions import require
-from ..rounds import RoundItem, answer_wall, check_answer, choice_distribution, group_answers
-from ..sessions import RoundReport
+from ..rounds import check_answer
 from . import models as m
+from .live_rows import LiveRows, round_item
 from .ratings import check_submission_id
+from .store import Service
 
-__all__ = ["SessionAnswersMixin"]
-
-
-def _item(rnd: m.LiveRound):
-    """The round's stored content as a :class:`~oefenkit.rounds.RoundItem` (checked when it was stored)."""
-
-    c = rnd.content or {}
-    return RoundItem(kind=rnd.kind, title=c.get("title", ""), text=c.get("text", ""), code=c.get("code"),
-                     prompts=tuple(c.get("prompts") or ()), options=tuple(c.get("options") or ()),
-                     answer=c.get("answer"), explanation=c.get("explanation", ""), notes=c.get("notes", ""),
-                     discussion=tuple(c.get("discussion") or ()), figures=c.get("figures"))
+__all__ = ["SessionAnswersService"]
 
 
-class SessionAnswersMixin:
-    """Answers to the rounds without a clip; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+class SessionAnswersService(LiveRows, Service):
+    """Answers to the rounds without a clip (a feature service, wired by :class:`~oefenkit.storage.kit.Kit`)."""
 
     # -- the participant ---------------------------------------------------------------------
 
@@ -61,7 +51,7 @@ class SessionAnswersMixin:
             session, rnd = self._participants_open_round(s, actor, session_id, round_number, "je antwoord")
             if rnd.kind == "fragment":
                 raise ValidationError("In deze ronde scoor je het fragment; lever je score in.")
-            choice, text = check_answer(_item(rnd), choice=choice, text=text)
+            choice, text = check_answer(round_item(rnd), choice=choice, text=text)
             row = s.scalar(select(m.LiveAnswer).where(m.LiveAnswer.round_id == rnd.id,
                                                       m.LiveAnswer.person_id == actor.id))
             now = m.utcnow()
@@ -80,65 +70,7 @@ class SessionAnswersMixin:
 
     # -- views of a round (inside session_state's transaction) ------------------------------------
 
-    @staticmethod
-    def _content_round_view(s: Session, rnd: m.LiveRound) -> dict[str, Any]:
-        """A ``situatie``, ``vraag`` or ``ervaring`` round as both pages show it; the right answer and
-        the facilitator notes only after the reveal."""
-        item = _item(rnd)
-        submitted = s.scalar(select(func.count()).select_from(m.LiveAnswer)
-                             .where(m.LiveAnswer.round_id == rnd.id)) or 0
-        view = {"number": rnd.number, "kind": rnd.kind, "title": item.title, "text": item.text,
-                "prompts": list(item.prompts), "options": list(item.options), "limit": item.limit,
-                "open": rnd.closed_at is None, "revealed": rnd.revealed_at is not None, "submitted": submitted,
-                "has_answer": item.answer is not None, "has_notes": bool(item.notes or item.discussion)}
-        if rnd.kind == "cijfers":  # aggregated, small cells suppressed: the same for the room and the trainer
-            view["figures"] = dict(item.figures or {})
-        if rnd.revealed_at is not None:
-            view |= {"answer": item.answer, "explanation": item.explanation, "notes": item.notes,
-                     "discussion": list(item.discussion)}
-        return view
-
-    @staticmethod
-    def _room_answers(s: Session, rnd: m.LiveRound) -> dict[str, Any]:
-        """The room's answers without names: a vraag's ``distribution``, a situatie's ``groups``
-        (shared key word, answers), an ervaring's ``wall``; ``n`` answers in all."""
-
-        rows = s.execute(select(m.LiveAnswer.choice, m.LiveAnswer.answer_text)
-                         .where(m.LiveAnswer.round_id == rnd.id)).all()
-        out: dict[str, Any] = {"n": len(rows)}
-        if rnd.kind == "cijfers":
-            out["figures"] = dict(_item(rnd).figures or {})
-        elif rnd.kind == "vraag":
-            out["distribution"] = choice_distribution(_item(rnd), [c for c, _ in rows if c is not None])
-        elif rnd.kind == "situatie":
-            out["groups"] = [(g.word, list(g.answers)) for g in group_answers(t for _, t in rows if t)]
-        else:
-            out["wall"] = answer_wall(t for _, t in rows if t)
-        return out
-
-    @staticmethod
-    def _own_answer(s: Session, rnd: m.LiveRound, person_id: int) -> dict[str, Any] | None:
-        """One participant's own answer (``correct``: a vraag's verdict after the reveal, else None)."""
-        row = s.scalar(select(m.LiveAnswer).where(m.LiveAnswer.round_id == rnd.id,
-                                                  m.LiveAnswer.person_id == person_id))
-        if row is None:
-            return None
-        answer = (rnd.content or {}).get("answer")
-        correct = (row.choice == answer if rnd.kind == "vraag" and rnd.revealed_at is not None
-                   and answer is not None else None)
-        return {"choice": row.choice, "text": row.answer_text, "correct": correct}
-
     # -- who took part ----------------------------------------------------------------------------
-
-    @staticmethod
-    def _took_part(s: Session, session_id: int) -> list[dict[str, Any]]:
-        """Everyone who scored or answered in at least one round of the session, by user name."""
-        ids = union(select(m.Rating.rater_id.label("pid")).where(m.Rating.live_session_id == session_id),
-                    select(m.LiveAnswer.person_id.label("pid")).where(m.LiveAnswer.session_id == session_id)
-                    ).subquery()
-        rows = s.execute(select(m.Person.id, m.Person.username, m.Person.display_name)
-                         .where(m.Person.id.in_(select(ids.c.pid))).order_by(m.Person.username)).all()
-        return [{"person_id": pid, "username": username, "display_name": name} for pid, username, name in rows]
 
     def session_participants_who_took_part(self, actor: Actor, session_id: int) -> list[dict[str, Any]]:
         """Who took part in a session: everyone who scored a clip or answered a situatie, vraag or
@@ -153,9 +85,3 @@ class SessionAnswersMixin:
 
     # -- the report -------------------------------------------------------------------------------
 
-    def _content_round_report(self, s: Session, rnd: m.LiveRound):
-        """A :class:`oefenkit.sessions.RoundReport` of a round without a clip (answers without names)."""
-
-        item = _item(rnd)
-        return RoundReport(rnd.number, item.code or "", item.title, (), rnd.revealed_at is not None,
-                           kind=rnd.kind, item=item, answers=self._room_answers(s, rnd))

@@ -5,7 +5,7 @@ reload, and to score a fragment round.
 The session's lifecycle (creating it, opening, closing and revealing rounds, closing the session)
 and the live state both sides read are the verbs of :mod:`oefenkit.storage.sessions`; the answers
 to the other kinds of round are in :mod:`oefenkit.storage.session_answers`. Every writer here
-raises the session's change token first (``SessionsMixin._bump``), as described there, so a
+raises the session's change token first (``LiveRows._bump``), as described there, so a
 submission and the trainer's "close round" cannot cross.
 """
 
@@ -32,9 +32,11 @@ from ..sessions import (
     throttle_key,
 )
 from . import models as m
+from .live_rows import LiveRows
 from .ratings import check_submission_id
+from .store import Service
 
-__all__ = ["JOIN_FAILED", "SessionParticipantsMixin"]
+__all__ = ["JOIN_FAILED", "SessionParticipantsService"]
 
 _NOTE_MAX = 2000
 #: The audit action of a join code that opened no session; the limit on wrong codes counts these.
@@ -46,8 +48,8 @@ def _lock_id(name: str) -> int:
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
 
 
-class SessionParticipantsMixin:
-    """A participant's verbs on live sessions; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+class SessionParticipantsService(LiveRows, Service):
+    """A participant's verbs on live sessions (a feature service, wired by :class:`~oefenkit.storage.kit.Kit`)."""
 
     def join_session(self, actor: Actor, code: str, *, address: str | None = None) -> dict[str, Any]:
         """Join an open session by its code. Joining again is no error: ``already`` is then True.

@@ -21,9 +21,9 @@ nothing.
 
 Live updates
 ------------
-Pages poll :meth:`SessionsMixin.session_token` (one indexed read) and fetch
-:meth:`SessionsMixin.session_state` only when the token changed;
-:meth:`SessionsMixin.wait_for_change` does the same in a loop. The database is
+Pages poll :meth:`SessionsService.session_token` (one indexed read) and fetch
+:meth:`SessionsService.session_state` only when the token changed;
+:meth:`SessionsService.wait_for_change` does the same in a loop. The database is
 the only channel between kernels, so it works the same on SQLite and
 PostgreSQL, and for every kernel under JupyterHub.
 """
@@ -32,10 +32,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -47,70 +47,29 @@ from ..scales import current
 from ..sessions import MAX_EXPECTED, RoundReport, SessionReport, new_join_code, room_alpha, scale_stats
 from . import models as m
 from .cases import scale_value
+from .live_rows import LiveRows
+from .store import Service, Store
 
-__all__ = ["SessionsMixin"]
+if TYPE_CHECKING:
+    from .certificates import CertificatesService
+    from .requirements import RequirementsService
+
+__all__ = ["SessionsService"]
 
 _LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 
 
-class SessionsMixin:
-    """Verbs on live sessions; mixed into :class:`~oefenkit.storage.kit.Kit`."""
+class SessionsService(LiveRows, Service):
+    """Verbs on live sessions (a feature service, wired by :class:`~oefenkit.storage.kit.Kit`)."""
+
+    def __init__(self, store: Store, *, requirements: RequirementsService, certificates: CertificatesService):
+        super().__init__(store)
+        #: Records the refresher of the day when a session closes.
+        self._requirements = requirements
+        #: Renews the participants' certificates when a session closes.
+        self._certificates = certificates
 
     # -- look-ups ---------------------------------------------------------------------------
-
-    @staticmethod
-    def _bump(s: Session, session_id: int) -> m.LiveSession:
-        """Raise the change token (and so lock the session for this transaction); the fresh row."""
-        done = s.execute(update(m.LiveSession).where(m.LiveSession.id == session_id)
-                         .values(change_token=m.LiveSession.change_token + 1)
-                         .execution_options(synchronize_session=False))
-        if not done.rowcount:
-            raise NotFound("Deze sessie bestaat niet.")
-        return s.get(m.LiveSession, session_id, populate_existing=True)
-
-    @staticmethod
-    def _live_session(s: Session, session_id: int) -> m.LiveSession:
-        session = s.get(m.LiveSession, session_id)
-        if session is None:
-            raise NotFound("Deze sessie bestaat niet.")
-        return session
-
-    @staticmethod
-    def _require_leader(actor: Actor, session: m.LiveSession) -> None:
-        require(actor, "lead_live_session")
-        if not can(actor, "lead_any_live_session") and session.trainer_id != actor.id:
-            raise PermissionDenied("Alleen de trainer die deze sessie leidt, kan haar bedienen.")
-
-    def _participants_open_round(self, s: Session, actor: Actor, session_id: int, round_number: int,
-                                 what: str) -> tuple[m.LiveSession, m.LiveRound]:
-        """The session (bumped) and its open round ``round_number``, for a participant handing in
-        ``what`` ("je score", "je antwoord"); a Dutch refusal otherwise, saying earlier work is kept."""
-        session = self._bump(s, session_id)
-        if not self._is_participant(s, session.id, actor.id):
-            raise PermissionDenied("Je doet niet mee aan deze sessie; vul eerst de code in.")
-        if session.state != "open":
-            raise Conflict(f"De sessie is afgesloten; {what} is niet meer gewijzigd. Wat je eerder "
-                           "inleverde, is bewaard.")
-        if round_number != session.current_round or not session.round_open:
-            raise Conflict(f"Ronde {round_number} is gesloten; {what} is niet meer gewijzigd. Wat je "
-                           "eerder inleverde, is bewaard.")
-        return session, self._current_round(s, session)
-
-    @staticmethod
-    def _is_participant(s: Session, session_id: int, person_id: int | None) -> bool:
-        return person_id is not None and s.get(m.LiveSessionParticipant, (session_id, person_id)) is not None
-
-    @staticmethod
-    def _current_round(s: Session, session: m.LiveSession) -> m.LiveRound | None:
-        if not session.current_round:
-            return None
-        return s.scalar(select(m.LiveRound).where(m.LiveRound.session_id == session.id,
-                                                  m.LiveRound.number == session.current_round))
-
-    @staticmethod
-    def _require_open(session: m.LiveSession) -> None:
-        if session.state != "open":
-            raise Conflict("Deze sessie is afgesloten; er kan niets meer worden gewijzigd.")
 
     # -- the trainer -------------------------------------------------------------------------
 
@@ -314,13 +273,13 @@ class SessionsMixin:
             programme = session.programme_code
             self.audit(s, actor, "live_session.close", session.join_code, rounds=session.current_round,
                        attended=len(attended))
-            recorded = self._record_refresher_attendance(
+            recorded = self._requirements.record_refresher_attendance(
                 s, actor, attended, programme, today, f"Terugkomdag {session.join_code} (sessie afgesloten)",
                 paths=paths or {})
         renewed = []
         for username in attended:
             renewed += [r | {"username": username} for r in
-                        self.renew_certificates_for_attendance(actor, username, today, rules=rules) if r["renewed"]]
+                        self._certificates.renew_certificates_for_attendance(actor, username, today, rules=rules) if r["renewed"]]
         return {"attended": attended, "attendance_recorded": recorded, "renewed": renewed, "programme": programme}
 
     # -- live state -------------------------------------------------------------------------------

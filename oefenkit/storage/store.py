@@ -12,7 +12,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -82,6 +82,67 @@ class _Lookups:
         if not scale.min_score <= score <= scale.max_score:
             raise ValidationError(f"Een score ligt tussen {scale.min_score} en {scale.max_score}.")
         return score
+
+    # -- look-ups several features share (no feature reaches another through self) ----------
+
+    @staticmethod
+    def _programme(s: Session, programme_code: str) -> m.Programme:
+        programme = s.scalar(select(m.Programme).where(m.Programme.code == programme_code))
+        if programme is None:
+            raise NotFound(f"Programma {programme_code!r} bestaat niet.")
+        return programme
+
+    @staticmethod
+    def _supervised_case_count(s: Session, person_id: int, programme_id: int) -> int:
+        """Cases carried out and discussed: the supervised cases plus the path's ``cases`` records
+        (one pool, ``oefenkit.requirements``)."""
+        supervised = s.scalar(select(func.count()).select_from(m.SupervisedCase).where(
+            m.SupervisedCase.person_id == person_id, m.SupervisedCase.programme_id == programme_id)) or 0
+        recorded = s.scalar(select(func.count()).select_from(m.RequirementRecord).where(
+            m.RequirementRecord.person_id == person_id, m.RequirementRecord.programme_id == programme_id,
+            m.RequirementRecord.kind == "cases")) or 0
+        return supervised + recorded
+
+    @staticmethod
+    def _newest_scales(s: Session) -> dict[str, m.Scale]:
+        newest: dict[str, m.Scale] = {}
+        for scale in s.scalars(select(m.Scale).order_by(m.Scale.code, m.Scale.version)):
+            newest[scale.code] = scale
+        return newest
+
+    @staticmethod
+    def _expert_judgements(s: Session, case_id: int) -> dict[str, list[tuple[str, int, str]]]:
+        """scale code → [(expert display name, score, rationale)] of one case (newest scale version wins)."""
+        per: dict[str, dict[str, tuple[str, int, str]]] = {}
+        for es, username, name, scale_code in s.execute(
+            select(m.ExpertScore, m.Person.username, m.Person.display_name, m.Scale.code)
+            .join(m.Person, m.Person.id == m.ExpertScore.expert_id)
+            .join(m.Scale, m.Scale.id == m.ExpertScore.scale_id)
+            .where(m.ExpertScore.case_id == case_id)
+            .order_by(m.Scale.code, m.Person.username, m.Scale.version)
+        ):
+            per.setdefault(scale_code, {})[username] = (name, es.score, es.rationale)
+        return {code: list(by_expert.values()) for code, by_expert in per.items()}
+
+    @staticmethod
+    def _submitted(s: Session, actor: Actor, submission_id: str | None) -> list[int]:
+        """Ids of the ratings ``actor`` already stored under ``submission_id`` (empty without an id)."""
+        if submission_id is None:
+            return []
+        return list(s.scalars(select(m.Rating.id).where(
+            m.Rating.rater_id == actor.id, m.Rating.submission_id == submission_id).order_by(m.Rating.id)))
+
+    @classmethod
+    def _expert_score_slot(cls, s: Session, actor: Actor, case_code: str, scale_code: str, score: Any,
+                           expert_username: str | None):
+        """Case, newest scale version, checked score, expert, and that expert's existing row (or None)."""
+        case, scale = cls._case_and_scale(s, case_code, scale_code)
+        score = cls._check_score(scale, score)
+        expert = cls._person(s, expert_username or actor.username)
+        row = s.scalar(select(m.ExpertScore).where(
+            m.ExpertScore.expert_id == expert.id, m.ExpertScore.case_id == case.id,
+            m.ExpertScore.scale_id == scale.id))
+        return case, scale, score, expert, row
 
 
 class Store(_Lookups):

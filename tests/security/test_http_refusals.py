@@ -110,7 +110,7 @@ def original(live_server, tmp_path_factory):
     try:
         item = kit.add_library_clip(kit.find_person("trainer1"), source, "Thuisvideo familie.mp4",
                                     title="Weigeringstest")
-        originals = kit.media_dir / "originals"
+        originals = kit.media.media_dir / "originals"
         stored = [p for p in originals.iterdir() if p.is_file() and p.read_bytes() == data]
     finally:
         kit.engine.dispose()

@@ -55,6 +55,25 @@ def test_deactivated_coordinator_cannot_add_an_account_from_an_open_page(kit, in
         kernel.live_person()
 
 
+def test_a_verb_called_on_a_service_is_checked_the_same_way(kit, instance):  # noqa: F811
+    """The pages call verbs on the kit's services (``kit.people.add_person``): after deactivation,
+    is that refused with AccessLost too, storing nothing, and does a live verb get the fresh
+    person?"""
+    kernel.bind_person("coord1", "beheer")
+    page_kit = current_kit()
+    person = kernel.require_app("beheer")
+    page_kit.people.add_person(person, "nieuw1", role="cursist")  # works while active
+    assert page_kit.people is page_kit.people  # one guarded view per service
+    kit.update_person_active(SYSTEM, "coord1", False)
+    wait_past_cache()
+    with pytest.raises(AccessLost, match="Geen toegang"):
+        page_kit.people.add_person(person, "nieuw2", role="coordinator")
+    with pytest.raises(NotFound):
+        kit.people.find_person("nieuw2")
+    with pytest.raises(AccessLost):
+        page_kit.audit_log.list_audit_entries(person)
+
+
 def test_demoted_trainer_loses_the_deelnemers_page(kit, instance):  # noqa: F811
     """A trainer set to cursist: is the open Deelnemers page's people list refused (AccessLost)?"""
     kernel.bind_person("trainer1", "deelnemers")
@@ -88,8 +107,8 @@ def test_the_check_is_at_most_one_second_old(kit, instance, monkeypatch):  # noq
     kernel.bind_person("cursist1", "practice")
     reads = []
     raw = kit_instance.current_kit(guarded=False)
-    original = type(raw).find_live_person
-    monkeypatch.setattr(type(raw), "find_live_person",
+    original = type(raw.logins).find_live_person
+    monkeypatch.setattr(type(raw.logins), "find_live_person",
                         lambda self, name, session: reads.append(name) or original(self, name, session))
     page_kit = current_kit()
     person = kernel.require_app("practice")
@@ -133,8 +152,8 @@ def test_the_watch_reads_person_and_login_session_in_one_unit_of_work(kit, peopl
     kit.remove_login_session(token)
     assert kit.find_live_person("cursist1", session) is None
     other = kit.find_login_session(kit.add_login_session("cursist1")).session_id
-    original_clock = kit.login_clock
-    monkeypatch.setattr(kit, "login_clock", lambda: original_clock() + kit.login_lifetime + dt.timedelta(seconds=1))
+    original_clock = kit.logins.login_clock
+    monkeypatch.setattr(kit.logins, "login_clock", lambda: original_clock() + kit.logins.login_lifetime + dt.timedelta(seconds=1))
     assert kit.find_live_person("cursist1", other) is None  # outlived its lifetime
     monkeypatch.undo()
     assert kit.find_live_person("cursist1", other).username == "cursist1"

@@ -29,7 +29,7 @@ class Clock:
 @pytest.fixture
 def clock(kit):
     c = Clock()
-    kit.login_clock = c
+    kit.logins.login_clock = c
     return c
 
 
@@ -229,7 +229,7 @@ def test_session_limits_are_settings(tmp_path):
     assert settings.as_env()["OEFENKIT_SESSION_IDLE_HOURS"] == "2"
     kit = open_kit(settings)
     try:
-        assert (kit.login_idle, kit.login_lifetime) == (dt.timedelta(hours=2), dt.timedelta(days=7))
+        assert (kit.logins.login_idle, kit.logins.login_lifetime) == (dt.timedelta(hours=2), dt.timedelta(days=7))
     finally:
         kit.engine.dispose()
     for bad in ("0", "-1", "twaalf"):

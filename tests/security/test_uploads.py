@@ -88,7 +88,7 @@ def get_bytes(client, path):
 
 
 def folder(kit, sub):
-    path = kit.media_dir / sub
+    path = kit.media.media_dir / sub
     return sorted(p.name for p in path.iterdir()) if path.exists() else []
 
 
@@ -203,11 +203,11 @@ def test_no_url_serves_the_original(server, kit, video):
     item = kit.find_library_item(kit.find_person("trainer1"), code)
     assert item.original_name == "evil.mp4"
     names = folder(kit, "originals")
-    original_dir = kit.media_dir / "originals"
+    original_dir = kit.media.media_dir / "originals"
     for name in names:
         assert "evil" not in name
     secrets_ = [(original_dir / n).read_bytes() for n in names]
-    rel = [f"{kit.media_dir.name}/originals/{n}" for n in names]
+    rel = [f"{kit.media.media_dir.name}/originals/{n}" for n in names]
     paths = []
     for n, r in zip(names, rel):
         paths += [

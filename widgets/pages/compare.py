@@ -18,15 +18,15 @@ def compare_page(kit: Kit, person: Actor) -> w.VBox:
     """The compare-ratings app: a group's scores on a set and scale against the expert consensus.
 
     The choices come from the façade (``list_groups``, ``list_cases`` for the set codes,
-    ``current_scales``); "Toon" calls :func:`oefenkit.compare.comparison`, whose verbs check
-    that the person is staff.
+    ``current_scales``); "Toon" reads the rows with ``comparison_rows`` (which checks that the
+    person is staff) and computes them with :func:`oefenkit.compare.comparison`.
     """
-    groups = [g.name for g in kit.list_groups(person)]
-    set_codes = list(dict.fromkeys(code for case in kit.list_cases(person) for code in case.set_codes))
-    set_names = {cs.code: cs.name for cs in kit.list_case_sets(person)}  # staff only, as this app
-    scales = [(s.name, s.code) for s in kit.current_scales()]  # newest versions, in the content's order
+    groups = [g.name for g in kit.people.list_groups(person)]
+    set_codes = list(dict.fromkeys(code for case in kit.cases.list_cases(person) for code in case.set_codes))
+    set_names = {cs.code: cs.name for cs in kit.library.list_case_sets(person)}  # staff only, as this app
+    scales = [(s.name, s.code) for s in kit.cases.current_scales()]  # newest versions, in the content's order
     return ComparePanel(
         groups, [(set_names.get(code, code), code) for code in set_codes], scales,
-        compute=lambda group, case_set, scale: comparison(kit, person, group_name=group,
-                                                          case_set_code=case_set, scale_code=scale),
+        compute=lambda group, case_set, scale: comparison(kit.ratings.comparison_rows(
+            person, group_name=group, case_set_code=case_set, scale_code=scale)),
     )

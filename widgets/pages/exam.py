@@ -22,7 +22,7 @@ def exam_page(kit: Kit, person: Actor, *, rules=None, max_attempts: int | None =
     """The certification test: start panel, then the attempt (resumed if open), then the result.
 
     Offers only the programmes whose path has an enabled scoring test and that are the person's
-    (``Actor.exam_programmes``), each with its exam sets (``Kit.list_exam_sets``): the
+    (``Actor.exam_programmes``), each with its exam sets (``ExamService.list_exam_sets``): the
     organisation's own sets certify, a public set is an oefentoets. ``rules`` (programme →
     :class:`~oefenkit.certification.CertificationRule`), ``max_attempts`` and
     ``demo_certificates`` default to the content directory's rules and the settings. The flow
@@ -33,17 +33,17 @@ def exam_page(kit: Kit, person: Actor, *, rules=None, max_attempts: int | None =
         rules = load_rules(settings.content_dir) if rules is None else rules
         max_attempts = settings.exam_max_attempts if max_attempts is None else max_attempts
         demo_certificates = settings.demo_certificates if demo_certificates is None else demo_certificates
-    names = {p["code"]: p["name"] for p in kit.list_programmes()}
+    names = {p["code"]: p["name"] for p in kit.people.list_programmes()}
     codes = sorted(code for code in rules if code in person.exam_programmes)
     programmes = [(names.get(code, code), code) for code in codes]
-    exam_sets = {code: kit.list_exam_sets(person, code) for code in codes}
+    exam_sets = {code: kit.exams.list_exam_sets(person, code) for code in codes}
     public = {es.code: es.public for sets in exam_sets.values() for es in sets}
     default = next((c for c in person.programmes if c in codes), codes[0] if codes else None)
 
     def used(set_code: str | None) -> int:
-        return sum(1 for a in kit.list_exam_attempts(person, person.username) if a.case_set_code == set_code)
+        return sum(1 for a in kit.exams.list_exam_attempts(person, person.username) if a.case_set_code == set_code)
 
-    scales = kit.current_scales()  # the exam asks a score on each (the rule judges the ones it names)
+    scales = kit.cases.current_scales()  # the exam asks a score on each (the rule judges the ones it names)
 
     def make_start(on_start):
         if not programmes:
@@ -66,15 +66,15 @@ def exam_page(kit: Kit, person: Actor, *, rules=None, max_attempts: int | None =
                          practice=lambda set_code: public.get(set_code, False) and not demo_certificates)
 
     # Reopening the app shows the latest result (not the start panel) until a new attempt starts.
-    submitted = [a for a in kit.list_exam_attempts(person, person.username) if a.submitted_at is not None]
-    latest = kit.find_exam_outcome(person, submitted[-1].id) if submitted else None
+    submitted = [a for a in kit.exams.list_exam_attempts(person, person.username) if a.submitted_at is not None]
+    latest = kit.exams.find_exam_outcome(person, submitted[-1].id) if submitted else None
     flow = ExamFlow(
-        open_attempt=kit.find_open_exam(person),
+        open_attempt=kit.exams.find_open_exam(person),
         make_start=make_start,
-        start=lambda programme, set_code: kit.start_exam(person, programme, set_code, max_attempts=max_attempts),
-        progress=lambda attempt_id: kit.exam_progress(person, attempt_id),
-        save=lambda attempt_id, case, scores, note: kit.save_exam_rating(person, attempt_id, case, scores, note),
-        submit=lambda attempt_id: kit.submit_exam(person, attempt_id, rules=rules,
+        start=lambda programme, set_code: kit.exams.start_exam(person, programme, set_code, max_attempts=max_attempts),
+        progress=lambda attempt_id: kit.exams.exam_progress(person, attempt_id),
+        save=lambda attempt_id, case, scores, note: kit.exams.save_exam_rating(person, attempt_id, case, scores, note),
+        submit=lambda attempt_id: kit.exams.submit_exam(person, attempt_id, rules=rules,
                                                   demo_certificates=demo_certificates),
         scales=scales, clip_url=clip_url, subtitles_url=subtitles_url, certificate_url=certificate_url,
         latest=latest, attempts=lambda set_code: (used(set_code), max_attempts),

@@ -34,16 +34,16 @@ def modules_page(kit: Kit, person: Actor, content_dir, query: str | None = None)
         newest[sc.code] = {"name": sc.name, "anchors": sc.definition.get("anchors") or {},
                            "reference": sc.definition.get("reference") or ""}
     cases = {}
-    for c in kit.list_cases(person):
+    for c in kit.cases.list_cases(person):
         cases[c.code] = {"title": c.title, "vignette": c.vignette,
                          "clip_url": clip_url(c.code) if c.clip_path else None,
                          "subtitles_url": subtitles_url(c.code) if c.clip_path else None}
     labels = {p.code: p.name for p in content.programmes}
     labels["context"] = "Context: opvoedproblemen, aanbod en de toets"
-    progress = {p.module_code: p for p in kit.list_module_progress(person)}
+    progress = {p.module_code: p for p in kit.progress.list_module_progress(person)}
     browser = ModulesBrowser(
         content.modules, progress, group_labels=labels,
-        save=lambda code, **changes: kit.update_module_progress(person, code, **changes),
+        save=lambda code, **changes: kit.progress.update_module_progress(person, code, **changes),
         situations={s.theme: s.as_dict() for s in content.voorbeeldsituaties},
         cases=cases, scales=newest,
     )

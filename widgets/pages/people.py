@@ -13,7 +13,7 @@ __all__ = ["people_page"]
 
 
 def people_page(kit: Kit, person: Actor) -> w.VBox:
-    people = kit.list_people(person)
+    people = kit.people.list_people(person)
     table = DataTable(
         ["Gebruikersnaam", "Naam", "Rol", "Groepen"],
         [[p["username"], p["display_name"], role_label(p["role"]), ", ".join(p["groups"]) or "-"] for p in people],
@@ -21,7 +21,7 @@ def people_page(kit: Kit, person: Actor) -> w.VBox:
         css_class="ok-people-table",
         label="Personen",
     )
-    groups = kit.list_groups(person)
+    groups = kit.people.list_groups(person)
     group_table = DataTable(
         ["Groep", "Programma", "Leden"],
         [[g.name, g.programme_code or "-", len(g.member_usernames)] for g in groups],

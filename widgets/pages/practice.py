@@ -30,8 +30,8 @@ def practice_page(kit: Kit, person: Actor) -> w.VBox:
     information only for practice cases the person has just scored. The page
     builds its widgets once and only changes their values afterwards.
     """
-    scales = kit.current_scales()  # the newest version of each scale, in the content's order
-    overview = kit.practice_overview(person)
+    scales = kit.cases.current_scales()  # the newest version of each scale, in the content's order
+    overview = kit.practice.practice_overview(person)
     titles = {c.code: c.title for c in overview}
     # The open case and the id of its submission: a double click or a retry stores the attempt once.
     current: dict[str, str | None] = {"code": None, "submission": None}
@@ -56,7 +56,7 @@ def practice_page(kit: Kit, person: Actor) -> w.VBox:
     back.add_class("ok-back")
     message = w.Box()
     feedback = FeedbackPanel()
-    history = HistoryView(kit.practice_history(person), format_time=local_time, scales=scales)
+    history = HistoryView(kit.practice.practice_history(person), format_time=local_time, scales=scales)
 
     scorer_row = w.HBox(scorers, layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
     workspace = w.VBox([w.HBox([back]), case_title, player, scorer_row, note, w.HBox([submit]), message, feedback],
@@ -92,7 +92,7 @@ def practice_page(kit: Kit, person: Actor) -> w.VBox:
             return
         submit.disabled = True
         try:
-            result = kit.submit_practice(person, code, {s.scale_code: s.value for s in scorers}, note.value,
+            result = kit.practice.submit_practice(person, code, {s.scale_code: s.value for s in scorers}, note.value,
                                          submission_id=current["submission"])
         except OefenkitError as exc:
             message.children = (Notice(str(exc), kind="error"),)
@@ -106,8 +106,8 @@ def practice_page(kit: Kit, person: Actor) -> w.VBox:
         feedback.show(result)
         reveal(".ok-practice-workspace .ok-feedback")
         try:
-            case_list.update(kit.practice_overview(person))
-            history.update(kit.practice_history(person))
+            case_list.update(kit.practice.practice_overview(person))
+            history.update(kit.practice.practice_history(person))
         except OefenkitError as exc:  # the attempt is stored; only the overview could not be refreshed
             message.children = (Notice(str(exc), kind="error"),)
 

@@ -31,8 +31,8 @@ _MODE_LABELS = {"practice": "oefenen", "exam": "toets", "session": "terugkomdag"
 def profile_page(kit: Kit, person: Actor, *, paths=None) -> w.VBox:
     """Mijn gegevens. ``paths`` (programme → path) default to the content directory's programme
     paths; "Wat heb ik nog nodig?" shows those of the person's groups (all when none has one)."""
-    groups = kit.list_groups(person)
-    ratings = kit.list_ratings(person, rater_username=person.username)
+    groups = kit.people.list_groups(person)
+    ratings = kit.ratings.list_ratings(person, rater_username=person.username)
     details = DataTable(
         ["", ""],
         [
@@ -45,8 +45,8 @@ def profile_page(kit: Kit, person: Actor, *, paths=None) -> w.VBox:
         label="Mijn gegevens",
     )
     # Titles and names, not codes (docs/woordenlijst.md).
-    titles = {c.code: c.title for c in kit.list_cases(person)}
-    scale_names = {sc.code: sc.name for sc in kit.list_scales()}
+    titles = {c.code: c.title for c in kit.cases.list_cases(person)}
+    scale_names = {sc.code: sc.name for sc in kit.cases.list_scales()}
     rating_rows = [
         [local_time(r.created_at), titles.get(r.case_code, r.case_code), scale_names.get(r.scale_code, r.scale_code),
          r.score,
@@ -56,14 +56,14 @@ def profile_page(kit: Kit, person: Actor, *, paths=None) -> w.VBox:
     history = DataTable(["Datum", "Casus", "Schaal", "Score", "Soort"], rating_rows,
                         empty="Je hebt nog geen beoordelingen gegeven.", css_class="ok-my-ratings",
                         label="Mijn beoordelingen")
-    certificates = w.HTML(own_certificates_html(kit.list_certificates_of(person, person.username), certificate_url))
+    certificates = w.HTML(own_certificates_html(kit.certificates.list_certificates_of(person, person.username), certificate_url))
     certificates.add_class("ok-my-certificates")
     own_export = w.HTML(
         f"<p><a class='ok-export-download' href='{html.escape(export_url(person.username), quote=True)}' "
         f"download='gegevens-{html.escape(person.username, quote=True)}.json' target='_blank'>Al mijn gegevens "
         "downloaden (JSON)</a>: alles wat de kit over jou bewaart (AVG).</p>")
     own_export.add_class("ok-my-export")
-    sessions = session_history_table(kit.session_history(person), local_time)
+    sessions = session_history_table(kit.sessions.session_history(person), local_time)
     if paths is None:
         paths = load_paths(load_settings().content_dir)
     mine = sorted({g.programme_code for g in groups if person.id and g.id in person.group_ids and g.programme_code})
@@ -79,6 +79,6 @@ def _login_sessions(kit: Kit, person: Actor) -> w.Widget:
     """Mijn gegevens: the person's own login sessions with "Overal afmelden" (standalone server)."""
     if os.environ.get("JUPYTERHUB_USER"):
         return w.HTML("<p>Je bent ingelogd via JupyterHub; afmelden doe je in JupyterHub.</p>")
-    return LoginSessionsPanel(kit.list_login_sessions(person, person.username), current_login_session(),
-                              lambda: kit.remove_login_sessions(person, person.username), local_time,
+    return LoginSessionsPanel(kit.logins.list_login_sessions(person, person.username), current_login_session(),
+                              lambda: kit.logins.remove_login_sessions(person, person.username), local_time,
                               login_url=site_url("/login"))
