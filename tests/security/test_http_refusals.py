@@ -52,9 +52,10 @@ def test_the_matrix_names_every_app():
 
 
 def test_the_catalogue_has_apps_a_cursist_may_not_open():
-    """Are the six supervision apps and beheer closed to a cursist, and nothing else?"""
+    """Are the six supervision apps, beheer and Babytijd-reeks (this cursist is in no Babytijd group)
+    closed to a cursist, and nothing else?"""
     assert {a.id for a in CLOSED_TO_CURSIST} == {"deelnemers", "compare", "dashboard", "library", "certificates",
-                                                 "beheer"}
+                                                 "beheer", "babytijd-reeks"}
 
 
 def test_cursist_is_refused_every_closed_app(live_server):
