@@ -38,7 +38,7 @@ __all__ = [
     "AttendanceMark", "Subgoal", "EvaluationForm", "Change", "PooledCell",
     "ReeksInfo", "MeasurementInfo", "OpvoederInfo", "UitvoerderEvaluation", "ReeksDetail",
     "MeasurementNotDue", "load_evaluation_form", "default_form",
-    "check_code", "check_meeting", "check_mark", "check_text",
+    "check_code", "check_meeting", "check_mark", "check_text", "check_consent", "check_baby_age",
     "due_measurement", "due_measurements", "is_early", "paired_change", "suppress",
 ]
 
@@ -330,6 +330,20 @@ def check_meeting(meeting: object) -> int:
         raise ValidationError(f"Een reeks heeft bijeenkomst 1 tot en met {MEETINGS}; "
                               f"bijeenkomst {meeting} bestaat niet.")
     return meeting
+
+
+def check_consent(consent: object) -> bool:
+    """Consent for research use: yes or no, nothing else."""
+    if not isinstance(consent, bool):
+        raise ValidationError("Geef aan of de opvoeder toestemming geeft (ja of nee).")
+    return consent
+
+
+def check_baby_age(months: object) -> int | None:
+    """The baby's age in whole months at the intake, 0–12 (or not given)."""
+    if months is not None and (isinstance(months, bool) or not isinstance(months, int) or not 0 <= months <= 12):
+        raise ValidationError("De leeftijd van de baby bij de start is 0 tot en met 12 maanden.")
+    return months
 
 
 def check_text(value: object, limit_key: str, label: str) -> str:

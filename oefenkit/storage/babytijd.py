@@ -173,11 +173,8 @@ class BabytijdService(Service):
                      baby_age_months: int | None = None) -> bt.OpvoederInfo:
         """Add an opvoeder under a pseudonymous ``code`` (unique in the reeks; never a name)."""
         clean = bt.check_code(code)
-        if not isinstance(consent, bool):
-            raise ValidationError("Geef aan of de opvoeder toestemming geeft (ja of nee).")
-        if baby_age_months is not None and (isinstance(baby_age_months, bool) or not isinstance(
-                baby_age_months, int) or not 0 <= baby_age_months <= 12):
-            raise ValidationError("De leeftijd van de baby bij de start is 0 tot en met 12 maanden.")
+        bt.check_consent(consent)
+        bt.check_baby_age(baby_age_months)
         with self.transaction() as s:
             reeks = self._reeks(s, actor, reeks_id, "write_babytijd_for")
             taken = s.scalar(select(m.BabytijdOpvoeder.id).where(m.BabytijdOpvoeder.reeks_id == reeks.id,
@@ -191,11 +188,9 @@ class BabytijdService(Service):
     def update_opvoeder(self, actor: Actor, reeks_id: int, code: str, *, consent: bool | None = None,
                         baby_age_months: int | None = None) -> bt.OpvoederInfo:
         """Change an opvoeder's consent (e.g. withdrawn) or the baby's age at intake."""
-        if consent is not None and not isinstance(consent, bool):
-            raise ValidationError("Geef aan of de opvoeder toestemming geeft (ja of nee).")
-        if baby_age_months is not None and (isinstance(baby_age_months, bool) or not isinstance(
-                baby_age_months, int) or not 0 <= baby_age_months <= 12):
-            raise ValidationError("De leeftijd van de baby bij de start is 0 tot en met 12 maanden.")
+        if consent is not None:
+            bt.check_consent(consent)
+        bt.check_baby_age(baby_age_months)
         with self.transaction() as s:
             reeks = self._reeks(s, actor, reeks_id, "write_babytijd_for")
             opvoeder = self._opvoeder(s, reeks, code)
