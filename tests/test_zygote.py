@@ -13,6 +13,15 @@ def test_the_lean_kernel_constructor_matches_the_installed_ipykernel():
     assert zygote.lean_kernel_init_applies()
 
 
+def test_the_lean_init_code_matches_the_installed_ipython():
+    """Forked kernels repeat IPython's ``InteractiveShellApp.init_code`` but take the set of loaded
+    module names from the kernel parent (≈ 3 MiB less per kernel). Is the installed IPython's
+    ``init_code`` the one that was repeated? After an upgrade this fails: compare
+    ``_ForkedKernelApp.init_code`` with the new one, then update the hash (kernels meanwhile run
+    IPython's own)."""
+    assert zygote.lean_init_code_applies()
+
+
 def test_kernel_flags_are_the_kernel_config_on_the_command_line():
     """Do the flags that every app kernel's command gets say exactly what ``KERNEL_CONFIG`` says (no
     IPython history file, no capture of the process's own output)?"""

@@ -133,10 +133,17 @@ def prepare_kernel() -> None:
     from ipykernel.zmqshell import ZMQInteractiveShell
     from traitlets.config import Config
 
-    global _lean_init
+    global _lean_init, _lean_code, _app_class, _parent_module_keys
     debugger._is_debugpy_available = False
     ZMQInteractiveShell.instance(config=Config(KERNEL_CONFIG), compiler_class=XCachingCompiler)
     _lean_init = lean_kernel_init_applies()
+    _lean_code = lean_init_code_applies()
+    # Made here, once: defining the kernel and app classes in each child (traitlets' metaclass sets
+    # up their traits) copied ≈ 1.5 MiB of the parent's pages into each kernel.
+    _app_class = _kernel_app_class()
+    # The module names IPython keeps for ``%reset --aggressive``, read here: building this set in
+    # each child touched every module name (≈ 3 MiB of the parent's pages copied into each kernel).
+    _parent_module_keys = frozenset(sys.modules)
 
 
 def check_clean() -> None:
@@ -193,7 +200,7 @@ def run_kernel(argv: list[str], env: dict, cwd: str) -> None:
         os.environ.update(env)
         sys.path[0] = cwd  # as ``python -m`` puts the working directory first
         sys.argv = [argv[0], *argv[3:]]
-        app = _kernel_app_class().instance()
+        app = (_app_class or _kernel_app_class()).instance()
         # ipykernel reads JPY_PARENT_PID when it is imported (here: in the parent, without it); with
         # it, the kernel's parent poller ends the kernel once it is orphaned (the server died, so
         # this parent left), as a kernel started the normal way ends with its server.
@@ -241,8 +248,17 @@ def open_kit_early() -> None:
 IPYTHONKERNEL_INIT_SHA256 = "943995af8385790e32fdb0d00cb837261eb7fac6e8f593d2d7054afa52bfc879"
 
 
-#: Set by :func:`prepare_kernel` (in the parent, once): forked kernels use the lean constructor.
+#: SHA-256 of ``inspect.getsource(InteractiveShellApp.init_code)`` of the IPython whose ``init_code``
+#: ``_ForkedKernelApp`` repeats with the parent's set of module names (IPython 9.19). Another
+#: version's may do more: then the kernel runs IPython's own (``tests/test_zygote.py`` says so).
+INIT_CODE_SHA256 = "ba92539d3cc864f8d71dad435aa4f52b2e685f883308e6dd6161c9a422297676"
+
+#: Set by :func:`prepare_kernel` (in the parent, once): forked kernels use the lean constructor and
+#: the lean ``init_code``, the kernel app class made there and the module names loaded there.
 _lean_init = False
+_lean_code = False
+_app_class = None
+_parent_module_keys: frozenset = frozenset()
 
 
 def lean_kernel_init_applies() -> bool:
@@ -254,6 +270,17 @@ def lean_kernel_init_applies() -> bool:
 
     source = inspect.getsource(IPythonKernel.__init__)
     return hashlib.sha256(source.encode()).hexdigest() == IPYTHONKERNEL_INIT_SHA256
+
+
+def lean_init_code_applies() -> bool:
+    """Is the installed ``InteractiveShellApp.init_code`` the one ``_ForkedKernelApp`` repeats?"""
+    import hashlib
+    import inspect
+
+    from IPython.core.shellapp import InteractiveShellApp
+
+    source = inspect.getsource(InteractiveShellApp.init_code)
+    return hashlib.sha256(source.encode()).hexdigest() == INIT_CODE_SHA256
 
 
 def _kernel_app_class():
@@ -305,6 +332,24 @@ def _kernel_app_class():
             config.IPKernelApp.connection_file = argv[1]  # argv: -f <connection file> [KERNEL_FLAGS]
             self.cli_config = config
             self.update_config(config)
+
+        def init_code(self):
+            if not _lean_code:
+                super().init_code()
+                return
+            # IPython's ``init_code`` (9.19) with one change: ``shell._sys_modules_keys`` (the modules
+            # ``%reset --aggressive`` keeps; app pages never run it) is the parent's frozen set of
+            # module names instead of a new set built here, which touched every name.
+            self._run_startup_files()
+            self._run_exec_lines()
+            self._run_exec_files()
+            if self.hide_initial_ns:
+                self.shell.user_ns_hidden.update(self.shell.user_ns)
+            self._run_cmd_line_code()
+            self._run_module()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            self.shell._sys_modules_keys = _parent_module_keys
 
     return _ForkedKernelApp
 
