@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy.stats import t as t_dist
+from scipy.special import stdtrit  # what scipy.stats.t.ppf calls, without importing scipy.stats
 
 from ..errors import StatisticUndefined
 from .data import Ratings
@@ -136,7 +136,7 @@ def bland_altman(ratings: Ratings, *, z: float = 1.96) -> BlandAltmanResult:
     d = x[:, 0] - x[:, 1]
     bias = float(d.mean())
     sd = float(d.std(ddof=1))
-    t = float(t_dist.ppf(0.975, n - 1))
+    t = float(stdtrit(n - 1, 0.975))
     se_bias = sd / math.sqrt(n)
     se_limit = math.sqrt(3 * sd**2 / n)
     lower, upper = bias - z * sd, bias + z * sd
