@@ -190,11 +190,9 @@ def test_register_statuses(kit, people, rules):
 
 
 @pytest.fixture
-def exam_kit(kit):
+def exam_kit(kit, samples_loaded):
     """The shipped content plus the sample cases and the ``toets`` set (as in ``test_exam.py``)."""
-    from oefenkit.content import SAMPLES_DIR, load_content, load_into
 
-    load_into(kit, load_content(PROJECT_ROOT / "content", samples_dir=SAMPLES_DIR))
     return kit
 
 

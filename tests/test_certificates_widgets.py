@@ -34,11 +34,9 @@ def rules():
 
 
 @pytest.fixture
-def exam_kit(kit):
+def exam_kit(kit, samples_loaded):
     """The shipped content plus the sample cases and the ``toets`` set."""
-    from oefenkit.content import SAMPLES_DIR, load_content, load_into
 
-    load_into(kit, load_content(PROJECT_ROOT / "content", samples_dir=SAMPLES_DIR))
     return kit
 
 

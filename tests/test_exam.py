@@ -47,11 +47,9 @@ EXPERT_NAMES = sorted({e["rater"] for d in _scripts() for es in d["experts"].val
 
 
 @pytest.fixture
-def kit(kit, content):
+def kit(kit, content, samples_loaded):
     """The shipped content plus the sample cases, their expert scores and the ``toets`` set."""
-    from oefenkit.content import load_into
 
-    load_into(kit, content)
     return private_exam_set(kit)
 
 

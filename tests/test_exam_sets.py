@@ -38,10 +38,8 @@ PUBLIC_KEY = {d["code"]: d["consensus"] for d in
 
 
 @pytest.fixture
-def kit(kit, content):
-    from oefenkit.content import load_into
-
-    load_into(kit, content)
+def kit(kit, samples_loaded):
+    """The kit with the content and the sample cases (their expert scores, the public sets) loaded."""
     return kit
 
 

@@ -20,12 +20,10 @@ VISITS = ("obi-gezin-m-eerste", "obi-gezin-m-laatste", "obi-gezin-m-vervolg")
 
 
 @pytest.fixture
-def team(kit, people, content):
+def team(kit, people, content, samples_loaded):
     """The sample cases loaded; cursist1 and cursist2 in team "Intervisie Oost", trainer in none,
     and a third cursist in another group."""
-    from oefenkit.content import load_into
 
-    load_into(kit, content)
     kit.add_group(people["coordinator"], "Intervisie Oost", "ouder-baby")
     kit.add_group(people["coordinator"], "Intervisie West", "ouder-baby")
     for who in ("cursist1", "cursist2"):

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from oefenkit.agreement.data import Ratings
 from oefenkit.agreement.trainee import expert_consensus
-from oefenkit.content import SAMPLES_DIR, load_into
+from oefenkit.content import SAMPLES_DIR
 from oefenkit.errors import NotFound, PermissionDenied, ValidationError
 from oefenkit.identity import SYSTEM
 from oefenkit.practice import PracticeFeedback
@@ -19,8 +19,7 @@ from oefenkit.storage import models as m
 
 
 @pytest.fixture
-def loaded(kit, content, people):
-    load_into(kit, content)
+def loaded(kit, content, people, samples_loaded):
     return kit
 
 

@@ -28,15 +28,12 @@ PERSON_COLUMNS = {
 
 
 @pytest.fixture
-def data(kit, people):
+def data(kit, people, samples_loaded):
     """cursist1 and cursist2 each with every kind of data: group, practice and exam ratings with
     notes, a submitted exam with decision and certificate, module progress, a supervised case, a
     live session and audit entries."""
     import dataclasses
 
-    from oefenkit.content import SAMPLES_DIR, load_content, load_into
-
-    load_into(kit, load_content(PROJECT_ROOT / "content", samples_dir=SAMPLES_DIR))
     private_exam_set(kit)  # the public set would be an oefentoets: no decision, no certificate
     # What the rule asks beyond the scoring (two supervised cases) is not what this test is about.
     rules = {code: dataclasses.replace(rule, required_supervised_cases=0)

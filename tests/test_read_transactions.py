@@ -16,16 +16,14 @@ import pytest
 from sqlalchemy import select
 
 from oefenkit.certification import load_rules
-from oefenkit.content import load_into
 from oefenkit.settings import PROJECT_ROOT
 from oefenkit.storage import database
 from oefenkit.storage import models as m
 
 
 @pytest.fixture
-def world(kit, people, content):
+def world(kit, people, content, samples_loaded):
     """Sample content, a practice attempt and a submitted exam (passed: a certificate) of cursist1."""
-    load_into(kit, content)
     cursist = people["cursist"]
     practice = next(c.code for c in content.cases if c.set == "practice")
     kit.submit_practice(cursist, practice, {"sensitiviteit": 5, "cooperatie": 5})

@@ -9,7 +9,6 @@ import re
 import pytest
 
 from oefenkit.certification import load_rules
-from oefenkit.content import load_into
 from oefenkit.errors import ValidationError
 from oefenkit.sessions import load_prompts
 from oefenkit.settings import PROJECT_ROOT
@@ -25,9 +24,8 @@ def text_of(value: str) -> str:
 
 
 @pytest.fixture
-def babytijd_day(kit, content, people):
+def babytijd_day(kit, content, people, samples_loaded):
     """The trainer's dashboard with the Babytijd plan chosen, a session started and two phones joined."""
-    load_into(kit, content)
     trainer = people["trainer"]
     dash = dashboard_page(kit, trainer, rules=load_rules(CONTENT),
                           prompts=load_prompts(CONTENT / "sessions" / "gespreksvragen.yaml"),

@@ -11,7 +11,6 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import func, insert, select, text
 
 from oefenkit.certification import load_rules
-from oefenkit.content import load_into
 from oefenkit.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from oefenkit.identity import SYSTEM
 from oefenkit.rounds import ANSWER_LIMITS, item_from_situation, typed_item
@@ -25,9 +24,8 @@ PW = "geheim-wachtwoord"
 
 
 @pytest.fixture
-def day(kit, content, people):
+def day(kit, content, people, samples_loaded):
     """A Babytijd terugkomdag after the shipped plan, three joined cursists (one only joins), no round yet."""
-    load_into(kit, content)
     (plan,) = content.round_plans
     extra = kit.add_person(SYSTEM, "cursist3", role="cursist", display_name="Cursist Drie", password=PW)
     cursists = [people["cursist"], people["cursist2"], extra]
@@ -247,10 +245,9 @@ def test_closing_a_babytijd_day_records_the_terugkomdag_for_who_took_part(day):
     assert verified["valid_until"] in {today.replace(year=today.year + 2), today.replace(year=today.year + 2, day=28)}
 
 
-def test_took_part_counts_clip_scores_too(kit, content, people):
+def test_took_part_counts_clip_scores_too(kit, content, people, samples_loaded):
     """In a day of clips (as before), does a score count as taking part, and does the session keep the
     set's programme?"""
-    load_into(kit, content)
     trainer, a = people["trainer"], people["cursist"]
     session = kit.create_session(trainer)
     kit.join_session(a, session["join_code"])
@@ -264,11 +261,10 @@ def test_took_part_counts_clip_scores_too(kit, content, people):
     assert [p["username"] for p in kit.session_participants_who_took_part(trainer, session["id"])] == [a.username]
 
 
-def test_a_plan_with_clips_offers_them(kit, content, people):
+def test_a_plan_with_clips_offers_them(kit, content, people, samples_loaded):
     """Can a plan day add clip rounds from its optional clip set, and do they count like today's?"""
     import dataclasses
 
-    load_into(kit, content)
     (plan,) = content.round_plans
     plan = dataclasses.replace(plan, clips="terugkomdag")
     trainer, a = people["trainer"], people["cursist"]

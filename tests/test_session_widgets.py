@@ -11,7 +11,6 @@ import threading
 import pytest
 
 from oefenkit.certification import load_rules
-from oefenkit.content import load_into
 from oefenkit.identity import SYSTEM
 from oefenkit.sessions import load_prompts
 from oefenkit.settings import PROJECT_ROOT
@@ -22,8 +21,7 @@ CONTENT = PROJECT_ROOT / "content"
 
 
 @pytest.fixture
-def setup(kit, content, people):
-    load_into(kit, content)
+def setup(kit, content, people, samples_loaded):
     trainer = people["trainer"]
     dash = dashboard_page(kit, trainer, rules=load_rules(CONTENT),
                           prompts=load_prompts(CONTENT / "sessions" / "gespreksvragen.yaml"))

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select, update
 
 from oefenkit.certification import load_rules
-from oefenkit.content import load_into
 from oefenkit.errors import Conflict, ContentError, NotFound, PermissionDenied, ValidationError
 from oefenkit.identity import SYSTEM
 from oefenkit.sessions import (
@@ -98,9 +97,8 @@ def test_prompts_are_validated_and_chosen_by_situation(tmp_path):
 
 
 @pytest.fixture
-def room(kit, content, people):
+def room(kit, content, people, samples_loaded):
     """A loaded kit, a trainer's session with three joined cursists and round 1 open."""
-    load_into(kit, content)
     extra = kit.add_person(SYSTEM, "cursist3", role="cursist", display_name="Cursist Drie",
                            password="geheim-wachtwoord")
     cursists = [people["cursist"], people["cursist2"], extra]
@@ -369,10 +367,9 @@ def test_mijn_gegevens_shows_the_private_terugkomdag_feedback(room, people):
 # -- the people a session expects (kernels started ahead, server/kernels.py) ------------------------
 
 
-def test_expected_participants_are_validated_and_stored(kit, content, people):
+def test_expected_participants_are_validated_and_stored(kit, content, people, samples_loaded):
     """Does a session keep the number of people the trainer expects, refusing anything but a whole
     number from 1 to 200 with a Dutch message and storing nothing then?"""
-    load_into(kit, content)
     trainer = people["trainer"]
     for bad in (0, -3, 201, True, 2.5, "12"):
         with pytest.raises(ValidationError, match="heel getal van 1 tot en met 200"):
@@ -386,10 +383,9 @@ def test_expected_participants_are_validated_and_stored(kit, content, people):
         kit.close_session(trainer, sid, rules={})
 
 
-def test_prewarm_demand_counts_open_recent_sessions_minus_who_joined(kit, content, people):
+def test_prewarm_demand_counts_open_recent_sessions_minus_who_joined(kit, content, people, samples_loaded):
     """Does the server's demand list only open sessions with an expected number created in the last
     three hours, each with the user names of those who joined?"""
-    load_into(kit, content)
     trainer = people["trainer"]
     assert kit.list_prewarm_demand() == []
     unknown = kit.create_session(trainer)  # no expected number: nothing to start ahead

@@ -49,15 +49,14 @@ def test_an_id_less_actor_cannot_start_an_exam(kit, people):
             kit.start_exam(actor, "ouder-baby", max_attempts=3)
 
 
-def test_an_id_less_cursist_gets_no_practice_overview_and_stores_no_attempt(kit, people):
+def test_an_id_less_cursist_gets_no_practice_overview_and_stores_no_attempt(kit, people, samples_loaded):
     """Is an id-less cursist refused the practice overview and a practice submission (refused, not a
     database error), with nothing stored, while a real cursist gets the overview?"""
-    from oefenkit.content import SAMPLES_DIR, load_content, load_into
+    from oefenkit.content import SAMPLES_DIR, load_content
     from oefenkit.identity import SYSTEM
     from oefenkit.settings import PROJECT_ROOT
 
     content = load_content(PROJECT_ROOT / "content", samples_dir=SAMPLES_DIR)
-    load_into(kit, content)
     code = next(c.code for c in content.cases if c.set == "practice")
     with pytest.raises(PermissionDenied):
         kit.practice_overview(NOBODY_CURSIST)

@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from oefenkit import kernel
 from oefenkit.certification import load_rules
-from oefenkit.content import load_into
 from oefenkit.errors import NotFound, TooManyAttempts
 from oefenkit.identity import SYSTEM
 from oefenkit.sessions import JOIN_CODE_ALPHABET, JOIN_FAILURE_LIMIT, JOIN_FAILURE_WINDOW
@@ -28,9 +27,8 @@ ROOM = "192.0.2.50"  # one Wi-Fi address for a whole room (TEST-NET-1)
 
 
 @pytest.fixture
-def session(kit, content, people):
+def session(kit, content, people, samples_loaded):
     """A trainer's open session; (kit, join code, session id)."""
-    load_into(kit, content)
     created = kit.create_session(people["trainer"])
     return kit, created["join_code"], created["id"]
 
