@@ -214,7 +214,7 @@ def tree_memory(pid: int) -> dict:
     """RSS and PSS of ``pid`` and all its descendants, and how many python kernels there are."""
     root = psutil.Process(pid)
     procs = [root, *root.children(recursive=True)]
-    rss = pss = 0
+    rss = pss = worker_pss = 0
     kernels = 0
     kernel_cpu = 0.0
     for p in procs:
@@ -225,12 +225,17 @@ def tree_memory(pid: int) -> dict:
                 kernel_cpu += sum(p.cpu_times()[:2])
         except psutil.Error:
             continue
+        if " worker" in cmd and "oefenkit" in cmd:
+            # the anonymisation worker that `serve --with-worker` (as `./kit start`) runs beside the
+            # server: no part of the room, so counted apart (issue 14's measure is server + kernels)
+            worker_pss += getattr(info, "pss", info.rss)
+            continue
         rss += info.rss
         pss += getattr(info, "pss", info.rss)
         if "ipykernel" in cmd or p.ppid() != pid:
             kernels += 1
     server = root.memory_full_info()
-    return {"server_cpu": sum(root.cpu_times()[:2]), "kernel_cpu": kernel_cpu, "rss": rss, "pss": pss, "server_rss": server.rss, "processes": len(procs), "kernels": kernels}
+    return {"server_cpu": sum(root.cpu_times()[:2]), "kernel_cpu": kernel_cpu, "rss": rss, "pss": pss, "worker_pss": worker_pss, "server_rss": server.rss, "processes": len(procs), "kernels": kernels}
 
 
 def tree_cpu(pid: int) -> tuple[float, float]:
@@ -333,6 +338,7 @@ def one_room(data_dir: Path, env: dict, n: int, args) -> dict:
     print(f"N={n:>3}  usable p50 {r['p50']:.2f} s  p95 {r['p95']:.2f} s  max {r['max']:.2f} s  "
           f"(page p50 {r['page_p50']:.2f} s)  failed {r['failed']}  "
           f"RSS server+kernels {r['rss'] / MIB:,.0f} MiB  PSS {r['pss'] / MIB:,.0f} MiB  "
+          f"(+ worker {r['worker_pss'] / MIB:.0f} MiB)  "
           f"(server {r['server_rss'] / MIB:.0f} MiB, {r['processes']} processes, "
           f"{r['kernels']} kernels; CPU s in the room: server {r['room_server_cpu']:.1f}, "
           f"kernels {r['room_kernel_cpu']:.1f}, clients {r['room_client_cpu']:.1f}; CPU probe {probe:.0f} ms; "
