@@ -69,7 +69,7 @@ def test_opvoeder_form_asks_consent_and_a_whole_age():
     form.consent.value = False
     form.age.value = "drie"
     form.add_button.click()
-    assert "heel aantal maanden" in text_of(form.message.children[0].value) and not added
+    assert "in hele maanden in" in text_of(form.message.children[0].value) and not added
     form.age.value = "3"
     form.add_button.click()
     assert added == [("bt-01", False, 3)]

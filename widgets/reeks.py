@@ -139,7 +139,7 @@ class OpvoederForm(w.VBox):
         if not text:
             return None
         if not text.isdigit():
-            raise ValidationError("De leeftijd van de baby is een heel aantal maanden, bijvoorbeeld 3.")
+            raise ValidationError("Vul de leeftijd van de baby in hele maanden in, bijvoorbeeld 3.")
         return int(text)
 
     def add(self) -> None:
