@@ -82,9 +82,15 @@ def test_uitvoerder_keeps_a_reeks_on_the_page(kit, people):
     one only with a reason), and see the due list, the dashboard numbers and save the evaluation?"""
     person = people["cursist"]
     app = reeks_page(kit, person)
-    assert "Nog geen opvoeders" in text_of(app.due.value)
+    # no reeks yet: every part says to choose or make one, not that the reeks has no opvoeders
+    first = "Kies eerst bovenaan een reeks, of maak er een aan"
+    assert first in text_of(app.due.value) and "Nog geen opvoeders" not in text_of(app.due.value)
+    assert first in text_of(app.attendance.rows_box.children[0].value)
+    assert app.measure.opvoeder.options == (("Nog geen reeks gekozen", None),)
     reeks_id = new_reeks(app)
     assert reeks_id is not None and "aangemaakt" in message(app.chooser.message)
+    assert "Nog geen opvoeders in deze reeks" in text_of(app.due.value)
+    assert "Voeg eerst opvoeders toe" in text_of(app.attendance.rows_box.children[0].value)
     assert [label for label, _ in app.chooser.choice.options] == ["Reeks Zuid (vanaf 02-03-2026)"]
     for k, code in enumerate(["Z1", "Z2", "Z3"]):
         assert "is toegevoegd" in add(app, code, consent=k != 2)

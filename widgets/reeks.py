@@ -228,12 +228,13 @@ class AttendanceForm(w.VBox):
                           self.save_button, self.message], layout=w.Layout(width=_FULL),
                          _dom_classes=("ok-attendance",))
 
-    def show(self, opvoeders: Sequence[dict[str, Any]]) -> None:
+    def show(self, opvoeders: Sequence[dict[str, Any]], *, empty: str = "Voeg eerst opvoeders toe.") -> None:
+        """One row per opvoeder; ``empty`` says what to do when there is none."""
         self.opvoeders = list(opvoeders)
         codes = [o["code"] for o in self.opvoeders]
-        if codes != [r.code for r in self.rows]:
+        if codes != [r.code for r in self.rows] or not codes:
             self.rows = [_AttendanceRow(code, self.reasons) for code in codes]
-            self.rows_box.children = tuple(self.rows) or (w.HTML("<p>Voeg eerst opvoeders toe.</p>"),)
+            self.rows_box.children = tuple(self.rows) or (w.HTML(f"<p>{_esc(empty)}</p>"),)
         self._fill()
 
     def _fill(self) -> None:
@@ -302,9 +303,10 @@ class MeasurementForm(w.VBox):
                          layout=w.Layout(width=_FULL), _dom_classes=("ok-measure",))
         self._show_tips()
 
-    def set_opvoeders(self, opvoeders: Sequence[dict[str, Any]]) -> None:
-        """The opvoeders to choose from; the one chosen stays, and the kind follows what is due."""
-        options = [(o["code"], o["code"]) for o in opvoeders] or [("Nog geen opvoeders", None)]
+    def set_opvoeders(self, opvoeders: Sequence[dict[str, Any]], *, empty: str = "Nog geen opvoeders") -> None:
+        """The opvoeders to choose from (``empty`` shown when there is none); the one chosen stays,
+        and the kind follows what is due."""
+        options = [(o["code"], o["code"]) for o in opvoeders] or [(empty, None)]
         keep = self.opvoeder.value if self.opvoeder.value in [v for _, v in options] else options[0][1]
         self.opvoeder.options = options
         self.opvoeder.value = keep
@@ -342,11 +344,12 @@ class MeasurementForm(w.VBox):
 # -- what is due ----------------------------------------------------------------------------------------
 
 
-def due_table_html(opvoeders: Sequence[dict[str, Any]], labels: dict[str, str], meetings: int) -> str:
+def due_table_html(opvoeders: Sequence[dict[str, Any]], labels: dict[str, str], meetings: int, *,
+                   empty: str = "Nog geen opvoeders in deze reeks.") -> str:
     """"Wat is nu aan de beurt": per opvoeder the meetings attended, the measurements done and the one
-    due now (following the attended count, not the calendar)."""
+    due now (following the attended count, not the calendar); ``empty`` when there is none."""
     if not opvoeders:
-        return "<p class='ok-reeks-due'>Nog geen opvoeders in deze reeks.</p>"
+        return f"<p class='ok-reeks-due'>{_esc(empty)}</p>"
     rows = []
     for o in opvoeders:
         due = o.get("due")

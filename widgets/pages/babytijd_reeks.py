@@ -12,6 +12,7 @@ components take (:func:`opvoeder_view`, :func:`dashboard_view`).
 from __future__ import annotations
 
 import datetime as dt
+import html
 from typing import Any
 
 import ipywidgets as w
@@ -28,6 +29,9 @@ from ..reeks import AttendanceForm, EvaluationForm, MeasurementForm, OpvoederFor
 from ..reeks_dashboard import dashboard_html, report_links
 
 __all__ = ["ReeksApp", "reeks_page", "opvoeder_view", "dashboard_view"]
+
+#: What the parts say while no reeks is chosen (a new uitvoerder has none yet).
+NO_REEKS = "Kies eerst bovenaan een reeks, of maak er een aan bij \"Nieuwe reeks\"."
 
 #: The parts of the app, in the order of the menu (the yearly report: staff only).
 SECTIONS = ("Opvoeders", "Aanwezigheid", "Meting", "Overzicht", "Evaluatie")
@@ -149,10 +153,12 @@ class ReeksApp(w.VBox):
                 return
             opvoeders = [opvoeder_view(o) for o in self.detail.opvoeders]
         self.message.children = ()
-        self.due.value = due_table_html(opvoeders, rules.MEASUREMENT_LABELS, rules.MEETINGS)
-        self.attendance.show(opvoeders)
+        # without a reeks, every part says to choose or make one first, not "no opvoeders yet"
+        empty = {} if self.detail is not None else {"empty": NO_REEKS}
+        self.due.value = due_table_html(opvoeders, rules.MEASUREMENT_LABELS, rules.MEETINGS, **empty)
+        self.attendance.show(opvoeders, **empty)
         self.opvoeders = opvoeders
-        self.measure.set_opvoeders(opvoeders)
+        self.measure.set_opvoeders(opvoeders, **({"empty": "Nog geen reeks gekozen"} if empty else {}))
         self._follow_due()
         evaluation = self.detail.evaluation if self.detail is not None else None
         self.evaluation.fill({"went_well": evaluation.went_well, "to_improve": evaluation.to_improve,
@@ -226,7 +232,7 @@ class ReeksApp(w.VBox):
 
     def show_overview(self) -> None:
         if self.reeks_id is None:
-            self.overview.value = "<p class='ok-reeks-dashboard'>Kies eerst een reeks.</p>"
+            self.overview.value = f"<p class='ok-reeks-dashboard'>{html.escape(NO_REEKS)}</p>"
             self.mine.value = ""
             return
         try:
