@@ -66,13 +66,20 @@ def sqlite_template(tmp_path_factory):
     path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
     engine = database.make_engine(f"sqlite:///{path}")
     database.upgrade(engine)
+    engine.dispose()
+    _checkpoint(path)
+    return path
+
+
+def _checkpoint(path) -> None:
+    """Write SQLite's WAL into the database file, so that copying the one file copies everything."""
+    engine = database.make_engine(f"sqlite:///{path}")
     raw = engine.raw_connection()  # outside a transaction: a checkpoint cannot run inside one
     try:
         raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         raw.close()
     engine.dispose()
-    return path
 
 
 def _load_samples(url: str) -> None:
@@ -93,13 +100,7 @@ def sqlite_samples_template(sqlite_template, tmp_path_factory):
     path = tmp_path_factory.mktemp("sqlite-samples-template") / "template.sqlite3"
     shutil.copyfile(sqlite_template, path)
     _load_samples(f"sqlite:///{path}")
-    engine = database.make_engine(f"sqlite:///{path}")
-    raw = engine.raw_connection()
-    try:
-        raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        raw.close()
-    engine.dispose()
+    _checkpoint(path)
     return path
 
 
