@@ -11,7 +11,6 @@ import re
 
 import pytest
 from alembic import command
-from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text
 
 from oefenkit.babytijd import AttendanceMark
@@ -24,6 +23,8 @@ from oefenkit.storage import database
 from oefenkit.storage import models as m
 from oefenkit_widgets.dashboard import dashboard_page
 from oefenkit_widgets.session import session_page
+
+from .migration_rows import add_live_score, add_trainer_clip_and_session, downgrade_before
 
 CONTENT = PROJECT_ROOT / "content"
 SUBGOALS = ["kennis", "sensitief", "autonomie", "structuur", "uitleg", "normaal", "vertrouwen", "steun"]
@@ -187,27 +188,14 @@ def test_migration_0019_keeps_rounds_scores_and_answers(database_url):
     answers all still there, is a cijfers round then accepted, and does a downgrade drop only it?"""
     engine = database.make_engine(database_url)
     try:
-        cfg = database.alembic_config(engine)
-        before = ScriptDirectory.from_config(cfg).get_revision("0019").down_revision
-        command.downgrade(cfg, before)
+        cfg, before = downgrade_before(engine, "0019")
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO person (id, username, display_name, role, active, created_at) "
-                              "VALUES (1, 'tr', 'Tr', 'trainer', true, CURRENT_TIMESTAMP)"))
-            conn.execute(text("INSERT INTO case_item (id, code, title, vignette, details, synthetic, created_at) "
-                              "VALUES (1, 'c1', 'Clip', '', '{}', false, CURRENT_TIMESTAMP)"))
-            conn.execute(text("INSERT INTO live_session (id, join_code, trainer_id, state, current_round, round_open, "
-                              "change_token, created_at) VALUES (1, 'ABCDEF', 1, 'open', 2, false, 0, CURRENT_TIMESTAMP)"))
+            add_trainer_clip_and_session(conn, current_round=2)
             conn.execute(text("INSERT INTO live_round (id, session_id, number, kind, case_id, opened_at) "
                               "VALUES (1, 1, 1, 'fragment', 1, CURRENT_TIMESTAMP)"))
             conn.execute(text("INSERT INTO live_round (id, session_id, number, kind, content, opened_at) "
                               "VALUES (2, 1, 2, 'ervaring', :c, CURRENT_TIMESTAMP)"), {"c": '{"kind": "ervaring"}'})
-            scale = conn.execute(text("SELECT id FROM scale ORDER BY id")).first()
-            if scale is None:
-                conn.execute(text("INSERT INTO scale (id, code, version, name, min_score, max_score, definition) "
-                                  "VALUES (1, 's', 1, 'S', 1, 9, '{}')"))
-            conn.execute(text("INSERT INTO rating (id, rater_id, case_id, scale_id, score, note, mode, live_session_id, "
-                              "live_round_id, created_at, updated_at) VALUES (1, 1, 1, 1, 5, '', 'session', 1, 1, "
-                              "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            add_live_score(conn)
             conn.execute(text("INSERT INTO live_answer (id, round_id, session_id, person_id, answer_text, created_at, "
                               "updated_at) VALUES (1, 2, 1, 1, 'samen', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
         database.upgrade(engine)

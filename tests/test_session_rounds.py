@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 from alembic import command
-from alembic.script import ScriptDirectory
 from sqlalchemy import func, insert, select, text
 
 from oefenkit.certification import load_rules
@@ -18,6 +17,8 @@ from oefenkit.sessions import report_html
 from oefenkit.settings import PROJECT_ROOT
 from oefenkit.storage import database
 from oefenkit.storage import models as m
+
+from .migration_rows import add_live_score, add_trainer_clip_and_session, downgrade_before
 
 CONTENT = PROJECT_ROOT / "content"
 PW = "geheim-wachtwoord"
@@ -331,27 +332,14 @@ def test_migration_keeps_existing_rounds_as_fragments(database_url):
     with its clip, and does a downgrade drop only the rounds without a clip?"""
     engine = database.make_engine(database_url)
     try:
-        cfg = database.alembic_config(engine)
-        before = ScriptDirectory.from_config(cfg).get_revision("0013").down_revision
-        command.downgrade(cfg, before)
+        cfg, before = downgrade_before(engine, "0013")
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO person (id, username, display_name, role, active, created_at) "
-                              "VALUES (1, 'tr', 'Tr', 'trainer', true, CURRENT_TIMESTAMP)"))
-            conn.execute(text("INSERT INTO case_item (id, code, title, vignette, details, synthetic, created_at) "
-                              "VALUES (1, 'c1', 'Clip', '', '{}', false, CURRENT_TIMESTAMP)"))
-            conn.execute(text("INSERT INTO live_session (id, join_code, trainer_id, state, current_round, round_open, "
-                              "change_token, created_at) VALUES (1, 'ABCDEF', 1, 'open', 1, false, 0, CURRENT_TIMESTAMP)"))
+            add_trainer_clip_and_session(conn, current_round=1)
             conn.execute(text("INSERT INTO live_round (id, session_id, number, case_id, opened_at) "
                               "VALUES (1, 1, 1, 1, CURRENT_TIMESTAMP)"))
             conn.execute(text("INSERT INTO live_session_participant (session_id, person_id, joined_at) "
                               "VALUES (1, 1, CURRENT_TIMESTAMP)"))
-            scale = conn.execute(text("SELECT id FROM scale ORDER BY id")).first()
-            if scale is None:
-                conn.execute(text("INSERT INTO scale (id, code, version, name, min_score, max_score, definition) "
-                                  "VALUES (1, 's', 1, 'S', 1, 9, '{}')"))
-            conn.execute(text("INSERT INTO rating (id, rater_id, case_id, scale_id, score, note, mode, live_session_id, "
-                              "live_round_id, created_at, updated_at) VALUES (1, 1, 1, 1, 5, '', 'session', 1, 1, "
-                              "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            add_live_score(conn)
         database.upgrade(engine)
         with engine.begin() as conn:
             assert conn.execute(text("SELECT kind, case_id, content FROM live_round")).one() == ("fragment", 1, None)
