@@ -14,7 +14,7 @@ from oefenkit.settings import load_settings
 
 from ..babytijd_fixture import fill_reeks, fixture
 from .test_login_landing import login
-from .test_terugkomdag_rounds import PLAN, add_round, assert_accessible
+from .test_terugkomdag_rounds import add_round, assert_accessible, start_plan_session
 from .viewport import phone_context, phone_problems
 
 UITVOERDER = ("cijfers.uitvoerder", "Cijfers Uitvoerder")
@@ -33,15 +33,7 @@ def test_cijfers_round_on_projector_and_phone(browser, live_server):
         kit.engine.dispose()
     contexts = []
     try:
-        ctx = browser.new_context(locale="nl-NL", viewport={"width": 1366, "height": 768})
-        contexts.append(ctx)
-        trainer = ctx.new_page()
-        trainer.set_default_timeout(60_000)
-        login(trainer, live_server.base_url, "cijfers.trainer")
-        trainer.locator(".ok-app-dashboard a").click()
-        trainer.locator(".ok-session-plan select").select_option(label=PLAN)
-        trainer.locator(".ok-session-create").click()
-        code = trainer.locator(".ok-join-code .ok-join-code-value").inner_text().strip()
+        trainer, code = start_plan_session(browser, live_server, "cijfers.trainer", contexts)
 
         pctx = phone_context(browser)
         contexts.append(pctx)

@@ -40,6 +40,20 @@ def add_round(trainer, kind_label: str, first: str) -> None:
     trainer.locator(".ok-round-add-start").click()
 
 
+def start_plan_session(browser, live_server, username: str, contexts: list):
+    """The trainer ``username`` on a projector-sized page starts a session with :data:`PLAN`; returns
+    the page and the join code. The browser context goes into ``contexts`` (closed by the caller)."""
+    ctx = browser.new_context(locale="nl-NL", viewport={"width": 1366, "height": 768})
+    contexts.append(ctx)
+    trainer = ctx.new_page()
+    trainer.set_default_timeout(60_000)
+    login(trainer, live_server.base_url, username)
+    trainer.locator(".ok-app-dashboard a").click()
+    trainer.locator(".ok-session-plan select").select_option(label=PLAN)
+    trainer.locator(".ok-session-create").click()
+    return trainer, trainer.locator(".ok-join-code .ok-join-code-value").inner_text().strip()
+
+
 def test_babytijd_day_with_a_situation_and_a_question(browser, live_server):
     """Does a trainer start a Babytijd terugkomdag, two phones join and answer a situatie and a vraag,
     the projector show the answers grouped and the distribution without names, and the reveal the
@@ -49,15 +63,7 @@ def test_babytijd_day_with_a_situation_and_a_question(browser, live_server):
         live_server.add_user(username, "cursist", name)
     contexts = []
     try:
-        ctx = browser.new_context(locale="nl-NL", viewport={"width": 1366, "height": 768})
-        contexts.append(ctx)
-        trainer = ctx.new_page()
-        trainer.set_default_timeout(60_000)
-        login(trainer, live_server.base_url, "bt.trainer")
-        trainer.locator(".ok-app-dashboard a").click()
-        trainer.locator(".ok-session-plan select").select_option(label=PLAN)
-        trainer.locator(".ok-session-create").click()
-        code = trainer.locator(".ok-join-code .ok-join-code-value").inner_text().strip()
+        trainer, code = start_plan_session(browser, live_server, "bt.trainer", contexts)
         trainer.locator(".ok-round-next", has_text="Volgende:").wait_for()
         assert trainer.locator(".ok-round-open").inner_text().strip() == "Volgende ronde"
         trainer.locator(".ok-round-add-toggle").click()
