@@ -48,8 +48,6 @@ def _actor(person: m.Person, with_test: frozenset[str] | None = None) -> Actor:
     ``with_test``: the programmes with a scoring test, when the caller has read them already
     (:func:`~oefenkit.storage.exam_attempts.scoring_test_programmes`).
     """
-
-
     programmes = frozenset(ms.group.programme.code for ms in person.memberships
                            if ms.group.programme is not None)
     if with_test is None:
