@@ -38,7 +38,7 @@ from ..identity import SYSTEM, Actor
 from ..permissions import require
 from . import models as m
 from .library_media import check_not_published, normalise_manual_masks
-from .store import Service, Store
+from .store import Service, Store, rowcount
 
 if TYPE_CHECKING:
     from .library import LibraryService
@@ -242,11 +242,11 @@ class AnonymiseJobsService(Service):
     def finish_anonymise_job(self, s: Session, job_id: int, worker: str, summary: dict[str, Any]) -> None:
         """Inside the transaction that stores the result: ``done``, or :class:`Cancelled` (rolls it back)
         when the job was cancelled or another worker holds it now."""
-        done = s.execute(update(m.AnonymiseJob)
-                         .where(m.AnonymiseJob.id == job_id, m.AnonymiseJob.worker == worker,
-                                m.AnonymiseJob.state == "running", m.AnonymiseJob.cancel_requested.is_(False))
-                         .values(state="done", progress=1.0, stage="", finished_at=m.utcnow(), result=summary)
-                         .execution_options(synchronize_session=False)).rowcount
+        done = rowcount(s.execute(update(m.AnonymiseJob)
+                                  .where(m.AnonymiseJob.id == job_id, m.AnonymiseJob.worker == worker,
+                                         m.AnonymiseJob.state == "running", m.AnonymiseJob.cancel_requested.is_(False))
+                                  .values(state="done", progress=1.0, stage="", finished_at=m.utcnow(), result=summary)
+                                  .execution_options(synchronize_session=False)))
         if done != 1:
             raise Cancelled("Het anonimiseren is gestopt.")
 

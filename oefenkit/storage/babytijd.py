@@ -272,9 +272,9 @@ class BabytijdService(Service):
             raise ValidationError("Vul minstens één vraag van de evaluatie in.")
         with self.transaction() as s:
             reeks = self._reeks(s, actor, reeks_id, "write_babytijd_for")
-            reeks.went_well, reeks.to_improve, reeks.remarks = texts
+            reeks.went_well, reeks.to_improve, reeks.remarks = went_well, to_improve, remarks = texts
             reeks.evaluated_at = m.utcnow()
-            return bt.UitvoerderEvaluation(*texts, evaluated_at=reeks.evaluated_at)
+            return bt.UitvoerderEvaluation(went_well, to_improve, remarks, evaluated_at=reeks.evaluated_at)
 
     # -- figures ------------------------------------------------------------------------------------
 

@@ -222,7 +222,7 @@ class CertificatesService(Service):
         with self.transaction(readonly=True) as s:
             decided = {(d.statistics or {}).get("proposal_id") for d in s.scalars(
                 select(m.CertificationDecision).where(m.CertificationDecision.kind.in_(("accepted", "override"))))}
-            issued = {}
+            issued: dict[Any, str] = {}
             for cert in s.scalars(select(m.Certificate)):
                 if not _revoked(cert):
                     issued.setdefault((cert.statistics or {}).get("decision_id"), cert.verification_code)
@@ -385,7 +385,7 @@ class CertificatesService(Service):
                 old = _until_day(cert)
                 # A registration follows its refresher records (record_requirement), not this renewal.
                 renewable = rule is not None and not _revoked(cert) and cert.kind != "registration"
-                new = renewed_until(old, attended_on, rule) if renewable else old
+                new = renewed_until(old, attended_on, rule) if renewable and rule is not None else old
                 if new != old:
                     cert.valid_until = _until_moment(new)
                     self.audit(s, actor, "certificate.renew", username, programme=p_code,

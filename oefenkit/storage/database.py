@@ -156,4 +156,6 @@ def current_revision(engine: Engine) -> str | None:
 def head_revision(engine: Engine) -> str:
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    assert head is not None, "the kit's migrations have a head"
+    return head

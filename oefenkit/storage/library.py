@@ -220,7 +220,8 @@ class LibraryService(Service):
             scores[(scale_code, username)] = ExpertScoreInfo(username, case.code, scale_code, es.score, es.rationale)
         uploader = (s.scalar(select(m.Person.username).where(m.Person.id == media.uploaded_by_id))
                     if media.uploaded_by_id else None)
-        clip_available = bool(case.clip_path) and media.status != "uploaded" and Path(case.clip_path).is_file()
+        clip = case.clip_path
+        clip_available = bool(clip and media.status != "uploaded" and Path(clip).is_file())
         return LibraryItem(
             case_code=case.code, title=case.title, programme_code=programme_code, vignette=case.vignette,
             details=dict(case.details or {}), status=media.status, original_name=media.original_name,

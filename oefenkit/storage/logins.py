@@ -35,7 +35,7 @@ from ..identity import Actor
 from ..permissions import require
 from . import models as m
 from .people import ACTOR_BY_NAME, _actor, read_actors
-from .store import Service
+from .store import Service, rowcount
 
 __all__ = ["LoginsService", "LoginInfo", "LoginSessionInfo", "hash_login_token"]
 
@@ -101,13 +101,13 @@ class LoginsService(Service):
             m.LoginSession.last_seen_at <= now - self.login_idle,
             m.LoginSession.created_at <= now - self.login_lifetime,
         )).execution_options(synchronize_session=False)
-        return s.execute(statement).rowcount or 0
+        return rowcount(s.execute(statement))
 
     @staticmethod
     def end_login_sessions(s: Session, person_id: int) -> int:
         """End all sessions of one person inside the caller's transaction; returns how many."""
         statement = delete(m.LoginSession).where(m.LoginSession.person_id == person_id)
-        return s.execute(statement.execution_options(synchronize_session=False)).rowcount or 0
+        return rowcount(s.execute(statement.execution_options(synchronize_session=False)))
 
     # -- verbs ------------------------------------------------------------------------------
 

@@ -51,7 +51,9 @@ def _actor(person: m.Person, with_test: frozenset[str] | None = None) -> Actor:
     programmes = frozenset(ms.group.programme.code for ms in person.memberships
                            if ms.group.programme is not None)
     if with_test is None:
-        with_test = scoring_test_programmes(object_session(person))
+        session = object_session(person)
+        assert session is not None, "_actor reads inside a transaction"
+        with_test = scoring_test_programmes(session)
     return Actor(
         id=person.id,
         username=person.username,

@@ -21,7 +21,7 @@ from ..identity import Actor
 from ..permissions import require, roles
 from . import models as m
 from .session_participants import JOIN_FAILED
-from .store import Service, Store
+from .store import Service, Store, rowcount
 
 if TYPE_CHECKING:
     from .babytijd import BabytijdService
@@ -214,7 +214,7 @@ class PrivacyService(Service):
     def _delete_person_rows(s: Session, pid: int) -> dict[str, int]:
         """Delete the person's own rows (not the person row) and unlink them from other people's."""
         def gone(statement) -> int:
-            return s.execute(statement.execution_options(synchronize_session=False)).rowcount or 0
+            return rowcount(s.execute(statement.execution_options(synchronize_session=False)))
 
         removed = {"ratings": gone(delete(m.Rating).where(m.Rating.rater_id == pid))}
         removed["practice_attempts"] = gone(delete(m.PracticeAttempt).where(m.PracticeAttempt.person_id == pid))

@@ -44,6 +44,8 @@ class ProgressService(Service):
     def _progress_person(self, s: Session, actor: Actor, username: str | None) -> tuple[int, str]:
         if username is None or username == actor.username:
             require(actor, "read_progress_of", actor.id)
+            if actor.id is None:  # the system actor: no person, so no progress of its own
+                raise NotFound("Deze gebruiker heeft geen voortgang.")
             return actor.id, actor.username
         person_id = s.scalar(select(m.Person.id).where(m.Person.username == username))
         require(actor, "read_progress_of", person_id)  # before NotFound: no probing of user names

@@ -11,7 +11,7 @@ certification rules are (``rules``).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -108,7 +108,7 @@ class RequirementsService(Service):
         ``day`` for each of ``usernames``; nothing when the path has no refresher. Returns who got one."""
         path = paths.get(programme_code) if programme_code else None
         refresher = path.validity.refresher if path is not None else None
-        if refresher is None:
+        if refresher is None or programme_code is None:
             return []
         programme = self._programme(s, programme_code)
         recorded = []
@@ -234,8 +234,8 @@ class RequirementsService(Service):
                         select(m.ModuleProgress.module_code, m.ModuleProgress.completed_at).where(
                             m.ModuleProgress.person_id == person_id, m.ModuleProgress.module_code.in_(r.modules),
                             m.ModuleProgress.completed_at.is_not(None))):
-                    evidence.setdefault(r.code, []).append(rq.Evidence(
-                        _local_day(done_at), m.as_utc(done_at), "module"))
+                    done = cast(dt.datetime, done_at)  # selected where completed_at is not null
+                    evidence.setdefault(r.code, []).append(rq.Evidence(_local_day(done), m.as_utc(done), "module"))
             elif r.kind == "scoring_test":
                 passed = self._passed_exam(s, person_id, programme_id)
                 if passed is not None:

@@ -26,6 +26,12 @@ from . import models as m
 __all__ = ["Store", "Service"]
 
 
+def rowcount(result: Any) -> int:
+    """The rows an ``UPDATE`` or ``DELETE`` changed (``Session.execute`` is typed as returning a plain
+    ``Result``; for these statements it is a ``CursorResult``, which has ``rowcount``)."""
+    return result.rowcount or 0
+
+
 class _Lookups:
     """Private look-ups inside a caller's transaction (static: they need only the session)."""
 
