@@ -8,7 +8,7 @@ import html
 import re
 
 from oefenkit.errors import ValidationError
-from oefenkit_widgets.reeks import AttendanceForm, MeasurementForm, OpvoederForm, due_table_html
+from oefenkit_widgets.reeks import AttendanceForm, MeasurementForm, OpvoederForm, ReeksChooser, due_table_html
 from oefenkit_widgets.reeks_dashboard import change_chart_svg, dashboard_html, figures_html
 
 REASONS = (("ziek-baby", "Ziek (baby)"), ("vakantie", "Vakantie"), ("anders", "Anders"))
@@ -153,3 +153,21 @@ def test_figures_show_suppressed_cells_with_the_reason_and_no_value():
     assert "minder dan vijf opvoeders" in text and out.count("ok-figures-suppressed") == 1
     assert "3 reeks(en) van 2 uitvoerder(s)" in text
     assert "nog geen cijfers" in text_of(figures_html({"uitvoerders": 0, "reeksen": 0, "overview": []}))
+
+
+def test_the_reeks_choice_shows_its_label_and_chooses_once():
+    """Does the reeks select show "Nog geen reeks" while there is none (not an empty box), and does a
+    new list of reeksen choose exactly once (the kept, the asked-for, or the first reeks)?"""
+    chosen = []
+    chooser = ReeksChooser(chosen.append, lambda *_a: None)
+    assert (chooser.choice.label, chooser.choice.value) == ("Nog geen reeks", None)
+    chooser.set_reeksen([])
+    assert chosen == [None] and chooser.choice.label == "Nog geen reeks"
+    chooser.set_reeksen([("Reeks A", 3), ("Reeks B", 4)])
+    assert chosen == [None, 3] and chooser.choice.label == "Reeks A"
+    chooser.set_reeksen([("Reeks A", 3), ("Reeks B", 4)], chosen=4)
+    assert chosen == [None, 3, 4] and chooser.choice.label == "Reeks B"
+    chooser.set_reeksen([("Reeks A", 3), ("Reeks B", 4), ("Reeks C", 5)])  # the choice stays
+    assert chosen == [None, 3, 4, 4]
+    chooser.choice.value = 5  # the person picks another
+    assert chosen == [None, 3, 4, 4, 5]

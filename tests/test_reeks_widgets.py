@@ -87,6 +87,8 @@ def test_uitvoerder_keeps_a_reeks_on_the_page(kit, people):
     assert first in text_of(app.due.value) and "Nog geen opvoeders" not in text_of(app.due.value)
     assert first in text_of(app.attendance.rows_box.children[0].value)
     assert app.measure.opvoeder.options == (("Nog geen reeks gekozen", None),)
+    # the select boxes show these labels (a Dropdown whose index is None shows an empty box)
+    assert (app.chooser.choice.label, app.measure.opvoeder.label) == ("Nog geen reeks", "Nog geen reeks gekozen")
     reeks_id = new_reeks(app)
     assert reeks_id is not None and "aangemaakt" in message(app.chooser.message)
     assert "Nog geen opvoeders in deze reeks" in text_of(app.due.value)

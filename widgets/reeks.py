@@ -66,9 +66,11 @@ class ReeksChooser(w.VBox):
     def __init__(self, on_choose: Callable[[int | None], None], on_create: Callable[[str, Any, str], int | None],
                  *, for_others: bool = False):
         self.on_choose, self.on_create = on_choose, on_create
-        self.choice = w.Dropdown(description="Reeks", options=[("Nog geen reeks", None)], value=None,
+        # index, not value=None: a Dropdown whose value is None shows an empty box, not the label
+        self.choice = w.Dropdown(description="Reeks", options=[("Nog geen reeks", None)], index=0,
                                  style=_style(), layout=_layout(), _dom_classes=("ok-reeks-choice",))
-        self.choice.observe(lambda c: self.on_choose(c["new"]), "value")
+        self._quiet = False  # while set_reeksen replaces the options (it calls on_choose once itself)
+        self.choice.observe(lambda c: None if self._quiet else self.on_choose(c["new"]), "value")
         self.name = w.Text(description="Naam van de reeks", placeholder="bijvoorbeeld Babytijd voorjaar 2027",
                            style=_style(), layout=_layout(), _dom_classes=("ok-reeks-name",))
         self.start = w.DatePicker(description="Eerste bijeenkomst", style=_style(),
@@ -91,12 +93,13 @@ class ReeksChooser(w.VBox):
         options = list(reeksen) or [("Nog geen reeks", None)]
         ids = [v for _, v in options]
         keep = chosen if chosen in ids else self.choice.value if self.choice.value in ids else ids[0]
-        with self.hold_trait_notifications():
+        self._quiet = True
+        try:
             self.choice.options = options
-        if self.choice.value != keep:
-            self.choice.value = keep
-        else:
-            self.on_choose(keep)
+            self.choice.index = ids.index(keep)  # shows "Nog geen reeks" too (its value is None)
+        finally:
+            self._quiet = False
+        self.on_choose(keep)
 
     def create(self) -> None:
         new_id = run(self.message, lambda: self.on_create(self.name.value, self.start.value,
@@ -268,7 +271,7 @@ class MeasurementForm(w.VBox):
                  kinds: Sequence[tuple[str, str]], on_save: Callable[..., Any], *, tips_kind: str = "eind"):
         self.on_save, self.tips_kind = on_save, tips_kind
         low, high, low_label, high_label = score_range
-        self.opvoeder = w.Dropdown(description="Opvoeder", options=[("Nog geen opvoeders", None)], value=None,
+        self.opvoeder = w.Dropdown(description="Opvoeder", options=[("Nog geen opvoeders", None)], index=0,
                                    style=_style(), layout=_layout(), _dom_classes=("ok-measure-opvoeder",))
         self.kind = w.Dropdown(description="Meting", options=list(kinds), style=_style(), layout=_layout(),
                                _dom_classes=("ok-measure-kind",))
@@ -307,9 +310,10 @@ class MeasurementForm(w.VBox):
         """The opvoeders to choose from (``empty`` shown when there is none); the one chosen stays,
         and the kind follows what is due."""
         options = [(o["code"], o["code"]) for o in opvoeders] or [(empty, None)]
-        keep = self.opvoeder.value if self.opvoeder.value in [v for _, v in options] else options[0][1]
+        values = [v for _, v in options]
+        keep = self.opvoeder.value if self.opvoeder.value in values else values[0]
         self.opvoeder.options = options
-        self.opvoeder.value = keep
+        self.opvoeder.index = values.index(keep)
 
     def _show_tips(self) -> None:
         self.tips_box.layout.display = None if self.kind.value == self.tips_kind else "none"
