@@ -54,6 +54,7 @@ READS = {
     "find_certificate": lambda kit, p, w: kit.find_certificate(p["cursist"], w["certificate"]),
     "find_scale": lambda kit, p, w: kit.find_scale("sensitiviteit"),
     "list_scales": lambda kit, p, w: kit.list_scales(),
+    "current_scales": lambda kit, p, w: kit.cases.current_scales(),
     "list_expert_scores": lambda kit, p, w: kit.list_expert_scores(p["trainer"], w["practice"]),
     "list_cases": lambda kit, p, w: kit.list_cases(p["trainer"], with_expert_scores=True),
     "list_ratings": lambda kit, p, w: kit.list_ratings(p["trainer"]),

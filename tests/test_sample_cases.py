@@ -404,6 +404,8 @@ def test_update_or_create_case_set_reorders_and_drops(kit, people):
     with kit.transaction() as s:
         items = s.execute(select(m.CaseSetItem.position, m.Case.code).join(m.Case).order_by(m.CaseSetItem.position))
         assert [code for _, code in items] == ["a3", "a1"]
+        # a set loaded without ``public`` keeps its expert scores private (only shipped sets are public)
+        assert s.scalar(select(m.CaseSet.public).where(m.CaseSet.code == "set-x")) is False
 
 
 # -- content errors --------------------------------------------------------------------------------
