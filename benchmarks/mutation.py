@@ -250,7 +250,7 @@ def _results(session: Path) -> tuple[int, int, list[dict]]:
     return len(rows), killed, survivors
 
 
-def run_area(area: str, workdir: Path, timeout: float, coverage_map: bool = True) -> dict:
+def run_area(area: str, workdir: Path, timeout: float, coverage_map: bool = True, workers: int = 1) -> dict:
     spec = AREAS[area]
     tree = workdir / area
     _copy_tree(tree)
@@ -275,11 +275,63 @@ def run_area(area: str, workdir: Path, timeout: float, coverage_map: bool = True
     subprocess.run([str(bin_dir / "cosmic-ray"), "init", str(config), str(session)], cwd=tree, env=env, check=True)
     subprocess.run([str(bin_dir / "cr-filter-operators"), str(session), str(config)], cwd=tree, env=env, check=True)
     skip_signature_stars(session, tree)
-    subprocess.run([str(bin_dir / "cosmic-ray"), "exec", str(config), str(session)], cwd=tree, env=env, check=True)
+    if workers > 1:
+        exec_in_copies(session, tree, workers, f"{sys.executable} benchmarks/mutation.py --run-tests {area}", timeout)
+    else:
+        subprocess.run([str(bin_dir / "cosmic-ray"), "exec", str(config), str(session)], cwd=tree, env=env, check=True)
     seconds = time.monotonic() - started
     total, killed, survivors = _results(session)
     return {"area": area, "modules": list(spec), "mutants": total, "killed": killed,
             "score": killed / total if total else 1.0, "seconds": round(seconds), "survivors": survivors}
+
+
+# -- more than one worker -----------------------------------------------------------------------------
+
+def exec_in_copies(session: Path, tree: Path, workers: int, test_command: str, timeout: float) -> None:
+    """What ``cosmic-ray exec`` does, with ``workers`` processes at once: each works in its own copy of
+    ``tree`` (a mutant is written into the copy's source file, so two may not share one) and the
+    results go into the same session. cosmic-ray's own parallel distributor (``http``) runs an HTTP
+    server per worker that executes any test command a request names, on every network interface;
+    this needs no listener at all. Unrun mutants stay unrun when the run is stopped (resume with
+    ``cosmic-ray exec`` or this again)."""
+    import multiprocessing
+
+    from cosmic_ray.work_db import WorkDB, use_db
+
+    copies = [tree] + [tree.with_name(f"{tree.name}-w{i}") for i in range(2, workers + 1)]
+    for copy in copies[1:]:
+        if copy.exists():
+            shutil.rmtree(copy)
+        shutil.copytree(tree, copy, ignore=shutil.ignore_patterns("mutation.sqlite"), symlinks=True)
+    ctx = multiprocessing.get_context("fork")
+    trees = ctx.Queue()
+    for copy in copies:
+        trees.put(str(copy))
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        jobs = [(item.job_id, item.mutations, test_command, timeout) for item in db.pending_work_items]
+        print(f"{len(jobs)} mutants in {workers} copies", flush=True)
+        with ctx.Pool(workers, initializer=_enter_copy, initargs=(trees,), maxtasksperchild=None) as pool:
+            for done, (job_id, result) in enumerate(pool.imap_unordered(_mutate_and_test, jobs), 1):
+                db.set_result(job_id, result)
+                if done % 25 == 0:
+                    print(f"{done} of {len(jobs)} mutants run", flush=True)
+
+
+def _enter_copy(trees) -> None:
+    """Pool initialiser: this worker process takes one copy of the tree for good, with the area's
+    modules as they were (a run stopped mid-mutant leaves that mutant in the copy's source)."""
+    copy = trees.get()
+    os.chdir(copy)
+    os.environ["PYTHONPATH"] = copy
+    for pristine in Path(PRISTINE).rglob("*.py"):
+        shutil.copy2(pristine, pristine.relative_to(PRISTINE))
+
+
+def _mutate_and_test(job: tuple):
+    from cosmic_ray.mutating import mutate_and_test
+
+    job_id, mutations, test_command, timeout = job
+    return job_id, mutate_and_test(mutations=mutations, test_command=test_command, timeout=timeout)
 
 
 # -- the coverage map ------------------------------------------------------------------------------
@@ -554,6 +606,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("areas", nargs="*", help=f"any of {', '.join(AREAS)} (default: {', '.join(DEFAULT_AREAS)})")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per mutant before it counts as killed")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="mutants run at once, each worker in its own copy of the tree (default 1: the "
+                             "machine is shared with CI and benchmarks)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--only-checks", action="store_true",
                         help="only the permission-check removal pass (no cosmic-ray run)")
@@ -586,7 +641,8 @@ def main(argv: list[str] | None = None) -> int:
                 runs.append(lambda area=area: rerun_survivors(area, workdir))
                 continue
             if not args.only_checks:
-                runs.append(lambda area=area: run_area(area, workdir, args.timeout, not args.no_coverage_map))
+                runs.append(lambda area=area: run_area(area, workdir, args.timeout, not args.no_coverage_map,
+                                                       args.workers))
             if not args.no_checks:
                 runs.append(lambda area=area: run_check_removal(area, workdir, args.timeout, not args.no_coverage_map))
         for run in runs:
