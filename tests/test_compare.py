@@ -32,6 +32,7 @@ from oefenkit.compare import band, comparison
 from oefenkit.compare_export import to_csv, to_xlsx
 from oefenkit.errors import NotFound, PermissionDenied
 from oefenkit.identity import SYSTEM
+from oefenkit.settings import PROJECT_ROOT
 
 SET = "vergelijk"
 GROUP = "Groep Vergelijk"
@@ -350,6 +351,22 @@ def test_cursist_is_refused(kit, people, setup):
         comparison(kit.comparison_rows(setup["anna"], group_name=GROUP, case_set_code=SET, scale_code="sensitiviteit"))
     with pytest.raises(PermissionDenied):  # refused before an unknown name is looked up
         comparison(kit.comparison_rows(people["cursist"], group_name="nope", case_set_code="nope", scale_code="nope"))
+
+
+@pytest.mark.parametrize("role", ["expertlezer", "personenlezer"])
+def test_the_comparison_needs_each_of_its_rights(kit, people, setup, monkeypatch, role):
+    """A role (roles as data) with the expert scores and everyone's ratings but not the overview of
+    people, or with the overview but not everyone's ratings: is it refused the comparison of a group,
+    while a trainer (all three) gets it?"""
+    from oefenkit.identity import Actor
+    from oefenkit.roles import ROLES_FILE_ENV
+
+    monkeypatch.setenv(ROLES_FILE_ENV, str(PROJECT_ROOT / "tests" / "fixtures" / "roles-deelrechten.yaml"))
+    partial = Actor(id=people["trainer"].id, username="deels", display_name="Deels", role=role)
+    assert partial.may("read_expert_scores")
+    with pytest.raises(PermissionDenied):
+        kit.comparison_rows(partial, group_name=GROUP, case_set_code=SET, scale_code="sensitiviteit")
+    assert kit.comparison_rows(people["trainer"], group_name=GROUP, case_set_code=SET, scale_code="sensitiviteit")
 
 
 @pytest.mark.parametrize("field, value, message", [

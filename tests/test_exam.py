@@ -12,6 +12,7 @@ the cursists have the two supervised cases the Ouder-baby rule asks.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import pytest
 import yaml
@@ -114,7 +115,8 @@ def test_order_is_random_per_attempt_and_fixed_within_it(kit, people, rules):
     assert first.number == 1 and first.resumed is False and first.submitted_at is None
     again = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3, rng_seed=2)
     assert again.resumed is True and again.id == first.id and again.case_codes == first.case_codes
-    assert kit.find_open_exam(cursist).case_codes == first.case_codes
+    found = kit.find_open_exam(cursist)
+    assert found.case_codes == first.case_codes and found.resumed is True  # the app says "verder waar je was"
     score_all(kit, cursist, first, lambda code: CONSENSUS[code])
     kit.submit_exam(cursist, first.id, rules=rules)
     second = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3, rng_seed=2)
@@ -308,6 +310,8 @@ def test_pass_is_decided_linked_and_certified(kit, people, rules):
         assert (decision.kind, decision.passed, decision.exam_attempt_id, decision.decided_by_id) == \
             ("proposal", True, attempt.id, None)
         assert (cert.person_id, cert.decision, cert.decided_by_id) == (cursist.id, "accepted", None)
+        # stored at noon UTC, so the day is the same calendar day in the Netherlands (and from UTC-11 to +11)
+        assert m.as_utc(cert.valid_until).time() == dt.time(12)
     stored, = kit.list_certification_decisions(cursist, "cursist1")
     assert stored["id"] == outcome.decision_id and stored["reasons"] == list(outcome.reasons)
     info = outcome.certificate

@@ -370,6 +370,13 @@ def test_loaded_case_and_set_texts_up_to_their_limits(kit, people):
             kit.update_or_create_case_set(trainer, "set-y", name, "practice", [code])
     assert [(c.code, c.title, c.clip_path, c.set_codes) for c in kit.list_cases(trainer)] == \
         [(code, title, clip, ("set-x",))]
+    # an expert's display name: 200 characters, not 201 and not blank
+    assert kit.update_or_create_expert(SYSTEM, "expert-lang", "E" * 200)
+    for name in ("E" * 201, "   "):
+        with pytest.raises(ValidationError, match="naam heeft 1 tot 200 tekens"):
+            kit.update_or_create_expert(SYSTEM, "expert-fout", name)
+    with kit.transaction() as s:
+        assert s.scalar(select(m.Person.id).where(m.Person.username == "expert-fout")) is None
 
 
 def test_update_or_create_expert_score_updates_in_place(kit, people):

@@ -39,6 +39,13 @@ def test_an_id_less_cursist_cannot_list_everyones_ratings(kit, people, rated):  
     assert {r.rater_username for r in kit.list_ratings(people["trainer"])} == {"cursist1", "cursist2"}
 
 
+def test_an_id_less_cursist_lists_no_exam_sets(kit, people):
+    """Is an actor without an id refused the list of exam sets (refused, not "Deze persoon bestaat
+    niet" from a look-up of nobody)?"""
+    with pytest.raises(PermissionDenied):
+        kit.list_exam_sets(NOBODY_CURSIST, "ouder-baby")
+
+
 def test_an_id_less_actor_cannot_start_an_exam(kit, people):
     """Is an exam attempt refused to an actor that is no stored person (an id-less cursist, the CLI's
     system actor), instead of being stored for nobody?"""
