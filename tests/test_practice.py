@@ -284,6 +284,18 @@ def test_find_clip_for_practice_and_session_cases(loaded, content, people):
         assert vtt == clip.with_suffix(".vtt") and vtt.is_file()
 
 
+def test_a_missing_clip_or_subtitle_file_is_named_in_dutch(loaded, people):
+    """When a case's clip file, or its subtitle file, is not on disk (a clip root the kit serves from),
+    does the answer say which of the two is missing?"""
+    trainer = people["trainer"]
+    loaded.add_case(trainer, "zonder-bestand", "Zonder bestand",
+                    clip_path=str(SAMPLES_DIR / "clips" / "bestaat-niet.mp4"))
+    with pytest.raises(NotFound, match="Het videobestand is niet gevonden"):
+        loaded.find_clip(trainer, "zonder-bestand")
+    with pytest.raises(NotFound, match="Het ondertitelbestand is niet gevonden"):
+        loaded.find_clip(trainer, "zonder-bestand", subtitles=True)
+
+
 def test_exam_clip_only_within_own_attempt(loaded, content, people):
     """Is an exam clip refused to a cursist until one of their own exam attempts holds it?"""
     first, second = codes_of_set(content, "exam")[:2]

@@ -397,6 +397,10 @@ def test_add_case(kit, people):
         assert (stored.code, stored.title, stored.vignette, stored.details, stored.synthetic) == (
             "c-1", "Voeding", "Moeder geeft de fles.", {"fase": 1}, True)
         assert stored.programme.code == "babytijd"
+    # not said: not synthetic (a real clip, whose original must be anonymised before trainees see it)
+    plain = kit.add_case(people["trainer"], "c-2", "Badmoment")
+    with kit.transaction() as s:
+        assert s.get(m.Case, plain).synthetic is False
 
 
 def test_duplicate_case_is_already_exists(kit, people, case):
