@@ -367,6 +367,9 @@ def test_update_or_create_scale_is_idempotent(kit):
     assert kit.update_or_create_scale("testschaal", 1, "Test", changed) is True
     assert kit.find_scale("testschaal").definition == changed
     assert count(kit, m.Scale) == rows
+    # a scale loaded without a range runs 1-9, as the Ainsworth scales do
+    found = kit.find_scale("testschaal")
+    assert (found.min_score, found.max_score) == (1, 9)
 
 
 def test_find_scale_newest_version(kit):
