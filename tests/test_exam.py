@@ -289,6 +289,39 @@ def test_submit_refused_while_incomplete(kit, people, rules):
     assert kit.find_open_exam(people["cursist2"]).id == attempt2.id
 
 
+def test_a_clip_unscored_on_a_current_scale_is_missing_even_if_the_rule_skips_it(kit, people, rules):
+    """With rules out of step with the scales (content edited, ``oefenkit init`` not run yet: the rule
+    judges sensitivity only), is a clip scored on sensitivity but not on cooperation still missing,
+    so the test is not decided on what the cursist left open?"""
+    cursist = people["cursist"]
+    attempt = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3)
+    score_all(kit, cursist, attempt, lambda code: CONSENSUS[code])
+    attempt2 = kit.start_exam(people["cursist2"], PROGRAMME, EXAM, max_attempts=3)
+    for code in attempt2.case_codes[:-1]:
+        kit.save_exam_rating(people["cursist2"], attempt2.id, code, CONSENSUS[code])
+    last = attempt2.case_codes[-1]
+    kit.save_exam_rating(people["cursist2"], attempt2.id, last, {"sensitiviteit": CONSENSUS[last]["sensitiviteit"]})
+    rule = rules[PROGRAMME]
+    narrowed = {**rules, PROGRAMME: dataclasses.replace(rule, scales={"sensitiviteit": rule.scales["sensitiviteit"]})}
+    with pytest.raises(ValidationError, match="Nog 1 van de 10"):
+        kit.submit_exam(people["cursist2"], attempt2.id, rules=narrowed)
+    assert count(kit, m.CertificationDecision) == 0
+
+
+def test_exam_notes_are_stored_with_the_scores(kit, people):
+    """Is the note given with an exam score stored with it (and shown back), and a score without one
+    stored with an empty note (text, not NULL)?"""
+    cursist = people["cursist"]
+    attempt = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3)
+    code, other = attempt.case_codes[:2]
+    progress = kit.save_exam_rating(cursist, attempt.id, code, {"sensitiviteit": 4}, "moeder kijkt weg")
+    assert progress.notes == {code: "moeder kijkt weg"}
+    kit.save_exam_rating(cursist, attempt.id, other, {"sensitiviteit": 6})
+    with kit.transaction() as s:
+        assert s.scalars(select(m.Rating.note).where(m.Rating.exam_attempt_id == attempt.id)
+                         .order_by(m.Rating.id)).all() == ["moeder kijkt weg", ""]
+
+
 def test_pass_is_decided_linked_and_certified(kit, people, rules):
     """Does scoring the consensus pass, store a proposal linked to the attempt, close the attempt and
     issue a certificate by the rules, valid for two years, downloadable as a PDF with its code?"""
