@@ -229,6 +229,19 @@ def test_practice_case_that_is_also_an_exam_case_gives_no_feedback(loaded, conte
         loaded.submit_practice(people["cursist"], practice[0], both())
 
 
+def test_an_emptied_practice_set_shows_nothing(loaded, content, people):
+    """When the trainer empties the practice set, do the overview and the history show nothing (the
+    reads ask for no case at all, not for a made-up one), while the attempt stays stored?"""
+    cursist = people["cursist"]
+    loaded.submit_practice(cursist, codes_of_set(content, "practice")[0], both())
+    loaded.update_or_create_case_set(SYSTEM, "oefenen", "Oefenen", "practice", [])
+    assert loaded.practice_overview(cursist) == [] and loaded.practice_history(cursist) == []
+    with loaded.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(m.PracticeAttempt)) == 1
+    # a cursist in no group lists no groups (the same read of no ids)
+    assert loaded.list_groups(people["cursist2"]) == []
+
+
 def test_rating_stored_elsewhere_gives_no_feedback_for_exam_cases(loaded, content, people):
     """Does a practice-mode rating on an exam case (stored via add_ratings) stay out of the history?"""
     exam_code = codes_of_set(content, "exam")[0]

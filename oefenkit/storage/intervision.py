@@ -140,7 +140,7 @@ class IntervisionService(Service):
                 .join(m.Person, m.Person.id == m.Rating.rater_id)
                 .join(m.Case, m.Case.id == m.Rating.case_id)
                 .join(m.Scale, m.Scale.id == m.Rating.scale_id)
-                .where(_intervision_rating(), m.Rating.case_id.in_(ids or {-1}))
+                .where(_intervision_rating(), m.Rating.case_id.in_(ids))
                 .order_by(m.Rating.updated_at, m.Rating.id)
             ):
                 if username in usernames:

@@ -384,7 +384,7 @@ class PeopleService(Service):
             query = select(m.Group).order_by(m.Group.name)
             everyone = can(actor, "view_people")
             if not everyone:
-                query = query.where(m.Group.id.in_(actor.group_ids or {-1}))
+                query = query.where(m.Group.id.in_(actor.group_ids))
             out = []
             for g in s.scalars(query):
                 members = tuple(sorted(ms.person.username for ms in g.memberships))

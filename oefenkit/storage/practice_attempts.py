@@ -108,7 +108,7 @@ class PracticeService(Service):
             .join(m.Rating, m.Rating.practice_attempt_id == m.PracticeAttempt.id)
             .join(m.Scale, m.Scale.id == m.Rating.scale_id)
             .where(m.PracticeAttempt.person_id == person_id,
-                   m.PracticeAttempt.case_id.in_(list(case_ids) or [-1]))
+                   m.PracticeAttempt.case_id.in_(list(case_ids)))
             .order_by(m.PracticeAttempt.submitted_at, m.PracticeAttempt.id, m.Rating.id)
         ):
             if not out or out[-1][0].id != attempt.id:
@@ -136,7 +136,7 @@ class PracticeService(Service):
         with self.transaction(readonly=True) as s:
             practice = self._practice_case_ids(s)
             latest = self._latest_practice(s, actor.id, practice)
-            cases = {c.id: c for c in s.scalars(select(m.Case).where(m.Case.id.in_(list(practice) or [-1])))}
+            cases = {c.id: c for c in s.scalars(select(m.Case).where(m.Case.id.in_(list(practice))))}
             out = []
             for case_id, set_code in practice.items():
                 case = cases[case_id]
@@ -233,7 +233,7 @@ class PracticeService(Service):
             person_id = self._readable_person_id(s, actor, "read_ratings_of", username)
             attempts = self._practice_attempts(s, person_id, self._practice_case_ids(s))
             cases = {c.id: c for c in s.scalars(select(m.Case).where(
-                m.Case.id.in_({a.case_id for a, _ in attempts} or {-1})))}
+                m.Case.id.in_({a.case_id for a, _ in attempts})))}
             newest = self._newest_scales(s)
             consensus: dict[int, dict[str, int]] = {}
             for case_id in cases:
