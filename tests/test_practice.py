@@ -229,6 +229,28 @@ def test_practice_case_that_is_also_an_exam_case_gives_no_feedback(loaded, conte
         loaded.submit_practice(people["cursist"], practice[0], both())
 
 
+def test_a_retry_in_a_kit_with_one_scale(database_url, fast_password_hashing):
+    """In a kit whose content has a single scale, does a retried practice submission get the first
+    answer back (its score, note and time), as with two scales?"""
+    from oefenkit.storage import database
+    from oefenkit.storage.kit import Kit
+
+    engine = database.make_engine(database_url)
+    try:
+        kit = Kit(engine)
+        kit.update_or_create_scale("enkel", 1, "Enkel", {"anchors": {"1": "laag", "9": "hoog"}})
+        kit.update_or_create_case(SYSTEM, "een", "Eén schaal")
+        kit.update_or_create_case_set(SYSTEM, "oefenen", "Oefenen", "practice", ["een"])
+        kit.update_or_create_expert(SYSTEM, "expert-enkel", "Expert Enkel")
+        kit.update_or_create_expert_score(SYSTEM, "een", "enkel", 5, "reden", expert_username="expert-enkel")
+        me = kit.add_person(SYSTEM, "solo", role="cursist", display_name="Solo", password="geheim-wachtwoord")
+        first = kit.submit_practice(me, "een", {"enkel": 4}, "eerste keer", submission_id="een-keer")
+        again = kit.submit_practice(me, "een", {"enkel": 8}, "tweede keer", submission_id="een-keer")
+        assert again == first and ([s.own for s in again.scales], again.note) == ([4], "eerste keer")
+    finally:
+        engine.dispose()
+
+
 def test_an_emptied_practice_set_shows_nothing(loaded, content, people):
     """When the trainer empties the practice set, do the overview and the history show nothing (the
     reads ask for no case at all, not for a made-up one), while the attempt stays stored?"""
