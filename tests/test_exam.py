@@ -328,7 +328,9 @@ def test_pass_is_decided_linked_and_certified(kit, people, rules):
     cursist = people["cursist"]
     attempt = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3)
     score_all(kit, cursist, attempt, lambda code: CONSENSUS[code])
+    assert kit.exam_progress(cursist, attempt.id).submitted is False
     outcome = kit.submit_exam(cursist, attempt.id, rules=rules)
+    assert kit.exam_progress(cursist, attempt.id).submitted is True  # the app then shows the result
     assert outcome.passed is True, outcome.reasons
     assert outcome.reasons[0] == "Geslaagd voor de scoringstoets."
     for scale in SCALES:
