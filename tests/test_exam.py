@@ -308,6 +308,21 @@ def test_a_clip_unscored_on_a_current_scale_is_missing_even_if_the_rule_skips_it
     assert count(kit, m.CertificationDecision) == 0
 
 
+def test_an_attempt_whose_programme_lost_its_test_cannot_be_handed_in(kit, people, rules):
+    """When the programme's scoring test is switched off (content changed, ``oefenkit init`` run)
+    while an attempt is open, is handing it in refused in Dutch, with nothing decided, even though
+    the rules passed in still hold the programme's rule?"""
+    cursist = people["cursist"]
+    attempt = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3)
+    score_all(kit, cursist, attempt, lambda code: CONSENSUS[code])
+    with kit.transaction() as s:
+        s.scalar(select(m.Programme).where(m.Programme.code == PROGRAMME)).scoring_test = False
+    assert PROGRAMME in rules
+    with pytest.raises(NotFound, match="geen certificeringsregels"):
+        kit.submit_exam(cursist, attempt.id, rules=rules)
+    assert count(kit, m.CertificationDecision) == 0
+
+
 def test_exam_notes_are_stored_with_the_scores(kit, people):
     """Is the note given with an exam score stored with it (and shown back), and a score without one
     stored with an empty note (text, not NULL)?"""

@@ -188,8 +188,11 @@ def test_public_set_with_the_published_key_is_an_oefentoets(kit, enrolled, rules
     assert kit.list_open_proposals(enrolled["trainer1"]) == []
     assert kit.find_exam_outcome(ob, attempt.id) == outcome
     assert kit.find_open_exam(ob) is None
-    actions = [e["action"] for e in kit.list_audit_entries(SYSTEM)]
+    entries = kit.list_audit_entries(SYSTEM)
+    actions = [e["action"] for e in entries]
     assert "exam.submit" in actions and "certification.proposal" not in actions and "certificate.issue" not in actions
+    submitted, = (e for e in entries if e["action"] == "exam.submit")
+    assert submitted["details"]["oefentoets"] is True  # the log tells a practice test from a real one
     # The person's own export (AVG) holds the oefentoets result with the attempt.
     exported, = kit.export_person(ob, "ob.cursist")["exam_attempts"]
     assert exported["decision"] is None and exported["oefentoets_result"]["passed"] is True

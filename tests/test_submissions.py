@@ -67,7 +67,9 @@ def test_bad_ids_are_refused(kit, people, case, bad):
 
 
 def test_an_id_of_64_characters_is_accepted(kit, people, case):
-    """Is the longest allowed submission id (64 characters) stored, and a retry with it recognised?"""
+    """Are the shortest and the longest allowed submission ids (1 and 64 characters) stored, and a
+    retry with the longest recognised?"""
+    assert kit.add_ratings(people["cursist2"], case, {"sensitiviteit": 5}, submission_id="k")
     longest = "x" * 64
     first = kit.add_ratings(people["cursist"], case, {"sensitiviteit": 6}, submission_id=longest)
     assert kit.add_ratings(people["cursist"], case, {"sensitiviteit": 6}, submission_id=longest) == first
