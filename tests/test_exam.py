@@ -296,6 +296,51 @@ def test_submit_refused_while_incomplete(kit, people, rules):
     assert kit.find_open_exam(people["cursist2"]).id == attempt2.id
 
 
+def test_a_score_saved_while_the_attempt_is_handed_in_waits_and_is_refused(kit, people, rules, monkeypatch):
+    """A score saved (second tab) while the same attempt is being handed in: does it wait for the
+    hand-in and then get "al ingeleverd", so no score changes after the decision was computed? (On
+    SQLite writes are serialised anyway; on PostgreSQL the attempt's row lock does it.)"""
+    import threading
+
+    from oefenkit.storage import exam_attempts
+
+    cursist = people["cursist"]
+    attempt = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3)
+    score_all(kit, cursist, attempt, lambda code: CONSENSUS[code])
+    deciding, go_on = threading.Event(), threading.Event()
+    real = exam_attempts.decide_against_experts
+
+    def slow_decision(*args, **kwargs):  # the hand-in holds its transaction here until the save was tried
+        deciding.set()
+        assert go_on.wait(20)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(exam_attempts, "decide_against_experts", slow_decision)
+    outcome: list = []
+    hand_in = threading.Thread(target=lambda: outcome.append(kit.submit_exam(cursist, attempt.id, rules=rules)))
+    hand_in.start()
+    assert deciding.wait(20)
+    late: list = []
+
+    def save() -> None:
+        try:
+            kit.save_exam_rating(cursist, attempt.id, attempt.case_codes[0], {"sensitiviteit": 1})
+            late.append("saved")
+        except Conflict as exc:
+            late.append(str(exc))
+
+    saver = threading.Thread(target=save)
+    saver.start()
+    saver.join(1.0)
+    assert saver.is_alive() and late == []  # waits for the hand-in, does not write beside it
+    go_on.set()
+    hand_in.join(30)
+    saver.join(30)
+    assert outcome and outcome[0].passed
+    assert late == ["Deze toets is al ingeleverd; scores kunnen niet meer veranderen."]
+    assert kit.exam_progress(cursist, attempt.id).scores[attempt.case_codes[0]] == CONSENSUS[attempt.case_codes[0]]
+
+
 def test_an_attempt_whose_programme_lost_its_test_cannot_be_handed_in(kit, people, rules):
     """When the programme's scoring test is switched off (content changed, ``oefenkit init`` run)
     while an attempt is open, is handing it in refused in Dutch, with nothing decided, even though
