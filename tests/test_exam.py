@@ -158,8 +158,9 @@ def test_max_attempts(kit, people, rules):
     assert count(kit, m.ExamAttempt) == 2
     # The limit is per person: somebody else may still start.
     kit.start_exam(people["cursist2"], PROGRAMME, EXAM, max_attempts=2)
-    with pytest.raises(ValidationError):
-        kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=0)
+    for bad in (0, -1, True, "3", 2.5):  # a whole number of at least 1 (a bool is no number of attempts)
+        with pytest.raises(ValidationError, match="geheel getal van minstens 1"):
+            kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=bad)
 
 
 def test_simultaneous_starts_open_one_attempt(kit, people):
