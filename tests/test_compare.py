@@ -353,6 +353,14 @@ def test_cursist_is_refused(kit, people, setup):
         comparison(kit.comparison_rows(people["cursist"], group_name="nope", case_set_code="nope", scale_code="nope"))
 
 
+def test_the_comparison_reads_each_experts_own_scores(kit, people, setup):
+    """Are the comparison's expert scores those of the three experts, each on their own cases (not
+    every other person paired with each score)?"""
+    rows = kit.comparison_rows(people["trainer"], group_name=GROUP, case_set_code=SET, scale_code="sensitiviteit")
+    assert {expert for expert, _, _ in rows.expert_scores} == set(EXPERTS)
+    assert len(rows.expert_scores) == len(EXPERTS) * len(EXPERT_SENS)
+
+
 @pytest.mark.parametrize("role", ["expertlezer", "personenlezer"])
 def test_the_comparison_needs_each_of_its_rights(kit, people, setup, monkeypatch, role):
     """A role (roles as data) with the expert scores and everyone's ratings but not the overview of

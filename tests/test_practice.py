@@ -251,6 +251,22 @@ def test_a_retry_in_a_kit_with_one_scale(database_url, fast_password_hashing):
         engine.dispose()
 
 
+def test_the_overview_gives_each_clips_duration(loaded, content, people):
+    """Does the practice overview give each clip's length from its case details (the list shows it)?"""
+    lengths = {c.code: c.details().get("duration") for c in content.cases if c.set == "practice"}
+    assert any(lengths.values())
+    assert {c.code: c.duration for c in loaded.practice_overview(people["cursist"])} == lengths
+
+
+def test_unknown_scales_are_named_in_order(loaded, content, people):
+    """With two unknown scales in a practice submission, does the Dutch message name the first (in
+    alphabetical order), with nothing stored?"""
+    code = codes_of_set(content, "practice")[0]
+    with pytest.raises(NotFound, match="Schaal 'aaa' bestaat niet"):
+        loaded.submit_practice(people["cursist"], code, {**both(), "zzz": 1, "aaa": 1})
+    assert rating_count(loaded) == 0
+
+
 def test_an_emptied_practice_set_shows_nothing(loaded, content, people):
     """When the trainer empties the practice set, do the overview and the history show nothing (the
     reads ask for no case at all, not for a made-up one), while the attempt stays stored?"""

@@ -370,6 +370,8 @@ def test_loaded_case_and_set_texts_up_to_their_limits(kit, people):
             kit.update_or_create_case_set(trainer, "set-y", name, "practice", [code])
     assert [(c.code, c.title, c.clip_path, c.set_codes) for c in kit.list_cases(trainer)] == \
         [(code, title, clip, ("set-x",))]
+    with kit.transaction() as s:  # not said: not synthetic (a real clip must be anonymised first)
+        assert s.scalar(select(m.Case.synthetic).where(m.Case.code == code)) is False
     # an expert's display name: 200 characters, not 201 and not blank
     assert kit.update_or_create_expert(SYSTEM, "expert-lang", "E" * 200)
     for name in ("E" * 201, "   "):

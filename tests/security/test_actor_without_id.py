@@ -69,5 +69,7 @@ def test_an_id_less_cursist_gets_no_practice_overview_and_stores_no_attempt(kit,
         kit.practice_overview(NOBODY_CURSIST)
     with pytest.raises(PermissionDenied):
         kit.submit_practice(NOBODY_CURSIST, code, {"sensitiviteit": 5, "cooperatie": 5})
+    with pytest.raises(PermissionDenied):  # nor its clip
+        kit.find_clip(NOBODY_CURSIST, code)
     assert kit.list_ratings(SYSTEM) == []
     assert code in [c.code for c in kit.practice_overview(people["cursist"])]
