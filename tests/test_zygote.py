@@ -22,6 +22,16 @@ def test_the_lean_init_code_matches_the_installed_ipython():
     assert zygote.lean_init_code_applies()
 
 
+def test_a_changed_source_does_not_match_the_pinned_hash():
+    """Does the check tell another source from the pinned one (so an upgraded ipykernel or IPython
+    falls back to its own code rather than the repeated one)?"""
+    from IPython.core.shellapp import InteractiveShellApp
+
+    assert not zygote._source_matches(InteractiveShellApp.init_code, zygote.IPYTHONKERNEL_INIT_SHA256)
+    assert not zygote._source_matches(InteractiveShellApp.init_path, zygote.INIT_CODE_SHA256)
+    assert zygote._source_matches(InteractiveShellApp.init_code, zygote.INIT_CODE_SHA256)
+
+
 def test_kernel_flags_are_the_kernel_config_on_the_command_line():
     """Do the flags that every app kernel's command gets say exactly what ``KERNEL_CONFIG`` says (no
     IPython history file, no capture of the process's own output)?"""

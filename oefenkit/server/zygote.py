@@ -261,26 +261,26 @@ _app_class = None
 _parent_module_keys: frozenset = frozenset()
 
 
-def lean_kernel_init_applies() -> bool:
-    """Is the installed ``IPythonKernel.__init__`` the one ``_ForkedKernel`` repeats?"""
+def _source_matches(function, sha256: str) -> bool:
+    """Is ``function``'s source the one whose SHA-256 is ``sha256`` (the version the zygote repeats)?"""
     import hashlib
     import inspect
 
+    return hashlib.sha256(inspect.getsource(function).encode()).hexdigest() == sha256
+
+
+def lean_kernel_init_applies() -> bool:
+    """Is the installed ``IPythonKernel.__init__`` the one ``_ForkedKernel`` repeats?"""
     from ipykernel.ipkernel import IPythonKernel
 
-    source = inspect.getsource(IPythonKernel.__init__)
-    return hashlib.sha256(source.encode()).hexdigest() == IPYTHONKERNEL_INIT_SHA256
+    return _source_matches(IPythonKernel.__init__, IPYTHONKERNEL_INIT_SHA256)
 
 
 def lean_init_code_applies() -> bool:
     """Is the installed ``InteractiveShellApp.init_code`` the one ``_ForkedKernelApp`` repeats?"""
-    import hashlib
-    import inspect
-
     from IPython.core.shellapp import InteractiveShellApp
 
-    source = inspect.getsource(InteractiveShellApp.init_code)
-    return hashlib.sha256(source.encode()).hexdigest() == INIT_CODE_SHA256
+    return _source_matches(InteractiveShellApp.init_code, INIT_CODE_SHA256)
 
 
 def _kernel_app_class():
