@@ -161,10 +161,10 @@ class AnonymiseJobsService(Service):
         if self.job_queue is None:
             return
         with self.transaction() as s:
-            taken = s.execute(update(m.AnonymiseJob)
-                              .where(m.AnonymiseJob.id == job_id, m.AnonymiseJob.delivered_at.is_(None))
-                              .values(delivered_at=m.utcnow())
-                              .execution_options(synchronize_session=False)).rowcount
+            taken = rowcount(s.execute(update(m.AnonymiseJob)
+                                       .where(m.AnonymiseJob.id == job_id, m.AnonymiseJob.delivered_at.is_(None))
+                                       .values(delivered_at=m.utcnow())
+                                       .execution_options(synchronize_session=False)))
         if not taken:
             return
         try:
@@ -216,12 +216,12 @@ class AnonymiseJobsService(Service):
         """Take a queued job for ``worker``; exactly one of several racing workers gets True."""
         now = m.utcnow()
         with self.transaction() as s:
-            return s.execute(update(m.AnonymiseJob)
-                             .where(m.AnonymiseJob.id == job_id, m.AnonymiseJob.state == "queued")
-                             .values(state="running", worker=worker, started_at=now, heartbeat_at=now,
-                                     attempts=m.AnonymiseJob.attempts + 1, progress=0.0, stage="",
-                                     error="")
-                             .execution_options(synchronize_session=False)).rowcount == 1
+            return rowcount(s.execute(update(m.AnonymiseJob)
+                                      .where(m.AnonymiseJob.id == job_id, m.AnonymiseJob.state == "queued")
+                                      .values(state="running", worker=worker, started_at=now, heartbeat_at=now,
+                                              attempts=m.AnonymiseJob.attempts + 1, progress=0.0, stage="",
+                                              error="")
+                                      .execution_options(synchronize_session=False))) == 1
 
     def job_heartbeat(self, job_id: int, worker: str, progress: float | None = None,
                       stage: str | None = None) -> bool:
@@ -234,8 +234,8 @@ class AnonymiseJobsService(Service):
         with self.transaction() as s:
             mine = (m.AnonymiseJob.id == job_id, m.AnonymiseJob.worker == worker,
                     m.AnonymiseJob.state == "running")
-            if s.execute(update(m.AnonymiseJob).where(*mine).values(**values)
-                         .execution_options(synchronize_session=False)).rowcount != 1:
+            if rowcount(s.execute(update(m.AnonymiseJob).where(*mine).values(**values)
+                                  .execution_options(synchronize_session=False))) != 1:
                 return False
             return not s.scalar(select(m.AnonymiseJob.cancel_requested).where(m.AnonymiseJob.id == job_id))
 
@@ -311,10 +311,10 @@ class AnonymiseJobsService(Service):
                               error="Het anonimiseren stopte steeds onverwacht; probeer het opnieuw of "
                                     "vraag de beheerder naar het logboek van de werker.")
                       .execution_options(synchronize_session=False))
-            requeued = s.execute(update(m.AnonymiseJob).where(*stale)
-                                 .values(state="queued", worker=None, delivered_at=None, progress=0.0,
-                                         stage="Opnieuw in de wachtrij")
-                                 .execution_options(synchronize_session=False)).rowcount
+            requeued = rowcount(s.execute(update(m.AnonymiseJob).where(*stale)
+                                          .values(state="queued", worker=None, delivered_at=None, progress=0.0,
+                                                  stage="Opnieuw in de wachtrij")
+                                          .execution_options(synchronize_session=False)))
             if requeued:
                 log.warning("Requeued %d anonymisation job(s) whose worker stopped", requeued)
             ids = list(s.scalars(select(m.AnonymiseJob.id).where(m.AnonymiseJob.state == "queued",
@@ -322,8 +322,8 @@ class AnonymiseJobsService(Service):
                                  .order_by(m.AnonymiseJob.id)))
             taken = []
             for job_id in ids:
-                if s.execute(update(m.AnonymiseJob)
-                             .where(m.AnonymiseJob.id == job_id, m.AnonymiseJob.delivered_at.is_(None))
-                             .values(delivered_at=now).execution_options(synchronize_session=False)).rowcount:
+                if rowcount(s.execute(update(m.AnonymiseJob)
+                                      .where(m.AnonymiseJob.id == job_id, m.AnonymiseJob.delivered_at.is_(None))
+                                      .values(delivered_at=now).execution_options(synchronize_session=False))):
                     taken.append(job_id)
             return taken

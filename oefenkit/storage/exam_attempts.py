@@ -21,7 +21,7 @@ from . import exams as ex
 from . import models as m
 from .cases import scales_in_order
 from .certificate_status import certificate_info
-from .store import Service
+from .store import Service, rowcount
 
 __all__ = ["ExamService", "exam_programmes", "scoring_test_programmes"]
 
@@ -323,7 +323,7 @@ class ExamService(Service):
             now = m.utcnow()
             claimed = s.execute(update(m.ExamAttempt).where(
                 m.ExamAttempt.id == attempt.id, m.ExamAttempt.submitted_at.is_(None)).values(submitted_at=now))
-            if claimed.rowcount != 1:
+            if rowcount(claimed) != 1:
                 raise Conflict("Deze toets is al ingeleverd.")
             trainee = {scale: {c: progress.scores[c][scale] for c in progress.case_codes} for scale in rule.scales}
             case_ids = [cid for cid, in s.execute(select(m.Case.id).where(m.Case.code.in_(progress.case_codes)))]

@@ -21,6 +21,7 @@ from ..permissions import can, require
 from ..rounds import RoundItem, answer_wall, choice_distribution, group_answers
 from ..sessions import RoundReport
 from . import models as m
+from .store import rowcount
 
 __all__ = ["LiveRows", "round_item"]
 
@@ -46,7 +47,7 @@ class LiveRows:
         done = s.execute(update(m.LiveSession).where(m.LiveSession.id == session_id)
                          .values(change_token=m.LiveSession.change_token + 1)
                          .execution_options(synchronize_session=False))
-        if not done.rowcount:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
+        if not rowcount(done):
             raise NotFound("Deze sessie bestaat niet.")
         session = s.get(m.LiveSession, session_id, populate_existing=True)
         assert session is not None  # the UPDATE just found it, and holds its lock

@@ -188,7 +188,7 @@ class LoginsService(Service):
         with self.transaction() as s:
             result = s.execute(delete(m.LoginSession).where(m.LoginSession.token_hash == hash_login_token(token))
                                .execution_options(synchronize_session=False))
-            return bool(result.rowcount)
+            return bool(rowcount(result))
 
     def _login_person_id(self, s: Session, actor: Actor, username: str) -> int:
         person = self._person(s, username)
