@@ -89,6 +89,15 @@ def score_all(kit, actor, attempt, scores_of) -> None:
         kit.save_exam_rating(actor, attempt.id, code, scores_of(code))
 
 
+@pytest.fixture
+def consensus_attempt(kit, people):
+    """An exam attempt of ``people["cursist"]`` with every clip scored as the experts' consensus (not
+    handed in)."""
+    attempt = kit.start_exam(people["cursist"], PROGRAMME, EXAM, max_attempts=3)
+    score_all(kit, people["cursist"], attempt, lambda code: CONSENSUS[code])
+    return attempt
+
+
 def count(kit, model) -> int:
     with kit.transaction() as s:
         return s.scalar(select(func.count()).select_from(model))
@@ -273,12 +282,10 @@ def test_rating_refused_outside_the_attempt(kit, people, rules):
 # -- submitting ---------------------------------------------------------------------------------
 
 
-def test_submit_refused_while_incomplete(kit, people, rules):
+def test_submit_refused_while_incomplete(kit, people, rules, consensus_attempt):
     """Is an attempt with one clip scored on one scale only refused, with nothing decided (also when
     the rules judge fewer scales than the exam asks)?"""
-    cursist = people["cursist"]
-    attempt = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3)
-    score_all(kit, cursist, attempt, lambda code: CONSENSUS[code])
+    attempt = consensus_attempt
     attempt2 = kit.start_exam(people["cursist2"], PROGRAMME, EXAM, max_attempts=3)
     for code in attempt2.case_codes[:-1]:
         kit.save_exam_rating(people["cursist2"], attempt2.id, code, CONSENSUS[code])
@@ -297,7 +304,7 @@ def test_submit_refused_while_incomplete(kit, people, rules):
     assert kit.find_open_exam(people["cursist2"]).id == attempt2.id
 
 
-def test_a_score_saved_while_the_attempt_is_handed_in_waits_and_is_refused(kit, people, rules, monkeypatch):
+def test_a_score_saved_while_the_attempt_is_handed_in_waits_and_is_refused(kit, people, rules, consensus_attempt, monkeypatch):
     """A score saved (second tab) while the same attempt is being handed in: does it wait for the
     hand-in and then get "al ingeleverd", so no score changes after the decision was computed? (On
     SQLite writes are serialised anyway; on PostgreSQL the attempt's row lock does it.)"""
@@ -305,9 +312,7 @@ def test_a_score_saved_while_the_attempt_is_handed_in_waits_and_is_refused(kit, 
 
     from oefenkit.storage import exam_attempts
 
-    cursist = people["cursist"]
-    attempt = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3)
-    score_all(kit, cursist, attempt, lambda code: CONSENSUS[code])
+    cursist, attempt = people["cursist"], consensus_attempt
     deciding, go_on = threading.Event(), threading.Event()
     real = exam_attempts.decide_against_experts
 
@@ -342,13 +347,11 @@ def test_a_score_saved_while_the_attempt_is_handed_in_waits_and_is_refused(kit, 
     assert kit.exam_progress(cursist, attempt.id).scores[attempt.case_codes[0]] == CONSENSUS[attempt.case_codes[0]]
 
 
-def test_an_attempt_whose_programme_lost_its_test_cannot_be_handed_in(kit, people, rules):
+def test_an_attempt_whose_programme_lost_its_test_cannot_be_handed_in(kit, people, rules, consensus_attempt):
     """When the programme's scoring test is switched off (content changed, ``oefenkit init`` run)
     while an attempt is open, is handing it in refused in Dutch, with nothing decided, even though
     the rules passed in still hold the programme's rule?"""
-    cursist = people["cursist"]
-    attempt = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3)
-    score_all(kit, cursist, attempt, lambda code: CONSENSUS[code])
+    cursist, attempt = people["cursist"], consensus_attempt
     with kit.transaction() as s:
         s.scalar(select(m.Programme).where(m.Programme.code == PROGRAMME)).scoring_test = False
     assert PROGRAMME in rules
@@ -371,12 +374,10 @@ def test_exam_notes_are_stored_with_the_scores(kit, people):
                          .order_by(m.Rating.id)).all() == ["moeder kijkt weg", ""]
 
 
-def test_pass_is_decided_linked_and_certified(kit, people, rules):
+def test_pass_is_decided_linked_and_certified(kit, people, rules, consensus_attempt):
     """Does scoring the consensus pass, store a proposal linked to the attempt, close the attempt and
     issue a certificate by the rules, valid for two years, downloadable as a PDF with its code?"""
-    cursist = people["cursist"]
-    attempt = kit.start_exam(cursist, PROGRAMME, EXAM, max_attempts=3)
-    score_all(kit, cursist, attempt, lambda code: CONSENSUS[code])
+    cursist, attempt = people["cursist"], consensus_attempt
     assert kit.exam_progress(cursist, attempt.id).submitted is False
     outcome = kit.submit_exam(cursist, attempt.id, rules=rules)
     assert kit.exam_progress(cursist, attempt.id).submitted is True  # the app then shows the result
