@@ -200,6 +200,7 @@ class SessionsService(LiveRows, Service):
             if case is not None:
                 s.add(m.LiveRound(session_id=session.id, number=number, kind="fragment", case_id=case.id))
             else:
+                assert content is not None  # a plan round or an item was found above, or else a clip
                 s.add(m.LiveRound(session_id=session.id, number=number, kind=content["kind"], content=content))
             session.current_round, session.round_open = number, True
             return number
@@ -213,6 +214,7 @@ class SessionsService(LiveRows, Service):
             if not session.round_open:
                 raise Conflict("Er is geen open ronde om te sluiten.")
             current = self._current_round(s, session)
+            assert current is not None  # an open round exists
             current.closed_at = m.utcnow()
             session.round_open = False
             return session.current_round
@@ -266,7 +268,9 @@ class SessionsService(LiveRows, Service):
             self._require_open(session)
             now = m.utcnow()
             if session.round_open:
-                self._current_round(s, session).closed_at = now
+                current = self._current_round(s, session)
+                assert current is not None  # an open round exists
+                current.closed_at = now
                 session.round_open = False
             session.state, session.closed_at = "closed", now
             attended = [p["username"] for p in self._took_part(s, session.id)]
@@ -325,7 +329,7 @@ class SessionsService(LiveRows, Service):
 
     def _stats_of_round(self, s: Session, rnd: m.LiveRound, rows, newest, order) -> list:
 
-        case = s.get(m.Case, rnd.case_id)
+        case = self._round_case(s, rnd)
         experts = self._expert_view(s, case, newest) if rnd.revealed_at is not None else {}
         out = []
         for code in order:
@@ -381,30 +385,34 @@ class SessionsService(LiveRows, Service):
                 "scales": [(c, newest[c].name) for c in order], "view": "leader" if leader else "participant",
                 "round": None,
             }
-            fragment = rnd is not None and rnd.kind == "fragment"
+            # the open or last round: a clip (``fragment``) or a content round (``other``), or none yet
+            fragment = rnd if rnd is not None and rnd.kind == "fragment" else None
+            other = rnd if rnd is not None and rnd.kind != "fragment" else None
             rows = self._round_rows(s, session.id) if fragment or leader else []
-            if fragment:
-                case = s.get(m.Case, rnd.case_id)
-                submitted = len({r[1] for r in rows if r[0] == rnd.id})
-                state["round"] = {"number": rnd.number, "kind": "fragment", "case_code": case.code,
-                                  "case_title": case.title, "vignette": case.vignette, "open": rnd.closed_at is None,
-                                  "revealed": rnd.revealed_at is not None, "submitted": submitted}
-            elif rnd is not None:
-                state["round"] = self._content_round_view(s, rnd)
+            if fragment is not None:
+                case = self._round_case(s, fragment)
+                submitted = len({r[1] for r in rows if r[0] == fragment.id})
+                state["round"] = {"number": fragment.number, "kind": "fragment", "case_code": case.code,
+                                  "case_title": case.title, "vignette": case.vignette,
+                                  "open": fragment.closed_at is None, "revealed": fragment.revealed_at is not None,
+                                  "submitted": submitted}
+            elif other is not None:
+                state["round"] = self._content_round_view(s, other)
             if leader:
-                state["stats"] = self._stats_of_round(s, rnd, rows, newest, order) if fragment else []
+                state["stats"] = self._stats_of_round(s, fragment, rows, newest, order) if fragment else []
                 state["alpha"] = room_alpha((r[1], f"{r[0]}:{r[2]}", r[3]) for r in rows)
-                state["answers"] = self._room_answers(s, rnd) if rnd is not None and not fragment else None
+                state["answers"] = self._room_answers(s, other) if other is not None else None
                 state.update(self._leader_choices(s, session))
             else:
-                own = {r[2]: r[3] for r in rows if fragment and r[0] == rnd.id and r[1] == actor.id}
-                note = next((r[4] for r in rows if fragment and r[0] == rnd.id and r[1] == actor.id), "")
+                mine = [r for r in rows if fragment is not None and r[0] == fragment.id and r[1] == actor.id]
+                own = {r[2]: r[3] for r in mine}
+                note = next((r[4] for r in mine), "")
                 state["own"] = {"scores": own, "note": note} if own else None
                 state["feedback"] = None
-                if fragment and own and rnd.revealed_at is not None:
-                    state["feedback"] = self._feedback(s, rnd, own, note, newest)
-                state["own_answer"] = (self._own_answer(s, rnd, actor.id)
-                                       if rnd is not None and not fragment else None)
+                if fragment is not None and own and fragment.revealed_at is not None:
+                    state["feedback"] = self._feedback(s, fragment, own, note, newest)
+                state["own_answer"] = (self._own_answer(s, other, actor.id)
+                                       if other is not None and actor.id is not None else None)
             return state
 
     def _leader_choices(self, s: Session, session: m.LiveSession) -> dict[str, Any]:
@@ -421,9 +429,17 @@ class SessionsService(LiveRows, Service):
                                 for r in (session.plan or {}).get("rounds", [])],
                 "clips": [(c.code, c.title) for c in self._set_cases(s, session) if c.id not in shown]}
 
+    @staticmethod
+    def _round_case(s: Session, rnd: m.LiveRound) -> m.Case:
+        """The clip of a fragment round (the table's check keeps its ``case_id`` set, its foreign key
+        keeps the case)."""
+        case = s.get(m.Case, rnd.case_id)
+        assert case is not None
+        return case
+
     def _feedback(self, s: Session, rnd: m.LiveRound, own: dict[str, int], note: str, newest):
 
-        case = s.get(m.Case, rnd.case_id)
+        case = self._round_case(s, rnd)
         return build_feedback(
             case.code, case.title, own, self._expert_judgements(s, case.id),
             scale_names={c: sc.name for c, sc in newest.items()},
@@ -449,7 +465,7 @@ class SessionsService(LiveRows, Service):
                 if rnd.kind != "fragment":
                     rounds.append(self._content_round_report(s, rnd))
                     continue
-                case = s.get(m.Case, rnd.case_id)
+                case = self._round_case(s, rnd)
                 rounds.append(RoundReport(rnd.number, case.code, case.title,
                                           tuple(self._stats_of_round(s, rnd, rows, newest, order)),
                                           rnd.revealed_at is not None))
@@ -488,7 +504,7 @@ class SessionsService(LiveRows, Service):
             out = []
             for entry in grouped.values():
                 rnd, session = entry["round"], entry["session"]
-                case = s.get(m.Case, rnd.case_id)
+                case = self._round_case(s, rnd)
                 open_ = rnd.revealed_at is not None or session.state == "closed"
                 out.append({
                     "date": m.as_utc(rnd.opened_at), "join_code": session.join_code, "round": rnd.number,
