@@ -165,6 +165,7 @@ def rerun_survivors(area: str, workdir: Path) -> dict:
     changed = _changed_test_files(ROOT / "tests", tree / "tests")
     shutil.rmtree(tree / "tests")
     shutil.copytree(ROOT / "tests", tree / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "benchmarks" / "mutation.py", tree / "benchmarks" / "mutation.py")  # the test command
     for module in AREAS[area]:  # a run killed half-way may have left a mutant in the copy
         shutil.copy2(tree / PRISTINE / module, tree / module)
     env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
@@ -477,8 +478,13 @@ def _statement_at(tree, line: int):
     return best, in_function, header_of
 
 
-def tests_for_mutant(cmap: dict, module: str, pristine: str, lines: list[int]) -> list[str]:
-    """The mapped tests that execute the statement(s) at ``lines`` of ``module``, fastest first."""
+def tests_for_mutant(cmap: dict, module: str, pristine: str, lines: list[int],
+                     listed: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The mapped tests that execute the statement(s) at ``lines`` of ``module``, fastest first. For a
+    change at module or class level (a dataclass's ``frozen=True``) also the mapped tests of the
+    module's ``listed`` test files: code that dataclasses and similar generate (``__init__``,
+    ``__setattr__``, ``__hash__``) runs no line of the module, so a test that only builds a value and
+    assigns to it is not in the map's lines (``test_an_actor_cannot_be_changed`` was missed so)."""
     import ast
     syntax = ast.parse(pristine)
     selected: set[str] = set()
@@ -488,7 +494,16 @@ def tests_for_mutant(cmap: dict, module: str, pristine: str, lines: list[int]) -
         if selected:
             break
     durations = cmap["durations"]
+    if any(_module_level(syntax, line) for line in lines):
+        files = tuple(f"{f}::" for f in listed)
+        selected |= {t for t in durations if t.startswith(files) and t not in cmap.get("failed", [])}
     return sorted(selected, key=lambda t: (durations.get(t, 0.0), t))
+
+
+def _module_level(syntax, line: int) -> bool:
+    """Is ``line`` outside every function (a module constant, a class body or a class decorator)?"""
+    stmt, in_function, header_of = _statement_at(syntax, line)
+    return header_of is None and (stmt is None or not in_function)
 
 
 def _select(syntax, by_line: dict[int, list[str]], lines: list[int]) -> set[str]:
@@ -497,7 +512,7 @@ def _select(syntax, by_line: dict[int, list[str]], lines: list[int]) -> set[str]
         stmt, in_function, header_of = _statement_at(syntax, line)
         if header_of is not None:  # a default value or a decorator: the tests that call the function
             first, last = header_of.body[0].lineno, header_of.end_lineno
-        elif stmt is None or not in_function:  # module or class level: every test that uses the module
+        elif _module_level(syntax, line):  # module or class level: every test that uses the module
             first, last = 0, 10 ** 9
         else:  # the statement's own lines (a compound statement's header, not its body)
             body = getattr(stmt, "body", None)
@@ -590,7 +605,7 @@ def run_tests(area: str) -> int:
         for module in changed:
             pristine = (Path(PRISTINE) / module).read_text(encoding="utf-8")
             lines = _changed_lines(pristine, Path(module).read_text(encoding="utf-8"))
-            tests += tests_for_mutant(cmap, module, pristine, lines)
+            tests += tests_for_mutant(cmap, module, pristine, lines, spec[module])
             print(f"{module}:{','.join(map(str, lines))}: {len(tests)} tests execute it", flush=True)
         tests = sorted(set(tests), key=lambda t: (cmap["durations"].get(t, 0.0), t))
         if not tests:
