@@ -151,13 +151,12 @@ def _equal_cost_dummy() -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; never raises for a wrong or malformed hash.
 
-    Without a hash (unknown user, account without password) a dummy hash is
-    checked anyway, so the answer takes the same time.
+    Without a hash (unknown user, account without password) or without a password a dummy hash is
+    checked anyway, so every refusal takes as long as a wrong password: an empty password must not
+    answer sooner for an existing user name than for an unknown one.
     """
-    if not password_hash:
+    if not password_hash or not password:
         _safe_verify(_equal_cost_dummy(), password or "-")
-        return False
-    if not password:
         return False
     return _safe_verify(password_hash, password)
 
