@@ -134,10 +134,10 @@ def can(actor: Actor | None, action: str, thing: Any = None) -> bool:
     role = roles().get(actor.role)
     if role is None:  # a stored role that the roles file no longer has: nothing
         return False
-    if action == "open_app":
-        if getattr(thing, "needs_scoring_test", False) and not actor.exam_programmes:
+    if action == "open_app":  # ``thing`` is an :class:`oefenkit.apps.App`
+        if thing.needs_scoring_test and not actor.exam_programmes:
             return False
-        programme = getattr(thing, "programme", None)
+        programme = thing.programme
         if programme is not None and not role.staff and programme not in actor.programmes:
             return False
         return thing.area in role.areas
