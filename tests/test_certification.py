@@ -664,6 +664,15 @@ def test_each_threshold_refuses_just_outside_its_range(tmp_path, field):
         refused(write_rule(tmp_path, "buiten.yaml", data), field, f"moet een getal van {lo} tot en met {hi} zijn")
 
 
+def test_a_rule_file_without_supervised_cases_asks_for_none(tmp_path):
+    """Is ``required_supervised_cases`` optional in a rule file, meaning none (Babytijd's path has no
+    supervised cases)?"""
+    data = base_rule()
+    del data["required_supervised_cases"]
+    rule = load_rule(write_rule(tmp_path, "zonder.yaml", data))
+    assert rule.required_supervised_cases == 0
+
+
 def test_smallest_allowed_counts_load(tmp_path):
     """Are min_clips 1, validity 1 year and 0 supervised cases (each the lowest allowed) accepted, and
     -1 supervised cases refused?"""
@@ -1200,6 +1209,32 @@ def test_propose_takes_the_rules_by_keyword_only(kit, people):
 def test_explain_shows_the_sign_of_a_small_bias(bias, detail):
     """Does the detail show +0,50 for a trainee half a point high and -0,50 for half a point low?"""
     assert explained(bias=bias)[2].detail == detail
+
+
+@pytest.mark.parametrize("bias, detail", [(0.9996, "Gemiddeld verschil +0,9996 (toegestaan: hoogstens 1,00)"),
+                                          (-0.9996, "Gemiddeld verschil -0,9996 (toegestaan: hoogstens 1,00)")])
+def test_explain_shows_a_bias_just_inside_the_maximum_apart_from_it(bias, detail):
+    """Half a thousandth inside the maximum, high or low: does the detail show enough decimals not to
+    read as the maximum itself (+1,00 or -1,00), compared with the maximum on the bias's own side?"""
+    check = explained(bias=bias)[2]
+    assert check.met is True and check.detail == detail
+
+
+@pytest.mark.parametrize("x, threshold, digits, shown", [
+    (0.69, 0.70, 2, "0,69"),      # apart at two decimals
+    (0.70, 0.70, 2, "0,70"),      # the threshold itself
+    (0.6953, 0.70, 2, "0,695"),   # one more decimal
+    (0.6996, 0.70, 2, "0,6996"),  # two more
+    (0.69999, 0.70, 2, "0,7000"),  # never more than two more: then it is rounded as is
+    (1.04, 1.0, 1, "1,04"),
+    (1.00001, 1.0, 1, "1,000"),
+])
+def test_a_figure_gets_the_decimals_that_set_it_apart_from_its_threshold(x, threshold, digits, shown):
+    """Does a figure near its threshold get one or two more decimals, as many as it takes to read
+    differently from the threshold, and never more than two more?"""
+    from oefenkit.certification import _nl_apart
+
+    assert _nl_apart(x, threshold, digits) == shown
 
 
 @pytest.mark.parametrize("stats", [{"n_clips": 0}, {}], ids=["zero", "missing"])
