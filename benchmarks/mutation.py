@@ -37,6 +37,11 @@ would kill counts as a survivor; the per-module lists in ``AREAS`` remain the fa
 is no map (``--no-coverage-map``). ``--rerun-survivors`` maps the test files that changed since the
 kept run again before it reruns the survivors.
 
+``--postgresql`` starts one PostgreSQL server for the run: a mutant that survives its (SQLite) tests
+then runs the PostgreSQL variants of the same tests (``…[sqlite]`` → ``…[postgresql]``), which kills
+the mutants of code that only matters there, such as a row lock (``FOR UPDATE``; SQLite serialises
+writes and ignores it). Only survivors pay for it.
+
 Outside the regular CI run: a full run takes tens of minutes (see ``benchmarks/README.md``).
 Exit status 1 when an area scores below ``TARGET``.
 
@@ -71,9 +76,13 @@ PRISTINE = ".mutation-pristine"
 #: starting a PostgreSQL per mutant would dominate the run), stop at the first failure, no cache, and
 #: without the nbval and Hypothesis plugins, whose imports (nbformat's JSON-schema grammar, Hypothesis'
 #: strategies) cost ≈ 3 s per mutant and which none of the areas' tests use.
-PYTEST = ("python -m pytest -x -q -p no:cacheprovider -p no:randomly -p no:nbval -p no:hypothesispytest "
-          "-o 'addopts=--strict-markers' "
-          "-k 'not postgresql'")
+PYTEST_ALL_DATABASES = ("python -m pytest -x -q -p no:cacheprovider -p no:randomly -p no:nbval "
+                        "-p no:hypothesispytest -o 'addopts=--strict-markers' ")
+PYTEST = PYTEST_ALL_DATABASES + "-k 'not postgresql'"
+#: ``--postgresql``: the URL of the one PostgreSQL server of the run. A mutant that survives its SQLite
+#: tests then runs the PostgreSQL twins of the same tests (``…[sqlite]`` → ``…[postgresql]``): some
+#: code only matters there (a row lock ``FOR UPDATE``, which SQLite ignores; SQLite serialises writes).
+POSTGRESQL_PASS = "OEFENKIT_MUTATION_POSTGRESQL"
 
 #: The coverage map in the copy (see the docstring): module → statement line → test node ids, and
 #: each test's duration.
@@ -612,8 +621,26 @@ def run_tests(area: str) -> int:
             return 0  # no test executes the mutated statement: a survivor without running anything
     else:
         tests = list(dict.fromkeys(t for m in (changed or spec) for t in spec[m]))
+    twins = postgresql_twins(tests) if os.environ.get(POSTGRESQL_PASS) else []
+    if twins:  # SQLite first; only a mutant that survives it runs the PostgreSQL twins
+        if subprocess.run([sys.executable, *shlex.split(PYTEST)[1:], *tests]).returncode != 0:
+            return 1
+        os.environ["OEFENKIT_TEST_POSTGRES_URL"] = os.environ[POSTGRESQL_PASS]
+        os.execv(sys.executable, [sys.executable, *shlex.split(PYTEST_ALL_DATABASES)[1:], *twins])
     # exec, not a child: when cosmic-ray stops a run that took too long, pytest itself gets the signal.
     os.execv(sys.executable, [sys.executable, *shlex.split(PYTEST)[1:], *tests])
+
+
+def postgresql_twins(tests: list[str]) -> list[str]:
+    """The PostgreSQL variants of the tests parametrised by database (``test_x[sqlite]``,
+    ``test_y[sqlite-3]`` → ``test_x[postgresql]``, ``test_y[postgresql-3]``), in the same order."""
+    twins = []
+    for test in tests:
+        name, bracket, params = test.partition("[")
+        swapped = re.sub(r"(?<![^-])sqlite(?=[\]-])", "postgresql", params, count=1)  # a whole parameter
+        if bracket and swapped != params:
+            twins.append(name + bracket + swapped)
+    return twins
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -630,6 +657,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-checks", action="store_true", help="skip the permission-check removal pass")
     parser.add_argument("--rerun-survivors", action="store_true",
                         help="with --keep DIR of an earlier run: run only its survivors again, with today's tests")
+    parser.add_argument("--postgresql", action="store_true",
+                        help="start one PostgreSQL server; a mutant that survives its SQLite tests also runs "
+                             "their PostgreSQL variants")
     parser.add_argument("--no-coverage-map", action="store_true",
                         help="run each module's listed tests (AREAS) instead of the tests that execute the mutant")
     parser.add_argument("--run-tests", metavar="AREA", help=argparse.SUPPRESS)  # cosmic-ray's test command
@@ -647,6 +677,13 @@ def main(argv: list[str] | None = None) -> int:
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="oefenkit-mutation-"))
     workdir.mkdir(parents=True, exist_ok=True)
     results = []
+    server = None
+    if args.postgresql:
+        sys.path.insert(0, str(ROOT))
+        from tests.pg_server import PostgresServer
+
+        server = PostgresServer().start()
+        os.environ[POSTGRESQL_PASS] = server.url
     try:
         runs = []
         for area in args.areas or DEFAULT_AREAS:
@@ -669,6 +706,8 @@ def main(argv: list[str] | None = None) -> int:
             for s in result["survivors"]:
                 print(f"-- survivor {s['module']}:{s['line']} {s['operator']}\n{s['diff']}", flush=True)
     finally:
+        if server is not None:
+            server.stop()
         if args.json:
             args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
         if args.keep is None:
