@@ -103,12 +103,16 @@ AREAS: dict[str, dict[str, list[str]]] = {
             "tests/test_certification.py", "tests/test_exam.py::test_explain_says_each_rule_in_plain_dutch",
             "tests/test_exam.py::test_failed_exam_result_in_plain_dutch_with_next_step", "tests/test_certificates.py"],
     },
-    "exam-secrecy": {
+    "exam-secrecy": {  # test_storage_values.py: every value class is frozen (no line of the module runs)
         "oefenkit/storage/practice_attempts.py": [
-            "tests/test_practice.py", "tests/test_exam.py::test_no_cursist_verb_reveals_exam_expert_scores_before_submission"],
-        "oefenkit/storage/exam_attempts.py": ["tests/security/test_exam_outcome_refusal.py", "tests/test_exam.py"],
-        "oefenkit/storage/cases.py": ["tests/test_exam.py", "tests/test_permissions.py", "tests/test_library.py"],
-        "oefenkit/storage/ratings.py": ["tests/test_permissions.py", "tests/test_exam.py", "tests/test_practice.py"],
+            "tests/test_practice.py", "tests/test_exam.py::test_no_cursist_verb_reveals_exam_expert_scores_before_submission",
+            "tests/test_storage_values.py"],
+        "oefenkit/storage/exam_attempts.py": ["tests/security/test_exam_outcome_refusal.py", "tests/test_exam.py",
+                                              "tests/test_storage_values.py"],
+        "oefenkit/storage/cases.py": ["tests/test_exam.py", "tests/test_permissions.py", "tests/test_library.py",
+                                      "tests/test_storage_values.py"],
+        "oefenkit/storage/ratings.py": ["tests/test_permissions.py", "tests/test_exam.py", "tests/test_practice.py",
+                                        "tests/test_storage_values.py"],
     },
     "sessions": {
         "oefenkit/storage/logins.py": ["tests/security/test_login_sessions.py"],
@@ -504,8 +508,9 @@ def tests_for_mutant(cmap: dict, module: str, pristine: str, lines: list[int],
             break
     durations = cmap["durations"]
     if any(_module_level(syntax, line) for line in lines):
-        files = tuple(f"{f}::" for f in listed)
-        selected |= {t for t in durations if t.startswith(files) and t not in cmap.get("failed", [])}
+        def listed_here(test: str) -> bool:  # a listed file, or a listed test (and its parameters)
+            return any(test == f or test.startswith((f"{f}::", f"{f}[")) for f in listed)
+        selected |= {t for t in durations if listed_here(t) and t not in cmap.get("failed", [])}
     return sorted(selected, key=lambda t: (durations.get(t, 0.0), t))
 
 
